@@ -1,0 +1,77 @@
+/**
+ * The typed events effsup publishes, one variant per concrete supervisord event type.
+ * `_tag` is the supervisord event name, verbatim. Payload serialisation for the listener
+ * protocol lives in Payload.ts; the abstract types (EVENT, PROCESS_STATE, …) are in EventTypes.ts.
+ * See shared/reference/supervisord-4.2.5.md §7.1.
+ * @since 0.1.0
+ */
+import type { ProcessState } from "../domain/ProcessState.ts"
+
+/** `PROCESS_STATE_<STATE>`: a process entered `state`. */
+export interface ProcessStateEvent {
+  readonly _tag: `PROCESS_STATE_${ProcessState}`
+  readonly processName: string
+  readonly groupName: string
+  readonly fromState: ProcessState
+  /** The pid involved (RUNNING, STOPPING, STOPPED, EXITED); 0 when none. */
+  readonly pid: number
+  /** The backoff count (STARTING, BACKOFF). */
+  readonly tries: number
+  /** Whether the exit was expected (EXITED). */
+  readonly expected: boolean
+}
+
+/** `PROCESS_LOG_STDOUT` / `PROCESS_LOG_STDERR`: a chunk a child wrote, when `*_events_enabled`. */
+export interface ProcessLogEvent {
+  readonly _tag: "PROCESS_LOG_STDOUT" | "PROCESS_LOG_STDERR"
+  readonly processName: string
+  readonly groupName: string
+  readonly pid: number
+  readonly data: Uint8Array
+}
+
+/** `PROCESS_COMMUNICATION_STDOUT` / `_STDERR`: data a child wrote between capture tokens. */
+export interface ProcessCommunicationEvent {
+  readonly _tag: "PROCESS_COMMUNICATION_STDOUT" | "PROCESS_COMMUNICATION_STDERR"
+  readonly processName: string
+  readonly groupName: string
+  readonly pid: number
+  readonly data: Uint8Array
+}
+
+/** `REMOTE_COMMUNICATION`: sent through the sendRemoteCommEvent RPC. */
+export interface RemoteCommunicationEvent {
+  readonly _tag: "REMOTE_COMMUNICATION"
+  readonly type: string
+  readonly data: string
+}
+
+/** `SUPERVISOR_STATE_CHANGE_RUNNING` / `_STOPPING`. */
+export interface SupervisorStateChangeEvent {
+  readonly _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" | "SUPERVISOR_STATE_CHANGE_STOPPING"
+}
+
+/** `PROCESS_GROUP_ADDED` / `PROCESS_GROUP_REMOVED`. */
+export interface ProcessGroupEvent {
+  readonly _tag: "PROCESS_GROUP_ADDED" | "PROCESS_GROUP_REMOVED"
+  readonly groupName: string
+}
+
+/** `TICK_5` / `TICK_60` / `TICK_3600`: the clock crossed a multiple of the period; `when` is that boundary (epoch s). */
+export interface TickEvent {
+  readonly _tag: "TICK_5" | "TICK_60" | "TICK_3600"
+  readonly when: number
+}
+
+/** Every event effsup publishes. */
+export type SupervisorEvent =
+  | ProcessStateEvent
+  | ProcessLogEvent
+  | ProcessCommunicationEvent
+  | RemoteCommunicationEvent
+  | SupervisorStateChangeEvent
+  | ProcessGroupEvent
+  | TickEvent
+
+/** The concrete event type names. */
+export type EventName = SupervisorEvent["_tag"]

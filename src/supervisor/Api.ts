@@ -1,0 +1,93 @@
+/**
+ * The shapes the public `Supervisor` service speaks in: process info, config info and
+ * per-process results. Field names and meanings follow supervisord's XML-RPC structs
+ * so transports map them one to one. See shared/reference/supervisord-4.2.5.md §5.4.
+ * @since 0.1.0
+ */
+import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
+
+/** getProcessInfo's struct. Times are epoch seconds (0 = never). */
+export interface ProcessInfo {
+  readonly name: string
+  readonly group: string
+  readonly start: number
+  readonly stop: number
+  readonly now: number
+  readonly state: ProcessState
+  readonly spawnerr: string
+  /** Last exit code; -1 if a signal ended it; 0 if none yet. */
+  readonly exitstatus: number
+  /** Absolute path, or '' when not logged. */
+  readonly stdoutLogfile: string
+  readonly stderrLogfile: string
+  /** 0 when not running. */
+  readonly pid: number
+  /** supervisord's description column (`pid 1, uptime 0:00:05`, `Not started`, …). */
+  readonly description: string
+}
+
+/** getAllConfigInfo's struct (supervisord field names). */
+export interface ConfigInfo {
+  readonly name: string
+  readonly group: string
+  readonly inuse: boolean
+  readonly autostart: boolean
+  readonly command: string
+  readonly directory: string | undefined
+  readonly uid: number | undefined
+  readonly exitcodes: ReadonlyArray<number>
+  readonly groupPrio: number
+  readonly processPrio: number
+  readonly killasgroup: boolean
+  readonly redirectStderr: boolean
+  readonly startretries: number
+  readonly startsecs: number
+  readonly stopsignal: number
+  readonly stopwaitsecs: number
+  readonly serverurl: string
+  readonly stdout: ChannelInfo
+  readonly stderr: ChannelInfo
+}
+
+/** Per-channel part of ConfigInfo. `logfile` is a path, `auto` or `none`. */
+export interface ChannelInfo {
+  readonly captureMaxbytes: number
+  readonly eventsEnabled: boolean
+  readonly logfile: string
+  readonly logfileBackups: number
+  readonly logfileMaxbytes: number
+  readonly syslog: boolean
+}
+
+/** The outcome for one process of a group/all operation (supervisord's result struct). */
+export interface ProcessResult {
+  readonly name: string
+  readonly group: string
+  /** Fault code, or 80 (SUCCESS). */
+  readonly status: number
+  /** `OK` or `FAULT_NAME: detail`. */
+  readonly description: string
+}
+
+/** The supervisor's own state. */
+export interface SupervisorStateInfo {
+  readonly statecode: number
+  readonly statename: SupervisorState
+}
+
+/** reloadConfig's answer: group names added, changed and removed by the new config. */
+export interface ConfigChanges {
+  readonly added: ReadonlyArray<string>
+  readonly changed: ReadonlyArray<string>
+  readonly removed: ReadonlyArray<string>
+}
+
+/** tailProcess*Log's answer. */
+export interface LogTail {
+  readonly bytes: Uint8Array
+  readonly offset: number
+  readonly overflow: boolean
+}
+
+/** A child's output channel. */
+export type Channel = "stdout" | "stderr"

@@ -1,0 +1,144 @@
+/**
+ * The public `Supervisor` service: everything a transport (XML-RPC, HTTP, CLI) or an
+ * embedding Effect program can ask of a running supervision tree. Names in `spec`
+ * arguments accept supervisord's forms (`name`, `group:name`; group methods take the group).
+ * The implementation and the layers live in Tree.ts and Layers.ts; this file is the contract.
+ * @since 0.1.0
+ */
+import { Context, type Effect, type Scope, type Stream } from "effect"
+import type { Config } from "../config/Types.ts"
+import type {
+  AbnormalTermination,
+  AlreadyAdded,
+  AlreadyStarted,
+  BadArguments,
+  BadName,
+  BadSignal,
+  CantReread,
+  Failed,
+  NoFile,
+  NotExecutable,
+  NotRunning,
+  ShutdownState,
+  SpawnError,
+  StillRunning
+} from "../domain/Errors.ts"
+import type { SupervisorEvent } from "../events/Event.ts"
+import type {
+  Channel,
+  ConfigChanges,
+  ConfigInfo,
+  LogTail,
+  ProcessInfo,
+  ProcessResult,
+  SupervisorStateInfo
+} from "./Api.ts"
+
+/** Why the supervisor stopped running: a shutdown, or a restart (reload) request. */
+export type ExitRequest = "shutdown" | "restart"
+
+/** The shape of the Supervisor service. */
+export interface SupervisorShape {
+  /** The configuration the tree was built from (replaced by reloadConfig). */
+  readonly config: Effect.Effect<Config>
+  /** RUNNING, or SHUTDOWN / RESTARTING once requested. */
+  readonly state: Effect.Effect<SupervisorStateInfo>
+  /** `[supervisord] identifier`. */
+  readonly identification: Effect.Effect<string>
+  /** The daemon's pid. */
+  readonly pid: Effect.Effect<number>
+
+  /** One process's info. A group spec gives BadName. */
+  readonly processInfo: (spec: string) => Effect.Effect<ProcessInfo, BadName>
+  /** Every process, sorted by group then process name. */
+  readonly allProcessInfo: Effect.Effect<ReadonlyArray<ProcessInfo>>
+  /** Every configured process (active or not), sorted by process name. */
+  readonly allConfigInfo: Effect.Effect<ReadonlyArray<ConfigInfo>>
+
+  /** Start one process; with `wait`, until RUNNING (or failure). */
+  readonly startProcess: (
+    spec: string,
+    wait: boolean
+  ) => Effect.Effect<
+    void,
+    BadName | NoFile | NotExecutable | AlreadyStarted | Failed | SpawnError | AbnormalTermination | ShutdownState
+  >
+  /** Start every not-running process of a group. */
+  readonly startGroup: (group: string, wait: boolean) => Effect.Effect<ReadonlyArray<ProcessResult>, BadName | ShutdownState>
+  /** Start every not-running process. */
+  readonly startAll: (wait: boolean) => Effect.Effect<ReadonlyArray<ProcessResult>, ShutdownState>
+
+  /** Stop one process; with `wait`, until it is in a stopped state. */
+  readonly stopProcess: (spec: string, wait: boolean) => Effect.Effect<void, BadName | NotRunning | Failed | ShutdownState>
+  /** Stop every running process of a group. */
+  readonly stopGroup: (group: string, wait: boolean) => Effect.Effect<ReadonlyArray<ProcessResult>, BadName | ShutdownState>
+  /** Stop every running process (all signalled at once). */
+  readonly stopAll: (wait: boolean) => Effect.Effect<ReadonlyArray<ProcessResult>, ShutdownState>
+
+  /** Send a signal (name or number) to one process. */
+  readonly signalProcess: (
+    spec: string,
+    signal: string
+  ) => Effect.Effect<void, BadName | BadSignal | NotRunning | Failed | ShutdownState>
+  /** Signal every signallable process of a group. */
+  readonly signalGroup: (
+    group: string,
+    signal: string
+  ) => Effect.Effect<ReadonlyArray<ProcessResult>, BadName | BadSignal | ShutdownState>
+  /** Signal every signallable process. */
+  readonly signalAll: (signal: string) => Effect.Effect<ReadonlyArray<ProcessResult>, BadSignal | ShutdownState>
+
+  /** Read a child log with supervisord's offset/length rules (§5.5). */
+  readonly readProcessLog: (
+    spec: string,
+    channel: Channel,
+    offset: number,
+    length: number
+  ) => Effect.Effect<Uint8Array, BadName | NoFile | BadArguments | Failed | ShutdownState>
+  /** tailProcess*Log semantics (§5.5). */
+  readonly tailProcessLog: (
+    spec: string,
+    channel: Channel,
+    offset: number,
+    length: number
+  ) => Effect.Effect<LogTail, BadName | ShutdownState>
+  /** Delete and reopen both logs of a process. */
+  readonly clearProcessLogs: (spec: string) => Effect.Effect<void, BadName | Failed | ShutdownState>
+  /** clearProcessLogs for every process. */
+  readonly clearAllProcessLogs: Effect.Effect<ReadonlyArray<ProcessResult>, ShutdownState>
+  /** Read the activity log with the same offset/length rules. */
+  readonly readMainLog: (offset: number, length: number) => Effect.Effect<Uint8Array, NoFile | BadArguments | Failed | ShutdownState>
+  /** Delete and reopen the activity log. */
+  readonly clearMainLog: Effect.Effect<void, NoFile | Failed | ShutdownState>
+  /** The path of a process's log file for a channel (for `/logtail` following), or NoFile. */
+  readonly processLogPath: (spec: string, channel: Channel) => Effect.Effect<string, BadName | NoFile>
+  /** The path of the activity log, or NoFile. */
+  readonly mainLogPath: Effect.Effect<string, NoFile>
+
+  /** Write bytes to a running process's stdin. */
+  readonly sendProcessStdin: (spec: string, data: Uint8Array) => Effect.Effect<void, BadName | NotRunning | NoFile | ShutdownState>
+  /** Publish a REMOTE_COMMUNICATION event (works during shutdown, as in supervisord). */
+  readonly sendRemoteCommEvent: (type: string, data: string) => Effect.Effect<void>
+
+  /** Re-read the config file and remember it; report which groups it adds, changes and removes. */
+  readonly reloadConfig: Effect.Effect<ConfigChanges, CantReread | ShutdownState>
+  /** Activate a group of the (re-read) config. */
+  readonly addGroup: (name: string) => Effect.Effect<void, BadName | AlreadyAdded | ShutdownState>
+  /** Remove a stopped group. */
+  readonly removeGroup: (name: string) => Effect.Effect<void, BadName | StillRunning | ShutdownState>
+
+  /** Ask the supervisor to shut down (stop everything, then exit). */
+  readonly shutdown: Effect.Effect<void, ShutdownState>
+  /** Ask the supervisor to restart (stop everything, re-read config, start again). */
+  readonly restart: Effect.Effect<void, ShutdownState>
+  /** Completes when shutdown or restart has been requested, with which one. */
+  readonly awaitExitRequest: Effect.Effect<ExitRequest>
+
+  /** Subscribe now; the stream delivers every event published from here on. */
+  readonly subscribe: Effect.Effect<Stream.Stream<SupervisorEvent>, never, Scope.Scope>
+  /** Every event from the moment the stream is run. */
+  readonly events: Stream.Stream<SupervisorEvent>
+}
+
+/** The Supervisor service. */
+export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {}

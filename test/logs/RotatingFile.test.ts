@@ -1,0 +1,175 @@
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit, FileSystem, Scope } from "effect"
+import * as RotatingFile from "../../src/logs/RotatingFile.ts"
+
+const enc = new TextEncoder()
+const text = (s: string) => enc.encode(s)
+
+/** Names and contents of every file in `dir`, sorted by name. */
+const listing = (dir: string) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const out: Record<string, string> = {}
+    for (const f of (yield* fs.readDirectory(dir)).sort()) out[f] = yield* fs.readFileString(`${dir}/${f}`)
+    return out
+  })
+
+const withDir = <A, E>(f: (dir: string) => Effect.Effect<A, E, Scope.Scope | FileSystem.FileSystem>) =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    return yield* f(yield* fs.makeTempDirectoryScoped())
+  }).pipe(Effect.scoped, Effect.provide(NodeServices.layer))
+
+describe("rotationRenames", () => {
+  it("moves the oldest first and the live file last", () => {
+    assert.deepStrictEqual(RotatingFile.rotationRenames("f", 3), [["f.2", "f.3"], ["f.1", "f.2"], ["f", "f.1"]])
+    assert.deepStrictEqual(RotatingFile.rotationRenames("f", 1), [["f", "f.1"]])
+    assert.deepStrictEqual(RotatingFile.rotationRenames("f", 0), [])
+  })
+})
+
+describe("RotatingFile", () => {
+  it.effect("rotates after the write that reaches maxBytes, dropping the oldest backup", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const log = yield* RotatingFile.make(`${dir}/web.log`, { maxBytes: 20, backups: 2 })
+        for (let i = 0; i < 6; i++) yield* log.write(text(`line ${i}......\n`))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), {
+          "web.log": "",
+          "web.log.1": "line 4......\nline 5......\n",
+          "web.log.2": "line 2......\nline 3......\n"
+        })
+        yield* log.write(text("x"))
+        yield* log.flush
+        assert.strictEqual((yield* listing(dir))["web.log"], "x")
+      })
+    ))
+
+  it.effect("backups=0 truncates in place", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 10, backups: 0 })
+        yield* log.write(text("12345"))
+        yield* log.write(text("67890"))
+        yield* log.write(text("abc"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "abc" })
+      })
+    ))
+
+  it.effect("a single write larger than maxBytes lands whole in one file", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 5, backups: 3 })
+        yield* log.write(text("ab"))
+        yield* log.write(text("0123456789abcdef"))
+        yield* log.write(text("z"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "z", "a.log.1": "ab0123456789abcdef" })
+      })
+    ))
+
+  it.effect("an existing file is appended to and its size counts", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(`${dir}/a.log`, "old-")
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 6, backups: 1 })
+        yield* log.write(text("new"))
+        yield* log.write(text("!"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "!", "a.log.1": "old-new" })
+      })
+    ))
+
+  it.effect("loses and reorders nothing across many rotations and at scope close", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const maxBytes = 4096
+        const backups = 200
+        const chunks: Array<Uint8Array> = []
+        let seed = 7
+        for (let i = 0; i < 3000; i++) {
+          seed = (seed * 1103515245 + 12345) % 2147483648
+          chunks.push(text(`<${i}:${"x".repeat(seed % 400)}>`))
+        }
+        const scope = yield* Scope.make()
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes, backups }).pipe(Scope.provide(scope))
+        for (const [i, c] of chunks.entries()) {
+          if (i % 3 === 0) log.writeUnsafe(c)
+          else yield* log.write(c)
+        }
+        yield* Scope.close(scope, Exit.void) // no explicit flush: closing must write everything
+        const names = (yield* fs.readDirectory(dir)).filter((f) => f !== "a.log")
+        assert.isAbove(names.length, 100)
+        assert.isBelow(names.length, backups)
+        let all = ""
+        for (let i = names.length; i >= 1; i--) {
+          const part = yield* fs.readFileString(`${dir}/a.log.${i}`)
+          // every rotated file reached maxBytes with its last chunk, and not before it
+          assert.isAtLeast(part.length, maxBytes)
+          const lastChunk = part.slice(part.lastIndexOf("<"))
+          assert.isBelow(part.length - lastChunk.length, maxBytes)
+          all += part
+        }
+        all += yield* fs.readFileString(`${dir}/a.log`)
+        assert.strictEqual(all, new TextDecoder().decode(Buffer.concat(chunks)))
+      })
+    ))
+
+  it.effect("reopen follows the path after an external rename; clear deletes only the file", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 0, backups: 3 })
+        yield* fs.writeFileString(`${dir}/a.log.1`, "backup")
+        yield* log.write(text("one"))
+        yield* log.flush
+        yield* fs.rename(`${dir}/a.log`, `${dir}/moved`)
+        log.writeUnsafe(text("-two")) // still the old fd
+        yield* log.reopen
+        yield* log.write(text("three"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "three", "a.log.1": "backup", "moved": "one-two" })
+        yield* log.write(text("four"))
+        yield* log.clear
+        yield* log.write(text("five"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "five", "a.log.1": "backup", "moved": "one-two" })
+      })
+    ))
+
+  it.effect("creates with the given mode (AUTO logs are 0600)", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 0, backups: 0, mode: 0o600 })
+        assert.strictEqual((yield* fs.stat(`${dir}/a.log`)).mode & 0o777, 0o600)
+      })
+    ))
+
+  it.effect("never rotates a non-regular file", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const log = yield* RotatingFile.make("/dev/null", { maxBytes: 4, backups: 2 })
+        for (let i = 0; i < 5; i++) yield* log.write(text("123456"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), {})
+      })
+    ))
+
+  it.effect("write waits for the writer when too much is queued, then everything arrives", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const log = yield* RotatingFile.make(`${dir}/big.log`, { maxBytes: 0, backups: 0 })
+        const chunk = new Uint8Array(256 * 1024).fill(65)
+        for (let i = 0; i < 40; i++) yield* log.write(chunk)
+        yield* log.flush
+        assert.strictEqual(Number((yield* fs.stat(`${dir}/big.log`)).size), 40 * chunk.length)
+      })
+    ))
+})

@@ -1,0 +1,383 @@
+/**
+ * The XML-RPC method table: every `supervisor.*` name supervisord 4.2.5 lists (aliases
+ * included) and `system.*`, each a thin call into the `Supervisor` service, with
+ * supervisord's parameter checks, wire structs (snake_case keys, §5.4) and faults.
+ *
+ * Invariants:
+ * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS;
+ * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
+ *   supervisor is shutting down or restarting; `system.*` never does;
+ * - `handle` never fails with a fault: faults are encoded into the response; only an
+ *   unparseable body fails (the HTTP layer answers 400).
+ * Help and signature texts are our own words. See shared/reference/supervisord-4.2.5.md §5.
+ * @since 0.1.0
+ */
+import { Data, Effect } from "effect"
+import type { SupervisorError } from "../domain/Errors.ts"
+import { ProcessStateCode, SupervisorStateCode } from "../domain/ProcessState.ts"
+import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
+import { Supervisor } from "../supervisor/Supervisor.ts"
+import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
+import { decodeMethodCall, encodeFault, encodeResponse, type Fault, type XmlRpcParseError, type XmlRpcValue } from "./XmlRpc.ts"
+
+/** effsup's version, reported by getSupervisorVersion (kept equal to package.json's by a test). */
+export const SUPERVISOR_VERSION = "0.1.0"
+
+/** The XML-RPC API version supervisorctl checks for. */
+export const API_VERSION = "3.0"
+
+/** A fault raised while dispatching a call (unknown method, bad parameters, or a mapped domain error). */
+export class MethodFault extends Data.TaggedError("MethodFault")<{ readonly fault: Fault }> {}
+
+const fail = (name: FaultName, detail?: string) => Effect.fail(new MethodFault({ fault: makeFault(name, detail) }))
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+// ---------------------------------------------------------------------------------------------
+
+type Struct = { readonly [key: string]: XmlRpcValue }
+
+/** What a parameter accepts, and the TypeScript type the method body receives. */
+interface Kinds {
+  readonly string: string
+  readonly int: number
+  readonly boolean: boolean
+  readonly array: ReadonlyArray<XmlRpcValue>
+  /** A signal: a name, or a number (sent as int or string). */
+  readonly signal: string
+  /** Bytes for a child's stdin: a string (UTF-8 encoded) or base64. */
+  readonly chars: Uint8Array
+}
+type Kind = keyof Kinds
+
+interface Param<K extends Kind = Kind> {
+  readonly kind: K
+  /** Absent optional booleans (`wait`) default to true, as in supervisord. */
+  readonly optional: boolean
+}
+
+const p = <K extends Kind>(kind: K): Param<K> => ({ kind, optional: false })
+const wait: Param<"boolean"> = { kind: "boolean", optional: true }
+
+type Args<P extends ReadonlyArray<Param>> = { -readonly [I in keyof P]: P[I] extends Param<infer K> ? Kinds[K] : never }
+
+const utf8 = new TextEncoder()
+const isStruct = (v: XmlRpcValue): v is Struct =>
+  typeof v === "object" && !Array.isArray(v) && !(v instanceof Date) && !(v instanceof Uint8Array)
+
+/** The value a parameter of `kind` receives, or undefined when `value` does not fit. */
+const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
+  switch (kind) {
+    case "string":
+      return typeof value === "string" ? value : undefined
+    case "int":
+      return typeof value === "number" && Number.isInteger(value) ? value : undefined
+    case "boolean":
+      // supervisorctl sends <boolean>; other clients often send 0/1
+      return typeof value === "boolean" ? value : value === 0 || value === 1 ? value === 1 : undefined
+    case "array":
+      return Array.isArray(value) ? (value as ReadonlyArray<XmlRpcValue>) : undefined
+    case "signal":
+      return typeof value === "string" ? value : typeof value === "number" && Number.isInteger(value) ? String(value) : undefined
+    case "chars":
+      return typeof value === "string" ? utf8.encode(value) : value instanceof Uint8Array ? value : undefined
+  }
+}
+
+const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" ? "string" : kind
+
+// ---------------------------------------------------------------------------------------------
+// Wire structs (§5.4)
+// ---------------------------------------------------------------------------------------------
+
+const logText = new TextDecoder("utf-8")
+
+/** Log bytes as a string: UTF-8, with U+FFFD for invalid or cut sequences (supervisord raises here: QUIRK Q25). */
+const text = (bytes: Uint8Array): string => logText.decode(bytes)
+
+/** getProcessInfo's struct. */
+export const processInfoStruct = (info: ProcessInfo): Struct => ({
+  name: info.name,
+  group: info.group,
+  start: info.start,
+  stop: info.stop,
+  now: info.now,
+  state: ProcessStateCode[info.state],
+  statename: info.state,
+  spawnerr: info.spawnerr,
+  exitstatus: info.exitstatus,
+  logfile: info.stdoutLogfile,
+  stdout_logfile: info.stdoutLogfile,
+  stderr_logfile: info.stderrLogfile,
+  pid: info.pid,
+  description: info.description
+})
+
+const channelStruct = (prefix: "stdout" | "stderr", c: ChannelInfo): Struct => ({
+  [`${prefix}_capture_maxbytes`]: c.captureMaxbytes,
+  [`${prefix}_events_enabled`]: c.eventsEnabled,
+  [`${prefix}_logfile`]: c.logfile,
+  [`${prefix}_logfile_backups`]: c.logfileBackups,
+  [`${prefix}_logfile_maxbytes`]: c.logfileMaxbytes,
+  [`${prefix}_syslog`]: c.syslog
+})
+
+/** getAllConfigInfo's struct, keys in supervisord's order; an unset directory/uid is `'none'`. */
+export const configInfoStruct = (c: ConfigInfo): Struct => ({
+  autostart: c.autostart,
+  directory: c.directory ?? "none",
+  uid: c.uid ?? "none",
+  command: c.command,
+  exitcodes: c.exitcodes,
+  group: c.group,
+  group_prio: c.groupPrio,
+  inuse: c.inuse,
+  killasgroup: c.killasgroup,
+  name: c.name,
+  process_prio: c.processPrio,
+  redirect_stderr: c.redirectStderr,
+  startretries: c.startretries,
+  startsecs: c.startsecs,
+  ...channelStruct("stdout", c.stdout),
+  stopsignal: c.stopsignal,
+  stopwaitsecs: c.stopwaitsecs,
+  ...channelStruct("stderr", c.stderr),
+  serverurl: c.serverurl
+})
+
+/** Result structs: status 80 / `OK`, or the fault code and string of the process's error. */
+const results = (rs: ReadonlyArray<ProcessResult>): ReadonlyArray<XmlRpcValue> =>
+  rs.map((r) => {
+    const fault = r.error === undefined ? undefined : faultFromError(r.error)
+    return { name: r.name, group: r.group, status: fault?.faultCode ?? Faults.SUCCESS, description: fault?.faultString ?? "OK" }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// The table
+// ---------------------------------------------------------------------------------------------
+
+type Run = (args: ReadonlyArray<XmlRpcValue>) => Effect.Effect<XmlRpcValue, SupervisorError | MethodFault, Supervisor>
+
+interface Method {
+  readonly returns: string
+  readonly params: ReadonlyArray<Param>
+  readonly help: string
+  /** Checked against the supervisor's state first (SHUTDOWN_STATE). */
+  readonly guarded: boolean
+  readonly run: Run
+}
+
+const method = <const P extends ReadonlyArray<Param>>(
+  returns: string,
+  params: P,
+  help: string,
+  run: (...args: Args<P>) => Effect.Effect<XmlRpcValue, SupervisorError | MethodFault, Supervisor>,
+  guarded = true
+): Method => ({ returns, params, help, guarded, run: (args) => run(...(args as Args<P>)) })
+
+const withSup = <A, E>(f: (sup: Supervisor["Service"]) => Effect.Effect<A, E>): Effect.Effect<A, E, Supervisor> =>
+  Effect.flatMap(Supervisor, f)
+const done = Effect.as(true)
+
+const getAPIVersion = method("string", [], "Return the version of the XML-RPC API this server speaks (3.0).", () =>
+  Effect.succeed(API_VERSION))
+const readLog = method(
+  "string",
+  [p("int"), p("int")],
+  "Read `length` bytes of the supervisor's activity log from `offset` (a negative offset with length 0 reads the last bytes).",
+  (offset, length) => withSup((s) => Effect.map(s.readMainLog(offset, length), text))
+)
+const clearProcessLogs = method("boolean", [p("string")], "Truncate both log files of a process and reopen them.", (name) =>
+  withSup((s) => done(s.clearProcessLogs(name))))
+const readLogOf = (channel: "stdout" | "stderr") =>
+  method(
+    "string",
+    [p("string"), p("int"), p("int")],
+    `Read \`length\` bytes of a process's ${channel} log from \`offset\` (negative offset with length 0: the last bytes).`,
+    (name, offset, length) => withSup((s) => Effect.map(s.readProcessLog(name, channel, offset, length), text))
+  )
+const tailLogOf = (channel: "stdout" | "stderr") =>
+  method(
+    "array",
+    [p("string"), p("int"), p("int")],
+    `Return [text, next offset, overflow] for following a process's ${channel} log: at most \`length\` bytes from the end.`,
+    (name, offset, length) =>
+      withSup((s) => Effect.map(s.tailProcessLog(name, channel, offset, length), (t) => [text(t.bytes), t.offset, t.overflow]))
+  )
+
+const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
+  ["getAPIVersion", getAPIVersion],
+  ["getVersion", getAPIVersion],
+  ["getSupervisorVersion", method("string", [], "Return the version of effsup.", () => Effect.succeed(SUPERVISOR_VERSION))],
+  ["getIdentification", method("string", [], "Return the identifier set in [supervisord] identifier.", () =>
+    withSup((s) => s.identification))],
+  ["getState", method("struct", [], "Return the supervisor's state as {statecode, statename}.", () =>
+    withSup((s) => Effect.map(s.state, (st) => ({ statecode: st.statecode, statename: st.statename }))))],
+  ["getPID", method("int", [], "Return the process id of the supervisor.", () => withSup((s) => s.pid))],
+  ["readLog", readLog],
+  ["readMainLog", readLog],
+  ["clearLog", method("boolean", [], "Truncate the activity log and reopen it.", () => withSup((s) => done(s.clearMainLog)))],
+  ["shutdown", method("boolean", [], "Stop every process, then exit the supervisor.", () => withSup((s) => done(s.shutdown)))],
+  ["restart", method("boolean", [], "Stop every process, re-read the configuration and start again.", () =>
+    withSup((s) => done(s.restart)))],
+  ["reloadConfig", method(
+    "array",
+    [],
+    "Re-read the configuration file and return [[added, changed, removed]] group names; nothing is applied.",
+    () => withSup((s) => Effect.map(s.reloadConfig, (c) => [[c.added, c.changed, c.removed]]))
+  )],
+  ["addProcessGroup", method("boolean", [p("string")], "Activate a group from the (re-read) configuration.", (name) =>
+    withSup((s) => done(s.addGroup(name))))],
+  ["removeProcessGroup", method("boolean", [p("string")], "Remove a group whose processes are all stopped.", (name) =>
+    withSup((s) => done(s.removeGroup(name))))],
+  ["startProcess", method(
+    "boolean",
+    [p("string"), wait],
+    "Start a process (`name`, `group:name`, or `group:*` for the whole group); with wait, until it is RUNNING.",
+    (name, w) => withSup((s) => done(s.startProcess(name, w)))
+  )],
+  ["startProcessGroup", method("array", [p("string"), wait], "Start every stopped process of a group; one result per process.", (name, w) =>
+    withSup((s) => Effect.map(s.startGroup(name, w), results)))],
+  ["startAllProcesses", method("array", [wait], "Start every stopped process, in priority order; one result per process.", (w) =>
+    withSup((s) => Effect.map(s.startAll(w), results)))],
+  ["stopProcess", method("boolean", [p("string"), wait], "Stop a process; with wait, until it has stopped.", (name, w) =>
+    withSup((s) => done(s.stopProcess(name, w))))],
+  ["stopProcessGroup", method("array", [p("string"), wait], "Stop every running process of a group; one result per process.", (name, w) =>
+    withSup((s) => Effect.map(s.stopGroup(name, w), results)))],
+  ["stopAllProcesses", method("array", [wait], "Stop every running process; one result per process.", (w) =>
+    withSup((s) => Effect.map(s.stopAll(w), results)))],
+  ["signalProcess", method("boolean", [p("string"), p("signal")], "Send a signal (name like HUP, or number) to a process.", (name, sig) =>
+    withSup((s) => done(s.signalProcess(name, sig))))],
+  ["signalProcessGroup", method("array", [p("string"), p("signal")], "Send a signal to every running process of a group.", (name, sig) =>
+    withSup((s) => Effect.map(s.signalGroup(name, sig), results)))],
+  ["signalAllProcesses", method("array", [p("signal")], "Send a signal to every running process.", (sig) =>
+    withSup((s) => Effect.map(s.signalAll(sig), results)))],
+  ["getAllConfigInfo", method("array", [], "Return the configuration of every process, active or not.", () =>
+    withSup((s) => Effect.map(s.allConfigInfo, (cs) => cs.map(configInfoStruct))))],
+  ["getProcessInfo", method("struct", [p("string")], "Return the state of one process.", (name) =>
+    withSup((s) => Effect.map(s.processInfo(name), processInfoStruct)))],
+  ["getAllProcessInfo", method("array", [], "Return the state of every process, by group then name.", () =>
+    withSup((s) => Effect.map(s.allProcessInfo, (is) => is.map(processInfoStruct))))],
+  ["readProcessStdoutLog", readLogOf("stdout")],
+  ["readProcessLog", readLogOf("stdout")],
+  ["readProcessStderrLog", readLogOf("stderr")],
+  ["tailProcessStdoutLog", tailLogOf("stdout")],
+  ["tailProcessLog", tailLogOf("stdout")],
+  ["tailProcessStderrLog", tailLogOf("stderr")],
+  ["clearProcessLogs", clearProcessLogs],
+  ["clearProcessLog", clearProcessLogs],
+  ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
+    withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
+  ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
+    withSup((s) => done(s.sendProcessStdin(name, chars))))],
+  ["sendRemoteCommEvent", method(
+    "boolean",
+    [p("string"), p("string")],
+    "Publish a REMOTE_COMMUNICATION event with a type and data (works during shutdown too).",
+    (type, data) => withSup((s) => done(s.sendRemoteCommEvent(type, data))),
+    false
+  )]
+]
+
+const table = new Map<string, Method>()
+
+const systemMethods: ReadonlyArray<readonly [string, Method]> = [
+  ["listMethods", method("array", [], "Return the names of every method this server offers, sorted.", () =>
+    Effect.succeed([...table.keys()].sort()), false)],
+  ["methodHelp", method("string", [p("string")], "Return the help text of a method.", (name) => {
+    const m = table.get(name)
+    return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed(m.help)
+  }, false)],
+  ["methodSignature", method("array", [p("string")], "Return a method's signature: [return type, parameter types...].", (name) => {
+    const m = table.get(name)
+    return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed([m.returns, ...m.params.map((x) => wireType(x.kind))])
+  }, false)],
+  ["multicall", method(
+    "array",
+    [p("array")],
+    "Run an array of {methodName, params} calls in order; return each raw result or its {faultCode, faultString}.",
+    (calls) => Effect.forEach(calls, multicallOne),
+    false
+  )]
+]
+
+for (const [name, m] of supervisorMethods) table.set(`supervisor.${name}`, m)
+for (const [name, m] of systemMethods) table.set(`system.${name}`, m)
+
+/** The names of every method, sorted (what system.listMethods answers). */
+export const methodNames: ReadonlyArray<string> = [...table.keys()].sort()
+
+const faultStruct = (f: Fault): Struct => ({ faultCode: f.faultCode, faultString: f.faultString })
+
+/** One element of a multicall: its raw result (QUIRK Q7), or its fault as a struct. */
+const multicallOne = (entry: XmlRpcValue): Effect.Effect<XmlRpcValue, never, Supervisor> => {
+  const name = isStruct(entry) ? entry["methodName"] : undefined
+  const params = isStruct(entry) ? entry["params"] ?? [] : []
+  const outcome: Effect.Effect<XmlRpcValue, MethodFault, Supervisor> = typeof name !== "string"
+    ? fail("INCORRECT_PARAMETERS", "No methodName")
+    : name === "system.multicall"
+    ? fail("INCORRECT_PARAMETERS", "Recursive system.multicall forbidden")
+    : Array.isArray(params)
+    ? call(name, params as ReadonlyArray<XmlRpcValue>)
+    : fail("INCORRECT_PARAMETERS")
+  return outcome.pipe(
+    Effect.catchTag("MethodFault", (e) => Effect.succeed(faultStruct(e.fault))),
+    Effect.catchDefect((defect) => Effect.succeed(faultStruct(makeFault("FAILED", String(defect)))))
+  )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Dispatch
+// ---------------------------------------------------------------------------------------------
+
+/** The values a method's body receives, or undefined when arity or a type is wrong. */
+const checkParams = (params: ReadonlyArray<Param>, args: ReadonlyArray<XmlRpcValue>): ReadonlyArray<XmlRpcValue> | undefined => {
+  const required = params.filter((x) => !x.optional).length
+  if (args.length < required || args.length > params.length) return undefined
+  const out: Array<XmlRpcValue> = []
+  for (let i = 0; i < params.length; i++) {
+    const arg = args[i]
+    const value = arg === undefined ? true : coerce(params[i]!.kind, arg)
+    if (value === undefined) return undefined
+    out.push(value)
+  }
+  return out
+}
+
+const shutdownGuard = withSup((s) => s.state).pipe(
+  Effect.flatMap((st) => st.statecode < SupervisorStateCode.RUNNING ? fail("SHUTDOWN_STATE") : Effect.void)
+)
+
+/** Runs one method call against the Supervisor service; every failure is a MethodFault. */
+export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
+  const m = table.get(methodName)
+  if (m === undefined) return fail("UNKNOWN_METHOD")
+  const args = checkParams(m.params, params)
+  if (args === undefined) return fail("INCORRECT_PARAMETERS")
+  const run = m.run(args).pipe(
+    Effect.catchIf(
+      (e): e is SupervisorError => e._tag !== "MethodFault",
+      (e) => Effect.fail(new MethodFault({ fault: faultFromError(e) }))
+    )
+  )
+  return m.guarded ? Effect.andThen(shutdownGuard, run) : run
+}
+
+/**
+ * Answers one `/RPC2` request body with the response document (a value or a fault).
+ * Fails only when the body is not a well-formed method call: supervisord answers HTTP 400 then.
+ */
+export const handle = (body: string): Effect.Effect<string, XmlRpcParseError, Supervisor> =>
+  Effect.gen(function*() {
+    const request = yield* Effect.fromResult(decodeMethodCall(body))
+    yield* Effect.logTrace(`XML-RPC method called: ${request.methodName}()`)
+    return yield* call(request.methodName, request.params).pipe(
+      Effect.tap(() => Effect.logTrace(`XML-RPC method ${request.methodName}() returned successfully`)),
+      Effect.map(encodeResponse),
+      Effect.catchTag("MethodFault", (e) =>
+        Effect.as(
+          Effect.logTrace(`XML-RPC method ${request.methodName}() returned fault: [${e.fault.faultCode}] ${e.fault.faultString}`),
+          encodeFault(e.fault)
+        ))
+    )
+  })

@@ -1,0 +1,226 @@
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Result } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { BadName, NotRunning } from "../../src/domain/Errors.ts"
+import { Faults, faultFromError, faultNameOf, makeFault } from "../../src/rpc/Faults.ts"
+import { handle, methodNames, SUPERVISOR_VERSION } from "../../src/rpc/Methods.ts"
+import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
+import { type FakeOptions, makeFakeSupervisor } from "../support/FakeSupervisor.ts"
+
+const rpc = (fake: ReturnType<typeof makeFakeSupervisor>, methodName: string, ...params: ReadonlyArray<XmlRpcValue>) =>
+  handle(encodeMethodCall({ methodName, params })).pipe(
+    Effect.map((xml): MethodResponse => {
+      const r = decodeMethodResponse(xml)
+      if (Result.isFailure(r)) throw new Error(r.failure.message)
+      return r.success
+    }),
+    Effect.provide(fake.layer)
+  )
+const value = (r: MethodResponse): XmlRpcValue => {
+  if (r._tag === "Fault") throw new Error(`unexpected fault ${r.fault.faultString}`)
+  return r.value
+}
+const fault = (r: MethodResponse) => r._tag === "Fault" ? r.fault : undefined
+const fake = (options?: FakeOptions) => makeFakeSupervisor(options)
+
+// Observed on supervisord 4.2.5: system.methodSignature for every name of system.listMethods.
+const SIGNATURES: Readonly<Record<string, ReadonlyArray<string>>> = {
+  "supervisor.addProcessGroup": ["boolean", "string"], "supervisor.clearAllProcessLogs": ["array"],
+  "supervisor.clearLog": ["boolean"], "supervisor.clearProcessLog": ["boolean", "string"],
+  "supervisor.clearProcessLogs": ["boolean", "string"], "supervisor.getAPIVersion": ["string"],
+  "supervisor.getAllConfigInfo": ["array"], "supervisor.getAllProcessInfo": ["array"],
+  "supervisor.getIdentification": ["string"], "supervisor.getPID": ["int"],
+  "supervisor.getProcessInfo": ["struct", "string"], "supervisor.getState": ["struct"],
+  "supervisor.getSupervisorVersion": ["string"], "supervisor.getVersion": ["string"],
+  "supervisor.readLog": ["string", "int", "int"], "supervisor.readMainLog": ["string", "int", "int"],
+  "supervisor.readProcessLog": ["string", "string", "int", "int"],
+  "supervisor.readProcessStderrLog": ["string", "string", "int", "int"],
+  "supervisor.readProcessStdoutLog": ["string", "string", "int", "int"], "supervisor.reloadConfig": ["array"],
+  "supervisor.removeProcessGroup": ["boolean", "string"], "supervisor.restart": ["boolean"],
+  "supervisor.sendProcessStdin": ["boolean", "string", "string"],
+  "supervisor.sendRemoteCommEvent": ["boolean", "string", "string"], "supervisor.shutdown": ["boolean"],
+  "supervisor.signalAllProcesses": ["array", "string"], "supervisor.signalProcess": ["boolean", "string", "string"],
+  "supervisor.signalProcessGroup": ["array", "string", "string"], "supervisor.startAllProcesses": ["array", "boolean"],
+  "supervisor.startProcess": ["boolean", "string", "boolean"], "supervisor.startProcessGroup": ["array", "string", "boolean"],
+  "supervisor.stopAllProcesses": ["array", "boolean"], "supervisor.stopProcess": ["boolean", "string", "boolean"],
+  "supervisor.stopProcessGroup": ["array", "string", "boolean"], "supervisor.tailProcessLog": ["array", "string", "int", "int"],
+  "supervisor.tailProcessStderrLog": ["array", "string", "int", "int"],
+  "supervisor.tailProcessStdoutLog": ["array", "string", "int", "int"], "system.listMethods": ["array"],
+  "system.methodHelp": ["string", "string"], "system.methodSignature": ["array", "string"], "system.multicall": ["array", "array"]
+}
+
+describe("Faults", () => {
+  it("formats NAME or NAME: detail and maps every domain error", () => {
+    assert.deepStrictEqual(makeFault("BAD_NAME", "foo"), { faultCode: 10, faultString: "BAD_NAME: foo" })
+    assert.deepStrictEqual(makeFault("NOT_RUNNING", ""), { faultCode: 70, faultString: "NOT_RUNNING" })
+    assert.deepStrictEqual(faultFromError(new BadName({ detail: "x" })), { faultCode: 10, faultString: "BAD_NAME: x" })
+    assert.deepStrictEqual(faultFromError(new NotRunning({ detail: "" })), { faultCode: 70, faultString: "NOT_RUNNING" })
+    assert.strictEqual(new Set(Object.values(faultNameOf)).size, 14)
+    assert.strictEqual(Faults.SUCCESS, 80)
+  })
+})
+
+describe("Methods", () => {
+  it("lists supervisord's 41 methods and their signatures", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.deepStrictEqual(value(yield* rpc(f, "system.listMethods")), Object.keys(SIGNATURES).sort())
+      assert.deepStrictEqual(methodNames, Object.keys(SIGNATURES).sort())
+      for (const name of methodNames) {
+        assert.deepStrictEqual(value(yield* rpc(f, "system.methodSignature", name)), SIGNATURES[name], name)
+        assert.isTrue((value(yield* rpc(f, "system.methodHelp", name)) as string).length > 10)
+      }
+      assert.deepStrictEqual(fault(yield* rpc(f, "system.methodHelp", "x")), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "system.methodSignature", "x")), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
+    }).pipe(Effect.runPromise))
+
+  it("reports versions, state and pid", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.strictEqual(value(yield* rpc(f, "supervisor.getVersion")), "3.0")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.getAPIVersion")), "3.0")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.getSupervisorVersion")), "0.1.0")
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.getState")), { statecode: 1, statename: "RUNNING" })
+      assert.strictEqual(value(yield* rpc(f, "supervisor.getPID")), 1234)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.getIdentification")), "supervisor")
+    }).pipe(Effect.runPromise))
+
+  it("keeps SUPERVISOR_VERSION equal to package.json's version", () => {
+    const pkg = JSON.parse(Fs.readFileSync(Path.join(import.meta.dirname, "../../package.json"), "utf8")) as { version: string }
+    assert.strictEqual(SUPERVISOR_VERSION, pkg.version)
+  })
+
+  it("converts process and config info to supervisord's structs, keys in order", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const info = value(yield* rpc(f, "supervisor.getProcessInfo", "cat")) as Record<string, XmlRpcValue>
+      assert.deepStrictEqual(Object.keys(info), [
+        "name", "group", "start", "stop", "now", "state", "statename", "spawnerr", "exitstatus", "logfile",
+        "stdout_logfile", "stderr_logfile", "pid", "description"
+      ])
+      assert.strictEqual(info["state"], 20)
+      assert.strictEqual(info["statename"], "RUNNING")
+      assert.strictEqual(info["logfile"], "/tmp/cat.log")
+      const all = value(yield* rpc(f, "supervisor.getAllProcessInfo")) as ReadonlyArray<Record<string, XmlRpcValue>>
+      assert.deepStrictEqual(all.map((p) => `${p["group"]}:${p["name"]}:${p["state"]}`), ["cat:cat:20", "web:web_00:0", "web:web_01:0"])
+      const configs = value(yield* rpc(f, "supervisor.getAllConfigInfo")) as ReadonlyArray<Record<string, XmlRpcValue>>
+      assert.deepStrictEqual(Object.keys(configs[0]!), [
+        "autostart", "directory", "uid", "command", "exitcodes", "group", "group_prio", "inuse", "killasgroup", "name",
+        "process_prio", "redirect_stderr", "startretries", "startsecs", "stdout_capture_maxbytes", "stdout_events_enabled",
+        "stdout_logfile", "stdout_logfile_backups", "stdout_logfile_maxbytes", "stdout_syslog", "stopsignal", "stopwaitsecs",
+        "stderr_capture_maxbytes", "stderr_events_enabled", "stderr_logfile", "stderr_logfile_backups", "stderr_logfile_maxbytes",
+        "stderr_syslog", "serverurl"
+      ])
+      assert.strictEqual(configs[0]!["directory"], "none")
+      assert.strictEqual(configs[0]!["uid"], "none")
+      assert.deepStrictEqual(configs[0]!["exitcodes"], [0])
+    }).pipe(Effect.runPromise))
+
+  it("starts and stops with wait defaulting to true, and maps domain errors to faults", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.strictEqual(value(yield* rpc(f, "supervisor.startProcess", "web:web_00")), true)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.stopProcess", "cat", false)), true)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.startProcess", "cat", 0)), true)
+      assert.deepStrictEqual(f.calls.slice(0, 3), [["startProcess", "web:web_00", true], ["stopProcess", "cat", false], ["startProcess", "cat", false]])
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat")), { faultCode: 60, faultString: "ALREADY_STARTED: cat" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getProcessInfo", "nope")), { faultCode: 10, faultString: "BAD_NAME: nope" })
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.signalProcess", "cat", 1)), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["signalProcess", "cat", "1"])
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.reloadConfig")), [[["new"], [], ["old"]]])
+    }).pipe(Effect.runPromise))
+
+  it("encodes result structs from per-process errors", () =>
+    Effect.gen(function*() {
+      const f = fake({
+        overrides: {
+          stopAll: () => Effect.succeed([
+            { name: "a", group: "a", error: undefined },
+            { name: "b", group: "g", error: new NotRunning({ detail: "g:b" }) }
+          ])
+        }
+      })
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.stopAllProcesses")), [
+        { name: "a", group: "a", status: 80, description: "OK" },
+        { name: "b", group: "g", status: 70, description: "NOT_RUNNING: g:b" }
+      ])
+    }).pipe(Effect.runPromise))
+
+  it("checks arity and types (INCORRECT_PARAMETERS) and names (UNKNOWN_METHOD)", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const incorrect = { faultCode: 2, faultString: "INCORRECT_PARAMETERS" }
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getProcessInfo")), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat", true, 1)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", 1)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat", "yes")), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", 1.5, 0)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.sendProcessStdin", "cat", 3)), incorrect)
+      const unknown = { faultCode: 1, faultString: "UNKNOWN_METHOD" }
+      for (const name of ["supervisor.nope", "nope", "supervisor.__proto__", "supervisor.constructor", "system.multicall.x"]) {
+        assert.deepStrictEqual(fault(yield* rpc(f, name)), unknown, name)
+      }
+      assert.strictEqual(f.calls.length, 0)
+    }).pipe(Effect.runPromise))
+
+  it("answers SHUTDOWN_STATE while shutting down, except sendRemoteCommEvent and system.*", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.strictEqual(value(yield* rpc(f, "supervisor.shutdown")), true)
+      const shutdown = { faultCode: 6, faultString: "SHUTDOWN_STATE" }
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getVersion")), shutdown)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getAllProcessInfo")), shutdown)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.shutdown")), shutdown)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendRemoteCommEvent", "t", "d")), true)
+      assert.strictEqual((value(yield* rpc(f, "system.listMethods")) as ReadonlyArray<string>).length, 41)
+    }).pipe(Effect.runPromise))
+
+  it("runs multicall with raw values and fault structs (QUIRK Q7)", () =>
+    Effect.gen(function*() {
+      const f = fake({ overrides: { signalAll: () => Effect.die("boom") } })
+      const r = yield* rpc(f, "system.multicall", [
+        { methodName: "supervisor.getPID" },
+        { methodName: "system.multicall", params: [[]] },
+        {},
+        { methodName: "supervisor.getProcessInfo", params: ["nope"] },
+        { methodName: "supervisor.stopProcess", params: ["cat"] },
+        { methodName: "supervisor.signalAllProcesses", params: ["HUP"] },
+        { methodName: "supervisor.getPID", params: "x" },
+        "junk"
+      ])
+      assert.deepStrictEqual(value(r), [
+        1234,
+        { faultCode: 2, faultString: "INCORRECT_PARAMETERS: Recursive system.multicall forbidden" },
+        { faultCode: 2, faultString: "INCORRECT_PARAMETERS: No methodName" },
+        { faultCode: 10, faultString: "BAD_NAME: nope" },
+        true,
+        { faultCode: 30, faultString: "FAILED: boom" },
+        { faultCode: 2, faultString: "INCORRECT_PARAMETERS" },
+        { faultCode: 2, faultString: "INCORRECT_PARAMETERS: No methodName" }
+      ])
+      assert.deepStrictEqual(f.calls.at(-1), ["stopProcess", "cat", true])
+    }).pipe(Effect.runPromise))
+
+  it("returns log reads as UTF-8 strings and tails as [text, offset, overflow]", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-methods-"))
+      const log = Path.join(dir, "cat.log")
+      Fs.writeFileSync(log, Buffer.concat([Buffer.from("héllo "), Buffer.from([0xff]), Buffer.from(" end")]))
+      const f = fake({ logFiles: { "cat:cat/stdout": log }, mainLog: log })
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readProcessStdoutLog", "cat", 0, 0)), "héllo \uFFFD end")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readProcessLog", "cat", -3, 0)), "end")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readLog", 0, 5)), "héll")
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", -1, 5)), { faultCode: 3, faultString: "BAD_ARGUMENTS" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readProcessStderrLog", "cat", 0, 0)), { faultCode: 20, faultString: "NO_FILE: None" })
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.tailProcessLog", "cat", 0, 10)), ["", 0, false])
+      Fs.rmSync(dir, { recursive: true })
+    }).pipe(Effect.runPromise))
+
+  it("fails only on unparseable bodies", () =>
+    Effect.gen(function*() {
+      const e = yield* Effect.flip(handle("<methodCall><methodName>x").pipe(Effect.provide(fake().layer)))
+      assert.strictEqual(e._tag, "XmlRpcParseError")
+    }).pipe(Effect.runPromise))
+})

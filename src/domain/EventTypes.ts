@@ -1,0 +1,107 @@
+/**
+ * The supervisord event type names, concrete and abstract, and their hierarchy.
+ * It lives in `domain/` so config validation (`[eventlistener:x] events=`) can check names
+ * without depending on `events/`.
+ *
+ * Invariants: every name has exactly one parent except `EVENT`, the root; the hierarchy is at
+ * most two levels deep below `EVENT`; a subscription to a type matches that type and every
+ * type below it (supervisord dispatches with `isinstance`).
+ * supervisord: events.py `EventTypes`. See shared/reference/supervisord-4.2.5.md §7.1.
+ * @since 0.1.0
+ */
+
+/** The parent of every event type name; `EVENT` is the root and has none. */
+export const EVENT_TYPE_PARENT = {
+  EVENT: undefined,
+  PROCESS_STATE: "EVENT",
+  PROCESS_STATE_STOPPED: "PROCESS_STATE",
+  PROCESS_STATE_EXITED: "PROCESS_STATE",
+  PROCESS_STATE_STARTING: "PROCESS_STATE",
+  PROCESS_STATE_STOPPING: "PROCESS_STATE",
+  PROCESS_STATE_BACKOFF: "PROCESS_STATE",
+  PROCESS_STATE_FATAL: "PROCESS_STATE",
+  PROCESS_STATE_RUNNING: "PROCESS_STATE",
+  PROCESS_STATE_UNKNOWN: "PROCESS_STATE",
+  PROCESS_COMMUNICATION: "EVENT",
+  PROCESS_COMMUNICATION_STDOUT: "PROCESS_COMMUNICATION",
+  PROCESS_COMMUNICATION_STDERR: "PROCESS_COMMUNICATION",
+  PROCESS_LOG: "EVENT",
+  PROCESS_LOG_STDOUT: "PROCESS_LOG",
+  PROCESS_LOG_STDERR: "PROCESS_LOG",
+  REMOTE_COMMUNICATION: "EVENT",
+  SUPERVISOR_STATE_CHANGE: "EVENT",
+  SUPERVISOR_STATE_CHANGE_RUNNING: "SUPERVISOR_STATE_CHANGE",
+  SUPERVISOR_STATE_CHANGE_STOPPING: "SUPERVISOR_STATE_CHANGE",
+  TICK: "EVENT",
+  TICK_5: "TICK",
+  TICK_60: "TICK",
+  TICK_3600: "TICK",
+  PROCESS_GROUP: "EVENT",
+  PROCESS_GROUP_ADDED: "PROCESS_GROUP",
+  PROCESS_GROUP_REMOVED: "PROCESS_GROUP"
+} as const
+
+/** Any event type name supervisord knows, abstract or concrete. */
+export type EventTypeName = keyof typeof EVENT_TYPE_PARENT
+
+/** The abstract type names: they are never emitted, only subscribed to. */
+export const ABSTRACT_EVENT_TYPES = [
+  "EVENT",
+  "PROCESS_STATE",
+  "PROCESS_COMMUNICATION",
+  "PROCESS_LOG",
+  "SUPERVISOR_STATE_CHANGE",
+  "TICK",
+  "PROCESS_GROUP"
+] as const
+
+/** An abstract event type name. */
+export type AbstractEventTypeName = typeof ABSTRACT_EVENT_TYPES[number]
+
+/** A concrete event type name: the `_tag` of an emitted event. */
+export type ConcreteEventTypeName = Exclude<EventTypeName, AbstractEventTypeName>
+
+/** Every event type name, in supervisord's declaration order. */
+export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPE_PARENT) as ReadonlyArray<EventTypeName>
+
+/** The concrete event type names, in supervisord's declaration order. */
+export const CONCRETE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
+  (name): name is ConcreteEventTypeName => !(ABSTRACT_EVENT_TYPES as ReadonlyArray<string>).includes(name)
+)
+
+/**
+ * The concrete names a subscription to `S` receives (type level).
+ * Relies on the hierarchy being at most two levels below `EVENT`.
+ */
+export type ConcreteTypesOf<S extends EventTypeName> = S extends "EVENT" ? ConcreteEventTypeName
+  : S extends ConcreteEventTypeName ? S
+  : { [K in ConcreteEventTypeName]: (typeof EVENT_TYPE_PARENT)[K] extends S ? K : never }[ConcreteEventTypeName]
+
+/** Whether `name` is an event type name, spelled exactly (callers upper-case config input first). */
+export const isEventTypeName = (name: string): name is EventTypeName => Object.hasOwn(EVENT_TYPE_PARENT, name)
+
+/** Whether `name` is an abstract event type name. */
+export const isAbstractEventType = (name: string): name is AbstractEventTypeName =>
+  (ABSTRACT_EVENT_TYPES as ReadonlyArray<string>).includes(name)
+
+/** `name` followed by its ancestors up to `EVENT`; empty for an unknown name. */
+export const ancestors = (name: string): ReadonlyArray<EventTypeName> => {
+  const chain: Array<EventTypeName> = []
+  let current: EventTypeName | undefined = isEventTypeName(name) ? name : undefined
+  while (current !== undefined) {
+    chain.push(current)
+    current = EVENT_TYPE_PARENT[current]
+  }
+  return chain
+}
+
+/**
+ * Whether a subscription to `subscription` receives an event named `eventName`: the names are
+ * equal or `subscription` is an ancestor of `eventName`. Unknown names never match.
+ */
+export const matches = (subscription: string, eventName: string): boolean =>
+  ancestors(eventName).includes(subscription as EventTypeName)
+
+/** Whether an event named `eventName` matches any of `subscriptions` (an `events=` list). */
+export const matchesAny = (subscriptions: ReadonlyArray<string>, eventName: string): boolean =>
+  subscriptions.some((s) => matches(s, eventName))

@@ -1,0 +1,96 @@
+import { assert, describe, it } from "@effect/vitest"
+import { readFileSync } from "node:fs"
+import { CONCRETE_EVENT_TYPES } from "../../src/domain/EventTypes.ts"
+import type { SupervisorEvent } from "../../src/events/Event.ts"
+import { characterLength, decodeChildData, envelope, envelopeText, payload } from "../../src/events/Payload.ts"
+import { bytesRepr, strRepr } from "../../src/events/PyRepr.ts"
+
+interface Golden {
+  readonly identifier: string
+  readonly serial: number
+  readonly pool: string
+  readonly poolSerial: number
+  readonly event: Record<string, unknown> & { readonly _tag: string }
+  readonly envelopeBase64: string
+}
+
+const goldens: ReadonlyArray<Golden> = JSON.parse(
+  readFileSync(new URL("../fixtures/events/goldens.json", import.meta.url), "utf8")
+)
+
+const toEvent = (raw: Golden["event"]): SupervisorEvent => {
+  const { dataBase64, ...rest } = raw
+  return (typeof dataBase64 === "string"
+    ? { ...rest, data: new Uint8Array(Buffer.from(dataBase64, "base64")) }
+    : rest) as unknown as SupervisorEvent
+}
+
+const bytes = (...xs: ReadonlyArray<number | string>): Uint8Array =>
+  new Uint8Array(xs.flatMap((x) => typeof x === "number" ? [x] : [...Buffer.from(x, "latin1")]))
+
+describe("Payload: goldens captured from supervisord 4.2.5", () => {
+  it("covers every concrete type except PROCESS_STATE_UNKNOWN and TICK_3600", () => {
+    const seen = new Set(goldens.map((g) => g.event._tag))
+    assert.deepStrictEqual(
+      CONCRETE_EVENT_TYPES.filter((t) => !seen.has(t)),
+      ["PROCESS_STATE_UNKNOWN", "TICK_3600"]
+    )
+  })
+
+  for (const g of goldens) {
+    it(`serial ${g.serial} ${g.event._tag} renders byte for byte`, () => {
+      const actual = envelope({ ...g, event: toEvent(g.event) })
+      assert.deepStrictEqual(Buffer.from(actual).toString("base64"), g.envelopeBase64)
+    })
+  }
+})
+
+describe("Payload: cases the capture cannot produce", () => {
+  it("PROCESS_STATE_UNKNOWN has the base tokens only", () => {
+    assert.strictEqual(
+      payload({ _tag: "PROCESS_STATE_UNKNOWN", processName: "a", groupName: "g", fromState: "RUNNING", pid: 9, tries: 2, expected: true }),
+      "processname:a groupname:g from_state:RUNNING"
+    )
+  })
+
+  it("PROCESS_STATE_STOPPED after BACKOFF carries pid:0", () => {
+    assert.strictEqual(
+      payload({ _tag: "PROCESS_STATE_STOPPED", processName: "a", groupName: "a", fromState: "BACKOFF", pid: 0, tries: 1, expected: true }),
+      "processname:a groupname:a from_state:BACKOFF pid:0"
+    )
+  })
+
+  it("TICK_3600", () => {
+    assert.strictEqual(envelopeText({ identifier: "x", serial: 1, pool: "p", poolSerial: 0, event: { _tag: "TICK_3600", when: 1795402800 } }),
+      "ver:3.0 server:x serial:1 pool:p poolserial:0 eventname:TICK_3600 len:15\nwhen:1795402800")
+  })
+
+  it("len counts code points, the bytes are UTF-8 (Q6)", () => {
+    const event: SupervisorEvent = { _tag: "REMOTE_COMMUNICATION", type: "t", data: "😀é" }
+    assert.strictEqual(characterLength(payload(event)), 9)
+    const out = envelope({ identifier: "s", serial: 0, pool: "p", poolSerial: 0, event })
+    assert.strictEqual(Buffer.from(out).toString("utf8"), "ver:3.0 server:s serial:0 pool:p poolserial:0 eventname:REMOTE_COMMUNICATION len:9\ntype:t\n😀é")
+  })
+
+  it("a UTF-8 BOM in child data is kept, a lone continuation byte is undecodable", () => {
+    assert.strictEqual(decodeChildData(bytes(0xef, 0xbb, 0xbf, "x")), "\ufeffx")
+    assert.strictEqual(decodeChildData(bytes("a", 0x80)), "Undecodable: b'a\\x80'")
+    assert.strictEqual(decodeChildData(bytes(0xed, 0xa0, 0x80)), "Undecodable: b'\\xed\\xa0\\x80'") // surrogate
+  })
+})
+
+describe("PyRepr", () => {
+  it("bytes: quotes and escapes like CPython", () => {
+    assert.strictEqual(bytesRepr(bytes("READY\n")), "b'READY\\n'")
+    assert.strictEqual(bytesRepr(bytes("it's")), "b\"it's\"")
+    assert.strictEqual(bytesRepr(bytes("'\"")), "b'\\'\"'")
+    assert.strictEqual(bytesRepr(bytes("\\\t\r", 0, 0x7f, 0xff)), "b'\\\\\\t\\r\\x00\\x7f\\xff'")
+    assert.strictEqual(bytesRepr(new Uint8Array(0)), "b''")
+  })
+
+  it("str: printable non-ASCII stays, controls are escaped", () => {
+    assert.strictEqual(strRepr("listener"), "'listener'")
+    assert.strictEqual(strRepr("é ✓\u0085\u00ad\u2028😀\udfff"), "'é ✓\\x85\\xad\\u2028😀\\udfff'")
+    assert.strictEqual(strRepr("it's"), "\"it's\"")
+  })
+})

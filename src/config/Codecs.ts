@@ -1,0 +1,197 @@
+/**
+ * The value types of supervisord's config (datatypes.py), as pure string decoders:
+ * each returns `Result<A, message>` where the message is supervisord's own text for that failure
+ * (Sections.ts turns it into a located ConfigIssue).
+ * See shared/reference/supervisord-4.2.5.md §1.4 and quirk Q11 (environment tokenizer).
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import { invalidNameCharacter } from "../domain/Names.ts"
+import { parseSignal } from "../domain/Signals.ts"
+import { pyRepr } from "./Expand.ts"
+import type { AutoRestart, LogFileSetting, LogLevelName } from "./Types.ts"
+
+/** A decoder from an option's text. */
+export type Codec<A> = (raw: string) => Result.Result<A, string>
+
+const TRUTHY = ["yes", "true", "on", "1"]
+const FALSY = ["no", "false", "off", "0"]
+
+/** `yes true on 1` / `no false off 0`, any case. */
+export const boolean: Codec<boolean> = (raw) => {
+  const v = raw.toLowerCase()
+  if (TRUTHY.includes(v)) return Result.succeed(true)
+  if (FALSY.includes(v)) return Result.succeed(false)
+  return Result.fail(`not a valid boolean value: ${pyRepr(raw)}`)
+}
+
+const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/
+
+/** Python `int(x)`: optional sign, digits (underscores between), surrounding whitespace. */
+export const integer: Codec<number> = (raw) =>
+  INT_RE.test(raw)
+    ? Result.succeed(Number(raw.trim().replace(/_/g, "")))
+    : Result.fail(`invalid literal for int() with base 10: ${pyRepr(raw)}`)
+
+const UNITS: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
+
+/** `<int>` or `<int>KB|MB|GB` (any case, 1024-based; `10 MB` is fine, `1.5MB` is not). */
+export const byteSize: Codec<number> = (raw) => {
+  const v = raw.toLowerCase()
+  const unit = UNITS[v.slice(-2)]
+  return unit === undefined ? integer(v) : Result.map(integer(v.slice(0, -2)), (n) => n * unit)
+}
+
+/** Python `int(x, 8)`: `022`, `0o22`, `22`. */
+export const octal: Codec<number> = (raw) => {
+  const m = /^\s*([+-]?)(?:0o)?([0-7]+(?:_[0-7]+)*)\s*$/i.exec(raw)
+  return m === null
+    ? Result.fail(`${raw} can not be converted to an octal type`)
+    : Result.succeed((m[1] === "-" ? -1 : 1) * parseInt(m[2]!.replace(/_/g, ""), 8))
+}
+
+/** A signal name (with or without `SIG`, any case) or number → its canonical name, e.g. `SIGTERM`. */
+export const signal: Codec<string> = (raw) => {
+  const parsed = parseSignal(raw)
+  if (parsed !== undefined) return Result.succeed(parsed.name)
+  return Result.fail(
+    INT_RE.test(raw) ? `value ${pyRepr(raw)} is not a valid signal number` : `value ${pyRepr(raw)} is not a valid signal name`
+  )
+}
+
+/** Comma list of exit codes 0–255; empty → `[]`. */
+export const exitcodes: Codec<ReadonlyArray<number>> = (raw) => {
+  if (raw === "") return Result.succeed([])
+  const codes = raw.split(",").map((x) => integer(x))
+  const ok = codes.every((c) => Result.isSuccess(c) && c.success >= 0 && c.success <= 255)
+  return ok
+    ? Result.succeed(codes.map((c) => Result.getOrThrow(c)))
+    : Result.fail(`not a valid list of exit codes: ${pyRepr(raw)}`)
+}
+
+/** Truthy → `true`, falsy → `false`, or `unexpected` (any case). */
+export const autorestart: Codec<AutoRestart> = (raw) => {
+  const v = raw.toLowerCase()
+  if (TRUTHY.includes(v)) return Result.succeed("true")
+  if (FALSY.includes(v)) return Result.succeed("false")
+  if (v === "unexpected") return Result.succeed("unexpected")
+  return Result.fail(`invalid 'autorestart' value ${pyRepr(v)}`)
+}
+
+/**
+ * `AUTO` / `NONE` / `OFF` / `syslog` (any case) or a path.
+ * Gotcha: the path is returned as written; `~` expansion and the "directory must exist" check are done by the caller.
+ */
+export const logfileName: Codec<LogFileSetting> = (raw) => {
+  const v = raw.toLowerCase()
+  if (v === "none" || v === "off") return Result.succeed({ _tag: "None" })
+  if (v === "auto") return Result.succeed({ _tag: "Auto" })
+  if (v === "syslog") return Result.succeed({ _tag: "Syslog" })
+  return Result.succeed({ _tag: "Path", path: raw })
+}
+
+const LEVELS: ReadonlyArray<LogLevelName> = ["critical", "error", "warn", "info", "debug", "trace", "blather"]
+
+/** `critical error warn info debug trace blather`, any case (`warning` is rejected, as in supervisord). */
+export const logLevel: Codec<LogLevelName> = (raw) => {
+  const v = raw.toLowerCase()
+  const level = LEVELS.find((l) => l === v)
+  return level === undefined ? Result.fail(`bad logging level name ${pyRepr(raw)}`) : Result.succeed(level)
+}
+
+/** A process or group name: stripped, without space, `:` or `/`. */
+export const name: Codec<string> = (raw) => {
+  const s = raw.trim()
+  const bad = invalidNameCharacter(s)
+  return bad === undefined ? Result.succeed(s) : Result.fail(`Invalid name: ${pyRepr(raw)} because of character: ${pyRepr(bad)}`)
+}
+
+/** Comma list of stripped strings; empty → `[]` (empty items are kept, as in supervisord). */
+export const listOfStrings: Codec<ReadonlyArray<string>> = (raw) =>
+  Result.succeed(raw === "" ? [] : raw.split(",").map((x) => x.trim()))
+
+const WORD_RE = /[A-Za-z0-9_/.+\-():]/
+
+/**
+ * Python's non-POSIX `shlex.shlex` tokens with supervisord's extra word characters (`/.+-():`).
+ * Quotes stay in the token; `#` starts a comment; any other character is a one-character token.
+ */
+const shlexTokens = (text: string): Result.Result<ReadonlyArray<string>, string> => {
+  const tokens: Array<string> = []
+  let i = 0
+  let state: string | undefined = " "
+  const skipLine = () => {
+    const nl = text.indexOf("\n", i)
+    i = nl < 0 ? text.length : nl + 1
+  }
+  while (state !== undefined) {
+    let token = ""
+    let pushback: string | undefined
+    for (;;) {
+      const c: string = i < text.length ? text[i++]! : ""
+      if (state === " ") {
+        if (c === "") { state = undefined; break }
+        if (/[ \t\r\n]/.test(c)) { if (token !== "") break; continue }
+        if (c === "#") { skipLine(); continue }
+        token = c
+        if (WORD_RE.test(c)) state = "a"
+        else if (c === "'" || c === "\"") state = c
+        else break
+      } else if (state === "'" || state === "\"") {
+        if (c === "") return Result.fail("No closing quotation")
+        token += c
+        if (c === state) { state = " "; break }
+      } else {
+        if (c === "") { state = undefined; break }
+        if (/[ \t\r\n]/.test(c)) { state = " "; if (token !== "") break; continue }
+        if (c === "#") { skipLine(); continue }
+        if (WORD_RE.test(c) || c === "'" || c === "\"") { token += c; continue }
+        pushback = c
+        state = " "
+        break
+      }
+    }
+    if (token === "") break
+    tokens.push(token)
+    if (pushback !== undefined) tokens.push(pushback)
+  }
+  return Result.succeed(tokens)
+}
+
+/**
+ * `KEY=val,KEY2="v a l"` → a record, with supervisord's shlex quirks (Q11): triples `KEY = VALUE` separated by
+ * any one token, quotes stripped from values, unquoted values end at the first non-word character
+ * (`A=$HOME` → `$`, `A=hello world` → `hello`).
+ */
+export const environment: Codec<Readonly<Record<string, string>>> = (raw) => {
+  const lexed = shlexTokens(raw)
+  if (Result.isFailure(lexed)) return Result.fail(lexed.failure)
+  const tokens = lexed.success
+  const env: Record<string, string> = {}
+  for (let i = 0; i < tokens.length; i += 4) {
+    if (i + 2 >= tokens.length || tokens[i + 1] !== "=") {
+      return Result.fail(`Unexpected end of key/value pairs in value '${raw}'`)
+    }
+    env[tokens[i]!] = tokens[i + 2]!.replace(/^['"]+|['"]+$/g, "")
+  }
+  return Result.succeed(env)
+}
+
+const portNumber: Codec<number> = (raw) =>
+  Result.flatMap(integer(raw), (n) =>
+    n < 1 ? Result.fail(`${n} is below lower bound (1)`) : n > 65535 ? Result.fail(`${n} is above upper bound (65535)`) : Result.succeed(n))
+
+/** `port`, `:port`, `*:port` or `host:port` (host lower-cased; `*` or empty = all interfaces → `""`). */
+export const inetAddress: Codec<{ readonly host: string; readonly port: number }> = (raw) => {
+  const colon = raw.lastIndexOf(":")
+  if (colon < 0) {
+    const port = portNumber(raw)
+    return Result.isFailure(port)
+      ? Result.fail(`not a valid port number: ${pyRepr(raw)} `)
+      : Result.succeed({ host: "", port: port.success })
+  }
+  const portText = raw.slice(colon + 1)
+  if (portText === "") return Result.fail("no port number specified in ''")
+  const host = raw.slice(0, colon).toLowerCase()
+  return Result.map(portNumber(portText), (port) => ({ host: host === "*" ? "" : host, port }))
+}

@@ -1,0 +1,129 @@
+/**
+ * supervisord's value expansion: Python `%`-formatting of a string against a mapping
+ * (`%(name)s`, `%(process_num)02d`, `%%`), with supervisord's error texts, plus the textual
+ * `%(here)s` substitution it applies per file (options.py `expand`, `UnhosedConfigParser.expand_here`).
+ * See shared/reference/supervisord-4.2.5.md §1.1 and §1.3.
+ *
+ * Invariant: pure; failures are returned as the message supervisord prints, never thrown.
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+
+/** The names a value may refer to; numbers format with `%d`, strings with `%s`. */
+export type Vars = Readonly<Record<string, string | number>>
+
+/** Python's `repr()` of a string (single quotes unless the text has a `'` and no `"`). */
+export const pyRepr = (s: string): string => {
+  const q = s.includes("'") && !s.includes("\"") ? "\"" : "'"
+  const body = [...s].map((c) => {
+    if (c === "\\") return "\\\\"
+    if (c === q) return `\\${q}`
+    if (c === "\n") return "\\n"
+    if (c === "\r") return "\\r"
+    if (c === "\t") return "\\t"
+    const code = c.codePointAt(0)!
+    return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : c
+  }).join("")
+  return `${q}${body}${q}`
+}
+
+const SPEC_RE = /^([-+ #0]*)(\d*)(?:\.(\d*))?[hlL]?/
+
+const pad = (text: string, flags: string, width: number, numeric: boolean): string => {
+  if (text.length >= width) return text
+  if (flags.includes("-")) return text.padEnd(width)
+  if (numeric && flags.includes("0")) {
+    const sign = /^[-+ ]/.test(text) ? text[0]! : ""
+    return sign + text.slice(sign.length).padStart(width - sign.length, "0")
+  }
+  return text.padStart(width)
+}
+
+/** Format one `%` conversion of `value`; a string for the output or an Error-like message. */
+const convert = (value: string | number, conv: string, flags: string, width: number, precision: string | undefined) => {
+  switch (conv) {
+    case "s":
+    case "r":
+    case "a": {
+      const text = conv === "s" ? String(value) : typeof value === "string" ? pyRepr(value) : String(value)
+      return Result.succeed(pad(precision === undefined ? text : text.slice(0, Number(precision)), flags, width, false))
+    }
+    case "d":
+    case "i":
+    case "u":
+    case "x":
+    case "X":
+    case "o": {
+      if (typeof value !== "number") return Result.fail(`%${conv} format: a real number is required, not str`)
+      const n = Math.trunc(value)
+      const base = conv === "x" || conv === "X" ? 16 : conv === "o" ? 8 : 10
+      let digits = Math.abs(n).toString(base)
+      if (conv === "X") digits = digits.toUpperCase()
+      if (precision !== undefined) digits = digits.padStart(Number(precision), "0")
+      const sign = n < 0 ? "-" : flags.includes("+") ? "+" : flags.includes(" ") ? " " : ""
+      return Result.succeed(pad(sign + digits, flags, width, true))
+    }
+    default:
+      return Result.fail(`the %${conv} conversion is not supported by effsup (use s or d)`)
+  }
+}
+
+/**
+ * Expand `template` against `vars` like Python's `template % vars`. `name` names the value in errors
+ * (supervisord uses `section.option`, e.g. `program:x.command`).
+ */
+export const expand = (template: string, vars: Vars, name: string): Result.Result<string, string> => {
+  const badly = (why: string) =>
+    Result.fail(`Format string ${pyRepr(template)} for ${pyRepr(name)} is badly formatted: ${why}`)
+  let out = ""
+  let i = 0
+  while (i < template.length) {
+    const pct = template.indexOf("%", i)
+    if (pct < 0) {
+      out += template.slice(i)
+      break
+    }
+    out += template.slice(i, pct)
+    let j = pct + 1
+    if (template[j] === "%") {
+      out += "%"
+      i = j + 1
+      continue
+    }
+    let key: string | undefined
+    if (template[j] === "(") {
+      let depth = 1
+      let k = j + 1
+      for (; k < template.length && depth > 0; k++) {
+        if (template[k] === "(") depth++
+        else if (template[k] === ")") depth--
+      }
+      if (depth > 0) return badly("incomplete format key")
+      key = template.slice(j + 1, k - 1)
+      j = k
+    }
+    const spec = SPEC_RE.exec(template.slice(j))!
+    j += spec[0].length
+    if (j >= template.length) return badly("incomplete format")
+    const conv = template[j]!
+    if (!"sradiuxXoeEfFgGc".includes(conv)) {
+      return badly(`unsupported format character ${pyRepr(conv)} (0x${conv.charCodeAt(0).toString(16)}) at index ${j}`)
+    }
+    if (key === undefined) return badly("every conversion must name a variable, as in %(name)s")
+    const value = vars[key]
+    if (value === undefined) {
+      const available = Object.keys(vars).sort().join(", ")
+      return Result.fail(
+        `Format string ${pyRepr(template)} for ${pyRepr(name)} contains names (${pyRepr(key)}) which cannot be expanded. Available names: ${available}`
+      )
+    }
+    const piece = convert(value, conv, spec[1]!, spec[2] === "" ? 0 : Number(spec[2]), spec[3])
+    if (Result.isFailure(piece)) return badly(piece.failure)
+    out += piece.success
+    i = j + 1
+  }
+  return Result.succeed(out)
+}
+
+/** Replace every literal `%(here)s` with `here` (supervisord does this textually, per file, before expansion). */
+export const substituteHere = (value: string, here: string): string => value.split("%(here)s").join(here)

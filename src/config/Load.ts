@@ -1,0 +1,169 @@
+/**
+ * Loading a config from disk: the search path (§1.2), reading with `[include]`s, resolution, the file-system
+ * checks (log directories, childlogdir), and one {@link ConfigError} carrying EVERY located issue.
+ * Also the pure entry {@link parseConfigText} (no includes, no disk) and {@link loadCtl} for the client.
+ * See shared/reference/supervisord-4.2.5.md §1.2 and §1.14.
+ *
+ * Gotcha: host facts come from files, not `node:os` (config/ must not import node:*): users from /etc/passwd,
+ * groups from /etc/group, host_node_name from /proc/sys/kernel/hostname (else $HOSTNAME).
+ * @since 0.1.0
+ */
+import { Data, Effect, FileSystem, Path } from "effect"
+import { parseFileText, readWithIncludes } from "./Include.ts"
+import { checkedDirectory, dirname, type GroupEntry, type Host, type PasswdEntry, type PathCheck, pathCheckMessage } from "./Reader.ts"
+import { type Resolution, resolve, resolveCtl } from "./Sections.ts"
+import type { Config, ConfigIssue, ConfigNotice, CtlConfig } from "./Types.ts"
+
+/** `file:line: [section] option: message` (parts that are unknown are left out). */
+export const formatIssue = (issue: ConfigIssue): string => {
+  const where = issue.file === "" ? "" : issue.line > 0 ? `${issue.file}:${issue.line}: ` : `${issue.file}: `
+  const section = issue.section === undefined ? "" : `[${issue.section}] `
+  const option = issue.option === undefined ? "" : `${issue.option}: `
+  return `${where}${section}${option}${issue.message}`
+}
+
+/** The config could not be loaded; `issues` holds every problem found, each located. */
+export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly issues: ReadonlyArray<ConfigIssue> }> {
+  override get message(): string {
+    return this.issues.map(formatIssue).join("\n")
+  }
+}
+
+/** What the client needs from a config file. */
+export interface CtlLoad {
+  /** The file read, or undefined when none was found (defaults apply). */
+  readonly file: string | undefined
+  readonly supervisorctl: CtlConfig
+  readonly notices: ReadonlyArray<ConfigNotice>
+}
+
+/**
+ * The default config locations, in order (§1.2 plus effsup's own names). `here` is the install prefix
+ * (supervisord: `dirname(dirname(argv[0]))`); relative entries are relative to the CWD.
+ */
+export const searchPaths = (here: string | undefined): ReadonlyArray<string> => [
+  ...(here === undefined ? [] : [`${here}/etc/supervisord.conf`, `${here}/supervisord.conf`]),
+  "effsup.conf",
+  "supervisord.conf",
+  "etc/supervisord.conf",
+  "/etc/effsup.conf",
+  "/etc/supervisord.conf",
+  "/etc/supervisor/supervisord.conf"
+]
+
+/** Pure: the issues of failed path checks, given which paths are directories. */
+export const pathIssues = (checks: ReadonlyArray<PathCheck>, isDirectory: (path: string) => boolean): ReadonlyArray<ConfigIssue> =>
+  checks.flatMap((c) => isDirectory(checkedDirectory(c)) ? [] : [{ ...c.at, message: pathCheckMessage(c) }])
+
+/** Pure entry for one file's text (no `[include]` processing, path checks returned unperformed). */
+export const parseConfigText = (text: string, file: string, host: Host): Resolution<Config> => {
+  const parsed = parseFileText(text, file, dirname(file))
+  const resolution = resolve(parsed.document, file, host)
+  return { ...resolution, issues: [...parsed.issues, ...resolution.issues] }
+}
+
+const parseTable = <A>(text: string, row: (fields: ReadonlyArray<string>) => A | undefined): ReadonlyArray<A> =>
+  text.split("\n").flatMap((line) => {
+    const r = line.startsWith("#") || line.trim() === "" ? undefined : row(line.split(":"))
+    return r === undefined ? [] : [r]
+  })
+
+/** Users, groups and hostname of this machine, read through FileSystem. */
+export const hostFacts = Effect.fn("Load.hostFacts")(function*(env: Readonly<Record<string, string | undefined>>, cwd: string) {
+  const fs = yield* FileSystem.FileSystem
+  const read = (file: string) => fs.readFileString(file).pipe(Effect.option)
+  const passwd = yield* read("/etc/passwd")
+  const group = yield* read("/etc/group")
+  const hostname = yield* read("/proc/sys/kernel/hostname")
+  const users = passwd._tag === "None" ? undefined : parseTable(passwd.value, (f): PasswdEntry | undefined =>
+    f.length >= 6 ? { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! } : undefined)
+  const groups = group._tag === "None" ? undefined : parseTable(group.value, (f): GroupEntry | undefined =>
+    f.length >= 3 ? { name: f[0]!, gid: Number(f[2]) } : undefined)
+  const name = hostname._tag === "Some" ? hostname.value.trim() : env["HOSTNAME"] ?? "localhost"
+  return { env, cwd, hostname: name, users, groups } satisfies Host
+})
+
+/** The first existing file of the search path, as an absolute path. */
+export const findConfigFile = Effect.fn("Load.findConfigFile")(function*(cwd: string, here?: string) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  for (const candidate of searchPaths(here)) {
+    const absolute = path.resolve(cwd, candidate)
+    if (yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false))) return absolute
+  }
+  return undefined
+})
+
+const fail = (file: string, message: string) =>
+  Effect.fail(new ConfigError({ issues: [{ file, line: 0, section: undefined, option: undefined, message }] }))
+
+/** The explicit file (must exist) or the first default one; `undefined` when none was found. */
+const locate = Effect.fn("Load.locate")(function*(file: string | undefined, cwd: string, here: string | undefined) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  if (file === undefined) return yield* findConfigFile(cwd, here)
+  const absolute = path.resolve(cwd, file)
+  if (!(yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false)))) {
+    return yield* fail(absolute, `could not find config file ${absolute}`)
+  }
+  return absolute
+})
+
+/** Run the deferred directory checks against the file system. */
+const runChecks = Effect.fn("Load.runChecks")(function*(checks: ReadonlyArray<PathCheck>) {
+  const fs = yield* FileSystem.FileSystem
+  const dirs = new Set<string>()
+  for (const dir of new Set(checks.map(checkedDirectory))) {
+    const stat = yield* fs.stat(dir).pipe(Effect.option)
+    if (stat._tag === "Some" && stat.value.type === "Directory") dirs.add(dir)
+  }
+  return pathIssues(checks, (dir) => dirs.has(dir))
+})
+
+/**
+ * Load the daemon's config: `file` (relative to `cwd`) or the first file of the search path.
+ * Fails with a ConfigError listing every problem (syntax, values, missing sections, missing directories).
+ */
+export const load = Effect.fn("Load.load")(function*(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  options?: { readonly here?: string | undefined }
+) {
+  const found = yield* locate(file, cwd, options?.here)
+  if (found === undefined) {
+    return yield* fail("", `No config file found at default paths (${searchPaths(options?.here).join(", ")}); use the -c option to specify a config file at a different path`)
+  }
+  const host = yield* hostFacts(env, cwd)
+  const read = yield* readWithIncludes(found, host)
+  const resolution = resolve(read.document, found, host)
+  const issues = [...read.issues, ...resolution.issues, ...(yield* runChecks(resolution.checks))]
+  if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
+  return { ...resolution.value, notices: [...read.notices, ...resolution.notices] } satisfies Config
+})
+
+/**
+ * Load what the client needs (`[supervisorctl]`, guessing the server URL from the server sections).
+ * No file found is not an error (defaults); neither is a missing `[supervisord]` or `[supervisorctl]`.
+ * `[include]` is not followed, as in supervisorctl.
+ */
+export const loadCtl = Effect.fn("Load.loadCtl")(function*(
+  file: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  cwd: string,
+  options?: { readonly here?: string | undefined }
+) {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const found = yield* locate(file, cwd, options?.here)
+  const host = yield* hostFacts(env, cwd)
+  const text = found === undefined ? "" : yield* fs.readFileString(found).pipe(
+    Effect.catch(() => fail(found, `could not read config file ${found}`))
+  )
+  const name = found ?? path.resolve(cwd, "supervisord.conf")
+  const parsed = parseFileText(text, name, path.dirname(name))
+  const resolution = resolveCtl(parsed.document, name, host)
+  const issues = [...parsed.issues, ...resolution.issues]
+  if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
+  return { file: found, supervisorctl: resolution.value, notices: resolution.notices } satisfies CtlLoad
+})

@@ -1,0 +1,257 @@
+/**
+ * Resolution of a merged INI document into the final {@link Config}: `[supervisord]` (with its
+ * twice-expanded `environment`, Q28), the process groups (Programs.ts), the HTTP servers (every section whose
+ * name starts with `unix_http_server` / `inet_http_server`, Q13), `[supervisorctl]`, the plugin sections,
+ * and warnings for unknown sections and options (supervisord ignores them silently).
+ * See shared/reference/supervisord-4.2.5.md §1.3, §1.5, §1.11–§1.14.
+ *
+ * Invariant: pure. All problems are collected (not just the first, unlike supervisord); file-system
+ * checks are returned as {@link PathCheck}s for Load.ts to run.
+ * @since 0.1.0
+ */
+import { Result } from "effect"
+import * as Codecs from "./Codecs.ts"
+import { expand, type Vars } from "./Expand.ts"
+import type { IniDocument, IniSection } from "./Ini.ts"
+import { groupsFromDocument } from "./Programs.ts"
+import {
+  absolutePath, checkUser, type Context, dirname, envVars, expandUser, type Host, makeContext, type PathCheck, type Reader,
+  reader, suggest, warnUnknownOptions
+} from "./Reader.ts"
+import type { Config, ConfigIssue, ConfigNotice, CtlConfig, InetServerConfig, SupervisordConfig, UnixServerConfig } from "./Types.ts"
+
+/** Options of `[supervisord]`. */
+export const SUPERVISORD_OPTIONS: ReadonlyArray<string> = [
+  "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "umask", "nodaemon", "silent", "minfds",
+  "minprocs", "nocleanup", "childlogdir", "user", "directory", "strip_ansi", "environment", "identifier"
+]
+/** Options of `[unix_http_server]`. */
+export const UNIX_SERVER_OPTIONS: ReadonlyArray<string> = ["file", "chmod", "chown", "username", "password"]
+/** Options of `[inet_http_server]`. */
+export const INET_SERVER_OPTIONS: ReadonlyArray<string> = ["port", "username", "password"]
+/** Options of `[supervisorctl]`. */
+export const CTL_OPTIONS: ReadonlyArray<string> = ["serverurl", "username", "password", "prompt", "history_file"]
+
+/** The factory effsup implements natively for `[rpcinterface:x]`. */
+export const MAIN_RPC_FACTORY = "supervisor.rpcinterface:make_main_rpcinterface"
+/** supervisorctl's built-in command set, accepted (as a no-op) in `[ctlplugin:x]`. */
+export const DEFAULT_CTL_FACTORY = "supervisor.supervisorctl:DefaultControllerPlugin"
+
+const KNOWN_PREFIXES = [
+  "program:", "group:", "eventlistener:", "fcgi-program:", "rpcinterface:", "ctlplugin:", "unix_http_server", "inet_http_server"
+]
+const KNOWN_NAMES = ["supervisord", "supervisorctl", "include", "DEFAULT"]
+
+/** What resolution produced: the config (meaningful only when `issues` is empty) and the deferred checks. */
+export interface Resolution<A> {
+  readonly value: A
+  readonly issues: ReadonlyArray<ConfigIssue>
+  readonly notices: ReadonlyArray<ConfigNotice>
+  readonly checks: ReadonlyArray<PathCheck>
+}
+
+/** `tempfile.gettempdir()` without touching the disk: TMPDIR, TEMP, TMP, else /tmp. */
+const tempDir = (host: Host): string => host.env["TMPDIR"] ?? host.env["TEMP"] ?? host.env["TMP"] ?? "/tmp"
+
+/** `existing_dirpath`: `~` expanded, absolute; the parent must exist when the value names one. */
+const logPath = (ctx: Context, r: Reader, option: string, written: string): string => {
+  if (expandUser(ctx.host, written).includes("/")) {
+    ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, written), written, at: r.at(option) })
+  }
+  return absolutePath(ctx.host, written)
+}
+
+/** `existing_directory`: `~` expanded, absolute, must be a directory. */
+const directory = (ctx: Context, r: Reader, option: string, written: string): string => {
+  const path = absolutePath(ctx.host, written)
+  ctx.checks.push({ kind: "directory", path, written, at: r.at(option) })
+  return path
+}
+
+/** `[supervisord] environment`, expanded twice as supervisord does (Q28). */
+const globalEnvironment = (ctx: Context, r: Reader, vars: Vars): Readonly<Record<string, string>> => {
+  const once = r.text("environment", vars)
+  if (once === undefined) return {}
+  const twice = expand(once, { ...vars, host_node_name: ctx.host.hostname }, "environment")
+  const decoded = Result.flatMap(twice, Codecs.environment)
+  if (Result.isFailure(decoded)) r.fail("environment", decoded.failure)
+  return Result.getOrElse(decoded, () => ({}))
+}
+
+const supervisord = (ctx: Context, r: Reader, vars: Vars, environment: Readonly<Record<string, string>>): SupervisordConfig => {
+  const logfile = r.text("logfile", vars) ?? "supervisord.log"
+  const user = r.text("user", vars)
+  if (user !== undefined) checkUser(ctx, r, "user", user)
+  const dir = r.text("directory", vars)
+  return {
+    logfile: logfile === "syslog" ? logfile : logPath(ctx, r, "logfile", logfile),
+    logfileMaxbytes: r.get("logfile_maxbytes", Codecs.byteSize, "50MB", vars),
+    logfileBackups: r.get("logfile_backups", Codecs.integer, "10", vars),
+    loglevel: r.get("loglevel", Codecs.logLevel, "info", vars),
+    pidfile: logPath(ctx, r, "pidfile", r.text("pidfile", vars) ?? "supervisord.pid"),
+    umask: r.get("umask", Codecs.octal, "022", vars),
+    nodaemon: r.get("nodaemon", Codecs.boolean, "false", vars),
+    silent: r.get("silent", Codecs.boolean, "false", vars),
+    minfds: r.get("minfds", Codecs.integer, "1024", vars),
+    minprocs: r.get("minprocs", Codecs.integer, "200", vars),
+    nocleanup: r.get("nocleanup", Codecs.boolean, "false", vars),
+    childlogdir: directory(ctx, r, "childlogdir", r.text("childlogdir", vars) ?? tempDir(ctx.host)),
+    user,
+    directory: dir === undefined ? undefined : directory(ctx, r, "directory", dir),
+    stripAnsi: r.get("strip_ansi", Codecs.boolean, "false", vars),
+    environment,
+    identifier: r.text("identifier", vars) ?? "supervisor"
+  }
+}
+
+/** `username` and `password`: both or neither. */
+const credentials = (r: Reader, vars: Vars) => {
+  const username = r.text("username", vars)
+  const password = r.text("password", vars)
+  if ((username === undefined) !== (password === undefined)) {
+    r.fail(username === undefined ? "password" : "username", `Section [${r.section.name}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified`)
+  }
+  return { username, password }
+}
+
+/** `user[:group]` (names or ids) must exist (when the host's tables are known). */
+const validOwner = (host: Host, value: string): boolean => {
+  const [user = "", group, ...rest] = value.split(":")
+  if (rest.length > 0 || user === "") return false
+  const isId = (s: string) => /^\d+$/.test(s)
+  const userOk = host.users === undefined || host.users.some((u) => (isId(user) ? u.uid === Number(user) : u.name === user))
+  const groupOk = group === undefined || host.groups === undefined ||
+    host.groups.some((g) => (isId(group) ? g.gid === Number(group) : g.name === group))
+  return userOk && groupOk
+}
+
+const unixServer = (ctx: Context, r: Reader, vars: Vars): UnixServerConfig => {
+  const file = r.text("file", vars)
+  if (file === undefined) r.fail(undefined, `section [${r.section.name}] has no file value`)
+  const chmodText = r.text("chmod", vars)
+  const chmod = chmodText === undefined ? Result.succeed(0o700) : Codecs.octal(chmodText)
+  if (Result.isFailure(chmod)) r.fail("chmod", `Invalid chmod value ${chmodText}`)
+  const chown = r.text("chown", vars)
+  if (chown !== undefined && !validOwner(ctx.host, chown)) r.fail("chown", `Invalid sockchown value ${chown}`)
+  return {
+    file: file === undefined ? "" : absolutePath(ctx.host, file.trim()),
+    chmod: Result.getOrElse(chmod, () => 0o700),
+    chown,
+    ...credentials(r, vars)
+  }
+}
+
+const inetServer = (r: Reader, vars: Vars): InetServerConfig => {
+  const port = r.text("port", vars)
+  if (port === undefined) r.fail(undefined, `section [${r.section.name}] has no port value`)
+  const address = port === undefined ? undefined : r.optional("port", Codecs.inetAddress, vars)
+  return { section: r.section.name, host: address?.host ?? "", port: address?.port ?? 0, ...credentials(r, vars) }
+}
+
+/** The server URL a client should use when `[supervisorctl] serverurl` is absent: the unix socket, else the inet port. */
+export const guessServerUrl = (unix: UnixServerConfig | undefined, inet: ReadonlyArray<InetServerConfig>): string =>
+  unix !== undefined
+    ? `unix://${unix.file}`
+    : inet[0] !== undefined
+    ? `http://${inet[0].host === "" ? "localhost" : inet[0].host}:${inet[0].port}`
+    : "http://localhost:9001"
+
+const supervisorctl = (ctx: Context, r: Reader, vars: Vars, fallbackUrl: string): CtlConfig => {
+  const url = r.text("serverurl", vars) ?? fallbackUrl
+  const historyFile = r.text("history_file", vars)
+  return {
+    serverurl: url.startsWith("unix://") ? `unix://${absolutePath(ctx.host, url.slice(7))}` : url,
+    ...credentials(r, vars),
+    prompt: r.text("prompt", vars) ?? "supervisor",
+    historyFile: historyFile === undefined || historyFile === "" ? undefined : absolutePath(ctx.host, historyFile)
+  }
+}
+
+/** `[rpcinterface:x]` / `[ctlplugin:x]`: the factory key is required and only effsup's built-in is accepted. */
+const plugin = (r: Reader, key: string, builtin: string, vars: Vars): void => {
+  const factory = r.text(key, vars)
+  if (factory === undefined) r.fail(undefined, `section [${r.section.name}] does not specify a ${key}`)
+  else if (factory !== builtin) {
+    r.fail(key, `${factory} cannot be resolved within [${r.section.name}]: effsup cannot load Python plugins (only ${builtin} is built in)`)
+  }
+}
+
+const sectionsWithPrefix = (doc: IniDocument, prefix: string): ReadonlyArray<IniSection> =>
+  [...doc.sections.values()].filter((s) => s.name.startsWith(prefix))
+
+const warnUnknownSections = (ctx: Context, doc: IniDocument): void => {
+  for (const s of doc.sections.values()) {
+    if (KNOWN_NAMES.includes(s.name) || KNOWN_PREFIXES.some((p) => s.name.startsWith(p))) continue
+    const hint = suggest(s.name.split(":")[0]!, [...KNOWN_NAMES, ...KNOWN_PREFIXES.map((p) => p.replace(/:$/, ""))])
+    ctx.notices.push({ level: "warn", message: `${s.file}:${s.line}: unknown section [${s.name}] is ignored${hint === undefined ? "" : ` (did you mean '${hint}'?)`}` })
+  }
+}
+
+const servers = (ctx: Context, doc: IniDocument, vars: Vars) => {
+  const inet = sectionsWithPrefix(doc, "inet_http_server").map((s) => {
+    warnUnknownOptions(ctx, s, INET_SERVER_OPTIONS)
+    return inetServer(reader(ctx, s), vars)
+  })
+  const [first, ...extra] = sectionsWithPrefix(doc, "unix_http_server")
+  for (const s of extra) {
+    ctx.notices.push({ level: "warn", message: `${s.file}:${s.line}: [${s.name}] is ignored: effsup serves one unix socket ([${first!.name}])` })
+  }
+  if (first !== undefined) warnUnknownOptions(ctx, first, UNIX_SERVER_OPTIONS)
+  const unix = first === undefined ? undefined : unixServer(ctx, reader(ctx, first), vars)
+  return { unix, inet }
+}
+
+const finish = <A>(ctx: Context, value: A): Resolution<A> => {
+  const seen = new Set<string>()
+  const issues = ctx.issues.filter((i) => {
+    const key = `${i.file}\0${i.line}\0${i.section}\0${i.option}\0${i.message}`
+    return seen.has(key) ? false : (seen.add(key), true)
+  })
+  const notices = [...new Map(ctx.notices.map((n) => [`${n.level}\0${n.message}`, n])).values()]
+  const checks = [...new Map(ctx.checks.map((c) => [`${c.kind}\0${c.path}\0${c.at.file}\0${c.at.line}`, c])).values()]
+  return { value, issues, notices, checks }
+}
+
+/** Resolve the whole document for the daemon. `file` is the main config's absolute path (its dir is `%(here)s`). */
+export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<Config> => {
+  const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
+  const main = doc.sections.get("supervisord")
+  if (main === undefined) ctx.issues.push({ file, line: 0, section: undefined, option: undefined, message: ".ini file does not include supervisord section" })
+  const mainSection: IniSection = main ?? { name: "supervisord", file, line: 0, options: new Map() }
+  warnUnknownOptions(ctx, mainSection, SUPERVISORD_OPTIONS)
+  warnUnknownSections(ctx, doc)
+  const osVars: Vars = { here: ctx.here, ...envVars(host.env) }
+  const r = reader(ctx, mainSection)
+  const globalEnv = globalEnvironment(ctx, r, osVars)
+  const vars: Vars = { ...osVars, ...envVars(globalEnv) }
+  const sup = supervisord(ctx, r, osVars, globalEnv)
+  for (const s of sectionsWithPrefix(doc, "rpcinterface:")) plugin(reader(ctx, s), "supervisor.rpcinterface_factory", MAIN_RPC_FACTORY, vars)
+  const groups = groupsFromDocument(ctx, doc, vars, globalEnv)
+  const { unix, inet } = servers(ctx, doc, vars)
+  const ctlSection = doc.sections.get("supervisorctl")
+  if (ctlSection !== undefined) warnUnknownOptions(ctx, ctlSection, CTL_OPTIONS)
+  return finish(ctx, {
+    file,
+    supervisord: sup,
+    groups,
+    unixHttpServer: unix,
+    inetHttpServers: inet,
+    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars, guessServerUrl(unix, inet)),
+    notices: []
+  })
+}
+
+/**
+ * Resolve only what a client needs: `[supervisorctl]` (defaults when absent, unlike supervisorctl) and the
+ * `[ctlplugin:x]` sections. Without `serverurl`, the URL is guessed from the server sections (their own errors are ignored).
+ */
+export const resolveCtl = (doc: IniDocument, file: string, host: Host): Resolution<CtlConfig> => {
+  const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
+  const vars: Vars = { here: ctx.here, ...envVars(host.env) }
+  const scratch = makeContext(host, ctx.here, ctx.defaults)
+  const { unix, inet } = servers(scratch, doc, vars)
+  for (const s of sectionsWithPrefix(doc, "ctlplugin:")) plugin(reader(ctx, s), "supervisor.ctl_factory", DEFAULT_CTL_FACTORY, vars)
+  const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: 0, options: new Map() }
+  warnUnknownOptions(ctx, section, CTL_OPTIONS)
+  return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars, guessServerUrl(unix, inet)))
+}

@@ -22,6 +22,12 @@ export const formatIssue = (issue: ConfigIssue): string => {
   return `${where}${section}${option}${issue.message}`
 }
 
+/** Issues grouped by file (in order of first appearance), by line within a file. */
+const sortIssues = (issues: ReadonlyArray<ConfigIssue>): ReadonlyArray<ConfigIssue> => {
+  const files = [...new Set(issues.map((i) => i.file))]
+  return [...issues].sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line)
+}
+
 /** The config could not be loaded; `issues` holds every problem found, each located. */
 export class ConfigError extends Data.TaggedError("ConfigError")<{ readonly issues: ReadonlyArray<ConfigIssue> }> {
   override get message(): string {
@@ -59,7 +65,7 @@ export const pathIssues = (checks: ReadonlyArray<PathCheck>, isDirectory: (path:
 export const parseConfigText = (text: string, file: string, host: Host): Resolution<Config> => {
   const parsed = parseFileText(text, file, dirname(file))
   const resolution = resolve(parsed.document, file, host)
-  return { ...resolution, issues: [...parsed.issues, ...resolution.issues] }
+  return { ...resolution, issues: sortIssues([...parsed.issues, ...resolution.issues]) }
 }
 
 const parseTable = <A>(text: string, row: (fields: ReadonlyArray<string>) => A | undefined): ReadonlyArray<A> =>
@@ -137,7 +143,7 @@ export const load = Effect.fn("Load.load")(function*(
   const host = yield* hostFacts(env, cwd)
   const read = yield* readWithIncludes(found, host)
   const resolution = resolve(read.document, found, host)
-  const issues = [...read.issues, ...resolution.issues, ...(yield* runChecks(resolution.checks))]
+  const issues = sortIssues([...read.issues, ...resolution.issues, ...(yield* runChecks(resolution.checks))])
   if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
   return { ...resolution.value, notices: [...read.notices, ...resolution.notices] } satisfies Config
 })
@@ -163,7 +169,7 @@ export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   const name = found ?? path.resolve(cwd, "supervisord.conf")
   const parsed = parseFileText(text, name, path.dirname(name))
   const resolution = resolveCtl(parsed.document, name, host)
-  const issues = [...parsed.issues, ...resolution.issues]
+  const issues = sortIssues([...parsed.issues, ...resolution.issues])
   if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
   return { file: found, supervisorctl: resolution.value, notices: resolution.notices } satisfies CtlLoad
 })

@@ -4,6 +4,7 @@
  * so transports map them one to one. See shared/reference/supervisord-4.2.5.md §5.4.
  * @since 0.1.0
  */
+import type { SupervisorError } from "../domain/Errors.ts"
 import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
 
 /** getProcessInfo's struct. Times are epoch seconds (0 = never). */
@@ -59,14 +60,11 @@ export interface ChannelInfo {
   readonly syslog: boolean
 }
 
-/** The outcome for one process of a group/all operation (supervisord's result struct). */
+/** The outcome for one process of a group/all operation (supervisord's result struct): no error = SUCCESS. */
 export interface ProcessResult {
   readonly name: string
   readonly group: string
-  /** Fault code, or 80 (SUCCESS). */
-  readonly status: number
-  /** `OK` or `FAULT_NAME: detail`. */
-  readonly description: string
+  readonly error: SupervisorError | undefined
 }
 
 /** The supervisor's own state. */

@@ -1,0 +1,101 @@
+/**
+ * The Spawner on node:child_process. Each child is detached (setsid: its own session and
+ * process group, so `kill(-pid)` reaches its descendants and a terminal's Ctrl-C reaches only
+ * the daemon). `umask=` is applied around the synchronous fork; `user=` runs the child through
+ * util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
+ * uid/gid options drop them all). Child exit is reported by libuv's SIGCHLD handling: nothing polls.
+ * @since 0.1.0
+ */
+import { NodeStream } from "@effect/platform-node"
+import { Deferred, Effect, Exit, Layer, Stream } from "effect"
+import * as Cp from "node:child_process"
+import * as Os from "node:os"
+import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+
+const SETPRIV = "/usr/bin/setpriv"
+
+const errnoOf = (cause: unknown): string => (cause as NodeJS.ErrnoException)?.code ?? "UNKNOWN"
+
+/** Turn `user=` into the exec line: as the same user nothing changes; otherwise setpriv switches user and groups. */
+const withUser = (request: SpawnRequest): { readonly file: string; readonly args: ReadonlyArray<string>; readonly argv0: string } => {
+  const plain = { file: request.file, args: request.argv.slice(1), argv0: request.argv[0] ?? request.file }
+  if (request.user === undefined) return plain
+  const me = Os.userInfo()
+  if (request.user === me.username || request.user === String(me.uid)) return plain
+  return {
+    file: SETPRIV,
+    args: ["--reuid", request.user, "--regid", request.user, "--init-groups", "--", request.file, ...request.argv.slice(1)],
+    argv0: "setpriv"
+  }
+}
+
+const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
+  const code = errnoOf(cause)
+  if (code === "ENOENT" && request.cwd !== undefined) return `couldn't chdir to ${request.cwd}: ENOENT`
+  if (code === "EAGAIN") return `Too many processes in process table to spawn '${request.argv[0]}'`
+  if (code === "EMFILE") return `too many open files to spawn '${request.argv[0]}'`
+  return `unknown error during fork for '${request.argv[0]}': ${code}`
+}
+
+const chunks = (readable: NodeJS.ReadableStream | null): Stream.Stream<Uint8Array> =>
+  readable === null
+    ? Stream.empty
+    : NodeStream.fromReadable<Uint8Array, never>({ evaluate: () => readable as never, onError: () => undefined as never }).pipe(
+      Stream.catchCause(() => Stream.empty)
+    )
+
+const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
+  Effect.callback<RawChild, SpawnFailure>((resume) => {
+    const exec = withUser(request)
+    const exited = Deferred.makeUnsafe<ExitInfo>()
+    let child: Cp.ChildProcess
+    const previousUmask = request.umask === undefined ? undefined : process.umask(request.umask)
+    try {
+      child = Cp.spawn(exec.file, exec.args, {
+        argv0: exec.argv0,
+        cwd: request.cwd,
+        env: request.env,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+    } catch (cause) {
+      resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
+      return
+    } finally {
+      if (previousUmask !== undefined) process.umask(previousUmask)
+    }
+    child.once("error", (cause) => {
+      if (child.pid === undefined) resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
+    })
+    child.once("exit", (code, signal) => Deferred.doneUnsafe(exited, Exit.succeed({ code, signal })))
+    child.stdin?.on("error", () => undefined)
+    child.once("spawn", () => {
+      const pid = child.pid!
+      resume(Effect.succeed({
+        pid,
+        stdout: chunks(child.stdout),
+        stderr: chunks(child.stderr),
+        exit: Deferred.await(exited),
+        kill: (signal, group) =>
+          Effect.try({
+            try: () => {
+              process.kill(group ? -pid : pid, signal as NodeJS.Signals)
+            },
+            catch: (cause) => new KillFailure({ code: errnoOf(cause), message: String(cause) })
+          }),
+        writeStdin: (data) =>
+          Effect.callback<void, StdinFailure>((done) => {
+            const stdin = child.stdin
+            if (stdin === null || stdin.destroyed || !stdin.writable) {
+              done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+              return
+            }
+            stdin.write(data, (err) => done(err ? Effect.fail(new StdinFailure({ message: errnoOf(err) })) : Effect.void))
+          })
+      }))
+    })
+  })
+
+/** The Node Spawner layer. */
+export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ spawn }))

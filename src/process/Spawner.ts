@@ -1,0 +1,50 @@
+/**
+ * The platform seam for running children: `spawn` starts one process in its own process
+ * group with pipes for stdin/stdout/stderr and reports how it ended. The Node implementation
+ * is NodeSpawner.ts; tests may provide a scripted one. Lifetimes are the caller's: the process
+ * actor owns the stop protocol (stopsignal, stopwaitsecs, SIGKILL).
+ * @since 0.1.0
+ */
+import { Context, Data, type Effect, type Stream } from "effect"
+import type { ExitInfo } from "../domain/ExitInfo.ts"
+
+/** Everything needed to exec one child. */
+export interface SpawnRequest {
+  /** The resolved file to exec. */
+  readonly file: string
+  /** argv, with argv[0] as written in the command. */
+  readonly argv: ReadonlyArray<string>
+  /** Full environment of the child. */
+  readonly env: Readonly<Record<string, string>>
+  readonly cwd: string | undefined
+  readonly umask: number | undefined
+  /** `user=` (name or uid): the child runs as that user with its groups. */
+  readonly user: string | undefined
+}
+
+/** The parent could not start the child; `message` is supervisord's spawnerr text. */
+export class SpawnFailure extends Data.TaggedError("SpawnFailure")<{ readonly message: string }> {}
+
+/** Signalling failed; `code` is the errno name (ESRCH when the process is already gone). */
+export class KillFailure extends Data.TaggedError("KillFailure")<{ readonly code: string; readonly message: string }> {}
+
+/** Writing to the child's stdin failed (EPIPE when it closed it). */
+export class StdinFailure extends Data.TaggedError("StdinFailure")<{ readonly message: string }> {}
+
+/** A running child. */
+export interface RawChild {
+  readonly pid: number
+  readonly stdout: Stream.Stream<Uint8Array>
+  readonly stderr: Stream.Stream<Uint8Array>
+  /** Completes when the child has exited (not waiting for its pipes). */
+  readonly exit: Effect.Effect<ExitInfo>
+  /** Send a signal to the child, or to its whole process group. */
+  readonly kill: (signal: string, group: boolean) => Effect.Effect<void, KillFailure>
+  /** Write to the child's stdin. */
+  readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, StdinFailure>
+}
+
+/** The Spawner service. */
+export class Spawner extends Context.Service<Spawner, {
+  readonly spawn: (request: SpawnRequest) => Effect.Effect<RawChild, SpawnFailure>
+}>()("effsup/process/Spawner") {}

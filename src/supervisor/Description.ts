@@ -1,0 +1,51 @@
+/**
+ * supervisord's `description` column of getProcessInfo / `status`, computed from a snapshot:
+ * `pid 123, uptime 0:00:14` when RUNNING, the spawn error when BACKOFF/FATAL, the stop time
+ * (`Nov 23 02:12 AM`, local time) or `Not started` when STOPPED/EXITED, '' otherwise.
+ * supervisord: rpcinterface.py `_interpretProcessInfo`.
+ * @since 0.1.0
+ */
+import type { ProcessState } from "../domain/ProcessState.ts"
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+const pad2 = (n: number) => String(n).padStart(2, "0")
+
+/** Python's `str(timedelta)` for whole seconds: `0:00:14`, `1 day, 2:03:04`, `5 days, 7:18:14`. */
+export const formatUptime = (seconds: number): string => {
+  const s = Math.max(0, Math.floor(seconds))
+  const days = Math.floor(s / 86400)
+  const rest = s % 86400
+  const clock = `${Math.floor(rest / 3600)}:${pad2(Math.floor((rest % 3600) / 60))}:${pad2(rest % 60)}`
+  return days === 0 ? clock : `${days} day${days === 1 ? "" : "s"}, ${clock}`
+}
+
+/** `strftime('%b %d %I:%M %p')` in local time. */
+export const formatStopTime = (epochSeconds: number): string => {
+  const d = new Date(epochSeconds * 1000)
+  const hour12 = d.getHours() % 12 === 0 ? 12 : d.getHours() % 12
+  return `${MONTHS[d.getMonth()]} ${pad2(d.getDate())} ${pad2(hour12)}:${pad2(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`
+}
+
+/** The description for a process in `state`. Times are epoch seconds. */
+export const describe = (info: {
+  readonly name: string
+  readonly state: ProcessState
+  readonly pid: number
+  readonly start: number
+  readonly stop: number
+  readonly now: number
+  readonly spawnerr: string
+}): string => {
+  switch (info.state) {
+    case "RUNNING":
+      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}`
+    case "FATAL":
+    case "BACKOFF":
+      return info.spawnerr === "" ? `unknown error (try "tail ${info.name}")` : info.spawnerr
+    case "STOPPED":
+    case "EXITED":
+      return info.start === 0 ? "Not started" : formatStopTime(info.stop)
+    default:
+      return ""
+  }
+}

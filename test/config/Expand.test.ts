@@ -1,0 +1,48 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Result } from "effect"
+import { expand, pyRepr, substituteHere } from "../../src/config/Expand.ts"
+
+const vars = { program_name: "web", process_num: 7, numprocs: 2, here: "/etc" }
+const ok = (t: string) => Result.getOrThrow(expand(t, vars, "program:web.command"))
+const err = (t: string) => {
+  const r = expand(t, vars, "program:web.command")
+  if (Result.isSuccess(r)) throw new Error(`expected a failure for ${t}`)
+  return r.failure
+}
+
+// Expected outputs checked against Python's `%` operator.
+describe("Expand", () => {
+  it("expands %(name)s, %(n)d, %(n)02d, widths and %%", () => {
+    expect(ok("/bin/%(program_name)s -n %(process_num)d")).toBe("/bin/web -n 7")
+    expect(ok("%(program_name)s_%(process_num)02d")).toBe("web_07")
+    expect(ok("%(program_name)5s|%(process_num)-4d|%(process_num).3d|%(process_num)x")).toBe("  web|7   |007|7")
+    expect(ok("100%% of %(numprocs)s")).toBe("100% of 2")
+    expect(ok("%(program_name)r")).toBe("'web'")
+    expect(ok("no percent")).toBe("no percent")
+  })
+
+  it("names the unknown variable and lists the available ones (sorted)", () => {
+    expect(err("/bin/echo %(foo)s")).toBe(
+      "Format string '/bin/echo %(foo)s' for 'program:web.command' contains names ('foo') which cannot be expanded. Available names: here, numprocs, process_num, program_name"
+    )
+  })
+
+  it("rejects a lone %, an unclosed key, an unknown conversion and %d of a string", () => {
+    expect(err("/bin/echo 100%")).toBe("Format string '/bin/echo 100%' for 'program:web.command' is badly formatted: incomplete format")
+    expect(err("%(program_name)s%")).toContain("is badly formatted: incomplete format")
+    expect(err("%(foo")).toContain("is badly formatted: incomplete format key")
+    expect(err("%z")).toContain("is badly formatted: unsupported format character 'z' (0x7a) at index 1")
+    expect(err("%(program_name)d")).toContain("is badly formatted: %d format: a real number is required, not str")
+    expect(err("%s")).toContain("is badly formatted")
+  })
+
+  it("pyRepr quotes like Python", () => {
+    expect(pyRepr("a")).toBe("'a'")
+    expect(pyRepr("it's")).toBe("\"it's\"")
+    expect(pyRepr("a\nb\\")).toBe("'a\\nb\\\\'")
+  })
+
+  it("substituteHere replaces every literal %(here)s", () => {
+    expect(substituteHere("%(here)s/a:%(here)s/b", "/d")).toBe("/d/a:/d/b")
+  })
+})

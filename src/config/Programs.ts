@@ -166,7 +166,7 @@ export const processesFromSection = (
     const expandedName = expand(nameTemplate, all, "process_name")
     if (Result.isFailure(expandedName)) r.fail("process_name", expandedName.failure)
     const processName = Result.isSuccess(expandedName) ? expandedName.success : nameTemplate
-    if (Result.isSuccess(validTemplate) && Result.isSuccess(expandedName)) {
+    if (r.raw("process_name") !== undefined && Result.isSuccess(validTemplate) && Result.isSuccess(expandedName)) {
       const valid = Codecs.name(processName)
       if (Result.isFailure(valid)) r.fail("process_name", valid.failure)
     }

@@ -1,0 +1,167 @@
+/**
+ * The output pipeline of one process: where each chunk a child writes goes. One per process; it
+ * outlives individual spawns (the log files stay open between them), and each spawn's channels are
+ * drained through it.
+ *
+ * Per chunk, in supervisord's order (dispatchers.py POutputDispatcher._log / record_output):
+ * capture-mode split (if `capture_maxbytes > 0`) → ANSI strip (if `strip_ansi`) → the rotating
+ * log file (text outside capture tokens only) → the activity log at debug level
+ * (`'name' stdout output:\n<data>`) → PROCESS_LOG_* event (if `*_events_enabled`); at each END
+ * token a PROCESS_COMMUNICATION_* event and the debug line `'name' stdout emitted a comm event`.
+ *
+ * Invariants: chunks are handled in order and never dropped; `drain` completes only after every
+ * byte it read is written to the file; a channel without a file (NONE) still captures and
+ * publishes. Read errors end the drain with a warning; they never fail the caller.
+ *
+ * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
+ * capture tokens (DOC≠CODE, Q2). When stdout and stderr name the same file, one RotatingFile
+ * serves both (supervisord opens it twice and corrupts rotation). Undecodable output is shown as
+ * `Undecodable: b'...'` in the activity log.
+ * See shared/reference/supervisord-4.2.5.md §4.2, §4.4, §4.5.
+ * @since 0.1.0
+ */
+import { Effect, type FileSystem, LogLevel, type PlatformError, type Scope, Stream } from "effect"
+import type { ChannelConfig } from "../config/Types.ts"
+import { EventBus } from "../events/EventBus.ts"
+import { strRepr, bytesRepr } from "../events/PyRepr.ts"
+import * as Capture from "./Capture.ts"
+import * as RotatingFile from "./RotatingFile.ts"
+import * as StripAnsi from "./StripAnsi.ts"
+
+export { autoLogPath, cleanupAutoLogs } from "./AutoLog.ts"
+
+/** What a process's output pipeline needs to know. */
+export interface ChildOutputOptions {
+  readonly processName: string
+  readonly groupName: string
+  /** Resolved file path, or undefined for NONE. */
+  readonly stdoutPath: string | undefined
+  readonly stderrPath: string | undefined
+  readonly stdout: ChannelConfig
+  readonly stderr: ChannelConfig
+  readonly stripAnsi: boolean
+  /** AUTO → file mode 0600. */
+  readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
+}
+
+/** A child's output channel. */
+export type Channel = "stdout" | "stderr"
+
+/** The output pipeline of one process. */
+export interface ChildOutput {
+  readonly stdoutPath: string | undefined
+  readonly stderrPath: string | undefined
+  /**
+   * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
+   * PROCESS_COMMUNICATION_* events, an optional tap (given each chunk as read, before capture and
+   * stripping), and the activity log at debug level. Completes after the last byte is written.
+   */
+  readonly drain: (
+    channel: Channel,
+    pid: number,
+    source: Stream.Stream<Uint8Array, unknown>,
+    tap?: (chunk: Uint8Array) => Effect.Effect<void>
+  ) => Effect.Effect<void>
+  /** Wait until every byte drained so far is in the files. */
+  readonly flush: Effect.Effect<void>
+  /** Reopen the files (SIGUSR2). */
+  readonly reopen: Effect.Effect<void>
+  /** Delete and reopen the files (clearProcessLogs). */
+  readonly clear: Effect.Effect<void>
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/** The activity-log text for child output: the UTF-8 text, or `Undecodable: b'...'` (supervisord's _log). */
+export const describeOutput = (bytes: Uint8Array): string => {
+  try {
+    return strictUtf8.decode(bytes)
+  } catch {
+    return `Undecodable: ${bytesRepr(bytes)}`
+  }
+}
+
+/** Open the log files of a process; the scope closes (and flushes) them. */
+export const make = (
+  options: ChildOutputOptions
+): Effect.Effect<ChildOutput, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem | EventBus> =>
+  Effect.gen(function*() {
+    const bus = yield* EventBus
+    const open = (path: string | undefined, channel: Channel) =>
+      path === undefined
+        ? Effect.succeed(undefined)
+        : RotatingFile.make(path, {
+          maxBytes: options[channel].logfileMaxbytes,
+          backups: options[channel].logfileBackups,
+          ...(options.autoLog[channel] ? { mode: 0o600 } : {})
+        })
+    const stdoutFile = yield* open(options.stdoutPath, "stdout")
+    const stderrFile = options.stderrPath !== undefined && options.stderrPath === options.stdoutPath
+      ? stdoutFile
+      : yield* open(options.stderrPath, "stderr")
+    const files = [...new Set([stdoutFile, stderrFile])].filter((f) => f !== undefined)
+    const name = strRepr(options.processName)
+
+    const drain: ChildOutput["drain"] = (channel, pid, source, tap) =>
+      Effect.gen(function*() {
+        const config = options[channel]
+        const file = channel === "stdout" ? stdoutFile : stderrFile
+        const toMainLog = yield* LogLevel.isEnabled("Debug")
+        const strip = options.stripAnsi ? StripAnsi.make() : undefined
+        const splitter = config.captureMaxbytes > 0 ? Capture.make(config.captureMaxbytes, strip) : undefined
+        const suffix = channel === "stdout" ? "STDOUT" : "STDERR"
+        const common = { processName: options.processName, groupName: options.groupName, pid }
+
+        /** Side effects every logged piece has, in or out of capture mode. */
+        const announce = (bytes: Uint8Array) =>
+          Effect.gen(function*() {
+            if (toMainLog) yield* Effect.logDebug(`${name} ${channel} output:\n${describeOutput(bytes)}`)
+            if (config.eventsEnabled) yield* bus.publish({ _tag: `PROCESS_LOG_${suffix}`, ...common, data: bytes })
+          })
+        const log = (bytes: Uint8Array) =>
+          Effect.suspend(() => {
+            if (bytes.length === 0) return Effect.void
+            const write = file === undefined ? Effect.void : file.write(bytes)
+            return toMainLog || config.eventsEnabled ? Effect.andThen(write, announce(bytes)) : write
+          })
+        const segments = (split: Capture.Split) =>
+          Effect.forEach(split.segments, (segment) => {
+            switch (segment._tag) {
+              case "Log":
+                return log(segment.bytes)
+              case "Capturing":
+                return announce(segment.bytes)
+              case "Captured":
+                return Effect.andThen(
+                  bus.publish({ _tag: `PROCESS_COMMUNICATION_${suffix}`, ...common, data: segment.bytes }),
+                  Effect.logDebug(`${name} ${channel} emitted a comm event`)
+                )
+            }
+          }, { discard: true })
+        const handle = (chunk: Uint8Array): Effect.Effect<void> => {
+          const done = splitter !== undefined
+            ? segments(splitter.feed(chunk))
+            : log(strip === undefined ? chunk : strip(chunk))
+          return tap === undefined ? done : Effect.andThen(done, tap(chunk))
+        }
+
+        yield* source.pipe(
+          Stream.runForEach(handle),
+          Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
+        )
+        if (splitter !== undefined) yield* segments(splitter.end())
+        if (file !== undefined) yield* file.flush
+      })
+
+    const each = (f: (file: RotatingFile.RotatingFile) => Effect.Effect<void>) =>
+      Effect.forEach(files, f, { discard: true })
+
+    return {
+      stdoutPath: options.stdoutPath,
+      stderrPath: options.stderrPath,
+      drain,
+      flush: each((f) => f.flush),
+      reopen: each((f) => f.reopen),
+      clear: each((f) => f.clear)
+    }
+  })

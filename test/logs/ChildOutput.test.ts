@@ -1,0 +1,191 @@
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, FileSystem, Layer, Logger, References, Scope, Stream } from "effect"
+import type { ChannelConfig } from "../../src/config/Types.ts"
+import type { ProcessLogEvent, SupervisorEvent } from "../../src/events/Event.ts"
+import { EventBus } from "../../src/events/EventBus.ts"
+import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+const B = "<!--XSUPERVISOR:BEGIN-->"
+const E = "<!--XSUPERVISOR:END-->"
+
+const channel = (overrides: Partial<ChannelConfig> = {}): ChannelConfig => ({
+  logfile: { _tag: "Auto" },
+  logfileMaxbytes: 0,
+  logfileBackups: 0,
+  captureMaxbytes: 0,
+  eventsEnabled: false,
+  syslog: false,
+  ...overrides
+})
+
+const source = (...chunks: ReadonlyArray<string | Uint8Array>) =>
+  Stream.fromIterable(chunks.map((c) => (typeof c === "string" ? enc.encode(c) : c)))
+
+const describeEvent = (e: SupervisorEvent) =>
+  e._tag.startsWith("PROCESS_LOG") || e._tag.startsWith("PROCESS_COMMUNICATION")
+    ? `${e._tag} ${(e as ProcessLogEvent).processName}/${(e as ProcessLogEvent).groupName} ${(e as ProcessLogEvent).pid} ${
+      dec.decode((e as ProcessLogEvent).data)
+    }`
+    : e._tag
+
+/** Run `f` with a temp dir, a bus subscription and a debug-level logger capturing lines. */
+const harness = <A, E>(
+  f: (
+    ctx: { dir: string; events: (n: number) => Effect.Effect<Array<string>>; lines: Array<string> }
+  ) => Effect.Effect<A, E, Scope.Scope | FileSystem.FileSystem | EventBus>,
+  level: "Debug" | "Info" = "Debug"
+) => {
+  const lines: Array<string> = []
+  const logger = Logger.make<unknown, void>(({ logLevel, message }) => {
+    lines.push(`${logLevel} ${(Array.isArray(message) ? message : [message]).join(" ")}`)
+  })
+  return Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const dir = yield* fs.makeTempDirectoryScoped()
+    const stream = yield* (yield* EventBus).subscribe
+    const events = (n: number) =>
+      stream.pipe(Stream.take(n), Stream.runCollect, Effect.map((c) => Array.from(c, describeEvent)))
+    return yield* f({ dir, events, lines })
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(Layer.mergeAll(
+      NodeServices.layer,
+      Layer.fresh(EventBus.layer),
+      Logger.layer([logger]),
+      Layer.succeed(References.MinimumLogLevel, level)
+    ))
+  )
+}
+
+const read = (path: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path))
+
+describe("ChildOutput", () => {
+  it.effect("writes each channel to its file; drain returns once it is on disk", () =>
+    harness(({ dir, lines }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "web", groupName: "grp",
+          stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
+          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        })
+        yield* Effect.all([
+          out.drain("stdout", 42, source("hello ", "world\n")),
+          out.drain("stderr", 42, source("oops\n"))
+        ], { concurrency: 2 })
+        assert.strictEqual(yield* read(`${dir}/out.log`), "hello world\n")
+        assert.strictEqual(yield* read(`${dir}/err.log`), "oops\n")
+        assert.includeMembers(lines, ["Debug 'web' stdout output:\nhello ", "Debug 'web' stderr output:\noops\n"])
+        assert.deepStrictEqual([out.stdoutPath, out.stderrPath], [`${dir}/out.log`, `${dir}/err.log`])
+      })
+    ))
+
+  it.effect("capture mode: beforeafter in the file, events in stream order (PROCESS_LOG inside tokens too, Q2)", () =>
+    harness(({ dir, events, lines }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "comm", groupName: "g", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          stdout: channel({ captureMaxbytes: 100, eventsEnabled: true }), stderr: channel(),
+          stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        })
+        yield* out.drain("stdout", 7, source(`before${B}capt`, `ured${E}af`, "ter<!--XSUPERVISOR:BE"))
+        assert.strictEqual(yield* read(`${dir}/out.log`), "beforeafter<!--XSUPERVISOR:BE")
+        assert.deepStrictEqual(yield* events(7), [
+          "PROCESS_LOG_STDOUT comm/g 7 before",
+          "PROCESS_LOG_STDOUT comm/g 7 capt",
+          "PROCESS_LOG_STDOUT comm/g 7 ured",
+          "PROCESS_COMMUNICATION_STDOUT comm/g 7 captured",
+          "PROCESS_LOG_STDOUT comm/g 7 af",
+          "PROCESS_LOG_STDOUT comm/g 7 ter",
+          "PROCESS_LOG_STDOUT comm/g 7 <!--XSUPERVISOR:BE"
+        ])
+        assert.include(lines, "Debug 'comm' stdout emitted a comm event")
+      })
+    ))
+
+  it.effect("NONE still publishes; strip_ansi applies to file, events and captured data", () =>
+    harness(({ dir, events }) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const out = yield* ChildOutput.make({
+          processName: "p", groupName: "p", stdoutPath: undefined, stderrPath: `${dir}/err.log`,
+          stdout: channel({ eventsEnabled: true, captureMaxbytes: 10 }), stderr: channel(),
+          stripAnsi: true, autoLog: { stdout: false, stderr: false }
+        })
+        yield* out.drain("stdout", 1, source(`\x1b[31mred\x1b[0m${B}\x1b[1mc${E}`))
+        yield* out.drain("stderr", 1, source("\x1b[", "32mgreen\n"))
+        assert.deepStrictEqual(yield* events(3), [
+          "PROCESS_LOG_STDOUT p/p 1 red",
+          "PROCESS_LOG_STDOUT p/p 1 c",
+          "PROCESS_COMMUNICATION_STDOUT p/p 1 c"
+        ])
+        assert.strictEqual(yield* read(`${dir}/err.log`), "green\n")
+        assert.deepStrictEqual(yield* fs.readDirectory(dir), ["err.log"])
+      })
+    ))
+
+  it.effect("no debug line below debug level; undecodable output is shown as a bytes repr", () =>
+    Effect.gen(function*() {
+      yield* harness(({ lines }) =>
+        Effect.gen(function*() {
+          const out = yield* ChildOutput.make({
+            processName: "q", groupName: "q", stdoutPath: undefined, stderrPath: undefined,
+            stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          })
+          yield* out.drain("stdout", 1, source("quiet"))
+          assert.deepStrictEqual(lines, [])
+        }), "Info")
+      assert.strictEqual(ChildOutput.describeOutput(new Uint8Array([0x88, 0x0a])), "Undecodable: b'\\x88\\n'")
+      assert.strictEqual(ChildOutput.describeOutput(enc.encode("héllo")), "héllo")
+    }))
+
+  it.effect("one file for both channels when the paths are equal; the tap sees raw chunks", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "x", groupName: "x", stdoutPath: `${dir}/both.log`, stderrPath: `${dir}/both.log`,
+          stdout: channel({ captureMaxbytes: 10 }), stderr: channel(), stripAnsi: false,
+          autoLog: { stdout: false, stderr: false }
+        })
+        const tapped: Array<string> = []
+        yield* out.drain("stdout", 1, source(`a${B}b${E}`), (c) => Effect.sync(() => tapped.push(dec.decode(c))))
+        yield* out.drain("stderr", 1, source("c"))
+        assert.strictEqual(yield* read(`${dir}/both.log`), "ac")
+        assert.deepStrictEqual(tapped, [`a${B}b${E}`])
+      })
+    ))
+
+  it.effect("a failing source ends the drain with a warning, keeping what was read", () =>
+    harness(({ dir, lines }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "f", groupName: "f", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: true, stderr: false }
+        })
+        yield* out.drain("stdout", 1, Stream.concat(source("kept"), Stream.fail("EIO")))
+        assert.strictEqual(yield* read(`${dir}/out.log`), "kept")
+        assert.include(lines, "Warn 'f' stdout read failed: EIO")
+        const fs = yield* FileSystem.FileSystem
+        assert.strictEqual((yield* fs.stat(`${dir}/out.log`)).mode & 0o777, 0o600)
+      })
+    ))
+
+  it.effect("clear empties the files and later drains append again", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "c", groupName: "c", stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
+          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        })
+        yield* out.drain("stdout", 1, source("one"))
+        yield* out.drain("stderr", 1, source("two"))
+        yield* out.clear
+        yield* out.drain("stdout", 2, source("three"))
+        yield* out.reopen
+        assert.strictEqual(yield* read(`${dir}/out.log`), "three")
+        assert.strictEqual(yield* read(`${dir}/err.log`), "")
+      })
+    ))
+})

@@ -1,0 +1,214 @@
+/**
+ * The control servers: `[unix_http_server]` and every `[inet_http_server]`, each serving
+ * POST `/RPC2` (XML-RPC), `/logtail/…`, `/mainlogtail` and `/ok.html` behind that server's own
+ * Basic auth. The `Supervisor` service is provided from outside; no state lives here.
+ *
+ * Invariants:
+ * - the unix socket is bound under a temporary name, chmod-ed (and chown-ed) and only then
+ *   hard-linked to its public path, so no client can connect before the mode is applied;
+ *   a stale socket file (nobody answers) is unlinked, a live one is a startup error;
+ *   the socket file is removed when the layer is released;
+ * - releasing the layer ends open log tails first, so shutdown never waits on a `tail -f`;
+ * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
+ *   body → 400, unexpected defect → 500 (logged CRIT).
+ * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
+ * @since 0.1.0
+ */
+import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
+import { Data, Deferred, Effect, Layer, Option } from "effect"
+import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
+import { handle } from "../rpc/Methods.ts"
+import { defaultLimits } from "../rpc/XmlRpc.ts"
+import { Supervisor } from "../supervisor/Supervisor.ts"
+import * as Auth from "./Auth.ts"
+import * as Tail from "./Tail.ts"
+
+/** A control server could not be started; `message` is what the user sees. */
+export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
+
+const IN_USE = "Another program is already listening on a port that one of our HTTP servers is configured to use.  " +
+  "Shut this program down first before starting supervisord."
+
+const fromListenError = (cause: unknown): ServerError => {
+  const errno = (cause as { readonly cause?: NodeJS.ErrnoException }).cause ?? (cause as NodeJS.ErrnoException)
+  return new ServerError({
+    message: errno.code === "EADDRINUSE"
+      ? IN_USE
+      : `Cannot open an HTTP server: socket.error reported ${errno.code === undefined ? String(cause) : `errno.${errno.code}`}`
+  })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Request handling
+// ---------------------------------------------------------------------------------------------
+
+const status = (code: number) => HttpServerResponse.empty({ status: code })
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
+const preview = (body: string): string => JSON.stringify(body.length > 200 ? `${body.slice(0, 200)}…` : body)
+
+/** POST /RPC2: XML-RPC over the Supervisor service. */
+const rpc = (request: HttpServerRequest.HttpServerRequest) =>
+  Effect.gen(function*() {
+    if (request.method !== "POST") return status(400)
+    const length = Option.getOrUndefined(Headers.get(request.headers, "content-length"))
+    if (length === undefined) return status(411)
+    if (!/^\d+$/.test(length)) return status(400)
+    if (Number(length) > defaultLimits.maxBytes) return status(413)
+    const bytes = yield* Effect.option(request.arrayBuffer)
+    if (Option.isNone(bytes)) return status(400)
+    let body: string
+    try {
+      body = strictUtf8.decode(bytes.value)
+    } catch {
+      yield* Effect.logError("XML-RPC request data is invalid: not UTF-8")
+      return status(400)
+    }
+    return yield* handle(body).pipe(
+      Effect.map((xml) => HttpServerResponse.text(xml, { contentType: "text/xml" })),
+      Effect.catchTag("XmlRpcParseError", (e) =>
+        Effect.as(Effect.logError(`XML-RPC request data ${preview(body)} is invalid: ${e.message}`), status(400))),
+      Effect.catchDefect((defect) =>
+        Effect.as(
+          Effect.logFatal(`Handling XML-RPC request with data ${preview(body)} raised an unexpected exception: ${String(defect)}`),
+          status(500)
+        ))
+    )
+  })
+
+/** The whole application of one server: auth first, then the routes. */
+const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) =>
+  Effect.gen(function*() {
+    const request = yield* HttpServerRequest.HttpServerRequest
+    if (creds !== undefined) {
+      const verdict = yield* Auth.check(Option.getOrUndefined(Headers.get(request.headers, "authorization")), creds)
+      if (verdict === "Malformed") return status(400)
+      if (verdict === "Unauthorized") {
+        return HttpServerResponse.text("Unauthorized\n", { status: 401, headers: { ...Auth.challenge, connection: "close" } })
+      }
+    }
+    const path = request.url.split("?", 1)[0]!
+    if (path.startsWith("/RPC2")) return yield* rpc(request)
+    if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
+    if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
+    if (path === "/ok.html") return HttpServerResponse.text("OK")
+    return status(404)
+  }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
+
+/** Serves the application on a listening server until the enclosing scope closes. */
+const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined) =>
+  Effect.gen(function*() {
+    const closing = yield* Deferred.make<void>()
+    yield* server.serve(app(creds, Deferred.await(closing)))
+    // registered last, so it runs first on release: tails end before the server waits for requests
+    yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
+  })
+
+const warnNoAuth = (section: string, creds: Auth.Credentials | undefined) =>
+  creds === undefined ? Effect.logFatal(`Server '${section}' running without any HTTP authentication checking`) : Effect.void
+
+// ---------------------------------------------------------------------------------------------
+// Listeners
+// ---------------------------------------------------------------------------------------------
+
+const createServer = () => Http.createServer()
+
+/** Does a live server answer on the unix socket at `file`? */
+const socketInUse = (file: string) =>
+  Effect.callback<boolean>((resume) => {
+    const socket = Net.connect(file)
+    socket.once("connect", () => {
+      socket.destroy()
+      resume(Effect.succeed(true))
+    })
+    socket.once("error", () => resume(Effect.succeed(false)))
+    return Effect.sync(() => socket.destroy())
+  })
+
+/** Numeric uid/gid for `user[:group]` (names from /etc/passwd and /etc/group); -1 = unchanged. */
+const resolveChown = (spec: string): { readonly uid: number; readonly gid: number } | undefined => {
+  const lookup = (file: string, name: string): number | undefined => {
+    if (/^\d+$/.test(name)) return Number(name)
+    const line = Fs.readFileSync(file, "utf8").split("\n").find((l) => l.split(":")[0] === name)
+    return line === undefined ? undefined : Number(line.split(":")[2])
+  }
+  const [user = "", group] = spec.split(":", 2)
+  const uid = lookup("/etc/passwd", user)
+  const gid = group === undefined ? -1 : lookup("/etc/group", group)
+  return uid === undefined || gid === undefined ? undefined : { uid, gid }
+}
+
+const fsTry = <A>(what: string, f: () => A) =>
+  Effect.try({ try: f, catch: (cause) => new ServerError({ message: `${what}: ${(cause as Error).message}` }) })
+
+/** Publishes the socket bound at `tmp` under `file`, replacing a stale socket file (supervisord: http.py). */
+const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerError> =>
+  Effect.gen(function*() {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        Fs.linkSync(tmp, file)
+        return
+      } catch (cause) {
+        if ((cause as NodeJS.ErrnoException).code !== "EEXIST") {
+          return yield* new ServerError({ message: `Cannot create the socket ${file}: ${(cause as Error).message}` })
+        }
+      }
+      if (yield* socketInUse(file)) return yield* new ServerError({ message: IN_USE })
+      yield* Effect.logWarning(`Unlinking stale socket ${file}`)
+      yield* fsTry(`Cannot remove the stale socket ${file}`, () => Fs.rmSync(file, { force: true }))
+    }
+    return yield* new ServerError({ message: IN_USE })
+  })
+
+/** The `[unix_http_server]` listener; the socket file is removed on release. */
+const unixServer = (cfg: UnixServerConfig) =>
+  Effect.gen(function*() {
+    const tmp = `${cfg.file}.${process.pid}`
+    Fs.rmSync(tmp, { force: true })
+    const server = yield* NodeHttpServer.make(createServer, { path: tmp }).pipe(Effect.mapError(fromListenError))
+    const published = Effect.gen(function*() {
+      yield* fsTry(`Cannot chmod the socket ${cfg.file}`, () => Fs.chmodSync(tmp, cfg.chmod))
+      yield* publishSocket(tmp, cfg.file)
+      const ino = Fs.statSync(cfg.file).ino
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          // remove only our own socket, not one a successor has put there meanwhile
+          if (Fs.statSync(cfg.file, { throwIfNoEntry: false })?.ino === ino) Fs.rmSync(cfg.file, { force: true })
+        })
+      )
+      if (cfg.chown !== undefined) {
+        const owner = resolveChown(cfg.chown)
+        if (owner === undefined) return yield* new ServerError({ message: `Invalid chown value for ${cfg.file}: ${cfg.chown}` })
+        yield* fsTry(`Not permitted to chown ${cfg.file} to uid/gid ${owner.uid}/${owner.gid}`, () =>
+          Fs.chownSync(cfg.file, owner.uid, owner.gid))
+      }
+    })
+    yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
+    const creds = Auth.credentials(cfg)
+    yield* serve(server, creds)
+    yield* warnNoAuth("unix_http_server", creds)
+  })
+
+/** One `[inet_http_server]` listener. */
+const inetServer = (cfg: InetServerConfig) =>
+  Effect.gen(function*() {
+    const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
+    const server = yield* NodeHttpServer.make(createServer, options).pipe(Effect.mapError(fromListenError))
+    const creds = Auth.credentials(cfg)
+    yield* serve(server, creds)
+    yield* warnNoAuth(cfg.section, creds)
+    return server.address
+  })
+
+/**
+ * Every control server the config asks for, listening while the layer lives.
+ * Needs the Supervisor service; brings its own file system access.
+ */
+export const layer = (config: Pick<Config, "unixHttpServer" | "inetHttpServers">): Layer.Layer<never, ServerError, Supervisor> =>
+  Layer.effectDiscard(Effect.gen(function*() {
+    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer)
+    for (const inet of config.inetHttpServers) yield* inetServer(inet)
+  })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

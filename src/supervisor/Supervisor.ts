@@ -127,6 +127,9 @@ export interface SupervisorShape {
   /** Remove a stopped group. */
   readonly removeGroup: (name: string) => Effect.Effect<void, BadName | StillRunning | ShutdownState>
 
+  /** Reopen every log file (SIGUSR2, for external logrotate). */
+  readonly reopenLogs: Effect.Effect<void>
+
   /** Ask the supervisor to shut down (stop everything, then exit). */
   readonly shutdown: Effect.Effect<void, ShutdownState>
   /** Ask the supervisor to restart (stop everything, re-read config, start again). */

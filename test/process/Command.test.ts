@@ -15,7 +15,7 @@ describe("shlexSplit", () => {
 })
 
 describe("resolveCommand", () => {
-  const run = <A, E>(e: Effect.Effect<A, E, any>) => Effect.runPromise(Effect.result(e.pipe(Effect.provide(NodeServices.layer))))
+  const run = <A, E>(e: Effect.Effect<A, E, NodeServices.NodeServices>) => Effect.runPromise(Effect.result(e.pipe(Effect.provide(NodeServices.layer))))
   it("searches PATH and keeps argv[0] as written", async () => {
     const r = await run(resolveCommand("sleep 1", "/nonexistent:/bin:/usr/bin", "/"))
     expect(r._tag).toBe("Success")

@@ -1,0 +1,9 @@
+/**
+ * How a command asks for a process exit code: it fails with `ExitCode`, and bin.ts turns
+ * that into the exit status (no other module touches `process.exitCode`).
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/** End the program with this exit status (after the command's output has been written). */
+export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}

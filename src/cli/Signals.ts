@@ -1,0 +1,26 @@
+/**
+ * The daemon's POSIX signals as a Stream: SIGTERM / SIGINT / SIGQUIT (shutdown), SIGHUP
+ * (restart), SIGUSR2 (reopen logs). Listening replaces Node's and NodeRuntime's default
+ * handlers for those signals while the stream runs, so effsup alone decides what they mean.
+ * @since 0.1.0
+ */
+import { Effect, Queue, Stream } from "effect"
+
+/** The signals `effsup run` handles. */
+export const DAEMON_SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR2"]
+
+/** A stream of the given signals as they arrive. */
+export const signals = (names: ReadonlyArray<NodeJS.Signals>): Stream.Stream<NodeJS.Signals> =>
+  Stream.callback<NodeJS.Signals>((queue) =>
+    Effect.acquireRelease(
+      Effect.sync(() =>
+        names.map((name) => {
+          process.removeAllListeners(name)
+          const handler = () => Queue.offerUnsafe(queue, name)
+          process.on(name, handler)
+          return [name, handler] as const
+        })
+      ),
+      (handlers) => Effect.sync(() => handlers.forEach(([name, handler]) => process.off(name, handler)))
+    )
+  )

@@ -1,0 +1,29 @@
+/**
+ * effsup's public API for embedding: the `Supervisor` service and its layers, the typed events,
+ * the config loader and types, and the errors the service fails with.
+ *
+ * @example
+ * ```ts
+ * import { Effect, Stream } from "effect"
+ * import { Supervisor, layerFromFile } from "effsup"
+ *
+ * const program = Effect.gen(function*() {
+ *   const supervisor = yield* Supervisor
+ *   yield* supervisor.events.pipe(
+ *     Stream.filter((e) => e._tag === "PROCESS_STATE_FATAL"),
+ *     Stream.runForEach((e) => Effect.log(`${e._tag}`))
+ *   )
+ * })
+ * Effect.runPromise(program.pipe(Effect.provide(layerFromFile("supervisord.conf"))))
+ * ```
+ * @since 0.1.0
+ */
+export { Supervisor, type SupervisorShape, type ExitRequest } from "./supervisor/Supervisor.ts"
+export * from "./supervisor/Api.ts"
+export { layer, layerWith, layerFromFile, platform, type LayerOptions } from "./supervisor/Layers.ts"
+export * from "./events/Event.ts"
+export { EventBus } from "./events/EventBus.ts"
+export * from "./domain/Errors.ts"
+export { ProcessStateCode, type ProcessState } from "./domain/ProcessState.ts"
+export type * from "./config/Types.ts"
+export { load, ConfigError } from "./config/Load.ts"

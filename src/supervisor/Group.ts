@@ -1,0 +1,97 @@
+/**
+ * A process group as a supervision subtree: its own scope owning one ChildOutput and one
+ * ProcessActor per process. Processes are kept in priority order (then name); starting walks
+ * that order, stopping walks it in reverse. Closing a group stops its children and flushes
+ * their logs before the files are closed.
+ * supervisord: process.py ProcessGroup (start_necessary, stop_all, get_unstopped_processes).
+ * @since 0.1.0
+ */
+import { Effect, Exit, type FileSystem, type Path, type PlatformError, Scope } from "effect"
+import type { GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
+import { STOPPED_STATES } from "../domain/ProcessState.ts"
+import type { EventBus } from "../events/EventBus.ts"
+import * as ChildOutput from "../logs/ChildOutput.ts"
+import * as ProcessActor from "../process/ProcessActor.ts"
+import type { Spawner } from "../process/Spawner.ts"
+
+/** A running group. */
+export interface Group {
+  readonly config: GroupConfig
+  /** Actors in priority order (then process name). */
+  readonly actors: ReadonlyArray<ProcessActor.ProcessActor>
+  /** Close the group: stop every process (reverse priority), flush and close logs. */
+  readonly close: Effect.Effect<void>
+}
+
+/** Processes in start order: by priority; equal priorities keep config order (a stable sort, as supervisord). */
+export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> =>
+  [...processes].sort((a, b) => a.priority - b.priority)
+
+const logPath = (
+  setting: LogFileSetting,
+  supervisord: SupervisordConfig,
+  process: ProcessConfig,
+  channel: "stdout" | "stderr"
+) => {
+  switch (setting._tag) {
+    case "Path":
+      return Effect.succeed(setting.path)
+    case "Auto":
+      return ChildOutput.autoLogPath(supervisord.childlogdir, process.name, channel, supervisord.identifier).pipe(
+        Effect.map((path): string | undefined => path)
+      )
+    default:
+      return Effect.succeed(undefined)
+  }
+}
+
+/** Create a group: open its logs and create its actors (nothing is started). */
+export const make = (
+  config: GroupConfig,
+  supervisord: SupervisordConfig,
+  environment: ProcessActor.ActorEnvironment
+): Effect.Effect<Group, PlatformError.PlatformError, Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const scope = yield* Scope.make()
+    const build = Effect.gen(function*() {
+      const actors: Array<ProcessActor.ProcessActor> = []
+      for (const process of startOrder(config.processes)) {
+        const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
+        const stderrPath = process.redirectStderr
+          ? undefined
+          : yield* logPath(process.stderr.logfile, supervisord, process, "stderr")
+        const output = yield* ChildOutput.make({
+          processName: process.name,
+          groupName: config.name,
+          stdoutPath,
+          stderrPath,
+          stdout: process.stdout,
+          stderr: process.stderr,
+          stripAnsi: supervisord.stripAnsi,
+          autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
+        })
+        actors.push(yield* ProcessActor.make(process, output, environment))
+      }
+      return actors
+    })
+    const actors = yield* build.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+    const close = Effect.gen(function*() {
+      yield* stopAll(actors)
+      yield* Scope.close(scope, Exit.void)
+    })
+    return { config, actors, close }
+  })
+
+/** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
+export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
+  Effect.andThen(
+    Effect.forEach([...actors].reverse(), (actor) => actor.requestShutdown, { discard: true }),
+    Effect.forEach(actors, (actor) => actor.awaitStopped, { concurrency: "unbounded", discard: true })
+  )
+
+/** Names of the processes of a group that are not in a stopped state. */
+export const unstopped = (group: Group): Effect.Effect<ReadonlyArray<string>> =>
+  Effect.map(
+    Effect.forEach(group.actors, (a) => Effect.map(a.snapshot, (s) => [a.config.name, s.state] as const)),
+    (states) => states.filter(([, state]) => !STOPPED_STATES.has(state)).map(([name]) => name)
+  )

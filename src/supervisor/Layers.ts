@@ -1,0 +1,69 @@
+/**
+ * The layers that build a supervision tree: building the layer starts every autostart
+ * process; releasing it stops every child in reverse priority order and flushes their logs.
+ * `layer(config)` is self-contained on Node; `layerWith` takes the platform services from
+ * outside (tests provide a scripted Spawner). See DESIGN.md "The public API".
+ * @since 0.1.0
+ */
+import { NodeServices } from "@effect/platform-node"
+import { Effect, FileSystem, Layer, Path } from "effect"
+import { type ConfigError, load } from "../config/Load.ts"
+import type { Config } from "../config/Types.ts"
+import { CantReread } from "../domain/Errors.ts"
+import { EventBus } from "../events/EventBus.ts"
+import * as NodeSpawner from "../process/NodeSpawner.ts"
+import type { Spawner } from "../process/Spawner.ts"
+import { Supervisor } from "./Supervisor.ts"
+import * as Tree from "./Tree.ts"
+
+/** Options for a tree beyond its config. Everything has a sensible default for embedding. */
+export interface LayerOptions {
+  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD). */
+  readonly reload?: Effect.Effect<Config, CantReread> | undefined
+  /** The activity log, for readLog/clearLog (default: none). */
+  readonly mainLog?: Tree.TreeOptions["mainLog"] | undefined
+  /** SUPERVISOR_SERVER_URL for children (default: none). */
+  readonly serverUrl?: string | undefined
+}
+
+const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
+
+/** A Supervisor from a config, using the Spawner, EventBus and platform services it is given. */
+export const layerWith = (
+  config: Config,
+  options: LayerOptions = {}
+): Layer.Layer<Supervisor, never, Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+  Layer.effect(
+    Supervisor,
+    Tree.make(config, {
+      reload: options.reload ?? noReload,
+      mainLog: options.mainLog,
+      pid: process.pid,
+      environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
+    })
+  )
+
+/** The platform pieces a Supervisor runs on, on Node: spawner, event bus, file system. */
+export const platform: Layer.Layer<Spawner | EventBus | FileSystem.FileSystem | Path.Path> = Layer.mergeAll(
+  NodeSpawner.layer,
+  EventBus.layer,
+  NodeServices.layer
+)
+
+/** A self-contained Supervisor on Node for a config. */
+export const layer = (config: Config, options: LayerOptions = {}): Layer.Layer<Supervisor> =>
+  layerWith(config, options).pipe(Layer.provide(platform))
+
+/** A self-contained Supervisor on Node from a config file (fails with every config problem). */
+export const layerFromFile = (file: string): Layer.Layer<Supervisor, ConfigError> =>
+  Layer.unwrap(
+    Effect.gen(function*() {
+      const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+      const config = yield* load(file, process.env, process.cwd())
+      const reload = load(config.file, process.env, process.cwd()).pipe(
+        Effect.mapError((e) => new CantReread({ detail: e.message })),
+        Effect.provide(services)
+      )
+      return layer(config, { reload })
+    })
+  ).pipe(Layer.provide(NodeServices.layer))

@@ -1,0 +1,301 @@
+/**
+ * The supervision tree: the root owning every active group, and the implementation of the
+ * `Supervisor` service on top of it. Groups start in priority order; at shutdown they stop in
+ * reverse priority order, one group at a time (each group's processes all signalled, then
+ * awaited), as supervisord does. Group membership changes (add/remove/update) are serialised.
+ * The tree never polls: every wait is on a process actor's state.
+ * supervisord: supervisord.py (runforever, shutdown order), rpcinterface.py (method semantics).
+ * @since 0.1.0
+ */
+import { Clock, Deferred, Effect, Fiber, type FileSystem, type Path, Ref, Schedule, type Scope, Semaphore, Stream } from "effect"
+import type { Config, GroupConfig } from "../config/Types.ts"
+import {
+  AlreadyAdded,
+  BadName,
+  BadSignal,
+  CantReread,
+  NoFile,
+  ShutdownState,
+  StillRunning,
+  type SupervisorError
+} from "../domain/Errors.ts"
+import { parseNameSpec } from "../domain/Names.ts"
+import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES } from "../domain/ProcessState.ts"
+import { parseSignal } from "../domain/Signals.ts"
+import { EventBus } from "../events/EventBus.ts"
+import * as LogRead from "../logs/LogRead.ts"
+import type { ActorEnvironment, ProcessActor } from "../process/ProcessActor.ts"
+import type { Spawner } from "../process/Spawner.ts"
+import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
+import { configInfo } from "./ConfigInfo.ts"
+import { describe } from "./Description.ts"
+import * as Group from "./Group.ts"
+import type { ExitRequest, SupervisorShape } from "./Supervisor.ts"
+
+/** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
+export interface TreeOptions {
+  /** Re-read the config file (reloadConfig). */
+  readonly reload: Effect.Effect<Config, CantReread>
+  readonly environment: ActorEnvironment
+  /** The activity log, when there is one (readLog / clearLog). */
+  readonly mainLog:
+    | { readonly path: string; readonly clear: Effect.Effect<void>; readonly reopen: Effect.Effect<void> }
+    | undefined
+  /** The daemon's pid (getPID). */
+  readonly pid: number
+}
+
+type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Build the tree from a config and start its autostart processes. Closing the scope shuts it down. */
+export const make = (
+  initial: Config,
+  options: TreeOptions
+): Effect.Effect<SupervisorShape, never, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const bus = yield* EventBus
+    const services = yield* Effect.context<Spawner | EventBus | FileSystem.FileSystem | Path.Path>()
+    const config = yield* Ref.make(initial)
+    const groups = new Map<string, Group.Group>()
+    const membership = yield* Semaphore.make(1)
+    const exitRequest = yield* Deferred.make<ExitRequest>()
+    let mood: Mood = "RUNNING"
+
+    const guard = Effect.suspend(() =>
+      mood === "RUNNING" ? Effect.void : Effect.fail(new ShutdownState({ detail: "" }))
+    )
+
+    /** Active groups in priority order (stable over config order). */
+    const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
+    const allActors = () => activeGroups().flatMap((g) => g.actors)
+
+    const addGroupUnsafe = (groupConfig: GroupConfig) =>
+      Effect.gen(function*() {
+        const supervisord = (yield* Ref.get(config)).supervisord
+        const group = yield* Group.make(groupConfig, supervisord, options.environment).pipe(
+          Effect.provide(services),
+          Effect.tapError((e) => Effect.logError(`could not create group ${groupConfig.name}: ${e.message}`)),
+          Effect.orDie
+        )
+        groups.set(groupConfig.name, group)
+        yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: groupConfig.name })
+        return group
+      })
+
+    const autostart = (group: Group.Group) =>
+      Effect.forEach(group.actors, (a) => (a.config.autostart ? a.launch : Effect.void), { discard: true })
+
+    const findActor = (spec: string): Effect.Effect<ProcessActor, BadName> => {
+      const { group, process } = parseNameSpec(spec)
+      const actor = process === undefined ? undefined : groups.get(group)?.actors.find((a) => a.config.name === process)
+      return actor === undefined ? Effect.fail(new BadName({ detail: spec })) : Effect.succeed(actor)
+    }
+
+    const findGroup = (name: string): Effect.Effect<Group.Group, BadName> => {
+      const group = groups.get(name)
+      return group === undefined ? Effect.fail(new BadName({ detail: name })) : Effect.succeed(group)
+    }
+
+    const info = (actor: ProcessActor): Effect.Effect<ProcessInfo> =>
+      Effect.gen(function*() {
+        const s = yield* actor.snapshot
+        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
+        const base = {
+          name: actor.config.name,
+          group: actor.config.group,
+          start: Math.floor(s.laststart / 1000),
+          stop: Math.floor(s.laststop / 1000),
+          now,
+          state: s.state,
+          spawnerr: s.spawnerr,
+          exitstatus: s.exitstatus,
+          stdoutLogfile: actor.output.stdoutPath ?? "",
+          stderrLogfile: actor.output.stderrPath ?? "",
+          pid: s.pid
+        }
+        return { ...base, description: describe(base) }
+      })
+
+    const resultOf = (actor: ProcessActor, error: SupervisorError | undefined): ProcessResult => ({
+      name: actor.config.name,
+      group: actor.config.group,
+      error
+    })
+
+    /** supervisord's make_allfunc: act on every actor matching `when` at once, then wait for each. */
+    const forAll = <E extends SupervisorError>(
+      actors: ReadonlyArray<ProcessActor>,
+      when: (state: ProcessState) => boolean,
+      act: (actor: ProcessActor) => Effect.Effect<void, E>
+    ) =>
+      Effect.gen(function*() {
+        const chosen: Array<ProcessActor> = []
+        for (const actor of actors) if (when((yield* actor.snapshot).state)) chosen.push(actor)
+        const outcomes = yield* Effect.forEach(chosen, (actor) => Effect.result(act(actor)), { concurrency: "unbounded" })
+        return chosen.map((actor, i) => {
+          const outcome = outcomes[i]!
+          return resultOf(actor, outcome._tag === "Failure" ? outcome.failure : undefined)
+        })
+      })
+
+    const logPathOf = (actor: ProcessActor, channel: Channel) => {
+      const path = channel === "stdout" ? actor.output.stdoutPath : actor.output.stderrPath
+      return path === undefined ? Effect.fail(new NoFile({ detail: `${actor.config.name}` })) : Effect.succeed(path)
+    }
+
+    const checkSignal = (signal: string) => {
+      const parsed = parseSignal(signal)
+      return parsed === undefined ? Effect.fail(new BadSignal({ detail: signal })) : Effect.succeed(parsed.name)
+    }
+
+    const requestExit = (request: ExitRequest) =>
+      Effect.gen(function*() {
+        yield* guard
+        mood = request === "shutdown" ? "SHUTDOWN" : "RESTARTING"
+        yield* Deferred.succeed(exitRequest, request)
+      })
+
+    /** Stop groups one at a time in reverse priority order, logging who we are waiting for. */
+    const shutdownAll = Effect.gen(function*() {
+      if (mood === "RUNNING") mood = "SHUTDOWN"
+      yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
+      const waiting = Effect.gen(function*() {
+        const names = (yield* Effect.forEach(activeGroups(), Group.unstopped)).flat()
+        if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
+      })
+      const reporter = yield* waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild)
+      for (const group of activeGroups().reverse()) {
+        yield* group.close
+        groups.delete(group.config.name)
+      }
+      yield* Fiber.interrupt(reporter)
+    }).pipe(Effect.uninterruptible)
+
+    // Build every group, then autostart in priority order.
+    for (const groupConfig of initial.groups) yield* addGroupUnsafe(groupConfig)
+    yield* Effect.addFinalizer(() => shutdownAll)
+    yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
+    for (const group of activeGroups()) yield* autostart(group)
+
+    const readLogWith = <E>(path: Effect.Effect<string, E>, offset: number, length: number) =>
+      Effect.flatMap(path, (p) => LogRead.readLog(p, offset, length)).pipe(Effect.provide(services))
+
+    const shape: SupervisorShape = {
+      config: Ref.get(config),
+      state: Effect.sync(() => ({ statecode: mood === "RUNNING" ? 1 : mood === "RESTARTING" ? 0 : -1, statename: mood })),
+      identification: Effect.map(Ref.get(config), (c) => c.supervisord.identifier),
+      pid: Effect.succeed(options.pid),
+
+      processInfo: (spec) => Effect.flatMap(findActor(spec), info),
+      allProcessInfo: Effect.suspend(() => {
+        const actors = [...allActors()].sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
+        return Effect.forEach(actors, info)
+      }),
+      allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
+        c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
+          .sort((a, b) => byName(a.name, b.name))),
+
+      startProcess: (spec, wait) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.start(wait))),
+      startGroup: (name, wait) =>
+        guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => forAll(g.actors, (s) => !RUNNING_STATES.has(s), (a) => a.start(wait)))),
+      startAll: (wait) =>
+        Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => !RUNNING_STATES.has(s), (a) => a.start(wait)))),
+
+      stopProcess: (spec, wait) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.stop(wait))),
+      stopGroup: (name, wait) =>
+        guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => forAll(g.actors, (s) => RUNNING_STATES.has(s), (a) => a.stop(wait)))),
+      stopAll: (wait) =>
+        Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => RUNNING_STATES.has(s), (a) => a.stop(wait)))),
+
+      signalProcess: (spec, signal) =>
+        guard.pipe(
+          Effect.andThen(findActor(spec)),
+          Effect.flatMap((a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig)))
+        ),
+      signalGroup: (name, signal) =>
+        guard.pipe(
+          Effect.andThen(findGroup(name)),
+          Effect.flatMap((g) => Effect.flatMap(checkSignal(signal), (sig) => forAll(g.actors, (s) => SIGNALLABLE_STATES.has(s), (a) => a.signal(sig))))
+        ),
+      signalAll: (signal) =>
+        Effect.flatMap(checkSignal(signal), (sig) =>
+          Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => SIGNALLABLE_STATES.has(s), (a) => a.signal(sig))))),
+
+      readProcessLog: (spec, channel, offset, length) =>
+        Effect.andThen(guard, readLogWith(Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)), offset, length)),
+      tailProcessLog: (spec, channel, offset, length) =>
+        guard.pipe(
+          Effect.andThen(findActor(spec)),
+          Effect.flatMap((a) => {
+            const path = channel === "stdout" ? a.output.stdoutPath : a.output.stderrPath
+            return path === undefined
+              ? Effect.succeed({ bytes: new Uint8Array(0), offset: 0, overflow: false })
+              : LogRead.tailLog(path, offset, length).pipe(Effect.provide(services))
+          })
+        ),
+      clearProcessLogs: (spec) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.output.clear)),
+      clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), () => true, (a) => a.output.clear))),
+      readMainLog: (offset, length) =>
+        Effect.andThen(
+          guard,
+          options.mainLog === undefined
+            ? Effect.fail(new NoFile({ detail: "" }))
+            : readLogWith(Effect.succeed(options.mainLog.path), offset, length)
+        ),
+      clearMainLog: Effect.andThen(guard, options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : options.mainLog.clear),
+      processLogPath: (spec, channel) => Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)),
+      mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(options.mainLog.path),
+
+      sendProcessStdin: (spec, data) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.writeStdin(data))),
+      sendRemoteCommEvent: (type, data) => bus.publish({ _tag: "REMOTE_COMMUNICATION", type, data }),
+
+      reloadConfig: Effect.gen(function*() {
+        yield* guard
+        const next = yield* options.reload
+        yield* Ref.set(config, next)
+        return diffGroups([...groups.values()].map((g) => g.config), next)
+      }),
+      addGroup: (name) =>
+        Semaphore.withPermit(membership, Effect.gen(function*() {
+          yield* guard
+          const groupConfig = (yield* Ref.get(config)).groups.find((g) => g.name === name)
+          if (groupConfig === undefined) return yield* new BadName({ detail: name })
+          if (groups.has(name)) return yield* new AlreadyAdded({ detail: name })
+          yield* autostart(yield* addGroupUnsafe(groupConfig))
+        })),
+      removeGroup: (name) =>
+        Semaphore.withPermit(membership, Effect.gen(function*() {
+          yield* guard
+          const group = yield* findGroup(name)
+          if ((yield* Group.unstopped(group)).length > 0) return yield* new StillRunning({ detail: name })
+          groups.delete(name)
+          yield* group.close
+          yield* bus.publish({ _tag: "PROCESS_GROUP_REMOVED", groupName: name })
+        })),
+
+      reopenLogs: Effect.suspend(() =>
+        Effect.forEach(allActors(), (a) => a.output.reopen, { discard: true }).pipe(
+          Effect.andThen(options.mainLog?.reopen ?? Effect.void)
+        )),
+
+      shutdown: requestExit("shutdown"),
+      restart: requestExit("restart"),
+      awaitExitRequest: Deferred.await(exitRequest),
+
+      subscribe: bus.subscribe,
+      events: Stream.unwrap(bus.subscribe)
+    }
+    return shape
+  })
+
+/** reloadConfig's diff, as supervisord's diff_to_active: the new config against the active groups. */
+const diffGroups = (active: ReadonlyArray<GroupConfig>, next: Config) => {
+  const current = new Map(active.map((g) => [g.name, JSON.stringify(g)]))
+  const names = new Set(next.groups.map((g) => g.name))
+  const added = next.groups.filter((g) => !current.has(g.name)).map((g) => g.name)
+  const changed = next.groups.filter((g) => current.has(g.name) && current.get(g.name) !== JSON.stringify(g)).map((g) => g.name)
+  const removed = active.filter((g) => !names.has(g.name)).map((g) => g.name)
+  return { added: added.sort(byName), changed: changed.sort(byName), removed: removed.sort(byName) }
+}

@@ -1,0 +1,114 @@
+/**
+ * End-to-end harness: runs a real daemon — effsup (`node src/bin.ts run`) or the reference
+ * supervisord 4.2.5 — on a generated config in a temp dir, and drives it from outside exactly
+ * the same way: the real `supervisorctl` over the unix socket, the activity log, and /proc.
+ */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+
+/** Which daemon a test runs. */
+export type Kind = "effsup" | "supervisord"
+
+const ROOT = Path.resolve(import.meta.dirname, "../..")
+
+/** Is the reference supervisord installed? */
+export const haveSupervisord = (): boolean => Cp.spawnSync("supervisord", ["--version"]).status === 0
+
+/** The common head of every test config (socket, logs and pidfile in the temp dir). */
+export const header = (extra = "") => `[supervisord]
+logfile=%(here)s/main.log
+pidfile=%(here)s/daemon.pid
+childlogdir=%(here)s
+loglevel=debug
+${extra}
+[unix_http_server]
+file=%(here)s/sock
+
+[supervisorctl]
+serverurl=unix://%(here)s/sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+`
+
+/** A running daemon under test. */
+export interface Daemon {
+  readonly kind: Kind
+  readonly dir: string
+  readonly child: Cp.ChildProcess
+  /** Run the real supervisorctl against it. */
+  readonly ctl: (...args: ReadonlyArray<string>) => { readonly stdout: string; readonly status: number }
+  /** The activity log's lines without timestamps: `INFO spawned: 'x' with pid N`. */
+  readonly log: () => ReadonlyArray<string>
+  /** Wait until a log line matches. */
+  readonly waitForLog: (pattern: RegExp, timeoutMs?: number) => Promise<void>
+  /** SIGTERM the daemon and wait for it to exit; returns the exit code. */
+  readonly stop: () => Promise<number | null>
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** Start a daemon of `kind` on `config` (the text after the header); resolves when its socket answers. */
+export const start = async (kind: Kind, config: string): Promise<Daemon> => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-${kind}-`))
+  const file = Path.join(dir, "test.conf")
+  Fs.writeFileSync(file, config)
+  const child = kind === "effsup"
+    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+    : Cp.spawn("supervisord", ["-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+  let stderr = ""
+  child.stderr?.on("data", (d) => (stderr += String(d)))
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  const ctl = (...args: ReadonlyArray<string>) => {
+    const r = Cp.spawnSync("supervisorctl", ["-c", file, ...args], { encoding: "utf8", timeout: 20_000 })
+    return { stdout: r.stdout ?? "", status: r.status ?? -1 }
+  }
+  const log = () => {
+    const text = Fs.existsSync(Path.join(dir, "main.log")) ? Fs.readFileSync(Path.join(dir, "main.log"), "utf8") : ""
+    return text.split("\n").filter((l) => l !== "").map((l) => l.replace(/^\S+ \S+ /, ""))
+  }
+  const waitForLog = async (pattern: RegExp, timeoutMs = 15_000) => {
+    const deadline = Date.now() + timeoutMs
+    while (Date.now() < deadline) {
+      if (log().some((l) => pattern.test(l))) return
+      await sleep(50)
+    }
+    throw new Error(`${kind}: no log line matched ${pattern} in ${timeoutMs} ms; log:\n${log().join("\n")}\nstderr:\n${stderr}`)
+  }
+  const deadline = Date.now() + 15_000
+  while (ctl("pid").status !== 0) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGKILL")
+      throw new Error(`${kind} did not come up; stderr:\n${stderr}\nlog:\n${log().join("\n")}`)
+    }
+    await sleep(100)
+  }
+  const stop = async () => {
+    if (child.exitCode === null) child.kill("SIGTERM")
+    const timer = setTimeout(() => child.kill("SIGKILL"), 30_000)
+    const code = await exited
+    clearTimeout(timer)
+    return code
+  }
+  return { kind, dir, child, ctl, log, waitForLog, stop }
+}
+
+/** The lines of a log that mention a process, with pids replaced by N: the comparable sequence. */
+export const normalized = (lines: ReadonlyArray<string>, name: string): ReadonlyArray<string> =>
+  lines
+    .filter((l) => l.includes(name) && !l.startsWith("DEBG") && !l.startsWith("TRAC") && !l.startsWith("BLAT"))
+    .map((l) => l.replace(/pid \d+/g, "pid N").replace(/\(\d+\)/g, "(N)"))
+
+/** Pids of live processes whose command line contains `marker`. */
+export const livePids = (marker: string): ReadonlyArray<number> =>
+  Fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => {
+    try {
+      const cmd = Fs.readFileSync(`/proc/${d}/cmdline`, "utf8").replace(/\0/g, " ")
+      const stat = Fs.readFileSync(`/proc/${d}/stat`, "utf8")
+      return cmd.includes(marker) && !/\) Z /.test(stat) ? [Number(d)] : []
+    } catch {
+      return []
+    }
+  })

@@ -89,11 +89,21 @@ export const hostFacts = Effect.fn("Load.hostFacts")(function*(env: Readonly<Rec
   return { env, cwd, hostname: name, users, groups } satisfies Host
 })
 
+/** Where to look for the config file. */
+export interface LoadOptions {
+  /** The install prefix, for `<here>/etc/supervisord.conf` (supervisord: `dirname(dirname(argv[0]))`). */
+  readonly here?: string | undefined
+  /** Replaces the default search path (tests, embedding). */
+  readonly searchPaths?: ReadonlyArray<string> | undefined
+}
+
+const candidates = (options: LoadOptions | undefined) => options?.searchPaths ?? searchPaths(options?.here)
+
 /** The first existing file of the search path, as an absolute path. */
-export const findConfigFile = Effect.fn("Load.findConfigFile")(function*(cwd: string, here?: string) {
+export const findConfigFile = Effect.fn("Load.findConfigFile")(function*(cwd: string, options?: LoadOptions) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  for (const candidate of searchPaths(here)) {
+  for (const candidate of candidates(options)) {
     const absolute = path.resolve(cwd, candidate)
     if (yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false))) return absolute
   }
@@ -104,10 +114,10 @@ const fail = (file: string, message: string) =>
   Effect.fail(new ConfigError({ issues: [{ file, line: 0, section: undefined, option: undefined, message }] }))
 
 /** The explicit file (must exist) or the first default one; `undefined` when none was found. */
-const locate = Effect.fn("Load.locate")(function*(file: string | undefined, cwd: string, here: string | undefined) {
+const locate = Effect.fn("Load.locate")(function*(file: string | undefined, cwd: string, options: LoadOptions | undefined) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  if (file === undefined) return yield* findConfigFile(cwd, here)
+  if (file === undefined) return yield* findConfigFile(cwd, options)
   const absolute = path.resolve(cwd, file)
   if (!(yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false)))) {
     return yield* fail(absolute, `could not find config file ${absolute}`)
@@ -134,11 +144,11 @@ export const load = Effect.fn("Load.load")(function*(
   file: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
-  options?: { readonly here?: string | undefined }
+  options?: LoadOptions
 ) {
-  const found = yield* locate(file, cwd, options?.here)
+  const found = yield* locate(file, cwd, options)
   if (found === undefined) {
-    return yield* fail("", `No config file found at default paths (${searchPaths(options?.here).join(", ")}); use the -c option to specify a config file at a different path`)
+    return yield* fail("", `No config file found at default paths (${candidates(options).join(", ")}); use the -c option to specify a config file at a different path`)
   }
   const host = yield* hostFacts(env, cwd)
   const read = yield* readWithIncludes(found, host)
@@ -157,11 +167,11 @@ export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   file: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,
-  options?: { readonly here?: string | undefined }
+  options?: LoadOptions
 ) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const found = yield* locate(file, cwd, options?.here)
+  const found = yield* locate(file, cwd, options)
   const host = yield* hostFacts(env, cwd)
   const text = found === undefined ? "" : yield* fs.readFileString(found).pipe(
     Effect.catch(() => fail(found, `could not read config file ${found}`))

@@ -240,6 +240,34 @@ describe("http/Server socket lifecycle", () => {
     Fs.rmSync(dir, { recursive: true, force: true })
   })
 
+  it("reports a busy inet port, and chowns the unix socket", async () => {
+    const busy = Net.createServer()
+    const port = await new Promise<number>((resolve) => busy.listen(0, "127.0.0.1", () => resolve((busy.address() as Net.AddressInfo).port)))
+    const inet: InetServerConfig = { section: "inet_http_server", host: "127.0.0.1", port, username: undefined, password: undefined }
+    const exit = await Effect.runPromise(
+      Layer.build(layer({ unixHttpServer: undefined, inetHttpServers: [inet] })).pipe(
+        Effect.provide(Layer.merge(makeFakeSupervisor().layer, silent)),
+        Effect.scoped,
+        Effect.exit
+      )
+    )
+    busy.close()
+    assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "Another program is already listening")
+
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-sock-"))
+    const file = Path.join(dir, "s.sock")
+    const owned = await Effect.runPromise(
+      Layer.build(layer({ unixHttpServer: unixConfig(file, { chown: "nobody:nogroup", chmod: 0o700 }), inetHttpServers: [] })).pipe(
+        Effect.andThen(Effect.sync(() => Fs.statSync(file))),
+        Effect.provide(Layer.merge(makeFakeSupervisor().layer, silent)),
+        Effect.scoped
+      )
+    )
+    if (process.getuid?.() === 0) assert.deepStrictEqual([owned.uid, owned.gid, owned.mode & 0o777], [65534, 65534, 0o700])
+    assert.isFalse(Fs.existsSync(file))
+    Fs.rmSync(dir, { recursive: true, force: true })
+  })
+
   it("ends open log tails on release instead of waiting for them", async () => {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-sock-"))
     const file = Path.join(dir, "s.sock")

@@ -3,7 +3,7 @@
  * every section and option effsup understands, commented out and set to its default, with a short note.
  * Written for effsup; the defaults match supervisord 4.2.5 (shared/reference/supervisord-4.2.5.md §1.5–§1.13).
  *
- * Invariant: loading the text as is (nothing uncommented but the required lines) gives the defaults.
+ * Invariant: the text loads without issues or warnings, and every commented-out value is the default.
  * @since 0.1.0
  */
 

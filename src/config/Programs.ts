@@ -9,21 +9,12 @@
  * @since 0.1.0
  */
 import { Result } from "effect"
+import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { absolutePath, checkUser, type Context, envVars, expandUser, type Reader, reader, warnUnknownOptions } from "./Reader.ts"
 import type { ChannelConfig, GroupConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
-
-/** Every event type name an `[eventlistener:x] events=` line may name (supervisord's EventTypes). */
-export const EVENT_TYPE_NAMES: ReadonlyArray<string> = [
-  "EVENT", "PROCESS_STATE", "PROCESS_STATE_STOPPED", "PROCESS_STATE_EXITED", "PROCESS_STATE_STARTING",
-  "PROCESS_STATE_STOPPING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL", "PROCESS_STATE_RUNNING",
-  "PROCESS_STATE_UNKNOWN", "PROCESS_COMMUNICATION", "PROCESS_COMMUNICATION_STDOUT", "PROCESS_COMMUNICATION_STDERR",
-  "PROCESS_LOG", "PROCESS_LOG_STDOUT", "PROCESS_LOG_STDERR", "REMOTE_COMMUNICATION", "SUPERVISOR_STATE_CHANGE",
-  "SUPERVISOR_STATE_CHANGE_RUNNING", "SUPERVISOR_STATE_CHANGE_STOPPING", "TICK", "TICK_5", "TICK_60", "TICK_3600",
-  "PROCESS_GROUP", "PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED"
-]
 
 /** The only result handler effsup provides (supervisord's default). */
 export const DEFAULT_RESULT_HANDLER = "supervisor.dispatchers:default_handler"
@@ -210,7 +201,7 @@ const listenerOptions = (r: Reader, vars: Vars) => {
   const events = [...new Set(names)]
   if (events.length === 0) r.fail("events", `[${r.section.name}] section requires an "events" line`)
   for (const e of events) {
-    if (!EVENT_TYPE_NAMES.includes(e)) r.fail("events", `Unknown event type ${e} in [${r.section.name}] events`)
+    if (!isEventTypeName(e)) r.fail("events", `Unknown event type ${e} in [${r.section.name}] events`)
   }
   return { events, bufferSize, resultHandler }
 }

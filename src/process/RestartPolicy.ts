@@ -15,7 +15,7 @@ export const isExpected = (exit: ExitInfo, exitcodes: ReadonlyArray<number>): bo
 
 /** The child exited less than `startsecs` seconds after it was spawned. */
 export const exitedTooQuickly = (startedAtMs: number, exitedAtMs: number, startsecs: number): boolean =>
-  exitedAtMs > startedAtMs && exitedAtMs - startedAtMs < startsecs * 1000
+  exitedAtMs >= startedAtMs && exitedAtMs - startedAtMs < startsecs * 1000
 
 /** Whether a process that just entered EXITED is started again. */
 export const shouldRestart = (autorestart: AutoRestart, expected: boolean): boolean =>

@@ -20,6 +20,8 @@ describe("RestartPolicy", () => {
     expect(exitedTooQuickly(1000, 1999, 1)).toBe(true)
     expect(exitedTooQuickly(1000, 2000, 1)).toBe(false)
     expect(exitedTooQuickly(1000, 1000, 0)).toBe(false)
+    expect(exitedTooQuickly(1000, 1000, 1)).toBe(true)
+    expect(exitedTooQuickly(1000, 999, 1)).toBe(false)
     expect(exitedTooQuickly(1000, 1500, 0)).toBe(false)
   })
 })

@@ -140,6 +140,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     readMainLog: (offset, length) =>
       options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "None" })) : readFile(options.mainLog, offset, length),
     clearMainLog: Effect.void,
+    reopenLogs: record("reopenLogs"),
     processLogPath: logPath,
     mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "None" })) : Effect.succeed(options.mainLog),
     sendProcessStdin: (spec, data) => Effect.andThen(record("sendProcessStdin", spec, data), Effect.asVoid(find(spec))),

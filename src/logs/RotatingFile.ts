@@ -14,9 +14,11 @@
  * - I/O errors never fail a caller: they are logged (once per run of failures) and the bytes of
  *   the failed batch are dropped; the next batch tries again (and reopens the file if needed).
  *
- * Gotchas: rotation only applies to regular files. supervisord logs `Illegal seek` on every write
- * to `/dev/stdout` with maxbytes > 0 (issues #1078/#1224); here a non-regular target (pipe, tty,
- * `/dev/null`) simply never rotates. Files are opened with O_APPEND, which works on pipes too.
+ * Gotchas: rotation only applies to a regular file named by a path that is not a symlink.
+ * supervisord logs `Illegal seek` on every write to `/dev/stdout` with maxbytes > 0 (issues
+ * #1078/#1224), and with stdout redirected to a file it would rename the `/dev/stdout` link itself;
+ * here a pipe, tty, `/dev/null` or symlinked path simply never rotates. Files are opened with
+ * O_APPEND, which works on pipes too.
  * See shared/reference/supervisord-4.2.5.md §4.3.
  * @since 0.1.0
  */
@@ -100,7 +102,10 @@ export const make = (
         Effect.onError(() => Scope.close(scope, Exit.void))
       )
       const info = yield* handle.stat.pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
-      return { scope, handle, size: ByteSize.toNumberUnsafe(info.size), rotates: info.type === "File" } as OpenFile
+      // Only a plain file is rotated: renaming a symlink (e.g. /dev/stdout redirected to a file) would move the link.
+      const link = yield* fs.lstat(path).pipe(Effect.map((l) => l.type), Effect.orElseSucceed(() => "Unknown"))
+      const rotates = info.type === "File" && link === "File"
+      return { scope, handle, size: ByteSize.toNumberUnsafe(info.size), rotates } as OpenFile
     })
 
     let current: OpenFile | undefined = yield* open

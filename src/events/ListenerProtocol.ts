@@ -22,7 +22,6 @@
  * @since 0.1.0
  */
 import { decodeChildData } from "./Payload.ts"
-import { bytesRepr, strRepr } from "./PyRepr.ts"
 
 /** The protocol state of one listener process (supervisord: states.py `EventListenerStates`). */
 export type ListenerState = "ACKNOWLEDGED" | "READY" | "BUSY" | "UNKNOWN"
@@ -79,10 +78,6 @@ export const hasEventInFlight = (state: ProtocolState): boolean => state.listene
 /** The state after the pool wrote an event to a READY listener. */
 export const sent = (state: ProtocolState): ProtocolState => ({ ...state, listener: "BUSY" })
 
-/** The debug line supervisord logs for every read from a listener: `'x' stdout output:\nb'READY\n'`. */
-export const outputLogMessage = (name: string, channel: "stdout" | "stderr", data: Uint8Array): string =>
-  `${strRepr(name)} ${channel} output:\n${bytesRepr(data)}`
-
 /** The warning supervisord logs when a listener enters UNKNOWN. */
 export const unknownStateMessage = (name: string): string =>
   `${name}: has entered the UNKNOWN state and will no longer receive events, ` +
@@ -114,8 +109,8 @@ const startsWith = (data: Uint8Array, token: Uint8Array): boolean =>
   data.length >= token.length && token.every((b, i) => data[i] === b)
 
 /**
- * Parse one chunk the listener `name` wrote to stdout. Returns the new state and the actions,
- * starting with the debug output line supervisord logs for the read.
+ * Parse one chunk the listener `name` wrote to stdout. Returns the new state and the actions.
+ * (The `'x' stdout output:` debug line of each read is the output pipeline's, not this module's.)
  */
 export const feed = (
   state: ProtocolState,
@@ -123,7 +118,7 @@ export const feed = (
   data: Uint8Array,
   handler: ResultHandler = defaultResultHandler
 ): readonly [ProtocolState, ReadonlyArray<ProtocolAction>] => {
-  const actions: Array<ProtocolAction> = [{ _tag: "Log", level: "debug", message: outputLogMessage(name, "stdout", data) }]
+  const actions: Array<ProtocolAction> = []
   const log = (level: ProtocolLog["level"], message: string) => actions.push({ _tag: "Log", level, message })
   let { buffer, listener, result, resultLength } = { ...state, buffer: concat(state.buffer, data) }
   const change = (to: ListenerState) => {

@@ -33,6 +33,7 @@ import { EventBus } from "../events/EventBus.ts"
 import * as Protocol from "../events/ListenerProtocol.ts"
 import { envelope } from "../events/Payload.ts"
 import type { ProcessActor } from "../process/ProcessActor.ts"
+import type { Spawner } from "../process/Spawner.ts"
 
 /** What the pool needs of a listener process; a ProcessActor is one. */
 export type ListenerProcess = Pick<ProcessActor, "config" | "snapshot" | "writeStdin">
@@ -86,6 +87,11 @@ export interface ListenerPool {
    * spawns the child must drain this stream instead of the raw one (it passes every chunk through).
    */
   readonly tapStdout: (processName: string, pid: number, stdout: Stream.Stream<Uint8Array>) => Stream.Stream<Uint8Array>
+  /**
+   * `spawner`, with the stdout of every child it spawns routed through `tapStdout(processName, …)`.
+   * Provide it as the Spawner of listener `processName`'s actor: the actor needs no protocol knowledge.
+   */
+  readonly spawnerFor: (processName: string, spawner: Spawner["Service"]) => Spawner["Service"]
   /** Hand the pool its listener processes, in dispatch order (priority, then config order). */
   readonly attach: (processes: ReadonlyArray<ListenerProcess>) => Effect.Effect<void>
   /** The events waiting in the buffer, oldest first. */
@@ -258,16 +264,28 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
     yield* Queue.take(mailbox).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)
 
     const post = (message: Message) => Queue.offer(mailbox, message)
+    const tapStdout: ListenerPool["tapStdout"] = (processName, pid, stdout) =>
+      Stream.unwrap(Effect.as(
+        post({ _tag: "Spawned", name: processName, pid }),
+        stdout.pipe(
+          Stream.tap((data) => post({ _tag: "Output", name: processName, pid, data })),
+          Stream.ensuring(post({ _tag: "Closed", name: processName, pid }))
+        )
+      ))
     return {
       name,
-      tapStdout: (processName, pid, stdout) =>
-        Stream.unwrap(Effect.as(
-          post({ _tag: "Spawned", name: processName, pid }),
-          stdout.pipe(
-            Stream.tap((data) => post({ _tag: "Output", name: processName, pid, data })),
-            Stream.ensuring(post({ _tag: "Closed", name: processName, pid }))
-          )
-        )),
+      tapStdout,
+      spawnerFor: (processName, spawner) => ({
+        spawn: (request) =>
+          Effect.map(spawner.spawn(request), (child) => ({
+            pid: child.pid,
+            stdout: tapStdout(processName, child.pid, child.stdout),
+            stderr: child.stderr,
+            exit: child.exit,
+            kill: child.kill,
+            writeStdin: child.writeStdin
+          }))
+      }),
       attach: (list) => Effect.asVoid(post({ _tag: "Attach", processes: list })),
       buffered: Effect.sync(() => [...buffer])
     } satisfies ListenerPool

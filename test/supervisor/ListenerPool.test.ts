@@ -1,4 +1,9 @@
+import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { type Cause, Effect, Layer, Logger, Queue, References, type Scope, Stream } from "effect"
 import type { ProcessConfig } from "../../src/config/Types.ts"
 import { NoFile } from "../../src/domain/Errors.ts"
@@ -6,7 +11,10 @@ import type { ProcessState } from "../../src/domain/ProcessState.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import { envelopeText } from "../../src/events/Payload.ts"
-import type { ProcessSnapshot } from "../../src/process/ProcessActor.ts"
+import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
+import * as ProcessActor from "../../src/process/ProcessActor.ts"
+import { Spawner } from "../../src/process/Spawner.ts"
 import { EventSerials, type ListenerPool, make, makeEventSerials } from "../../src/supervisor/ListenerPool.ts"
 
 const group = (groupName: string): SupervisorEvent => ({ _tag: "PROCESS_GROUP_ADDED", groupName })
@@ -33,7 +41,7 @@ const fakeListener = (pool: ListenerPool, name: string, pid: number) =>
       received,
       process: {
         config: { name } as ProcessConfig,
-        snapshot: Effect.sync((): ProcessSnapshot => ({ state: fake.state, pid, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0 })),
+        snapshot: Effect.sync((): ProcessActor.ProcessSnapshot => ({ state: fake.state, pid, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0 })),
         writeStdin: (data: Uint8Array) =>
           fake.brokenStdin ? Effect.fail(new NoFile({ detail: name })) : Effect.sync(() => void received.push(Buffer.from(data).toString("utf8")))
       },
@@ -194,4 +202,53 @@ describe("ListenerPool", () => {
       assert.deepStrictEqual(yield* serials(two), [[0, 0], [1, 1], [2, 2]])
       assert.deepStrictEqual(yield* serials(one.pool), [[0, 0], [2, 1]])
     })))
+})
+
+describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner + python3)", () => {
+  const recorder = fileURLToPath(new URL("../fixtures/events/capture/recorder.py", import.meta.url))
+  const channel = { logfile: { _tag: "None" }, logfileMaxbytes: 0, logfileBackups: 0, captureMaxbytes: 0, eventsEnabled: false, syslog: false } as const
+
+  it.live("delivers buffered and live events to an unmodified supervisord listener script", () =>
+    Effect.gen(function*() {
+      const dir = mkdtempSync(join(tmpdir(), "effsup-pool-"))
+      const record = join(dir, "record.jsonl")
+      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
+      const bus = yield* EventBus
+      const pool = yield* make({
+        name: "listener",
+        identifier: "supervisor",
+        listener: { events: ["PROCESS_GROUP", "REMOTE_COMMUNICATION"], bufferSize: 10, resultHandler: "supervisor.dispatchers:default_handler" }
+      })
+      const early = [group("a"), group("b")]
+      for (const e of early) yield* bus.publish(e) // buffered: no listener yet
+      const config: ProcessConfig = {
+        name: "listener", group: "listener", section: "eventlistener:listener", command: `python3 ${recorder}`, priority: -1,
+        autostart: true, startsecs: 1, startretries: 3, autorestart: "unexpected", exitcodes: [0], stopsignal: "SIGTERM",
+        stopwaitsecs: 10, stopasgroup: false, killasgroup: false, user: undefined, redirectStderr: false, stdout: channel,
+        stderr: channel, environment: { RECORD: record }, directory: undefined, umask: undefined, serverurl: "AUTO"
+      }
+      const output = yield* ChildOutput.make({
+        processName: "listener", groupName: "listener", stdoutPath: undefined, stderrPath: undefined,
+        stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+      })
+      const spawner = yield* Spawner
+      const actor = yield* ProcessActor.make(config, output, { env: { PATH: process.env["PATH"] }, cwd: dir, serverUrl: undefined })
+        .pipe(Effect.provideService(Spawner, pool.spawnerFor("listener", spawner)))
+      yield* pool.attach([actor])
+      yield* actor.launch
+      const late: SupervisorEvent = { _tag: "REMOTE_COMMUNICATION", type: "ünï", data: "✓ 😀\nline2" }
+      yield* bus.publish(late)
+      const lines = () => existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l !== "") : []
+      for (let i = 0; i < 100 && lines().length < 3; i++) yield* Effect.sleep("100 millis")
+      const got = lines().map((l) => JSON.parse(l) as { header: string; payload: string })
+      assert.deepStrictEqual(got.map((r) => `${r.header}\n${r.payload}`), [
+        header(0, 0, early[0]!).replace("pool:pool", "pool:listener"),
+        header(1, 1, early[1]!).replace("pool:pool", "pool:listener"),
+        header(2, 2, late).replace("pool:pool", "pool:listener")
+      ])
+      yield* actor.shutdown
+    }).pipe(
+      Effect.provideService(EventSerials, makeEventSerials()),
+      Effect.provide(Layer.mergeAll(EventBus.layer, NodeSpawner.layer, NodeServices.layer, Logger.layer([])), { local: true })
+    ), 20_000)
 })

@@ -23,11 +23,12 @@
 import { Effect, type FileSystem, LogLevel, type PlatformError, type Scope, Stream } from "effect"
 import type { ChannelConfig } from "../config/Types.ts"
 import { EventBus } from "../events/EventBus.ts"
-import { strRepr, bytesRepr } from "../events/PyRepr.ts"
+import { bytesRepr, strRepr } from "../events/PyRepr.ts"
 import * as Capture from "./Capture.ts"
 import * as RotatingFile from "./RotatingFile.ts"
 import * as StripAnsi from "./StripAnsi.ts"
 
+/** AUTO log files: create one per channel at group creation; delete old ones at startup (see AutoLog.ts). */
 export { autoLogPath, cleanupAutoLogs } from "./AutoLog.ts"
 
 /** What a process's output pipeline needs to know. */

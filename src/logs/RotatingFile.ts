@@ -152,7 +152,8 @@ export const make = (
       yield* closeCurrent
       for (const [from, to] of rotationRenames(path, options.backups)) {
         if (from !== path && !(yield* fs.exists(from).pipe(Effect.orElseSucceed(() => false)))) continue
-        yield* attempt("rotate", fs.rename(from, to))
+        // like supervisord's removeAndRename: a source deleted meanwhile (cleanup script) is not an error
+        yield* attempt("rotate", fs.rename(from, to).pipe(Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.void)))
       }
       current = yield* attempt("reopen", open)
     })

@@ -1,6 +1,6 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, FileSystem, Scope } from "effect"
+import { Effect, Exit, FileSystem, Logger, Scope } from "effect"
 import * as RotatingFile from "../../src/logs/RotatingFile.ts"
 
 const enc = new TextEncoder()
@@ -141,6 +141,24 @@ describe("RotatingFile", () => {
         assert.deepStrictEqual(yield* listing(dir), { "a.log": "five", "a.log.1": "backup", "moved": "one-two" })
       })
     ))
+
+  it.effect("a live file deleted behind its back is recreated at the next rotation, without an error", () => {
+    const logged: Array<unknown> = []
+    return withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 10, backups: 2 })
+        yield* log.write(text("12345"))
+        yield* log.flush
+        yield* fs.remove(`${dir}/a.log`)
+        yield* log.write(text("67890")) // into the unlinked file, then rotation finds no a.log
+        yield* log.write(text("new"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "new" })
+        assert.deepStrictEqual(logged, [])
+      })
+    ).pipe(Effect.provide(Logger.layer([Logger.make(({ message }) => logged.push(message))])))
+  })
 
   it.effect("creates with the given mode (AUTO logs are 0600)", () =>
     withDir((dir) =>

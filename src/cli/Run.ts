@@ -97,7 +97,10 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
 }
 
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
-const serve = (config: Config, reload: Effect.Effect<Config, CantReread>): Effect.Effect<ExitRequest, never, FileSystem.FileSystem> =>
+const serve = (
+  config: Config,
+  reload: Effect.Effect<Config, CantReread>
+): Effect.Effect<ExitRequest, ExitCode, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const activity = yield* ActivityLog.ActivityLog
     yield* logNotices(config)
@@ -119,7 +122,18 @@ const serve = (config: Config, reload: Effect.Effect<Config, CantReread>): Effec
       yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
       return yield* supervisor.awaitExitRequest
     }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
-  }).pipe(Effect.scoped, Effect.provide(ActivityLog.layer(config.supervisord)))
+  }).pipe(
+    Effect.scoped,
+    Effect.provide(ActivityLog.layer(config.supervisord)),
+    Effect.catchTags({
+      PlatformError: (e) => fatal(e.message),
+      ServerError: (e) => fatal(e.message)
+    })
+  )
+
+/** A startup failure that is not a config error (log file, socket): print it and exit 2. */
+const fatal = (message: string) =>
+  Effect.andThen(Console.error(`Error: ${message}`), Effect.fail(new ExitCode({ code: 2 })))
 
 /** Read the config again for a restart; keep the old one (and say why) if the new one is bad. */
 const reloadOrKeep = (file: string, current: Config) =>
@@ -180,7 +194,8 @@ export const runCommand = Command.make(
   Effect.fn("effsup.run")(function*(args) {
     const file = Option.getOrUndefined(Option.orElse(args.config, () => args.configuration))
     const loaded = yield* load(file, process.env, process.cwd()).pipe(Effect.catchTag("ConfigError", reportConfigError))
-    const overrides: Partial<{ -readonly [K in keyof SupervisordConfig]: SupervisordConfig[K] }> = {}
+    // effsup always runs in the foreground, so the activity log is also copied to stdout unless --silent.
+    const overrides: Partial<{ -readonly [K in keyof SupervisordConfig]: SupervisordConfig[K] }> = { nodaemon: true }
     if (args.silent) overrides.silent = true
     if (args.nocleanup) overrides.nocleanup = true
     if (Option.isSome(args.loglevel)) overrides.loglevel = args.loglevel.value

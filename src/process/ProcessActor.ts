@@ -136,19 +136,16 @@ export const make = (
         .pipe(Effect.asVoid)
     }
 
-    const publish = (from: ProcessState) =>
-      Effect.gen(function*() {
-        yield* SubscriptionRef.set(published, current)
-        if (from === current.state) return
-        yield* bus.publish({
-          _tag: `PROCESS_STATE_${current.state}`,
-          processName: name,
-          groupName: config.group,
-          fromState: from,
-          pid: current.pid,
-          tries: current.backoff,
-          expected: isExpected(exitInfo, config.exitcodes)
-        })
+    /** Announce a state change on the bus (with the pid of the process that just ended, for EXITED/STOPPED). */
+    const announce = (from: ProcessState) =>
+      from === current.state ? Effect.void : bus.publish({
+        _tag: `PROCESS_STATE_${current.state}`,
+        processName: name,
+        groupName: config.group,
+        fromState: from,
+        pid: current.pid,
+        tries: current.backoff,
+        expected: isExpected(exitInfo, config.exitcodes)
       })
 
     /** Record the facts a transition implies before it is published, so snapshots are consistent. */
@@ -169,7 +166,6 @@ export const make = (
         }
       }
       if (next === "BACKOFF") update({ backoff: current.backoff + 1 })
-      if (next !== undefined && (STOPPED_STATES.has(next) || next === "BACKOFF")) update({ pid: 0 })
     }
 
     const dispatch = (event: Event): Effect.Effect<void> =>
@@ -178,8 +174,11 @@ export const make = (
         const { actions, next } = transition(from, event)
         record(actions, next, event)
         if (next !== undefined) update({ state: next })
-        yield* publish(from)
+        yield* announce(from)
+        if (next !== undefined && (STOPPED_STATES.has(next) || next === "BACKOFF")) update({ pid: 0 })
         for (const action of actions) yield* perform(action, event)
+        // Readers and waiters see the state once its actions (log lines included) are done.
+        yield* SubscriptionRef.set(published, current)
       })
 
     const spawnOnce: Effect.Effect<void> = Effect.gen(function*() {

@@ -2,7 +2,8 @@
  * A process group as a supervision subtree: its own scope owning one ChildOutput and one
  * ProcessActor per process. Processes are kept in priority order (then name); starting walks
  * that order, stopping walks it in reverse. Closing a group stops its children and flushes
- * their logs before the files are closed.
+ * their logs before the files are closed. An `[eventlistener:x]` group also owns its ListenerPool,
+ * which its processes' stdout feeds.
  * supervisord: process.py ProcessGroup (start_necessary, stop_all, get_unstopped_processes).
  * @since 0.1.0
  */
@@ -12,7 +13,8 @@ import { STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
-import type { Spawner } from "../process/Spawner.ts"
+import { Spawner } from "../process/Spawner.ts"
+import * as ListenerPool from "./ListenerPool.ts"
 
 /** A running group. */
 export interface Group {
@@ -54,6 +56,10 @@ export const make = (
   Effect.gen(function*() {
     const scope = yield* Scope.make()
     const build = Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const pool = config.kind === "eventlistener" && config.listener !== undefined
+        ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
+        : undefined
       const actors: Array<ProcessActor.ProcessActor> = []
       for (const process of startOrder(config.processes)) {
         const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
@@ -70,8 +76,13 @@ export const make = (
           stripAnsi: supervisord.stripAnsi,
           autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
         })
-        actors.push(yield* ProcessActor.make(process, output, environment))
+        const actor = ProcessActor.make(process, output, environment)
+        // A listener's stdout feeds its pool's protocol parser (and is still logged).
+        actors.push(
+          yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(process.name, spawner))
+        )
       }
+      if (pool !== undefined) yield* pool.attach(actors)
       return actors
     })
     const actors = yield* build.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))

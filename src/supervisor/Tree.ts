@@ -30,6 +30,7 @@ import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
 import { describe } from "./Description.ts"
 import * as Group from "./Group.ts"
+import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
 import type { ExitRequest, SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
@@ -58,6 +59,7 @@ export const make = (
     const bus = yield* EventBus
     const services = yield* Effect.context<Spawner | EventBus | FileSystem.FileSystem | Path.Path>()
     const config = yield* Ref.make(initial)
+    const serials = makeEventSerials()
     const groups = new Map<string, Group.Group>()
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
@@ -76,6 +78,7 @@ export const make = (
         const supervisord = (yield* Ref.get(config)).supervisord
         const group = yield* Group.make(groupConfig, supervisord, options.environment).pipe(
           Effect.provide(services),
+          Effect.provideService(EventSerials, serials),
           Effect.tapError((e) => Effect.logError(`could not create group ${groupConfig.name}: ${e.message}`)),
           Effect.orDie
         )

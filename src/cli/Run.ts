@@ -7,7 +7,7 @@
  * supervisord: supervisord.py main / runforever. See reference §2.5.
  * @since 0.1.0
  */
-import { Console, Effect, FileSystem, Layer, Option, type Path, Stream } from "effect"
+import { Console, Deferred, Effect, FileSystem, Layer, Option, type Path, Stream } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { ConfigError, load } from "../config/Load.ts"
 import type { Config, SupervisordConfig } from "../config/Types.ts"
@@ -108,8 +108,12 @@ const serve = (
     if (!config.supervisord.nocleanup) {
       yield* cleanupAutoLogs(config.supervisord.childlogdir, config.supervisord.identifier).pipe(Effect.ignore)
     }
+    const servers = (config.unixHttpServer === undefined ? 0 : 1) + config.inetHttpServers.length
+    for (let i = 0; i < servers; i++) yield* Effect.logInfo("RPC interface 'supervisor' initialized")
+    const announced = yield* Deferred.make<void>()
     const supervisorLayer = Layers.layer(config, {
       reload,
+      autostartGate: Deferred.await(announced),
       serverUrl: serverUrlOf(config),
       mainLog: activity.path === undefined
         ? undefined
@@ -119,6 +123,7 @@ const serve = (
       const supervisor = yield* Supervisor
       yield* pidfile(config.supervisord.pidfile)
       yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
+      yield* Deferred.succeed(announced, undefined)
       yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
       return yield* supervisor.awaitExitRequest
     }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))

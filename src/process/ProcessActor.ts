@@ -400,9 +400,9 @@ export const make = (
         if (!wait) return
         const snapshot = yield* SubscriptionRef.get(published)
         if (!STOPPED_STATES.has(snapshot.state)) {
+          // supervisord reports every wait at once, then every 2 s.
           yield* Effect.logInfo(`waiting for ${name} to stop`).pipe(
             Effect.repeat(Schedule.spaced("2 seconds")),
-            Effect.delay("2 seconds"),
             Effect.raceFirst(awaitStopped)
           )
         }

@@ -24,6 +24,8 @@ export interface LayerOptions {
   readonly mainLog?: Tree.TreeOptions["mainLog"] | undefined
   /** SUPERVISOR_SERVER_URL for children (default: none). */
   readonly serverUrl?: string | undefined
+  /** Start autostart programs only once this completes (default: while the layer is built). */
+  readonly autostartGate?: Effect.Effect<void> | undefined
 }
 
 const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
@@ -39,6 +41,7 @@ export const layerWith = (
       reload: options.reload ?? noReload,
       mainLog: options.mainLog,
       pid: process.pid,
+      autostartGate: options.autostartGate,
       environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
     })
   )

@@ -44,6 +44,8 @@ export interface TreeOptions {
     | undefined
   /** The daemon's pid (getPID). */
   readonly pid: number
+  /** Autostart waits for this (e.g. until the daemon has announced itself); undefined = at once. */
+  readonly autostartGate: Effect.Effect<void> | undefined
 }
 
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
@@ -180,7 +182,9 @@ export const make = (
     for (const groupConfig of initial.groups) yield* addGroupUnsafe(groupConfig)
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
-    for (const group of activeGroups()) yield* autostart(group)
+    const autostartAll = Effect.suspend(() => Effect.forEach(activeGroups(), autostart, { discard: true }))
+    if (options.autostartGate === undefined) yield* autostartAll
+    else yield* Effect.forkScoped(Effect.andThen(options.autostartGate, autostartAll))
 
     const readLogWith = <E>(path: Effect.Effect<string, E>, offset: number, length: number) =>
       Effect.flatMap(path, (p) => LogRead.readLog(p, offset, length)).pipe(Effect.provide(services))

@@ -1,0 +1,155 @@
+/**
+ * The state of one `effsup ctl` run (supervisorctl's Controller): connection options (mutable:
+ * `open` and the interactive 401 prompt change them), the exit status the commands update, the
+ * output mode (text or `--json`, colour) and the terminal I/O. Also the pieces every command shares:
+ * the upcheck, typed reads of XML-RPC structs, and the `error: <class ...>, msg` rendering of
+ * unexpected failures.
+ * Invariant: commands only print through `emit` / `io`, so `--json` and tests see every line.
+ * See shared/reference/supervisord-4.2.5.md §6.1, §6.3.
+ * @since 0.1.0
+ */
+import { Effect } from "effect"
+import { RpcClient, type RpcFault, type RpcTransportError } from "../../rpc/Client.ts"
+import type { XmlRpcValue } from "../../rpc/XmlRpc.ts"
+import { Exit, Fault } from "./Output.ts"
+
+/** Terminal I/O: raw writes to stdout / stderr and line input (undefined at end of input). */
+export interface CtlIO {
+  readonly out: (text: string) => void
+  readonly err: (text: string) => void
+  readonly ask: (question: string, options?: { readonly hidden?: boolean }) => Effect.Effect<string | undefined>
+}
+
+/** Connection and shell options (the `[supervisorctl]` section merged with the flags). */
+export interface CtlOptions {
+  serverurl: string
+  username: string | undefined
+  password: string | undefined
+  interactive: boolean
+  readonly prompt: string
+  readonly historyFile: string | undefined
+}
+
+/** One ctl run: options, exit status, output mode. */
+export interface Session {
+  readonly options: CtlOptions
+  readonly io: CtlIO
+  readonly json: boolean
+  readonly colour: boolean
+  exitStatus: number
+  /** JSON records collected by `emit` for the current command (printed once at its end). */
+  records: Array<unknown>
+}
+
+/** What a command can fail with: the server's fault, the transport, or a result ctl cannot render. */
+export type CtlFailure = RpcFault | RpcTransportError | UnexpectedValue
+
+/** A result the client cannot interpret (supervisorctl raises ValueError). */
+export class UnexpectedValue {
+  readonly _tag = "UnexpectedValue"
+  readonly message: string
+  constructor(message: string) {
+    this.message = message
+  }
+}
+
+/** Print `line` (text mode) or collect `data` (JSON mode; defaults to `{ message: line }`). */
+export const emit = (s: Session, line: string, data?: unknown): void => {
+  if (s.json) s.records.push(data === undefined ? { message: line } : data)
+  else s.io.out(`${line}\n`)
+}
+
+/** Set the exit status. */
+export const setExit = (s: Session, code: number): void => {
+  s.exitStatus = code
+}
+
+/** Call `supervisor.<method>` on the session's server. */
+export const call = (
+  method: string,
+  ...params: ReadonlyArray<XmlRpcValue>
+): Effect.Effect<XmlRpcValue, RpcFault | RpcTransportError, RpcClient> =>
+  RpcClient.use((client) => client.call(method, params))
+
+/** Read an XML-RPC array of structs as `A` (trusted server data: the shape is not re-validated). */
+export const structs = <A>(value: XmlRpcValue): ReadonlyArray<A> =>
+  Array.isArray(value) ? (value as unknown as ReadonlyArray<A>) : []
+
+/** Read an XML-RPC struct as `A`. */
+export const struct = <A>(value: XmlRpcValue): A => value as unknown as A
+
+/**
+ * Check the server speaks API 3.0 (supervisor.getVersion). False (with the message printed and the
+ * exit status set) for a version mismatch, UNKNOWN_METHOD, ECONNREFUSED and ENOENT; other errors propagate.
+ */
+export const upcheck = (s: Session): Effect.Effect<boolean, CtlFailure, RpcClient> =>
+  call("supervisor.getVersion").pipe(
+    Effect.map((api) => {
+      if (api === "3.0") return true
+      emit(
+        s,
+        `Sorry, this version of supervisorctl expects to talk to a server with API version 3.0, but the remote version is ${
+          String(api)
+        }.`
+      )
+      setExit(s, Exit.NOT_INSTALLED)
+      return false
+    }),
+    Effect.catchTags({
+      RpcFault: (fault) => {
+        if (fault.faultCode !== Fault.UNKNOWN_METHOD) {
+          setExit(s, Exit.GENERIC)
+          return Effect.fail(fault)
+        }
+        emit(
+          s,
+          "Sorry, supervisord responded but did not recognize the supervisor namespace commands that supervisorctl uses to control it.  Please check that the [rpcinterface:supervisor] section is enabled in the configuration file (see sample.conf)."
+        )
+        setExit(s, Exit.UNIMPLEMENTED_FEATURE)
+        return Effect.succeed(false)
+      },
+      RpcTransportError: (error) => {
+        if (error.reason === "ConnectionRefused") {
+          emit(s, `${s.options.serverurl} refused connection`)
+          setExit(s, Exit.INSUFFICIENT_PRIVILEGES)
+          return Effect.succeed(false)
+        }
+        if (error.reason === "NoSuchFile") {
+          emit(s, `${s.options.serverurl} no such file`)
+          setExit(s, Exit.NOT_RUNNING)
+          return Effect.succeed(false)
+        }
+        setExit(s, Exit.GENERIC)
+        return Effect.fail(error)
+      }
+    })
+  )
+
+/**
+ * supervisorctl's line for an unhandled failure: `error: <class 'X'>, message` (without Python's
+ * `: file: ... line: N` suffix, which names Python source lines).
+ */
+export const describeFailure = (failure: CtlFailure): string => {
+  switch (failure._tag) {
+    case "RpcFault":
+      return `error: <class 'xmlrpc.client.Fault'>, <Fault ${failure.faultCode}: '${failure.faultString}'>`
+    case "UnexpectedValue":
+      return `error: <class 'ValueError'>, ${failure.message}`
+    case "RpcTransportError":
+      switch (failure.reason) {
+        case "ConnectionRefused":
+          return "error: <class 'ConnectionRefusedError'>, [Errno 111] Connection refused"
+        case "NoSuchFile":
+          return "error: <class 'FileNotFoundError'>, [Errno 2] No such file or directory"
+        case "BadUrl":
+          return `error: <class 'ValueError'>, Unknown protocol for serverurl ${failure.serverurl}`
+        case "Unauthorized":
+        case "HttpStatus":
+          return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status}${
+            failure.status === 401 ? " Unauthorized" : ""
+          }>`
+        default:
+          return `error: <class 'OSError'>, ${failure.detail}`
+      }
+  }
+}

@@ -1,0 +1,123 @@
+/**
+ * The terminal of `effsup ctl`: stdout/stderr writes and line input through one lazily created
+ * `node:readline` interface (history, action completion, hidden password input, Ctrl-C).
+ * Invariant: the readline interface exists only once something asks for input, and it is closed
+ * (history saved) when the scope closes, so a one-shot command never holds stdin open.
+ * @since 0.1.0
+ */
+import { Effect, FileSystem, type Scope } from "effect"
+import * as Readline from "node:readline"
+import { Writable } from "node:stream"
+import { TOPICS } from "./Help.ts"
+import type { CtlIO } from "./Session.ts"
+
+/** The terminal: its I/O, and where Ctrl-C during a command goes. */
+export interface Terminal {
+  readonly io: CtlIO
+  /** Register the handler Ctrl-C calls while no input is pending (interrupt the running command). */
+  readonly onInterrupt: (handler: () => void) => void
+}
+
+const HISTORY_SIZE = 1000
+
+/** A terminal on the process's stdio; `historyFile` (if any) is read now and written when the scope closes. */
+export const make = (historyFile: string | undefined): Effect.Effect<Terminal, never, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
+    const saved = historyFile === undefined
+      ? []
+      : (yield* fs.readFileString(historyFile).pipe(Effect.orElseSucceed(() => ""))).split("\n").filter((l) => l !== "")
+    let history: ReadonlyArray<string> = [...saved].reverse()
+    let muted = false
+    let interruptHandler: (() => void) | undefined
+    let rl: Readline.Interface | undefined
+    const queued: Array<string> = []
+    let waiting: ((line: string | undefined) => void) | undefined
+    let ended = false
+
+    const deliver = (line: string | undefined) => {
+      const resume = waiting
+      waiting = undefined
+      if (resume !== undefined) resume(line)
+      else if (line !== undefined) queued.push(line)
+    }
+    const output = new Writable({
+      write(chunk, _encoding, callback) {
+        if (!muted) process.stdout.write(chunk)
+        callback()
+      }
+    })
+    const open = (): Readline.Interface => {
+      if (rl !== undefined) return rl
+      const created = Readline.createInterface({
+        input: process.stdin,
+        output,
+        terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+        history: [...history],
+        historySize: HISTORY_SIZE,
+        removeHistoryDuplicates: false,
+        completer: (line: string) => {
+          const hits = TOPICS.filter((t) => t.startsWith(line.trim())).map((t) => `${t} `)
+          return [hits, line]
+        }
+      })
+      created.on("line", (line) => deliver(line))
+      created.on("history", (h: Array<string>) => {
+        history = h
+      })
+      created.on("close", () => {
+        ended = true
+        deliver(undefined)
+      })
+      created.on("SIGINT", () => {
+        if (waiting !== undefined) {
+          process.stdout.write("\n")
+          created.close()
+        } else interruptHandler?.()
+      })
+      rl = created
+      return created
+    }
+
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function*() {
+        rl?.close()
+        if (historyFile !== undefined && rl !== undefined) {
+          const text = [...history].reverse().join("\n")
+          yield* fs.writeFileString(historyFile, text === "" ? "" : `${text}\n`).pipe(Effect.ignore)
+        }
+      })
+    )
+
+    const ask = (question: string, options?: { readonly hidden?: boolean }) =>
+      Effect.callback<string | undefined>((resume) => {
+        const next = queued.shift()
+        if (next !== undefined) return resume(Effect.succeed(next))
+        if (ended) return resume(Effect.succeed(undefined))
+        const r = open()
+        waiting = (line) => {
+          muted = false
+          resume(Effect.succeed(line))
+        }
+        r.setPrompt(question)
+        r.prompt()
+        muted = options?.hidden === true
+        r.resume()
+      })
+
+    const io: CtlIO = {
+      out: (text) => {
+        process.stdout.write(text)
+      },
+      err: (text) => {
+        process.stderr.write(text)
+      },
+      ask
+    }
+    return {
+      io,
+      onInterrupt: (handler) => {
+        interruptHandler = handler
+      }
+    }
+  })

@@ -9,6 +9,7 @@
 import { NodeStream } from "@effect/platform-node"
 import { Deferred, Effect, Exit, Layer, Stream } from "effect"
 import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
@@ -17,15 +18,29 @@ const SETPRIV = "/usr/bin/setpriv"
 
 const errnoOf = (cause: unknown): string => (cause as NodeJS.ErrnoException)?.code ?? "UNKNOWN"
 
+/** uid and primary gid of a user name or numeric uid, from /etc/passwd. */
+const lookupUser = (user: string): { readonly uid: number; readonly gid: number } | undefined => {
+  const byId = /^\d+$/.test(user)
+  for (const line of Fs.readFileSync("/etc/passwd", "utf8").split("\n")) {
+    const [name, , uid, gid] = line.split(":")
+    if (uid === undefined || gid === undefined) continue
+    if (byId ? uid === user : name === user) return { uid: Number(uid), gid: Number(gid) }
+  }
+  return undefined
+}
+
 /** Turn `user=` into the exec line: as the same user nothing changes; otherwise setpriv switches user and groups. */
 const withUser = (request: SpawnRequest): { readonly file: string; readonly args: ReadonlyArray<string>; readonly argv0: string } => {
   const plain = { file: request.file, args: request.argv.slice(1), argv0: request.argv[0] ?? request.file }
   if (request.user === undefined) return plain
   const me = Os.userInfo()
   if (request.user === me.username || request.user === String(me.uid)) return plain
+  const ids = lookupUser(request.user)
+  const uid = String(ids?.uid ?? request.user)
+  const gid = String(ids?.gid ?? request.user)
   return {
     file: SETPRIV,
-    args: ["--reuid", request.user, "--regid", request.user, "--init-groups", "--", request.file, ...request.argv.slice(1)],
+    args: ["--reuid", uid, "--regid", gid, "--init-groups", "--", request.file, ...request.argv.slice(1)],
     argv0: "setpriv"
   }
 }

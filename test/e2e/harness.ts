@@ -53,10 +53,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Start a daemon of `kind` on `config` (the text after the header); resolves when its socket answers. */
 export const start = async (kind: Kind, config: string): Promise<Daemon> => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-${kind}-`))
+  Fs.chmodSync(dir, 0o777) // user= programs write their results here
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, config)
   const child = kind === "effsup"
-    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+    ? Cp.spawn(process.execPath, [Path.join(ROOT, ".tmp/runentry.ts"), "run", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
     : Cp.spawn("supervisord", ["-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr?.on("data", (d) => (stderr += String(d)))

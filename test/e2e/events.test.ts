@@ -1,0 +1,136 @@
+/**
+ * Event listeners end to end, effsup against supervisord 4.2.5: the same recorder listener
+ * (test/fixtures/events/capture/recorder.py) gets the same envelopes, byte for byte once pids
+ * and serials are masked; and the example exit-on-fatal listener shuts both daemons down.
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+
+const ROOT = Path.resolve(import.meta.dirname, "../..")
+const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
+
+const CONFIG = `${header()}
+[eventlistener:recorder]
+command=python3 ${RECORDER}
+events=PROCESS_STATE,PROCESS_COMMUNICATION,PROCESS_LOG,REMOTE_COMMUNICATION
+environment=RECORD="%(here)s/events.jsonl"
+buffer_size=100
+
+[program:quick]
+command=sh -c 'exit 3'
+startretries=1
+autostart=false
+
+[program:comm]
+command=sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->captured text<!--XSUPERVISOR:END-->after\\n"; sleep 1000'
+stdout_capture_maxbytes=1KB
+stdout_events_enabled=true
+autostart=false
+`
+
+interface Envelope { readonly header: string; readonly payload: string }
+const recorded = (d: Daemon): ReadonlyArray<Envelope> =>
+  Fs.existsSync(Path.join(d.dir, "events.jsonl"))
+    ? Fs.readFileSync(Path.join(d.dir, "events.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Envelope)
+    : []
+/** Envelopes about one process, with pids and serials masked. */
+const about = (events: ReadonlyArray<Envelope>, name: string) =>
+  events
+    .filter((e) => e.payload.startsWith(`processname:${name} `))
+    .map((e) => `${e.header.replace(/serial:\d+/g, "serial:N").replace(/len:\d+/, "len:L")}\n${e.payload.replace(/pid:\d+/g, "pid:N")}`)
+
+const waitFor = async (check: () => boolean, what: string) => {
+  for (let i = 0; i < 300; i++) {
+    if (check()) return
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
+const both = () => [daemons.effsup!, daemons.supervisord!]
+
+describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.5", () => {
+  beforeAll(async () => {
+    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
+    daemons.effsup = a
+    daemons.supervisord = b
+    await Promise.all(both().map((d) => d.waitForLog(/success: recorder entered RUNNING/)))
+  })
+  afterAll(async () => {
+    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
+  })
+
+  it("state events of a failing program: same envelopes (STARTING, BACKOFF, FATAL with tries)", async () => {
+    for (const d of both()) d.ctl("start", "quick")
+    for (const d of both()) await waitFor(() => about(recorded(d), "quick").some((e) => e.includes("PROCESS_STATE_FATAL")), `${d.kind} FATAL`)
+    const [ours, theirs] = both().map((d) => about(recorded(d), "quick"))
+    expect(ours).toEqual(theirs)
+    expect(ours!.map((e) => /eventname:(\w+)/.exec(e)![1])).toEqual([
+      "PROCESS_STATE_STARTING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_STARTING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL"
+    ])
+  })
+
+  it("capture mode and events_enabled: PROCESS_COMMUNICATION and PROCESS_LOG payloads match", async () => {
+    for (const d of both()) d.ctl("start", "comm")
+    for (const d of both()) await waitFor(() => about(recorded(d), "comm").some((e) => e.includes("PROCESS_STATE_RUNNING")), `${d.kind} RUNNING`)
+    const pick = (d: Daemon) => about(recorded(d), "comm").filter((e) => !e.includes("PROCESS_STATE"))
+    for (const d of both()) await waitFor(() => pick(d).some((e) => e.includes("PROCESS_COMMUNICATION")), `${d.kind} comm event`)
+    // supervisord holds back a tail shorter than a token until more output comes; effsup logs it at once.
+    await waitFor(() => pick(daemons.effsup!).some((e) => e.includes("after")), "effsup log event")
+    const [ours, theirs] = both().map((d) => pick(d).join("\n---\n"))
+    expect(ours).toContain("captured text")
+    expect(ours).toContain("eventname:PROCESS_COMMUNICATION_STDOUT")
+    expect(ours!.includes("before") && ours!.includes("after")).toBe(true)
+    // Chunking of PROCESS_LOG events depends on reads; compare the communication event exactly.
+    const comm = (s: string) => s.split("\n---\n").filter((e) => e.includes("PROCESS_COMMUNICATION"))
+    expect(comm(ours!)).toEqual(comm(theirs!))
+  })
+
+  it("REMOTE_COMMUNICATION from the RPC reaches the listener", async () => {
+    const send = `import xmlrpc.client, http.client, socket, sys
+class C(http.client.HTTPConnection):
+    def __init__(s, p): super().__init__("localhost"); s.p = p
+    def connect(s): s.sock = socket.socket(socket.AF_UNIX); s.sock.connect(s.p)
+class T(xmlrpc.client.Transport):
+    def __init__(s, p): super().__init__(); s.p = p
+    def make_connection(s, h): return C(s.p)
+xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervisor.sendRemoteCommEvent("mytype", "hello\\nworld")`
+    const { spawnSync } = await import("node:child_process")
+    for (const d of both()) {
+      const r = spawnSync("python3", ["-c", send, Path.join(d.dir, "sock")], { encoding: "utf8" })
+      expect(r.status, r.stderr).toBe(0)
+    }
+    const remote = (d: Daemon) => recorded(d).filter((e) => e.header.includes("REMOTE_COMMUNICATION")).map((e) => e.payload)
+    for (const d of both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
+    expect(remote(daemons.effsup!)).toEqual(remote(daemons.supervisord!))
+    expect(remote(daemons.effsup!)).toEqual(["type:mytype\nhello\nworld"])
+  })
+})
+
+describe.skipIf(!haveSupervisord())("examples/listeners/exit-on-fatal.sh", () => {
+  it("shuts effsup and supervisord down when a program goes FATAL", async () => {
+    const config = `${header()}
+[eventlistener:exit-on-fatal]
+command=${Path.join(ROOT, "examples/listeners/exit-on-fatal.sh")}
+events=PROCESS_STATE_FATAL
+
+[program:doomed]
+command=sh -c 'exit 1'
+startretries=0
+`
+    const ds = await Promise.all([start("effsup", config), start("supervisord", config)])
+    try {
+      const codes = await Promise.all(ds.map((d) => new Promise<number | null>((resolve) => {
+        if (d.child.exitCode !== null) resolve(d.child.exitCode)
+        else d.child.once("exit", (code) => resolve(code))
+      })))
+      expect(codes).toEqual([0, 0])
+      for (const d of ds) expect(d.log()).toContain("WARN received SIGTERM indicating exit request")
+    } finally {
+      await Promise.all(ds.map((d) => d.stop()))
+    }
+  })
+})

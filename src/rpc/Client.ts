@@ -13,9 +13,14 @@
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §6.3.
  * @since 0.1.0
  */
-import { NodeHttpClient } from "@effect/platform-node"
+// Deep imports on purpose: the "@effect/platform-node" and "effect/http" barrels load servers, undici,
+// workers... and cost hundreds of milliseconds on every `effsup ctl` start.
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Context, Data, Effect, Layer, Result, Stream } from "effect"
-import { HttpClient, type HttpClientError, HttpClientRequest, type HttpClientResponse } from "effect/http"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "./XmlRpc.ts"
 
 /** Where and how to reach the server (the `[supervisorctl]` options). */

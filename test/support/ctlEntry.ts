@@ -3,7 +3,8 @@
  * `node test/support/ctlEntry.ts -s unix:///tmp/x.sock status`. Exits with ctl's exit code.
  * @since 0.1.0
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import * as NodeServices from "@effect/platform-node/NodeServices"
 import { Cause, Effect, Exit } from "effect"
 import { Command } from "effect/cli"
 import { ctlArgv, ctlCommand } from "../../src/cli/Ctl.ts"

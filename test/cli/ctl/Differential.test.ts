@@ -1,0 +1,245 @@
+/**
+ * Golden-by-differential: start a REAL `supervisord -n`, run the same command lines through the
+ * real `supervisorctl` and through `effsup ctl` (test/support/ctlEntry.ts), and compare stdout,
+ * stderr and exit code after normalising pids, uptimes and dates. Commands that change state run
+ * in pairs on equivalent targets so both clients see the same starting state.
+ * @since 0.1.0
+ */
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { execFile, spawn, type ChildProcess } from "node:child_process"
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+
+const hasSupervisord = (() => {
+  try {
+    return existsSync("/usr/bin/supervisord") && existsSync("/usr/bin/supervisorctl")
+  } catch {
+    return false
+  }
+})()
+
+const ENTRY = join(import.meta.dirname, "../../support/ctlEntry.ts")
+let dir = ""
+let daemon: ChildProcess | undefined
+
+interface Run {
+  readonly stdout: string
+  readonly stderr: string
+  readonly code: number
+}
+
+const run = (file: string, args: ReadonlyArray<string>, input?: string): Promise<Run> =>
+  new Promise((resolve) => {
+    const child = execFile(file, [...args], { cwd: dir, timeout: 20_000 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1
+      resolve({ stdout, stderr, code })
+    })
+    child.stdin?.end(input ?? "")
+  })
+
+const conf = () => join(dir, "sup.conf")
+const real = (...args: ReadonlyArray<string>) => run("supervisorctl", ["-c", conf(), ...args])
+const ours = (...args: ReadonlyArray<string>) => run("node", [ENTRY, "-c", conf(), ...args])
+
+const normalise = (text: string) =>
+  text
+    .replace(/pid \d+, uptime \d+:\d\d:\d\d/g, "pid N, uptime U")
+    .replace(/^\d+$/gm, "N")
+    .replace(/[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M/g, "DATE")
+    .replace(/: file: .* line: \d+$/gm, "")
+
+const same = async (...args: ReadonlyArray<string>) => {
+  const a = await real(...args)
+  const b = await ours(...args)
+  expect({ out: normalise(b.stdout), err: normalise(b.stderr), code: b.code }).toEqual({
+    out: normalise(a.stdout),
+    err: normalise(a.stderr),
+    code: a.code
+  })
+  return a
+}
+
+const waitFor = async (check: () => Promise<boolean>, ms = 15_000) => {
+  const end = Date.now() + ms
+  while (Date.now() < end) {
+    if (await check()) return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error("timed out")
+}
+
+const CONFIG = (d: string) => `
+[unix_http_server]
+file=${d}/sup.sock
+
+[supervisord]
+logfile=${d}/supervisord.log
+pidfile=${d}/supervisord.pid
+childlogdir=${d}
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://${d}/sup.sock
+
+[program:sleeper]
+command=/bin/sh -c 'echo hello; echo oops >&2; exec sleep 1000'
+startsecs=0
+
+[program:sleeper2]
+command=/bin/sh -c 'echo hello; exec sleep 1000'
+startsecs=0
+
+[program:failer]
+command=/bin/sh -c 'exit 3'
+startsecs=1
+startretries=0
+autostart=false
+
+[program:failer2]
+command=/bin/sh -c 'exit 3'
+startsecs=1
+startretries=0
+autostart=false
+
+[program:idle]
+command=/bin/sleep 1000
+autostart=false
+
+[program:multi]
+command=/bin/sleep 1000
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+startsecs=0
+
+[program:multi2]
+command=/bin/sleep 1000
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+startsecs=0
+`
+
+describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => {
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), "effsup-ctl-"))
+    writeFileSync(conf(), CONFIG(dir))
+    daemon = spawn("supervisord", ["-n", "-c", conf()], { stdio: "ignore" })
+    await waitFor(async () => (await real("status")).stdout.includes("multi2:multi2_1                  RUNNING"))
+  })
+
+  afterAll(async () => {
+    if (daemon !== undefined && daemon.exitCode === null) {
+      const exited = new Promise<void>((r) => daemon!.once("exit", () => r()))
+      await real("shutdown")
+      const timer = setTimeout(() => daemon!.kill("SIGKILL"), 10_000)
+      await exited
+      clearTimeout(timer)
+    }
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it("status (all, names, groups, bad names) with exit codes 3/4", async () => {
+    await same("status")
+    await same("status", "sleeper")
+    await same("status", "multi:*")
+    await same("status", "multi:multi_0", "bogus", "nogroup:*")
+    await same("status", "bogus")
+    await same("status", "all")
+  })
+
+  it("pid, version, avail, help, unknown syntax", async () => {
+    await same("pid", "sleeper", "idle", "bogus")
+    await same("pid", "all")
+    await same("version")
+    await same("version", "x")
+    await same("avail")
+    await same("avail", "x")
+    await same("help")
+    await same("help", "tail")
+    await same("help", "nothing")
+    await same("bogus", "command")
+  })
+
+  it("tail and maintail, including errors", async () => {
+    await same("tail", "sleeper")
+    await same("tail", "sleeper", "stderr")
+    await same("tail", "-3", "sleeper")
+    await same("tail", "bogus")
+    await same("tail", "sleeper", "foo")
+    await same("tail", "-x", "sleeper")
+    await same("tail")
+    await same("tail", "a", "b", "c", "d")
+    await same("maintail", "foo")
+    await same("maintail", "-1", "-2")
+  })
+
+  it("start/stop/restart/signal/clear on equivalent targets", async () => {
+    await same("start")
+    await same("stop")
+    await same("restart")
+    await same("signal", "HUP")
+    await same("clear")
+    await same("start", "sleeper")
+    await same("start", "bogus")
+    await same("start", "nogroup:*")
+    await same("stop", "bogus", "nogroup:*")
+    await same("signal", "BOGUS", "sleeper")
+    await same("signal", "HUP", "idle")
+    await same("clear", "sleeper", "bogus")
+    // state-changing pairs: real acts on X, ours on the twin X2, same expected lines modulo the name
+    const pair = async (args: ReadonlyArray<string>, twin: ReadonlyArray<string>) => {
+      const a = await real(...args)
+      const b = await ours(...twin)
+      const rename = (t: string) => normalise(t).replace(/multi2/g, "multi").replace(/sleeper2/g, "sleeper").replace(/failer2/g, "failer")
+      // group results come in the server's (unordered) order
+      const lines = (t: string) => t.split("\n").sort()
+      expect({ out: lines(rename(b.stdout)), code: b.code }).toEqual({ out: lines(normalise(a.stdout)), code: a.code })
+    }
+    await pair(["stop", "sleeper"], ["stop", "sleeper2"])
+    await pair(["stop", "sleeper"], ["stop", "sleeper2"])
+    await pair(["start", "sleeper"], ["start", "sleeper2"])
+    await pair(["restart", "sleeper"], ["restart", "sleeper2"])
+    await pair(["stop", "multi:*"], ["stop", "multi2:*"])
+    await pair(["start", "multi:*"], ["start", "multi2:*"])
+    await pair(["start", "failer"], ["start", "failer2"])
+    await pair(["signal", "USR1", "multi:*"], ["signal", "USR1", "multi2:*"])
+  })
+
+  it("reread, update, add, remove", async () => {
+    await same("reread")
+    await same("update")
+    await same("add", "bogus")
+    await same("remove", "bogus")
+    await same("remove", "sleeper")
+    await same("add", "sleeper")
+    await same("update", "bogus")
+  })
+
+  it("upcheck failures: missing socket, refused connection", async () => {
+    const missing = `unix://${dir}/none.sock`
+    for (const args of [["status"], ["start", "x"], ["version"], ["pid"], ["avail"], ["shutdown"]]) {
+      const a = await run("supervisorctl", ["-s", missing, ...args])
+      const b = await run("node", [ENTRY, "-s", missing, ...args])
+      expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
+    }
+    const refused = "http://127.0.0.1:1"
+    for (const args of [["status"], ["stop", "x"], ["shutdown"]]) {
+      const a = await run("supervisorctl", ["-s", refused, ...args])
+      const b = await run("node", [ENTRY, "-s", refused, ...args])
+      expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
+    }
+  })
+
+  it("--json status prints one JSON array with the exit code unchanged", async () => {
+    const b = await ours("--json", "status", "sleeper", "idle")
+    const rows = JSON.parse(b.stdout) as ReadonlyArray<{ namespec: string; statename: string }>
+    expect(rows.map((r) => r.namespec)).toEqual(["sleeper", "idle"])
+    expect(b.code).toBe(3)
+  })
+
+  it("tail -f follows until the server closes; a bad name reports 404 on stderr and exits 0", async () => {
+    await same("tail", "-f", "bogus")
+  })
+})

@@ -5,7 +5,7 @@
  */
 import { Command } from "effect/cli"
 import { checkCommand } from "./Check.ts"
-import { ctlCommand } from "./Ctl.ts"
+import { ctlArgv, ctlCommand } from "./Ctl.ts"
 import { echoConfigCommand } from "./EchoConfig.ts"
 import { pidproxyCommand } from "./Pidproxy.ts"
 import { runCommand } from "./Run.ts"
@@ -19,5 +19,5 @@ export const cli = Command.make("effsup").pipe(
   Command.withSubcommands([runCommand, ctlCommand, checkCommand, echoConfigCommand, pidproxyCommand])
 )
 
-/** Run the CLI on an argv (without the node and script entries). */
-export const main = (argv: ReadonlyArray<string>) => Command.runWith(cli, { version: VERSION })(argv)
+/** Run the CLI on an argv (without the node and script entries). `ctl`'s action words pass through untouched. */
+export const main = (argv: ReadonlyArray<string>) => Command.runWith(cli, { version: VERSION })(ctlArgv(argv))

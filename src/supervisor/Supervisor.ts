@@ -33,6 +33,7 @@ import type {
   ProcessResult,
   SupervisorStateInfo
 } from "./Api.ts"
+import * as Layers from "./Layers.ts"
 
 /** Why the supervisor stopped running: a shutdown, or a restart (reload) request. */
 export type ExitRequest = "shutdown" | "restart"
@@ -143,5 +144,13 @@ export interface SupervisorShape {
   readonly events: Stream.Stream<SupervisorEvent>
 }
 
-/** The Supervisor service. */
-export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {}
+/**
+ * The Supervisor service. `Supervisor.layer(config)` / `Supervisor.layerFromFile(path)` build a
+ * supervision tree on Node: building the layer starts it, releasing it stops every child.
+ */
+export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {
+  /** A self-contained Supervisor on Node for a loaded config (see Layers.layer). */
+  static readonly layer = (config: Config, options?: Layers.LayerOptions) => Layers.layer(config, options)
+  /** A self-contained Supervisor on Node from a config file (see Layers.layerFromFile). */
+  static readonly layerFromFile = (file: string) => Layers.layerFromFile(file)
+}

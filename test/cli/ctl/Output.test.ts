@@ -1,0 +1,91 @@
+/**
+ * Pure rendering and exit-code rules of `effsup ctl` (supervisorctl 4.2.5 strings, §6.4-6.6).
+ * @since 0.1.0
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { ctlArgv } from "../../../src/cli/Ctl.ts"
+import { columnize, topicListing } from "../../../src/cli/ctl/Help.ts"
+import {
+  availLine,
+  changeLines,
+  clearResultLine,
+  exitForFault,
+  Fault,
+  isStoppedState,
+  signalResultLine,
+  startResultLine,
+  statusLines
+} from "../../../src/cli/ctl/Output.ts"
+import { parseLine } from "../../../src/cli/ctl/Shell.ts"
+
+const info = (group: string, name: string, statename: string, description: string) =>
+  ({ group, name, statename, description, state: 0, pid: 0 })
+
+describe("status table", () => {
+  it("pads the name to max(30, longest)+3 and the state to 10", () => {
+    expect(statusLines([info("web", "web", "RUNNING", "pid 1, uptime 0:00:01"), info("g", "x", "STARTING", "")])).toEqual([
+      "web                              RUNNING   pid 1, uptime 0:00:01",
+      "g:x                              STARTING  "
+    ])
+    const long = "a".repeat(40)
+    expect(statusLines([info(long, long, "STOPPED", "Not started")])[0]).toBe(`${long}   STOPPED   Not started`)
+  })
+  it("colours the state after padding", () => {
+    expect(statusLines([info("w", "w", "FATAL", "x")], true)[0]).toBe(`${"w".padEnd(33)}\x1b[31mFATAL     \x1b[0mx`)
+  })
+  it("knows the stopped states (exit 3)", () => {
+    expect([0, 10, 20, 30, 40, 100, 200, 1000].map(isStoppedState)).toEqual([true, false, false, false, false, true, true, true])
+  })
+})
+
+describe("result lines and exit codes", () => {
+  const r = (status: number, description = "") => ({ group: "g", name: "p", status, description })
+  it("start", () => {
+    expect(startResultLine(r(Fault.SUCCESS))).toBe("g:p: started")
+    expect(startResultLine(r(Fault.SPAWN_ERROR))).toBe("g:p: ERROR (spawn error)")
+    expect(startResultLine(r(Fault.ALREADY_STARTED))).toBe("g:p: ERROR (already started)")
+    expect(startResultLine(r(Fault.FAILED))).toEqual({ _tag: "UnknownResult", message: "Unknown result code 30 for g:p" })
+  })
+  it("stop / signal / clear", () => {
+    expect(signalResultLine(r(Fault.SUCCESS), "stopped")).toBe("g:p: stopped")
+    expect(signalResultLine(r(Fault.NOT_RUNNING))).toBe("g:p: ERROR (not running)")
+    expect(signalResultLine(r(Fault.FAILED, "FAILED: boom"))).toBe("FAILED: boom")
+    expect(clearResultLine(r(Fault.FAILED))).toBe("g:p: ERROR (failed)")
+  })
+  it("fault → exit code", () => {
+    expect(exitForFault(Fault.SUCCESS)).toBeUndefined()
+    expect(exitForFault(Fault.ALREADY_STARTED, Fault.ALREADY_STARTED)).toBeUndefined()
+    expect(exitForFault(Fault.SPAWN_ERROR)).toBe(7)
+    expect(exitForFault(Fault.NOT_RUNNING)).toBe(7)
+    expect(exitForFault(Fault.BAD_NAME)).toBe(1)
+  })
+})
+
+describe("avail, reread, help", () => {
+  it("avail row", () => {
+    expect(availLine({ group: "l", name: "l", inuse: true, autostart: true, group_prio: -1, process_prio: 999 }))
+      .toBe("l                                in use    auto      -1:999")
+  })
+  it("reread changes are sorted by code point", () => {
+    expect(changeLines(["b"], ["C"], ["a"])).toEqual(["C: changed", "a: disappeared", "b: available"])
+    expect(changeLines([], [], [])).toEqual(["No config updates to processes"])
+  })
+  it("help listing is Python cmd's columnize", () => {
+    expect(topicListing()[3]).toBe("add    exit      open  reload  restart   start   tail   ")
+    expect(columnize(["a", "b"], 1)).toEqual(["a", "b"])
+  })
+})
+
+describe("command lines", () => {
+  it("parseLine splits like cmd.Cmd", () => {
+    expect(parseLine("  tail -f web ")).toEqual(["tail", "-f web"])
+    expect(parseLine("?start")).toEqual(["help", "start"])
+    expect(parseLine("!ls")).toEqual(["", "!ls"])
+  })
+  it("ctlArgv puts -- before the action so its dashes survive effect/cli", () => {
+    expect(ctlArgv(["ctl", "-s", "unix:///x", "tail", "-f", "w"])).toEqual(["ctl", "-s", "unix:///x", "--", "tail", "-f", "w"])
+    expect(ctlArgv(["ctl", "-i", "--json", "status"])).toEqual(["ctl", "-i", "--json", "--", "status"])
+    expect(ctlArgv(["ctl", "--", "tail", "-f"])).toEqual(["ctl", "--", "tail", "-f"])
+    expect(ctlArgv(["run", "-n"])).toEqual(["run", "-n"])
+  })
+})

@@ -1,0 +1,76 @@
+/**
+ * rpc/Client against a tiny in-process HTTP server on a unix socket: results, faults, Basic auth,
+ * and the transport reasons (ENOENT, ECONNREFUSED, 401, other status) supervisorctl tells apart.
+ * @since 0.1.0
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Stream } from "effect"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer, type Server } from "node:http"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { parseServerUrl, RpcClient } from "../../src/rpc/Client.ts"
+import { encodeFault, encodeResponse } from "../../src/rpc/XmlRpc.ts"
+
+const withServer = <A>(f: (url: string, seen: Array<string>) => Promise<A>): Promise<A> => {
+  const dir = mkdtempSync(join(tmpdir(), "effsup-client-"))
+  const sock = join(dir, "s.sock")
+  const seen: Array<string> = []
+  const server: Server = createServer((req, res) => {
+    let body = ""
+    req.on("data", (c) => (body += c))
+    req.on("end", () => {
+      seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? "-"}`)
+      if (req.url === "/logtail/x/stdout") return res.end("line 1\nline 2\n")
+      if (req.url === "/RPC2" && body.includes("secret")) return res.writeHead(401).end()
+      if (req.url !== "/RPC2") return res.writeHead(404).end()
+      res.setHeader("content-type", "text/xml")
+      res.end(body.includes("bad") ? encodeFault({ faultCode: 10, faultString: "BAD_NAME: bad" }) : encodeResponse("3.0"))
+    })
+  })
+  return new Promise<void>((r) => server.listen(sock, r))
+    .then(() => f(`unix://${sock}`, seen))
+    .finally(() => {
+      server.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+}
+
+const run = <A, E>(url: string, eff: Effect.Effect<A, E, RpcClient>, auth?: { username: string; password: string }) =>
+  Effect.runPromise(eff.pipe(Effect.provide(RpcClient.layer({ serverurl: url, ...auth }))))
+
+describe("RpcClient", () => {
+  it("parses server URLs", () => {
+    expect(parseServerUrl("unix:///tmp/s.sock")).toEqual({ _tag: "Unix", socketPath: "/tmp/s.sock" })
+    expect(parseServerUrl("http://localhost:9001/RPC2")).toEqual({ _tag: "Http", base: "http://localhost:9001" })
+    expect(parseServerUrl("foo://x")).toBeUndefined()
+  })
+
+  it("returns values and faults, sends Basic auth only with both user and password", () =>
+    withServer(async (url, seen) => {
+      expect(await run(url, RpcClient.use((c) => c.call("supervisor.getVersion")))).toBe("3.0")
+      const fault = await run(url, Effect.flip(RpcClient.use((c) => c.call("supervisor.getProcessInfo", ["bad"]))))
+      expect(fault).toMatchObject({ _tag: "RpcFault", faultCode: 10, faultString: "BAD_NAME: bad" })
+      await run(url, RpcClient.use((c) => c.call("supervisor.getVersion")), { username: "u", password: "p" })
+      expect(seen.at(-1)).toBe(`POST /RPC2 Basic ${Buffer.from("u:p").toString("base64")}`)
+      const unauthorized = await run(url, Effect.flip(RpcClient.use((c) => c.call("secret"))))
+      expect(unauthorized).toMatchObject({ _tag: "RpcTransportError", reason: "Unauthorized", status: 401 })
+    }))
+
+  it("streams a GET body and fails a 404 with its status", () =>
+    withServer(async (url) => {
+      const text = await run(url, RpcClient.use((c) => c.stream("/logtail/x/stdout").pipe(Stream.decodeText(), Stream.mkString)))
+      expect(text).toBe("line 1\nline 2\n")
+      const missing = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/logtail/y/stdout")))))
+      expect(missing).toMatchObject({ reason: "HttpStatus", status: 404 })
+    }))
+
+  it("tells a missing socket (ENOENT) from a refused connection", async () => {
+    const enoent = await run("unix:///nonexistent/dir/s.sock", Effect.flip(RpcClient.use((c) => c.call("x"))))
+    expect(enoent).toMatchObject({ reason: "NoSuchFile" })
+    const refused = await run("http://127.0.0.1:1", Effect.flip(RpcClient.use((c) => c.call("x"))))
+    expect(refused).toMatchObject({ reason: "ConnectionRefused" })
+    const bad = await run("foo://x", Effect.flip(RpcClient.use((c) => c.call("x"))))
+    expect(bad).toMatchObject({ reason: "BadUrl" })
+  })
+})

@@ -50,8 +50,7 @@ const normalise = (text: string) =>
     .replace(/: file: .* line: \d+$/gm, "")
 
 const same = async (...args: ReadonlyArray<string>) => {
-  const a = await real(...args)
-  const b = await ours(...args)
+  const [a, b] = await Promise.all([real(...args), ours(...args)])
   expect({ out: normalise(b.stdout), err: normalise(b.stderr), code: b.code }).toEqual({
     out: normalise(a.stdout),
     err: normalise(a.stderr),
@@ -190,8 +189,7 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await same("clear", "sleeper", "bogus")
     // state-changing pairs: real acts on X, ours on the twin X2, same expected lines modulo the name
     const pair = async (args: ReadonlyArray<string>, twin: ReadonlyArray<string>) => {
-      const a = await real(...args)
-      const b = await ours(...twin)
+      const [a, b] = await Promise.all([real(...args), ours(...twin)])
       const rename = (t: string) => normalise(t).replace(/multi2/g, "multi").replace(/sleeper2/g, "sleeper").replace(/failer2/g, "failer")
       // group results come in the server's (unordered) order
       const lines = (t: string) => t.split("\n").sort()
@@ -220,14 +218,12 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
   it("upcheck failures: missing socket, refused connection", async () => {
     const missing = `unix://${dir}/none.sock`
     for (const args of [["status"], ["start", "x"], ["version"], ["pid"], ["avail"], ["shutdown"]]) {
-      const a = await run("supervisorctl", ["-s", missing, ...args])
-      const b = await run("node", [ENTRY, "-s", missing, ...args])
+      const [a, b] = await Promise.all([run("supervisorctl", ["-s", missing, ...args]), run("node", [ENTRY, "-s", missing, ...args])])
       expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
     }
     const refused = "http://127.0.0.1:1"
     for (const args of [["status"], ["stop", "x"], ["shutdown"]]) {
-      const a = await run("supervisorctl", ["-s", refused, ...args])
-      const b = await run("node", [ENTRY, "-s", refused, ...args])
+      const [a, b] = await Promise.all([run("supervisorctl", ["-s", refused, ...args]), run("node", [ENTRY, "-s", refused, ...args])])
       expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
     }
   })

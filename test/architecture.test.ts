@@ -45,6 +45,7 @@ const PLATFORM_SEAMS = new Set([
   "rpc/Client.ts",
   "cli/Pidproxy.ts",
   "cli/ctl/Session.ts",
+  "cli/ctl/Terminal.ts",
   "logs/RotatingFile.ts"
 ])
 

@@ -85,14 +85,12 @@ describe("load", () => {
 
   it.effect("loads examples/basic.conf", () =>
     run(Effect.gen(function*() {
-      const fs = yield* FileSystem.FileSystem
       const root = new URL("../../", import.meta.url).pathname.replace(/\/$/, "")
-      yield* fs.makeDirectory(`${root}/.tmp/basic`, { recursive: true })
       const c = yield* load(`${root}/examples/basic.conf`, env, root)
       expect(c.groups.map((g) => g.name)).toEqual(["workers", "crasher", "oneshot", "ticker"])
       expect(c.groups[0]!.processes.map((p) => p.name)).toEqual(["worker_00", "worker_01"])
-      expect(c.unixHttpServer?.file).toBe(`${root}/.tmp/basic/effsup.sock`)
-      expect(c.supervisorctl?.serverurl).toBe(`unix://${root}/.tmp/basic/effsup.sock`)
+      expect(c.unixHttpServer?.file).toBe("/tmp/effsup-basic.sock")
+      expect(c.supervisorctl?.serverurl).toBe("unix:///tmp/effsup-basic.sock")
     })))
 })
 

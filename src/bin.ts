@@ -1,20 +1,30 @@
 #!/usr/bin/env node
 /**
  * The `effsup` executable: runs the CLI on Node. The only place that turns an `ExitCode`
- * into the process exit status.
+ * into the process exit status. Startup matters for `effsup ctl` (scripts call it in loops):
+ * Node's compile cache is enabled before anything else loads, the platform modules are imported
+ * one by one instead of through the package barrel, and Main loads only the subcommand it runs.
  * @since 0.1.0
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Cause, Effect, Exit } from "effect"
-import { main } from "./cli/Main.ts"
+import type { NodeServices } from "@effect/platform-node/NodeServices"
+import type { Effect } from "effect"
+import * as Module from "node:module"
 
-const program = main(process.argv.slice(2)).pipe(
-  Effect.catchTag("ExitCode", (e) => Effect.sync(() => (process.exitCode = e.code))),
-  Effect.provide(NodeServices.layer)
+Module.enableCompileCache?.()
+
+const [{ runMain }, { layer: nodeServices }, { Cause, Effect: E, Exit }, { main }] = await Promise.all([
+  import("@effect/platform-node/NodeRuntime"),
+  import("@effect/platform-node/NodeServices"),
+  import("effect"),
+  import("./cli/Main.ts")
+])
+
+const program = (main(process.argv.slice(2)) as Effect.Effect<number, unknown, NodeServices>).pipe(
+  E.flatMap((code) => E.sync(() => (process.exitCode = code))),
+  E.provide(nodeServices)
 )
 
-NodeRuntime.runMain(program, {
-  disableErrorReporting: false,
+runMain(program, {
   teardown: (exit, onExit) => {
     if (Exit.isSuccess(exit)) return onExit(typeof process.exitCode === "number" ? process.exitCode : 0)
     if (Cause.hasInterruptsOnly(exit.cause)) return onExit(0)

@@ -1,0 +1,162 @@
+/**
+ * The real supervisorctl 4.2.5 as a client of effsup: the same command lines against effsup and
+ * against supervisord (same config, started side by side), over the unix socket and over
+ * inet_http_server with Basic auth; outputs and exit codes must match once pids, uptimes and
+ * dates are masked.
+ */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+
+const BASE_PORT = 20000 + (process.pid % 20000)
+const PORT = { effsup: BASE_PORT, supervisord: BASE_PORT + 1 } as const
+
+const config = (port: number) => `${header()}
+[inet_http_server]
+port=127.0.0.1:${port}
+username=admin
+password={SHA}d033e22ae348aeb5660fc2140aec35850c4da997
+
+[program:sleeper]
+command=sh -c 'echo hello from sleeper; echo oops >&2; exec sleep 1000'
+startsecs=0
+
+[program:idle]
+command=sleep 1000
+autostart=false
+
+[program:quick]
+command=sh -c 'exit 2'
+autostart=false
+startretries=0
+
+[program:member]
+command=sleep 1000
+process_name=m%(process_num)d
+numprocs=2
+startsecs=0
+
+[group:grp]
+programs=member
+`
+
+const mask = (text: string) =>
+  text
+    .replace(/pid \d+, uptime \d+:\d\d:\d\d/g, "pid N, uptime U")
+    .replace(/^\d+$/gm, "N")
+    .replace(/[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M/g, "DATE")
+    .replace(/: file: .* line: \d+$/gm, "")
+    .replace(/127\.0\.0\.1:\d+/g, "HOST")
+    .replace(/---supervisor-\w+\.log/g, "---supervisor-X.log")
+
+const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
+
+const ctl = (d: Daemon, args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
+  const server = via === "unix" ? ["-c", Path.join(d.dir, "test.conf")] : ["-s", `http://127.0.0.1:${PORT[d.kind]}`, "-u", "admin", "-p", password]
+  const r = Cp.spawnSync("supervisorctl", [...server, ...args], { encoding: "utf8", timeout: 30_000 })
+  return { out: mask(`${r.stdout}${r.stderr}`), code: r.status }
+}
+
+/** Run a command line against both daemons and expect the same answer. */
+const same = (args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
+  const [ours, theirs] = (["effsup", "supervisord"] as const).map((k) => ctl(daemons[k]!, args, via, password))
+  expect(ours, args.join(" ")).toEqual(theirs)
+  return ours!
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 1500))
+
+describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supervisord", () => {
+  beforeAll(async () => {
+    const [a, b] = await Promise.all([start("effsup", config(PORT.effsup)), start("supervisord", config(PORT.supervisord))])
+    daemons.effsup = a
+    daemons.supervisord = b
+    await settle()
+  })
+  afterAll(async () => {
+    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
+  })
+
+  it("status, pid and avail", () => {
+    expect(same(["status"]).code).toBe(3)
+    same(["status", "sleeper", "bogus", "grp:*"])
+    same(["status", "grp:m0", "nogroup:*"])
+    same(["pid", "sleeper"])
+    same(["pid", "bogus"])
+    same(["pid", "idle"])
+    same(["avail"])
+  })
+
+  it("start, stop, restart and their errors", () => {
+    same(["start", "idle"])
+    same(["start", "idle"])
+    same(["stop", "idle"])
+    same(["stop", "idle"])
+    same(["start", "bogus"])
+    same(["stop", "bogus"])
+    same(["start", "nogroup:*"])
+    same(["stop", "grp:*"])
+    same(["start", "grp:*"])
+    same(["restart", "grp:m1"])
+    same(["start"])
+    same(["stop"])
+    expect(same(["start", "quick"]).out).toBe("quick: ERROR (spawn error)\n")
+  })
+
+  it("signal", () => {
+    same(["signal", "HUP", "idle"])
+    same(["signal", "BOGUS", "sleeper"])
+    same(["signal", "USR1", "bogus"])
+    same(["signal", "HUP"])
+  })
+
+  it("tail and clear", () => {
+    same(["tail", "sleeper"])
+    same(["tail", "-5", "sleeper"])
+    same(["tail", "sleeper", "stderr"])
+    same(["tail", "bogus"])
+    same(["tail", "sleeper", "nochannel"])
+    same(["clear", "sleeper"])
+    same(["tail", "sleeper"])
+    same(["clear", "bogus"])
+  })
+
+  it("reread, update, add and remove follow the config file", () => {
+    same(["reread"])
+    for (const d of Object.values(daemons)) {
+      const file = Path.join(d!.dir, "test.conf")
+      const text = Fs.readFileSync(file, "utf8")
+        .replace("[program:idle]\ncommand=sleep 1000", "[program:idle]\ncommand=sleep 1001")
+        .replace(/\[program:quick\][^[]*/, "")
+      Fs.writeFileSync(file, `${text}\n[program:fresh]\ncommand=sleep 1000\nstartsecs=0\n`)
+    }
+    same(["reread"])
+    same(["add", "bogus"])
+    same(["remove", "sleeper"])
+    same(["update"])
+    same(["status", "fresh", "idle"])
+    same(["update"])
+    same(["stop", "fresh"])
+    same(["remove", "fresh"])
+    same(["add", "fresh"])
+    same(["add", "fresh"])
+  })
+
+  it("inet_http_server with Basic auth ({SHA} password); a wrong password is refused the same way", () => {
+    same(["status", "sleeper"], "inet")
+    same(["pid", "sleeper"], "inet")
+    const denied = same(["status"], "inet", "wrong")
+    expect(denied.out).toContain("Server requires authentication")
+  })
+
+  it("shutdown", async () => {
+    same(["shutdown"])
+    for (let i = 0; i < 200 && Object.values(daemons).some((d) => d!.child.exitCode === null); i++) {
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    const codes = Object.values(daemons).map((d) => d!.child.exitCode)
+    expect(codes).toEqual([0, 0])
+  })
+})

@@ -24,23 +24,7 @@ export const Exit = {
 export const StatusExit = { NOT_RUNNING: 3, UNKNOWN: 4 } as const
 
 /** The supervisord fault codes the client reasons about (wire values, §5.2). */
-export const Fault = {
-  UNKNOWN_METHOD: 1,
-  BAD_NAME: 10,
-  BAD_SIGNAL: 11,
-  NO_FILE: 20,
-  NOT_EXECUTABLE: 21,
-  FAILED: 30,
-  ABNORMAL_TERMINATION: 40,
-  SPAWN_ERROR: 50,
-  ALREADY_STARTED: 60,
-  NOT_RUNNING: 70,
-  SUCCESS: 80,
-  ALREADY_ADDED: 90,
-  STILL_RUNNING: 91,
-  CANT_REREAD: 92,
-  SHUTDOWN_STATE: 6
-} as const
+export { Faults as Fault } from "../../rpc/Faults.ts"
 
 /** The process info struct of getProcessInfo / getAllProcessInfo (the fields ctl reads). */
 export interface ProcessInfo {

@@ -8,6 +8,7 @@
  */
 import { namespec } from "../../domain/Names.ts"
 import { ProcessStateCode, STOPPED_STATES } from "../../domain/ProcessState.ts"
+import { Faults } from "../../rpc/Faults.ts"
 
 /** LSB init-script exit codes, as supervisorctl uses them. */
 export const Exit = {
@@ -24,7 +25,7 @@ export const Exit = {
 export const StatusExit = { NOT_RUNNING: 3, UNKNOWN: 4 } as const
 
 /** The supervisord fault codes the client reasons about (wire values, §5.2). */
-export { Faults as Fault } from "../../rpc/Faults.ts"
+export const Fault = Faults
 
 /** The process info struct of getProcessInfo / getAllProcessInfo (the fields ctl reads). */
 export interface ProcessInfo {

@@ -24,6 +24,7 @@ import type {
   StillRunning
 } from "../domain/Errors.ts"
 import type { SupervisorEvent } from "../events/Event.ts"
+import type { EventOrDrop } from "../events/EventBus.ts"
 import type {
   Channel,
   ConfigChanges,
@@ -138,9 +139,15 @@ export interface SupervisorShape {
   /** Completes when shutdown or restart has been requested, with which one. */
   readonly awaitExitRequest: Effect.Effect<ExitRequest>
 
-  /** Subscribe now; the stream delivers every event published from here on. */
+  /**
+   * Subscribe now; the stream delivers every event published from here on. Buffering policy: each
+   * subscriber has its own buffer (4096 events); publishing never waits for a subscriber, so a slow
+   * one cannot hold up supervision or the others; one that falls further behind loses its oldest events.
+   */
   readonly subscribe: Effect.Effect<Stream.Stream<SupervisorEvent>, never, Scope.Scope>
-  /** Every event from the moment the stream is run. */
+  /** Like `subscribe`, with an `EventsDropped { count }` element wherever this subscriber lost events. */
+  readonly subscribeWithDrops: Effect.Effect<Stream.Stream<EventOrDrop>, never, Scope.Scope>
+  /** Every event from the moment the stream is run (same policy as `subscribe`). */
   readonly events: Stream.Stream<SupervisorEvent>
 }
 

@@ -23,6 +23,7 @@ import { parseNameSpec } from "../domain/Names.ts"
 import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES } from "../domain/ProcessState.ts"
 import { parseSignal } from "../domain/Signals.ts"
 import { EventBus } from "../events/EventBus.ts"
+import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
@@ -182,6 +183,7 @@ export const make = (
     for (const groupConfig of initial.groups) yield* addGroupUnsafe(groupConfig)
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
+    yield* Effect.forkScoped(publishTicks)
     const autostartAll = Effect.suspend(() => Effect.forEach(activeGroups(), autostart, { discard: true }))
     if (options.autostartGate === undefined) yield* autostartAll
     else yield* Effect.forkScoped(Effect.andThen(options.autostartGate, autostartAll))
@@ -292,6 +294,7 @@ export const make = (
       awaitExitRequest: Deferred.await(exitRequest),
 
       subscribe: bus.subscribe,
+      subscribeWithDrops: bus.subscribeWithDrops,
       events: Stream.unwrap(bus.subscribe)
     }
     return shape

@@ -152,6 +152,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     restart: Effect.andThen(guard, Effect.sync(() => void (supervisorState = "RESTARTING"))),
     awaitExitRequest: Effect.never,
     subscribe: Effect.succeed(Stream.empty),
+    subscribeWithDrops: Effect.succeed(Stream.empty),
     events: Stream.empty,
     ...options.overrides
   }

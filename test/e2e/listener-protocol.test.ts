@@ -1,0 +1,80 @@
+/**
+ * Listener protocol edge cases on real processes, effsup against supervisord 4.2.5: a listener
+ * that writes garbage, one that rejects an event (it is redelivered with the same serials), and
+ * a pool whose buffer overflows before its listener is ready.
+ */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+
+const ROOT = Path.resolve(import.meta.dirname, "../..")
+
+const CONFIG = `${header()}
+[eventlistener:garbage]
+command=sh -c 'echo THIS IS NOT THE PROTOCOL; exec sleep 1000'
+events=PROCESS_STATE
+
+[eventlistener:picky]
+command=python3 ${ROOT}/test/fixtures/events/fail-once.py
+events=PROCESS_GROUP
+environment=RECORD="%(here)s/picky.txt"
+
+[eventlistener:slow]
+command=sh -c 'sleep 1000'
+events=PROCESS_STATE
+buffer_size=2
+
+[program:a]
+command=sleep 1000
+[program:b]
+command=sleep 1000
+[program:c]
+command=sleep 1000
+`
+
+const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
+const both = () => [daemons.effsup!, daemons.supervisord!]
+
+describe.skipIf(!haveSupervisord())("listener protocol edge cases: effsup vs supervisord 4.2.5", () => {
+  beforeAll(async () => {
+    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
+    daemons.effsup = a
+    daemons.supervisord = b
+    await Promise.all(both().map((d) => d.waitForLog(/success: c entered RUNNING/)))
+  })
+  afterAll(async () => {
+    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
+  })
+
+  it("a listener writing garbage goes UNKNOWN with supervisord's warning", async () => {
+    const line = "WARN garbage: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"
+    for (const d of both()) await d.waitForLog(/garbage: has entered the UNKNOWN state/)
+    for (const d of both()) expect(d.log()).toContain(line)
+  })
+
+  it("a rejected event is redelivered with the same serial and pool serial", async () => {
+    for (const d of both()) {
+      d.ctl("stop", "c")
+      d.ctl("remove", "c")
+    }
+    const headers = (d: Daemon) => {
+      const file = Path.join(d.dir, "picky.txt")
+      return Fs.existsSync(file) ? Fs.readFileSync(file, "utf8").trim().split("\n") : []
+    }
+    for (const d of both()) {
+      for (let i = 0; i < 100 && headers(d).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
+      const [first, second] = headers(d)
+      expect(first, d.kind).toBeDefined()
+      expect(second, d.kind).toBe(first)
+      expect(first).toMatch(/eventname:PROCESS_GROUP_(ADDED|REMOVED)/)
+      expect(d.log(), d.kind).toContain("WARN picky: event was rejected")
+    }
+  })
+
+  it("a full pool buffer discards its oldest event with supervisord's error line", () => {
+    for (const d of both()) {
+      expect(d.log().some((l) => /^ERRO pool slow event buffer overflowed, discarding event \d+$/.test(l)), d.kind).toBe(true)
+    }
+  })
+})

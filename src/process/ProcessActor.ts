@@ -79,6 +79,8 @@ export interface ProcessActor {
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile>
   /** Start it without the RPC checks (autostart): a missing command goes through BACKOFF to FATAL. */
   readonly launch: Effect.Effect<void>
+  /** The supervisor is stopping: from now on nothing is (re)started by autorestart or backoff. */
+  readonly quiesce: Effect.Effect<void>
   /** Ask it to stop for a supervisor shutdown: no more restarts; BACKOFF gives up (FATAL). Does not wait. */
   readonly requestShutdown: Effect.Effect<void>
   /** requestShutdown, then wait until it is stopped. */
@@ -94,6 +96,7 @@ type Message =
   | { readonly _tag: "Stop"; readonly reply: Reply<NotRunning | Failed> }
   | { readonly _tag: "Signal"; readonly signal: string; readonly reply: Reply<NotRunning | Failed> }
   | { readonly _tag: "Shutdown" }
+  | { readonly _tag: "Quiesce" }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   | { readonly _tag: "Timer"; readonly generation: number; readonly event: Event }
 
@@ -349,8 +352,13 @@ export const make = (
           const tooQuickly = exitedTooQuickly(current.laststart, message.at, config.startsecs)
           return dispatch({ _tag: "Exited", tooQuickly, expected: isExpected(message.exit, config.exitcodes) })
         }
+        case "Quiesce":
+          shuttingDown = true
+          return Effect.void
         case "Timer":
-          return message.generation === generation ? dispatch(message.event) : Effect.void
+          // While the supervisor stops, a process in BACKOFF waits there (it gives up when its group stops).
+          if (message.generation !== generation || (shuttingDown && message.event._tag === "BackoffElapsed")) return Effect.void
+          return dispatch(message.event)
       }
     }
 
@@ -432,6 +440,7 @@ export const make = (
           yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
         }),
       launch,
+      quiesce: Queue.offer(mailbox, { _tag: "Quiesce" }).pipe(Effect.asVoid),
       requestShutdown,
       shutdown,
       awaitStopped

@@ -160,12 +160,17 @@ export const make = (
       Effect.gen(function*() {
         yield* guard
         mood = request === "shutdown" ? "SHUTDOWN" : "RESTARTING"
+        yield* quiesceAll
         yield* Deferred.succeed(exitRequest, request)
       })
+
+    /** From now on nothing restarts (supervisord: no spawning once the mood is below RUNNING). */
+    const quiesceAll = Effect.suspend(() => Effect.forEach(allActors(), (a) => a.quiesce, { discard: true }))
 
     /** Stop groups one at a time in reverse priority order, logging who we are waiting for. */
     const shutdownAll = Effect.gen(function*() {
       if (mood === "RUNNING") mood = "SHUTDOWN"
+      yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
       const waiting = Effect.gen(function*() {
         const names = (yield* Effect.forEach(activeGroups(), Group.unstopped)).flat()

@@ -164,4 +164,32 @@ describe("ProcessActor (scripted children, TestClock)", () => {
         }))
       assert.strictEqual(state.state, "STOPPED")
     }))
+
+  it.effect("once quiesced (supervisor stopping) nothing restarts: not after an exit, not after backoff", () =>
+    Effect.gen(function*() {
+      const { state } = yield* scenario(config({ startsecs: 0, autorestart: "true" }), (actor, fake) =>
+        Effect.gen(function*() {
+          yield* actor.launch
+          yield* settle
+          yield* actor.quiesce
+          yield* (yield* child(fake, 0)).exit({ code: 0, signal: null })
+          yield* settle
+          assert.strictEqual((yield* Ref.get(fake.children)).length, 1)
+        }))
+      assert.strictEqual(state.state, "EXITED")
+      const backoff = yield* scenario(config(), (actor, fake) =>
+        Effect.gen(function*() {
+          yield* actor.launch
+          yield* settle
+          yield* (yield* child(fake, 0)).exit({ code: 1, signal: null })
+          yield* settle
+          yield* actor.quiesce
+          yield* TestClock.adjust("5 seconds")
+          yield* settle
+          assert.strictEqual((yield* Ref.get(fake.children)).length, 1)
+          assert.strictEqual((yield* actor.snapshot).state, "BACKOFF")
+          yield* actor.shutdown
+        }))
+      assert.strictEqual(backoff.state.state, "FATAL")
+    }))
 })

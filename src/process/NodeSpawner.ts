@@ -63,6 +63,10 @@ const chunks = (readable: NodeJS.ReadableStream | null): Stream.Stream<Uint8Arra
 const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
   Effect.callback<RawChild, SpawnFailure>((resume) => {
     const exec = withUser(request)
+    if (exec.file === SETPRIV && process.getuid?.() !== 0) {
+      resume(Effect.fail(new SpawnFailure({ message: "Can't drop privilege as nonroot user" })))
+      return
+    }
     const exited = Deferred.makeUnsafe<ExitInfo>()
     let child: Cp.ChildProcess
     const previousUmask = request.umask === undefined ? undefined : process.umask(request.umask)

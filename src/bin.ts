@@ -7,7 +7,7 @@
  * @since 0.1.0
  */
 import type { NodeServices } from "@effect/platform-node/NodeServices"
-import type { Effect } from "effect"
+import type * as Effect from "effect/Effect"
 import * as Module from "node:module"
 
 Module.enableCompileCache?.()

@@ -4,7 +4,8 @@
  *
  * @example
  * ```ts
- * import { Effect, Stream } from "effect"
+ * import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
  * import { Supervisor, layerFromFile } from "effsup"
  *
  * const program = Effect.gen(function*() {

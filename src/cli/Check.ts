@@ -4,7 +4,9 @@
  * notices, e.g. unknown options with a suggestion) and exits 0.
  * @since 0.1.0
  */
-import { Console, Effect, Option } from "effect"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"

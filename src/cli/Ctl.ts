@@ -12,7 +12,9 @@
  * See shared/reference/supervisord-4.2.5.md §6.
  * @since 0.1.0
  */
-import { Effect, type FileSystem, Option } from "effect"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
 import { loadCtl } from "../config/Load.ts"
 import { ExitCode } from "./Exit.ts"

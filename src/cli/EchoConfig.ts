@@ -3,7 +3,7 @@
  * default (the equivalent of echo_supervisord_conf).
  * @since 0.1.0
  */
-import { Console } from "effect"
+import * as Console from "effect/Console"
 import { Command } from "effect/cli"
 import { sampleConfig } from "../config/Sample.ts"
 

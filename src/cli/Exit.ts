@@ -3,7 +3,7 @@
  * that into the exit status (no other module touches `process.exitCode`).
  * @since 0.1.0
  */
-import { Data } from "effect"
+import * as Data from "effect/Data"
 
 /** End the program with this exit status (after the command's output has been written). */
 export class ExitCode extends Data.TaggedError("ExitCode")<{ readonly code: number }> {}

@@ -4,7 +4,7 @@
  * (`effsup ctl` must start fast), and the full command tree only for help and the others.
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { Command } from "effect/cli"
 import { ExitCode } from "./Exit.ts"
 

@@ -11,7 +11,9 @@
  * See shared/reference/supervisord-4.2.5.md §8.
  * @since 0.1.0
  */
-import { Effect, FileSystem, Option } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
 import { Argument, Command } from "effect/cli"
 import * as ChildProcess from "node:child_process"
 import * as Path from "node:path"

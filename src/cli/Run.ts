@@ -7,7 +7,14 @@
  * supervisord: supervisord.py main / runforever. See reference §2.5.
  * @since 0.1.0
  */
-import { Console, Deferred, Effect, FileSystem, Layer, Option, type Path, Stream } from "effect"
+import * as Console from "effect/Console"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Path from "effect/Path"
+import * as Stream from "effect/Stream"
 import { Argument, Command, Flag } from "effect/cli"
 import { ConfigError, load } from "../config/Load.ts"
 import type { Config, SupervisordConfig } from "../config/Types.ts"

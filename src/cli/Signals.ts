@@ -4,7 +4,9 @@
  * handlers for those signals while the stream runs, so effsup alone decides what they mean.
  * @since 0.1.0
  */
-import { Effect, Queue, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 
 /** The signals `effsup run` handles. */
 export const DAEMON_SIGNALS: ReadonlyArray<NodeJS.Signals> = ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR2"]

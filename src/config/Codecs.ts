@@ -5,7 +5,7 @@
  * See shared/reference/supervisord-4.2.5.md §1.4 and quirk Q11 (environment tokenizer).
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { invalidNameCharacter } from "../domain/Names.ts"
 import { parseSignal } from "../domain/Signals.ts"
 import { pyRepr } from "./Expand.ts"

@@ -7,7 +7,7 @@
  * Invariant: pure; failures are returned as the message supervisord prints, never thrown.
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 
 /** The names a value may refer to; numbers format with `%d`, strings with `%s`. */
 export type Vars = Readonly<Record<string, string | number>>

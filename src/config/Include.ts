@@ -9,7 +9,10 @@
  * Invariant: never fails; unreadable or malformed files become located issues.
  * @since 0.1.0
  */
-import { Effect, FileSystem, Path, Result } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import * as Result from "effect/Result"
 import { expand, substituteHere } from "./Expand.ts"
 import { emptyDocument, type IniDocument, mapValues, mergeIni, parseIni } from "./Ini.ts"
 import { envVars, type Host } from "./Reader.ts"

@@ -8,7 +8,10 @@
  * groups from /etc/group, host_node_name from /proc/sys/kernel/hostname (else $HOSTNAME).
  * @since 0.1.0
  */
-import { Data, Effect, FileSystem, Path } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
 import { parseFileText, readWithIncludes } from "./Include.ts"
 import { checkedDirectory, dirname, type GroupEntry, type Host, type PasswdEntry, type PathCheck, pathCheckMessage } from "./Reader.ts"
 import { type Resolution, resolve, resolveCtl } from "./Sections.ts"

@@ -8,7 +8,7 @@
  * Invariant: pure; every problem is recorded in the Context and resolution continues.
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"

@@ -8,7 +8,7 @@
  * Invariant: pure and synchronous; nothing here touches the file system.
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import type { Codec } from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
 import type { IniSection, IniValue } from "./Ini.ts"

@@ -9,7 +9,7 @@
  * checks are returned as {@link PathCheck}s for Load.ts to run.
  * @since 0.1.0
  */
-import { Result } from "effect"
+import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"

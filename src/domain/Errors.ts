@@ -5,7 +5,7 @@
  * See shared/reference/supervisord-4.2.5.md §5.2-5.3.
  * @since 0.1.0
  */
-import { Schema } from "effect"
+import * as Schema from "effect/Schema"
 
 /** No process or group by that name (BAD_NAME). */
 export class BadName extends Schema.TaggedError<BadName>()("BadName", { detail: Schema.String }) {}

@@ -13,7 +13,12 @@
  * gap is exactly the number of events this subscriber lost.
  * @since 0.1.0
  */
-import { Context, Effect, Layer, PubSub, type Scope, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as PubSub from "effect/PubSub"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { SupervisorEvent } from "./Event.ts"
 
 /** How many events a subscriber may lag behind before it loses the oldest. */

@@ -13,7 +13,11 @@
  * See shared/reference/supervisord-4.2.5.md §7.1.
  * @since 0.1.0
  */
-import { Clock, Effect, Layer, Option, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Stream from "effect/Stream"
 import type { TickEvent } from "./Event.ts"
 import { EventBus } from "./EventBus.ts"
 

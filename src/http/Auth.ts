@@ -8,7 +8,7 @@
  * See shared/reference/supervisord-4.2.5.md §9.
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 
 /** A server's configured credentials (both set, or the server has no auth). */
 export interface Credentials {

@@ -15,7 +15,11 @@
  * @since 0.1.0
  */
 import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
-import { Data, Deferred, Effect, Layer, Option } from "effect"
+import * as Data from "effect/Data"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Fs from "node:fs"
 import * as Http from "node:http"

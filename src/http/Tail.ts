@@ -9,7 +9,13 @@
  * See shared/reference/supervisord-4.2.5.md §5.7.
  * @since 0.1.0
  */
-import { Duration, Effect, FileSystem, Option, Path, Queue, Stream } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
 import { type HttpServerRequest, HttpServerResponse } from "effect/http"
 import type { Channel } from "../supervisor/Api.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"

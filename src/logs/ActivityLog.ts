@@ -15,7 +15,16 @@
  * supervisord: loggers.py, options.py make_logger. See shared/reference/supervisord-4.2.5.md §4.1.
  * @since 0.1.0
  */
-import { Cause, Context, Effect, type FileSystem, Layer, Logger, type LogLevel, PlatformError, References, type Scope } from "effect"
+import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import type * as LogLevel from "effect/LogLevel"
+import * as PlatformError from "effect/PlatformError"
+import * as References from "effect/References"
+import type * as Scope from "effect/Scope"
 import type { LogLevelName, SupervisordConfig } from "../config/Types.ts"
 import * as RotatingFile from "./RotatingFile.ts"
 

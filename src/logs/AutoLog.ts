@@ -13,7 +13,10 @@
  * See shared/reference/supervisord-4.2.5.md §4.2.
  * @since 0.1.0
  */
-import { Effect, FileSystem, type PlatformError, Random } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import type * as PlatformError from "effect/PlatformError"
+import * as Random from "effect/Random"
 import { strRepr } from "../events/PyRepr.ts"
 
 /** The characters of mkstemp's random part (Python's tempfile._RandomNameSequence). */

@@ -20,7 +20,12 @@
  * See shared/reference/supervisord-4.2.5.md §4.2, §4.4, §4.5.
  * @since 0.1.0
  */
-import { Effect, type FileSystem, LogLevel, type PlatformError, type Scope, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as LogLevel from "effect/LogLevel"
+import type * as PlatformError from "effect/PlatformError"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { ChannelConfig } from "../config/Types.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { bytesRepr, strRepr } from "../events/PyRepr.ts"

@@ -15,7 +15,10 @@
  * See shared/reference/supervisord-4.2.5.md §5.5, §11 Q17.
  * @since 0.1.0
  */
-import { ByteSize, Effect, FileSystem, Result } from "effect"
+import * as ByteSize from "effect/ByteSize"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Result from "effect/Result"
 import { BadArguments, Failed, NoFile } from "../domain/Errors.ts"
 
 /** A byte range `[start, end)` of a file, with `0 <= start <= end <= size`. */

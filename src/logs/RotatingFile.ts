@@ -22,7 +22,14 @@
  * See shared/reference/supervisord-4.2.5.md §4.3.
  * @since 0.1.0
  */
-import { ByteSize, Deferred, Effect, Exit, FileSystem, Latch, type PlatformError, Scope } from "effect"
+import * as ByteSize from "effect/ByteSize"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FileSystem from "effect/FileSystem"
+import * as Latch from "effect/Latch"
+import type * as PlatformError from "effect/PlatformError"
+import * as Scope from "effect/Scope"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {

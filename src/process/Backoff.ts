@@ -4,7 +4,9 @@
  * is done and the process goes FATAL. supervisord: process.py change_state(BACKOFF).
  * @since 0.1.0
  */
-import { Duration, Effect, Schedule } from "effect"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Schedule from "effect/Schedule"
 
 /** 1 s, 2 s, 3 s … for at most `startretries` retries. */
 export const backoffSchedule = (startretries: number): Schedule.Schedule<number> =>

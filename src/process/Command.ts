@@ -5,7 +5,11 @@
  * and spawnerr texts. supervisord: process.py Subprocess.get_execv_args. See reference §2.7, §3.
  * @since 0.1.0
  */
-import { Data, Effect, FileSystem, Option, Path } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
 
 /** Why a command cannot be run; `fault` tells NO_FILE from NOT_EXECUTABLE. */
 export class CommandError extends Data.TaggedError("CommandError")<{

@@ -7,7 +7,11 @@
  * @since 0.1.0
  */
 import { NodeStream } from "@effect/platform-node"
-import { Deferred, Effect, Exit, Layer, Stream } from "effect"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"

@@ -9,24 +9,22 @@
  * supervisord: process.py Subprocess. See shared/reference/supervisord-4.2.5.md §2.
  * @since 0.1.0
  */
-import {
-  Clock,
-  Deferred,
-  Duration,
-  Effect,
-  Exit,
-  Fiber,
-  FiberHandle,
-  FiberSet,
-  FileSystem,
-  Path,
-  Pull,
-  Queue,
-  Schedule,
-  type Scope,
-  Stream,
-  SubscriptionRef
-} from "effect"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
+import * as FiberHandle from "effect/FiberHandle"
+import * as FiberSet from "effect/FiberSet"
+import * as FileSystem from "effect/FileSystem"
+import * as Path from "effect/Path"
+import * as Pull from "effect/Pull"
+import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
 import { describeExit, type ExitInfo, exitStatus } from "../domain/ExitInfo.ts"

@@ -5,7 +5,10 @@
  * actor owns the stop protocol (stopsignal, stopwaitsecs, SIGKILL).
  * @since 0.1.0
  */
-import { Context, Data, type Effect, type Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Data from "effect/Data"
+import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 
 /** Everything needed to exec one child. */

@@ -12,7 +12,8 @@
  * Help and signature texts are our own words. See shared/reference/supervisord-4.2.5.md §5.
  * @since 0.1.0
  */
-import { Data, Effect } from "effect"
+import * as Data from "effect/Data"
+import * as Effect from "effect/Effect"
 import type { SupervisorError } from "../domain/Errors.ts"
 import { ProcessStateCode, SupervisorStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"

@@ -13,7 +13,8 @@
  * See shared/reference/supervisord-4.2.5.md §5.1.
  * @since 0.1.0
  */
-import { Data, Result } from "effect"
+import * as Data from "effect/Data"
+import * as Result from "effect/Result"
 
 /** An XML-RPC value. number = <int>/<i4> when integral, else <double>; Uint8Array = <base64>; Date = <dateTime.iso8601>. */
 export type XmlRpcValue =

@@ -7,7 +7,12 @@
  * supervisord: process.py ProcessGroup (start_necessary, stop_all, get_unstopped_processes).
  * @since 0.1.0
  */
-import { Effect, Exit, type FileSystem, type Path, type PlatformError, Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as FileSystem from "effect/FileSystem"
+import type * as Path from "effect/Path"
+import type * as PlatformError from "effect/PlatformError"
+import * as Scope from "effect/Scope"
 import type { GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
 import { STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"

@@ -6,7 +6,10 @@
  * @since 0.1.0
  */
 import { NodeServices } from "@effect/platform-node"
-import { Effect, FileSystem, Layer, Path } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Path from "effect/Path"
 import { type ConfigError, load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"

@@ -25,7 +25,11 @@
  * See shared/reference/supervisord-4.2.5.md §7.2-7.4.
  * @since 0.1.0
  */
-import { Context, Effect, Queue, type Scope, Stream } from "effect"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Queue from "effect/Queue"
+import type * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
 import type { ListenerConfig } from "../config/Types.ts"
 import { matchesAny } from "../domain/EventTypes.ts"
 import type { SupervisorEvent } from "../events/Event.ts"

@@ -5,7 +5,10 @@
  * The implementation and the layers live in Tree.ts and Layers.ts; this file is the contract.
  * @since 0.1.0
  */
-import { Context, type Effect, type Scope, type Stream } from "effect"
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import type { Config } from "../config/Types.ts"
 import type {
   AbnormalTermination,

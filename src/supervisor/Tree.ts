@@ -7,7 +7,17 @@
  * supervisord: supervisord.py (runforever, shutdown order), rpcinterface.py (method semantics).
  * @since 0.1.0
  */
-import { Clock, Deferred, Effect, Fiber, type FileSystem, type Path, Ref, Schedule, type Scope, Semaphore, Stream } from "effect"
+import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
+import type * as FileSystem from "effect/FileSystem"
+import type * as Path from "effect/Path"
+import * as Ref from "effect/Ref"
+import * as Schedule from "effect/Schedule"
+import type * as Scope from "effect/Scope"
+import * as Semaphore from "effect/Semaphore"
+import * as Stream from "effect/Stream"
 import type { Config, GroupConfig } from "../config/Types.ts"
 import {
   AlreadyAdded,

@@ -6,7 +6,7 @@
  * See shared/reference/supervisord-4.2.5.md §6.4.
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { namespec, parseNameSpec } from "../../domain/Names.ts"
 import type { RpcClient } from "../../rpc/Client.ts"
 import type { XmlRpcValue } from "../../rpc/XmlRpc.ts"

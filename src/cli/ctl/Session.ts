@@ -8,7 +8,7 @@
  * See shared/reference/supervisord-4.2.5.md §6.1, §6.3.
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import * as Effect from "effect/Effect"
 import { RpcClient, type RpcFault, type RpcTransportError } from "../../rpc/Client.ts"
 import type { XmlRpcValue } from "../../rpc/XmlRpc.ts"
 import { Exit, Fault } from "./Output.ts"

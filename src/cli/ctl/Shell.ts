@@ -8,7 +8,8 @@
  * See shared/reference/supervisord-4.2.5.md §6.1, §6.4.
  * @since 0.1.0
  */
-import { Effect, Fiber } from "effect"
+import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import { RpcClient } from "../../rpc/Client.ts"
 import * as Commands from "./Commands.ts"
 import { HELP, topicListing } from "./Help.ts"

@@ -6,7 +6,8 @@
  * See shared/reference/supervisord-4.2.5.md §5.7, §6.4.
  * @since 0.1.0
  */
-import { Effect, Stream } from "effect"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
 import { RpcClient } from "../../rpc/Client.ts"
 import type { CtlCommand } from "./Commands.ts"
 import { printHelp } from "./Commands.ts"

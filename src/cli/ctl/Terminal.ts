@@ -5,7 +5,9 @@
  * (history saved) when the scope closes, so a one-shot command never holds stdin open.
  * @since 0.1.0
  */
-import { Effect, FileSystem, type Scope } from "effect"
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import type * as Scope from "effect/Scope"
 import * as Readline from "node:readline"
 import { Writable } from "node:stream"
 import { TOPICS } from "./Help.ts"

@@ -37,19 +37,22 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 // What to run
 // ---------------------------------------------------------------------------------------------
 
-/** How to start effsup: the `bin.ts` entry when it runs, else the interim `run`-only entry. */
+/** How to start effsup: the built executable, as users run it (`effsup …`). */
 export interface EffsupEntry {
-  readonly script: string
-  /** True when `node src/bin.ts ctl` works, so its wall time can be measured. */
-  readonly hasCtl: boolean
+  /** The command line before the subcommand, e.g. `[".../dist/bin.js"]`. */
+  readonly argv: ReadonlyArray<string>
 }
 
-/** Finds the effsup entry point (src/bin.ts if it starts, else .tmp/runentry.ts). */
+/**
+ * Builds effsup (`npm run build`) and returns how to run `dist/bin.js`: directly, so its shebang's
+ * Node flags apply, or through `node` with BENCH_EFFSUP_NODE_ARGS (e.g. `--cpu-prof`).
+ */
 export const detectEffsup = (): EffsupEntry => {
-  const bin = Path.join(ROOT, "src/bin.ts")
-  const ok = Cp.spawnSync(process.execPath, [bin, "--version"], { timeout: 30_000, stdio: "ignore" }).status === 0
-  if (ok) return { script: bin, hasCtl: true }
-  return { script: Path.join(ROOT, ".tmp/runentry.ts"), hasCtl: false }
+  const build = Cp.spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 })
+  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
+  const bin = Path.join(ROOT, "dist/bin.js")
+  const nodeArgs = effsupNodeArgs()
+  return { argv: nodeArgs.length === 0 ? [bin] : [process.execPath, "--max-semi-space-size=1", ...nodeArgs, bin] }
 }
 
 /** Throws with installation advice when the reference supervisord is missing. */
@@ -195,7 +198,7 @@ export const startDaemon = (kind: Kind, effsup: EffsupEntry, programs: ReadonlyA
   const conf = Path.join(dir, "bench.conf")
   Fs.writeFileSync(conf, renderConfig(programs))
   const [cmd, args] = kind === "effsup"
-    ? [process.execPath, [...effsupNodeArgs(), effsup.script, "run", "-c", conf]]
+    ? [effsup.argv[0]!, [...effsup.argv.slice(1), "run", "-c", conf]]
     : ["supervisord", ["-n", "-c", conf]]
   const startedAt = now()
   const child = Cp.spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, BENCH_TAG: TAG } })

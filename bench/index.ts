@@ -53,7 +53,7 @@ const main = async (): Promise<number> => {
   const log = (m: string) => process.stderr.write(`[bench] ${m}\n`)
   const supervisordVersion = requireSupervisord()
   const effsup = detectEffsup()
-  log(`effsup entry: ${Path.relative(ROOT, effsup.script)}${effsup.hasCtl ? "" : " (src/bin.ts does not run yet; effsup ctl not measured)"}`)
+  log(`effsup entry: ${effsup.argv.map((a) => Path.relative(ROOT, a) || a).join(" ")}`)
   const ctx: Ctx = { quick: options.quick, effsup, log }
   const selected = SCENARIOS.filter((s) => options.only === undefined || options.only.includes(s.name))
   const rows: Array<Row> = []
@@ -76,7 +76,7 @@ const main = async (): Promise<number> => {
     date: new Date().toISOString(),
     mode: options.quick ? "quick" : "full",
     machine: describeMachine(supervisordVersion),
-    effsupEntry: Path.relative(ROOT, effsup.script),
+    effsupEntry: effsup.argv.map((a) => Path.relative(ROOT, a)).join(" "),
     rows,
     methods: Object.fromEntries(selected.map((s) => [s.name, s.method])),
     failures

@@ -7,10 +7,9 @@
  */
 import * as Cp from "node:child_process"
 import { sleepers } from "./coldStart.ts"
-import { type Daemon, interleave, type Kind, now, ROOT, rpcClient, type Scenario, TAG, withDaemon } from "./harness.ts"
+import { type Daemon, interleave, type Kind, now, rpcClient, type Scenario, TAG, withDaemon } from "./harness.ts"
 import { makeRow, type Row } from "./report.ts"
 import { nsToMs } from "./stats.ts"
-import * as Path from "node:path"
 
 const N = 200
 
@@ -59,7 +58,7 @@ export const rpc: Scenario = {
     `${N} × \`sleep 1000\` RUNNING. Latency: sequential calls on one keep-alive connection ` +
     "(src/rpc/XmlRpc.ts codec over node:http, socketPath), after 10 warm-up calls. calls/s: 4 keep-alive " +
     "connections, each with one call in flight. ctl wall time: spawn to exit of `supervisorctl -c CONF status` / " +
-    "`node src/bin.ts ctl -c CONF status`.",
+    "`dist/bin.js ctl -c CONF status`.",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 3
     const calls = ctx.quick ? 30 : 200
@@ -77,8 +76,8 @@ export const rpc: Scenario = {
         push("getProcessInfo calls/s", kind, [await throughput(d, window, 4, "supervisor.getProcessInfo", "sleep:sleep_100")])
         for (let i = 0; i < ctlRuns; i++) {
           push("supervisorctl status", kind, [await wall("supervisorctl", ["-c", d.conf, "status"])])
-          if (ctx.effsup.hasCtl && kind === "effsup") {
-            push("effsup ctl status", kind, [await wall(process.execPath, [Path.join(ROOT, "src/bin.ts"), "ctl", "-c", d.conf, "status"])])
+          if (kind === "effsup") {
+            push("effsup ctl status", kind, [await wall(ctx.effsup.argv[0]!, [...ctx.effsup.argv.slice(1), "ctl", "-c", d.conf, "status"])])
           }
         }
       })
@@ -99,13 +98,11 @@ export const rpc: Scenario = {
       row("getProcessInfo calls/s", "calls/s", false),
       row("supervisorctl status", "ms", false)
     ]
-    if (ctx.effsup.hasCtl) {
-      rows.push(makeRow({
-        scenario: "rpc", metric: `effsup ctl status vs supervisorctl status, ${N} programs`, unit: "ms", tails: false,
-        effsup: s["effsup ctl status"]!.effsup, supervisord: s["supervisorctl status"]!.supervisord,
-        target: ({ effsup }) => ({ text: "≤ 150 ms", pass: effsup !== undefined && effsup.median <= 150 })
-      }))
-    }
+    rows.push(makeRow({
+      scenario: "rpc", metric: `effsup ctl status vs supervisorctl status, ${N} programs`, unit: "ms", tails: false,
+      effsup: s["effsup ctl status"]!.effsup, supervisord: s["supervisorctl status"]!.supervisord,
+      target: ({ effsup }) => ({ text: "≤ 150 ms", pass: effsup !== undefined && effsup.median <= 150 })
+    }))
     return rows
   }
 }

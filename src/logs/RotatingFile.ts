@@ -79,10 +79,13 @@ export const rotationRenames = (path: string, backups: number): ReadonlyArray<re
   return renames
 }
 
-/** Concatenate chunks into `scratch` when they fit (reused between batches), else into a new buffer. */
-const join = (chunks: ReadonlyArray<Uint8Array>, total: number, scratch: Uint8Array): Uint8Array => {
+/**
+ * Concatenate a batch into one buffer for one write. Allocated per batch, not kept per file:
+ * a daemon has two files per process, most of them idle.
+ */
+const join = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
   if (chunks.length === 1) return chunks[0]!
-  const out = total <= scratch.length ? scratch.subarray(0, total) : new Uint8Array(total)
+  const out = new Uint8Array(total)
   let at = 0
   for (const c of chunks) {
     out.set(c, at)
@@ -122,7 +125,6 @@ export const make = (
     let failing = false
     const work = Latch.makeUnsafe(false)
     const room = Latch.makeUnsafe(true)
-    const scratch = new Uint8Array(HIGH_WATER_MARK)
 
     const closeCurrent = Effect.suspend(() => {
       const c = current
@@ -169,7 +171,7 @@ export const make = (
       Effect.gen(function*() {
         const c = yield* ensureOpen
         if (c === undefined) return
-        const ok = yield* attempt("write", Effect.as(c.handle.writeAll(join(chunks, total, scratch)), true))
+        const ok = yield* attempt("write", Effect.as(c.handle.writeAll(join(chunks, total)), true))
         if (ok) c.size += total
       })
 

@@ -1,29 +1,36 @@
 #!/usr/bin/env -S node --max-semi-space-size=1
 /**
- * The `effsup` executable: runs the CLI on Node. The only place that turns an `ExitCode`
+ * The `effsup` executable: runs the CLI on Node, and the only place that turns the CLI's result
  * into the process exit status. The shebang gives V8 a small young generation: a supervisor lives
  * long and allocates little, and this keeps the daemon's RSS about 30 MiB lower (the flag only
- * works at startup). Startup matters for `effsup ctl` too (scripts call it in loops):
- * Node's compile cache is enabled before anything else loads, the platform modules are imported
- * one by one instead of through the package barrel, and Main loads only the subcommand it runs.
+ * works at startup). Startup matters for `effsup ctl` too (scripts call it in loops): Node's compile
+ * cache is enabled before anything else loads, platform modules are imported one by one, and only
+ * what the command needs is loaded (`ctl` needs neither effect/cli nor the supervisor).
  * @since 0.1.0
  */
-import type { NodeServices } from "@effect/platform-node/NodeServices"
 import type * as Effect from "effect/Effect"
+import type * as Layer from "effect/Layer"
 import * as Module from "node:module"
 
 Module.enableCompileCache?.()
 
-const [{ runMain }, { layer: nodeServices }, { Cause, Effect: E, Exit }, { main }] = await Promise.all([
+const argv = process.argv.slice(2)
+const [{ runMain }, Cause, Exit, E, { main, platformOf }] = await Promise.all([
   import("@effect/platform-node/NodeRuntime"),
-  import("@effect/platform-node/NodeServices"),
-  import("effect"),
+  import("effect/Cause"),
+  import("effect/Exit"),
+  import("effect/Effect"),
   import("./cli/Main.ts")
 ])
 
-const program = (main(process.argv.slice(2)) as Effect.Effect<number, unknown, NodeServices>).pipe(
+const platform: Layer.Layer<never> = platformOf(argv) === "files"
+  ? await Promise.all([import("@effect/platform-node/NodeFileSystem"), import("@effect/platform-node/NodePath"), import("effect/Layer")])
+    .then(([fs, path, L]) => L.mergeAll(fs.layer, path.layer) as Layer.Layer<never>)
+  : (await import("@effect/platform-node/NodeServices")).layer as Layer.Layer<never>
+
+const program = (main(argv) as Effect.Effect<number>).pipe(
   E.flatMap((code) => E.sync(() => (process.exitCode = code))),
-  E.provide(nodeServices)
+  E.provide(platform)
 )
 
 runMain(program, {

@@ -1,53 +1,25 @@
 /**
- * The root `effsup` command and its subcommands: run (supervisord), ctl (supervisorctl),
- * check, echo-config and pidproxy. Each subcommand's module is loaded only when it runs
- * (`effsup ctl` must start fast), and the full command tree only for help and the others.
+ * What `effsup ARGV` runs. The common, latency-sensitive case — `effsup ctl [options] action…`,
+ * called by scripts in loops — goes straight to ctl without loading effect/cli or the supervisor;
+ * everything else (help, run, check, …) goes through the effect/cli command tree in Root.ts.
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
-import { Command } from "effect/cli"
-import { ExitCode } from "./Exit.ts"
+import { type CtlFlags, parseCtlArgv } from "./ctl/Argv.ts"
 
-/** The package version (also returned by getSupervisorVersion). */
-export const VERSION = "0.1.0"
+/** The platform services a run needs: the fast ctl path only reads files; the rest needs all of Node's. */
+export type Platform = "files" | "full"
 
-type Subcommand = Command.Command.SubcommandEntry
+const fastCtl = (argv: ReadonlyArray<string>): CtlFlags | undefined =>
+  argv[0] === "ctl" ? parseCtlArgv(argv.slice(1)) : undefined
 
-const loaders: Record<string, () => Promise<ReadonlyArray<Subcommand>>> = {
-  ctl: () => import("./Ctl.ts").then((m) => [m.ctlCommand]),
-  pidproxy: () => import("./Pidproxy.ts").then((m) => [m.pidproxyCommand])
+/** Which platform services `main(argv)` needs. */
+export const platformOf = (argv: ReadonlyArray<string>): Platform => (fastCtl(argv) === undefined ? "full" : "files")
+
+/** Run effsup on an argv (without the node and script entries) and give the exit status. */
+export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, unknown, unknown> => {
+  const flags = fastCtl(argv)
+  return flags === undefined
+    ? Effect.flatMap(Effect.promise(() => import("./Root.ts")), (root) => root.runCli(argv))
+    : Effect.flatMap(Effect.promise(() => import("./ctl/Main.ts")), (ctl) => ctl.ctlMain(flags))
 }
-
-const everything = async (): Promise<ReadonlyArray<Subcommand>> => {
-  const [run, ctl, check, echo, pidproxy] = await Promise.all([
-    import("./Run.ts"),
-    import("./Ctl.ts"),
-    import("./Check.ts"),
-    import("./EchoConfig.ts"),
-    import("./Pidproxy.ts")
-  ])
-  return [run.runCommand, ctl.ctlCommand, check.checkCommand, echo.echoConfigCommand, pidproxy.pidproxyCommand]
-}
-
-/** The root command with the given subcommands. */
-export const cli = (subcommands: ReadonlyArray<Subcommand>) =>
-  Command.make("effsup").pipe(
-    Command.withDescription("A supervisord-compatible process supervisor on Effect"),
-    Command.withSubcommands(subcommands as [Subcommand, ...Array<Subcommand>])
-  )
-
-/**
- * Run the CLI on an argv (without the node and script entries) and give the exit status.
- * `ctl`'s action words pass through untouched. The subcommands are chosen at run time, so the
- * services they need are only known to bin.ts (the Node ones).
- */
-export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, unknown, unknown> =>
-  Effect.promise(() => (loaders[argv[0] ?? ""] ?? everything)()).pipe(
-    Effect.flatMap((subcommands) =>
-      Effect.promise(() => import("./Ctl.ts")).pipe(
-        Effect.flatMap(({ ctlArgv }) => Command.runWith(cli(subcommands), { version: VERSION })(ctlArgv(argv)))
-      )
-    ),
-    Effect.as(0),
-    Effect.catch((e) => (e instanceof ExitCode ? Effect.succeed(e.code) : Effect.fail(e)))
-  )

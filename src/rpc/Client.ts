@@ -9,23 +9,21 @@
  * `reason` separates what supervisorctl reports differently: `ConnectionRefused` (ECONNREFUSED),
  * `NoSuchFile` (ENOENT: the socket file is missing), `Unauthorized` (HTTP 401), any other
  * HTTP status, an unparseable response, and other network errors.
- * The client holds no state besides the HTTP agent of its layer; releasing the layer closes it.
+ * The client holds no state besides the keep-alive HTTP agent of its layer; releasing the layer closes it.
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §6.3.
  * @since 0.1.0
  */
-// Deep imports on purpose: the "@effect/platform-node" and "effect/http" barrels load servers, undici,
-// workers... and cost hundreds of milliseconds on every `effsup ctl` start.
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+// node:http on purpose, not effect/http: loading the HTTP client stack costs ~200 ms and ~45 MiB on
+// every `effsup ctl` start, and this client needs two requests shapes only.
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
-import * as HttpClient from "effect/http/HttpClient"
-import type * as HttpClientError from "effect/http/HttpClientError"
-import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Http from "node:http"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "./XmlRpc.ts"
 
 /** Where and how to reach the server (the `[supervisorctl]` options). */
@@ -105,15 +103,16 @@ export class RpcClient extends Context.Service<RpcClient, {
    */
   readonly stream: (path: string) => Stream.Stream<Uint8Array, RpcTransportError>
 }>()("effsup/rpc/RpcClient") {
-  /** A client for `options`; the HTTP agent (TCP or unix socket) lives as long as the layer. */
-  static readonly layer = (options: ServerOptions): Layer.Layer<RpcClient> => {
-    const address = parseServerUrl(options.serverurl)
-    // keepAlive matters: supervisord (medusa) never flushes a /logtail stream to a "Connection: close" request.
-    const http = NodeHttpClient.layerNodeHttpOptions(
-      address?._tag === "Unix" ? { socketPath: address.socketPath, keepAlive: true } : { keepAlive: true }
+  /** A client for `options`; the keep-alive agent (TCP or unix socket) lives as long as the layer. */
+  static readonly layer = (options: ServerOptions): Layer.Layer<RpcClient> =>
+    Layer.effect(
+      RpcClient,
+      Effect.map(
+        // keepAlive matters: supervisord (medusa) never flushes a /logtail stream to a "Connection: close" request.
+        Effect.acquireRelease(Effect.sync(() => new Http.Agent({ keepAlive: true })), (agent) => Effect.sync(() => agent.destroy())),
+        (agent) => make(options, parseServerUrl(options.serverurl), agent)
+      )
     )
-    return Layer.effect(RpcClient, make(options, address)).pipe(Layer.provide(http))
-  }
 }
 
 const errnoReason = (cause: unknown): TransportReason => {
@@ -123,61 +122,81 @@ const errnoReason = (cause: unknown): TransportReason => {
 
 const describe = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
-const make = (options: ServerOptions, address: ServerAddress | undefined) =>
-  Effect.gen(function*() {
-    const client = yield* HttpClient.HttpClient
-    const { serverurl } = options
-    const base = address?._tag === "Http" ? address.base : "http://localhost"
-    const auth = options.username !== undefined && options.password !== undefined
-      ? HttpClientRequest.basicAuth(options.username, options.password)
-      : (request: HttpClientRequest.HttpClientRequest) => request
-    const transport = (reason: TransportReason, detail: string, status?: number) =>
-      new RpcTransportError({ reason, serverurl, status, detail })
-    const fromHttpError = (error: HttpClientError.HttpClientError) =>
-      error.reason._tag === "TransportError"
-        ? transport(errnoReason(error.reason.cause), describe(error.reason.cause))
-        : transport("Network", error.message)
-    const checkStatus = (response: HttpClientResponse.HttpClientResponse, what: string) =>
-      response.status === 200
-        ? Effect.succeed(response)
-        : Effect.fail(transport(
-          response.status === 401 ? "Unauthorized" : "HttpStatus",
-          `${what}: ${response.status}`,
-          response.status
-        ))
-    const send = (request: HttpClientRequest.HttpClientRequest, what: string) =>
-      address === undefined
-        ? Effect.fail(transport("BadUrl", "url must be http:// or unix://"))
-        : client.execute(auth(request)).pipe(
-          Effect.provideService(HttpClient.TracerPropagationEnabled, false), // no b3/traceparent headers
-          Effect.mapError(fromHttpError),
-          Effect.flatMap((response) => checkStatus(response, what))
+const make = (options: ServerOptions, address: ServerAddress | undefined, agent: Http.Agent) => {
+  const { serverurl } = options
+  const transport = (reason: TransportReason, detail: string, status?: number) =>
+    new RpcTransportError({ reason, serverurl, status, detail })
+  const authorization = options.username !== undefined && options.password !== undefined
+    ? { authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}` }
+    : {}
+  const target = address?._tag === "Http"
+    ? (() => {
+      const url = new URL(address.base)
+      return { host: url.hostname, port: url.port === "" ? 80 : Number(url.port), headerHost: url.host }
+    })()
+    : { socketPath: address?.socketPath ?? "", headerHost: "localhost" }
+
+  /** Send one request; succeeds with the response once its status is 200. */
+  const send = (method: "GET" | "POST", path: string, body: string | undefined) =>
+    Effect.callback<Http.IncomingMessage, RpcTransportError>((resume) => {
+      if (address === undefined) {
+        resume(Effect.fail(transport("BadUrl", "url must be http:// or unix://")))
+        return
+      }
+      const { headerHost, ...where } = target
+      const request = Http.request({
+        ...where,
+        agent,
+        method,
+        path,
+        headers: {
+          host: headerHost,
+          ...authorization,
+          ...(body === undefined ? {} : { "content-type": "text/xml", "content-length": Buffer.byteLength(body) })
+        }
+      }, (response) => {
+        const status = response.statusCode ?? 0
+        if (status === 200) return resume(Effect.succeed(response))
+        response.resume()
+        resume(Effect.fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status)))
+      })
+      request.on("error", (cause) => resume(Effect.fail(transport(errnoReason(cause), describe(cause)))))
+      request.end(body)
+      return Effect.sync(() => request.destroy())
+    })
+
+  /** The whole body of a response, as text. */
+  const text = (response: Http.IncomingMessage) =>
+    Effect.callback<string, RpcTransportError>((resume) => {
+      const chunks: Array<Buffer> = []
+      response.on("data", (chunk: Buffer) => chunks.push(chunk))
+      response.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
+      response.on("error", (cause) => resume(Effect.fail(transport("Network", describe(cause)))))
+    })
+
+  const call = (method: string, params: ReadonlyArray<XmlRpcValue> = []) =>
+    send("POST", "/RPC2", encodeMethodCall({ methodName: method, params })).pipe(
+      Effect.flatMap(text),
+      Effect.flatMap((body): Effect.Effect<XmlRpcValue, RpcFault | RpcTransportError> => {
+        const decoded = decodeMethodResponse(body)
+        if (Result.isFailure(decoded)) return Effect.fail(transport("BadResponse", decoded.failure.message))
+        const response = decoded.success
+        return response._tag === "Success" ? Effect.succeed(response.value) : Effect.fail(new RpcFault(response.fault))
+      })
+    )
+
+  const stream = (path: string): Stream.Stream<Uint8Array, RpcTransportError> =>
+    Stream.unwrap(Effect.map(send("GET", path, undefined), (response) =>
+      Stream.callback<Uint8Array, RpcTransportError>((queue) =>
+        Effect.acquireRelease(
+          Effect.sync(() => {
+            response.on("data", (chunk: Buffer) => Queue.offerUnsafe(queue, new Uint8Array(chunk)))
+            response.on("end", () => Queue.endUnsafe(queue))
+            response.on("error", (cause) => Queue.failCauseUnsafe(queue, Cause.fail(transport("Network", describe(cause)))))
+          }),
+          () => Effect.sync(() => response.destroy()) // stop following (Ctrl-C in tail -f)
         )
+      )))
 
-    const call = (method: string, params: ReadonlyArray<XmlRpcValue> = []) =>
-      send(
-        HttpClientRequest.post(`${base}/RPC2`).pipe(
-          HttpClientRequest.bodyText(encodeMethodCall({ methodName: method, params }), "text/xml")
-        ),
-        `${method}`
-      ).pipe(
-        Effect.flatMap((response) => Effect.mapError(response.text, fromHttpError)),
-        Effect.flatMap((body): Effect.Effect<XmlRpcValue, RpcFault | RpcTransportError> => {
-          const decoded = decodeMethodResponse(body)
-          if (Result.isFailure(decoded)) return Effect.fail(transport("BadResponse", decoded.failure.message))
-          const response = decoded.success
-          return response._tag === "Success"
-            ? Effect.succeed(response.value)
-            : Effect.fail(new RpcFault(response.fault))
-        })
-      )
-
-    const stream = (path: string) =>
-      Stream.unwrap(
-        send(HttpClientRequest.get(`${base}${path}`), path).pipe(
-          Effect.map((response) => Stream.mapError(response.stream, fromHttpError))
-        )
-      )
-
-    return RpcClient.of({ serverurl, call, stream })
-  })
+  return RpcClient.of({ serverurl, call, stream })
+}

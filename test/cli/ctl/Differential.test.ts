@@ -1,6 +1,6 @@
 /**
  * Golden-by-differential: start a REAL `supervisord -n`, run the same command lines through the
- * real `supervisorctl` and through `effsup ctl` (test/support/ctlEntry.ts), and compare stdout,
+ * real `supervisorctl` and through `effsup ctl` (the real src/bin.ts), and compare stdout,
  * stderr and exit code after normalising pids, uptimes and dates. Commands that change state run
  * in pairs on equivalent targets so both clients see the same starting state.
  * @since 0.1.0
@@ -19,7 +19,7 @@ const hasSupervisord = (() => {
   }
 })()
 
-const ENTRY = join(import.meta.dirname, "../../support/ctlEntry.ts")
+const BIN = join(import.meta.dirname, "../../../src/bin.ts")
 let dir = ""
 let daemon: ChildProcess | undefined
 
@@ -40,7 +40,7 @@ const run = (file: string, args: ReadonlyArray<string>, input?: string): Promise
 
 const conf = () => join(dir, "sup.conf")
 const real = (...args: ReadonlyArray<string>) => run("supervisorctl", ["-c", conf(), ...args])
-const ours = (...args: ReadonlyArray<string>) => run("node", [ENTRY, "-c", conf(), ...args])
+const ours = (...args: ReadonlyArray<string>) => run(process.execPath, [BIN, "ctl", "-c", conf(), ...args])
 
 const normalise = (text: string) =>
   text
@@ -218,12 +218,12 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
   it("upcheck failures: missing socket, refused connection", async () => {
     const missing = `unix://${dir}/none.sock`
     for (const args of [["status"], ["start", "x"], ["version"], ["pid"], ["avail"], ["shutdown"]]) {
-      const [a, b] = await Promise.all([run("supervisorctl", ["-s", missing, ...args]), run("node", [ENTRY, "-s", missing, ...args])])
+      const [a, b] = await Promise.all([run("supervisorctl", ["-s", missing, ...args]), run(process.execPath, [BIN, "ctl", "-s", missing, ...args])])
       expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
     }
     const refused = "http://127.0.0.1:1"
     for (const args of [["status"], ["stop", "x"], ["shutdown"]]) {
-      const [a, b] = await Promise.all([run("supervisorctl", ["-s", refused, ...args]), run("node", [ENTRY, "-s", refused, ...args])])
+      const [a, b] = await Promise.all([run("supervisorctl", ["-s", refused, ...args]), run(process.execPath, [BIN, "ctl", "-s", refused, ...args])])
       expect({ out: normalise(b.stdout), code: b.code }).toEqual({ out: normalise(a.stdout), code: a.code })
     }
   })

@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--json] [--only a,b]`: runs every scenario against effsup and the
  * real supervisord 4.2.5 on this machine, interleaved, and prints one table (or JSON). The full
- * run of every scenario also writes bench/RESULTS.md.
+ * run of every scenario also writes bench/RESULTS.md and copies it into README.md.
  *
  * Invariants: progress goes to stderr, results to stdout; every process the bench started is
  * killed before it exits, also on error or Ctrl-C (see harness.ts `killLeftovers`); timings never
@@ -18,6 +18,7 @@ import { renderJson, renderResultsMd, renderTable, type Report, type Row } from 
 import { respawn } from "./respawn.ts"
 import { rpc } from "./rpc.ts"
 import { stopAll } from "./stopAll.ts"
+import { syncReadme } from "./readme.ts"
 
 /** Every scenario, in run order. */
 export const SCENARIOS: ReadonlyArray<Scenario> = [respawn, coldStart, logThroughput, rpc, stopAll, idle]
@@ -85,7 +86,8 @@ const main = async (): Promise<number> => {
   if (!options.quick && options.only === undefined) {
     const file = Path.join(ROOT, "bench/RESULTS.md")
     Fs.writeFileSync(file, renderResultsMd(report))
-    log(`wrote ${Path.relative(ROOT, file)}`)
+    syncReadme()
+    log(`wrote ${Path.relative(ROOT, file)} and the results section of README.md`)
   }
   return failures.length > 0 ? 1 : 0
 }

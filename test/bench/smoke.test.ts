@@ -135,3 +135,15 @@ describe("report", () => {
     expect(JSON.parse(renderJson(report)).rows[0].effsup.median).toBe(4)
   })
 })
+
+describe("README sync", () => {
+  it("copies date, machine and table between the markers, and nothing else", async () => {
+    const { resultsSection, spliceReadme } = await import("../../bench/readme.ts")
+    const results = "# t\n\nDate: D.\n\n- **nproc**: 2\n- **node**: v24\n\ntext\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## How\n- **respawn**: x\n"
+    const section = resultsSection(results)
+    expect(section).toBe("Date: D.\n\n- **nproc**: 2\n- **node**: v24\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    const readme = "intro\n<!-- bench:results:start -->\nold\n<!-- bench:results:end -->\nafter\n"
+    expect(spliceReadme(readme, section)).toBe(`intro\n<!-- bench:results:start -->\n${section}\n<!-- bench:results:end -->\nafter\n`)
+    expect(() => spliceReadme("no markers", section)).toThrow()
+  })
+})

@@ -5,8 +5,8 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+import { describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, start, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
@@ -49,24 +49,14 @@ const waitFor = async (check: () => boolean, what: string) => {
   throw new Error(`timed out waiting for ${what}`)
 }
 
-const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
-const both = () => [daemons.effsup!, daemons.supervisord!]
 
 describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.5", () => {
-  beforeAll(async () => {
-    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
-    daemons.effsup = a
-    daemons.supervisord = b
-    await Promise.all(both().map((d) => d.waitForLog(/success: recorder entered RUNNING/)))
-  })
-  afterAll(async () => {
-    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
-  })
+  const pair = usePair(CONFIG, /success: recorder entered RUNNING/)
 
   it("state events of a failing program: same envelopes (STARTING, BACKOFF, FATAL with tries)", async () => {
-    for (const d of both()) d.ctl("start", "quick")
-    for (const d of both()) await waitFor(() => about(recorded(d), "quick").some((e) => e.includes("PROCESS_STATE_FATAL")), `${d.kind} FATAL`)
-    const [ours, theirs] = both().map((d) => about(recorded(d), "quick"))
+    for (const d of pair.both()) d.ctl("start", "quick")
+    for (const d of pair.both()) await waitFor(() => about(recorded(d), "quick").some((e) => e.includes("PROCESS_STATE_FATAL")), `${d.kind} FATAL`)
+    const [ours, theirs] = pair.both().map((d) => about(recorded(d), "quick"))
     expect(ours).toEqual(theirs)
     expect(ours!.map((e) => /eventname:(\w+)/.exec(e)![1])).toEqual([
       "PROCESS_STATE_STARTING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_STARTING", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_FATAL"
@@ -74,13 +64,13 @@ describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.
   })
 
   it("capture mode and events_enabled: PROCESS_COMMUNICATION and PROCESS_LOG payloads match", async () => {
-    for (const d of both()) d.ctl("start", "comm")
-    for (const d of both()) await waitFor(() => about(recorded(d), "comm").some((e) => e.includes("PROCESS_STATE_RUNNING")), `${d.kind} RUNNING`)
+    for (const d of pair.both()) d.ctl("start", "comm")
+    for (const d of pair.both()) await waitFor(() => about(recorded(d), "comm").some((e) => e.includes("PROCESS_STATE_RUNNING")), `${d.kind} RUNNING`)
     const pick = (d: Daemon) => about(recorded(d), "comm").filter((e) => !e.includes("PROCESS_STATE"))
-    for (const d of both()) await waitFor(() => pick(d).some((e) => e.includes("PROCESS_COMMUNICATION")), `${d.kind} comm event`)
+    for (const d of pair.both()) await waitFor(() => pick(d).some((e) => e.includes("PROCESS_COMMUNICATION")), `${d.kind} comm event`)
     // supervisord holds back a tail shorter than a token until more output comes; effsup logs it at once.
-    await waitFor(() => pick(daemons.effsup!).some((e) => e.includes("after")), "effsup log event")
-    const [ours, theirs] = both().map((d) => pick(d).join("\n---\n"))
+    await waitFor(() => pick(pair.effsup).some((e) => e.includes("after")), "effsup log event")
+    const [ours, theirs] = pair.both().map((d) => pick(d).join("\n---\n"))
     expect(ours).toContain("captured text")
     expect(ours).toContain("eventname:PROCESS_COMMUNICATION_STDOUT")
     expect(ours!.includes("before") && ours!.includes("after")).toBe(true)
@@ -99,14 +89,14 @@ class T(xmlrpc.client.Transport):
     def make_connection(s, h): return C(s.p)
 xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervisor.sendRemoteCommEvent("mytype", "hello\\nworld")`
     const { spawnSync } = await import("node:child_process")
-    for (const d of both()) {
+    for (const d of pair.both()) {
       const r = spawnSync("python3", ["-c", send, Path.join(d.dir, "sock")], { encoding: "utf8" })
       expect(r.status, r.stderr).toBe(0)
     }
     const remote = (d: Daemon) => recorded(d).filter((e) => e.header.includes("REMOTE_COMMUNICATION")).map((e) => e.payload)
-    for (const d of both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
-    expect(remote(daemons.effsup!)).toEqual(remote(daemons.supervisord!))
-    expect(remote(daemons.effsup!)).toEqual(["type:mytype\nhello\nworld"])
+    for (const d of pair.both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
+    expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))
+    expect(remote(pair.effsup)).toEqual(["type:mytype\nhello\nworld"])
   })
 })
 

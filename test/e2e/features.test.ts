@@ -7,8 +7,8 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, livePids, start } from "./harness.ts"
+import { describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, livePids, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const TAG = `fx${process.pid}`
@@ -47,60 +47,50 @@ command=sh -c 'id -un > %(here)s/user.out; sleep 1000'
 user=nobody
 `
 
-const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
-const both = () => [daemons.effsup!, daemons.supervisord!]
 const read = (d: Daemon, file: string) => Fs.readFileSync(Path.join(d.dir, file), "utf8")
 const waitFile = async (d: Daemon, file: string) => {
   for (let i = 0; i < 200 && !Fs.existsSync(Path.join(d.dir, file)); i++) await new Promise((r) => setTimeout(r, 50))
 }
 
 describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () => {
-  beforeAll(async () => {
-    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
-    daemons.effsup = a
-    daemons.supervisord = b
-    await Promise.all(both().map((d) => d.waitForLog(/success: nobody entered RUNNING/)))
-  })
-  afterAll(async () => {
-    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
-  })
+  const pair = usePair(CONFIG, /success: nobody entered RUNNING/)
 
   it("builds the child environment with supervisord's precedence, umask and directory", async () => {
-    for (const d of both()) await waitFile(d, "env.out")
+    for (const d of pair.both()) await waitFile(d, "env.out")
     const env = (d: Daemon) =>
       Object.fromEntries(read(d, "env.out").trim().split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]))
-    const [ours, theirs] = both().map(env)
+    const [ours, theirs] = pair.both().map(env)
     for (const key of ["GLOBAL_A", "PROG_B", "SUPERVISOR_ENABLED", "SUPERVISOR_PROCESS_NAME", "SUPERVISOR_GROUP_NAME"]) {
       expect(ours![key], key).toBe(theirs![key])
     }
     expect(ours!["GLOBAL_A"]).toBe("prog")
     expect(ours!["SUPERVISOR_ENABLED"]).toBe("overridden")
-    expect(ours!["SUPERVISOR_SERVER_URL"]).toBe(`unix://${daemons.effsup!.dir}/sock`)
-    for (const d of both()) {
+    expect(ours!["SUPERVISOR_SERVER_URL"]).toBe(`unix://${pair.effsup.dir}/sock`)
+    for (const d of pair.both()) {
       expect(read(d, "umask.out").trim()).toBe("0027")
       expect(read(d, "pwd.out").trim()).toBe("/tmp")
     }
   })
 
   it("numprocs makes named processes in the group, and redirect_stderr merges stderr into stdout", () => {
-    const [ours, theirs] = both().map((d) => d.ctl("status", "pool:*").stdout.split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" ")))
+    const [ours, theirs] = pair.both().map((d) => d.ctl("status", "pool:*").stdout.split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" ")))
     expect(ours).toEqual(theirs)
     expect(ours).toContain("pool:w01 RUNNING")
     expect(ours).toContain("pool:w03 RUNNING")
-    for (const d of both()) expect(read(d, "w02.log").split("\n").sort().join("|")).toBe("|err 2|out 2")
+    for (const d of pair.both()) expect(read(d, "w02.log").split("\n").sort().join("|")).toBe("|err 2|out 2")
   })
 
   it("runs user= programs as that user (with its groups)", async () => {
-    for (const d of both()) {
+    for (const d of pair.both()) {
       await waitFile(d, "user.out")
       expect(read(d, "user.out").trim()).toBe("nobody")
     }
   })
 
   it("rotates child logs: maxbytes, backups and no line lost or reordered", async () => {
-    await Promise.all(both().map((d) => d.waitForLog(/success: chatty entered RUNNING/)))
+    await Promise.all(pair.both().map((d) => d.waitForLog(/success: chatty entered RUNNING/)))
     await new Promise((r) => setTimeout(r, 500))
-    for (const d of both()) {
+    for (const d of pair.both()) {
       // How many files there are depends on how the output was chunked when read (supervisord too).
       const files = ["chatty.log.3", "chatty.log.2", "chatty.log.1", "chatty.log"].filter((f) => Fs.existsSync(Path.join(d.dir, f)))
       expect(files.length, d.kind).toBeGreaterThanOrEqual(2)
@@ -113,7 +103,7 @@ describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () 
   })
 
   it("stopasgroup stops the whole process group: no orphaned grandchildren", () => {
-    for (const d of both()) {
+    for (const d of pair.both()) {
       expect(d.ctl("stop", "tree").stdout).toBe("tree: stopped\n")
     }
     expect(livePids(`sleep 300${TAG.length}`)).toEqual([])
@@ -121,7 +111,7 @@ describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () 
   })
 
   it("SIGUSR2 reopens the log files (logrotate style)", async () => {
-    const d = daemons.effsup!
+    const d = pair.effsup
     Fs.renameSync(Path.join(d.dir, "main.log"), Path.join(d.dir, "main.log.old"))
     d.child.kill("SIGUSR2")
     await d.waitForLog(/supervisord logreopen/)
@@ -129,7 +119,7 @@ describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () 
   })
 
   it("SIGHUP re-reads the config and restarts the tree", async () => {
-    const d = daemons.effsup!
+    const d = pair.effsup
     Fs.appendFileSync(Path.join(d.dir, "test.conf"), "\n[program:added]\ncommand=sleep 1000\nstartsecs=0\n")
     d.child.kill("SIGHUP")
     await d.waitForLog(/received SIGHUP indicating restart request/)

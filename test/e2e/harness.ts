@@ -7,6 +7,7 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { afterAll, beforeAll } from "vitest"
 
 /** Which daemon a test runs. */
 export type Kind = "effsup" | "supervisord"
@@ -113,3 +114,38 @@ export const livePids = (marker: string): ReadonlyArray<number> =>
       return []
     }
   })
+
+/** Both daemons on the same config, side by side. */
+export interface Pair {
+  readonly effsup: Daemon
+  readonly supervisord: Daemon
+  /** `[effsup, supervisord]`. */
+  readonly both: () => readonly [Daemon, Daemon]
+}
+
+/**
+ * Start effsup and supervisord before the enclosing suite's tests (on `config`, or on a config per
+ * daemon), wait until a log line matches `ready` if given, and stop both after the tests.
+ */
+export const usePair = (config: string | ((kind: Kind) => string), ready?: RegExp): Pair => {
+  const daemons: Partial<Record<Kind, Daemon>> = {}
+  const configFor = (kind: Kind) => (typeof config === "string" ? config : config(kind))
+  beforeAll(async () => {
+    const [a, b] = await Promise.all([start("effsup", configFor("effsup")), start("supervisord", configFor("supervisord"))])
+    daemons.effsup = a
+    daemons.supervisord = b
+    if (ready !== undefined) await Promise.all([a.waitForLog(ready), b.waitForLog(ready)])
+  })
+  afterAll(async () => {
+    await Promise.all(Object.values(daemons).map((d) => d.stop()))
+  })
+  return {
+    get effsup() {
+      return daemons.effsup!
+    },
+    get supervisord() {
+      return daemons.supervisord!
+    },
+    both: () => [daemons.effsup!, daemons.supervisord!] as const
+  }
+}

@@ -4,8 +4,8 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, livePids, normalized, start } from "./harness.ts"
+import { describe, expect, it } from "vitest"
+import { haveSupervisord, header, livePids, normalized, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -29,70 +29,61 @@ killasgroup=true
 stdout_logfile=%(here)s/stubborn.out
 `
 
-const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
-const both = () => [daemons.effsup!, daemons.supervisord!]
 
 describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", () => {
-  beforeAll(async () => {
-    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
-    daemons.effsup = a
-    daemons.supervisord = b
-  })
-  afterAll(async () => {
-    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
-  })
+  const pair = usePair(CONFIG)
 
   it("a program that keeps crashing backs off (1 s, 2 s) and goes FATAL with the same log lines", async () => {
-    await Promise.all(both().map((d) => d.waitForLog(/gave up: quick/)))
-    const [ours, theirs] = both().map((d) => normalized(d.log(), "quick"))
+    await Promise.all(pair.both().map((d) => d.waitForLog(/gave up: quick/)))
+    const [ours, theirs] = pair.both().map((d) => normalized(d.log(), "quick"))
     expect(ours).toEqual(theirs)
     expect(ours).toContain("INFO gave up: quick entered FATAL state, too many start retries too quickly")
     expect(ours.filter((l) => l.startsWith("INFO spawned:"))).toHaveLength(3)
-    for (const d of both()) expect(d.ctl("status", "quick").stdout).toMatch(/^quick\s+FATAL\s+Exited too quickly/)
+    for (const d of pair.both()) expect(d.ctl("status", "quick").stdout).toMatch(/^quick\s+FATAL\s+Exited too quickly/)
   })
 
   it("a long-running program reaches RUNNING after startsecs", async () => {
-    await Promise.all(both().map((d) => d.waitForLog(/success: sleeper entered RUNNING/)))
-    for (const d of both()) expect(d.ctl("status", "sleeper").stdout).toMatch(/^sleeper\s+RUNNING\s+pid \d+, uptime 0:00:0\d/)
+    await Promise.all(pair.both().map((d) => d.waitForLog(/success: sleeper entered RUNNING/)))
+    for (const d of pair.both()) expect(d.ctl("status", "sleeper").stdout).toMatch(/^sleeper\s+RUNNING\s+pid \d+, uptime 0:00:0\d/)
   })
 
   it("an expected exit after startsecs is EXITED and not restarted (autorestart=unexpected)", async () => {
-    await Promise.all(both().map((d) => d.waitForLog(/exited: exit0/)))
-    const [ours, theirs] = both().map((d) => normalized(d.log(), "exit0"))
+    await Promise.all(pair.both().map((d) => d.waitForLog(/exited: exit0/)))
+    const [ours, theirs] = pair.both().map((d) => normalized(d.log(), "exit0"))
     expect(ours).toEqual(theirs)
     expect(ours).toContain("INFO exited: exit0 (exit status 0; expected)")
   })
 
   it("stop sends stopsignal, and a program ignoring it is SIGKILLed after stopwaitsecs", async () => {
-    await Promise.all(both().map((d) => d.waitForLog(/success: stubborn entered RUNNING/)))
-    const results = both().map((d) => d.ctl("stop", "sleeper", "stubborn"))
+    await Promise.all(pair.both().map((d) => d.waitForLog(/success: stubborn entered RUNNING/)))
+    const results = pair.both().map((d) => d.ctl("stop", "sleeper", "stubborn"))
     for (const r of results) {
       expect(r.stdout).toBe("sleeper: stopped\nstubborn: stopped\n")
       expect(r.status).toBe(0)
     }
     const strip = (lines: ReadonlyArray<string>) => lines.filter((l) => !l.includes("waiting for"))
-    const [ours, theirs] = both().map((d) => strip(normalized(d.log(), "stubborn")))
+    const [ours, theirs] = pair.both().map((d) => strip(normalized(d.log(), "stubborn")))
     expect(ours).toEqual(theirs)
     expect(ours).toContain("WARN killing 'stubborn' (N) with SIGKILL")
     expect(ours).toContain("WARN stopped: stubborn (terminated by SIGKILL)")
-    expect(normalized(daemons.effsup!.log(), "sleeper")).toContain("WARN stopped: sleeper (terminated by SIGTERM)")
+    expect(normalized(pair.effsup.log(), "sleeper")).toContain("WARN stopped: sleeper (terminated by SIGTERM)")
     expect(livePids(`sleep 2000${process.pid % 7}`)).toEqual([])
-    expect(Fs.readFileSync(Path.join(daemons.effsup!.dir, "stubborn.out"), "utf8")).toBe(`${MARK}\n`)
+    expect(Fs.readFileSync(Path.join(pair.effsup.dir, "stubborn.out"), "utf8")).toBe(`${MARK}\n`)
   })
 
   it("status exits 3 when a listed process is not running, as supervisorctl 4.x", () => {
-    const [ours, theirs] = both().map((d) => d.ctl("status"))
+    const [ours, theirs] = pair.both().map((d) => d.ctl("status"))
     expect(ours!.status).toBe(theirs!.status)
     const rows = (s: string) => s.split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" "))
     expect(rows(ours!.stdout)).toEqual(rows(theirs!.stdout))
   })
 
   it("SIGTERM stops everything, removes the pidfile and exits 0", async () => {
-    daemons.effsup!.ctl("start", "sleeper")
-    const code = await daemons.effsup!.stop()
+    pair.effsup.ctl("start", "sleeper")
+    const code = await pair.effsup.stop()
     expect(code).toBe(0)
-    expect(Fs.existsSync(Path.join(daemons.effsup!.dir, "daemon.pid"))).toBe(false)
+    expect(Fs.existsSync(Path.join(pair.effsup.dir, "daemon.pid"))).toBe(false)
     expect(livePids(`sleep 1000${process.pid % 7}`)).toEqual([])
-    expect(daemons.effsup!.log()).toContain("WARN received SIGTERM indicating exit request")
+    expect(pair.effsup.log()).toContain("WARN received SIGTERM indicating exit request")
   })
 })

@@ -5,8 +5,8 @@
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+import { describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 
@@ -33,28 +33,18 @@ command=sleep 1000
 command=sleep 1000
 `
 
-const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
-const both = () => [daemons.effsup!, daemons.supervisord!]
 
 describe.skipIf(!haveSupervisord())("listener protocol edge cases: effsup vs supervisord 4.2.5", () => {
-  beforeAll(async () => {
-    const [a, b] = await Promise.all([start("effsup", CONFIG), start("supervisord", CONFIG)])
-    daemons.effsup = a
-    daemons.supervisord = b
-    await Promise.all(both().map((d) => d.waitForLog(/success: c entered RUNNING/)))
-  })
-  afterAll(async () => {
-    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
-  })
+  const pair = usePair(CONFIG, /success: c entered RUNNING/)
 
   it("a listener writing garbage goes UNKNOWN with supervisord's warning", async () => {
     const line = "WARN garbage: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol"
-    for (const d of both()) await d.waitForLog(/garbage: has entered the UNKNOWN state/)
-    for (const d of both()) expect(d.log()).toContain(line)
+    for (const d of pair.both()) await d.waitForLog(/garbage: has entered the UNKNOWN state/)
+    for (const d of pair.both()) expect(d.log()).toContain(line)
   })
 
   it("a rejected event is redelivered with the same serial and pool serial", async () => {
-    for (const d of both()) {
+    for (const d of pair.both()) {
       d.ctl("stop", "c")
       d.ctl("remove", "c")
     }
@@ -62,7 +52,7 @@ describe.skipIf(!haveSupervisord())("listener protocol edge cases: effsup vs sup
       const file = Path.join(d.dir, "picky.txt")
       return Fs.existsSync(file) ? Fs.readFileSync(file, "utf8").trim().split("\n") : []
     }
-    for (const d of both()) {
+    for (const d of pair.both()) {
       for (let i = 0; i < 100 && headers(d).length < 2; i++) await new Promise((r) => setTimeout(r, 50))
       const [first, second] = headers(d)
       expect(first, d.kind).toBeDefined()
@@ -73,7 +63,7 @@ describe.skipIf(!haveSupervisord())("listener protocol edge cases: effsup vs sup
   })
 
   it("a full pool buffer discards its oldest event with supervisord's error line", () => {
-    for (const d of both()) {
+    for (const d of pair.both()) {
       expect(d.log().some((l) => /^ERRO pool slow event buffer overflowed, discarding event \d+$/.test(l)), d.kind).toBe(true)
     }
   })

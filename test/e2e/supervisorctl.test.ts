@@ -7,8 +7,8 @@
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, start } from "./harness.ts"
+import { beforeAll, describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, usePair } from "./harness.ts"
 
 const BASE_PORT = 20000 + (process.pid % 20000)
 const PORT = { effsup: BASE_PORT, supervisord: BASE_PORT + 1 } as const
@@ -51,7 +51,6 @@ const mask = (text: string) =>
     .replace(/127\.0\.0\.1:\d+/g, "HOST")
     .replace(/---supervisor-\w+\.log/g, "---supervisor-X.log")
 
-const daemons: Partial<Record<"effsup" | "supervisord", Daemon>> = {}
 
 const ctl = (d: Daemon, args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
   const server = via === "unix" ? ["-c", Path.join(d.dir, "test.conf")] : ["-s", `http://127.0.0.1:${PORT[d.kind]}`, "-u", "admin", "-p", password]
@@ -59,25 +58,18 @@ const ctl = (d: Daemon, args: ReadonlyArray<string>, via: "unix" | "inet" = "uni
   return { out: mask(`${r.stdout}${r.stderr}`), code: r.status }
 }
 
-/** Run a command line against both daemons and expect the same answer. */
-const same = (args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
-  const [ours, theirs] = (["effsup", "supervisord"] as const).map((k) => ctl(daemons[k]!, args, via, password))
-  expect(ours, args.join(" ")).toEqual(theirs)
-  return ours!
-}
-
 const settle = () => new Promise((r) => setTimeout(r, 1500))
 
 describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supervisord", () => {
-  beforeAll(async () => {
-    const [a, b] = await Promise.all([start("effsup", config(PORT.effsup)), start("supervisord", config(PORT.supervisord))])
-    daemons.effsup = a
-    daemons.supervisord = b
-    await settle()
-  })
-  afterAll(async () => {
-    await Promise.all(Object.values(daemons).map((d) => d?.stop()))
-  })
+  const pair = usePair((kind) => config(PORT[kind]))
+  beforeAll(settle)
+
+  /** Run a command line against both daemons and expect the same answer. */
+  const same = (args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
+    const [ours, theirs] = pair.both().map((d) => ctl(d, args, via, password))
+    expect(ours, args.join(" ")).toEqual(theirs)
+    return ours!
+  }
 
   it("status, pid and avail", () => {
     expect(same(["status"]).code).toBe(3)
@@ -125,8 +117,8 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
 
   it("reread, update, add and remove follow the config file", () => {
     same(["reread"])
-    for (const d of Object.values(daemons)) {
-      const file = Path.join(d!.dir, "test.conf")
+    for (const d of pair.both()) {
+      const file = Path.join(d.dir, "test.conf")
       const text = Fs.readFileSync(file, "utf8")
         .replace("[program:idle]\ncommand=sleep 1000", "[program:idle]\ncommand=sleep 1001")
         .replace(/\[program:quick\][^[]*/, "")
@@ -153,10 +145,10 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
 
   it("shutdown", async () => {
     same(["shutdown"])
-    for (let i = 0; i < 200 && Object.values(daemons).some((d) => d!.child.exitCode === null); i++) {
+    for (let i = 0; i < 200 && pair.both().some((d) => d.child.exitCode === null); i++) {
       await new Promise((r) => setTimeout(r, 50))
     }
-    const codes = Object.values(daemons).map((d) => d!.child.exitCode)
+    const codes = pair.both().map((d) => d.child.exitCode)
     expect(codes).toEqual([0, 0])
   })
 })

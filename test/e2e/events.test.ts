@@ -20,6 +20,9 @@ buffer_size=100
 
 [program:quick]
 command=sh -c 'exit 3'
+; a long startsecs: a loaded supervisord reaps late, and an instant exit reaped after startsecs
+; is RUNNING-then-EXITED for it (its poll-loop quirk, reference 0.8)
+startsecs=10
 startretries=1
 autostart=false
 

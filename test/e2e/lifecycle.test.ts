@@ -11,7 +11,9 @@ const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
 [program:quick]
 command=sh -c 'exit 1'
-startsecs=1
+; a long startsecs: a loaded supervisord reaps late, and an instant exit reaped after startsecs
+; is RUNNING-then-EXITED for it (its poll-loop quirk, reference 0.8)
+startsecs=10
 startretries=2
 
 [program:sleeper]

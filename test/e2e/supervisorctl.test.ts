@@ -29,6 +29,7 @@ autostart=false
 
 [program:quick]
 command=sh -c 'exit 2'
+startsecs=10
 autostart=false
 startretries=0
 

@@ -93,13 +93,13 @@ startsecs=0
 
 [program:failer]
 command=/bin/sh -c 'exit 3'
-startsecs=1
+startsecs=10
 startretries=0
 autostart=false
 
 [program:failer2]
 command=/bin/sh -c 'exit 3'
-startsecs=1
+startsecs=10
 startretries=0
 autostart=false
 

@@ -6,10 +6,7 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
-import * as Option from "effect/Option"
-import * as Path from "effect/Path"
+import * as Result from "effect/Result"
 
 /** Why a command cannot be run; `fault` tells NO_FILE from NOT_EXECUTABLE. */
 export class CommandError extends Data.TaggedError("CommandError")<{
@@ -85,37 +82,48 @@ export const shlexSplit = (line: string): ReadonlyArray<string> | string => {
 export const searchPath = (programEnv: Readonly<Record<string, string>>, daemonPath: string | undefined): string =>
   programEnv["PATH"] ?? daemonPath ?? "/bin:/usr/bin:/usr/local/bin"
 
-/** Resolve a command line to the file to exec, with supervisord's checks and messages. */
-export const resolveCommand = (command: string, path: string, cwd: string) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const paths = yield* Path.Path
-    const argv = shlexSplit(command)
-    if (typeof argv === "string") {
-      return yield* new CommandError({ fault: "NotExecutable", message: `can't parse command '${command}': ${argv}` })
-    }
-    if (argv.length === 0) return yield* new CommandError({ fault: "NotExecutable", message: "command is empty" })
-    const program = argv[0]!
-    const statOf = (file: string) => fs.stat(file).pipe(Effect.option)
-    let file = paths.resolve(cwd, program)
-    let info = program.includes("/") ? yield* statOf(file) : Option.none<FileSystem.File.Info>()
-    if (!program.includes("/")) {
-      for (const dir of path.split(":")) {
-        const candidate = paths.join(dir === "" ? "." : dir, program)
-        const found = yield* statOf(candidate)
-        if (Option.isSome(found)) {
-          file = candidate
-          info = found
-          break
-        }
+/** What resolution needs to know of a file: whether it is a directory, and its mode bits. */
+export interface FileFacts {
+  readonly directory: boolean
+  readonly mode: number
+}
+
+/**
+ * Resolve a command line to the file to exec, with supervisord's checks and messages. `stat` says
+ * what is at a path (undefined: nothing); the Spawner gives it (synchronous stats: a spawn is
+ * synchronous anyway, and a PATH walk of async stats cost several thread-pool round trips).
+ */
+export const resolveCommand = (
+  command: string,
+  path: string,
+  cwd: string,
+  stat: (file: string) => FileFacts | undefined
+): Result.Result<ExecArgs, CommandError> => {
+  const argv = shlexSplit(command)
+  if (typeof argv === "string") {
+    return Result.fail(new CommandError({ fault: "NotExecutable", message: `can't parse command '${command}': ${argv}` }))
+  }
+  if (argv.length === 0) return Result.fail(new CommandError({ fault: "NotExecutable", message: "command is empty" }))
+  const program = argv[0]!
+  let file = program.startsWith("/") ? program : `${cwd.replace(/\/$/, "")}/${program}`
+  let info = program.includes("/") ? stat(file) : undefined
+  if (!program.includes("/")) {
+    for (const dir of path.split(":")) {
+      const candidate = `${dir === "" ? "." : dir.replace(/\/$/, "")}/${program}`
+      const found = stat(candidate)
+      if (found !== undefined) {
+        file = candidate
+        info = found
+        break
       }
     }
-    if (Option.isNone(info)) return yield* new CommandError({ fault: "NoFile", message: `can't find command '${program}'` })
-    if (info.value.type === "Directory") {
-      return yield* new CommandError({ fault: "NotExecutable", message: `command at '${file}' is a directory` })
-    }
-    if ((info.value.mode & 0o111) === 0) {
-      return yield* new CommandError({ fault: "NotExecutable", message: `command at '${file}' is not executable` })
-    }
-    return { file, argv } satisfies ExecArgs
-  })
+  }
+  if (info === undefined) return Result.fail(new CommandError({ fault: "NoFile", message: `can't find command '${program}'` }))
+  if (info.directory) {
+    return Result.fail(new CommandError({ fault: "NotExecutable", message: `command at '${file}' is a directory` }))
+  }
+  if ((info.mode & 0o111) === 0) {
+    return Result.fail(new CommandError({ fault: "NotExecutable", message: `command at '${file}' is not executable` }))
+  }
+  return Result.succeed({ file, argv })
+}

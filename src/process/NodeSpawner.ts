@@ -16,6 +16,7 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
 
 const SETPRIV = "/usr/bin/setpriv"
@@ -120,5 +121,18 @@ const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
     })
   })
 
+/** What is at a path, for command resolution (synchronous: cheap, and spawning is synchronous anyway). */
+const statFacts = (file: string): FileFacts | undefined => {
+  try {
+    const info = Fs.statSync(file)
+    return { directory: info.isDirectory(), mode: info.mode }
+  } catch {
+    return undefined
+  }
+}
+
+const resolve = (command: string, path: string, cwd: string): Effect.Effect<ExecArgs, CommandError> =>
+  Effect.suspend(() => Effect.fromResult(resolveCommand(command, path, cwd, statFacts)))
+
 /** The Node Spawner layer. */
-export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ spawn }))
+export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ resolve, spawn }))

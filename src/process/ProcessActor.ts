@@ -17,8 +17,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
-import * as FileSystem from "effect/FileSystem"
-import * as Path from "effect/Path"
 import * as Pull from "effect/Pull"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
@@ -32,7 +30,7 @@ import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES }
 import { EventBus } from "../events/EventBus.ts"
 import type { ChildOutput } from "../logs/ChildOutput.ts"
 import { backoffSchedule } from "./Backoff.ts"
-import { resolveCommand, searchPath } from "./Command.ts"
+import { searchPath } from "./Command.ts"
 import { childEnvironment } from "./Environment.ts"
 import { exitedTooQuickly, isExpected, shouldRestart } from "./RestartPolicy.ts"
 import { type RawChild, Spawner } from "./Spawner.ts"
@@ -108,11 +106,11 @@ export const make = (
   config: ProcessConfig,
   output: ChildOutput,
   environment: ActorEnvironment
-): Effect.Effect<ProcessActor, never, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<ProcessActor, never, Scope.Scope | Spawner | EventBus> =>
   Effect.gen(function*() {
     const spawner = yield* Spawner
     const bus = yield* EventBus
-    const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+    const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
     const published = yield* SubscriptionRef.make<ProcessSnapshot>(INITIAL)
     const timer = yield* FiberHandle.make()
@@ -187,8 +185,7 @@ export const make = (
       update({ spawnerr: "", exitstatus: 0, laststart: yield* Clock.currentTimeMillis })
       yield* SubscriptionRef.set(published, current)
       const env = childEnvironment(config, environment.env, environment.serverUrl)
-      const resolved = yield* resolveCommand(config.command, searchPath(config.environment, environment.env["PATH"]), environment.cwd)
-        .pipe(Effect.provide(services), Effect.result)
+      const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
@@ -381,8 +378,7 @@ export const make = (
 
     const start = (wait: boolean) =>
       Effect.gen(function*() {
-        const check = yield* resolveCommand(config.command, searchPath(config.environment, environment.env["PATH"]), environment.cwd)
-          .pipe(Effect.provide(services), Effect.result)
+        const check = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
         if (check._tag === "Failure") {
           return yield* check.failure.fault === "NoFile"
             ? new NoFile({ detail: check.failure.message })

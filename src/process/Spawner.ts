@@ -10,6 +10,7 @@ import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
 import type * as Stream from "effect/Stream"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import type { CommandError, ExecArgs } from "./Command.ts"
 
 /** Everything needed to exec one child. */
 export interface SpawnRequest {
@@ -49,5 +50,7 @@ export interface RawChild {
 
 /** The Spawner service. */
 export class Spawner extends Context.Service<Spawner, {
+  /** Resolve a `command=` line to the file to exec (PATH search, supervisord's checks and messages). */
+  readonly resolve: (command: string, path: string, cwd: string) => Effect.Effect<ExecArgs, CommandError>
   readonly spawn: (request: SpawnRequest) => Effect.Effect<RawChild, SpawnFailure>
 }>()("effsup/process/Spawner") {}

@@ -280,6 +280,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
       name,
       tapStdout,
       spawnerFor: (processName, spawner) => ({
+        resolve: spawner.resolve,
         spawn: (request) =>
           Effect.map(spawner.spawn(request), (child) => ({
             pid: child.pid,

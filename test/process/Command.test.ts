@@ -1,7 +1,6 @@
-import { NodeServices } from "@effect/platform-node"
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { resolveCommand, searchPath, shlexSplit } from "../../src/process/Command.ts"
+import * as Fs from "node:fs"
+import { type FileFacts, resolveCommand, searchPath, shlexSplit } from "../../src/process/Command.ts"
 
 describe("shlexSplit", () => {
   it("splits like POSIX shlex", () => {
@@ -14,23 +13,34 @@ describe("shlexSplit", () => {
   })
 })
 
+const realStat = (file: string): FileFacts | undefined => {
+  try {
+    const info = Fs.statSync(file)
+    return { directory: info.isDirectory(), mode: info.mode }
+  } catch {
+    return undefined
+  }
+}
+
 describe("resolveCommand", () => {
-  const run = <A, E>(e: Effect.Effect<A, E, NodeServices.NodeServices>) => Effect.runPromise(Effect.result(e.pipe(Effect.provide(NodeServices.layer))))
-  it("searches PATH and keeps argv[0] as written", async () => {
-    const r = await run(resolveCommand("sleep 1", "/nonexistent:/bin:/usr/bin", "/"))
+  it("searches PATH and keeps argv[0] as written", () => {
+    const r = resolveCommand("sleep 1", "/nonexistent:/bin:/usr/bin", "/", realStat)
     expect(r._tag).toBe("Success")
     if (r._tag === "Success") {
       expect(r.success.argv).toEqual(["sleep", "1"])
       expect(r.success.file.endsWith("/sleep")).toBe(true)
     }
   })
-  it("reports supervisord's spawn errors", async () => {
-    const missing = await run(resolveCommand("nosuchprogram", "/bin", "/"))
-    expect(missing._tag === "Failure" && missing.failure.message).toBe("can't find command 'nosuchprogram'")
-    const dir = await run(resolveCommand("/tmp", "/bin", "/"))
-    expect(dir._tag === "Failure" && dir.failure.message).toBe("command at '/tmp' is a directory")
-    const noexec = await run(resolveCommand("/etc/passwd", "/bin", "/"))
-    expect(noexec._tag === "Failure" && noexec.failure.message).toBe("command at '/etc/passwd' is not executable")
+  it("reports supervisord's spawn errors", () => {
+    const message = (command: string) => {
+      const r = resolveCommand(command, "/bin", "/", realStat)
+      return r._tag === "Failure" ? `${r.failure.fault}: ${r.failure.message}` : "ok"
+    }
+    expect(message("nosuchprogram")).toBe("NoFile: can't find command 'nosuchprogram'")
+    expect(message("/tmp")).toBe("NotExecutable: command at '/tmp' is a directory")
+    expect(message("/etc/passwd")).toBe("NotExecutable: command at '/etc/passwd' is not executable")
+    expect(message("'unbalanced")).toBe("NotExecutable: can't parse command ''unbalanced': No closing quotation")
+    expect(message("   ")).toBe("NotExecutable: command is empty")
     expect(searchPath({ PATH: "/x" }, "/y")).toBe("/x")
     expect(searchPath({}, undefined)).toBe("/bin:/usr/bin:/usr/local/bin")
   })

@@ -30,6 +30,7 @@ export const make = Effect.gen(function*() {
   const ignored = yield* Ref.make<ReadonlyArray<string>>([])
   let nextPid = 1000
   const spawner = Spawner.of({
+    resolve: (command) => Effect.succeed({ file: `/fake/${command.split(" ")[0]}`, argv: command.split(" ") }),
     spawn: () =>
       Effect.gen(function*() {
         const failure = yield* Ref.get(failWith)

@@ -128,7 +128,7 @@ export interface SupervisorShape {
   /** Re-read the config file and remember it; report which groups it adds, changes and removes. */
   readonly reloadConfig: Effect.Effect<ConfigChanges, CantReread | ShutdownState>
   /** Activate a group of the (re-read) config. */
-  readonly addGroup: (name: string) => Effect.Effect<void, BadName | AlreadyAdded | ShutdownState>
+  readonly addGroup: (name: string) => Effect.Effect<void, BadName | AlreadyAdded | Failed | ShutdownState>
   /** Remove a stopped group. */
   readonly removeGroup: (name: string) => Effect.Effect<void, BadName | StillRunning | ShutdownState>
 

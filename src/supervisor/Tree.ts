@@ -24,6 +24,7 @@ import {
   BadName,
   BadSignal,
   CantReread,
+  Failed,
   NoFile,
   ShutdownState,
   StillRunning,
@@ -86,14 +87,15 @@ export const make = (
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
     const allActors = () => activeGroups().flatMap((g) => g.actors)
 
+    /** Create a group (its log files can fail to open: that is reported, not a crash). */
     const addGroupUnsafe = (groupConfig: GroupConfig) =>
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
         const group = yield* Group.make(groupConfig, supervisord, options.environment).pipe(
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
-          Effect.tapError((e) => Effect.logError(`could not create group ${groupConfig.name}: ${e.message}`)),
-          Effect.orDie
+          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),
+          Effect.tapError((e) => Effect.logError(e.detail))
         )
         groups.set(groupConfig.name, group)
         yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: groupConfig.name })
@@ -195,7 +197,8 @@ export const make = (
     }).pipe(Effect.uninterruptible)
 
     // Build every group, then autostart in priority order.
-    for (const groupConfig of initial.groups) yield* addGroupUnsafe(groupConfig)
+    // A group whose logs cannot be opened at startup is left out (the error is logged); the rest run.
+    for (const groupConfig of initial.groups) yield* Effect.ignore(addGroupUnsafe(groupConfig))
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
     yield* Effect.forkScoped(publishTicks)

@@ -39,18 +39,19 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** How to start effsup: the built executable, as users run it (`effsup …`). */
 export interface EffsupEntry {
-  /** The command line before the subcommand, e.g. `[".../dist/bin.js"]`. */
+  /** The command line before the subcommand, e.g. `[".../dist/app/bin.js"]`. */
   readonly argv: ReadonlyArray<string>
 }
 
 /**
- * Builds effsup (`npm run build`) and returns how to run `dist/bin.js`: directly, so its shebang's
- * Node flags apply, or through `node` with BENCH_EFFSUP_NODE_ARGS (e.g. `--cpu-prof`).
+ * Builds effsup (`npm run build`) and returns how to run the shipped binary `dist/app/bin.js` (the
+ * bundle): directly, so its shebang's Node flags apply, or through `node` with
+ * BENCH_EFFSUP_NODE_ARGS (e.g. `--cpu-prof`).
  */
 export const detectEffsup = (): EffsupEntry => {
   const build = Cp.spawnSync("npm", ["run", "-s", "build"], { cwd: ROOT, encoding: "utf8", timeout: 300_000 })
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
-  const bin = Path.join(ROOT, "dist/bin.js")
+  const bin = Path.join(ROOT, "dist/app/bin.js")
   const nodeArgs = effsupNodeArgs()
   return { argv: nodeArgs.length === 0 ? [bin] : [process.execPath, "--max-semi-space-size=1", ...nodeArgs, bin] }
 }

@@ -55,7 +55,7 @@ export const rpc: Scenario = {
     `${N} × \`sleep 1000\` RUNNING. Latency: sequential calls on one keep-alive connection, timed to the response's last byte (not decoded) ` +
     "(src/rpc/XmlRpc.ts codec over node:http, socketPath), after 10 warm-up calls. calls/s: 4 keep-alive " +
     "connections, each with one call in flight. ctl wall time: spawn to exit of `supervisorctl -c CONF status` / " +
-    "`dist/bin.js ctl -c CONF status`.",
+    "`dist/app/bin.js ctl -c CONF status`.",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 3
     const calls = ctx.quick ? 30 : 200

@@ -27,7 +27,7 @@ startretries=1
 autostart=false
 
 [program:comm]
-command=sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->captured text<!--XSUPERVISOR:END-->after\\n"; sleep 1000'
+command=sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->captured text<!--XSUPERVISOR:END-->after\\n"; exec sleep 1000'
 stdout_capture_maxbytes=1KB
 stdout_events_enabled=true
 autostart=false

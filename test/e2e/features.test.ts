@@ -15,7 +15,7 @@ const TAG = `fx${process.pid}`
 
 const CONFIG = `${header("environment=GLOBAL_A=\"from global\",SUPERVISOR_ENABLED=overridden")}
 [program:env]
-command=sh -c 'env | sort > %(here)s/env.out; umask > %(here)s/umask.out; pwd > %(here)s/pwd.out; sleep 1000'
+command=sh -c 'env | sort > %(here)s/env.out; umask > %(here)s/umask.out; pwd > %(here)s/pwd.out; exec sleep 1000'
 environment=PROG_B="b b",GLOBAL_A=prog
 umask=027
 directory=/tmp
@@ -37,13 +37,13 @@ command=sh -c 'sleep 300${TAG.length} & sleep 301${TAG.length} & wait'
 stopasgroup=true
 
 [program:chatty]
-command=sh -c 'i=0; while [ $i -lt 400 ]; do echo "line $i ........................................"; i=$((i+1)); done; sleep 1000'
+command=sh -c 'i=0; while [ $i -lt 400 ]; do echo "line $i ........................................"; i=$((i+1)); done; exec sleep 1000'
 stdout_logfile=%(here)s/chatty.log
 stdout_logfile_maxbytes=4KB
 stdout_logfile_backups=3
 
 [program:nobody]
-command=sh -c 'id -un > %(here)s/user.out; sleep 1000'
+command=sh -c 'id -un > %(here)s/user.out; exec sleep 1000'
 user=nobody
 `
 

@@ -21,7 +21,7 @@ events=PROCESS_GROUP
 environment=RECORD="%(here)s/picky.txt"
 
 [eventlistener:slow]
-command=sh -c 'sleep 1000'
+command=sh -c 'exec sleep 1000'
 events=PROCESS_STATE
 buffer_size=2
 

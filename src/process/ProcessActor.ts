@@ -21,8 +21,6 @@ import * as Pull from "effect/Pull"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
-import * as SubscriptionRef from "effect/SubscriptionRef"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
 import { describeExit, type ExitInfo, exitStatus } from "../domain/ExitInfo.ts"
@@ -112,7 +110,9 @@ export const make = (
     const bus = yield* EventBus
     const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
-    const published = yield* SubscriptionRef.make<ProcessSnapshot>(INITIAL)
+    // What readers see: the state once a transition's actions ran. Waiters are woken when it changes.
+    let published: ProcessSnapshot = INITIAL
+    const waiters = new Set<{ readonly done: (s: ProcessSnapshot) => boolean; readonly wake: Deferred.Deferred<ProcessSnapshot> }>()
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
     const name = config.name
@@ -147,6 +147,17 @@ export const make = (
         expected: isExpected(exitInfo, config.exitcodes)
       })
 
+    /** Make the current state the published one and wake the waiters it satisfies. */
+    const publishSnapshot = () => {
+      published = current
+      for (const waiter of waiters) {
+        if (waiter.done(published)) {
+          waiters.delete(waiter)
+          Deferred.doneUnsafe(waiter.wake, Exit.succeed(published))
+        }
+      }
+    }
+
     /** Record the facts a transition implies before it is published, so snapshots are consistent. */
     const record = (actions: ReadonlyArray<Action>, next: ProcessState | undefined, event: Event) => {
       for (const action of actions) {
@@ -177,13 +188,13 @@ export const make = (
         if (next !== undefined && (STOPPED_STATES.has(next) || next === "BACKOFF")) update({ pid: 0 })
         for (const action of actions) yield* perform(action, event)
         // Readers and waiters see the state once its actions (log lines included) are done.
-        yield* SubscriptionRef.set(published, current)
+        publishSnapshot()
       })
 
     const spawnOnce: Effect.Effect<void> = Effect.gen(function*() {
       generation++
       update({ spawnerr: "", exitstatus: 0, laststart: yield* Clock.currentTimeMillis })
-      yield* SubscriptionRef.set(published, current)
+      publishSnapshot()
       const env = childEnvironment(config, environment.env, environment.serverUrl)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
@@ -371,10 +382,16 @@ export const make = (
         return yield* Deferred.await(reply)
       })
 
-    const waitFor = (done: (s: ProcessSnapshot) => boolean) =>
-      SubscriptionRef.changes(published).pipe(Stream.filter(done), Stream.runHead, Effect.asVoid)
+    /** The first published snapshot (the current one included) that satisfies `done`. */
+    const waitFor = (done: (s: ProcessSnapshot) => boolean): Effect.Effect<ProcessSnapshot> =>
+      Effect.suspend(() => {
+        if (done(published)) return Effect.succeed(published)
+        const waiter = { done, wake: Deferred.makeUnsafe<ProcessSnapshot>() }
+        waiters.add(waiter)
+        return Deferred.await(waiter.wake).pipe(Effect.onInterrupt(() => Effect.sync(() => waiters.delete(waiter))))
+      })
 
-    const awaitStopped = waitFor((s) => STOPPED_STATES.has(s.state))
+    const awaitStopped = Effect.asVoid(waitFor((s) => STOPPED_STATES.has(s.state)))
 
     const start = (wait: boolean) =>
       Effect.gen(function*() {
@@ -386,12 +403,7 @@ export const make = (
         }
         yield* ask<AlreadyStarted | Failed>((reply) => ({ _tag: "Start", reply }))
         if (!wait) return
-        const outcome = yield* SubscriptionRef.changes(published).pipe(
-          Stream.filter((s) => s.state !== "STARTING" || s.spawnerr !== ""),
-          Stream.runHead
-        )
-        if (outcome._tag === "None") return
-        const s = outcome.value
+        const s = yield* waitFor((s) => s.state !== "STARTING" || s.spawnerr !== "")
         if (s.spawnerr !== "") return yield* new SpawnError({ detail: name })
         if (s.state !== "RUNNING") return yield* new AbnormalTermination({ detail: name })
       })
@@ -400,15 +412,14 @@ export const make = (
       Effect.gen(function*() {
         yield* ask<NotRunning | Failed>((reply) => ({ _tag: "Stop", reply }))
         if (!wait) return
-        const snapshot = yield* SubscriptionRef.get(published)
-        if (!STOPPED_STATES.has(snapshot.state)) {
+        if (!STOPPED_STATES.has(published.state)) {
           // supervisord reports every wait at once, then every 2 s.
           yield* Effect.logInfo(`waiting for ${name} to stop`).pipe(
             Effect.repeat(Schedule.spaced("2 seconds")),
             Effect.raceFirst(awaitStopped)
           )
         }
-        if ((yield* SubscriptionRef.get(published)).state === "UNKNOWN") {
+        if (published.state === "UNKNOWN") {
           return yield* new Failed({ detail: `${name} is in an unknown process state` })
         }
       })
@@ -423,7 +434,7 @@ export const make = (
     return {
       config,
       output,
-      snapshot: SubscriptionRef.get(published),
+      snapshot: Effect.sync(() => published),
       start,
       stop,
       signal: (signal) => ask<NotRunning | Failed>((reply) => ({ _tag: "Signal", signal, reply })),

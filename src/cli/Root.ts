@@ -6,11 +6,10 @@
  */
 import * as Effect from "effect/Effect"
 import { Command } from "effect/cli"
+import { VERSION } from "../domain/Version.ts"
 import { ExitCode } from "./Exit.ts"
 import { ctlArgv } from "./ctl/Argv.ts"
 
-/** The package version (also returned by getSupervisorVersion). */
-export const VERSION = "0.1.0"
 
 type Subcommand = Command.Command.SubcommandEntry
 

@@ -17,6 +17,7 @@ import type * as Path from "effect/Path"
 import * as Stream from "effect/Stream"
 import { Argument, Command, Flag } from "effect/cli"
 import { ConfigError, load } from "../config/Load.ts"
+import { guessServerUrl } from "../config/Sections.ts"
 import type { Config, SupervisordConfig } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"
 import * as Server from "../http/Server.ts"
@@ -26,13 +27,6 @@ import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
 import { ExitCode } from "./Exit.ts"
 import { DAEMON_SIGNALS, signals } from "./Signals.ts"
-
-/** supervisord's SUPERVISOR_SERVER_URL fallback: the unix socket, else the first inet server. */
-export const serverUrlOf = (config: Config): string | undefined => {
-  if (config.unixHttpServer !== undefined) return `unix://${config.unixHttpServer.file}`
-  const inet = config.inetHttpServers[0]
-  return inet === undefined ? undefined : `http://${inet.host === "" ? "localhost" : inet.host}:${inet.port}`
-}
 
 /** Print a config error the way supervisord does, and exit 2. */
 export const reportConfigError = (error: ConfigError) =>
@@ -121,7 +115,7 @@ const serve = (
     const supervisorLayer = Layers.layer(config, {
       reload,
       autostartGate: Deferred.await(announced),
-      serverUrl: serverUrlOf(config),
+      serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
       mainLog: activity.path === undefined
         ? undefined
         : { path: activity.path, clear: activity.clear, reopen: activity.reopen }

@@ -148,13 +148,16 @@ const inetServer = (r: Reader, vars: Vars): InetServerConfig => {
   return { section: r.section.name, host: address?.host ?? "", port: address?.port ?? 0, ...credentials(r, vars) }
 }
 
-/** The server URL a client should use when `[supervisorctl] serverurl` is absent: the unix socket, else the inet port. */
-export const guessServerUrl = (unix: UnixServerConfig | undefined, inet: ReadonlyArray<InetServerConfig>): string =>
+/** The server URL of the configured servers: the unix socket, else the first inet port (supervisord's SUPERVISOR_SERVER_URL fallback; also supervisorctl's guess). */
+export const guessServerUrl = (unix: UnixServerConfig | undefined, inet: ReadonlyArray<InetServerConfig>): string | undefined =>
   unix !== undefined
     ? `unix://${unix.file}`
     : inet[0] !== undefined
     ? `http://${inet[0].host === "" ? "localhost" : inet[0].host}:${inet[0].port}`
-    : "http://localhost:9001"
+    : undefined
+
+/** supervisorctl's default server when the config names none. */
+const DEFAULT_SERVER_URL = "http://localhost:9001"
 
 const supervisorctl = (ctx: Context, r: Reader, vars: Vars, fallbackUrl: string): CtlConfig => {
   const url = r.text("serverurl", vars) ?? fallbackUrl
@@ -236,7 +239,7 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
     groups,
     unixHttpServer: unix,
     inetHttpServers: inet,
-    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars, guessServerUrl(unix, inet)),
+    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars, guessServerUrl(unix, inet) ?? DEFAULT_SERVER_URL),
     notices: []
   })
 }
@@ -253,5 +256,5 @@ export const resolveCtl = (doc: IniDocument, file: string, host: Host): Resoluti
   for (const s of sectionsWithPrefix(doc, "ctlplugin:")) plugin(reader(ctx, s), "supervisor.ctl_factory", DEFAULT_CTL_FACTORY, vars)
   const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: 0, options: new Map() }
   warnUnknownOptions(ctx, section, CTL_OPTIONS)
-  return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars, guessServerUrl(unix, inet)))
+  return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars, guessServerUrl(unix, inet) ?? DEFAULT_SERVER_URL))
 }

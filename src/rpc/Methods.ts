@@ -20,9 +20,10 @@ import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../sup
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
 import { decodeMethodCall, encodeFault, encodeResponse, type Fault, type XmlRpcParseError, type XmlRpcValue } from "./XmlRpc.ts"
+import { VERSION } from "../domain/Version.ts"
 
-/** effsup's version, reported by getSupervisorVersion (kept equal to package.json's by a test). */
-export const SUPERVISOR_VERSION = "0.1.0"
+/** The version getSupervisorVersion answers: effsup's own. */
+export const SUPERVISOR_VERSION = VERSION
 
 /** The XML-RPC API version supervisorctl checks for. */
 export const API_VERSION = "3.0"

@@ -18,6 +18,7 @@ import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
+import { diffGroups } from "../config/Diff.ts"
 import type { Config, GroupConfig } from "../config/Types.ts"
 import {
   AlreadyAdded,
@@ -282,7 +283,8 @@ export const make = (
         yield* guard
         const next = yield* options.reload
         yield* Ref.set(config, next)
-        return diffGroups([...groups.values()].map((g) => g.config), next)
+        // supervisord's diff_to_active: the new config against the ACTIVE groups
+        return diffGroups([...groups.values()].map((g) => g.config), next.groups)
       }),
       addGroup: (name) =>
         Semaphore.withPermit(membership, Effect.gen(function*() {
@@ -317,13 +319,3 @@ export const make = (
     }
     return shape
   })
-
-/** reloadConfig's diff, as supervisord's diff_to_active: the new config against the active groups. */
-const diffGroups = (active: ReadonlyArray<GroupConfig>, next: Config) => {
-  const current = new Map(active.map((g) => [g.name, JSON.stringify(g)]))
-  const names = new Set(next.groups.map((g) => g.name))
-  const added = next.groups.filter((g) => !current.has(g.name)).map((g) => g.name)
-  const changed = next.groups.filter((g) => current.has(g.name) && current.get(g.name) !== JSON.stringify(g)).map((g) => g.name)
-  const removed = active.filter((g) => !names.has(g.name)).map((g) => g.name)
-  return { added: added.sort(byName), changed: changed.sort(byName), removed: removed.sort(byName) }
-}

@@ -3,7 +3,8 @@
  * process group, so `kill(-pid)` reaches its descendants and a terminal's Ctrl-C reaches only
  * the daemon). `umask=` is applied around the synchronous fork; `user=` runs the child through
  * util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
- * uid/gid options drop them all). Child exit is reported by libuv's SIGCHLD handling: nothing polls.
+ * uid/gid options drop them all). The fork itself happens in the spawn helper (SpawnHelper.ts),
+ * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing polls.
  * @since 0.1.0
  */
 import { NodeStream } from "@effect/platform-node"
@@ -14,9 +15,11 @@ import * as Layer from "effect/Layer"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
+import { HELPER_SOURCE, type HelperReport, type SpawnOrder } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
 
 const SETPRIV = "/usr/bin/setpriv"
@@ -58,68 +61,163 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
-const chunks = (readable: NodeJS.ReadableStream | null): Stream.Stream<Uint8Array> =>
-  readable === null
+const chunks = (readable: Net.Socket | undefined): Stream.Stream<Uint8Array> =>
+  readable === undefined
     ? Stream.empty
-    : NodeStream.fromReadable<Uint8Array, never>({ evaluate: () => readable as never, onError: () => undefined as never }).pipe(
+    : NodeStream.fromReadable<Uint8Array, never>({ evaluate: () => readable, onError: () => undefined as never }).pipe(
       Stream.catchCause(() => Stream.empty)
     )
 
-const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
-  Effect.callback<RawChild, SpawnFailure>((resume) => {
-    const exec = withUser(request)
-    if (exec.file === SETPRIV && process.getuid?.() !== 0) {
-      resume(Effect.fail(new SpawnFailure({ message: "Can't drop privilege as nonroot user" })))
-      return
-    }
-    const exited = Deferred.makeUnsafe<ExitInfo>()
-    let child: Cp.ChildProcess
-    const previousUmask = request.umask === undefined ? undefined : process.umask(request.umask)
-    try {
-      child = Cp.spawn(exec.file, exec.args, {
-        argv0: exec.argv0,
-        cwd: request.cwd,
-        env: request.env,
-        detached: true,
-        stdio: ["pipe", "pipe", "pipe"]
-      })
-    } catch (cause) {
-      resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
-      return
-    } finally {
-      if (previousUmask !== undefined) process.umask(previousUmask)
-    }
-    child.once("error", (cause) => {
-      if (child.pid === undefined) resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
-    })
-    child.once("exit", (code, signal) => Deferred.doneUnsafe(exited, Exit.succeed({ code, signal })))
-    child.stdin?.on("error", () => undefined)
-    child.once("spawn", () => {
-      const pid = child.pid!
-      resume(Effect.succeed({
-        pid,
-        stdout: chunks(child.stdout),
-        stderr: chunks(child.stderr),
-        exit: Deferred.await(exited),
-        kill: (signal, group) =>
-          Effect.try({
-            try: () => {
-              process.kill(group ? -pid : pid, signal as NodeJS.Signals)
-            },
-            catch: (cause) => new KillFailure({ code: errnoOf(cause), message: String(cause) })
-          }),
-        writeStdin: (data) =>
-          Effect.callback<void, StdinFailure>((done) => {
-            const stdin = child.stdin
-            if (stdin === null || stdin.destroyed || !stdin.writable) {
-              done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
-              return
-            }
-            stdin.write(data, (err) => done(err ? Effect.fail(new StdinFailure({ message: errnoOf(err) })) : Effect.void))
-          })
-      }))
-    })
+/** A child the helper was asked to start: its handles arrive one message at a time. */
+interface Pending {
+  readonly request: SpawnRequest
+  readonly resume: (effect: Effect.Effect<RawChild, SpawnFailure>) => void
+  readonly exited: Deferred.Deferred<ExitInfo>
+  pid?: number | undefined
+  stdin?: Net.Socket | undefined
+  stdout?: Net.Socket | undefined
+  stderr?: Net.Socket | undefined
+}
+
+const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<void, KillFailure> =>
+  Effect.try({
+    try: () => {
+      process.kill(group ? -pid : pid, signal as NodeJS.Signals)
+    },
+    catch: (cause) => new KillFailure({ code: errnoOf(cause), message: String(cause) })
   })
+
+const writeTo = (stdin: Net.Socket | undefined) => (data: Uint8Array): Effect.Effect<void, StdinFailure> =>
+  Effect.callback<void, StdinFailure>((done) => {
+    if (stdin === undefined || stdin.destroyed || !stdin.writable) {
+      done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+      return
+    }
+    stdin.write(data, (err) => done(err ? Effect.fail(new StdinFailure({ message: errnoOf(err) })) : Effect.void))
+  })
+
+const rawChild = (child: Pending, pid: number): RawChild => ({
+  pid,
+  stdout: chunks(child.stdout),
+  stderr: chunks(child.stderr),
+  exit: Deferred.await(child.exited),
+  kill: (signal, group) => killGroup(pid, signal, group),
+  writeStdin: writeTo(child.stdin)
+})
+
+/**
+ * The daemon's end of the spawn helper (SpawnHelper.ts): forks it on first use, routes its
+ * reports to the children they belong to, and keeps the event loop alive only while a child is
+ * starting or running (as libuv's own child handles would). If the helper dies, its children
+ * are killed and reported as ended by SIGKILL, and the next spawn starts a new helper.
+ */
+const makeHelperConnection = () => {
+  const children = new Map<number, Pending>()
+  let helper: Cp.ChildProcess | undefined
+  let nextId = 1
+
+  const holdLoop = () => {
+    if (children.size > 0) helper?.channel?.ref()
+    else helper?.channel?.unref()
+  }
+
+  const settle = (id: number, child: Pending, exit: ExitInfo) => {
+    children.delete(id)
+    Deferred.doneUnsafe(child.exited, Exit.succeed(exit))
+    holdLoop()
+  }
+
+  const onReport = (report: HelperReport, handle: unknown) => {
+    const child = children.get(report.id)
+    if (child === undefined) return
+    const socket = handle instanceof Net.Socket ? handle : undefined
+    switch (report.kind) {
+      case "spawned":
+        child.pid = report.pid
+        child.stdin = socket
+        socket?.on("error", () => undefined).resume()
+        return
+      case "stream":
+        if (report.fd === 1) child.stdout = socket
+        else {
+          child.stderr = socket
+          child.resume(Effect.succeed(rawChild(child, child.pid!)))
+        }
+        return
+      case "exited":
+        return settle(report.id, child, { code: report.code, signal: report.signal })
+      case "failed":
+        children.delete(report.id)
+        holdLoop()
+        return child.resume(Effect.fail(new SpawnFailure({ message: spawnMessage(child.request, { code: report.code }) })))
+    }
+  }
+
+  const onHelperExit = (gone: Cp.ChildProcess) => () => {
+    if (helper === gone) helper = undefined
+    for (const [id, child] of children) {
+      if (child.pid === undefined) {
+        children.delete(id)
+        child.resume(Effect.fail(new SpawnFailure({ message: `unknown error during fork for '${child.request.argv[0]}': spawn helper exited` })))
+        continue
+      }
+      try {
+        process.kill(-child.pid, "SIGKILL")
+      } catch {
+        // already gone
+      }
+      settle(id, child, { code: null, signal: "SIGKILL" })
+    }
+  }
+
+  const connect = (): Cp.ChildProcess => {
+    if (helper !== undefined && helper.connected) return helper
+    const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "-e", HELPER_SOURCE], {
+      stdio: ["ignore", "ignore", "ignore", "ipc"],
+      detached: true
+    })
+    started.unref()
+    started.on("message", onReport)
+    started.once("exit", onHelperExit(started))
+    started.on("error", () => undefined)
+    helper = started
+    return started
+  }
+
+  const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
+    Effect.callback<RawChild, SpawnFailure>((resume) => {
+      const exec = withUser(request)
+      if (exec.file === SETPRIV && process.getuid?.() !== 0) {
+        resume(Effect.fail(new SpawnFailure({ message: "Can't drop privilege as nonroot user" })))
+        return
+      }
+      const id = nextId++
+      const order: SpawnOrder = {
+        id,
+        file: exec.file,
+        args: exec.args,
+        argv0: exec.argv0,
+        cwd: request.cwd ?? null,
+        env: request.env,
+        umask: request.umask ?? null
+      }
+      children.set(id, { request, resume, exited: Deferred.makeUnsafe<ExitInfo>() })
+      const channel = connect()
+      holdLoop()
+      channel.send(order, (err: Error | null) => {
+        if (err !== null && children.delete(id)) {
+          holdLoop()
+          resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, err) })))
+        }
+      })
+    })
+
+  const close = Effect.sync(() => {
+    if (helper?.connected) helper.disconnect()
+  })
+
+  return { spawn, close }
+}
 
 /** What is at a path, for command resolution (synchronous: cheap, and spawning is synchronous anyway). */
 const statFacts = (file: string): FileFacts | undefined => {
@@ -134,5 +232,10 @@ const statFacts = (file: string): FileFacts | undefined => {
 const resolve = (command: string, path: string, cwd: string): Effect.Effect<ExecArgs, CommandError> =>
   Effect.suspend(() => Effect.fromResult(resolveCommand(command, path, cwd, statFacts)))
 
-/** The Node Spawner layer. */
-export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ resolve, spawn }))
+/** The Node Spawner layer: children are forked by a spawn helper that lives as long as the layer. */
+export const layer: Layer.Layer<Spawner> = Layer.effect(
+  Spawner,
+  Effect.acquireRelease(Effect.sync(makeHelperConnection), (connection) => connection.close).pipe(
+    Effect.map((connection) => Spawner.of({ resolve, spawn: connection.spawn }))
+  )
+)

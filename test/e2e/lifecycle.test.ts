@@ -5,7 +5,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { haveSupervisord, header, livePids, normalized, usePair } from "./harness.ts"
+import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -87,5 +87,28 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
     expect(Fs.existsSync(Path.join(pair.effsup.dir, "daemon.pid"))).toBe(false)
     expect(livePids(`sleep 1000${process.pid % 7}`)).toEqual([])
     expect(pair.effsup.log()).toContain("WARN received SIGTERM indicating exit request")
+  })
+})
+
+describe("effsup beyond supervisord", () => {
+  it("a daemon killed with SIGKILL leaves no children behind (supervisord orphans them)", async () => {
+    const marker = `sleep 4000${process.pid % 7}`
+    const d = await start("effsup", `${header()}
+[program:orphan]
+command=${marker}
+numprocs=3
+process_name=%(program_name)s_%(process_num)d
+startsecs=0
+`)
+    try {
+      await d.waitForLog(/success: orphan_2 entered RUNNING/)
+      expect(livePids(marker)).toHaveLength(3)
+      d.child.kill("SIGKILL")
+      const deadline = Date.now() + 5000
+      while (livePids(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      expect(livePids(marker)).toEqual([])
+    } finally {
+      await d.stop()
+    }
   })
 })

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
+import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
+
+const request = (script: string, extra: Partial<SpawnRequest> = {}): SpawnRequest => ({
+  file: "/bin/sh",
+  argv: ["sh", "-c", script],
+  env: { PATH: process.env.PATH ?? "/usr/bin:/bin" },
+  cwd: undefined,
+  umask: undefined,
+  user: undefined,
+  ...extra
+})
+
+const text = (stream: Stream.Stream<Uint8Array>) =>
+  stream.pipe(
+    Stream.runFold(() => "", (acc, chunk: Uint8Array) => acc + Buffer.from(chunk).toString("utf8"))
+  )
+
+/** State and parent of a process from /proc (undefined once it is gone). */
+const stat = (pid: number): { readonly state: string; readonly parent: number } | undefined => {
+  try {
+    const [state, parent] = Fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+    return { state: state!, parent: Number(parent) }
+  } catch {
+    return undefined
+  }
+}
+
+/** Running, not a zombie waiting for whichever process reaps it. */
+const alive = (pid: number): boolean => {
+  const state = stat(pid)?.state
+  return state !== undefined && state !== "Z"
+}
+
+const parentOf = (pid: number): number => stat(pid)!.parent
+
+const run = (child: RawChild) =>
+  Effect.all([text(child.stdout), text(child.stderr), child.exit], { concurrency: "unbounded" })
+
+describe("NodeSpawner (through the spawn helper)", () => {
+  it.live("keeps output written the moment a child starts, on both streams, for many children at once", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const children = yield* Effect.forEach(
+        Array.from({ length: 40 }, (_, i) => i),
+        (i) => spawner.spawn(request(`echo out${i}; echo err${i} >&2; exit ${i % 3}`)),
+        { concurrency: "unbounded" }
+      )
+      const results = yield* Effect.forEach(children, run, { concurrency: "unbounded" })
+      results.forEach(([out, err, exit], i) => {
+        expect(out).toBe(`out${i}\n`)
+        expect(err).toBe(`err${i}\n`)
+        expect(exit).toEqual({ code: i % 3, signal: null })
+      })
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("writes stdin, applies umask and cwd, and signals the child's group", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const echo = yield* spawner.spawn(request("read line; echo \"$line $(umask) $(pwd)\"", { umask: 0o27, cwd: "/tmp" }))
+      yield* echo.writeStdin(new TextEncoder().encode("hello\n"))
+      const [out, , exit] = yield* run(echo)
+      expect(out).toBe("hello 0027 /tmp\n")
+      expect(exit).toEqual({ code: 0, signal: null })
+
+      const sleeper = yield* spawner.spawn(request("exec sleep 30"))
+      yield* sleeper.kill("SIGTERM", true)
+      expect(yield* sleeper.exit).toEqual({ code: null, signal: "SIGTERM" })
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("reports a missing directory as supervisord's spawn error", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const failure = yield* spawner.spawn(request("true", { cwd: "/nonexistent/dir" })).pipe(Effect.flip)
+      expect(failure.message).toBe("couldn't chdir to /nonexistent/dir: ENOENT")
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("when the helper dies, its children are killed and reported, and the next spawn works", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const sleeper = yield* spawner.spawn(request("exec sleep 30"))
+      const helper = parentOf(sleeper.pid)
+      expect(helper).not.toBe(process.pid)
+      process.kill(helper, "SIGKILL")
+      expect(yield* sleeper.exit).toEqual({ code: null, signal: "SIGKILL" })
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 100)))
+      expect(alive(sleeper.pid)).toBe(false)
+      const next = yield* spawner.spawn(request("echo again"))
+      expect((yield* run(next))[0]).toBe("again\n")
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("releasing the layer ends the helper, and with it any child still running", () =>
+    Effect.gen(function*() {
+      const [child, helper] = yield* Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("exec sleep 30"))
+        return [child.pid, parentOf(child.pid)] as const
+      }).pipe(Effect.provide(NodeSpawner.layer))
+      const deadline = Date.now() + 5000
+      while ((alive(child) || alive(helper)) && Date.now() < deadline) {
+        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+      }
+      expect(alive(child)).toBe(false)
+      expect(alive(helper)).toBe(false)
+    }))
+})

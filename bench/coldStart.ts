@@ -26,7 +26,8 @@ export const coldStart: Scenario = {
   method:
     "N × `sleep 1000` (numprocs=N, startsecs=0). Time from exec of the daemon to the getAllProcessInfo answer " +
     "showing N RUNNING (polled over the socket, 10 ms between requests). Floor: `sh` forking N `sleep 1000 &`, " +
-    "exec to shell exit. Memory: RSS/PSS from /proc/PID/smaps_rollup 1 s after all N are RUNNING.",
+    "exec to shell exit. Memory: RSS/PSS from /proc/PID/smaps_rollup 1 s after all N are RUNNING; for effsup the " +
+    "daemon plus its spawn helper.",
   run: async (ctx) => {
     const sizes = ctx.quick ? [100] : [100, 500]
     const reps = ctx.quick ? 1 : 3

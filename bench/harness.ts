@@ -371,18 +371,36 @@ export const isGone = (pid: number): boolean => {
 /** Clock ticks per second for /proc/PID/stat times. */
 export const CLK_TCK = Number(Cp.spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
 
-/** utime + stime of `pid`, in seconds. */
-export const cpuSeconds = (pid: number): number => {
-  const f = statFields(pid)
-  return (Number(f[11]) + Number(f[12])) / CLK_TCK
+/**
+ * The processes that make up a daemon: its own pid, plus effsup's spawn helper (a child of the
+ * daemon titled `effsup: spawn helper`, which forks the programs). Its cost is effsup's cost.
+ */
+export const daemonPids = (pid: number): ReadonlyArray<number> => {
+  const children = Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter((c) => c !== "")
+  const helpers = children.filter((child) => {
+    try {
+      return Fs.readFileSync(`/proc/${child}/cmdline`, "latin1").startsWith("effsup: spawn helper")
+    } catch {
+      return false
+    }
+  })
+  return [pid, ...helpers.map(Number)]
 }
 
-/** Resident and proportional set size of `pid` (smaps_rollup), in MiB. */
-export const memoryMiB = (pid: number): { readonly rss: number; readonly pss: number } => {
-  const text = Fs.readFileSync(`/proc/${pid}/smaps_rollup`, "latin1")
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN)
-  return { rss: kb("Rss") / 1024, pss: kb("Pss") / 1024 }
-}
+/** utime + stime of a daemon (with its helper), in seconds. */
+export const cpuSeconds = (pid: number): number =>
+  daemonPids(pid).reduce((sum, p) => {
+    const f = statFields(p)
+    return sum + (Number(f[11]) + Number(f[12])) / CLK_TCK
+  }, 0)
+
+/** Resident and proportional set size of a daemon (with its helper; smaps_rollup), in MiB. */
+export const memoryMiB = (pid: number): { readonly rss: number; readonly pss: number } =>
+  daemonPids(pid).reduce((sum, p) => {
+    const text = Fs.readFileSync(`/proc/${p}/smaps_rollup`, "latin1")
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(text)?.[1] ?? NaN)
+    return { rss: sum.rss + kb("Rss") / 1024, pss: sum.pss + kb("Pss") / 1024 }
+  }, { rss: 0, pss: 0 })
 
 /** The machine the run happened on, for the report. */
 export const describeMachine = (supervisordVersion: string): Readonly<Record<string, string>> => {

@@ -18,7 +18,8 @@ export const idle: Scenario = {
   name: "idle",
   method:
     `${N} × \`sleep 1000\` RUNNING, both daemons idle side by side over the same window (20 s; quick 5 s) after ` +
-    "2 s of settling: CPU % of one core from utime+stime in /proc/PID/stat; RSS and PSS from smaps_rollup.",
+    "2 s of settling: CPU % of one core from utime+stime in /proc/PID/stat; RSS and PSS from smaps_rollup; " +
+    "for effsup all three are the daemon plus its spawn helper.",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 2
     const windowMs = ctx.quick ? 5_000 : 20_000

@@ -19,7 +19,7 @@ import * as Net from "node:net"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
-import { HELPER_SOURCE, type HelperReport, type SpawnOrder } from "./SpawnHelper.ts"
+import { HELPER_SOURCE, type HelperOrder, type HelperReport } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
 
 const SETPRIV = "/usr/bin/setpriv"
@@ -74,7 +74,6 @@ interface Pending {
   readonly resume: (effect: Effect.Effect<RawChild, SpawnFailure>) => void
   readonly exited: Deferred.Deferred<ExitInfo>
   pid?: number | undefined
-  stdin?: Net.Socket | undefined
   stdout?: Net.Socket | undefined
   stderr?: Net.Socket | undefined
 }
@@ -87,24 +86,6 @@ const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<v
     catch: (cause) => new KillFailure({ code: errnoOf(cause), message: String(cause) })
   })
 
-const writeTo = (stdin: Net.Socket | undefined) => (data: Uint8Array): Effect.Effect<void, StdinFailure> =>
-  Effect.callback<void, StdinFailure>((done) => {
-    if (stdin === undefined || stdin.destroyed || !stdin.writable) {
-      done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
-      return
-    }
-    stdin.write(data, (err) => done(err ? Effect.fail(new StdinFailure({ message: errnoOf(err) })) : Effect.void))
-  })
-
-const rawChild = (child: Pending, pid: number): RawChild => ({
-  pid,
-  stdout: chunks(child.stdout),
-  stderr: chunks(child.stderr),
-  exit: Deferred.await(child.exited),
-  kill: (signal, group) => killGroup(pid, signal, group),
-  writeStdin: writeTo(child.stdin)
-})
-
 /**
  * The daemon's end of the spawn helper (SpawnHelper.ts): forks it on first use, routes its
  * reports to the children they belong to, and keeps the event loop alive only while a child is
@@ -113,8 +94,41 @@ const rawChild = (child: Pending, pid: number): RawChild => ({
  */
 const makeHelperConnection = () => {
   const children = new Map<number, Pending>()
+  const writes = new Map<number, (error: string | null) => void>()
   let helper: Cp.ChildProcess | undefined
   let nextId = 1
+  let nextWrite = 1
+
+  /** Send the helper an order (starting the helper if needed); `onError` if it cannot be sent. */
+  const order = (message: HelperOrder, onError: (err: Error) => void): void => {
+    connect().send(message, (err: Error | null) => {
+      if (err !== null) onError(err)
+    })
+  }
+
+  /** Stdin is written by the helper, which holds the child's end: the bytes travel in the order. */
+  const writeStdin = (id: number) => (data: Uint8Array): Effect.Effect<void, StdinFailure> =>
+    Effect.callback<void, StdinFailure>((done) => {
+      if (!children.has(id)) {
+        done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+        return
+      }
+      const write = nextWrite++
+      writes.set(write, (error) => done(error === null ? Effect.void : Effect.fail(new StdinFailure({ message: error }))))
+      order({ kind: "stdin", id, write, data: Buffer.from(data).toString("base64") }, (err) => {
+        writes.delete(write)
+        done(Effect.fail(new StdinFailure({ message: errnoOf(err) })))
+      })
+    })
+
+  const rawChild = (id: number, child: Pending, pid: number): RawChild => ({
+    pid,
+    stdout: chunks(child.stdout),
+    stderr: chunks(child.stderr),
+    exit: Deferred.await(child.exited),
+    kill: (signal, group) => killGroup(pid, signal, group),
+    writeStdin: writeStdin(id)
+  })
 
   const holdLoop = () => {
     if (children.size > 0) helper?.channel?.ref()
@@ -128,22 +142,22 @@ const makeHelperConnection = () => {
   }
 
   const onReport = (report: HelperReport, handle: unknown) => {
+    if (report.kind === "written") {
+      writes.get(report.write)?.(report.error)
+      writes.delete(report.write)
+      return
+    }
     const child = children.get(report.id)
     if (child === undefined) return
     const socket = handle instanceof Net.Socket ? handle : undefined
     switch (report.kind) {
       case "spawned":
         child.pid = report.pid
-        child.stdin = socket
-        socket?.on("error", () => undefined).resume()
+        child.stdout = socket
         return
-      case "stream":
-        if (report.fd === 1) child.stdout = socket
-        else {
-          child.stderr = socket
-          child.resume(Effect.succeed(rawChild(child, child.pid!)))
-        }
-        return
+      case "stderr":
+        child.stderr = socket
+        return child.resume(Effect.succeed(rawChild(report.id, child, child.pid!)))
       case "exited":
         return settle(report.id, child, { code: report.code, signal: report.signal })
       case "failed":
@@ -155,6 +169,10 @@ const makeHelperConnection = () => {
 
   const onHelperExit = (gone: Cp.ChildProcess) => () => {
     if (helper === gone) helper = undefined
+    for (const [write, answer] of writes) {
+      writes.delete(write)
+      answer("EPIPE")
+    }
     for (const [id, child] of children) {
       if (child.pid === undefined) {
         children.delete(id)
@@ -172,7 +190,7 @@ const makeHelperConnection = () => {
 
   const connect = (): Cp.ChildProcess => {
     if (helper !== undefined && helper.connected) return helper
-    const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "-e", HELPER_SOURCE], {
+    const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "--lite-mode", "-e", HELPER_SOURCE], {
       stdio: ["ignore", "ignore", "ignore", "ipc"],
       detached: true
     })
@@ -192,7 +210,10 @@ const makeHelperConnection = () => {
         return
       }
       const id = nextId++
-      const order: SpawnOrder = {
+      children.set(id, { request, resume, exited: Deferred.makeUnsafe<ExitInfo>() })
+      holdLoop()
+      order({
+        kind: "spawn",
         id,
         file: exec.file,
         args: exec.args,
@@ -200,12 +221,8 @@ const makeHelperConnection = () => {
         cwd: request.cwd ?? null,
         env: request.env,
         umask: request.umask ?? null
-      }
-      children.set(id, { request, resume, exited: Deferred.makeUnsafe<ExitInfo>() })
-      const channel = connect()
-      holdLoop()
-      channel.send(order, (err: Error | null) => {
-        if (err !== null && children.delete(id)) {
+      }, (err) => {
+        if (children.delete(id)) {
           holdLoop()
           resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, err) })))
         }

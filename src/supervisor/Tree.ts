@@ -65,6 +65,9 @@ type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
+/** How many autostart spawns may be under way at once (more only queue up in the helper). */
+const LAUNCHES_IN_FLIGHT = 4
+
 /** Build the tree from a config and start its autostart processes. Closing the scope shuts it down. */
 export const make = (
   initial: Config,
@@ -89,22 +92,36 @@ export const make = (
     const allActors = () => activeGroups().flatMap((g) => g.actors)
 
     /** Create a group (its log files can fail to open: that is reported, not a crash). */
-    const addGroupUnsafe = (groupConfig: GroupConfig) =>
+    const makeGroup = (groupConfig: GroupConfig) =>
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
-        const group = yield* Group.make(groupConfig, supervisord, options.environment).pipe(
+        return yield* Group.make(groupConfig, supervisord, options.environment).pipe(
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
           Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )
-        groups.set(groupConfig.name, group)
-        yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: groupConfig.name })
+      })
+
+    /** Make a created group active. */
+    const register = (group: Group.Group) =>
+      Effect.gen(function*() {
+        groups.set(group.config.name, group)
+        yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: group.config.name })
         return group
       })
 
-    const autostart = (group: Group.Group) =>
-      Effect.forEach(group.actors, (a) => (a.config.autostart ? a.launch : Effect.void), { discard: true })
+    /**
+     * Start the autostart processes of these groups in priority order, a few at a time: the spawn
+     * helper forks the next while the daemon takes in the last (supervisord too starts them all
+     * in one pass, without waiting). Returns once each has been spawned or has failed to.
+     */
+    const autostart = (some: ReadonlyArray<Group.Group>) =>
+      Effect.forEach(
+        some.flatMap((g) => g.actors.filter((a) => a.config.autostart)),
+        (a) => a.launch,
+        { concurrency: LAUNCHES_IN_FLIGHT, discard: true }
+      )
 
     const findActor = (spec: string): Effect.Effect<ProcessActor, BadName> => {
       const { group, process } = parseNameSpec(spec)
@@ -199,11 +216,13 @@ export const make = (
 
     // Build every group, then autostart in priority order.
     // A group whose logs cannot be opened at startup is left out (the error is logged); the rest run.
-    for (const groupConfig of initial.groups) yield* Effect.ignore(addGroupUnsafe(groupConfig))
+    // Groups are created concurrently (opening their log files is I/O) and registered in config order.
+    const created = yield* Effect.forEach(initial.groups, (g) => Effect.result(makeGroup(g)), { concurrency: 16 })
+    for (const made of created) if (made._tag === "Success") yield* register(made.success)
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
     yield* Effect.forkScoped(publishTicks)
-    const autostartAll = Effect.suspend(() => Effect.forEach(activeGroups(), autostart, { discard: true }))
+    const autostartAll = Effect.suspend(() => autostart(activeGroups()))
     if (options.autostartGate === undefined) yield* autostartAll
     else yield* Effect.forkScoped(Effect.andThen(options.autostartGate, autostartAll))
 
@@ -292,7 +311,7 @@ export const make = (
           const groupConfig = (yield* Ref.get(config)).groups.find((g) => g.name === name)
           if (groupConfig === undefined) return yield* new BadName({ detail: name })
           if (groups.has(name)) return yield* new AlreadyAdded({ detail: name })
-          yield* autostart(yield* addGroupUnsafe(groupConfig))
+          yield* autostart([yield* Effect.flatMap(makeGroup(groupConfig), register)])
         })),
       removeGroup: (name) =>
         Semaphore.withPermit(membership, Effect.gen(function*() {

@@ -192,6 +192,8 @@ const makeHelperConnection = () => {
     if (helper !== undefined && helper.connected) return helper
     const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "--lite-mode", "-e", HELPER_SOURCE], {
       stdio: ["ignore", "ignore", "ignore", "ipc"],
+      // Every child gets its whole environment in its order; none of the daemon's (NODE_OPTIONS…) should shape the helper.
+      env: {},
       detached: true
     })
     started.unref()

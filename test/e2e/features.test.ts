@@ -11,7 +11,6 @@ import { describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
-const TAG = `fx${process.pid}`
 
 const CONFIG = `${header("environment=GLOBAL_A=\"from global\",SUPERVISOR_ENABLED=overridden")}
 [program:env]
@@ -21,7 +20,7 @@ umask=027
 directory=/tmp
 
 [program:worker]
-command=sh -c 'echo "out %(process_num)d"; echo "err %(process_num)d" >&2; exec sleep 100${TAG.length}'
+command=sh -c 'echo "out %(process_num)d"; echo "err %(process_num)d" >&2; exec sleep 100.${process.pid}'
 process_name=w%(process_num)02d
 numprocs=3
 numprocs_start=1
@@ -33,7 +32,7 @@ programs=worker
 priority=10
 
 [program:tree]
-command=sh -c 'sleep 300${TAG.length} & sleep 301${TAG.length} & wait'
+command=sh -c 'sleep 300.${process.pid} & sleep 301.${process.pid} & wait'
 stopasgroup=true
 
 [program:chatty]
@@ -106,8 +105,8 @@ describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () 
     for (const d of pair.both()) {
       expect(d.ctl("stop", "tree").stdout).toBe("tree: stopped\n")
     }
-    expect(livePids(`sleep 300${TAG.length}`)).toEqual([])
-    expect(livePids(`sleep 301${TAG.length}`)).toEqual([])
+    expect(livePids(`sleep 300.${process.pid}`)).toEqual([])
+    expect(livePids(`sleep 301.${process.pid}`)).toEqual([])
   })
 
   it("SIGUSR2 reopens the log files (logrotate style)", async () => {

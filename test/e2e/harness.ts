@@ -103,13 +103,13 @@ export const normalized = (lines: ReadonlyArray<string>, name: string): Readonly
     .filter((l) => l.includes(name) && !l.startsWith("DEBG") && !l.startsWith("TRAC") && !l.startsWith("BLAT"))
     .map((l) => l.replace(/pid \d+/g, "pid N").replace(/\(\d+\)/g, "(N)"))
 
-/** Pids of live processes whose command line contains `marker`. */
+/** Pids of live processes whose command line contains `marker` as whole arguments (`sleep 10` is not `sleep 100`). */
 export const livePids = (marker: string): ReadonlyArray<number> =>
   Fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => {
     try {
       const cmd = Fs.readFileSync(`/proc/${d}/cmdline`, "utf8").replace(/\0/g, " ")
       const stat = Fs.readFileSync(`/proc/${d}/stat`, "utf8")
-      return cmd.includes(marker) && !/\) Z /.test(stat) ? [Number(d)] : []
+      return ` ${cmd}`.includes(` ${marker} `) && !/\) Z /.test(stat) ? [Number(d)] : []
     } catch {
       return []
     }

@@ -17,7 +17,7 @@ startsecs=10
 startretries=2
 
 [program:sleeper]
-command=sleep 1000${process.pid % 7}
+command=sleep 1000.${process.pid}
 
 [program:exit0]
 command=sh -c 'sleep 1.3; exit 0'
@@ -25,7 +25,7 @@ startsecs=1
 autorestart=unexpected
 
 [program:stubborn]
-command=sh -c "trap '' TERM; echo ${MARK}; sleep 2000${process.pid % 7}"
+command=sh -c "trap '' TERM; echo ${MARK}; sleep 2000.${process.pid}"
 stopwaitsecs=1
 killasgroup=true
 stdout_logfile=%(here)s/stubborn.out
@@ -69,7 +69,7 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
     expect(ours).toContain("WARN killing 'stubborn' (N) with SIGKILL")
     expect(ours).toContain("WARN stopped: stubborn (terminated by SIGKILL)")
     expect(normalized(pair.effsup.log(), "sleeper")).toContain("WARN stopped: sleeper (terminated by SIGTERM)")
-    expect(livePids(`sleep 2000${process.pid % 7}`)).toEqual([])
+    expect(livePids(`sleep 2000.${process.pid}`)).toEqual([])
     expect(Fs.readFileSync(Path.join(pair.effsup.dir, "stubborn.out"), "utf8")).toBe(`${MARK}\n`)
   })
 
@@ -85,14 +85,14 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
     const code = await pair.effsup.stop()
     expect(code).toBe(0)
     expect(Fs.existsSync(Path.join(pair.effsup.dir, "daemon.pid"))).toBe(false)
-    expect(livePids(`sleep 1000${process.pid % 7}`)).toEqual([])
+    expect(livePids(`sleep 1000.${process.pid}`)).toEqual([])
     expect(pair.effsup.log()).toContain("WARN received SIGTERM indicating exit request")
   })
 })
 
 describe("effsup beyond supervisord", () => {
   it("a daemon killed with SIGKILL leaves no children behind (supervisord orphans them)", async () => {
-    const marker = `sleep 4000${process.pid % 7}`
+    const marker = `sleep 4000.${process.pid}`
     const d = await start("effsup", `${header()}
 [program:orphan]
 command=${marker}

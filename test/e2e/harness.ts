@@ -51,6 +51,14 @@ export interface Daemon {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Every daemon this test file started and that has not exited yet. A test that times out never
+ * reaches its own `finally`, so the file's afterAll stops whatever is left: no daemon (and none
+ * of its children) outlives its test file.
+ */
+const started = new Set<() => Promise<number | null>>()
+afterAll(() => Promise.all([...started].map((stop) => stop())), 60_000)
+
 /** Start a daemon of `kind` on `config` (the text after the header); resolves when its socket answers. */
 export const start = async (kind: Kind, config: string): Promise<Daemon> => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-${kind}-`))
@@ -94,6 +102,8 @@ export const start = async (kind: Kind, config: string): Promise<Daemon> => {
     clearTimeout(timer)
     return code
   }
+  started.add(stop)
+  void exited.then(() => started.delete(stop))
   return { kind, dir, child, ctl, log, waitForLog, stop }
 }
 

@@ -150,9 +150,15 @@ export const make = (
             : log(strip === undefined ? chunk : strip(chunk))
           return tap === undefined ? done : Effect.andThen(done, tap(chunk))
         }
+        // Nothing but the file wants the bytes: hand each batch of chunks straight to it.
+        const plain = splitter === undefined && strip === undefined && tap === undefined && !toMainLog && !config.eventsEnabled
+        const handleAll = (batch: ReadonlyArray<Uint8Array>): Effect.Effect<void> =>
+          plain
+            ? file === undefined ? Effect.void : Effect.forEach(batch, file.write, { discard: true })
+            : Effect.forEach(batch, handle, { discard: true })
 
         yield* source.pipe(
-          Stream.runForEach(handle),
+          Stream.runForEachArray(handleAll),
           Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
         )
         if (splitter !== undefined) yield* segments(splitter.end())

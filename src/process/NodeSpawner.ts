@@ -7,11 +7,16 @@
  * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing polls.
  * @since 0.1.0
  */
-import { NodeStream } from "@effect/platform-node"
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
+import type * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -61,12 +66,54 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
-const chunks = (readable: Net.Socket | undefined): Stream.Stream<Uint8Array> =>
-  readable === undefined
-    ? Stream.empty
-    : NodeStream.fromReadable<Uint8Array, never>({ evaluate: () => readable, onError: () => undefined as never }).pipe(
-      Stream.catchCause(() => Stream.empty)
-    )
+/** Unread output beyond which a child's socket is paused until the reader catches up. */
+const READ_AHEAD = 1024 * 1024
+
+/**
+ * A child's output channel as a stream. The socket is read in flowing mode, each chunk as libuv
+ * reads it (paused mode would copy the buffered chunks into one and stop reading until the
+ * consumer fiber had run), and each pull takes every chunk read since the last one. Past
+ * READ_AHEAD unread bytes the socket pauses. Ends at EOF, and also on a read error.
+ */
+const chunks = (socket: Net.Socket | undefined): Stream.Stream<Uint8Array> =>
+  socket === undefined ? Stream.empty : Stream.fromChannel(Channel.fromTransform((_, scope) =>
+    Effect.suspend(() => {
+      let unread: Array<Uint8Array> = []
+      let unreadBytes = 0
+      let ended = false
+      const arrived = Latch.makeUnsafe(false)
+      const onData = (chunk: Uint8Array) => {
+        unread.push(chunk)
+        unreadBytes += chunk.length
+        if (unreadBytes >= READ_AHEAD) socket.pause()
+        arrived.openUnsafe()
+      }
+      const onEnd = () => {
+        ended = true
+        arrived.openUnsafe()
+      }
+      // the error listener stays: an error after the stream is done must not crash the daemon
+      socket.on("error", onEnd).on("end", onEnd).on("close", onEnd).on("data", onData)
+      const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<Uint8Array>> = Effect.suspend(() => {
+        if (unread.length > 0) {
+          const batch = unread as Arr.NonEmptyArray<Uint8Array>
+          unread = []
+          unreadBytes = 0
+          if (socket.isPaused()) socket.resume()
+          return Effect.succeed(batch)
+        }
+        if (ended) return Cause.done()
+        arrived.closeUnsafe()
+        return Effect.andThen(arrived.await, pull)
+      })
+      return Effect.as(
+        Scope.addFinalizer(scope, Effect.sync(() => {
+          socket.off("end", onEnd).off("close", onEnd).off("data", onData).destroy()
+        })),
+        pull
+      )
+    })
+  ))
 
 /** A child the helper was asked to start: its handles arrive one message at a time. */
 interface Pending {

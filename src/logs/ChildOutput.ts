@@ -53,6 +53,22 @@ export interface ChildOutputOptions {
 /** A child's output channel. */
 export type Channel = "stdout" | "stderr"
 
+/**
+ * Reads a child's output channel by callback: `onChunk` runs in the read callback itself, with no
+ * fiber between the read and the write. While it returns false, reading pauses until `ready`
+ * completes. Completes at EOF (or on a read error: the output is as complete as it gets).
+ */
+export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
+
+/**
+ * A child's output channel: a stream of chunks, and optionally a faster way to read the same
+ * bytes by callback, which a drain uses when nothing but the log file wants them. Use one or the
+ * other, once. A stream derived from this one (`pipe`) has no callback reader.
+ */
+export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
+  readonly readByCallback?: ReadByCallback | undefined
+}
+
 /** The output pipeline of one process. */
 export interface ChildOutput {
   readonly stdoutPath: string | undefined
@@ -61,11 +77,13 @@ export interface ChildOutput {
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
    * PROCESS_COMMUNICATION_* events, an optional tap (given each chunk as read, before capture and
    * stripping), and the activity log at debug level. Completes after the last byte is written.
+   * When only the file wants the bytes and the source can be read by callback, each chunk goes
+   * from the read callback to the file with no fiber in between.
    */
   readonly drain: (
     channel: Channel,
     pid: number,
-    source: Stream.Stream<Uint8Array, unknown>,
+    source: OutputStream<unknown>,
     tap?: (chunk: Uint8Array) => Effect.Effect<void>
   ) => Effect.Effect<void>
   /** Wait until every byte drained so far is in the files. */
@@ -150,17 +168,21 @@ export const make = (
             : log(strip === undefined ? chunk : strip(chunk))
           return tap === undefined ? done : Effect.andThen(done, tap(chunk))
         }
-        // Nothing but the file wants the bytes: hand each batch of chunks straight to it.
+        // Nothing but the file wants the bytes: hand them straight to it.
         const plain = splitter === undefined && strip === undefined && tap === undefined && !toMainLog && !config.eventsEnabled
         const handleAll = (batch: ReadonlyArray<Uint8Array>): Effect.Effect<void> =>
           plain
             ? file === undefined ? Effect.void : Effect.forEach(batch, file.write, { discard: true })
             : Effect.forEach(batch, handle, { discard: true })
 
-        yield* source.pipe(
-          Stream.runForEachArray(handleAll),
-          Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
-        )
+        if (plain && source.readByCallback !== undefined) {
+          yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
+        } else {
+          yield* source.pipe(
+            Stream.runForEachArray(handleAll),
+            Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
+          )
+        }
         if (splitter !== undefined) yield* segments(splitter.end())
         if (file !== undefined) yield* file.flush
       })

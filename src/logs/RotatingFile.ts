@@ -45,8 +45,14 @@ export interface RotatingFile {
    * Waits only when too much is queued (backpressure). The chunk must not be mutated afterwards.
    */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void>
-  /** Write or enqueue bytes synchronously, never waiting (for Logger callbacks). Dropped once the file is closed. */
-  readonly writeUnsafe: (bytes: Uint8Array) => void
+  /**
+   * Write or enqueue bytes synchronously, never waiting (for Logger callbacks and callback readers).
+   * Reports whether there is room for more: false once the queue holds HIGH_WATER_MARK bytes (then
+   * wait for `ready`). Dropped once the file is closed.
+   */
+  readonly writeUnsafe: (bytes: Uint8Array) => boolean
+  /** Completes once the queue is below HIGH_WATER_MARK (at once if it is). */
+  readonly ready: Effect.Effect<void>
   /** Wait until every byte handed to write is on disk (called before a process is reported stopped, and at shutdown). */
   readonly flush: Effect.Effect<void>
   /** Close and reopen the same path (SIGUSR2, for external logrotate). */
@@ -368,20 +374,22 @@ export const make = (
       }))
     )
 
-    const writeUnsafe = (bytes: Uint8Array): void => {
+    const hasRoom = () => closed || pendingBytes < HIGH_WATER_MARK
+    const writeUnsafe = (bytes: Uint8Array): boolean => {
       if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(bytes)
+      return hasRoom()
     }
+    const ready = Effect.suspend(() => {
+      if (hasRoom()) return Effect.void
+      room.closeUnsafe()
+      return room.await
+    })
 
     return {
       path,
-      write: (bytes) =>
-        Effect.suspend(() => {
-          writeUnsafe(bytes)
-          if (closed || pendingBytes < HIGH_WATER_MARK) return Effect.void
-          room.closeUnsafe()
-          return room.await
-        }),
+      write: (bytes) => Effect.suspend(() => (writeUnsafe(bytes) ? Effect.void : ready)),
       writeUnsafe,
+      ready,
       flush,
       reopen: command("Reopen"),
       clear: command("Clear")

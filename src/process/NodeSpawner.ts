@@ -23,6 +23,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import type { OutputStream, ReadByCallback } from "../logs/ChildOutput.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
 import { HELPER_SOURCE, type HelperReport, type SpawnOrder } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
@@ -70,30 +71,67 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
 const READ_AHEAD = 1024 * 1024
 
 /**
- * A child's output channel as a stream. The socket is read in flowing mode, each chunk as libuv
- * reads it (paused mode would copy the buffered chunks into one and stop reading until the
- * consumer fiber had run), and each pull takes every chunk read since the last one. Past
- * READ_AHEAD unread bytes the socket pauses. Ends at EOF, and also on a read error.
+ * Listen to a child's socket in flowing mode (each chunk as libuv reads it; paused mode would copy
+ * the buffered chunks into one and stop reading until the consumer had run). `onEnd` runs at EOF,
+ * close or error. Returns the detach function, which also destroys the socket; the error listener
+ * stays, so an error after the reader is gone cannot crash the daemon.
  */
-const chunks = (socket: Net.Socket | undefined): Stream.Stream<Uint8Array> =>
-  socket === undefined ? Stream.empty : Stream.fromChannel(Channel.fromTransform((_, scope) =>
+const listen = (socket: Net.Socket, onData: (chunk: Uint8Array) => void, onEnd: () => void): () => void => {
+  socket.on("error", onEnd).on("end", onEnd).on("close", onEnd).on("data", onData)
+  return () => {
+    socket.off("end", onEnd).off("close", onEnd).off("data", onData).destroy()
+  }
+}
+
+/** The callback reader of a child's socket: no fiber runs per chunk, only to wait for `ready`. */
+const readByCallback = (socket: Net.Socket): ReadByCallback => (onChunk, ready) =>
+  Effect.suspend(() => {
+    let full = false
+    let ended = false
+    const wake = Latch.makeUnsafe(false)
+    const detach = listen(socket, (chunk) => {
+      if (onChunk(chunk)) return
+      full = true
+      socket.pause()
+      wake.openUnsafe()
+    }, () => {
+      ended = true
+      wake.openUnsafe()
+    })
+    const loop: Effect.Effect<void> = Effect.suspend(() => {
+      if (full) {
+        full = false
+        return Effect.andThen(ready, Effect.suspend(() => (socket.resume(), loop)))
+      }
+      if (ended) return Effect.void
+      wake.closeUnsafe()
+      return Effect.andThen(wake.await, loop)
+    })
+    return Effect.ensuring(loop, Effect.sync(detach))
+  })
+
+/**
+ * A child's output channel as a stream, each pull taking every chunk read since the last one (the
+ * socket pauses past READ_AHEAD unread bytes), plus its callback reader. Ends at EOF, and also on
+ * a read error.
+ */
+const chunks = (socket: Net.Socket | undefined): OutputStream => {
+  if (socket === undefined) return Stream.empty
+  const stream = Stream.fromChannel(Channel.fromTransform((_, scope) =>
     Effect.suspend(() => {
       let unread: Array<Uint8Array> = []
       let unreadBytes = 0
       let ended = false
       const arrived = Latch.makeUnsafe(false)
-      const onData = (chunk: Uint8Array) => {
+      const detach = listen(socket, (chunk) => {
         unread.push(chunk)
         unreadBytes += chunk.length
         if (unreadBytes >= READ_AHEAD) socket.pause()
         arrived.openUnsafe()
-      }
-      const onEnd = () => {
+      }, () => {
         ended = true
         arrived.openUnsafe()
-      }
-      // the error listener stays: an error after the stream is done must not crash the daemon
-      socket.on("error", onEnd).on("end", onEnd).on("close", onEnd).on("data", onData)
+      })
       const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<Uint8Array>> = Effect.suspend(() => {
         if (unread.length > 0) {
           const batch = unread as Arr.NonEmptyArray<Uint8Array>
@@ -106,14 +144,11 @@ const chunks = (socket: Net.Socket | undefined): Stream.Stream<Uint8Array> =>
         arrived.closeUnsafe()
         return Effect.andThen(arrived.await, pull)
       })
-      return Effect.as(
-        Scope.addFinalizer(scope, Effect.sync(() => {
-          socket.off("end", onEnd).off("close", onEnd).off("data", onData).destroy()
-        })),
-        pull
-      )
+      return Effect.as(Scope.addFinalizer(scope, Effect.sync(detach)), pull)
     })
   ))
+  return Object.assign(stream, { readByCallback: readByCallback(socket) })
+}
 
 /** A child the helper was asked to start: its handles arrive one message at a time. */
 interface Pending {

@@ -241,8 +241,8 @@ export const make = (
       }
       yield* closeCurrent
       for (const [from, to] of rotationRenames(path, options.backups)) {
-        if (from !== path && !(yield* fs.exists(from).pipe(Effect.orElseSucceed(() => false)))) continue
-        // like supervisord's removeAndRename: a source deleted meanwhile (cleanup script) is not an error
+        // a missing source (no such backup yet, or deleted by a cleanup script) is skipped, like
+        // supervisord's exists check and removeAndRename; no separate exists call: one trip to the threadpool per name
         yield* attempt("rotate", fs.rename(from, to).pipe(Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.void)))
       }
       current = yield* attempt("reopen", open)

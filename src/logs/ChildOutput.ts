@@ -11,7 +11,9 @@
  *
  * Invariants: chunks are handled in order and never dropped; `drain` completes only after every
  * byte it read is written to the file; a channel without a file (NONE) still captures and
- * publishes. Read errors end the drain with a warning; they never fail the caller.
+ * publishes. Read errors end the drain with a warning; they never fail the caller. When nothing
+ * but the file wants a channel's bytes (the common case), they go from the socket's read callback
+ * to the file with no fiber or Stream step per chunk (the hot path of issue #5).
  *
  * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
  * capture tokens (DOC≠CODE, Q2). When stdout and stderr name the same file, one RotatingFile
@@ -168,18 +170,14 @@ export const make = (
             : log(strip === undefined ? chunk : strip(chunk))
           return tap === undefined ? done : Effect.andThen(done, tap(chunk))
         }
-        // Nothing but the file wants the bytes: hand them straight to it.
+        // Nothing but the file wants the bytes: the read callback hands them straight to it.
         const plain = splitter === undefined && strip === undefined && tap === undefined && !toMainLog && !config.eventsEnabled
-        const handleAll = (batch: ReadonlyArray<Uint8Array>): Effect.Effect<void> =>
-          plain
-            ? file === undefined ? Effect.void : Effect.forEach(batch, file.write, { discard: true })
-            : Effect.forEach(batch, handle, { discard: true })
 
         if (plain && source.readByCallback !== undefined) {
           yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
         } else {
           yield* source.pipe(
-            Stream.runForEachArray(handleAll),
+            Stream.runForEachArray((batch) => Effect.forEach(batch, handle, { discard: true })),
             Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
           )
         }

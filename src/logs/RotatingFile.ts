@@ -69,7 +69,7 @@ export interface RotatingFileOptions {
   readonly mode?: number
 }
 
-/** Queued bytes beyond which `write` waits for the writer (per file; the writer holds one more batch). */
+/** Queued bytes beyond which `write` waits for the writer and `writeUnsafe` reports no room (per file; the writer holds one more batch). */
 export const HIGH_WATER_MARK = 1024 * 1024
 
 type Command = { readonly _tag: "Flush" | "Reopen" | "Clear"; readonly done: Deferred.Deferred<void> }

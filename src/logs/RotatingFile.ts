@@ -19,7 +19,8 @@
  *
  * Gotchas: anything but a regular file (a pipe, FIFO, tty or socket behind `/dev/stdout`) is
  * always written by the writer fiber through the threadpool, so a stalled reader holds up the
- * queue, never the daemon. Rotation only applies to a regular file named by a path that is not a symlink.
+ * queue, never the daemon. A regular file on a hung network filesystem does block the daemon, as
+ * it blocks supervisord. Rotation only applies to a regular file named by a path that is not a symlink.
  * supervisord logs `Illegal seek` on every write to `/dev/stdout` with maxbytes > 0 (issues
  * #1078/#1224), and with stdout redirected to a file it would rename the `/dev/stdout` link itself;
  * here a pipe, tty, `/dev/null` or symlinked path simply never rotates. Files are opened with

@@ -11,7 +11,9 @@
  *
  * Invariants: chunks are handled in order and never dropped; `drain` completes only after every
  * byte it read is written to the file; a channel without a file (NONE) still captures and
- * publishes. Read errors end the drain with a warning; they never fail the caller.
+ * publishes. Read errors end the drain with a warning; they never fail the caller. When nothing
+ * but the file wants a channel's bytes (the common case), they go from the socket's read callback
+ * to the file with no fiber or Stream step per chunk (the hot path of issue #5).
  *
  * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
  * capture tokens (DOC≠CODE, Q2). When stdout and stderr name the same file, one RotatingFile
@@ -53,6 +55,22 @@ export interface ChildOutputOptions {
 /** A child's output channel. */
 export type Channel = "stdout" | "stderr"
 
+/**
+ * Reads a child's output channel by callback: `onChunk` runs in the read callback itself, with no
+ * fiber between the read and the write. While it returns false, reading pauses until `ready`
+ * completes. Completes at EOF (or on a read error: the output is as complete as it gets).
+ */
+export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
+
+/**
+ * A child's output channel: a stream of chunks, and optionally a faster way to read the same
+ * bytes by callback, which a drain uses when nothing but the log file wants them. Use one or the
+ * other, once. A stream derived from this one (`pipe`) has no callback reader.
+ */
+export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
+  readonly readByCallback?: ReadByCallback | undefined
+}
+
 /** The output pipeline of one process. */
 export interface ChildOutput {
   readonly stdoutPath: string | undefined
@@ -61,11 +79,13 @@ export interface ChildOutput {
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
    * PROCESS_COMMUNICATION_* events, an optional tap (given each chunk as read, before capture and
    * stripping), and the activity log at debug level. Completes after the last byte is written.
+   * When only the file wants the bytes and the source can be read by callback, each chunk goes
+   * from the read callback to the file with no fiber in between.
    */
   readonly drain: (
     channel: Channel,
     pid: number,
-    source: Stream.Stream<Uint8Array, unknown>,
+    source: OutputStream<unknown>,
     tap?: (chunk: Uint8Array) => Effect.Effect<void>
   ) => Effect.Effect<void>
   /** Wait until every byte drained so far is in the files. */
@@ -150,11 +170,17 @@ export const make = (
             : log(strip === undefined ? chunk : strip(chunk))
           return tap === undefined ? done : Effect.andThen(done, tap(chunk))
         }
+        // Nothing but the file wants the bytes: the read callback hands them straight to it.
+        const plain = splitter === undefined && strip === undefined && tap === undefined && !toMainLog && !config.eventsEnabled
 
-        yield* source.pipe(
-          Stream.runForEach(handle),
-          Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
-        )
+        if (plain && source.readByCallback !== undefined) {
+          yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
+        } else {
+          yield* source.pipe(
+            Stream.runForEachArray((batch) => Effect.forEach(batch, handle, { discard: true })),
+            Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
+          )
+        }
         if (splitter !== undefined) yield* segments(splitter.end())
         if (file !== undefined) yield* file.flush
       })

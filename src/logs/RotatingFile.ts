@@ -3,9 +3,12 @@
  * child logs and the activity log.
  *
  * Invariants:
- * - One fd is kept open. Callers enqueue; a single writer fiber drains the queue, joining many
- *   chunks into one write syscall. Bytes are never reordered and never lost: closing the scope
- *   writes everything still queued before the fd is closed.
+ * - One fd is kept open. A regular file is written synchronously by the caller whenever nothing
+ *   is queued (appending to the page cache is cheaper than a trip through libuv's threadpool, and
+ *   a chunk that is written at once is never kept alive long enough to cost the GC anything).
+ *   Otherwise callers enqueue and a single writer fiber drains the queue, one writev per run of
+ *   chunks. Bytes are never reordered and never lost: closing the scope writes everything still
+ *   queued before the fd is closed.
  * - Rotation follows supervisord exactly at chunk granularity: after each *chunk*, if the file
  *   size is `>= maxBytes` (and `maxBytes > 0`), `path.(backups-1) → path.backups … path → path.1`
  *   and `path` is reopened empty (`backups = 0`: truncated). A batch is cut at that chunk, so a
@@ -14,7 +17,10 @@
  * - I/O errors never fail a caller: they are logged (once per run of failures) and the bytes of
  *   the failed batch are dropped; the next batch tries again (and reopens the file if needed).
  *
- * Gotchas: rotation only applies to a regular file named by a path that is not a symlink.
+ * Gotchas: anything but a regular file (a pipe, FIFO, tty or socket behind `/dev/stdout`) is
+ * always written by the writer fiber through the threadpool, so a stalled reader holds up the
+ * queue, never the daemon. A regular file on a hung network filesystem does block the daemon, as
+ * it blocks supervisord. Rotation only applies to a regular file named by a path that is not a symlink.
  * supervisord logs `Illegal seek` on every write to `/dev/stdout` with maxbytes > 0 (issues
  * #1078/#1224), and with stdout redirected to a file it would rename the `/dev/stdout` link itself;
  * here a pipe, tty, `/dev/null` or symlinked path simply never rotates. Files are opened with
@@ -22,14 +28,14 @@
  * See shared/reference/supervisord-4.2.5.md §4.3.
  * @since 0.1.0
  */
-import * as ByteSize from "effect/ByteSize"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as FileSystem from "effect/FileSystem"
 import * as Latch from "effect/Latch"
-import type * as PlatformError from "effect/PlatformError"
-import * as Scope from "effect/Scope"
+import * as PlatformError from "effect/PlatformError"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {
@@ -40,8 +46,14 @@ export interface RotatingFile {
    * Waits only when too much is queued (backpressure). The chunk must not be mutated afterwards.
    */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void>
-  /** Enqueue bytes synchronously, never waiting (for Logger callbacks). Dropped once the file is closed. */
-  readonly writeUnsafe: (bytes: Uint8Array) => void
+  /**
+   * Write or enqueue bytes synchronously, never waiting (for Logger callbacks and callback readers).
+   * Reports whether there is room for more: false once the queue holds HIGH_WATER_MARK bytes (then
+   * wait for `ready`). Dropped once the file is closed.
+   */
+  readonly writeUnsafe: (bytes: Uint8Array) => boolean
+  /** Completes once the queue is below HIGH_WATER_MARK (at once if it is). */
+  readonly ready: Effect.Effect<void>
   /** Wait until every byte handed to write is on disk (called before a process is reported stopped, and at shutdown). */
   readonly flush: Effect.Effect<void>
   /** Close and reopen the same path (SIGUSR2, for external logrotate). */
@@ -58,16 +70,19 @@ export interface RotatingFileOptions {
   readonly mode?: number
 }
 
-/** Queued bytes beyond which `write` waits for the writer (per file; the writer holds one more batch). */
+/** Queued bytes beyond which `write` waits for the writer and `writeUnsafe` reports no room (per file; the writer holds one more batch). */
 export const HIGH_WATER_MARK = 1024 * 1024
 
 type Command = { readonly _tag: "Flush" | "Reopen" | "Clear"; readonly done: Deferred.Deferred<void> }
-type Item = Uint8Array | Command
+/** Left by a synchronous write for the writer: rotate now, or report an error it could not log. */
+type Followup = { readonly _tag: "Rotate" } | { readonly _tag: "Failed"; readonly error: PlatformError.PlatformError }
+type Item = Uint8Array | Command | Followup
 
 interface OpenFile {
-  readonly scope: Scope.Closeable
-  readonly handle: FileSystem.File
+  readonly fd: number
   size: number
+  /** A regular file: written synchronously. */
+  readonly regular: boolean
   readonly rotates: boolean
 }
 
@@ -79,71 +94,138 @@ export const rotationRenames = (path: string, backups: number): ReadonlyArray<re
   return renames
 }
 
-/**
- * Concatenate a batch into one buffer for one write. Allocated per batch, not kept per file:
- * a daemon has two files per process, most of them idle.
- */
-const join = (chunks: ReadonlyArray<Uint8Array>, total: number): Uint8Array => {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(total)
-  let at = 0
+/** What is left of `chunks` once their first `written` bytes are on disk (after a short write). */
+const unwritten = (chunks: ReadonlyArray<Uint8Array>, written: number): ReadonlyArray<Uint8Array> => {
+  const rest: Array<Uint8Array> = []
   for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
+    if (written >= c.length) written -= c.length
+    else {
+      rest.push(written > 0 ? c.subarray(written) : c)
+      written = 0
+    }
   }
-  return out
+  return rest
 }
 
-/** Open (or create) `path` for appending; the returned scope owns the fd. */
+const errnoTag = (code: string | undefined): PlatformError.SystemErrorTag => {
+  switch (code) {
+    case "ENOENT":
+      return "NotFound"
+    case "EACCES":
+    case "EPERM":
+      return "PermissionDenied"
+    case "EISDIR":
+    case "ENOTDIR":
+    case "ELOOP":
+      return "BadResource"
+    case "EBUSY":
+      return "Busy"
+    default:
+      return "Unknown"
+  }
+}
+
+/** A node:fs error as the PlatformError the FileSystem service would have raised. */
+const ioError = (method: string, path: string, cause: unknown): PlatformError.PlatformError => {
+  const e = cause as NodeJS.ErrnoException
+  return PlatformError.systemError({
+    _tag: errnoTag(e?.code),
+    module: "FileSystem",
+    method,
+    pathOrDescriptor: path,
+    description: e?.message,
+    syscall: e?.syscall,
+    cause
+  })
+}
+
+/** writev all of `chunks`, finishing short writes; throws the error of a failed one. */
+const writeSyncAll = (fd: number, chunks: ReadonlyArray<Uint8Array>): void => {
+  let rest = chunks
+  while (rest.length > 0) rest = unwritten(rest, Fs.writevSync(fd, rest as Array<Uint8Array>))
+}
+
+/** writev all of `chunks` on libuv's threadpool, finishing short writes. */
+const writeAsyncAll = (fd: number, chunks: ReadonlyArray<Uint8Array>, path: string): Effect.Effect<void, PlatformError.PlatformError> =>
+  Effect.callback<void, PlatformError.PlatformError>((resume) => {
+    const step = (rest: ReadonlyArray<Uint8Array>) =>
+      Fs.writev(fd, rest as Array<Uint8Array>, (err, written) => {
+        if (err !== null) return resume(Effect.fail(ioError("write", path, err)))
+        const left = unwritten(rest, written)
+        return left.length === 0 ? resume(Effect.void) : step(left)
+      })
+    step(chunks)
+  })
+
+/** Open (or create) `path` for appending; the scope closes the fd after writing everything queued. */
 export const make = (
   path: string,
   options: RotatingFileOptions
 ): Effect.Effect<RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
-    const mode = options.mode
     const rotating = options.maxBytes > 0
 
     // Always O_APPEND, even after a rotation: if the rename failed, the old file keeps its bytes.
-    const open = Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const handle = yield* fs.open(path, mode === undefined ? { flag: "a" } : { flag: "a", mode }).pipe(
-        Scope.provide(scope),
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      const info = yield* handle.stat.pipe(Effect.onError(() => Scope.close(scope, Exit.void)))
-      // Only a plain file is rotated: renaming a symlink (e.g. /dev/stdout redirected to a file) would move the link.
-      const link = yield* fs.lstat(path).pipe(Effect.map((l) => l.type), Effect.orElseSucceed(() => "Unknown"))
-      const rotates = info.type === "File" && link === "File"
-      return { scope, handle, size: ByteSize.toNumberUnsafe(info.size), rotates } as OpenFile
-    })
+    // Opened on the threadpool: opening a FIFO blocks until it has a reader.
+    const open = Effect.callback<number, PlatformError.PlatformError>((resume) =>
+      Fs.open(path, "a", options.mode ?? 0o666, (err, fd) => resume(err !== null ? Effect.fail(ioError("open", path, err)) : Effect.succeed(fd)))
+    ).pipe(Effect.flatMap((fd) =>
+      Effect.try({
+        try: (): OpenFile => {
+          const info = Fs.fstatSync(fd)
+          // Only a plain file is rotated: renaming a symlink (e.g. /dev/stdout redirected to a file) would move the link.
+          let link = false
+          try {
+            link = Fs.lstatSync(path).isFile()
+          } catch {
+            // gone already: treated like a link, never renamed
+          }
+          return { fd, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
+        },
+        catch: (e) => {
+          Fs.closeSync(fd)
+          return ioError("stat", path, e)
+        }
+      })
+    ))
 
     let current: OpenFile | undefined = yield* open
     let closed = false
     let pending: Array<Item> = []
     let pendingBytes = 0
+    /** The writer holds a batch taken from `pending`: a synchronous write now would overtake it. */
+    let busy = false
     let failing = false
     const work = Latch.makeUnsafe(false)
     const room = Latch.makeUnsafe(true)
 
-    const closeCurrent = Effect.suspend(() => {
+    const closeCurrent = Effect.sync(() => {
       const c = current
       current = undefined
-      return c === undefined ? Effect.void : Scope.close(c.scope, Exit.void)
+      if (c === undefined) return
+      try {
+        Fs.closeSync(c.fd)
+      } catch {
+        // EBADF/EIO on close: the fd is released either way
+      }
     })
 
-    /** Run an I/O step; on failure log once per run of failures and report false. */
+    /** Log a failure, once per run of failures. */
+    const report = (what: string, e: PlatformError.PlatformError) => {
+      if (failing) return Effect.void
+      failing = true
+      return Effect.logError(`log file ${path}: ${what} failed: ${e.message}`)
+    }
+
+    /** Run an I/O step; on failure log once per run of failures and report undefined. */
     const attempt = <A>(what: string, eff: Effect.Effect<A, PlatformError.PlatformError>) =>
       eff.pipe(
         Effect.map((a) => {
           failing = false
           return a as A | undefined
         }),
-        Effect.catch((e) => {
-          if (failing) return Effect.succeed(undefined)
-          failing = true
-          return Effect.as(Effect.logError(`log file ${path}: ${what} failed: ${e.message}`), undefined)
-        })
+        Effect.catch((e) => Effect.as(report(what, e), undefined))
       )
 
     const ensureOpen = Effect.suspend(() =>
@@ -154,24 +236,29 @@ export const make = (
       const c = current
       if (c === undefined) return
       if (options.backups <= 0) {
-        const ok = yield* attempt("truncate", Effect.as(c.handle.truncate(0), true))
-        if (ok) c.size = 0
+        const truncate = Effect.try({ try: () => Fs.ftruncateSync(c.fd, 0), catch: (e) => ioError("truncate", path, e) })
+        if (yield* attempt("truncate", Effect.as(truncate, true))) c.size = 0
         return
       }
       yield* closeCurrent
       for (const [from, to] of rotationRenames(path, options.backups)) {
-        if (from !== path && !(yield* fs.exists(from).pipe(Effect.orElseSucceed(() => false)))) continue
-        // like supervisord's removeAndRename: a source deleted meanwhile (cleanup script) is not an error
+        // a missing source (no such backup yet, or deleted by a cleanup script) is skipped, like
+        // supervisord's exists check and removeAndRename; no separate exists call: one trip to the threadpool per name
         yield* attempt("rotate", fs.rename(from, to).pipe(Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.void)))
       }
       current = yield* attempt("reopen", open)
     })
 
+    const needsRotation = (c: OpenFile | undefined) => rotating && c !== undefined && c.rotates && c.size >= options.maxBytes
+
     const writeChunks = (chunks: ReadonlyArray<Uint8Array>, total: number) =>
       Effect.gen(function*() {
         const c = yield* ensureOpen
         if (c === undefined) return
-        const ok = yield* attempt("write", Effect.as(c.handle.writeAll(join(chunks, total)), true))
+        const write = c.regular
+          ? Effect.try({ try: () => writeSyncAll(c.fd, chunks), catch: (e) => ioError("write", path, e) })
+          : writeAsyncAll(c.fd, chunks, path)
+        const ok = yield* attempt("write", Effect.as(write, true))
         if (ok) c.size += total
       })
 
@@ -189,21 +276,29 @@ export const make = (
             yield* writeChunks(batch, batchBytes)
             batch = []
             batchBytes = 0
-            if (current !== undefined && current.size >= options.maxBytes) yield* rotate
+            if (needsRotation(current)) yield* rotate
           }
         }
         if (batch.length > 0) yield* writeChunks(batch, batchBytes)
       })
 
-    const runCommand = (cmd: Command) =>
+    const runCommand = (cmd: Command | Followup) =>
       Effect.gen(function*() {
-        if (cmd._tag === "Reopen") {
-          yield* closeCurrent
-          current = yield* attempt("reopen", open)
-        } else if (cmd._tag === "Clear") {
-          yield* closeCurrent
-          yield* attempt("remove", fs.remove(path, { force: true }))
-          current = yield* attempt("reopen", open)
+        switch (cmd._tag) {
+          case "Rotate":
+            if (needsRotation(current)) yield* rotate
+            return
+          case "Failed":
+            return yield* report("write", cmd.error)
+          case "Reopen":
+            yield* closeCurrent
+            current = yield* attempt("reopen", open)
+            break
+          case "Clear":
+            yield* closeCurrent
+            yield* attempt("remove", fs.remove(path, { force: true }))
+            current = yield* attempt("reopen", open)
+            break
         }
         yield* Deferred.done(cmd.done, Exit.void)
       })
@@ -234,7 +329,9 @@ export const make = (
         pending = []
         pendingBytes = 0
         room.openUnsafe()
+        busy = true
         yield* processItems(items)
+        busy = false
       }
     })
 
@@ -242,6 +339,22 @@ export const make = (
       pending.push(item)
       if (item instanceof Uint8Array) pendingBytes += item.length
       work.openUnsafe()
+    }
+
+    /** Write `bytes` at once if that keeps the order (a regular file, nothing queued); report whether it did. */
+    const writeNow = (bytes: Uint8Array): boolean => {
+      const c = current
+      if (c === undefined || !c.regular || busy || pending.length > 0 || failing) return false
+      try {
+        writeSyncAll(c.fd, [bytes])
+        c.size += bytes.length
+      } catch (e) {
+        // the writer logs it; these bytes are dropped like a failed batch
+        enqueue({ _tag: "Failed", error: ioError("write", path, e) })
+        return true
+      }
+      if (needsRotation(c)) enqueue({ _tag: "Rotate" })
+      return true
     }
 
     const command = (tag: Command["_tag"]) =>
@@ -262,20 +375,22 @@ export const make = (
       }))
     )
 
-    const writeUnsafe = (bytes: Uint8Array): void => {
-      if (!closed && bytes.length > 0) enqueue(bytes)
+    const hasRoom = () => closed || pendingBytes < HIGH_WATER_MARK
+    const writeUnsafe = (bytes: Uint8Array): boolean => {
+      if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(bytes)
+      return hasRoom()
     }
+    const ready = Effect.suspend(() => {
+      if (hasRoom()) return Effect.void
+      room.closeUnsafe()
+      return room.await
+    })
 
     return {
       path,
-      write: (bytes) =>
-        Effect.suspend(() => {
-          writeUnsafe(bytes)
-          if (closed || pendingBytes < HIGH_WATER_MARK) return Effect.void
-          room.closeUnsafe()
-          return room.await
-        }),
+      write: (bytes) => Effect.suspend(() => (writeUnsafe(bytes) ? Effect.void : ready)),
       writeUnsafe,
+      ready,
       flush,
       reopen: command("Reopen"),
       clear: command("Clear")

@@ -8,8 +8,8 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
-import type * as Stream from "effect/Stream"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import type { OutputStream } from "../logs/ChildOutput.ts"
 import type { CommandError, ExecArgs } from "./Command.ts"
 
 /** Everything needed to exec one child. */
@@ -38,8 +38,9 @@ export class StdinFailure extends Data.TaggedError("StdinFailure")<{ readonly me
 /** A running child. */
 export interface RawChild {
   readonly pid: number
-  readonly stdout: Stream.Stream<Uint8Array>
-  readonly stderr: Stream.Stream<Uint8Array>
+  /** The child's stdout; its callback reader, when present, lets a log drain skip the stream. */
+  readonly stdout: OutputStream
+  readonly stderr: OutputStream
   /** Completes when the child has exited (not waiting for its pipes). */
   readonly exit: Effect.Effect<ExitInfo>
   /** Send a signal to the child, or to its whole process group. */

@@ -82,6 +82,31 @@ describe("ChildOutput", () => {
       })
     ))
 
+  it.effect("reads by callback when only the file wants the bytes, and from the stream otherwise", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const used: Array<string> = []
+        /** Both readers deliver the same chunks; each records that it was used. */
+        const dual = (...chunks: ReadonlyArray<string>): ChildOutput.OutputStream =>
+          Object.assign(source(...chunks).pipe(Stream.ensuring(Effect.sync(() => used.push("stream")))), {
+            readByCallback: (onChunk: (chunk: Uint8Array) => boolean) =>
+              Effect.sync(() => {
+                used.push("callback")
+                for (const c of chunks) onChunk(enc.encode(c))
+              })
+          })
+        const out = yield* ChildOutput.make({
+          processName: "web", groupName: "grp",
+          stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
+          stdout: channel(), stderr: channel({ eventsEnabled: true }), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        })
+        yield* out.drain("stdout", 42, dual("a", "b", "c\n"))
+        yield* out.drain("stderr", 42, dual("x", "y\n"))
+        assert.deepStrictEqual(used, ["callback", "stream"])
+        assert.strictEqual(yield* read(`${dir}/out.log`), "abc\n")
+        assert.strictEqual(yield* read(`${dir}/err.log`), "xy\n")
+      }), "Info"))
+
   it.effect("capture mode: beforeafter in the file, events in stream order (PROCESS_LOG inside tokens too, Q2)", () =>
     harness(({ dir, events, lines }) =>
       Effect.gen(function*() {

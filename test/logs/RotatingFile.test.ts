@@ -1,6 +1,8 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, FileSystem, Logger, Scope } from "effect"
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
 import * as RotatingFile from "../../src/logs/RotatingFile.ts"
 
 const enc = new TextEncoder()
@@ -193,15 +195,38 @@ describe("RotatingFile", () => {
       })
     ))
 
-  it.effect("write waits for the writer when too much is queued, then everything arrives", () =>
+  it.effect("appends to a regular file at once when nothing is queued; later writes wait behind a queued rotation", () =>
     withDir((dir) =>
       Effect.gen(function*() {
-        const fs = yield* FileSystem.FileSystem
-        const log = yield* RotatingFile.make(`${dir}/big.log`, { maxBytes: 0, backups: 0 })
-        const chunk = new Uint8Array(256 * 1024).fill(65)
-        for (let i = 0; i < 40; i++) yield* log.write(chunk)
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 6, backups: 1 })
+        assert.isTrue(log.writeUnsafe(text("abc")))
+        assert.strictEqual(Fs.readFileSync(`${dir}/a.log`, "utf8"), "abc") // no flush needed
+        log.writeUnsafe(text("def")) // reaches maxBytes: the rotation is queued for the writer…
+        log.writeUnsafe(text("g")) // …and this waits behind it
         yield* log.flush
-        assert.strictEqual(Number((yield* fs.stat(`${dir}/big.log`)).size), 40 * chunk.length)
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "g", "a.log.1": "abcdef" })
+      })
+    ))
+
+  it.effect("a pipe is written by the writer: writes wait when too much is queued, and all arrive in order", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fifo = `${dir}/pipe`
+        Cp.execFileSync("mkfifo", [fifo])
+        const reader = Cp.spawn("sh", ["-c", `cat ${fifo} > ${dir}/out`])
+        const done = Effect.callback<void>((resume) => void reader.once("exit", () => resume(Effect.void)))
+        const chunks = Array.from({ length: 40 }, (_, i) => new Uint8Array(256 * 1024).fill(65 + i))
+        const scope = yield* Scope.make()
+        const log = yield* RotatingFile.make(fifo, { maxBytes: 0, backups: 0 }).pipe(Scope.provide(scope))
+        const rooms: Array<boolean> = []
+        for (const chunk of chunks) {
+          rooms.push(log.writeUnsafe(chunk))
+          yield* log.ready
+        }
+        assert.include(rooms, false) // the queue filled up at least once
+        yield* Scope.close(scope, Exit.void)
+        yield* done
+        assert.isTrue(Fs.readFileSync(`${dir}/out`).equals(Buffer.concat(chunks)))
       })
     ))
 })

@@ -58,6 +58,32 @@ describe("NodeSpawner (through the spawn helper)", () => {
       })
     }).pipe(Effect.provide(NodeSpawner.layer)))
 
+  it.live("delivers output larger than the read-ahead whole and in order to a slow reader", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const child = yield* spawner.spawn(request("seq 1 400000; echo done >&2"))
+      // each batch is taken late, so the socket fills past READ_AHEAD, pauses and resumes
+      const slow = child.stdout.pipe(Stream.tap(() => Effect.sleep("1 millis")))
+      const [out, err, exit] = yield* Effect.all([text(slow), text(child.stderr), child.exit], { concurrency: "unbounded" })
+      expect(out.length).toBeGreaterThan(2 * 1024 * 1024)
+      expect(out).toBe(Array.from({ length: 400000 }, (_, i) => `${i + 1}\n`).join(""))
+      expect(err).toBe("done\n")
+      expect(exit).toEqual({ code: 0, signal: null })
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("the callback reader pauses while the consumer has no room, and loses nothing", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const child = yield* spawner.spawn(request("seq 1 200000"))
+      const read: Array<Uint8Array> = []
+      let waits = 0
+      // no room after every chunk: each one is followed by a pause and a wait for `ready`
+      yield* child.stdout.readByCallback!((chunk) => read.push(chunk) < 0, Effect.sync(() => waits++))
+      expect(Buffer.concat(read).toString()).toBe(Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join(""))
+      expect(waits).toBeGreaterThan(0)
+      expect(yield* child.exit).toEqual({ code: 0, signal: null })
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
   it.live("writes stdin, applies umask and cwd, and signals the child's group", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner

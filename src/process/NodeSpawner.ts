@@ -169,9 +169,9 @@ const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<v
   })
 
 /**
- * The daemon's end of the spawn helper (SpawnHelper.ts): forks it on first use, routes its
- * reports to the children they belong to, and keeps the event loop alive only while a child is
- * starting or running (as libuv's own child handles would). If the helper dies, its children
+ * The daemon's end of the spawn helper (SpawnHelper.ts): forks it (again, if it died) when asked
+ * to spawn, routes its reports to the children they belong to, and keeps the event loop alive
+ * only while a child is starting or running (as libuv's own child handles would). If the helper dies, its children
  * are killed and reported as ended by SIGKILL, and the next spawn starts a new helper.
  */
 const makeHelperConnection = () => {
@@ -283,6 +283,7 @@ const makeHelperConnection = () => {
     started.once("exit", onHelperExit(started))
     started.on("error", () => undefined)
     helper = started
+    holdLoop()
     return started
   }
 
@@ -317,7 +318,7 @@ const makeHelperConnection = () => {
     if (helper?.connected) helper.disconnect()
   })
 
-  return { spawn, close }
+  return { spawn, close, start: connect }
 }
 
 /** What is at a path, for command resolution (synchronous: cheap, and spawning is synchronous anyway). */
@@ -336,7 +337,12 @@ const resolve = (command: string, path: string, cwd: string): Effect.Effect<Exec
 /** The Node Spawner layer: children are forked by a spawn helper that lives as long as the layer. */
 export const layer: Layer.Layer<Spawner> = Layer.effect(
   Spawner,
-  Effect.acquireRelease(Effect.sync(makeHelperConnection), (connection) => connection.close).pipe(
+  // The helper is started with the layer, so its Node start-up overlaps the daemon's own.
+  Effect.acquireRelease(Effect.sync(() => {
+    const connection = makeHelperConnection()
+    connection.start()
+    return connection
+  }), (connection) => connection.close).pipe(
     Effect.map((connection) => Spawner.of({ resolve, spawn: connection.spawn }))
   )
 )

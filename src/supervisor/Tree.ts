@@ -65,9 +65,6 @@ type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/** How many autostart spawns may be under way at once (more only queue up in the helper). */
-const LAUNCHES_IN_FLIGHT = 4
-
 /** Build the tree from a config and start its autostart processes. Closing the scope shuts it down. */
 export const make = (
   initial: Config,
@@ -112,16 +109,12 @@ export const make = (
       })
 
     /**
-     * Start the autostart processes of these groups in priority order, a few at a time: the spawn
-     * helper forks the next while the daemon takes in the last (supervisord too starts them all
-     * in one pass, without waiting). Returns once each has been spawned or has failed to.
+     * Start the autostart processes of these groups in priority order, one spawn after the other
+     * (measured: keeping several in flight was no faster, as the daemon's own work per spawn is
+     * the bottleneck). Returns once each has been spawned or has failed to.
      */
     const autostart = (some: ReadonlyArray<Group.Group>) =>
-      Effect.forEach(
-        some.flatMap((g) => g.actors.filter((a) => a.config.autostart)),
-        (a) => a.launch,
-        { concurrency: LAUNCHES_IN_FLIGHT, discard: true }
-      )
+      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => a.launch, { discard: true })
 
     const findActor = (spec: string): Effect.Effect<ProcessActor, BadName> => {
       const { group, process } = parseNameSpec(spec)

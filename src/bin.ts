@@ -5,7 +5,7 @@
  * long and allocates little, and this keeps the daemon's RSS about 30 MiB lower (the flag only
  * works at startup). Startup matters for `effsup ctl` too (scripts call it in loops): Node's compile
  * cache is enabled before anything else loads, platform modules are imported one by one, and only
- * what the command needs is loaded (`ctl` needs neither effect/cli nor the supervisor).
+ * what the command needs is loaded (`ctl` needs neither effect/cli, the supervisor nor @effect/platform-node).
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
@@ -23,15 +23,10 @@ const [{ runMain }, Cause, Exit, E, { main, platformOf }] = await Promise.all([
   import("./cli/Main.ts")
 ])
 
-const platform: Layer.Layer<never> = platformOf(argv) === "files"
-  ? await Promise.all([import("@effect/platform-node/NodeFileSystem"), import("@effect/platform-node/NodePath"), import("effect/Layer")])
-    .then(([fs, path, L]) => L.mergeAll(fs.layer, path.layer) as Layer.Layer<never>)
-  : (await import("@effect/platform-node/NodeServices")).layer as Layer.Layer<never>
-
-const program = (main(argv) as Effect.Effect<number>).pipe(
-  E.flatMap((code) => E.sync(() => (process.exitCode = code))),
-  E.provide(platform)
-)
+const run = (main(argv) as Effect.Effect<number>).pipe(E.flatMap((code) => E.sync(() => (process.exitCode = code))))
+const program = platformOf(argv) === "none"
+  ? run
+  : E.provide(run, (await import("@effect/platform-node/NodeServices")).layer as Layer.Layer<never>)
 
 runMain(program, {
   teardown: (exit, onExit) => {

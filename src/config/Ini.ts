@@ -52,6 +52,7 @@ const OPTION_RE = /^(.*?)\s*([=:])\s*(.*)$/
  * prefix to its next occurrence and stops at the first round where one is at column 0 or after whitespace.
  */
 const inlineCommentStart = (line: string): number => {
+  if (!line.includes(";") && !line.includes("#")) return -1 // most lines: no prefix at all
   let positions = new Map<string, number>([[";", -1], ["#", -1]])
   while (positions.size > 0) {
     const next = new Map<string, number>()

@@ -46,6 +46,7 @@ const ALLOWED: Record<string, ReadonlyArray<string>> = {
 /** The only files that may import node built-ins or the Node platform package. */
 const PLATFORM_SEAMS = new Set([
   "bin.ts",
+  "cli/RunMain.ts",
   "process/NodeSpawner.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",

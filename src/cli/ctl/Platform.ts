@@ -4,6 +4,8 @@
  * /etc/group, the hostname) and `writeFileString` (the shell's history) — over node:fs.
  * Not @effect/platform-node's NodeFileSystem: loading it (with its ESM imports of node:crypto, node:fs
  * and node:os) cost ~15 ms of every ctl start, and ctl reads a few small files.
+ * The calls are synchronous: ctl reads these files before it does anything else, and each
+ * asynchronous read is four trips through libuv's thread pool (~0.5 ms each on a fresh process).
  *
  * Gotchas: every other FileSystem method is `FileSystem.makeNoop`'s (fails or dies), so ctl code must not
  * need one. Text is decoded and encoded as NodeFileSystem does (TextDecoder: invalid UTF-8 becomes U+FFFD,
@@ -29,25 +31,21 @@ const systemError = (method: string, path: string, error: NodeJS.ErrnoException)
     cause: error
   })
 
+/** Runs a synchronous node:fs call; its errno error becomes a PlatformError. */
+const attempt = <A>(method: string, path: string, f: () => A): Effect.Effect<A, PlatformError.PlatformError> =>
+  Effect.try({ try: f, catch: (error) => systemError(method, path, error as NodeJS.ErrnoException) })
+
 const exists = (path: string): Effect.Effect<boolean, PlatformError.PlatformError> =>
-  Effect.callback((resume) =>
-    Fs.access(path, (error) =>
-      resume(
-        error === null ? Effect.succeed(true) : error.code === "ENOENT" ? Effect.succeed(false) : Effect.fail(systemError("access", path, error))
-      ))
+  attempt("access", path, () => Fs.accessSync(path)).pipe(
+    Effect.as(true),
+    Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.succeed(false))
   )
 
 const readFileString = (path: string): Effect.Effect<string, PlatformError.PlatformError> =>
-  Effect.callback((resume) =>
-    Fs.readFile(path, (error, data) =>
-      resume(error === null ? Effect.succeed(new TextDecoder().decode(data)) : Effect.fail(systemError("readFile", path, error))))
-  )
+  attempt("readFile", path, () => new TextDecoder().decode(Fs.readFileSync(path)))
 
 const writeFileString = (path: string, data: string): Effect.Effect<void, PlatformError.PlatformError> =>
-  Effect.callback((resume) =>
-    Fs.writeFile(path, new TextEncoder().encode(data), (error) =>
-      resume(error === null ? Effect.void : Effect.fail(systemError("writeFile", path, error))))
-  )
+  attempt("writeFile", path, () => Fs.writeFileSync(path, new TextEncoder().encode(data)))
 
 /** `FileSystem` (exists, readFileString, writeFileString) and `Path` for the fast ctl path. */
 export const layer: Layer.Layer<FileSystem.FileSystem | Path.Path> = Layer.merge(

@@ -1,5 +1,5 @@
 /**
- * The platform services of the fast `effsup ctl` path (cli/Main.ts): effect's portable POSIX `Path`, and a
+ * The platform services of the fast `effsup ctl` path (ctl/Bin.ts): effect's portable POSIX `Path`, and a
  * `FileSystem` with only what ctl uses — `exists` and `readFileString` (the config file, /etc/passwd,
  * /etc/group, the hostname) and `writeFileString` (the shell's history) — over node:fs.
  * Not @effect/platform-node's NodeFileSystem: loading it (with its ESM imports of node:crypto, node:fs

@@ -1,10 +1,11 @@
 /**
  * The XML tokenizer under the XML-RPC codec (XmlRpc.ts): a cursor over a whole document that
  * holds the current token in mutable fields instead of allocating one object per token, and
- * finds tags with `indexOf`/`startsWith`/`charCodeAt` instead of regular expressions. A status
- * answer for 200 programs is ~50 000 tokens decoded once by a freshly started `effsup ctl`, whose
- * code has not been optimised yet and whose young generation is 1 MiB (the shebang's flag), so
- * per-token allocations and regex matches were most of its cost.
+ * finds tags with `indexOf`/`startsWith`/`charCodeAt` and one sticky regex `test` per name. A
+ * status answer for 200 programs is ~50 000 tokens decoded once by a freshly started `effsup ctl`,
+ * whose code has not been optimised yet and whose young generation is 1 MiB (the shebang's flag),
+ * so per-token allocations and regex matches were most of its cost. `match` lets the parser read
+ * a whole run of the usual wire shape with one regex (XmlRpc.ts, struct members).
  *
  * Invariants: only the five predefined entities and numeric character references are decoded;
  * `<!DOCTYPE`/`<!ENTITY` (any `<!` other than a comment or CDATA) fail; adjacent text, entity
@@ -119,8 +120,8 @@ export class Scanner {
   }
 
   /**
-   * Matches the sticky `re` where the next token starts (a peeked token is dropped and read again
-   * if it does not match) and moves past the match; null, and nothing consumed, when it does not match.
+   * Matches the sticky `re` where the next token starts (a peeked token counts as unread) and moves
+   * past the match, dropping the peeked token; null, and nothing consumed, when it does not match.
    * Gotchas: the match is raw source; `re` must only match text that decodes to itself (no `&`, no markup).
    */
   match(re: RegExp): RegExpExecArray | null {

@@ -1,7 +1,7 @@
 /**
  * Runs a command as the whole process: the number it succeeds with is the exit status, an
- * interruption (Ctrl-C, SIGTERM) exits 0 and a failure 1. The only place besides bin.ts that turns a
- * result into `process.exitCode`; used by bin.ts and by the separately bundled ctl entry (ctl/Bin.ts).
+ * interruption (Ctrl-C, SIGTERM) exits 0 and a failure 1. The only module that sets
+ * `process.exitCode`; used by bin.ts and by the separately bundled ctl entry (ctl/Bin.ts).
  * @since 0.1.0
  */
 import { runMain } from "@effect/platform-node/NodeRuntime"

@@ -13,12 +13,20 @@ const files = (dir: string): ReadonlyArray<string> =>
     e.isDirectory() ? files(Path.join(dir, e.name)) : e.name.endsWith(".ts") ? [Path.join(dir, e.name)] : []
   )
 
-/** Every import of a file: relative ones as src-relative paths ("process/Spawner.ts"), others as written. */
-const importsOf = (file: string): ReadonlyArray<string> =>
-  [...Fs.readFileSync(file, "utf8").matchAll(/(?:^|\n)\s*(?:import|export)[^"'\n]*?from\s+["']([^"']+)["']/g)].map((m) => {
+/**
+ * Every import of a file: relative ones as src-relative paths ("process/Spawner.ts"), others as written.
+ * `process.getBuiltinModule("node:x")` counts as an import of `node:x`.
+ */
+const importsOf = (file: string): ReadonlyArray<string> => {
+  const text = Fs.readFileSync(file, "utf8")
+  return [
+    ...text.matchAll(/(?:^|\n)\s*(?:import|export)[^"'\n]*?from\s+["']([^"']+)["']/g),
+    ...text.matchAll(/getBuiltinModule\(\s*["']([^"']+)["']/g)
+  ].map((m) => {
     const spec = m[1]!
     return spec.startsWith(".") ? Path.relative(SRC, Path.resolve(Path.dirname(file), spec)) : spec
   })
+}
 
 const folderOf = (rel: string) => (rel.includes("/") ? rel.split("/")[0]! : rel)
 
@@ -38,6 +46,7 @@ const ALLOWED: Record<string, ReadonlyArray<string>> = {
 /** The only files that may import node built-ins or the Node platform package. */
 const PLATFORM_SEAMS = new Set([
   "bin.ts",
+  "cli/RunMain.ts",
   "process/NodeSpawner.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
@@ -46,6 +55,7 @@ const PLATFORM_SEAMS = new Set([
   "cli/Pidproxy.ts",
   "cli/ctl/Session.ts",
   "cli/ctl/Terminal.ts",
+  "cli/ctl/Platform.ts",
   "logs/RotatingFile.ts"
 ])
 

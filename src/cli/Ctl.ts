@@ -5,7 +5,7 @@
  * plus `--json`. Server options: flag > `[supervisorctl]` of the config file > `http://localhost:9001`.
  *
  * Exit code: the handler fails with `ExitCode { code }` (cli/Exit.ts) when supervisorctl would exit
- * non-zero; bin.ts turns it into the process status. `runCtl`/`ctlMain` (ctl/Main.ts) return the code.
+ * non-zero; Root.ts and cli/RunMain.ts turn it into the process status. `runCtl`/`ctlMain` (ctl/Main.ts) return the code.
  *
  * Gotchas: effect/cli rejects unknown flags, so `ctl tail -f web` needs the `--` that
  * {@link ctlArgv} inserts before the action (apply it to argv before `Command.runWith`).

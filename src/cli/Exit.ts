@@ -1,6 +1,6 @@
 /**
- * How a command asks for a process exit code: it fails with `ExitCode`, and bin.ts turns
- * that into the exit status (no other module touches `process.exitCode`).
+ * How a command asks for a process exit code: it fails with `ExitCode`, Root.ts turns that into
+ * the status and cli/RunMain.ts sets it (no other module touches `process.exitCode`).
  * @since 0.1.0
  */
 import * as Data from "effect/Data"

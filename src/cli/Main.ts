@@ -1,25 +1,13 @@
 /**
  * What `effsup ARGV` runs. The common, latency-sensitive case — `effsup ctl [options] action…`,
- * called by scripts in loops — goes straight to ctl without loading effect/cli or the supervisor;
- * everything else (help, run, check, …) goes through the effect/cli command tree in Root.ts.
+ * called by scripts in loops — is the fast ctl path (ctl/Bin.ts, bundled on its own): no effect/cli,
+ * no supervisor, no @effect/platform-node. Everything else (help, run, check, …) goes through the
+ * effect/cli command tree in Root.ts on Node's platform services.
+ * Pure and free of effect, so deciding costs bin.ts nothing to load.
  * @since 0.1.0
  */
-import * as Effect from "effect/Effect"
 import { type CtlFlags, parseCtlArgv } from "./ctl/Argv.ts"
 
-/** The platform services a run needs: the fast ctl path only reads files; the rest needs all of Node's. */
-export type Platform = "files" | "full"
-
-const fastCtl = (argv: ReadonlyArray<string>): CtlFlags | undefined =>
+/** The parsed flags when `argv` (without the node and script entries) takes the fast ctl path, else undefined. */
+export const fastCtl = (argv: ReadonlyArray<string>): CtlFlags | undefined =>
   argv[0] === "ctl" ? parseCtlArgv(argv.slice(1)) : undefined
-
-/** Which platform services `main(argv)` needs. */
-export const platformOf = (argv: ReadonlyArray<string>): Platform => (fastCtl(argv) === undefined ? "full" : "files")
-
-/** Run effsup on an argv (without the node and script entries) and give the exit status. */
-export const main = (argv: ReadonlyArray<string>): Effect.Effect<number, unknown, unknown> => {
-  const flags = fastCtl(argv)
-  return flags === undefined
-    ? Effect.flatMap(Effect.promise(() => import("./Root.ts")), (root) => root.runCli(argv))
-    : Effect.flatMap(Effect.promise(() => import("./ctl/Main.ts")), (ctl) => ctl.ctlMain(flags))
-}

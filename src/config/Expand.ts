@@ -126,4 +126,5 @@ export const expand = (template: string, vars: Vars, name: string): Result.Resul
 }
 
 /** Replace every literal `%(here)s` with `here` (supervisord does this textually, per file, before expansion). */
-export const substituteHere = (value: string, here: string): string => value.split("%(here)s").join(here)
+export const substituteHere = (value: string, here: string): string =>
+  value.includes("%(here)s") ? value.split("%(here)s").join(here) : value

@@ -52,6 +52,7 @@ const OPTION_RE = /^(.*?)\s*([=:])\s*(.*)$/
  * prefix to its next occurrence and stops at the first round where one is at column 0 or after whitespace.
  */
 const inlineCommentStart = (line: string): number => {
+  if (!line.includes(";") && !line.includes("#")) return -1 // most lines: no prefix at all
   let positions = new Map<string, number>([[";", -1], ["#", -1]])
   while (positions.size > 0) {
     const next = new Map<string, number>()
@@ -86,7 +87,8 @@ export const parseIni = (text: string, file: string): IniParse => {
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop()
   lines.forEach((raw, index) => {
     const lineNo = index + 1
-    const fullComment = /^\s*[;#]/.test(raw)
+    const indent = raw.search(/\S/)
+    const fullComment = indent >= 0 && (raw[indent] === ";" || raw[indent] === "#")
     const cut = fullComment ? 0 : inlineCommentStart(raw)
     const value = (cut >= 0 ? raw.slice(0, cut) : raw).trim()
     if (value === "") {
@@ -94,7 +96,6 @@ export const parseIni = (text: string, file: string): IniParse => {
       if (cut < 0 && current !== undefined && option !== undefined) current.options.get(option)!.lines.push("")
       return
     }
-    const indent = raw.search(/\S/)
     if (current !== undefined && option !== undefined && indent > indentLevel) {
       current.options.get(option)!.lines.push(value)
       return
@@ -126,7 +127,11 @@ export const parseIni = (text: string, file: string): IniParse => {
   const done = new Map<string, IniSection>()
   for (const s of sections.values()) {
     const options = new Map<string, IniValue>()
-    for (const [k, v] of s.options) options.set(k, { value: v.lines.join("\n").trimEnd(), file: v.file, line: v.line })
+    for (const [k, v] of s.options) {
+      // a one-line value is already stripped
+      const value = v.lines.length === 1 ? v.lines[0]! : v.lines.join("\n").trimEnd()
+      options.set(k, { value, file: v.file, line: v.line })
+    }
     done.set(s.name, { name: s.name, file: s.file, line: s.line, options })
   }
   return { document: { sections: done }, issues }
@@ -142,13 +147,19 @@ export const mergeIni = (base: IniDocument, overlay: IniDocument): IniDocument =
   return { sections }
 }
 
-/** Rewrite every value of a document (e.g. `%(here)s` substitution for the file it came from). */
+/**
+ * Rewrite every value of a document (e.g. `%(here)s` substitution for the file it came from).
+ * Sections and values that `f` leaves unchanged (the same string) are kept, not copied.
+ */
 export const mapValues = (doc: IniDocument, f: (value: string) => string): IniDocument => {
   const sections = new Map<string, IniSection>()
   for (const s of doc.sections.values()) {
-    const options = new Map<string, IniValue>()
-    for (const [k, v] of s.options) options.set(k, { ...v, value: f(v.value) })
-    sections.set(s.name, { ...s, options })
+    let options: Map<string, IniValue> | undefined
+    for (const [k, v] of s.options) {
+      const value = f(v.value)
+      if (value !== v.value) (options ??= new Map(s.options)).set(k, { ...v, value })
+    }
+    sections.set(s.name, options === undefined ? s : { ...s, options })
   }
   return { sections }
 }

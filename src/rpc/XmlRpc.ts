@@ -1,7 +1,7 @@
 /**
- * The XML-RPC wire codec: a small, pure, hand-written tokenizer and recursive-descent parser
- * for `methodCall` / `methodResponse`, and encoders whose output has the shape Python's
- * `xmlrpc.client.dumps` produces (so supervisorctl reads it unchanged).
+ * The XML-RPC wire codec: a small, pure recursive-descent parser for `methodCall` /
+ * `methodResponse` over the hand-written tokenizer of XmlScanner.ts, and encoders whose output
+ * has the shape Python's `xmlrpc.client.dumps` produces (so supervisorctl reads it unchanged).
  *
  * Invariants (the codec is a trust boundary):
  * - no DTD: `<!DOCTYPE` / `<!ENTITY` are rejected, so no entity can be declared or expanded;
@@ -15,6 +15,7 @@
  */
 import * as Data from "effect/Data"
 import * as Result from "effect/Result"
+import { CLOSE, EOF, Failure, INVALID_CHAR, OPEN, Scanner, TEXT } from "./XmlScanner.ts"
 
 /** An XML-RPC value. number = <int>/<i4> when integral, else <double>; Uint8Array = <base64>; Date = <dateTime.iso8601>. */
 export type XmlRpcValue =
@@ -64,8 +65,6 @@ export const responseLimits: Limits = { maxBytes: 512 * 1024 * 1024, maxDepth: 6
 // Encoding
 // ---------------------------------------------------------------------------------------------
 
-// Characters XML 1.0 does not allow, literally or as character references.
-const INVALID_CHAR = /[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 const ESCAPED =
   /[&<>\r\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
@@ -138,193 +137,41 @@ export const encodeFault = (fault: Fault): string =>
   }</fault>\n</methodResponse>\n`
 
 // ---------------------------------------------------------------------------------------------
-// Tokenizer
+// Parser (over the tokens of XmlScanner.ts)
 // ---------------------------------------------------------------------------------------------
-
-type Token =
-  | { readonly _tag: "Open"; readonly name: string; readonly empty: boolean; readonly at: number }
-  | { readonly _tag: "Close"; readonly name: string; readonly at: number }
-  | { readonly _tag: "Text"; readonly text: string; readonly at: number }
-  | { readonly _tag: "Eof"; readonly at: number }
-
-/** Internal control flow only: caught at the entry points and turned into an XmlRpcParseError. */
-class Failure {
-  readonly reason: string
-  readonly at: number
-  constructor(reason: string, at: number) {
-    this.reason = reason
-    this.at = at
-  }
-}
-
-const NAME = /[A-Za-z_:][-A-Za-z0-9_.:]*/y
-const ATTRIBUTE = /\s+[A-Za-z_:][-A-Za-z0-9_.:]*\s*=\s*(?:"[^"<]*"|'[^'<]*')/y
-const TAG_END = /\s*(\/?)>/y
-const CLOSE_END = /\s*>/y
-const PREDEFINED: Readonly<Record<string, string>> = { amp: "&", lt: "<", gt: ">", quot: "\"", apos: "'" }
-
-/** Decodes the five predefined entities and numeric character references; anything else fails. */
-const decodeEntities = (raw: string, at: number): string => {
-  let amp = raw.indexOf("&")
-  if (amp < 0) return raw
-  let out = ""
-  let from = 0
-  while (amp >= 0) {
-    const semi = raw.indexOf(";", amp)
-    const ref = semi < 0 ? "" : raw.slice(amp + 1, semi)
-    if (semi < 0 || ref.length === 0 || ref.length > 10) throw new Failure("bare '&' or unterminated entity reference", at + amp)
-    let decoded = PREDEFINED[ref]
-    if (decoded === undefined) {
-      const m = /^#(?:x([0-9A-Fa-f]+)|([0-9]+))$/.exec(ref)
-      if (m === null) throw new Failure(`undefined entity '&${ref};' (only the predefined entities are allowed)`, at + amp)
-      const code = m[1] !== undefined ? parseInt(m[1], 16) : parseInt(m[2]!, 10)
-      decoded = code <= 0x10FFFF ? String.fromCodePoint(code) : "\0"
-      if (INVALID_CHAR.test(decoded) || (code >= 0xD800 && code <= 0xDFFF)) {
-        throw new Failure(`character reference '&${ref};' is not a legal XML character`, at + amp)
-      }
-    }
-    out += raw.slice(from, amp) + decoded
-    from = semi + 1
-    amp = raw.indexOf("&", from)
-  }
-  return out + raw.slice(from)
-}
-
-/** A pull tokenizer over a whole document; adjacent text, entity and CDATA pieces come out as one Text token. */
-const makeLexer = (src: string, maxDepth: number) => {
-  let pos = 0
-  let peeked: Token | undefined
-
-  const expectAt = (re: RegExp, what: string): RegExpExecArray => {
-    re.lastIndex = pos
-    const m = re.exec(src)
-    if (m === null) throw new Failure(what, pos)
-    pos = re.lastIndex
-    return m
-  }
-
-  // Skips a comment or processing instruction at `pos`; returns false when `pos` starts neither.
-  const skipMarkup = (): boolean => {
-    if (src.startsWith("<!--", pos)) {
-      const end = src.indexOf("-->", pos + 4)
-      if (end < 0) throw new Failure("unterminated comment", pos)
-      pos = end + 3
-      return true
-    }
-    if (src.startsWith("<?", pos)) {
-      const end = src.indexOf("?>", pos + 2)
-      if (end < 0) throw new Failure("unterminated processing instruction", pos)
-      pos = end + 2
-      return true
-    }
-    return false
-  }
-
-  const readText = (): Token => {
-    const at = pos
-    let text = ""
-    while (pos < src.length) {
-      if (src.startsWith("<![CDATA[", pos)) {
-        const end = src.indexOf("]]>", pos + 9)
-        if (end < 0) throw new Failure("unterminated CDATA section", pos)
-        text += src.slice(pos + 9, end)
-        pos = end + 3
-      } else if (src.startsWith("<!--", pos) || src.startsWith("<?", pos)) {
-        skipMarkup()
-      } else if (src[pos] === "<") {
-        break
-      } else {
-        const next = src.indexOf("<", pos)
-        const end = next < 0 ? src.length : next
-        text += decodeEntities(src.slice(pos, end), pos)
-        pos = end
-      }
-    }
-    return { _tag: "Text", text, at }
-  }
-
-  const read = (): Token => {
-    if (pos >= src.length) return { _tag: "Eof", at: pos }
-    const at = pos
-    if (src[pos] !== "<" || src.startsWith("<![CDATA[", pos) || src.startsWith("<!--", pos) || src.startsWith("<?", pos)) {
-      return readText()
-    }
-    if (src.startsWith("<!", pos)) throw new Failure("DTDs and declarations (<!DOCTYPE, <!ENTITY) are not allowed", pos)
-    if (src.startsWith("</", pos)) {
-      pos += 2
-      const name = expectAt(NAME, "malformed end tag")[0]
-      expectAt(CLOSE_END, "malformed end tag")
-      return { _tag: "Close", name, at }
-    }
-    pos += 1
-    const name = expectAt(NAME, "malformed start tag")[0]
-    for (;;) {
-      ATTRIBUTE.lastIndex = pos
-      if (ATTRIBUTE.exec(src) === null) break
-      pos = ATTRIBUTE.lastIndex
-    }
-    const empty = expectAt(TAG_END, "malformed start tag")[1] === "/"
-    return { _tag: "Open", name, empty, at }
-  }
-
-  return {
-    maxDepth,
-    peek: (): Token => (peeked ??= read()),
-    next: (): Token => {
-      const t = peeked ?? read()
-      peeked = undefined
-      return t
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Parser
-// ---------------------------------------------------------------------------------------------
-
-type Lexer = ReturnType<typeof makeLexer>
 
 const isBlank = (s: string): boolean => s.trim().length === 0
 
-const describe = (t: Token): string =>
-  t._tag === "Open" ? `<${t.name}>` : t._tag === "Close" ? `</${t.name}>` : t._tag === "Text" ? "text" : "end of input"
-
 /** Skips whitespace-only text; any other text here is an error. */
-const skipBlank = (lx: Lexer): void => {
-  const t = lx.peek()
-  if (t._tag !== "Text") return
-  if (!isBlank(t.text)) throw new Failure("unexpected text", t.at)
-  lx.next()
+const skipBlank = (sc: Scanner): void => {
+  if (sc.peek() !== TEXT) return
+  if (!isBlank(sc.text)) throw new Failure("unexpected text", sc.at)
+  sc.next()
 }
 
 /** Consumes `<name>` (or `<name/>`); returns true when it was self-closing. */
-const open = (lx: Lexer, name: string): boolean => {
-  skipBlank(lx)
-  const t = lx.next()
-  if (t._tag !== "Open" || t.name !== name) throw new Failure(`expected <${name}>, found ${describe(t)}`, t.at)
-  return t.empty
+const open = (sc: Scanner, name: string): boolean => {
+  skipBlank(sc)
+  if (sc.next() !== OPEN || !sc.named(name)) throw new Failure(`expected <${name}>, found ${sc.describe()}`, sc.at)
+  return sc.empty
 }
 
-const close = (lx: Lexer, name: string): void => {
-  skipBlank(lx)
-  const t = lx.next()
-  if (t._tag !== "Close" || t.name !== name) throw new Failure(`expected </${name}>, found ${describe(t)}`, t.at)
+const close = (sc: Scanner, name: string): void => {
+  skipBlank(sc)
+  if (sc.next() !== CLOSE || !sc.named(name)) throw new Failure(`expected </${name}>, found ${sc.describe()}`, sc.at)
 }
 
 /** Is the next non-blank token `<name>`? */
-const peekOpen = (lx: Lexer, name: string): boolean => {
-  skipBlank(lx)
-  const t = lx.peek()
-  return t._tag === "Open" && t.name === name
+const peekOpen = (sc: Scanner, name: string): boolean => {
+  skipBlank(sc)
+  return sc.peek() === OPEN && sc.named(name)
 }
 
 /** The text content of a leaf element whose start tag was just consumed. */
-const leafText = (lx: Lexer, name: string, empty: boolean): string => {
+const leafText = (sc: Scanner, name: string, empty: boolean): string => {
   if (empty) return ""
-  const t = lx.peek()
-  const text = t._tag === "Text" ? (lx.next(), t.text) : ""
-  const end = lx.next()
-  if (end._tag !== "Close" || end.name !== name) throw new Failure(`expected </${name}>, found ${describe(end)}`, end.at)
+  const text = sc.peek() === TEXT ? (sc.next(), sc.text) : ""
+  if (sc.next() !== CLOSE || !sc.named(name)) throw new Failure(`expected </${name}>, found ${sc.describe()}`, sc.at)
   return text
 }
 
@@ -382,59 +229,94 @@ const scalar = (type: string, raw: string, at: number): XmlRpcValue => {
   }
 }
 
-const parseArray = (lx: Lexer, empty: boolean, depth: number): ReadonlyArray<XmlRpcValue> => {
+const parseArray = (sc: Scanner, empty: boolean, depth: number): ReadonlyArray<XmlRpcValue> => {
   const items: Array<XmlRpcValue> = []
   if (empty) return items
-  if (!open(lx, "data")) {
-    while (peekOpen(lx, "value")) items.push(parseValue(lx, depth))
-    close(lx, "data")
+  if (!open(sc, "data")) {
+    while (peekOpen(sc, "value")) items.push(parseValue(sc, depth))
+    close(sc, "data")
   }
-  close(lx, "array")
+  close(sc, "array")
   return items
 }
 
-const parseStruct = (lx: Lexer, empty: boolean, depth: number): { readonly [key: string]: XmlRpcValue } => {
+/**
+ * The shape nearly every struct member has on the wire (`<member>\n<name>pid</name>\n<value><int>7</int></value>\n</member>`,
+ * as Python's xmlrpc.client and our encoder write it): one sticky match instead of a dozen tokens. Its text has
+ * no `&` and no markup, so it reads exactly as the token path would read it; anything else takes that path.
+ */
+const SIMPLE_MEMBER =
+  /\s*<member>\s*<name>([^<&]*)<\/name>\s*<value>(?:<(string|int|i4|boolean|double)>([^<&]*)<\/\2>|([^<&]*))<\/value>(\s*<\/member>)/y
+
+/** Sets a member; a "__proto__" key becomes an own property, never the prototype. */
+const put = (struct: Record<string, XmlRpcValue>, key: string, value: XmlRpcValue): void => {
+  if (key === "__proto__") Object.defineProperty(struct, key, { value, enumerable: true, writable: true, configurable: true })
+  else struct[key] = value
+}
+
+/** Reads a whole member into `struct` with `SIMPLE_MEMBER`; false, and nothing consumed, when it does not match. */
+const simpleMember = (sc: Scanner, struct: Record<string, XmlRpcValue>): boolean => {
+  const m = sc.match(SIMPLE_MEMBER)
+  if (m === null) return false
+  const type = m[2]
+  if (type === undefined) {
+    put(struct, m[1]!, m[4]!)
+  } else {
+    const text = m[3]!
+    // the offset of `<type>`, where the token path reports a bad scalar
+    const at = sc.offset() - m[5]!.length - "</value>".length - (type.length + 3) - text.length - (type.length + 2)
+    put(struct, m[1]!, scalar(type, text, at))
+  }
+  return true
+}
+
+/** Reads the next member into `struct` with the token path; false at the end of the struct. */
+const member = (sc: Scanner, struct: Record<string, XmlRpcValue>, depth: number): boolean => {
+  if (!peekOpen(sc, "member")) return false
+  const at = sc.at
+  if (open(sc, "member")) throw new Failure("empty <member>", at)
+  const key = leafText(sc, "name", open(sc, "name"))
+  put(struct, key, parseValue(sc, depth))
+  close(sc, "member")
+  return true
+}
+
+const parseStruct = (sc: Scanner, empty: boolean, depth: number): { readonly [key: string]: XmlRpcValue } => {
   const struct: Record<string, XmlRpcValue> = {}
   if (empty) return struct
-  while (peekOpen(lx, "member")) {
-    const at = lx.peek().at
-    if (open(lx, "member")) throw new Failure("empty <member>", at)
-    const key = leafText(lx, "name", open(lx, "name"))
-    const value = parseValue(lx, depth)
-    close(lx, "member")
-    // defineProperty: a "__proto__" key becomes an own property, never the prototype
-    Object.defineProperty(struct, key, { value, enumerable: true, writable: true, configurable: true })
-  }
-  close(lx, "struct")
+  let more = true
+  while (more) more = simpleMember(sc, struct) || member(sc, struct, depth)
+  close(sc, "struct")
   return struct
 }
 
 /** Parses `<value>…</value>`; `depth` counts the arrays/structs this value is nested in. */
-const parseValue = (lx: Lexer, depth: number): XmlRpcValue => {
-  if (open(lx, "value")) return ""
-  const first = lx.peek()
-  if (first._tag === "Text" && !isBlank(first.text)) return leafText(lx, "value", false)
-  skipBlank(lx)
-  const t = lx.peek()
-  if (t._tag === "Close" && t.name === "value") {
-    lx.next()
-    return first._tag === "Text" ? first.text : ""
+const parseValue = (sc: Scanner, depth: number): XmlRpcValue => {
+  if (open(sc, "value")) return ""
+  let blank = ""
+  if (sc.peek() === TEXT) {
+    if (!isBlank(sc.text)) return leafText(sc, "value", false)
+    blank = sc.text
+    sc.next()
   }
-  if (t._tag !== "Open") throw new Failure(`expected a value, found ${describe(t)}`, t.at)
-  lx.next()
+  const kind = sc.next()
+  if (kind === CLOSE && sc.named("value")) return blank
+  if (kind !== OPEN) throw new Failure(`expected a value, found ${sc.describe()}`, sc.at)
+  const at = sc.at
   let value: XmlRpcValue
-  if (t.name === "array" || t.name === "struct") {
-    if (depth >= lx.maxDepth) throw new Failure(`values nested deeper than ${lx.maxDepth}`, t.at)
-    value = t.name === "array" ? parseArray(lx, t.empty, depth + 1) : parseStruct(lx, t.empty, depth + 1)
+  if (sc.named("array") || sc.named("struct")) {
+    if (depth >= sc.maxDepth) throw new Failure(`values nested deeper than ${sc.maxDepth}`, at)
+    value = sc.named("array") ? parseArray(sc, sc.empty, depth + 1) : parseStruct(sc, sc.empty, depth + 1)
   } else {
-    value = scalar(t.name, leafText(lx, t.name, t.empty), t.at)
+    const type = sc.name()
+    value = scalar(type, leafText(sc, type, sc.empty), at)
   }
-  close(lx, "value")
+  close(sc, "value")
   return value
 }
 
 /** Checks size and characters, skips the prolog, runs `body` on the root and checks nothing but markup follows. */
-const parseDocument = <A>(src: string, limits: Limits, root: (lx: Lexer) => A): Result.Result<A, XmlRpcParseError> => {
+const parseDocument = <A>(src: string, limits: Limits, root: (sc: Scanner) => A): Result.Result<A, XmlRpcParseError> => {
   if (src.length > limits.maxBytes) {
     return Result.fail(new XmlRpcParseError({ message: `body too large (${src.length} > ${limits.maxBytes})` }))
   }
@@ -443,11 +325,10 @@ const parseDocument = <A>(src: string, limits: Limits, root: (lx: Lexer) => A): 
   try {
     const bad = INVALID_CHAR.exec(text)
     if (bad !== null) throw new Failure(`illegal XML character U+${bad[0].charCodeAt(0).toString(16).padStart(4, "0")}`, bad.index)
-    const lx = makeLexer(text, limits.maxDepth)
-    const value = root(lx)
-    skipBlank(lx)
-    const end = lx.next()
-    if (end._tag !== "Eof") throw new Failure(`unexpected ${describe(end)} after the document element`, end.at)
+    const sc = new Scanner(text, limits.maxDepth)
+    const value = root(sc)
+    skipBlank(sc)
+    if (sc.next() !== EOF) throw new Failure(`unexpected ${sc.describe()} after the document element`, sc.at)
     return Result.succeed(value)
   } catch (e) {
     if (!(e instanceof Failure)) throw e
@@ -460,22 +341,23 @@ const parseDocument = <A>(src: string, limits: Limits, root: (lx: Lexer) => A): 
 
 /** Decodes a `<methodCall>` request body. */
 export const decodeMethodCall = (body: string, limits: Limits = defaultLimits): Result.Result<MethodCall, XmlRpcParseError> =>
-  parseDocument(body, limits, (lx) => {
-    if (open(lx, "methodCall")) throw new Failure("empty <methodCall>", 0)
-    skipBlank(lx)
-    const at = lx.peek().at
-    const methodName = leafText(lx, "methodName", open(lx, "methodName")).trim()
+  parseDocument(body, limits, (sc) => {
+    if (open(sc, "methodCall")) throw new Failure("empty <methodCall>", 0)
+    skipBlank(sc)
+    sc.peek()
+    const at = sc.at
+    const methodName = leafText(sc, "methodName", open(sc, "methodName")).trim()
     if (methodName.length === 0) throw new Failure("empty <methodName>", at)
     const params: Array<XmlRpcValue> = []
-    if (peekOpen(lx, "params") && !open(lx, "params")) {
-      while (peekOpen(lx, "param")) {
-        if (open(lx, "param")) throw new Failure("empty <param>", lx.peek().at)
-        params.push(parseValue(lx, 0))
-        close(lx, "param")
+    if (peekOpen(sc, "params") && !open(sc, "params")) {
+      while (peekOpen(sc, "param")) {
+        if (open(sc, "param")) throw new Failure("empty <param>", (sc.peek(), sc.at))
+        params.push(parseValue(sc, 0))
+        close(sc, "param")
       }
-      close(lx, "params")
+      close(sc, "params")
     }
-    close(lx, "methodCall")
+    close(sc, "methodCall")
     return { methodName, params }
   })
 
@@ -493,21 +375,21 @@ export const decodeMethodResponse = (
   body: string,
   limits: Limits = responseLimits
 ): Result.Result<MethodResponse, XmlRpcParseError> =>
-  parseDocument(body, limits, (lx): MethodResponse => {
-    if (open(lx, "methodResponse")) throw new Failure("empty <methodResponse>", 0)
+  parseDocument(body, limits, (sc): MethodResponse => {
+    if (open(sc, "methodResponse")) throw new Failure("empty <methodResponse>", 0)
     let response: MethodResponse
-    if (peekOpen(lx, "fault")) {
-      const at = lx.peek().at
-      if (open(lx, "fault")) throw new Failure("empty <fault>", at)
-      response = { _tag: "Fault", fault: asFault(parseValue(lx, 0), at) }
-      close(lx, "fault")
+    if (peekOpen(sc, "fault")) {
+      const at = sc.at
+      if (open(sc, "fault")) throw new Failure("empty <fault>", at)
+      response = { _tag: "Fault", fault: asFault(parseValue(sc, 0), at) }
+      close(sc, "fault")
     } else {
-      if (open(lx, "params")) throw new Failure("a response needs exactly one <param>", 0)
-      if (open(lx, "param")) throw new Failure("empty <param>", 0)
-      response = { _tag: "Success", value: parseValue(lx, 0) }
-      close(lx, "param")
-      close(lx, "params")
+      if (open(sc, "params")) throw new Failure("a response needs exactly one <param>", 0)
+      if (open(sc, "param")) throw new Failure("empty <param>", 0)
+      response = { _tag: "Success", value: parseValue(sc, 0) }
+      close(sc, "param")
+      close(sc, "params")
     }
-    close(lx, "methodResponse")
+    close(sc, "methodResponse")
     return response
   })

@@ -114,6 +114,23 @@ describe("XmlRpc decode", () => {
     assert.deepStrictEqual(param("<value><dateTime.iso8601>2024-01-02T03:04:05Z</dateTime.iso8601></value>"), new Date(Date.UTC(2024, 0, 2, 3, 4, 5)))
   })
 
+  it("reads struct members the same in the wire's usual shape and in any other", () => {
+    const struct = (members: string) => param(`<value><struct>${members}</struct></value>`)
+    const usual = "<member>\n<name>n</name>\n<value><int>7</int></value>\n</member>\n" +
+      "<member><name>s</name><value><string>a b</string></value></member>" +
+      "<member> <name></name> <value>x</value> </member>"
+    const other = "<member><!-- c --><name>n</name><value> <int>7</int> </value></member>" +
+      "<member><name>s</name><value><string>a&#32;b</string></value></member>" +
+      "<member> <name><![CDATA[]]></name> <value><![CDATA[x]]></value> </member>"
+    assert.deepStrictEqual(struct(usual), { n: 7, s: "a b", "": "x" })
+    assert.deepStrictEqual(struct(other), struct(usual))
+    const at = (members: string) => callError(wrap(`<value><struct>${members}</struct></value>`)).replace(/.* at /, "")
+    assert.strictEqual(
+      at("<member> <name>n</name> <value><int>x</int></value> </member>"),
+      at("<member> <name>n</name> <value><int>x</int></value><!-- c --> </member>")
+    )
+  })
+
   it("keeps __proto__ as an ordinary key", () => {
     const v = param("<value><struct><member><name>__proto__</name><value><int>1</int></value></member></struct></value>")
     assert.deepStrictEqual(Object.keys(v as object), ["__proto__"])

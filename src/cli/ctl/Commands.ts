@@ -174,7 +174,7 @@ export const status: CtlCommand = (s, arg) =>
       }
     }
     if (s.json) s.records.push(...matching.map((i) => ({ namespec: namespec(i.group, i.name), ...i })))
-    else for (const line of statusLines(matching, s.colour)) s.io.out(`${line}\n`)
+    else if (matching.length > 0) s.io.out(statusLines(matching, s.colour).join("\n") + "\n") // one write, not one per process
     if (matching.some((i) => isStoppedState(i.state))) setExit(s, StatusExit.NOT_RUNNING)
   })
 

@@ -2,7 +2,7 @@
  * One `effsup ctl` invocation, independent of how its command line was parsed: resolve the
  * server options (flag > `[supervisorctl]` of the config file > `http://localhost:9001`), then run
  * the action (or the interactive shell) on the process's terminal and give supervisorctl's exit code.
- * Used by the effect/cli `ctl` command and by the fast entry in cli/Main.ts.
+ * Used by the effect/cli `ctl` command and by the fast ctl entry (ctl/Bin.ts).
  * See shared/reference/supervisord-4.2.5.md §6.
  * @since 0.1.0
  */

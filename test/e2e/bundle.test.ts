@@ -1,0 +1,70 @@
+/**
+ * The executable as users run it: `npm run build`, then `dist/app/bin.js` — the esbuild bundle with
+ * its separately bundled fast ctl path, started through its shebang — checks a config, runs the
+ * daemon, answers `ctl status` and `ctl stop`, and exits 0 on SIGTERM. Every other test runs the
+ * sources; this one catches what only bundling can break.
+ */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { beforeAll, describe, expect, it } from "vitest"
+
+const ROOT = Path.resolve(import.meta.dirname, "../..")
+const BIN = Path.join(ROOT, "dist/app/bin.js")
+const SLEEP = `sleep 1000.${process.pid}`
+
+const config = (dir: string) => `[supervisord]
+logfile=${dir}/main.log
+pidfile=${dir}/daemon.pid
+childlogdir=${dir}
+
+[unix_http_server]
+file=${dir}/sock
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix://${dir}/sock
+
+[program:sleeper]
+command=${SLEEP}
+numprocs=2
+process_name=%(program_name)s_%(process_num)d
+startsecs=0
+`
+
+const run = (...args: ReadonlyArray<string>) => Cp.spawnSync(BIN, args, { encoding: "utf8", timeout: 20_000 })
+
+describe("the built executable (dist/app/bin.js)", () => {
+  beforeAll(() => {
+    Cp.execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "pipe", timeout: 240_000 })
+  }, 250_000)
+
+  it("checks a config, runs it, answers ctl status and stop, and exits 0 on SIGTERM", async () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bundle-"))
+    const file = Path.join(dir, "effsup.conf")
+    Fs.writeFileSync(file, config(dir))
+    expect(run("check", file).status).toBe(0)
+
+    const daemon = Cp.spawn(BIN, ["run", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
+    const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)))
+    try {
+      const deadline = Date.now() + 20_000
+      let status = run("ctl", "-c", file, "status")
+      while ((status.stdout.match(/RUNNING/g) ?? []).length < 2 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 100))
+        status = run("ctl", "-c", file, "status")
+      }
+      expect(status.status).toBe(0)
+      expect(status.stdout).toMatch(/^sleeper:sleeper_0\s+RUNNING\s+pid \d+, uptime 0:00:\d\d\nsleeper:sleeper_1\s+RUNNING\s+pid \d+, uptime 0:00:\d\d\n$/)
+      const stop = run("ctl", "-c", file, "stop", "all")
+      expect(stop.stdout.split("\n").sort()).toEqual(["", "sleeper:sleeper_0: stopped", "sleeper:sleeper_1: stopped"])
+    } finally {
+      daemon.kill("SIGTERM")
+    }
+    expect(await exited).toBe(0)
+    expect(Fs.existsSync(Path.join(dir, "daemon.pid"))).toBe(false)
+  })
+})

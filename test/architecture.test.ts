@@ -48,6 +48,7 @@ const PLATFORM_SEAMS = new Set([
   "bin.ts",
   "cli/RunMain.ts",
   "process/NodeSpawner.ts",
+  "process/ChildSocket.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
   "http/Tail.ts",

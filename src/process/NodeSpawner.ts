@@ -7,23 +7,16 @@
  * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing polls.
  * @since 0.1.0
  */
-import type * as Arr from "effect/Array"
-import * as Cause from "effect/Cause"
-import * as Channel from "effect/Channel"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Latch from "effect/Latch"
 import * as Layer from "effect/Layer"
-import type * as Pull from "effect/Pull"
-import * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
-import type { OutputStream, ReadByCallback } from "../logs/ChildOutput.ts"
+import { outputOf } from "./ChildSocket.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
 import { HELPER_SOURCE, type HelperOrder, type HelperReport } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
@@ -65,89 +58,6 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   if (code === "EAGAIN") return `Too many processes in process table to spawn '${request.argv[0]}'`
   if (code === "EMFILE") return `too many open files to spawn '${request.argv[0]}'`
   return `unknown error during fork for '${request.argv[0]}': ${code}`
-}
-
-/** Unread output beyond which a child's socket is paused until the reader catches up. */
-const READ_AHEAD = 1024 * 1024
-
-/**
- * Listen to a child's socket in flowing mode (each chunk as libuv reads it; paused mode would copy
- * the buffered chunks into one and stop reading until the consumer had run). `onEnd` runs at EOF,
- * close or error. Returns the detach function, which also destroys the socket; the error listener
- * stays, so an error after the reader is gone cannot crash the daemon.
- */
-const listen = (socket: Net.Socket, onData: (chunk: Uint8Array) => void, onEnd: () => void): () => void => {
-  socket.on("error", onEnd).on("end", onEnd).on("close", onEnd).on("data", onData)
-  return () => {
-    socket.off("end", onEnd).off("close", onEnd).off("data", onData).destroy()
-  }
-}
-
-/** The callback reader of a child's socket: no fiber runs per chunk, only to wait for `ready`. */
-const readByCallback = (socket: Net.Socket): ReadByCallback => (onChunk, ready) =>
-  Effect.suspend(() => {
-    let full = false
-    let ended = false
-    const wake = Latch.makeUnsafe(false)
-    const detach = listen(socket, (chunk) => {
-      if (onChunk(chunk)) return
-      full = true
-      socket.pause()
-      wake.openUnsafe()
-    }, () => {
-      ended = true
-      wake.openUnsafe()
-    })
-    const loop: Effect.Effect<void> = Effect.suspend(() => {
-      if (full) {
-        full = false
-        return Effect.andThen(ready, Effect.suspend(() => (socket.resume(), loop)))
-      }
-      if (ended) return Effect.void
-      wake.closeUnsafe()
-      return Effect.andThen(wake.await, loop)
-    })
-    return Effect.ensuring(loop, Effect.sync(detach))
-  })
-
-/**
- * A child's output channel as a stream, each pull taking every chunk read since the last one (the
- * socket pauses past READ_AHEAD unread bytes), plus its callback reader. Ends at EOF, and also on
- * a read error.
- */
-const chunks = (socket: Net.Socket | undefined): OutputStream => {
-  if (socket === undefined) return Stream.empty
-  const stream = Stream.fromChannel(Channel.fromTransform((_, scope) =>
-    Effect.suspend(() => {
-      let unread: Array<Uint8Array> = []
-      let unreadBytes = 0
-      let ended = false
-      const arrived = Latch.makeUnsafe(false)
-      const detach = listen(socket, (chunk) => {
-        unread.push(chunk)
-        unreadBytes += chunk.length
-        if (unreadBytes >= READ_AHEAD) socket.pause()
-        arrived.openUnsafe()
-      }, () => {
-        ended = true
-        arrived.openUnsafe()
-      })
-      const pull: Pull.Pull<Arr.NonEmptyReadonlyArray<Uint8Array>> = Effect.suspend(() => {
-        if (unread.length > 0) {
-          const batch = unread as Arr.NonEmptyArray<Uint8Array>
-          unread = []
-          unreadBytes = 0
-          if (socket.isPaused()) socket.resume()
-          return Effect.succeed(batch)
-        }
-        if (ended) return Cause.done()
-        arrived.closeUnsafe()
-        return Effect.andThen(arrived.await, pull)
-      })
-      return Effect.as(Scope.addFinalizer(scope, Effect.sync(detach)), pull)
-    })
-  ))
-  return Object.assign(stream, { readByCallback: readByCallback(socket) })
 }
 
 /** A child the helper was asked to start: its handles arrive one message at a time. */
@@ -205,8 +115,8 @@ const makeHelperConnection = () => {
 
   const rawChild = (id: number, child: Pending, pid: number): RawChild => ({
     pid,
-    stdout: chunks(child.stdout),
-    stderr: chunks(child.stderr),
+    stdout: outputOf(child.stdout),
+    stderr: outputOf(child.stderr),
     exit: Deferred.await(child.exited),
     kill: (signal, group) => killGroup(pid, signal, group),
     writeStdin: writeStdin(id)

@@ -84,10 +84,11 @@ const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<v
  * only while a child is starting or running (as libuv's own child handles would). If the helper dies, its children
  * are killed and reported as ended by SIGKILL, and the next spawn starts a new helper.
  */
-const makeHelperConnection = () => {
+const makeHelperConnection = (logError: (message: string) => void) => {
   const children = new Map<number, Pending>()
   const writes = new Map<number, (error: string | null) => void>()
   let helper: Cp.ChildProcess | undefined
+  let closing = false
   let nextId = 1
   let nextWrite = 1
 
@@ -159,8 +160,15 @@ const makeHelperConnection = () => {
     }
   }
 
-  const onHelperExit = (gone: Cp.ChildProcess) => () => {
+  const onHelperExit = (gone: Cp.ChildProcess) => (code: number | null, signal: string | null) => {
     if (helper === gone) helper = undefined
+    if (!closing) {
+      const running = [...children.values()].filter((c) => c.pid !== undefined).length
+      logError(
+        `spawn helper (pid ${gone.pid}) ended unexpectedly (${signal ?? `exit status ${code}`}); ` +
+          `its ${running} running children were killed`
+      )
+    }
     for (const [write, answer] of writes) {
       writes.delete(write)
       answer("EPIPE")
@@ -225,6 +233,7 @@ const makeHelperConnection = () => {
     })
 
   const close = Effect.sync(() => {
+    closing = true
     if (helper?.connected) helper.disconnect()
   })
 
@@ -248,11 +257,15 @@ const resolve = (command: string, path: string, cwd: string): Effect.Effect<Exec
 export const layer: Layer.Layer<Spawner> = Layer.effect(
   Spawner,
   // The helper is started with the layer, so its Node start-up overlaps the daemon's own.
-  Effect.acquireRelease(Effect.sync(() => {
-    const connection = makeHelperConnection()
-    connection.start()
-    return connection
-  }), (connection) => connection.close).pipe(
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const context = yield* Effect.context<never>()
+      const connection = makeHelperConnection((message) => Effect.runForkWith(context)(Effect.logError(message)))
+      connection.start()
+      return connection
+    }),
+    (connection) => connection.close
+  ).pipe(
     Effect.map((connection) => Spawner.of({ resolve, spawn: connection.spawn }))
   )
 )

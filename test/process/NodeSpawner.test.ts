@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
@@ -105,8 +106,12 @@ describe("NodeSpawner (through the spawn helper)", () => {
       expect(failure.message).toBe("couldn't chdir to /nonexistent/dir: ENOENT")
     }).pipe(Effect.provide(NodeSpawner.layer)))
 
-  it.live("when the helper dies, its children are killed and reported, and the next spawn works", () =>
-    Effect.gen(function*() {
+  it.live("when the helper dies, its children are killed and reported, it is logged, and the next spawn works", () => {
+    const logged: Array<string> = []
+    const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
+      logged.push(`${logLevel} ${String(Array.isArray(message) ? message.join(" ") : message)}`)
+    })])
+    return Effect.gen(function*() {
       const spawner = yield* Spawner
       const sleeper = yield* spawner.spawn(request("exec sleep 30"))
       const helper = parentOf(sleeper.pid)
@@ -115,9 +120,11 @@ describe("NodeSpawner (through the spawn helper)", () => {
       expect(yield* sleeper.exit).toEqual({ code: null, signal: "SIGKILL" })
       yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 100)))
       expect(alive(sleeper.pid)).toBe(false)
+      expect(logged).toEqual([`Error spawn helper (pid ${helper}) ended unexpectedly (SIGKILL); its 1 running children were killed`])
       const next = yield* spawner.spawn(request("echo again"))
       expect((yield* run(next))[0]).toBe("again\n")
-    }).pipe(Effect.provide(NodeSpawner.layer)))
+    }).pipe(Effect.provide(NodeSpawner.layer), Effect.provide(capture))
+  })
 
   it.live("releasing the layer ends the helper, and with it any child still running", () =>
     Effect.gen(function*() {

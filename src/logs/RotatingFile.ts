@@ -31,6 +31,7 @@
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as FileSystem from "effect/FileSystem"
 import * as Latch from "effect/Latch"
 import * as PlatformError from "effect/PlatformError"
@@ -197,7 +198,6 @@ export const make = (
     /** The writer holds a batch taken from `pending`: a synchronous write now would overtake it. */
     let busy = false
     let failing = false
-    const work = Latch.makeUnsafe(false)
     const room = Latch.makeUnsafe(true)
 
     const closeCurrent = Effect.sync(() => {
@@ -318,27 +318,38 @@ export const make = (
         if (run.length > 0) yield* writeRun(run)
       })
 
-    const writer = Effect.gen(function*() {
-      while (true) {
-        if (pending.length === 0) {
-          work.closeUnsafe()
-          yield* work.await
-          continue
-        }
-        const items = pending
-        pending = []
-        pendingBytes = 0
-        room.openUnsafe()
-        busy = true
-        yield* processItems(items)
-        busy = false
+    // The writer fiber runs only while something is queued: most files never need one, and an idle
+    // daemon with many programs keeps no fiber per file. `writing` is set and cleared synchronously
+    // with the emptiness check, so an item enqueued at any moment is either seen by the running
+    // writer or starts a new one.
+    const context = yield* Effect.context<never>()
+    let writing = false
+    let writerFiber: Fiber.Fiber<void> | undefined
+    const drainQueue: Effect.Effect<void> = Effect.suspend(() => {
+      if (pending.length === 0) {
+        writing = false
+        writerFiber = undefined
+        return Effect.void
       }
+      const items = pending
+      pending = []
+      pendingBytes = 0
+      room.openUnsafe()
+      busy = true
+      return Effect.andThen(processItems(items), Effect.suspend(() => {
+        busy = false
+        return drainQueue
+      }))
     })
 
     const enqueue = (item: Item) => {
       pending.push(item)
       if (item instanceof Uint8Array) pendingBytes += item.length
-      work.openUnsafe()
+      if (!writing) {
+        writing = true
+        const fiber = Effect.runForkWith(context)(drainQueue)
+        if (writing) writerFiber = fiber
+      }
     }
 
     /** Write `bytes` at once if that keeps the order (a regular file, nothing queued); report whether it did. */
@@ -359,14 +370,16 @@ export const make = (
 
     const command = (tag: Command["_tag"]) =>
       Effect.suspend(() => {
-        if (closed) return Effect.void
+        // Nothing queued: every byte handed in is already written.
+        if (closed || (tag === "Flush" && !writing)) return Effect.void
         const done = Deferred.makeUnsafe<void>()
         enqueue({ _tag: tag, done })
         return Deferred.await(done)
       })
 
     yield* Effect.addFinalizer(() => closeCurrent)
-    yield* Effect.forkScoped(writer)
+    // Only a flush cut short (interrupted, or a FIFO nobody reads) leaves a writer to interrupt.
+    yield* Effect.addFinalizer(() => Effect.suspend(() => writerFiber === undefined ? Effect.void : Fiber.interrupt(writerFiber)))
     const flush = command("Flush")
     yield* Effect.addFinalizer(() =>
       Effect.andThen(flush, Effect.sync(() => {

@@ -61,6 +61,8 @@ export interface ProcessActor {
   readonly output: ChildOutput
   /** The current snapshot. */
   readonly snapshot: Effect.Effect<ProcessSnapshot>
+  /** The current snapshot, read synchronously (a new object whenever anything in it changed). */
+  readonly snapshotUnsafe: () => ProcessSnapshot
   /** Start it (autostart/RPC). With `wait`, until RUNNING or a failure, as supervisord's startProcess. */
   readonly start: (
     wait: boolean
@@ -90,7 +92,6 @@ type Message =
   | { readonly _tag: "Stop"; readonly reply: Reply<NotRunning | Failed> }
   | { readonly _tag: "Signal"; readonly signal: string; readonly reply: Reply<NotRunning | Failed> }
   | { readonly _tag: "Shutdown" }
-  | { readonly _tag: "Quiesce" }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   | { readonly _tag: "Timer"; readonly generation: number; readonly event: Event }
 
@@ -117,7 +118,7 @@ export const make = (
     const background = yield* FiberSet.make()
     const name = config.name
 
-    // The actor's own state: touched only by the loop fiber.
+    // The actor's own state: touched only by the loop fiber (but `quiesce` sets shuttingDown at once).
     let current: ProcessSnapshot = INITIAL
     let child: RawChild | undefined
     let generation = 0
@@ -211,17 +212,15 @@ export const make = (
       child = proc
       update({ pid: proc.pid })
       const gen = generation
-      const drains = yield* FiberSet.run(
-        background,
-        Effect.all([
-          output.drain("stdout", proc.pid, proc.stdout),
-          output.drain(config.redirectStderr ? "stdout" : "stderr", proc.pid, proc.stderr)
-        ], { concurrency: 2, discard: true })
-      )
+      const drains = [
+        yield* FiberSet.run(background, output.drain("stdout", proc.pid, proc.stdout)),
+        yield* FiberSet.run(background, output.drain(config.redirectStderr ? "stdout" : "stderr", proc.pid, proc.stderr))
+      ]
       yield* FiberSet.run(background, Effect.gen(function*() {
         const exit = yield* proc.exit
         const at = yield* Clock.currentTimeMillis
-        yield* Fiber.await(drains).pipe(Effect.timeoutOption(DRAIN_GRACE))
+        // Usually the pipes are at EOF by now; a grandchild holding them open gets DRAIN_GRACE.
+        if (drains.some((d) => d.pollUnsafe() === undefined)) yield* Fiber.awaitAll(drains).pipe(Effect.timeoutOption(DRAIN_GRACE))
         yield* output.flush
         yield* Queue.offer(mailbox, { _tag: "Exited", generation: gen, exit, at })
       }))
@@ -358,9 +357,6 @@ export const make = (
           const tooQuickly = exitedTooQuickly(current.laststart, message.at, config.startsecs)
           return dispatch({ _tag: "Exited", tooQuickly, expected: isExpected(message.exit, config.exitcodes) })
         }
-        case "Quiesce":
-          shuttingDown = true
-          return Effect.void
         case "Timer":
           // While the supervisor stops, a process in BACKOFF waits there (it gives up when its group stops).
           if (message.generation !== generation || (shuttingDown && message.event._tag === "BackoffElapsed")) return Effect.void
@@ -429,12 +425,17 @@ export const make = (
     const launch = ask<AlreadyStarted | Failed>((reply) => ({ _tag: "Start", reply })).pipe(Effect.ignore)
 
     // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop is interrupted).
-    yield* Effect.addFinalizer(() => shutdown.pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5))))
+    yield* Effect.addFinalizer(() =>
+      STOPPED_STATES.has(published.state) && child === undefined
+        ? Effect.void
+        : shutdown.pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5)))
+    )
 
     return {
       config,
       output,
       snapshot: Effect.sync(() => published),
+      snapshotUnsafe: () => published,
       start,
       stop,
       signal: (signal) => ask<NotRunning | Failed>((reply) => ({ _tag: "Signal", signal, reply })),
@@ -445,7 +446,9 @@ export const make = (
           yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
         }),
       launch,
-      quiesce: Queue.offer(mailbox, { _tag: "Quiesce" }).pipe(Effect.asVoid),
+      quiesce: Effect.sync(() => {
+        shuttingDown = true
+      }),
       requestShutdown,
       shutdown,
       awaitStopped

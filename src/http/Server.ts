@@ -72,7 +72,7 @@ const rpc = (request: HttpServerRequest.HttpServerRequest) =>
       return status(400)
     }
     return yield* handle(body).pipe(
-      Effect.map((xml) => HttpServerResponse.text(xml, { contentType: "text/xml" })),
+      Effect.map((xml) => HttpServerResponse.uint8Array(xml, { contentType: "text/xml" })),
       Effect.catchTag("XmlRpcParseError", (e) =>
         Effect.as(Effect.logError(`XML-RPC request data ${preview(body)} is invalid: ${e.message}`), status(400))),
       Effect.catchDefect((defect) =>

@@ -98,7 +98,20 @@ const logText = new TextDecoder("utf-8")
 const text = (bytes: Uint8Array): string => logText.decode(bytes)
 
 /** getProcessInfo's struct. */
-export const processInfoStruct = (info: ProcessInfo): Struct => ({
+export const processInfoStruct = (info: ProcessInfo): Struct => {
+  let struct = infoStructs.get(info)
+  if (struct === undefined) {
+    struct = toInfoStruct(info)
+    infoStructs.set(info, struct)
+  }
+  return struct
+}
+
+// The same info (the supervisor reuses it while nothing changed) gets the same struct, whose
+// encoding the codec then reuses too.
+const infoStructs = new WeakMap<ProcessInfo, Struct>()
+
+const toInfoStruct = (info: ProcessInfo): Struct => ({
   name: info.name,
   group: info.group,
   start: info.start,
@@ -366,10 +379,10 @@ export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Ef
 }
 
 /**
- * Answers one `/RPC2` request body with the response document (a value or a fault).
+ * Answers one `/RPC2` request body with the response document (a value or a fault), in UTF-8.
  * Fails only when the body is not a well-formed method call: supervisord answers HTTP 400 then.
  */
-export const handle = (body: string): Effect.Effect<string, XmlRpcParseError, Supervisor> =>
+export const handle = (body: string): Effect.Effect<Uint8Array, XmlRpcParseError, Supervisor> =>
   Effect.gen(function*() {
     const request = yield* Effect.fromResult(decodeMethodCall(body))
     yield* Effect.logTrace(`XML-RPC method called: ${request.methodName}()`)

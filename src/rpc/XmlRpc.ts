@@ -126,15 +126,77 @@ export const encodeMethodCall = (call: MethodCall): string => {
   return xml + "</params>\n</methodCall>\n"
 }
 
-/** Encodes a successful response carrying one value. */
-export const encodeResponse = (value: XmlRpcValue): string =>
-  `${HEADER}<methodResponse>\n<params>\n<param>\n${encodeValue(value)}</param>\n</params>\n</methodResponse>\n`
+const utf8 = new TextEncoder()
 
-/** Encodes a fault response. */
-export const encodeFault = (fault: Fault): string =>
-  `${HEADER}<methodResponse>\n<fault>\n${
-    encodeValue({ faultCode: fault.faultCode, faultString: fault.faultString })
-  }</fault>\n</methodResponse>\n`
+/** Scratch space for encoding responses, kept between them (up to SCRATCH_KEPT bytes). */
+let scratch = new Uint8Array(64 * 1024)
+const SCRATCH_KEPT = 1024 * 1024
+
+/**
+ * UTF-8 bytes built from a run of strings, each encoded as it comes, into the scratch space; the
+ * answer is one exact-size copy. A large answer (all process infos) thus never exists as one
+ * large string (V8 puts those in large-object space, and every request would cost a major GC),
+ * nor as a series of ever larger buffers.
+ */
+const byteSink = () => {
+  let buf = scratch
+  let len = 0
+  return {
+    put: (s: string): void => {
+      const need = s.length * 3 // UTF-8 bytes per UTF-16 unit, at most
+      if (buf.length - len < need) {
+        let size = buf.length * 2
+        while (size - len < need) size *= 2
+        const bigger = new Uint8Array(size)
+        bigger.set(buf.subarray(0, len))
+        buf = bigger
+      }
+      len += utf8.encodeInto(s, buf.subarray(len)).written
+    },
+    bytes: (): Uint8Array => {
+      if (buf.length <= SCRATCH_KEPT) scratch = buf
+      return buf.slice(0, len)
+    }
+  }
+}
+
+// Encodings of structs and arrays answered as items of a list, by identity: values are immutable,
+// and a caller that answers with the same object again (a process info that did not change)
+// gets its XML again without re-encoding it.
+const encodedItems = new WeakMap<object, string>()
+
+const encodeItem = (item: XmlRpcValue): string => {
+  if (typeof item !== "object" || item instanceof Date || item instanceof Uint8Array) return encodeValue(item)
+  let xml = encodedItems.get(item)
+  if (xml === undefined) {
+    xml = encodeValue(item)
+    encodedItems.set(item, xml)
+  }
+  return xml
+}
+
+/** Encodes a successful response carrying one value, as UTF-8 (an array's items one at a time). */
+export const encodeResponse = (value: XmlRpcValue): Uint8Array => {
+  const sink = byteSink()
+  sink.put(`${HEADER}<methodResponse>\n<params>\n<param>\n`)
+  if (Array.isArray(value)) {
+    sink.put("<value><array><data>\n")
+    for (const item of value as ReadonlyArray<XmlRpcValue>) sink.put(encodeItem(item))
+    sink.put("</data></array></value>\n")
+  } else {
+    sink.put(encodeValue(value))
+  }
+  sink.put("</param>\n</params>\n</methodResponse>\n")
+  return sink.bytes()
+}
+
+/** Encodes a fault response, as UTF-8. */
+export const encodeFault = (fault: Fault): Uint8Array =>
+  utf8.encode(
+    `${HEADER}<methodResponse>\n<fault>\n${
+      encodeValue({ faultCode: fault.faultCode, faultString: fault.faultString })
+    }</fault>\n</methodResponse>\n`
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Parser (over the tokens of XmlScanner.ts)

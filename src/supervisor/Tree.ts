@@ -37,7 +37,7 @@ import { parseSignal } from "../domain/Signals.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
-import type { ActorEnvironment, ProcessActor } from "../process/ProcessActor.ts"
+import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
@@ -127,25 +127,32 @@ export const make = (
       return group === undefined ? Effect.fail(new BadName({ detail: name })) : Effect.succeed(group)
     }
 
-    const info = (actor: ProcessActor): Effect.Effect<ProcessInfo> =>
-      Effect.gen(function*() {
-        const s = yield* actor.snapshot
-        const now = Math.floor((yield* Clock.currentTimeMillis) / 1000)
-        const base = {
-          name: actor.config.name,
-          group: actor.config.group,
-          start: Math.floor(s.laststart / 1000),
-          stop: Math.floor(s.laststop / 1000),
-          now,
-          state: s.state,
-          spawnerr: s.spawnerr,
-          exitstatus: s.exitstatus,
-          stdoutLogfile: actor.output.stdoutPath ?? "",
-          stderrLogfile: actor.output.stderrPath ?? "",
-          pid: s.pid
-        }
-        return { ...base, description: describe(base) }
-      })
+    // The last info of each actor: while its snapshot and the second are the same, so is the info
+    // (so status polls of many processes rebuild, and re-encode, only what changed).
+    const lastInfo = new WeakMap<ProcessActor, { readonly snapshot: ProcessSnapshot; readonly info: ProcessInfo }>()
+    const infoAt = (actor: ProcessActor, nowMillis: number): ProcessInfo => {
+      const s = actor.snapshotUnsafe()
+      const now = Math.floor(nowMillis / 1000)
+      const last = lastInfo.get(actor)
+      if (last !== undefined && last.snapshot === s && last.info.now === now) return last.info
+      const base = {
+        name: actor.config.name,
+        group: actor.config.group,
+        start: Math.floor(s.laststart / 1000),
+        stop: Math.floor(s.laststop / 1000),
+        now,
+        state: s.state,
+        spawnerr: s.spawnerr,
+        exitstatus: s.exitstatus,
+        stdoutLogfile: actor.output.stdoutPath ?? "",
+        stderrLogfile: actor.output.stderrPath ?? "",
+        pid: s.pid
+      }
+      const info = { ...base, description: describe(base) }
+      lastInfo.set(actor, { snapshot: s, info })
+      return info
+    }
+    const info = (actor: ProcessActor): Effect.Effect<ProcessInfo> => Effect.map(Clock.currentTimeMillis, (now) => infoAt(actor, now))
 
     const resultOf = (actor: ProcessActor, error: SupervisorError | undefined): ProcessResult => ({
       name: actor.config.name,
@@ -229,10 +236,10 @@ export const make = (
       pid: Effect.succeed(options.pid),
 
       processInfo: (spec) => Effect.flatMap(findActor(spec), info),
-      allProcessInfo: Effect.suspend(() => {
-        const actors = [...allActors()].sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
-        return Effect.forEach(actors, info)
-      }),
+      allProcessInfo: Effect.map(Clock.currentTimeMillis, (now) =>
+        [...allActors()]
+          .sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
+          .map((actor) => infoAt(actor, now))),
       allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
         c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
           .sort((a, b) => byName(a.name, b.name))),

@@ -12,7 +12,7 @@ import { type FakeOptions, makeFakeSupervisor } from "../support/FakeSupervisor.
 const rpc = (fake: ReturnType<typeof makeFakeSupervisor>, methodName: string, ...params: ReadonlyArray<XmlRpcValue>) =>
   handle(encodeMethodCall({ methodName, params })).pipe(
     Effect.map((xml): MethodResponse => {
-      const r = decodeMethodResponse(xml)
+      const r = decodeMethodResponse(new TextDecoder().decode(xml))
       if (Result.isFailure(r)) throw new Error(r.failure.message)
       return r.success
     }),

@@ -12,6 +12,9 @@ import {
   type XmlRpcValue
 } from "../../src/rpc/XmlRpc.ts"
 
+/** An encoded response as text. */
+const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes)
+
 const call = (body: string): MethodCall => {
   const r = decodeMethodCall(body)
   if (Result.isFailure(r)) throw new Error(r.failure.message)
@@ -44,7 +47,7 @@ describe("XmlRpc encode", () => {
         "sys.stdout.write(x.dumps(({'a':[1,True,1.5,'s<&>',x.Binary(b'hi'),datetime.datetime(2024,1,2,3,4,5)]},), methodresponse=True))",
       ""
     )
-    assert.strictEqual(encodeResponse(value), expected)
+    assert.strictEqual(text(encodeResponse(value)), expected)
   })
 
   it("produces Python's fault and methodCall shapes", () => {
@@ -52,7 +55,7 @@ describe("XmlRpc encode", () => {
       "import xmlrpc.client as x, sys\nsys.stdout.write(x.dumps(x.Fault(10, 'BAD_NAME: foo'), methodresponse=True))",
       ""
     )
-    assert.strictEqual(encodeFault({ faultCode: 10, faultString: "BAD_NAME: foo" }), fault)
+    assert.strictEqual(text(encodeFault({ faultCode: 10, faultString: "BAD_NAME: foo" })), fault)
     const req = python("import xmlrpc.client as x, sys\nsys.stdout.write(x.dumps((1, 'a', []), 'supervisor.x'))", "")
     assert.strictEqual(encodeMethodCall({ methodName: "supervisor.x", params: [1, "a", []] }), req)
   })
@@ -61,7 +64,7 @@ describe("XmlRpc encode", () => {
     const value: XmlRpcValue = { text: "a\r\nb\u00e9\u{1F600}\x1b[0m", n: -7, big: 2 ** 40, d: 0.25, ok: false }
     const out = python(
       "import xmlrpc.client as x, sys, json\n(v,), m = x.loads(sys.stdin.read())\nprint(json.dumps(v, sort_keys=True))",
-      encodeResponse(value)
+      text(encodeResponse(value))
     )
     assert.deepStrictEqual(JSON.parse(out), { big: 2 ** 40, d: 0.25, n: -7, ok: false, text: "a\r\nb\u00e9\u{1F600}\uFFFD[0m" })
   })
@@ -80,9 +83,9 @@ describe("XmlRpc encode", () => {
       {},
       { nested: [{ deep: ["z"] }] }
     ]
-    const r = response(encodeResponse(value))
+    const r = response(text(encodeResponse(value)))
     assert.deepStrictEqual(r, { _tag: "Success", value })
-    const f = response(encodeFault({ faultCode: 70, faultString: "NOT_RUNNING" }))
+    const f = response(text(encodeFault({ faultCode: 70, faultString: "NOT_RUNNING" })))
     assert.deepStrictEqual(f, { _tag: "Fault", fault: { faultCode: 70, faultString: "NOT_RUNNING" } })
     assert.deepStrictEqual(call(encodeMethodCall({ methodName: "a.b", params: [value] })), { methodName: "a.b", params: [value] })
   })

@@ -1,5 +1,5 @@
 /**
- * Reading a child's stdout or stderr socket (received from the spawn helper) as an OutputStream:
+ * Reading a child's stdout or stderr socket (a connection to the daemon's output socket) as an OutputStream:
  * a stream for consumers that look at the bytes (capture mode, events, strip_ansi), and a
  * callback reader for the common case where the bytes only go to the log file.
  * @since 0.1.0
@@ -21,11 +21,14 @@ const READ_AHEAD = 1024 * 1024
 /**
  * Listen to a child's socket in flowing mode (each chunk as libuv reads it; paused mode would copy
  * the buffered chunks into one and stop reading until the consumer had run). `onEnd` runs at EOF,
- * close or error. Returns the detach function, which also destroys the socket; the error listener
- * stays, so an error after the reader is gone cannot crash the daemon.
+ * close or error, also if that happened before (the socket was read up to its output, and ended,
+ * before this reader came). Returns the detach function, which also destroys the socket; the
+ * error listener stays, so an error after the reader is gone cannot crash the daemon.
  */
 const listen = (socket: Net.Socket, onData: (chunk: Uint8Array) => void, onEnd: () => void): () => void => {
   socket.on("error", onEnd).on("end", onEnd).on("close", onEnd).on("data", onData)
+  if (socket.readableEnded || socket.destroyed) onEnd()
+  else socket.resume()
   return () => {
     socket.off("end", onEnd).off("close", onEnd).off("data", onData).destroy()
   }

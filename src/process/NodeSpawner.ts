@@ -4,7 +4,9 @@
  * the daemon). `umask=` is applied around the synchronous fork; `user=` runs the child through
  * util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
  * uid/gid options drop them all). The fork itself happens in the spawn helper (SpawnHelper.ts),
- * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing polls.
+ * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing
+ * polls. A child's stdout and stderr are connections the helper made to the daemon's private
+ * output socket (a 0700 directory under the temp dir, removed with the layer).
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
@@ -15,10 +17,11 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
+import * as Path from "node:path"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { outputOf } from "./ChildSocket.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
-import { HELPER_SOURCE, type HelperOrder, type HelperReport } from "./SpawnHelper.ts"
+import { HELPER_SOURCE, type HelperOrder, type HelperReport, OUTPUT_HEADER_BYTES } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
 
 const SETPRIV = "/usr/bin/setpriv"
@@ -60,7 +63,10 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
-/** A child the helper was asked to start: its handles arrive one message at a time. */
+/**
+ * A child the helper was asked to start. Its pid (an IPC report) and its two output connections
+ * arrive in any order; the spawn completes once all three are here.
+ */
 interface Pending {
   readonly request: SpawnRequest
   readonly resume: (effect: Effect.Effect<RawChild, SpawnFailure>) => void
@@ -68,6 +74,39 @@ interface Pending {
   pid?: number | undefined
   stdout?: Net.Socket | undefined
   stderr?: Net.Socket | undefined
+  /** The spawn has completed (the caller has its RawChild). */
+  started?: boolean
+  /** The child has ended (its exit is reported), maybe before its connections arrived. */
+  ended?: boolean
+}
+
+/**
+ * The daemon's private output socket, in a directory only this user can enter: each connection
+ * is one child's stdout or stderr (SpawnHelper.ts). `route` gets each with its header read.
+ */
+const listenForOutput = (route: (id: number, stream: number, socket: Net.Socket) => void) => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-spawn-"))
+  const path = Path.join(dir, "output.sock")
+  const server = Net.createServer((socket) => {
+    socket.on("error", () => socket.destroy())
+    const readHeader = () => {
+      const header: Buffer | null = socket.read(OUTPUT_HEADER_BYTES)
+      if (header === null) return
+      socket.off("readable", readHeader)
+      // at EOF, read returns what there is: a header cut short is no child's output
+      if (header.length < OUTPUT_HEADER_BYTES) return socket.destroy()
+      route(header.readUInt32LE(0), header[4]!, socket)
+    }
+    socket.on("readable", readHeader)
+  })
+  // A busy daemon accepts late: the backlog holds the connections of many spawns meanwhile.
+  server.listen({ path, backlog: 4096 })
+  server.unref()
+  const close = () => {
+    server.close()
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+  return { path, close }
 }
 
 const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<void, KillFailure> =>
@@ -128,13 +167,45 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     else helper?.channel?.unref()
   }
 
-  const settle = (id: number, child: Pending, exit: ExitInfo) => {
-    children.delete(id)
-    Deferred.doneUnsafe(child.exited, Exit.succeed(exit))
-    holdLoop()
+  /** Forget a child once its spawn has completed and it has ended. */
+  const forgetIfDone = (id: number, child: Pending) => {
+    if (child.started && child.ended) {
+      children.delete(id)
+      holdLoop()
+    }
   }
 
-  const onReport = (report: HelperReport, handle: unknown) => {
+  /** Complete the spawn once the pid and both connections are here. */
+  const startIfComplete = (id: number, child: Pending) => {
+    if (child.started || child.pid === undefined || child.stdout === undefined || child.stderr === undefined) return
+    child.started = true
+    child.resume(Effect.succeed(rawChild(id, child, child.pid)))
+    forgetIfDone(id, child)
+  }
+
+  const settle = (id: number, child: Pending, exit: ExitInfo) => {
+    child.ended = true
+    Deferred.doneUnsafe(child.exited, Exit.succeed(exit))
+    forgetIfDone(id, child)
+  }
+
+  const fail = (id: number, child: Pending, message: string) => {
+    children.delete(id)
+    child.stdout?.destroy()
+    child.stderr?.destroy()
+    holdLoop()
+    child.resume(Effect.fail(new SpawnFailure({ message })))
+  }
+
+  const output = listenForOutput((id, stream, socket) => {
+    const child = children.get(id)
+    if (child === undefined || child.started || (stream !== 1 && stream !== 2)) return socket.destroy()
+    if (stream === 1) child.stdout = socket
+    else child.stderr = socket
+    startIfComplete(id, child)
+  })
+
+  const onReport = (report: HelperReport) => {
     if (report.kind === "written") {
       writes.get(report.write)?.(report.error)
       writes.delete(report.write)
@@ -142,21 +213,14 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     }
     const child = children.get(report.id)
     if (child === undefined) return
-    const socket = handle instanceof Net.Socket ? handle : undefined
     switch (report.kind) {
       case "spawned":
         child.pid = report.pid
-        child.stdout = socket
-        return
-      case "stderr":
-        child.stderr = socket
-        return child.resume(Effect.succeed(rawChild(report.id, child, child.pid!)))
+        return startIfComplete(report.id, child)
       case "exited":
         return settle(report.id, child, { code: report.code, signal: report.signal })
       case "failed":
-        children.delete(report.id)
-        holdLoop()
-        return child.resume(Effect.fail(new SpawnFailure({ message: spawnMessage(child.request, { code: report.code }) })))
+        return fail(report.id, child, spawnMessage(child.request, { code: report.code }))
     }
   }
 
@@ -175,8 +239,7 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     }
     for (const [id, child] of children) {
       if (child.pid === undefined) {
-        children.delete(id)
-        child.resume(Effect.fail(new SpawnFailure({ message: `unknown error during fork for '${child.request.argv[0]}': spawn helper exited` })))
+        fail(id, child, `unknown error during fork for '${child.request.argv[0]}': spawn helper exited`)
         continue
       }
       try {
@@ -184,13 +247,18 @@ const makeHelperConnection = (logError: (message: string) => void) => {
       } catch {
         // already gone
       }
+      if (!child.started) {
+        // its connections were made before the fork; any still on their way are dropped with it
+        child.started = true
+        child.resume(Effect.succeed(rawChild(id, child, child.pid)))
+      }
       settle(id, child, { code: null, signal: "SIGKILL" })
     }
   }
 
   const connect = (): Cp.ChildProcess => {
     if (helper !== undefined && helper.connected) return helper
-    const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "--lite-mode", "-e", HELPER_SOURCE], {
+    const started = Cp.spawn(process.execPath, ["--max-semi-space-size=1", "--lite-mode", "-e", HELPER_SOURCE, output.path], {
       stdio: ["ignore", "ignore", "ignore", "ipc"],
       // Every child gets its whole environment in its order; none of the daemon's (NODE_OPTIONS…) should shape the helper.
       env: {},
@@ -235,6 +303,7 @@ const makeHelperConnection = (logError: (message: string) => void) => {
   const close = Effect.sync(() => {
     closing = true
     if (helper?.connected) helper.disconnect()
+    output.close()
   })
 
   return { spawn, close, start: connect }

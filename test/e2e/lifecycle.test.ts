@@ -5,6 +5,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
+import { outputSocketsOf } from "../support/OutputSocket.ts"
 import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
@@ -91,7 +92,7 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
 })
 
 describe("effsup beyond supervisord", () => {
-  it("a daemon killed with SIGKILL leaves no children behind (supervisord orphans them)", async () => {
+  it("a daemon killed with SIGKILL leaves no children (supervisord orphans them) and no output socket behind", async () => {
     const marker = `sleep 4000.${process.pid}`
     const d = await start("effsup", `${header()}
 [program:orphan]
@@ -103,10 +104,16 @@ startsecs=0
     try {
       await d.waitForLog(/success: orphan_2 entered RUNNING/)
       expect(livePids(marker)).toHaveLength(3)
+      const [socketPath] = outputSocketsOf(d.child.pid!)
+      const socketDir = Path.dirname(socketPath!)
+      expect(Fs.existsSync(socketDir)).toBe(true)
       d.child.kill("SIGKILL")
       const deadline = Date.now() + 5000
-      while (livePids(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
+      while ((livePids(marker).length > 0 || Fs.existsSync(socketDir)) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50))
+      }
       expect(livePids(marker)).toEqual([])
+      expect(Fs.existsSync(socketDir)).toBe(false)
     } finally {
       await d.stop()
     }

@@ -3,8 +3,11 @@ import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
+import * as Path from "node:path"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
+import { outputSocketsOf } from "../support/OutputSocket.ts"
 
 const request = (script: string, extra: Partial<SpawnRequest> = {}): SpawnRequest => ({
   file: "/bin/sh",
@@ -38,6 +41,13 @@ const alive = (pid: number): boolean => {
 }
 
 const parentOf = (pid: number): number => stat(pid)!.parent
+
+/** The output socket of the one Spawner layer this test runs. */
+const outputSocket = (): string => {
+  const [path, ...more] = outputSocketsOf(process.pid)
+  expect(more).toEqual([])
+  return path!
+}
 
 const run = (child: RawChild) =>
   Effect.all([text(child.stdout), text(child.stderr), child.exit], { concurrency: "unbounded" })
@@ -126,12 +136,13 @@ describe("NodeSpawner (through the spawn helper)", () => {
     }).pipe(Effect.provide(NodeSpawner.layer), Effect.provide(capture))
   })
 
-  it.live("releasing the layer ends the helper, and with it any child still running", () =>
+  it.live("releasing the layer ends the helper, and with it any child still running, and removes the output socket", () =>
     Effect.gen(function*() {
-      const [child, helper] = yield* Effect.gen(function*() {
+      const [child, helper, socketPath] = yield* Effect.gen(function*() {
         const spawner = yield* Spawner
         const child = yield* spawner.spawn(request("exec sleep 30"))
-        return [child.pid, parentOf(child.pid)] as const
+        expect(Fs.statSync(outputSocket()).isSocket()).toBe(true)
+        return [child.pid, parentOf(child.pid), outputSocket()] as const
       }).pipe(Effect.provide(NodeSpawner.layer))
       const deadline = Date.now() + 5000
       while ((alive(child) || alive(helper)) && Date.now() < deadline) {
@@ -139,5 +150,20 @@ describe("NodeSpawner (through the spawn helper)", () => {
       }
       expect(alive(child)).toBe(false)
       expect(alive(helper)).toBe(false)
+      expect(Fs.existsSync(Path.dirname(socketPath))).toBe(false)
     }))
+
+  it.live("drops a connection to the output socket that names no child, and spawns on", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const first = yield* spawner.spawn(request("echo one"))
+      const stranger = Net.connect(outputSocket())
+      const header = Buffer.alloc(8)
+      header.writeUInt32LE(999_999, 0)
+      header[4] = 1
+      stranger.end(Buffer.concat([header, Buffer.from("injected\n")]))
+      yield* Effect.promise(() => new Promise((resolve) => stranger.once("close", resolve)))
+      expect((yield* run(first))[0]).toBe("one\n")
+      expect((yield* run(yield* spawner.spawn(request("echo two"))))[0]).toBe("two\n")
+    }).pipe(Effect.provide(NodeSpawner.layer)))
 })

@@ -72,9 +72,8 @@ export const cleanupAutoLogs = (
     const names = yield* Effect.result(fs.readDirectory(childlogdir))
     if (names._tag === "Failure") return yield* Effect.logWarning("Could not clear childlog dir")
     const pattern = autoLogPattern(identifier)
-    for (const name of names.success) {
-      if (!pattern.test(name)) continue
-      const path = `${childlogdir.replace(/\/+$/, "")}/${name}`
-      yield* fs.remove(path).pipe(Effect.catch(() => Effect.logWarning(`Failed to clean up ${strRepr(path)}`)))
-    }
+    const paths = names.success.filter((name) => pattern.test(name)).map((name) => `${childlogdir.replace(/\/+$/, "")}/${name}`)
+    // a few removals in flight: each is a trip to the threadpool, and a restart may leave thousands
+    yield* Effect.forEach(paths, (path) =>
+      fs.remove(path).pipe(Effect.catch(() => Effect.logWarning(`Failed to clean up ${strRepr(path)}`))), { concurrency: 8, discard: true })
   })

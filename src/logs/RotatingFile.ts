@@ -71,6 +71,9 @@ export interface RotatingFileOptions {
   readonly mode?: number
 }
 
+/** open(2) flags of `openRegularNow`: "a" (append, create), and never block. */
+const APPEND_NONBLOCK = Fs.constants.O_WRONLY | Fs.constants.O_APPEND | Fs.constants.O_CREAT | Fs.constants.O_NONBLOCK
+
 /** Queued bytes beyond which `write` waits for the writer and `writeUnsafe` reports no room (per file; the writer holds one more batch). */
 export const HIGH_WATER_MARK = 1024 * 1024
 
@@ -168,28 +171,58 @@ export const make = (
     const rotating = options.maxBytes > 0
 
     // Always O_APPEND, even after a rotation: if the rename failed, the old file keeps its bytes.
-    // Opened on the threadpool: opening a FIFO blocks until it has a reader.
-    const open = Effect.callback<number, PlatformError.PlatformError>((resume) =>
+    const describeOpen = (fd: number): OpenFile => {
+      const info = Fs.fstatSync(fd)
+      // Only a plain file is rotated: renaming a symlink (e.g. /dev/stdout redirected to a file) would move the link.
+      let link = false
+      try {
+        link = Fs.lstatSync(path).isFile()
+      } catch {
+        // gone already: treated like a link, never renamed
+      }
+      return { fd, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
+    }
+
+    // A regular file (or a new one) is opened at once: one trip to the threadpool per file made a
+    // daemon with 1000 log files take half a second to start. Anything else, and any error, takes
+    // the threadpool path below, which blocks on a FIFO until it has a reader and reports errors.
+    // (Opening a FIFO here and closing it again would hand its reader an early EOF; O_NONBLOCK
+    // only covers the path turning into one between the stat and the open.)
+    const openRegularNow = (): OpenFile | undefined => {
+      let fd: number
+      try {
+        const existing = Fs.statSync(path, { throwIfNoEntry: false })
+        if (existing !== undefined && !existing.isFile()) return undefined
+        fd = Fs.openSync(path, APPEND_NONBLOCK, options.mode ?? 0o666)
+      } catch {
+        return undefined
+      }
+      try {
+        const opened = describeOpen(fd)
+        if (opened.regular) return opened
+      } catch {
+        // described again on the threadpool path
+      }
+      Fs.closeSync(fd)
+      return undefined
+    }
+
+    const openOnThreadpool = Effect.callback<number, PlatformError.PlatformError>((resume) =>
       Fs.open(path, "a", options.mode ?? 0o666, (err, fd) => resume(err !== null ? Effect.fail(ioError("open", path, err)) : Effect.succeed(fd)))
     ).pipe(Effect.flatMap((fd) =>
       Effect.try({
-        try: (): OpenFile => {
-          const info = Fs.fstatSync(fd)
-          // Only a plain file is rotated: renaming a symlink (e.g. /dev/stdout redirected to a file) would move the link.
-          let link = false
-          try {
-            link = Fs.lstatSync(path).isFile()
-          } catch {
-            // gone already: treated like a link, never renamed
-          }
-          return { fd, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
-        },
+        try: () => describeOpen(fd),
         catch: (e) => {
           Fs.closeSync(fd)
           return ioError("stat", path, e)
         }
       })
     ))
+
+    const open = Effect.suspend(() => {
+      const opened = openRegularNow()
+      return opened !== undefined ? Effect.succeed(opened) : openOnThreadpool
+    })
 
     let current: OpenFile | undefined = yield* open
     let closed = false

@@ -65,28 +65,27 @@ export const make = (
       const pool = config.kind === "eventlistener" && config.listener !== undefined
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
-      const actors: Array<ProcessActor.ProcessActor> = []
-      for (const process of startOrder(config.processes)) {
-        const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
-        const stderrPath = process.redirectStderr
-          ? undefined
-          : yield* logPath(process.stderr.logfile, supervisord, process, "stderr")
-        const output = yield* ChildOutput.make({
-          processName: process.name,
-          groupName: config.name,
-          stdoutPath,
-          stderrPath,
-          stdout: process.stdout,
-          stderr: process.stderr,
-          stripAnsi: supervisord.stripAnsi,
-          autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
-        })
-        const actor = ProcessActor.make(process, output, environment)
-        // A listener's stdout feeds its pool's protocol parser (and is still logged).
-        actors.push(
-          yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(process.name, spawner))
-        )
-      }
+      // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
+      const actors = yield* Effect.forEach(startOrder(config.processes), (process) =>
+        Effect.gen(function*() {
+          const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
+          const stderrPath = process.redirectStderr
+            ? undefined
+            : yield* logPath(process.stderr.logfile, supervisord, process, "stderr")
+          const output = yield* ChildOutput.make({
+            processName: process.name,
+            groupName: config.name,
+            stdoutPath,
+            stderrPath,
+            stdout: process.stdout,
+            stderr: process.stderr,
+            stripAnsi: supervisord.stripAnsi,
+            autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
+          })
+          const actor = ProcessActor.make(process, output, environment)
+          // A listener's stdout feeds its pool's protocol parser (and is still logged).
+          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(process.name, spawner))
+        }), { concurrency: 16 })
       if (pool !== undefined) yield* pool.attach(actors)
       return actors
     })

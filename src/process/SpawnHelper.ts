@@ -107,10 +107,8 @@ const spawn = async (order) => {
   const id = order.id
   let out, err
   try {
-    out = await output(id, 1)
-    err = await output(id, 2)
+    ;[out, err] = await Promise.all([output(id, 1), output(id, 2)])
   } catch (cause) {
-    out?.destroy()
     report({ id, kind: "failed", code: errno(cause) })
     return
   }

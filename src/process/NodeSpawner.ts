@@ -84,8 +84,20 @@ interface Pending {
  * The daemon's private output socket, in a directory only this user can enter: each connection
  * is one child's stdout or stderr (SpawnHelper.ts). `route` gets each with its header read.
  */
-const listenForOutput = (route: (id: number, stream: number, socket: Net.Socket) => void) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-spawn-"))
+const listenForOutput = (
+  route: (id: number, stream: number, socket: Net.Socket) => void,
+  logError: (message: string) => void
+) => {
+  // A unix socket path holds at most 107 bytes: a long TMPDIR falls back to /tmp.
+  const base = Os.tmpdir().length <= 64 ? Os.tmpdir() : "/tmp"
+  let dir: string
+  try {
+    dir = Fs.mkdtempSync(Path.join(base, "effsup-spawn-"))
+  } catch (cause) {
+    // Every spawn then fails with the helper's connect error, as a spawn error of its process.
+    logError(`cannot create the directory of the spawn helper's output socket in ${base}: ${errnoOf(cause)}`)
+    return { path: Path.join(base, "effsup-spawn-unavailable", "output.sock"), close: () => undefined }
+  }
   const path = Path.join(dir, "output.sock")
   const server = Net.createServer((socket) => {
     socket.on("error", () => socket.destroy())
@@ -99,6 +111,7 @@ const listenForOutput = (route: (id: number, stream: number, socket: Net.Socket)
     }
     socket.on("readable", readHeader)
   })
+  server.on("error", (cause) => logError(`the spawn helper's output socket ${path} failed: ${errnoOf(cause)}`))
   // A busy daemon accepts late: the backlog holds the connections of many spawns meanwhile.
   server.listen({ path, backlog: 4096 })
   server.unref()
@@ -203,7 +216,7 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     if (stream === 1) child.stdout = socket
     else child.stderr = socket
     startIfComplete(id, child)
-  })
+  }, logError)
 
   const onReport = (report: HelperReport) => {
     if (report.kind === "written") {
@@ -220,7 +233,13 @@ const makeHelperConnection = (logError: (message: string) => void) => {
       case "exited":
         return settle(report.id, child, { code: report.code, signal: report.signal })
       case "failed":
-        return fail(report.id, child, spawnMessage(child.request, { code: report.code }))
+        return fail(
+          report.id,
+          child,
+          report.stage === "output"
+            ? `couldn't connect the output of '${child.request.argv[0]}' to the daemon: ${report.code}`
+            : spawnMessage(child.request, { code: report.code })
+        )
     }
   }
 

@@ -45,14 +45,14 @@ export type HelperOrder = SpawnOrder | StdinOrder
 
 /**
  * Helper → daemon, in this order per child: `spawned` (pid), then `exited`; or a single `failed`
- * with the errno name. `written` answers a stdin order. The child's stdout and stderr arrive
+ * with the errno name, of connecting its output or of the fork. `written` answers a stdin order. The child's stdout and stderr arrive
  * separately, as connections to the daemon's output socket.
  */
 export type HelperReport =
   | { readonly id: number; readonly kind: "spawned"; readonly pid: number }
   | { readonly id: number; readonly kind: "written"; readonly write: number; readonly error: string | null }
   | { readonly id: number; readonly kind: "exited"; readonly code: number | null; readonly signal: string | null }
-  | { readonly id: number; readonly kind: "failed"; readonly code: string }
+  | { readonly id: number; readonly kind: "failed"; readonly code: string; readonly stage: "output" | "spawn" }
 
 /**
  * Each connection to the daemon's output socket starts with this many bytes: the spawn id
@@ -109,7 +109,7 @@ const spawn = async (order) => {
   try {
     ;[out, err] = await Promise.all([output(id, 1), output(id, 2)])
   } catch (cause) {
-    report({ id, kind: "failed", code: errno(cause) })
+    report({ id, kind: "failed", code: errno(cause), stage: "output" })
     return
   }
   let child
@@ -119,7 +119,7 @@ const spawn = async (order) => {
       argv0: order.argv0, cwd: order.cwd ?? undefined, env: order.env, detached: true, stdio: ["pipe", out, err]
     })
   } catch (cause) {
-    report({ id, kind: "failed", code: errno(cause) })
+    report({ id, kind: "failed", code: errno(cause), stage: "spawn" })
     return
   } finally {
     if (previous !== undefined) process.umask(previous)
@@ -127,7 +127,7 @@ const spawn = async (order) => {
     err.destroy()
   }
   child.once("error", (cause) => {
-    if (child.pid === undefined) report({ id, kind: "failed", code: errno(cause) })
+    if (child.pid === undefined) report({ id, kind: "failed", code: errno(cause), stage: "spawn" })
   })
   child.once("spawn", () => {
     const pid = child.pid

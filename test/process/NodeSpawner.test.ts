@@ -4,6 +4,7 @@ import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
@@ -115,6 +116,33 @@ describe("NodeSpawner (through the spawn helper)", () => {
       const failure = yield* spawner.spawn(request("true", { cwd: "/nonexistent/dir" })).pipe(Effect.flip)
       expect(failure.message).toBe("couldn't chdir to /nonexistent/dir: ENOENT")
     }).pipe(Effect.provide(NodeSpawner.layer)))
+
+  it.live("without a place for its output socket, every spawn fails with a clear spawn error, and it is logged", () => {
+    const logged: Array<string> = []
+    const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
+      logged.push(`${logLevel} ${String(Array.isArray(message) ? message.join(" ") : message)}`)
+    })])
+    const notADirectory = `${Os.tmpdir()}/effsup-test-file-${process.pid}`
+    Fs.writeFileSync(notADirectory, "")
+    const tmpdir = process.env.TMPDIR
+    const restore = Effect.sync(() => {
+      if (tmpdir === undefined) delete process.env.TMPDIR
+      else process.env.TMPDIR = tmpdir
+      Fs.rmSync(notADirectory, { force: true })
+    })
+    return Effect.sync(() => {
+      process.env.TMPDIR = notADirectory
+    }).pipe(
+      Effect.andThen(Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const failure = yield* spawner.spawn(request("echo never")).pipe(Effect.flip)
+        expect(failure.message).toMatch(/^couldn't connect the output of 'sh' to the daemon: E[A-Z]+$/)
+        expect(logged).toEqual([`Error cannot create the directory of the spawn helper's output socket in ${notADirectory}: ENOTDIR`])
+      }).pipe(Effect.provide(NodeSpawner.layer))),
+      Effect.provide(capture),
+      Effect.ensuring(restore)
+    )
+  })
 
   it.live("when the helper dies, its children are killed and reported, it is logged, and the next spawn works", () => {
     const logged: Array<string> = []

@@ -57,8 +57,9 @@ export type Channel = "stdout" | "stderr"
 
 /**
  * Reads a child's output channel by callback: `onChunk` runs in the read callback itself, with no
- * fiber between the read and the write. While it returns false, reading pauses until `ready`
- * completes. Completes at EOF (or on a read error: the output is as complete as it gets).
+ * fiber between the read and the write, and its chunk is valid during the call only (the reader
+ * reuses its memory). While it returns false, reading pauses until `ready` completes. Completes
+ * at EOF (or on a read error: the output is as complete as it gets).
  */
 export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
 

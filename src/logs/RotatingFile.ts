@@ -44,7 +44,8 @@ export interface RotatingFile {
   /**
    * Append bytes. supervisord's rule: after each write, if size >= maxBytes (and maxBytes > 0) rotate:
    * path.(backups-1) → path.backups … path → path.1, reopen path empty; backups=0 → truncate.
-   * Waits only when too much is queued (backpressure). The chunk must not be mutated afterwards.
+   * Waits only when too much is queued (backpressure). The caller may reuse the chunk's memory
+   * once this returns: bytes that wait in the queue are a copy.
    */
   readonly write: (bytes: Uint8Array) => Effect.Effect<void>
   /**
@@ -423,7 +424,8 @@ export const make = (
 
     const hasRoom = () => closed || pendingBytes < HIGH_WATER_MARK
     const writeUnsafe = (bytes: Uint8Array): boolean => {
-      if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(bytes)
+      // a callback reader's chunk is a view of a reused buffer: what is kept is copied
+      if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(Uint8Array.prototype.slice.call(bytes))
       return hasRoom()
     }
     const ready = Effect.suspend(() => {

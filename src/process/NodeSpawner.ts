@@ -5,21 +5,21 @@
  * util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
  * uid/gid options drop them all). The fork itself happens in the spawn helper (SpawnHelper.ts),
  * whose small memory keeps fork(2) cheap; child exits come back from it as they happen: nothing
- * polls. A child's stdout and stderr are connections the helper made to the daemon's private
- * output socket (a 0700 directory under the temp dir, removed with the layer).
+ * polls. A child's stdout and stderr are connections the daemon makes to the helper's socket
+ * (in a 0700 directory under the temp dir, removed with the layer), read by ChildSocket.ts.
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
+import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
-import { outputOf } from "./ChildSocket.ts"
+import { connectOutput, type OutputConnection } from "./ChildSocket.ts"
 import { type CommandError, type ExecArgs, type FileFacts, resolveCommand } from "./Command.ts"
 import { HELPER_SOURCE, type HelperOrder, type HelperReport, OUTPUT_HEADER_BYTES } from "./SpawnHelper.ts"
 import { KillFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
@@ -63,63 +63,40 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
-/**
- * A child the helper was asked to start. Its pid (an IPC report) and its two output connections
- * arrive in any order; the spawn completes once all three are here.
- */
+/** A child the helper was asked to start: the spawn completes with its pid. */
 interface Pending {
   readonly request: SpawnRequest
   readonly resume: (effect: Effect.Effect<RawChild, SpawnFailure>) => void
   readonly exited: Deferred.Deferred<ExitInfo>
   pid?: number | undefined
-  stdout?: Net.Socket | undefined
-  stderr?: Net.Socket | undefined
-  /** The spawn has completed (the caller has its RawChild). */
-  started?: boolean
-  /** The child has ended (its exit is reported), maybe before its connections arrived. */
-  ended?: boolean
+  stdout?: OutputConnection | undefined
+  stderr?: OutputConnection | undefined
 }
 
 /**
- * The daemon's private output socket, in a directory only this user can enter: each connection
- * is one child's stdout or stderr (SpawnHelper.ts). `route` gets each with its header read.
+ * Where the spawn helper listens for the output connections: a socket in a fresh directory only
+ * this user can enter. The directory is removed with the layer (or by the helper, if the daemon
+ * dies first).
  */
-const listenForOutput = (
-  route: (id: number, stream: number, socket: Net.Socket) => void,
-  logError: (message: string) => void
-) => {
+const outputDirectory = (logError: (message: string) => void) => {
   // A unix socket path holds at most 107 bytes: a long TMPDIR falls back to /tmp.
   const base = Os.tmpdir().length <= 64 ? Os.tmpdir() : "/tmp"
-  let dir: string
   try {
-    dir = Fs.mkdtempSync(Path.join(base, "effsup-spawn-"))
+    const dir = Fs.mkdtempSync(Path.join(base, "effsup-spawn-"))
+    return { path: Path.join(dir, "output.sock"), created: true, remove: () => Fs.rmSync(dir, { recursive: true, force: true }) }
   } catch (cause) {
-    // Every spawn then fails with the helper's connect error, as a spawn error of its process.
+    // Every spawn then fails to connect its output, as a spawn error of its process.
     logError(`cannot create the directory of the spawn helper's output socket in ${base}: ${errnoOf(cause)}`)
-    return { path: Path.join(base, "effsup-spawn-unavailable", "output.sock"), close: () => undefined }
+    return { path: Path.join(base, "effsup-spawn-unavailable", "output.sock"), created: false, remove: () => undefined }
   }
-  const path = Path.join(dir, "output.sock")
-  const server = Net.createServer((socket) => {
-    socket.on("error", () => socket.destroy())
-    const readHeader = () => {
-      const header: Buffer | null = socket.read(OUTPUT_HEADER_BYTES)
-      if (header === null) return
-      socket.off("readable", readHeader)
-      // at EOF, read returns what there is: a header cut short is no child's output
-      if (header.length < OUTPUT_HEADER_BYTES) return socket.destroy()
-      route(header.readUInt32LE(0), header[4]!, socket)
-    }
-    socket.on("readable", readHeader)
-  })
-  server.on("error", (cause) => logError(`the spawn helper's output socket ${path} failed: ${errnoOf(cause)}`))
-  // A busy daemon accepts late: the backlog holds the connections of many spawns meanwhile.
-  server.listen({ path, backlog: 4096 })
-  server.unref()
-  const close = () => {
-    server.close()
-    Fs.rmSync(dir, { recursive: true, force: true })
-  }
-  return { path, close }
+}
+
+/** The header of an output connection: which child (spawn id), which stream (1 stdout, 2 stderr). */
+const outputHeader = (id: number, stream: 1 | 2): Uint8Array => {
+  const header = Buffer.alloc(OUTPUT_HEADER_BYTES)
+  header.writeUInt32LE(id, 0)
+  header[4] = stream
+  return header
 }
 
 const killGroup = (pid: number, signal: string, group: boolean): Effect.Effect<void, KillFailure> =>
@@ -143,6 +120,20 @@ const makeHelperConnection = (logError: (message: string) => void) => {
   let closing = false
   let nextId = 1
   let nextWrite = 1
+  const output = outputDirectory(logError)
+  // The current helper listens for output connections (its `ready` report); until then spawns wait.
+  let ready = false
+  let outputError: string | undefined
+  let whenReady: Array<() => void> = []
+
+  const helperReady = (error: string | null) => {
+    ready = true
+    outputError = error ?? undefined
+    if (error !== null && output.created) logError(`the spawn helper cannot listen on ${output.path}: ${error}`)
+    const waiting = whenReady
+    whenReady = []
+    for (const send of waiting) send()
+  }
 
   /** Send the helper an order (starting the helper if needed); `onError` if it cannot be sent. */
   const order = (message: HelperOrder, onError: (err: Error) => void): void => {
@@ -168,8 +159,8 @@ const makeHelperConnection = (logError: (message: string) => void) => {
 
   const rawChild = (id: number, child: Pending, pid: number): RawChild => ({
     pid,
-    stdout: outputOf(child.stdout),
-    stderr: outputOf(child.stderr),
+    stdout: child.stdout?.output ?? Stream.empty,
+    stderr: child.stderr?.output ?? Stream.empty,
     exit: Deferred.await(child.exited),
     kill: (signal, group) => killGroup(pid, signal, group),
     writeStdin: writeStdin(id)
@@ -180,26 +171,10 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     else helper?.channel?.unref()
   }
 
-  /** Forget a child once its spawn has completed and it has ended. */
-  const forgetIfDone = (id: number, child: Pending) => {
-    if (child.started && child.ended) {
-      children.delete(id)
-      holdLoop()
-    }
-  }
-
-  /** Complete the spawn once the pid and both connections are here. */
-  const startIfComplete = (id: number, child: Pending) => {
-    if (child.started || child.pid === undefined || child.stdout === undefined || child.stderr === undefined) return
-    child.started = true
-    child.resume(Effect.succeed(rawChild(id, child, child.pid)))
-    forgetIfDone(id, child)
-  }
-
   const settle = (id: number, child: Pending, exit: ExitInfo) => {
-    child.ended = true
+    children.delete(id)
     Deferred.doneUnsafe(child.exited, Exit.succeed(exit))
-    forgetIfDone(id, child)
+    holdLoop()
   }
 
   const fail = (id: number, child: Pending, message: string) => {
@@ -210,15 +185,8 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     child.resume(Effect.fail(new SpawnFailure({ message })))
   }
 
-  const output = listenForOutput((id, stream, socket) => {
-    const child = children.get(id)
-    if (child === undefined || child.started || (stream !== 1 && stream !== 2)) return socket.destroy()
-    if (stream === 1) child.stdout = socket
-    else child.stderr = socket
-    startIfComplete(id, child)
-  }, logError)
-
   const onReport = (report: HelperReport) => {
+    if (report.kind === "ready") return helperReady(report.error)
     if (report.kind === "written") {
       writes.get(report.write)?.(report.error)
       writes.delete(report.write)
@@ -229,22 +197,19 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     switch (report.kind) {
       case "spawned":
         child.pid = report.pid
-        return startIfComplete(report.id, child)
+        return child.resume(Effect.succeed(rawChild(report.id, child, report.pid)))
       case "exited":
         return settle(report.id, child, { code: report.code, signal: report.signal })
       case "failed":
-        return fail(
-          report.id,
-          child,
-          report.stage === "output"
-            ? `couldn't connect the output of '${child.request.argv[0]}' to the daemon: ${report.code}`
-            : spawnMessage(child.request, { code: report.code })
-        )
+        return fail(report.id, child, spawnMessage(child.request, { code: report.code }))
     }
   }
 
   const onHelperExit = (gone: Cp.ChildProcess) => (code: number | null, signal: string | null) => {
-    if (helper === gone) helper = undefined
+    if (helper === gone) {
+      helper = undefined
+      ready = false
+    }
     if (!closing) {
       const running = [...children.values()].filter((c) => c.pid !== undefined).length
       logError(
@@ -266,11 +231,6 @@ const makeHelperConnection = (logError: (message: string) => void) => {
       } catch {
         // already gone
       }
-      if (!child.started) {
-        // its connections were made before the fork; any still on their way are dropped with it
-        child.started = true
-        child.resume(Effect.succeed(rawChild(id, child, child.pid)))
-      }
       settle(id, child, { code: null, signal: "SIGKILL" })
     }
   }
@@ -284,6 +244,7 @@ const makeHelperConnection = (logError: (message: string) => void) => {
       detached: true
     })
     started.unref()
+    ready = false
     started.on("message", onReport)
     started.once("exit", onHelperExit(started))
     started.on("error", () => undefined)
@@ -302,27 +263,42 @@ const makeHelperConnection = (logError: (message: string) => void) => {
       const id = nextId++
       children.set(id, { request, resume, exited: Deferred.makeUnsafe<ExitInfo>() })
       holdLoop()
-      order({
-        kind: "spawn",
-        id,
-        file: exec.file,
-        args: exec.args,
-        argv0: exec.argv0,
-        cwd: request.cwd ?? null,
-        env: request.env,
-        umask: request.umask ?? null
-      }, (err) => {
-        if (children.delete(id)) {
-          holdLoop()
-          resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, err) })))
+      const noOutput = (code: string) => {
+        const child = children.get(id)
+        if (child !== undefined && child.pid === undefined) {
+          fail(id, child, `couldn't connect the output of '${request.argv[0]}' to the spawn helper: ${code}`)
         }
-      })
+      }
+      // The output connections first: the helper forks once it has them and the order.
+      const send = () => {
+        const child = children.get(id)
+        if (child === undefined) return
+        if (outputError !== undefined) return noOutput(outputError)
+        child.stdout = connectOutput(output.path, outputHeader(id, 1), noOutput)
+        child.stderr = connectOutput(output.path, outputHeader(id, 2), noOutput)
+        order({
+          kind: "spawn",
+          id,
+          file: exec.file,
+          args: exec.args,
+          argv0: exec.argv0,
+          cwd: request.cwd ?? null,
+          env: request.env,
+          umask: request.umask ?? null
+        }, (err) => {
+          const child = children.get(id)
+          if (child !== undefined) fail(id, child, spawnMessage(request, err))
+        })
+      }
+      connect()
+      if (ready) send()
+      else whenReady.push(send)
     })
 
   const close = Effect.sync(() => {
     closing = true
     if (helper?.connected) helper.disconnect()
-    output.close()
+    output.remove()
   })
 
   return { spawn, close, start: connect }

@@ -4,14 +4,16 @@
  * Why it exists: libuv forks with fork(2), whose cost grows with the parent's memory (measured
  * here: 1.2 ms from a bare Node, 6 ms from one holding 100 MB, 6–9 ms from the daemon). The
  * helper loads nothing but node:child_process and node:net, so every fork costs the bare-Node
- * price however large the daemon grows. A child's stdout and stderr are connections to the
- * daemon's private output socket (OUTPUT_HEADER_BYTES first say whose and which); the helper
- * keeps its stdin and writes to it what the daemon sends, reports each exit, and when the daemon
- * goes away (the channel closes, however the daemon died) SIGKILLs what is left of every
- * child's process group (no orphans) and removes the output socket's directory.
+ * price however large the daemon grows. A child's stdout and stderr are connections the daemon
+ * made to the helper's socket (OUTPUT_HEADER_BYTES first say whose and which), so the daemon reads
+ * them as its own sockets; the helper keeps the child's stdin and writes to it what the daemon
+ * sends, reports each exit, and when the daemon goes away (the channel closes, however the daemon
+ * died) SIGKILLs what is left of every child's process group (no orphans) and removes the
+ * socket's directory.
  * Why connections rather than passing the child's pipes back over IPC (SCM_RIGHTS): Node
  * acknowledges every passed handle before it sends the next message, two round trips per child
- * on the daemon's busy event loop, which serialised every spawn behind the daemon's other work.
+ * on the daemon's busy event loop, which serialised every spawn behind the daemon's other work;
+ * and the daemon can read its own connections into one shared buffer (ChildSocket.ts).
  * Children see the helper as their parent, so the signals a child may send its parent
  * (`kill -TERM $PPID` in an event listener is a common supervisord idiom) are passed on to the daemon.
  *
@@ -44,37 +46,39 @@ export interface StdinOrder {
 export type HelperOrder = SpawnOrder | StdinOrder
 
 /**
- * Helper → daemon, in this order per child: `spawned` (pid), then `exited`; or a single `failed`
- * with the errno name, of connecting its output or of the fork. `written` answers a stdin order. The child's stdout and stderr arrive
- * separately, as connections to the daemon's output socket.
+ * Helper → daemon: `ready` once it listens for output connections (with the errno name if it
+ * cannot); then per child, in this order: `spawned` (pid), then `exited`; or a single `failed`
+ * with the errno name of the fork. `written` answers a stdin order.
  */
 export type HelperReport =
+  | { readonly kind: "ready"; readonly error: string | null }
   | { readonly id: number; readonly kind: "spawned"; readonly pid: number }
   | { readonly id: number; readonly kind: "written"; readonly write: number; readonly error: string | null }
   | { readonly id: number; readonly kind: "exited"; readonly code: number | null; readonly signal: string | null }
-  | { readonly id: number; readonly kind: "failed"; readonly code: string; readonly stage: "output" | "spawn" }
+  | { readonly id: number; readonly kind: "failed"; readonly code: string }
 
 /**
- * Each connection to the daemon's output socket starts with this many bytes: the spawn id
- * (uint32, little-endian), then 1 for stdout or 2 for stderr, then three zero bytes. The child's
- * output follows.
+ * Each output connection starts with this many bytes from the daemon: the spawn id (uint32,
+ * little-endian), then 1 for stdout or 2 for stderr, then three zero bytes. The child's output
+ * flows the other way.
  */
 export const OUTPUT_HEADER_BYTES = 8
 
 /**
- * The helper program (plain JavaScript for `node -e HELPER_SOURCE <output socket path>`). Spawn
- * orders are served one after the other, in the order they came. A child's output connections
- * are made, and their headers written, before it is forked: its first bytes come after them. The
- * helper closes its own ends once the child holds them, so the daemon sees EOF when the child's
- * side is closed.
+ * The helper program (plain JavaScript for `node -e HELPER_SOURCE <socket path>`). A child is
+ * forked once its order and both its output connections are here, and the helper closes its own
+ * ends at once, so the daemon sees EOF when the child's side is closed.
  */
 export const HELPER_SOURCE = String.raw`
 "use strict"
 process.title = "effsup: spawn helper"
 const Cp = require("node:child_process")
+const Fs = require("node:fs")
 const Net = require("node:net")
+const Path = require("node:path")
 const outputPath = process.argv[1]
 const live = new Map()
+const pending = new Map()
 const daemon = process.ppid
 for (const signal of ["SIGTERM", "SIGINT", "SIGQUIT", "SIGHUP", "SIGUSR1", "SIGUSR2"]) {
   process.on(signal, () => { try { process.kill(daemon, signal) } catch {} })
@@ -87,31 +91,12 @@ const writeStdin = (order) => {
   if (stdin === undefined || stdin.destroyed || !stdin.writable) return answer("EPIPE")
   stdin.write(Buffer.from(order.data, "base64"), (cause) => answer(cause ? errno(cause) : null))
 }
-// A connection to the daemon's output socket, its header written. A full backlog (the daemon is
-// busy) is retried.
-const output = (id, stream) => new Promise((resolve, reject) => {
-  const header = Buffer.alloc(8)
-  header.writeUInt32LE(id, 0)
-  header[4] = stream
-  const attempt = (delay) => {
-    const socket = Net.connect(outputPath)
-    socket.once("error", (cause) => {
-      if (cause.code === "EAGAIN" && delay < 1000) setTimeout(() => attempt(delay * 2), delay)
-      else reject(cause)
-    })
-    socket.once("connect", () => socket.write(header, (cause) => cause ? reject(cause) : resolve(socket)))
-  }
-  attempt(1)
-})
-const spawn = async (order) => {
-  const id = order.id
-  let out, err
-  try {
-    ;[out, err] = await Promise.all([output(id, 1), output(id, 2)])
-  } catch (cause) {
-    report({ id, kind: "failed", code: errno(cause), stage: "output" })
-    return
-  }
+const entry = (id) => {
+  let e = pending.get(id)
+  if (e === undefined) pending.set(id, e = {})
+  return e
+}
+const spawn = (id, order, out, err) => {
   let child
   const previous = order.umask === null ? undefined : process.umask(order.umask)
   try {
@@ -119,7 +104,7 @@ const spawn = async (order) => {
       argv0: order.argv0, cwd: order.cwd ?? undefined, env: order.env, detached: true, stdio: ["pipe", out, err]
     })
   } catch (cause) {
-    report({ id, kind: "failed", code: errno(cause), stage: "spawn" })
+    report({ id, kind: "failed", code: errno(cause) })
     return
   } finally {
     if (previous !== undefined) process.umask(previous)
@@ -127,7 +112,7 @@ const spawn = async (order) => {
     err.destroy()
   }
   child.once("error", (cause) => {
-    if (child.pid === undefined) report({ id, kind: "failed", code: errno(cause), stage: "spawn" })
+    if (child.pid === undefined) report({ id, kind: "failed", code: errno(cause) })
   })
   child.once("spawn", () => {
     const pid = child.pid
@@ -140,15 +125,40 @@ const spawn = async (order) => {
     })
   })
 }
-let spawning = Promise.resolve()
+const trySpawn = (id) => {
+  const e = pending.get(id)
+  if (e === undefined || e.order === undefined || e.out === undefined || e.err === undefined) return
+  pending.delete(id)
+  spawn(id, e.order, e.out, e.err)
+}
+const server = Net.createServer((socket) => {
+  socket.on("error", () => {})
+  const readHeader = () => {
+    const header = socket.read(8)
+    if (header === null) return
+    socket.off("readable", readHeader)
+    if (header.length < 8 || (header[4] !== 1 && header[4] !== 2)) return socket.destroy()
+    const id = header.readUInt32LE(0)
+    const e = entry(id)
+    const key = header[4] === 1 ? "out" : "err"
+    if (e[key] !== undefined) return socket.destroy()
+    e[key] = socket
+    trySpawn(id)
+  }
+  socket.on("readable", readHeader)
+})
+server.on("error", (cause) => report({ kind: "ready", error: errno(cause) }))
+try { Fs.unlinkSync(outputPath) } catch {}
+server.listen({ path: outputPath, backlog: 4096 }, () => report({ kind: "ready", error: null }))
 process.on("message", (order) => {
   if (order.kind === "stdin") return writeStdin(order)
-  spawning = spawning.then(() => spawn(order))
+  entry(order.id).order = order
+  trySpawn(order.id)
 })
 process.on("disconnect", () => {
   for (const { pid } of live.values()) { try { process.kill(-pid, "SIGKILL") } catch {} }
-  // the daemon may have died without removing its output socket's directory
-  try { require("node:fs").rmSync(require("node:path").dirname(outputPath), { recursive: true, force: true }) } catch {}
+  // the daemon may have died without removing the socket's directory
+  try { Fs.rmSync(Path.dirname(outputPath), { recursive: true, force: true }) } catch {}
   process.exit(0)
 })
 `

@@ -104,7 +104,8 @@ startsecs=0
     try {
       await d.waitForLog(/success: orphan_2 entered RUNNING/)
       expect(livePids(marker)).toHaveLength(3)
-      const [socketPath] = outputSocketsOf(d.child.pid!)
+      const helper = Number(Fs.readFileSync(`/proc/${livePids(marker)[0]}/stat`, "utf8").split(") ")[1]!.split(" ")[1])
+      const [socketPath] = outputSocketsOf(helper)
       const socketDir = Path.dirname(socketPath!)
       expect(Fs.existsSync(socketDir)).toBe(true)
       d.child.kill("SIGKILL")

@@ -1,11 +1,11 @@
 /**
- * Finds the spawn helper's output socket of a process from /proc: the listening unix socket under
- * an `effsup-spawn-` directory among the process's open files (the helper's command line cannot
- * tell: it sets its process title over it).
+ * Finds the output socket a spawn helper listens on, from /proc: the listening unix socket under
+ * an `effsup-spawn-` directory among the helper's open files (its command line cannot tell: it
+ * sets its process title over it).
  */
 import * as Fs from "node:fs"
 
-/** Paths of the output sockets `pid` listens on (one per live Spawner layer). */
+/** Paths of the output sockets process `pid` listens on (a spawn helper has one). */
 export const outputSocketsOf = (pid: number): ReadonlyArray<string> => {
   const inodes = new Set<string>()
   for (const fd of Fs.readdirSync(`/proc/${pid}/fd`)) {

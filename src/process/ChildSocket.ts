@@ -64,7 +64,10 @@ export const connectOutput = (path: string, header: Uint8Array, onRefused: (code
     if (consumer !== undefined) return consumer(chunk)
     early.push(Uint8Array.prototype.slice.call(chunk))
     earlyBytes += n
-    return earlyBytes < READ_AHEAD
+    if (earlyBytes < READ_AHEAD) return true
+    // paused as a stream too, so that the reader's resume starts reading again
+    socket.pause()
+    return false
   }
   const open = (delay: number) => {
     const attempt = Net.connect({ path, onread: { buffer: sharedBuffer, callback: onRead } })
@@ -92,12 +95,14 @@ export const connectOutput = (path: string, header: Uint8Array, onRefused: (code
   /** Attach the one reader: the early chunks first, then each read as it comes. */
   const attach = (next: Consumer, whenEnded: () => void): boolean => {
     onEnd = whenEnded
-    for (const chunk of early) next(chunk)
+    let full = false
+    for (const chunk of early) if (!next(chunk)) full = true
     early = []
     earlyBytes = 0
     consumer = next
     if (ended) return false
-    if (socket.isPaused()) socket.resume()
+    // a reader that has no room resumes once it has (it paused the socket)
+    if (!full && socket.isPaused()) socket.resume()
     return true
   }
   /** Stop reading until `resume`. */

@@ -97,6 +97,22 @@ describe("NodeSpawner (through the spawn helper)", () => {
       expect(yield* child.exit).toEqual({ code: 0, signal: null })
     }).pipe(Effect.provide(NodeSpawner.layer)))
 
+  it.live("keeps more output than the read-ahead written before any reader came, and reads on", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const child = yield* spawner.spawn(request("head -c 3000000 /dev/zero; echo end"))
+      yield* Effect.sleep("300 millis")
+      let bytes = 0
+      let last = ""
+      yield* child.stdout.readByCallback!((chunk) => {
+        bytes += chunk.length
+        last = Buffer.from(chunk.subarray(-4)).toString()
+        return true
+      }, Effect.void)
+      expect(bytes).toBe(3000004)
+      expect(last).toBe("end\n")
+    }).pipe(Effect.provide(NodeSpawner.layer)))
+
   it.live("writes stdin, applies umask and cwd, and signals the child's group", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner

@@ -93,17 +93,15 @@ export const connectOutput = (path: string, header: Uint8Array, onRefused: (code
   open(1)
 
   /** Attach the one reader: the early chunks first, then each read as it comes. */
-  const attach = (next: Consumer, whenEnded: () => void): boolean => {
+  const attach = (next: Consumer, whenEnded: () => void): void => {
     onEnd = whenEnded
     let full = false
     for (const chunk of early) if (!next(chunk)) full = true
     early = []
     earlyBytes = 0
     consumer = next
-    if (ended) return false
     // a reader that has no room resumes once it has (it paused the socket)
-    if (!full && socket.isPaused()) socket.resume()
-    return true
+    if (!ended && !full && socket.isPaused()) socket.resume()
   }
   /** Stop reading until `resume`. */
   const pause = () => socket.pause()

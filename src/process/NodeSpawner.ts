@@ -245,7 +245,8 @@ const makeHelperConnection = (logError: (message: string) => void) => {
     })
     started.unref()
     ready = false
-    started.on("message", onReport)
+    // a `ready` is about the current helper only (a dying one's must not open the gate for the next)
+    started.on("message", (report: HelperReport) => (report.kind === "ready" && helper !== started ? undefined : onReport(report)))
     started.once("exit", onHelperExit(started))
     started.on("error", () => undefined)
     helper = started

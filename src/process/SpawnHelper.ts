@@ -3,8 +3,8 @@
  *
  * Why it exists: libuv forks with fork(2), whose cost grows with the parent's memory (measured
  * here: 1.2 ms from a bare Node, 6 ms from one holding 100 MB, 6–9 ms from the daemon). The
- * helper loads nothing but node:child_process and node:net, so every fork costs the bare-Node
- * price however large the daemon grows. A child's stdout and stderr are connections the daemon
+ * helper loads nothing but a few Node built-ins (child_process, net, fs, path), so every fork
+ * costs the bare-Node price however large the daemon grows. A child's stdout and stderr are connections the daemon
  * made to the helper's socket (OUTPUT_HEADER_BYTES first say whose and which), so the daemon reads
  * them as its own sockets; the helper keeps the child's stdin and writes to it what the daemon
  * sends, reports each exit, and when the daemon goes away (the channel closes, however the daemon

@@ -425,7 +425,7 @@ export const make = (
     const hasRoom = () => closed || pendingBytes < HIGH_WATER_MARK
     const writeUnsafe = (bytes: Uint8Array): boolean => {
       // a callback reader's chunk is a view of a reused buffer: what is kept is copied
-      if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(Uint8Array.prototype.slice.call(bytes))
+      if (!closed && bytes.length > 0 && !writeNow(bytes)) enqueue(Buffer.from(bytes))
       return hasRoom()
     }
     const ready = Effect.suspend(() => {

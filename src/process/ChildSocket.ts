@@ -62,7 +62,7 @@ export const connectOutput = (path: string, header: Uint8Array, onRefused: (code
   const onRead = (n: number, buffer: Uint8Array): boolean => {
     const chunk = buffer.subarray(0, n)
     if (consumer !== undefined) return consumer(chunk)
-    early.push(Uint8Array.prototype.slice.call(chunk))
+    early.push(Buffer.from(chunk))
     earlyBytes += n
     if (earlyBytes < READ_AHEAD) return true
     // paused as a stream too, so that the reader's resume starts reading again
@@ -145,7 +145,7 @@ export const connectOutput = (path: string, header: Uint8Array, onRefused: (code
       let done = false
       const arrived = Latch.makeUnsafe(false)
       attach((chunk) => {
-        unread.push(Uint8Array.prototype.slice.call(chunk))
+        unread.push(Buffer.from(chunk))
         unreadBytes += chunk.length
         arrived.openUnsafe()
         if (unreadBytes < READ_AHEAD) return true

@@ -19,7 +19,7 @@ export const outputSocketsOf = (pid: number): ReadonlyArray<string> => {
   return Fs.readFileSync("/proc/net/unix", "utf8").split("\n").slice(1).flatMap((line) => {
     const fields = line.trim().split(/\s+/)
     const [flags, inode, path] = [fields[3], fields[6], fields[7]]
-    // 00010000: accepting connections (the daemon's accepted ends carry the same path)
+    // 00010000: accepting connections (the helper's accepted ends carry the same path)
     const listening = flags === "00010000"
     return listening && inode !== undefined && path !== undefined && inodes.has(inode) &&
         /\/effsup-spawn-[^/]+\/output\.sock$/.test(path)

@@ -1,7 +1,7 @@
 /**
  * The value types of supervisord's config (datatypes.py), as pure string decoders:
  * each returns `Result<A, message>` where the message is supervisord's own text for that failure
- * (Sections.ts turns it into a located ConfigIssue).
+ * (the reader turns it into a located ConfigIssue). The types of the decoded values live here too.
  * See shared/reference/supervisord-4.2.5.md §1.4 and quirk Q11 (environment tokenizer).
  * @since 0.1.0
  */
@@ -9,10 +9,25 @@ import * as Result from "effect/Result"
 import { invalidNameCharacter } from "../domain/Names.ts"
 import { strRepr } from "../domain/PyRepr.ts"
 import { parseSignal } from "../domain/Signals.ts"
-import type { AutoRestart, LogFileSetting, LogLevelName } from "./Types.ts"
 
 /** A decoder from an option's text. */
 export type Codec<A> = (raw: string) => Result.Result<A, string>
+
+/** autorestart: always, never, or when the exit code is not in exitcodes. */
+export type AutoRestart = "true" | "false" | "unexpected"
+
+/** Where a child's channel is logged. `auto` is resolved to a file in childlogdir when the group is created. */
+export type LogFileSetting =
+  | { readonly _tag: "Auto" }
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Syslog" }
+  | { readonly _tag: "Path"; readonly path: string }
+
+/** supervisord's log level names, lowest to highest verbosity last. */
+export type LogLevelName = "critical" | "error" | "warn" | "info" | "debug" | "trace" | "blather"
+
+/** Any text, as written (after expansion). */
+export const text: Codec<string> = (raw) => Result.succeed(raw)
 
 const TRUTHY = ["yes", "true", "on", "1"]
 const FALSY = ["no", "false", "off", "0"]
@@ -68,6 +83,9 @@ export const exitcodes: Codec<ReadonlyArray<number>> = (raw) => {
     ? Result.succeed(codes.map((c) => Result.getOrThrow(c)))
     : Result.fail(`not a valid list of exit codes: ${strRepr(raw)}`)
 }
+
+/** A child's `SUPERVISOR_SERVER_URL`: `AUTO` (any case, surrounding blanks allowed) or the URL as written. */
+export const serverUrl: Codec<string> = (raw) => Result.succeed(raw.trim().toUpperCase() === "AUTO" ? "AUTO" : raw)
 
 /** Truthy → `true`, falsy → `false`, or `unexpected` (any case). */
 export const autorestart: Codec<AutoRestart> = (raw) => {

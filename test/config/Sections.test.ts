@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
-import type { Host } from "../../src/config/Reader.ts"
+import type { Host } from "../../src/config/Host.ts"
 import { sampleConfig } from "../../src/config/Sample.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
 

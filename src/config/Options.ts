@@ -81,8 +81,11 @@ export const LISTENER_OPTIONS = {
         ? undefined
         : `${handler} cannot be resolved within [${section}]: effsup cannot load Python plugins (only ${DEFAULT_RESULT_HANDLER} is available)`
   }),
-  /** The pool's (group's) priority; each process's own priority stays `[program:x]`'s. */
-  priority: option("priority", Codecs.integer, "-1", "pool priority: listeners start first and stop last")
+  /**
+   * The pool's (group's) priority. Writing `priority=` also sets each listener process's own priority (default 999),
+   * so no value is the same as leaving it out: the sample's is an example.
+   */
+  priority: option("priority", Codecs.integer, "-1", "pool priority (default -1: listeners start first and stop last); also each listener's own", { example: "-1" })
 }
 
 /** `[group:x]`. */

@@ -1,7 +1,9 @@
 /**
- * Process groups from `[program:x]`, `[group:x]` and `[eventlistener:x]` sections: defaults, per-process
- * expansion (`numprocs`, `process_name`, `%(process_num)02d`, program `environment`), channel log settings,
- * and the cross-section rules (group membership, listener events, forbidden combinations).
+ * Process groups from `[program:x]`, `[group:x]` and `[eventlistener:x]` sections. The plain options are
+ * decoded from their tables (Options.ts) at the scope each row names; this module adds what the tables
+ * cannot say: per-process expansion (`numprocs`, `process_name`, `%(process_num)02d`, program `environment`),
+ * the channel log rules (`stdout_logfile` expanded twice, `syslog`, AUTO) and the cross-option and
+ * cross-section rules (group membership, listener events, forbidden combinations).
  * supervisord: options.py `process_groups_from_parser`, `_processes_from_section`.
  * See shared/reference/supervisord-4.2.5.md §1.3 (which variables each option sees), §1.6, §1.7, §1.9.
  *

@@ -2,7 +2,8 @@
  * Resolution of a merged INI document into the final {@link Config}: `[supervisord]` (with its
  * twice-expanded `environment`, Q28), the process groups (Programs.ts), the HTTP servers (every section whose
  * name starts with `unix_http_server` / `inet_http_server`, Q13), `[supervisorctl]`, the plugin sections,
- * and warnings for unknown sections and options (supervisord ignores them silently).
+ * and warnings for unknown sections and options (supervisord ignores them silently). Plain options are
+ * decoded from their tables (Options.ts); this module adds the required ones, paths and cross-option rules.
  * See shared/reference/supervisord-4.2.5.md §1.3, §1.5, §1.11–§1.14.
  *
  * Invariant: pure. All problems are collected (not just the first, unlike supervisord); file-system

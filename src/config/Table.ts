@@ -89,7 +89,10 @@ export type DecodedValues<T extends Table, S extends Scope> = Pick<Values<T>, De
 export interface DecodedExtra<A, S extends Scope> {
   /** `process` for the `[program:x]` options read per process (default `section`). */
   readonly scope?: S
-  /** Show this in the sample instead of the default (when the default says nothing, e.g. an empty list). */
+  /**
+   * Show this in the sample instead of the default: when the default says nothing (an empty list), or when
+   * writing the default is not the same as leaving the option out.
+   */
   readonly example?: string
   readonly defaultFrom?: string
   readonly check?: (value: A, where: CheckContext) => string | undefined

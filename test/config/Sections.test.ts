@@ -1,7 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
 import type { Host } from "../../src/config/Host.ts"
-import { sampleConfig } from "../../src/config/Sample.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
 
 const host: Host = {
@@ -282,16 +281,5 @@ describe("collecting problems", () => {
 
   it("skips user validation when the host has no passwd", () => {
     expect(resolve(`${HEAD}[program:x]\ncommand=a\nuser=whoever\n`, { ...host, users: undefined }).issues).toEqual([])
-  })
-})
-
-describe("Sample", () => {
-  it("loads cleanly and yields the defaults", () => {
-    const r = resolve(sampleConfig)
-    expect(r.issues).toEqual([])
-    expect(r.notices).toEqual([])
-    expect(r.value.groups).toEqual([])
-    expect(r.value.supervisord).toEqual(config(HEAD).supervisord)
-    expect(r.value.supervisorctl?.serverurl).toBe("unix:///tmp/effsup.sock")
   })
 })

@@ -5,21 +5,16 @@ import type { ChannelConfig } from "../../src/config/Types.ts"
 import type { ProcessLogEvent, SupervisorEvent } from "../../src/events/Event.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+import { channelConfig } from "../support/Configs.ts"
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
 const B = "<!--XSUPERVISOR:BEGIN-->"
 const E = "<!--XSUPERVISOR:END-->"
 
-const channel = (overrides: Partial<ChannelConfig> = {}): ChannelConfig => ({
-  logfile: { _tag: "Auto" },
-  logfileMaxbytes: 0,
-  logfileBackups: 0,
-  captureMaxbytes: 0,
-  eventsEnabled: false,
-  syslog: false,
-  ...overrides
-})
+/** No rotation unless a test asks for it. */
+const channel = (overrides: Partial<ChannelConfig> = {}): ChannelConfig =>
+  channelConfig({ logfileMaxbytes: 0, logfileBackups: 0, ...overrides })
 
 const source = (...chunks: ReadonlyArray<string | Uint8Array>) =>
   Stream.fromIterable(chunks.map((c) => (typeof c === "string" ? enc.encode(c) : c)))

@@ -6,15 +6,11 @@ import type { ProcessConfig } from "../../src/config/Types.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
 import * as ProcessActor from "../../src/process/ProcessActor.ts"
+import { processConfig, quietChannel } from "../support/Configs.ts"
 import * as FakeSpawner from "../support/FakeSpawner.ts"
 
-const channel = { logfile: { _tag: "None" }, logfileMaxbytes: 0, logfileBackups: 0, captureMaxbytes: 0, eventsEnabled: false, syslog: false } as const
-const config = (over: Partial<ProcessConfig> = {}): ProcessConfig => ({
-  name: "p", group: "p", section: "program:p", command: "sleep 1000", priority: 999, autostart: true,
-  startsecs: 1, startretries: 3, autorestart: "unexpected", exitcodes: [0], stopsignal: "SIGTERM", stopwaitsecs: 10,
-  stopasgroup: false, killasgroup: false, user: undefined, redirectStderr: false, stdout: channel, stderr: channel,
-  environment: {}, directory: undefined, umask: undefined, serverurl: "AUTO", ...over
-})
+const config = (over: Partial<ProcessConfig> = {}): ProcessConfig =>
+  processConfig({ command: "sleep 1000", stdout: quietChannel, stderr: quietChannel, ...over })
 
 /** Run a scenario with a fake spawner; returns the PROCESS_STATE_* events seen, with their tries. */
 const scenario = (

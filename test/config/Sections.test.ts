@@ -25,7 +25,7 @@ const group = (c: Config, name: string): GroupConfig => c.groups.find((g) => g.n
 describe("[supervisord]", () => {
   it("has supervisord's defaults, with relative paths made absolute against the CWD", () => {
     const s = config(HEAD).supervisord
-    expect(s).toEqual({
+    expect(s).toMatchObject({
       logfile: "/work/supervisord.log", logfileMaxbytes: 50 * 1024 * 1024, logfileBackups: 10, loglevel: "info",
       pidfile: "/work/supervisord.pid", umask: 0o22, nodaemon: false, silent: false, minfds: 1024, minprocs: 200,
       nocleanup: false, childlogdir: "/tmp", user: undefined, directory: undefined, stripAnsi: false, environment: {},
@@ -69,7 +69,7 @@ describe("[program:x]", () => {
     const g = group(c, "cat")
     expect([g.kind, g.priority, g.listener]).toEqual(["program", 999, undefined])
     const channel = { logfile: { _tag: "Auto" }, logfileMaxbytes: 52428800, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
-    expect(g.processes).toEqual([{
+    expect(g.processes).toMatchObject([{
       name: "cat", group: "cat", section: "program:cat", command: "/bin/cat", priority: 999, autostart: true, startsecs: 1,
       startretries: 3, autorestart: "unexpected", exitcodes: [0], stopsignal: "SIGTERM", stopwaitsecs: 10, stopasgroup: false,
       killasgroup: false, user: undefined, redirectStderr: false, stdout: channel, stderr: channel, environment: {},

@@ -41,11 +41,24 @@ const section = (header: string, rows: ReadonlyArray<Row>, more: Partial<Omit<Sa
 /** The socket the sample's server and client agree on. */
 const SOCKET = "/tmp/effsup.sock"
 
-/** The sections of the sample, in order (the `[rpcinterface:supervisor]` block comes after `[supervisord]`). */
-export const sampleSections: ReadonlyArray<SampleSection> = [
+const PREAMBLE = `; effsup configuration (supervisord-compatible INI).
+;
+; Lines starting with ';' or '#' are comments. An inline comment needs a space
+; before its ';' or '#'. Values may use %(here)s (this file's directory) and
+; %(ENV_NAME)s (an environment variable); write %% for a literal percent sign.
+; Every commented option below shows its default, or an example where it has none.`
+
+/** The main XML-RPC interface supervisorctl needs, declared as supervisord requires (Sections.ts accepts only it). */
+const RPC_INTERFACE = `[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface`
+
+/** The sample, block by block: literal text or a section of option rows. */
+const blocks: ReadonlyArray<string | SampleSection> = [
+  PREAMBLE,
   section("unix_http_server", optionRows(UNIX_SERVER_OPTIONS), { active: true, set: { file: SOCKET } }),
   section("inet_http_server", optionRows(INET_SERVER_OPTIONS), { doc: "TCP listener, off unless this section exists" }),
   section("supervisord", optionRows(SUPERVISORD_OPTIONS), { active: true }),
+  RPC_INTERFACE,
   section("supervisorctl", optionRows(CTL_OPTIONS), { active: true, set: { serverurl: `unix://${SOCKET}` } }),
   section("program:theprogramname", optionRows(PROGRAM_OPTIONS), {
     intro: ["; A program runs numprocs copies of one command, as a group of the same name."]
@@ -66,16 +79,8 @@ export const sampleSections: ReadonlyArray<SampleSection> = [
   section("include", optionRows(INCLUDE_OPTIONS), { intro: ["; More files to read; later values override earlier ones."] })
 ]
 
-const PREAMBLE = `; effsup configuration (supervisord-compatible INI).
-;
-; Lines starting with ';' or '#' are comments. An inline comment needs a space
-; before its ';' or '#'. Values may use %(here)s (this file's directory) and
-; %(ENV_NAME)s (an environment variable); write %% for a literal percent sign.
-; Every commented option below shows its default.`
-
-/** effsup's answer to supervisorctl: the main XML-RPC interface, which must be declared (Sections.ts accepts only it). */
-const RPC_INTERFACE = `[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface`
+/** The sections of the sample, in order. */
+export const sampleSections: ReadonlyArray<SampleSection> = blocks.filter((b) => typeof b !== "string")
 
 /** `text` then, if any, `; doc` from column 32. */
 const withDoc = (text: string, doc: string | undefined): string => doc === undefined ? text : `${text.padEnd(30)} ; ${doc}`
@@ -90,14 +95,5 @@ const renderSection = (s: SampleSection): string => {
   return lines.join("\n")
 }
 
-const renderSample = (): string => {
-  const blocks = [PREAMBLE]
-  for (const s of sampleSections) {
-    blocks.push(renderSection(s))
-    if (s.header === "supervisord") blocks.push(RPC_INTERFACE)
-  }
-  return `${blocks.join("\n\n")}\n`
-}
-
 /** A commented sample config; uncomment and edit what you need. */
-export const sampleConfig: string = renderSample()
+export const sampleConfig: string = `${blocks.map((b) => typeof b === "string" ? b : renderSection(b)).join("\n\n")}\n`

@@ -94,7 +94,9 @@ export interface DecodedExtra<A, S extends Scope> {
    * writing the default is not the same as leaving the option out.
    */
   readonly example?: string
+  /** See {@link Decoded.defaultFrom} (e.g. `killasgroup` defaults to `stopasgroup`). */
   readonly defaultFrom?: string
+  /** See {@link Decoded.check}. */
   readonly check?: (value: A, where: CheckContext) => string | undefined
 }
 

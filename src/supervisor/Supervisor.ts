@@ -2,7 +2,11 @@
  * The public `Supervisor` service: everything a transport (XML-RPC, HTTP, CLI) or an
  * embedding Effect program can ask of a running supervision tree. Names in `spec`
  * arguments accept supervisord's forms (`name`, `group:name`; group methods take the group).
- * The implementation and the layers live in Tree.ts and Layers.ts; this file is the contract.
+ *
+ * Invariant: this file is the contract only (service tag, shape, the vocabulary it speaks in);
+ * it imports no implementation at runtime, so a transport that imports it loads no tree, no
+ * spawner and no `node:*`. The implementation is Tree.ts; the layers that build it on Node are
+ * Layers.ts (`NodeSupervisor` in the public API). test/architecture.test.ts enforces this.
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
@@ -37,7 +41,6 @@ import type {
   ProcessResult,
   SupervisorStateInfo
 } from "./Api.ts"
-import * as Layers from "./Layers.ts"
 
 /** Why the supervisor stopped running: a shutdown, or a restart (reload) request. */
 export type ExitRequest = "shutdown" | "restart"
@@ -155,12 +158,8 @@ export interface SupervisorShape {
 }
 
 /**
- * The Supervisor service. `Supervisor.layer(config)` / `Supervisor.layerFromFile(path)` build a
- * supervision tree on Node: building the layer starts it, releasing it stops every child.
+ * The Supervisor service. Building a supervision tree is `NodeSupervisor.layer(config)` /
+ * `NodeSupervisor.layerFromFile(path)` (supervisor/Layers.ts): building the layer starts it,
+ * releasing it stops every child.
  */
-export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {
-  /** A self-contained Supervisor on Node for a loaded config (see Layers.layer). */
-  static readonly layer = (config: Config, options?: Layers.LayerOptions) => Layers.layer(config, options)
-  /** A self-contained Supervisor on Node from a config file (see Layers.layerFromFile). */
-  static readonly layerFromFile = (file: string) => Layers.layerFromFile(file)
-}
+export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {}

@@ -26,7 +26,7 @@ import * as Tree from "./Tree.ts"
 
 /** Options for a tree beyond its config. Everything has a sensible default for embedding. */
 export interface LayerOptions {
-  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD). */
+  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD; see `rereadFile`). */
   readonly reload?: Effect.Effect<Config, CantReread> | undefined
   /** The activity log, for readLog/clearLog (default: none). */
   readonly mainLog?: Tree.TreeOptions["mainLog"] | undefined
@@ -37,6 +37,18 @@ export interface LayerOptions {
 }
 
 const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
+
+/**
+ * reloadConfig's re-read of a config file: `load` with this process's environment and working
+ * directory, a bad file failing with CANT_REREAD and every problem in its detail. The result runs
+ * on the FileSystem and Path it was made with.
+ */
+export const rereadFile = (file: string): Effect.Effect<Effect.Effect<Config, CantReread>, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.map(Effect.context<FileSystem.FileSystem | Path.Path>(), (services) =>
+    load(file, process.env, process.cwd()).pipe(
+      Effect.mapError((e) => new CantReread({ detail: e.message })),
+      Effect.provide(services)
+    ))
 
 /** A Supervisor from a config, using the Spawner, EventBus and platform services it is given. */
 export const layerWith = (
@@ -69,12 +81,7 @@ export const layer = (config: Config, options: LayerOptions = {}): Layer.Layer<S
 export const layerFromFile = (file: string): Layer.Layer<Supervisor, ConfigError> =>
   Layer.unwrap(
     Effect.gen(function*() {
-      const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
       const config = yield* load(file, process.env, process.cwd())
-      const reload = load(config.file, process.env, process.cwd()).pipe(
-        Effect.mapError((e) => new CantReread({ detail: e.message })),
-        Effect.provide(services)
-      )
-      return layer(config, { reload })
+      return layer(config, { reload: yield* rereadFile(config.file) })
     })
   ).pipe(Layer.provide(NodeServices.layer))

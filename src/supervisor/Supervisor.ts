@@ -10,26 +10,27 @@
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { Config } from "../config/Types.ts"
-import type {
-  AbnormalTermination,
-  AlreadyAdded,
-  AlreadyStarted,
-  BadArguments,
-  BadName,
-  BadSignal,
-  CantReread,
-  Failed,
-  NoFile,
-  NotExecutable,
-  NotRunning,
+import {
+  type AbnormalTermination,
+  type AlreadyAdded,
+  type AlreadyStarted,
+  type BadArguments,
+  type BadName,
+  type BadSignal,
+  type CantReread,
+  type Failed,
+  type NoFile,
+  type NotExecutable,
+  type NotRunning,
   ShutdownState,
-  SpawnError,
-  StillRunning
+  type SpawnError,
+  type StillRunning
 } from "../domain/Errors.ts"
+import { type SupervisorState, SupervisorStateCode } from "../domain/ProcessState.ts"
 import type { SupervisorEvent } from "../events/Event.ts"
 import type { EventOrDrop } from "../events/EventBus.ts"
 import type {
@@ -163,3 +164,11 @@ export interface SupervisorShape {
  * releasing it stops every child.
  */
 export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {}
+
+/**
+ * The SHUTDOWN_STATE rule, for the tree and for every transport: once the supervisor is below
+ * RUNNING (shutting down or restarting) a request fails with ShutdownState.
+ * supervisord: rpcinterface.py SupervisorNamespaceRPCInterface._update.
+ */
+export const requireRunning = (state: SupervisorState): Effect.Effect<void, ShutdownState> =>
+  SupervisorStateCode[state] < SupervisorStateCode.RUNNING ? Effect.fail(new ShutdownState({ detail: "" })) : Effect.void

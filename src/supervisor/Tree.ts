@@ -27,7 +27,6 @@ import {
   CantReread,
   Failed,
   NoFile,
-  ShutdownState,
   StillRunning,
   type SupervisorError
 } from "../domain/Errors.ts"
@@ -44,7 +43,7 @@ import { configInfo } from "./ConfigInfo.ts"
 import { describe } from "./Description.ts"
 import * as Group from "./Group.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
-import type { ExitRequest, SupervisorShape } from "./Supervisor.ts"
+import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
 export interface TreeOptions {
@@ -83,9 +82,7 @@ export const make = (
     const exitRequest = yield* Deferred.make<ExitRequest>()
     let mood: Mood = "RUNNING"
 
-    const guard = Effect.suspend(() =>
-      mood === "RUNNING" ? Effect.void : Effect.fail(new ShutdownState({ detail: "" }))
-    )
+    const guard = Effect.suspend(() => requireRunning(mood))
 
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)

@@ -52,14 +52,18 @@ const logPath = (
   }
 }
 
-/** Create a group: open its logs and create its actors (nothing is started). */
+/**
+ * Create a group: open its logs and create its actors (nothing is started). The group's scope is
+ * a child of the current one, so closing that scope closes a group even before anyone holds it
+ * (an interruption while the tree is being built leaks nothing).
+ */
 export const make = (
   config: GroupConfig,
   supervisord: SupervisordConfig,
   environment: ProcessActor.ActorEnvironment
-): Effect.Effect<Group, PlatformError.PlatformError, Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Group, PlatformError.PlatformError, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const scope = yield* Scope.make()
+    const scope = yield* Scope.fork(yield* Effect.scope)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
       const pool = config.kind === "eventlistener" && config.listener !== undefined

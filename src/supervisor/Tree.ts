@@ -15,7 +15,7 @@ import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
@@ -81,6 +81,10 @@ export const make = (
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
     let mood: Mood = "RUNNING"
+    // Every group's scope is a child of this one, a child of the tree's. It is forked before the
+    // shutdown finalizer is added, so at release shutdownAll stops the groups in order first; and
+    // if the tree is interrupted while being built, closing it closes every group made so far.
+    const groupScope = yield* Scope.fork(yield* Effect.scope)
 
     const guard = Effect.suspend(() => requireRunning(mood))
 
@@ -93,6 +97,7 @@ export const make = (
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
         return yield* Group.make(groupConfig, supervisord, options.environment).pipe(
+          Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
           Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),

@@ -29,6 +29,7 @@ import type * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { ChannelConfig } from "../config/Types.ts"
+import type { Channel } from "../domain/Channel.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { bytesRepr, strRepr } from "../events/PyRepr.ts"
 import * as Capture from "./Capture.ts"
@@ -51,9 +52,6 @@ export interface ChildOutputOptions {
   /** AUTO → file mode 0600. */
   readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
 }
-
-/** A child's output channel. */
-export type Channel = "stdout" | "stderr"
 
 /**
  * Reads a child's output channel by callback: `onChunk` runs in the read callback itself, with no

@@ -37,14 +37,14 @@ export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArr
 const logPath = (
   setting: LogFileSetting,
   supervisord: SupervisordConfig,
-  process: ProcessConfig,
+  processConfig: ProcessConfig,
   channel: "stdout" | "stderr"
 ) => {
   switch (setting._tag) {
     case "Path":
       return Effect.succeed(setting.path)
     case "Auto":
-      return ChildOutput.autoLogPath(supervisord.childlogdir, process.name, channel, supervisord.identifier).pipe(
+      return ChildOutput.autoLogPath(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier).pipe(
         Effect.map((path): string | undefined => path)
       )
     default:
@@ -70,25 +70,25 @@ export const make = (
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
       // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
-      const actors = yield* Effect.forEach(startOrder(config.processes), (process) =>
+      const actors = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
         Effect.gen(function*() {
-          const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
-          const stderrPath = process.redirectStderr
+          const stdoutPath = yield* logPath(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
+          const stderrPath = processConfig.redirectStderr
             ? undefined
-            : yield* logPath(process.stderr.logfile, supervisord, process, "stderr")
+            : yield* logPath(processConfig.stderr.logfile, supervisord, processConfig, "stderr")
           const output = yield* ChildOutput.make({
-            processName: process.name,
+            processName: processConfig.name,
             groupName: config.name,
             stdoutPath,
             stderrPath,
-            stdout: process.stdout,
-            stderr: process.stderr,
+            stdout: processConfig.stdout,
+            stderr: processConfig.stderr,
             stripAnsi: supervisord.stripAnsi,
-            autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
+            autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
-          const actor = ProcessActor.make(process, output, environment)
+          const actor = ProcessActor.make(processConfig, output, environment)
           // A listener's stdout feeds its pool's protocol parser (and is still logged).
-          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(process.name, spawner))
+          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(processConfig.name, spawner))
         }), { concurrency: 16 })
       if (pool !== undefined) yield* pool.attach(actors)
       return actors

@@ -103,9 +103,9 @@ export const make = (
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
-  Effect.andThen(
-    Effect.forEach([...actors].reverse(), (actor) => actor.requestShutdown, { discard: true }),
-    Effect.forEach(actors, (actor) => actor.awaitStopped, { concurrency: "unbounded", discard: true })
+  Effect.flatMap(
+    Effect.forEach([...actors].reverse(), (actor) => actor.shutdown),
+    (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
   )
 
 /** Names of the processes of a group that are not in a stopped state. */

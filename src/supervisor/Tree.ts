@@ -120,7 +120,7 @@ export const make = (
      * than 4). Returns once each has been spawned or has failed to.
      */
     const autostart = (some: ReadonlyArray<Group.Group>) =>
-      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => a.launch, {
+      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => Effect.ignore(a.start(false, "autostart")), {
         discard: true,
         concurrency: AUTOSTART_IN_FLIGHT
       })

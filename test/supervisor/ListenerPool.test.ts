@@ -232,7 +232,7 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
       const actor = yield* ProcessActor.make(config, output, { env: { PATH: process.env["PATH"] }, cwd: dir, serverUrl: undefined })
         .pipe(Effect.provideService(Spawner, pool.spawnerFor("listener", spawner)))
       yield* pool.attach([actor])
-      yield* actor.launch
+      yield* actor.start(false, "autostart")
       const late: SupervisorEvent = { _tag: "REMOTE_COMMUNICATION", type: "ünï", data: "✓ 😀\nline2" }
       yield* bus.publish(late)
       const lines = () => existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l !== "") : []
@@ -243,7 +243,7 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
         header(1, 1, early[1]!).replace("pool:pool", "pool:listener"),
         header(2, 2, late).replace("pool:pool", "pool:listener")
       ])
-      yield* actor.shutdown
+      yield* Effect.flatten(actor.shutdown)
     }).pipe(
       Effect.provideService(EventSerials, makeEventSerials()),
       Effect.provide(Layer.mergeAll(EventBus.layer, NodeSpawner.layer, NodeServices.layer, Logger.layer([])), { local: true })

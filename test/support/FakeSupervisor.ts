@@ -7,11 +7,11 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import * as Fs from "node:fs"
-import { AlreadyStarted, BadArguments, BadName, NoFile, NotRunning, ShutdownState } from "../../src/domain/Errors.ts"
+import { AlreadyStarted, BadArguments, BadName, NoFile, NotRunning } from "../../src/domain/Errors.ts"
 import { RUNNING_STATES, type SupervisorState, SupervisorStateCode } from "../../src/domain/ProcessState.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "../../src/supervisor/Api.ts"
 import { configInfo as toConfigInfo } from "../../src/supervisor/ConfigInfo.ts"
-import { Supervisor, type SupervisorShape } from "../../src/supervisor/Supervisor.ts"
+import { requireRunning, Supervisor, type SupervisorShape } from "../../src/supervisor/Supervisor.ts"
 import { processConfig, programGroup } from "./Configs.ts"
 
 /** One recorded call: the method name and its arguments. */
@@ -61,9 +61,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
 
   const record = (method: string, ...args: ReadonlyArray<unknown>) => Effect.sync(() => void calls.push([method, ...args]))
   const notScripted = (method: string) => Effect.die(`FakeSupervisor: ${method} not scripted`)
-  const guard = Effect.suspend(() =>
-    supervisorState === "RUNNING" ? Effect.void : Effect.fail(new ShutdownState({ detail: "" }))
-  )
+  const guard = Effect.suspend(() => requireRunning(supervisorState))
   const find = (spec: string) =>
     Effect.suspend(() => {
       const key = spec.includes(":") ? spec : `${spec}:${spec}`

@@ -66,7 +66,7 @@ export const start = async (kind: Kind, config: string): Promise<Daemon> => {
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, config)
   const child = kind === "effsup"
-    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
     : Cp.spawn("supervisord", ["-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr?.on("data", (d) => (stderr += String(d)))

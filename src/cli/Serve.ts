@@ -87,13 +87,6 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
   }
 }
 
-/** One "RPC interface 'x' initialized" line per interface per server, as supervisord logs them. */
-const rpcInterfaceLines = (config: Config) => {
-  const servers = (config.unixHttpServer === undefined ? 0 : 1) + config.inetHttpServers.length
-  const lines = Array.from({ length: servers }, () => config.rpcInterfaces.map((name) => `RPC interface '${name}' initialized`))
-  return Effect.forEach(lines.flat(), (line) => Effect.logInfo(line), { discard: true })
-}
-
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
   config: Config,
@@ -114,7 +107,6 @@ const serve = (
         yield* Effect.logWarning(`profile_options ${options.profileOptions} ignored: effsup does not run under Python's profiler`)
       }
       if (!sup.nocleanup) yield* cleanupAutoLogs(sup.childlogdir, sup.identifier).pipe(Effect.ignore)
-      yield* rpcInterfaceLines(config)
       const announced = yield* Deferred.make<void>()
       const supervisorLayer = Layers.layer(config, {
         reload,

@@ -111,8 +111,12 @@ const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials
     yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
   })
 
-const warnNoAuth = (section: string, creds: Auth.Credentials | undefined) =>
-  creds === undefined ? Effect.logFatal(`Server '${section}' running without any HTTP authentication checking`) : Effect.void
+/** supervisord's lines once a server listens: each RPC interface, then a warning if nobody must log in. */
+const announce = (section: string, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
+  Effect.andThen(
+    Effect.forEach(interfaces, (name) => Effect.logInfo(`RPC interface '${name}' initialized`), { discard: true }),
+    creds === undefined ? Effect.logFatal(`Server '${section}' running without any HTTP authentication checking`) : Effect.void
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Listeners
@@ -193,7 +197,7 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>) =>
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     const creds = Auth.credentials(cfg)
     yield* serve(server, creds, interfaces)
-    yield* warnNoAuth("unix_http_server", creds)
+    yield* announce("unix_http_server", creds, interfaces)
   })
 
 /** One `[inet_http_server]` listener. */
@@ -203,7 +207,7 @@ const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>) =>
     const server = yield* NodeHttpServer.make(createServer, options).pipe(Effect.mapError(fromListenError))
     const creds = Auth.credentials(cfg)
     yield* serve(server, creds, interfaces)
-    yield* warnNoAuth(cfg.section, creds)
+    yield* announce(cfg.section, creds, interfaces)
     return server.address
   })
 

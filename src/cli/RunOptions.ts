@@ -197,7 +197,7 @@ export const runUsage = (progname: string): string =>
     "-t/--strip_ansi -- remove ANSI escape sequences from program output",
     "--minprocs NUM  -- the number of processes the daemon must be allowed to start",
     "--profile_options OPTIONS -- accepted for compatibility with supervisord, which",
-    "                             profiles itself with them; effsup ignores them",
+    "                             profiles itself with them; effsup ignores them.",
     "",
     ""
   ].join("\n")

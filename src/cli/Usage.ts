@@ -19,9 +19,9 @@ export const usageErrorText = (message: string, progname: string): string =>
   `Error: ${message}\nFor help, use ${progname} -h\n`
 
 /**
- * A config error's message: every issue on its own line. An issue about the whole file whose message
- * already names the file (`could not find config file /x`) is printed as supervisord prints it.
+ * A config error's message: every issue on its own line, located (`file:line: [section] option:`).
+ * An issue about a whole file (`could not find config file /x`, `.ini file does not include
+ * supervisord section`) is printed as supervisord prints it.
  */
 export const configErrorMessage = (error: ConfigError): string =>
-  error.issues.map((issue) => issue.line === 0 && issue.message.includes(issue.file) ? issue.message : formatIssue(issue))
-    .join("\n")
+  error.issues.map((issue) => issue.line === 0 ? issue.message : formatIssue(issue)).join("\n")

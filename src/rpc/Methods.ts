@@ -13,13 +13,14 @@
  * - `handle` never fails with a fault: faults are encoded into the response; only an
  *   unparseable body fails (the HTTP layer answers 400);
  * - start/stop/signalProcess take `group:*` and `group:` for the whole group and answer the group
- *   call's array (an unknown group is BAD_NAME with the name as given), as supervisord does.
+ *   call's array (an unknown group is BAD_NAME with the name as given), as supervisord does; their
+ *   faults about one process name it as the caller did.
  * Help and signature texts are our own words. See shared/reference/supervisord-4.2.5.md §5.
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { BadName, type SupervisorError } from "../domain/Errors.ts"
+import { AbnormalTermination, AlreadyStarted, BadName, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
 import { parseNameSpec } from "../domain/Names.ts"
 import { ProcessStateCode, SupervisorStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
@@ -207,6 +208,12 @@ const systemMethod = <const P extends ReadonlyArray<Param>>(
   run: (interfaces: ReadonlyArray<string>, ...args: Args<P>) => Effect.Effect<XmlRpcValue, MethodFault, Supervisor>
 ): Method => ({ returns, params, help, guarded: false, run: (args, interfaces) => run(interfaces, ...(args as Args<P>)) })
 
+const NAMED_FAULTS = { AlreadyStarted, NotRunning, SpawnError, AbnormalTermination } as const
+
+/** supervisord names the process in these faults as the caller named it (`ALREADY_STARTED: web:web`, not `web`). */
+const namedAsGiven = (name: string) => <A>(self: Effect.Effect<A, SupervisorError>): Effect.Effect<A, SupervisorError> =>
+  Effect.mapError(self, (e) => e._tag in NAMED_FAULTS ? new NAMED_FAULTS[e._tag as keyof typeof NAMED_FAULTS]({ detail: name }) : e)
+
 /**
  * A process method that also takes a whole group (`group:*`, `group:`): that form runs the group
  * method and answers its results; an unknown group is BAD_NAME with the name as given.
@@ -217,7 +224,7 @@ const orGroup = <A>(
   group: (sup: Supervisor["Service"], group: string) => Effect.Effect<ReadonlyArray<ProcessResult>, SupervisorError>
 ): Effect.Effect<XmlRpcValue, SupervisorError, Supervisor> => {
   const spec = parseNameSpec(name)
-  if (spec.process !== undefined) return withSup((s) => done(one(s)))
+  if (spec.process !== undefined) return withSup((s) => done(one(s).pipe(namedAsGiven(name))))
   return withSup((s) =>
     group(s, spec.group).pipe(
       Effect.map(results),
@@ -320,7 +327,7 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
     withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
   ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
-    withSup((s) => done(s.sendProcessStdin(name, chars))))],
+    withSup((s) => done(s.sendProcessStdin(name, chars).pipe(namedAsGiven(name)))))],
   ["sendRemoteCommEvent", method(
     "boolean",
     [p("string"), p("string")],

@@ -42,7 +42,7 @@ export const runCtl = (run: CtlRun): Effect.Effect<number, never, FileSystem.Fil
       yield* runLine(session, run.words.join(" "))
       return session.exitStatus
     }
-    yield* shell(session, terminal.onInterrupt)
+    yield* shell(session, terminal)
     return 0
   }))
 

@@ -51,8 +51,13 @@ export const startupReport = (): StartupReport => {
   let channel: number | undefined = Number(fd)
   const send = (text: string) => {
     if (channel === undefined) return
-    Fs.writeSync(channel, text)
-    Fs.closeSync(channel)
+    try {
+      Fs.writeSync(channel, text)
+    } catch {
+      // the foreground is gone (killed): nobody to tell
+    } finally {
+      Fs.closeSync(channel)
+    }
     channel = undefined
   }
   return {

@@ -145,8 +145,8 @@ export const withOverrides = (config: Config, overrides: Overrides): Config => (
 
 /**
  * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
- * request serve again with the config read anew — or the previous one, with every error logged to
- * stderr, when the new one is broken.
+ * request serve again with the config read anew — or the previous one when the new one is broken,
+ * its errors printed to stderr (in front) and logged once the activity log is open again.
  */
 export const daemon = (initial: Config, options: DaemonOptions) =>
   Effect.gen(function*() {
@@ -156,15 +156,21 @@ export const daemon = (initial: Config, options: DaemonOptions) =>
       Effect.mapError((e) => new CantReread({ detail: e.message })),
       Effect.provide(services)
     )
+    let good = initial
     let config = initial
     let first = true
     while (true) {
       const request: ExitRequest = yield* serve(config, reread, first, options)
       if (request === "shutdown") return
       first = false
-      config = yield* read(config.file).pipe(
-        Effect.catchTag("ConfigError", (error) =>
-          Effect.as(Effect.sync(() => process.stderr.write(`Error: ${configErrorMessage(error)}\nkeeping the previous configuration\n`)), config))
-      )
+      const reloaded = yield* Effect.result(read(good.file))
+      if (reloaded._tag === "Success") {
+        good = reloaded.success
+        config = good
+      } else {
+        const message = `${configErrorMessage(reloaded.failure)}\nkeeping the previous configuration`
+        process.stderr.write(`Error: ${message}\n`)
+        config = { ...good, notices: [...good.notices, { level: "crit", message: `could not reload the configuration: ${message}` }] }
+      }
     }
   })

@@ -1,5 +1,5 @@
 /**
- * End-to-end harness: runs a real daemon — effsup (`node src/bin.ts run`) or the reference
+ * End-to-end harness: runs a real daemon in the foreground — effsup (`node src/bin.ts run -n`) or the reference
  * supervisord 4.2.5 — on a generated config in a temp dir, and drives it from outside exactly
  * the same way: the real `supervisorctl` over the unix socket, the activity log, and /proc.
  */

@@ -104,6 +104,23 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
     }
   }, 60_000)
 
+  // root runs both as nobody
+  it.skipIf(process.getuid?.() !== 0)("user= that a non-root user cannot become is supervisord's usage error, in front and in daemon mode", async () => {
+    Fs.chmodSync(dir, 0o755)
+    const conf = file("user.conf", `[supervisord]\nlogfile=${dir}/user.log\npidfile=${dir}/user.pid\nuser=root\n`)
+    Fs.chmodSync(conf, 0o644)
+    const asNobody = ["--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--"]
+    for (const mode of [["-n"], []]) {
+      const [a, b] = await Promise.all([
+        exec("setpriv", [...asNobody, "supervisord", ...mode, "-c", conf]),
+        exec("setpriv", [...asNobody, process.execPath, BIN, "run", ...mode, "-c", conf])
+      ])
+      expect(masked(b), mode.join("")).toEqual(masked(a))
+      expect(masked(b)).toEqual({ code: 2, stdout: "", stderr: "Error: Can't drop privilege as nonroot user\nFor help, use PROG -h\n" })
+    }
+    expect(Fs.existsSync(Path.join(dir, "user.pid"))).toBe(false)
+  }, 60_000)
+
   it("answers to the names supervisord and supervisorctl (a symlink to the executable)", async () => {
     const links = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-links-"))
     try {

@@ -270,14 +270,17 @@ export const make = (
           Effect.andThen(findActor(spec)),
           Effect.flatMap((a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig)))
         ),
+      // as supervisord, a bad signal is each signallable process's result, not the call's fault
       signalGroup: (name, signal) =>
         guard.pipe(
           Effect.andThen(findGroup(name)),
-          Effect.flatMap((g) => Effect.flatMap(checkSignal(signal), (sig) => forAll(g.actors, (s) => SIGNALLABLE_STATES.has(s), (a) => a.signal(sig))))
+          Effect.flatMap((g) => forAll(g.actors, (s) => SIGNALLABLE_STATES.has(s), (a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig))))
         ),
       signalAll: (signal) =>
-        Effect.flatMap(checkSignal(signal), (sig) =>
-          Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => SIGNALLABLE_STATES.has(s), (a) => a.signal(sig))))),
+        Effect.andThen(
+          guard,
+          Effect.suspend(() => forAll(allActors(), (s) => SIGNALLABLE_STATES.has(s), (a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig))))
+        ),
 
       readProcessLog: (spec, channel, offset, length) =>
         Effect.andThen(guard, readLogWith(Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)), offset, length)),

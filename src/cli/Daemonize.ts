@@ -16,7 +16,7 @@
 import * as ChildProcess from "node:child_process"
 import * as Fs from "node:fs"
 import * as Effect from "effect/Effect"
-import { pyRepr } from "../config/Expand.ts"
+import { strRepr } from "../domain/PyRepr.ts"
 import type { ConfigNotice } from "../config/Types.ts"
 
 const STATUS_FD = "EFFSUP_DAEMON_STATUS_FD"
@@ -113,7 +113,7 @@ export const detach: Effect.Effect<number> = Effect.callback<number>((resume) =>
 /** Python's text for an OSError: `[Errno 2] No such file or directory: '/x'`. */
 const osErrorText = (error: NodeJS.ErrnoException, path: string): string => {
   const reason = /^[A-Z]+: ([^,]+)/.exec(error.message)?.[1] ?? error.message
-  return `[Errno ${Math.abs(error.errno ?? 0)}] ${reason.charAt(0).toUpperCase()}${reason.slice(1)}: ${pyRepr(path)}`
+  return `[Errno ${Math.abs(error.errno ?? 0)}] ${reason.charAt(0).toUpperCase()}${reason.slice(1)}: ${strRepr(path)}`
 }
 
 /**
@@ -125,9 +125,9 @@ export const enterBackground = (directory: string | undefined, umask: number): R
   if (directory !== undefined) {
     try {
       process.chdir(directory)
-      notices.push({ level: "info", message: `set current directory: ${pyRepr(directory)}` })
+      notices.push({ level: "info", message: `set current directory: ${strRepr(directory)}` })
     } catch (error) {
-      notices.push({ level: "crit", message: `can't chdir into ${pyRepr(directory)}: ${osErrorText(error as NodeJS.ErrnoException, directory)}` })
+      notices.push({ level: "crit", message: `can't chdir into ${strRepr(directory)}: ${osErrorText(error as NodeJS.ErrnoException, directory)}` })
     }
   }
   process.umask(umask)

@@ -8,8 +8,8 @@
  */
 import * as Effect from "effect/Effect"
 import type { ConfigNotice } from "../config/Types.ts"
-import { pyRepr } from "../config/Expand.ts"
-import type { PasswdEntry } from "../config/Reader.ts"
+import { strRepr } from "../domain/PyRepr.ts"
+import type { PasswdEntry } from "../config/Host.ts"
 import { UsageError } from "./Usage.ts"
 
 const ROOT_NOTICE = "Supervisor is running as root.  Privileges were not dropped because no user is specified in the " +
@@ -36,7 +36,7 @@ export const dropPrivileges = (
     const numeric = /^\s*[+-]?\d+\s*$/.test(user)
     const entry = numeric ? users.find((u) => u.uid === Number(user)) : users.find((u) => u.name === user)
     if (entry === undefined) {
-      return Effect.fail(new UsageError({ message: numeric ? `Can't find uid ${Number(user)}` : `Can't find username ${pyRepr(user)}` }))
+      return Effect.fail(new UsageError({ message: numeric ? `Can't find uid ${Number(user)}` : `Can't find username ${strRepr(user)}` }))
     }
     if (current === entry.uid) return Effect.succeed([])
     if (current !== 0) return Effect.fail(new UsageError({ message: "Can't drop privilege as nonroot user" }))

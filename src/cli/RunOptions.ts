@@ -11,7 +11,7 @@
  */
 import * as Result from "effect/Result"
 import * as Codecs from "../config/Codecs.ts"
-import { pyRepr } from "../config/Expand.ts"
+import { strRepr } from "../domain/PyRepr.ts"
 import type { SupervisordConfig } from "../config/Types.ts"
 import { type GivenOption, getopt, isGetoptError, type OptionTable } from "./Getopt.ts"
 
@@ -128,7 +128,7 @@ const SETTINGS: Readonly<Record<string, Setting>> = {
 const usage = (message: string): RunCommandLine => ({ _tag: "Usage", message })
 
 /** The Python list repr of the words supervisord refuses: `['a', 'b']`. */
-const listRepr = (words: ReadonlyArray<string>): string => `[${words.map(pyRepr).join(", ")}]`
+const listRepr = (words: ReadonlyArray<string>): string => `[${words.map(strRepr).join(", ")}]`
 
 /** Read `words` (what follows `run`) as supervisord reads its command line. */
 export const parseRunArgv = (words: ReadonlyArray<string>, facts: PathFacts): RunCommandLine => {
@@ -162,8 +162,8 @@ const apply = (option: GivenOption, values: Record<string, unknown>, facts: Path
   if (name === "v" || name === "version") return { _tag: "Version" }
   const setting = SETTINGS[name]!
   const read = setting.read(option.value, facts)
-  if (Result.isFailure(read)) return usage(`invalid value for ${option.name} ${pyRepr(option.value)}: ${read.failure}`)
-  if (values[setting.key] !== undefined) return usage(`conflicting command line option ${pyRepr(option.name)}`)
+  if (Result.isFailure(read)) return usage(`invalid value for ${option.name} ${strRepr(option.value)}: ${read.failure}`)
+  if (values[setting.key] !== undefined) return usage(`conflicting command line option ${strRepr(option.name)}`)
   values[setting.key] = read.success
   return undefined
 }

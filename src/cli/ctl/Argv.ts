@@ -8,7 +8,7 @@
  * Pure; used by the fast ctl entry (no effect/cli). supervisord: options.py ClientOptions.
  * @since 0.1.0
  */
-import { pyRepr } from "../../config/Expand.ts"
+import { strRepr } from "../../domain/PyRepr.ts"
 import { getopt, isGetoptError } from "../Getopt.ts"
 
 /** ctl's flags as given on the command line (undefined = not given). */
@@ -76,10 +76,10 @@ export const parseCtlArgv = (words: ReadonlyArray<string>): CtlCommandLine => {
     if (key === "serverurl" && !isUrl(option.value)) {
       return {
         _tag: "Usage",
-        message: `invalid value for ${option.name} ${pyRepr(option.value)}: value ${pyRepr(option.value)} is not a URL`
+        message: `invalid value for ${option.name} ${strRepr(option.value)}: value ${strRepr(option.value)} is not a URL`
       }
     }
-    if (values[key] !== undefined) return { _tag: "Usage", message: `conflicting command line option ${pyRepr(option.name)}` }
+    if (values[key] !== undefined) return { _tag: "Usage", message: `conflicting command line option ${strRepr(option.name)}` }
     values[key] = key === "interactive" || key === "json" ? true : option.value
   }
   const text = (key: Key) => values[key] as string | undefined

@@ -8,6 +8,8 @@
  * get them, logged here in supervisord's place), write the pidfile, report "serving" to `effsup run`
  * and start the autostart programs. SIGTERM/SIGINT/SIGQUIT shut down (exit 0), SIGHUP restarts,
  * SIGUSR2 reopens every log file. Nothing is left running on exit.
+ * A restart (SIGHUP or the restart RPC) reads and checks the config before anything stops: with a
+ * broken one nothing changes and the errors are in the activity log (supervisord would exit).
  * supervisord: supervisord.py main / run / runforever. See reference §2.5.
  * @since 0.1.0
  */
@@ -17,7 +19,7 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import type * as Path from "effect/Path"
 import * as Stream from "effect/Stream"
-import { hostFacts, load } from "../config/Load.ts"
+import { hostFacts } from "../config/Load.ts"
 import { guessServerUrl } from "../config/Sections.ts"
 import type { Config, ConfigNotice } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"
@@ -31,7 +33,7 @@ import { dropPrivileges } from "./Privileges.ts"
 import { raiseLimits } from "./Rlimits.ts"
 import type { Overrides } from "./RunOptions.ts"
 import { DAEMON_SIGNALS, signals } from "./Signals.ts"
-import { configErrorMessage, UsageError } from "./Usage.ts"
+import { UsageError } from "./Usage.ts"
 
 /** How the daemon was asked to run, besides its config. */
 export interface DaemonOptions {
@@ -87,13 +89,16 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
   }
 }
 
+/** Why serving ended: a shutdown, or a restart with the (already checked) config to serve next. */
+type Served = { readonly _tag: "Shutdown" } | { readonly _tag: "Restart"; readonly next: Config }
+
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
   config: Config,
   reload: Effect.Effect<Config, CantReread>,
   first: boolean,
   options: DaemonOptions
-): Effect.Effect<ExitRequest, UsageError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Served, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const sup = config.supervisord
     const host = yield* hostFacts(process.env, process.cwd())
@@ -124,7 +129,9 @@ const serve = (
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
         yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
-        return yield* supervisor.awaitExitRequest
+        const request: ExitRequest = yield* supervisor.awaitExitRequest
+        // a restart is requested only once the re-read config was found good, and the tree keeps it
+        return request === "shutdown" ? { _tag: "Shutdown" } as const : { _tag: "Restart", next: yield* supervisor.config } as const
       }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
     }).pipe(
       Effect.scoped,
@@ -145,28 +152,19 @@ export const withOverrides = (config: Config, overrides: Overrides): Config => (
 
 /**
  * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
- * request serve again with the config read anew — or the previous one when the new one is broken,
- * its errors printed to stderr (in front) and logged once the activity log is open again.
+ * request serve again with the config the restart read anew. The decision is the tree's (restart):
+ * the config is read and checked before anything stops, and a broken one changes nothing (its errors
+ * go to the activity log, the programs keep running).
  */
 export const daemon = (initial: Config, options: DaemonOptions) =>
   Effect.gen(function*() {
-    const read = (file: string) => Effect.map(load(file, process.env, process.cwd()), (c) => withOverrides(c, options.overrides))
     const reread = yield* Layers.rereadFile(initial.file, (c) => withOverrides(c, options.overrides))
-    let good = initial
     let config = initial
     let first = true
     while (true) {
-      const request: ExitRequest = yield* serve(config, reread, first, options)
-      if (request === "shutdown") return
+      const served = yield* serve(config, reread, first, options)
+      if (served._tag === "Shutdown") return
       first = false
-      const reloaded = yield* Effect.result(read(good.file))
-      if (reloaded._tag === "Success") {
-        good = reloaded.success
-        config = good
-      } else {
-        const message = `${configErrorMessage(reloaded.failure)}\nkeeping the previous configuration`
-        process.stderr.write(`Error: ${message}\n`)
-        config = { ...good, notices: [...good.notices, { level: "crit", message: `could not reload the configuration: ${message}` }] }
-      }
+      config = served.next
     }
   })

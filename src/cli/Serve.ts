@@ -22,9 +22,11 @@ import * as Stream from "effect/Stream"
 import { hostFacts } from "../config/Load.ts"
 import { guessServerUrl } from "../config/Sections.ts"
 import type { Config, ConfigNotice } from "../config/Types.ts"
+import { systemErrorText } from "../domain/Errno.ts"
 import { CantReread } from "../domain/Errors.ts"
 import * as Server from "../http/Server.ts"
 import * as ActivityLog from "../logs/ActivityLog.ts"
+import { errorLine, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
@@ -59,7 +61,7 @@ const pidfile = (path: string) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const written = yield* fs.writeFileString(path, `${process.pid}\n`).pipe(Effect.result)
-    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}`)
+    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}: ${systemErrorText(written.failure)}`)
     yield* Effect.addFinalizer(() => fs.remove(path).pipe(Effect.ignore))
   })
 
@@ -89,8 +91,11 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
   }
 }
 
-/** Why serving ended: a shutdown, or a restart with the (already checked) config to serve next. */
-type Served = { readonly _tag: "Shutdown" } | { readonly _tag: "Restart"; readonly next: Config }
+/**
+ * Why serving ended: a shutdown, a restart with the (already checked) config to serve next, or a
+ * defect (logged in the activity log, everything stopped).
+ */
+type Served = { readonly _tag: "Shutdown" } | { readonly _tag: "Restart"; readonly next: Config } | { readonly _tag: "Crashed" }
 
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
@@ -131,15 +136,20 @@ const serve = (
         yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
         const request: ExitRequest = yield* supervisor.awaitExitRequest
         // a restart is requested only once the re-read config was found good, and the tree keeps it
-        return request === "shutdown" ? { _tag: "Shutdown" } as const : { _tag: "Restart", next: yield* supervisor.config } as const
+        const served: Served = request === "shutdown" ? { _tag: "Shutdown" } : { _tag: "Restart", next: yield* supervisor.config }
+        return served
       }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
     }).pipe(
+      // a bug: in the activity log (one line), then everything stops as in a shutdown
+      Effect.catchDefect((defect) =>
+        Effect.as(Effect.logFatal(`effsup stops on an unexpected error: ${errorLine(defect, true)}`), { _tag: "Crashed" } satisfies Served)
+      ),
       Effect.scoped,
       Effect.provide(ActivityLog.layer(sup))
     )
   }).pipe(
     Effect.catchTags({
-      PlatformError: (e) => Effect.fail(new UsageError({ message: e.message })),
+      ActivityLogError: (e) => Effect.fail(new UsageError({ message: e.message })),
       ServerError: (e) => Effect.fail(new UsageError({ message: e.message }))
     })
   )
@@ -150,21 +160,40 @@ export const withOverrides = (config: Config, overrides: Overrides): Config => (
   supervisord: { ...config.supervisord, ...overrides }
 })
 
+/** The exit status of a daemon that cannot serve again after a restart (as a startup error). */
+const RESTART_FAILED_EXIT = 2
+
 /**
  * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
- * request serve again with the config the restart read anew. The decision is the tree's (restart):
- * the config is read and checked before anything stops, and a broken one changes nothing (its errors
- * go to the activity log, the programs keep running).
+ * request serve again with the config the restart read anew; gives the exit status. The decision is
+ * the tree's (restart): the config is read and checked before anything stops, and a broken one
+ * changes nothing (its errors go to the activity log, the programs keep running). Failing to start
+ * is a usage error the first time (as supervisord's); after a restart the activity log is closed,
+ * so the reason goes to stderr in its format, and the daemon exits.
  */
-export const daemon = (initial: Config, options: DaemonOptions) =>
+export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<number, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const reread = yield* Layers.rereadFile(initial.file, (c) => withOverrides(c, options.overrides))
     let config = initial
     let first = true
     while (true) {
-      const served = yield* serve(config, reread, first, options)
-      if (served._tag === "Shutdown") return
-      first = false
-      config = served.next
+      const served = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
+        Effect.catchTag("UsageError", (e) =>
+          Effect.sync(() => {
+            writeLastResortUnsafe("Fatal", `could not restart: ${e.message}`)
+            return { _tag: "Failed" } as const
+          }))
+      )
+      switch (served._tag) {
+        case "Shutdown":
+          return 0
+        case "Crashed":
+          return 1
+        case "Failed":
+          return RESTART_FAILED_EXIT
+        case "Restart":
+          first = false
+          config = served.next
+      }
     }
   })

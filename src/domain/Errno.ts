@@ -134,9 +134,15 @@ export const describeErrno = (code: string): string => {
   return text === undefined ? code : `${code} (${text})`
 }
 
+const ERRNO_CODE = /^E[A-Z0-9]+$/
+
+/** The errno code of a Node error: its `code`, or for Node's own codes (`ERR_FS_EISDIR`) the system's in `info`. */
 const errnoCode = (error: unknown): string | undefined => {
-  const code = (error as { readonly code?: unknown } | null | undefined)?.code
-  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code) ? code : undefined
+  const e = error as { readonly code?: unknown; readonly info?: { readonly code?: unknown } } | null | undefined
+  const code = e?.code
+  if (typeof code === "string" && ERRNO_CODE.test(code)) return code
+  const info = e?.info?.code
+  return typeof info === "string" && ERRNO_CODE.test(info) ? info : undefined
 }
 
 /**
@@ -154,4 +160,18 @@ export const systemErrorText = (error: unknown): string => {
   const code = errnoCode(error)
   if (code !== undefined) return describeErrno(code)
   return error instanceof Error ? error.message : String(error)
+}
+
+/**
+ * A system error with what it is about: `/x/a.log: EACCES (Permission denied)` (the path left out
+ * when the error names none); undefined when `error` is no system error (no PlatformError, no
+ * errno code).
+ */
+export const systemErrorAt = (error: unknown): string | undefined => {
+  let path: unknown
+  if (PlatformError.isPlatformError(error)) path = "pathOrDescriptor" in error.reason ? error.reason.pathOrDescriptor : undefined
+  else if (errnoCode(error) !== undefined) path = (error as { readonly path?: unknown }).path
+  else return undefined
+  const text = systemErrorText(error)
+  return typeof path === "string" || typeof path === "number" ? `${path}: ${text}` : text
 }

@@ -20,6 +20,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
 import type { Config, GroupConfig } from "../config/Types.ts"
+import { systemErrorAt } from "../domain/Errno.ts"
 import {
   AlreadyAdded,
   BadName,
@@ -103,7 +104,7 @@ export const make = (
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
-          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),
+          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e)}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )
       })

@@ -46,5 +46,7 @@ describe("Errno", () => {
       const failed = yield* Effect.flip(fs.readFileString("/nonexistent/effsup"))
       assert.strictEqual(systemErrorText(failed), "ENOENT (No such file or directory)")
       assert.strictEqual(systemErrorText(new Error("plain")), "plain")
+      // Node's own code, the system's in its info
+      assert.strictEqual(systemErrorText(Object.assign(new Error("x"), { code: "ERR_FS_EISDIR", info: { code: "EISDIR" } })), "EISDIR (Is a directory)")
     }).pipe(Effect.provide(NodeServices.layer), Effect.runPromise))
 })

@@ -26,7 +26,7 @@ import { systemErrorText } from "../domain/Errno.ts"
 import { CantReread } from "../domain/Errors.ts"
 import * as Server from "../http/Server.ts"
 import * as ActivityLog from "../logs/ActivityLog.ts"
-import { errorLine, writeLastResortUnsafe } from "../logs/LogLine.ts"
+import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
@@ -160,6 +160,17 @@ export const withOverrides = (config: Config, overrides: Overrides): Config => (
   supervisord: { ...config.supervisord, ...overrides }
 })
 
+/**
+ * Why the daemon ends when no activity log is open: on stderr (in front) and appended to the last
+ * activity log file it had (in the background, where stderr is /dev/null), if that can be written.
+ */
+const lastWords = (logfile: string, message: string) =>
+  Effect.gen(function*() {
+    writeLastResortUnsafe("Fatal", message)
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.writeFileString(logfile, format(new Date(), "Fatal", message), { flag: "a" }).pipe(Effect.ignore)
+  })
+
 /** The exit status of a daemon that cannot serve again after a restart (as a startup error). */
 const RESTART_FAILED_EXIT = 2
 
@@ -175,14 +186,13 @@ export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<n
   Effect.gen(function*() {
     const reread = yield* Layers.rereadFile(initial.file, (c) => withOverrides(c, options.overrides))
     let config = initial
+    let previous = initial
     let first = true
     while (true) {
       const served = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
         Effect.catchTag("UsageError", (e) =>
-          Effect.sync(() => {
-            writeLastResortUnsafe("Fatal", `could not restart: ${e.message}`)
-            return { _tag: "Failed" } as const
-          }))
+          Effect.as(lastWords(previous.supervisord.logfile, `could not restart: ${e.message}`), { _tag: "Failed" } as const)
+        )
       )
       switch (served._tag) {
         case "Shutdown":
@@ -193,6 +203,7 @@ export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<n
           return RESTART_FAILED_EXIT
         case "Restart":
           first = false
+          previous = config
           config = served.next
       }
     }

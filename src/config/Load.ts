@@ -1,6 +1,7 @@
 /**
- * Loading a config from disk: the search path (§1.2), reading with `[include]`s, resolution, the file-system
- * checks (log directories, childlogdir), and one {@link ConfigError} carrying EVERY located issue.
+ * Loading a config from disk: the search path (§1.2), reading with `[include]`s (strict UTF-8, within the
+ * bounds of Limits.ts), resolution, the file-system checks (log directories, childlogdir), and one
+ * {@link ConfigError} carrying EVERY issue, each located at a `file:line` (a whole file's at its line 1).
  * Also the pure entry {@link parseConfigText} (no includes, no disk) and {@link loadCtl} for the client.
  * See shared/reference/supervisord-4.2.5.md §1.2 and §1.14.
  *

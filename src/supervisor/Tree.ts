@@ -104,7 +104,7 @@ export const make = (
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
-          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e)}` })),
+          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e) ?? e.message}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )
       })

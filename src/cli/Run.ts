@@ -46,8 +46,7 @@ const start = (options: RunOptions, report: StartupReport) =>
       if (problem !== undefined) return yield* new UsageError({ message: problem })
     }
     if (!config.supervisord.nodaemon && !report.background) return yield* detach
-    yield* daemon(config, { report, overrides: options.overrides, profileOptions: options.profileOptions })
-    return 0
+    return yield* daemon(config, { report, overrides: options.overrides, profileOptions: options.profileOptions })
   })
 
 /** `effsup run ARGV` as a whole: gives the exit status. `progname` is how usage errors name the command. */

@@ -8,6 +8,8 @@
  * get them, logged here in supervisord's place), write the pidfile, report "serving" to `effsup run`
  * and start the autostart programs. SIGTERM/SIGINT/SIGQUIT shut down (exit 0), SIGHUP restarts,
  * SIGUSR2 reopens every log file. Nothing is left running on exit.
+ * A restart (SIGHUP or the restart RPC) reads and checks the config before anything stops: with a
+ * broken one nothing changes and the errors are in the activity log (supervisord would exit).
  * supervisord: supervisord.py main / run / runforever. See reference §2.5.
  * @since 0.1.0
  */
@@ -17,13 +19,15 @@ import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import type * as Path from "effect/Path"
 import * as Stream from "effect/Stream"
-import { hostFacts, load } from "../config/Load.ts"
+import { hostFacts } from "../config/Load.ts"
 import { guessServerUrl } from "../config/Sections.ts"
 import type { Config, ConfigNotice } from "../config/Types.ts"
+import { systemErrorText } from "../domain/Errno.ts"
 import { CantReread } from "../domain/Errors.ts"
 import * as Server from "../http/Server.ts"
 import * as ActivityLog from "../logs/ActivityLog.ts"
 import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
+import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
@@ -31,7 +35,7 @@ import { dropPrivileges } from "./Privileges.ts"
 import { raiseLimits } from "./Rlimits.ts"
 import type { Overrides } from "./RunOptions.ts"
 import { DAEMON_SIGNALS, signals } from "./Signals.ts"
-import { configErrorMessage, UsageError } from "./Usage.ts"
+import { UsageError } from "./Usage.ts"
 
 /** How the daemon was asked to run, besides its config. */
 export interface DaemonOptions {
@@ -57,7 +61,7 @@ const pidfile = (path: string) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const written = yield* fs.writeFileString(path, `${process.pid}\n`).pipe(Effect.result)
-    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}`)
+    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}: ${systemErrorText(written.failure)}`)
     yield* Effect.addFinalizer(() => fs.remove(path).pipe(Effect.ignore))
   })
 
@@ -87,13 +91,19 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
   }
 }
 
+/**
+ * Why serving ended: a shutdown, a restart with the (already checked) config to serve next, or a
+ * defect (logged in the activity log, everything stopped).
+ */
+type Served = { readonly _tag: "Shutdown" } | { readonly _tag: "Restart"; readonly next: Config } | { readonly _tag: "Crashed" }
+
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
   config: Config,
   reload: Effect.Effect<Config, CantReread>,
   first: boolean,
   options: DaemonOptions
-): Effect.Effect<ExitRequest, UsageError, FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Served, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const sup = config.supervisord
     const host = yield* hostFacts(process.env, process.cwd())
@@ -124,15 +134,22 @@ const serve = (
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
         yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
-        return yield* supervisor.awaitExitRequest
+        const request: ExitRequest = yield* supervisor.awaitExitRequest
+        // a restart is requested only once the re-read config was found good, and the tree keeps it
+        const served: Served = request === "shutdown" ? { _tag: "Shutdown" } : { _tag: "Restart", next: yield* supervisor.config }
+        return served
       }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
     }).pipe(
+      // a bug: in the activity log (one line), then everything stops as in a shutdown
+      Effect.catchDefect((defect) =>
+        Effect.as(Effect.logFatal(`effsup stops on an unexpected error: ${errorLine(defect, true)}`), { _tag: "Crashed" } satisfies Served)
+      ),
       Effect.scoped,
       Effect.provide(ActivityLog.layer(sup))
     )
   }).pipe(
     Effect.catchTags({
-      PlatformError: (e) => Effect.fail(new UsageError({ message: e.message })),
+      ActivityLogError: (e) => Effect.fail(new UsageError({ message: e.message })),
       ServerError: (e) => Effect.fail(new UsageError({ message: e.message }))
     })
   )
@@ -144,29 +161,50 @@ export const withOverrides = (config: Config, overrides: Overrides): Config => (
 })
 
 /**
- * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
- * request serve again with the config read anew — or the previous one when the new one is broken,
- * its errors printed to stderr (in front) and logged once the activity log is open again.
+ * Why the daemon ends when no activity log is open: on stderr (in front) and appended to the last
+ * activity log file it had (in the background, where stderr is /dev/null), if that can be written.
  */
-export const daemon = (initial: Config, options: DaemonOptions) =>
+const lastWords = (logfile: string, message: string) =>
   Effect.gen(function*() {
-    const read = (file: string) => Effect.map(load(file, process.env, process.cwd()), (c) => withOverrides(c, options.overrides))
+    writeLastResortUnsafe("Fatal", message)
+    const fs = yield* FileSystem.FileSystem
+    yield* fs.writeFileString(logfile, format(new Date(), "Fatal", message), { flag: "a" }).pipe(Effect.ignore)
+  })
+
+/** The exit status of a daemon that cannot serve again after a restart (as a startup error). */
+const RESTART_FAILED_EXIT = 2
+
+/**
+ * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
+ * request serve again with the config the restart read anew; gives the exit status. The decision is
+ * the tree's (restart): the config is read and checked before anything stops, and a broken one
+ * changes nothing (its errors go to the activity log, the programs keep running). Failing to start
+ * is a usage error the first time (as supervisord's); after a restart the activity log is closed,
+ * so the reason goes to stderr in its format, and the daemon exits.
+ */
+export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<number, UsageError, FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
     const reread = yield* Layers.rereadFile(initial.file, (c) => withOverrides(c, options.overrides))
-    let good = initial
     let config = initial
+    let previous = initial
     let first = true
     while (true) {
-      const request: ExitRequest = yield* serve(config, reread, first, options)
-      if (request === "shutdown") return
-      first = false
-      const reloaded = yield* Effect.result(read(good.file))
-      if (reloaded._tag === "Success") {
-        good = reloaded.success
-        config = good
-      } else {
-        const message = `${configErrorMessage(reloaded.failure)}\nkeeping the previous configuration`
-        process.stderr.write(`Error: ${message}\n`)
-        config = { ...good, notices: [...good.notices, { level: "crit", message: `could not reload the configuration: ${message}` }] }
+      const served = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
+        Effect.catchTag("UsageError", (e) =>
+          Effect.as(lastWords(previous.supervisord.logfile, `could not restart: ${e.message}`), { _tag: "Failed" } as const)
+        )
+      )
+      switch (served._tag) {
+        case "Shutdown":
+          return 0
+        case "Crashed":
+          return 1
+        case "Failed":
+          return RESTART_FAILED_EXIT
+        case "Restart":
+          first = false
+          previous = config
+          config = served.next
       }
     }
   })

@@ -20,8 +20,7 @@ export const usageErrorText = (message: string, progname: string): string =>
 
 /**
  * A config error's message: every issue on its own line, located (`file:line: [section] option:`).
- * An issue about a whole file (`could not find config file /x`, `.ini file does not include
- * supervisord section`) is printed as supervisord prints it.
+ * An issue about no line of a file (`could not find config file /x`) is printed as supervisord prints it.
  */
 export const configErrorMessage = (error: ConfigError): string =>
   error.issues.map((issue) => issue.line === 0 ? issue.message : formatIssue(issue)).join("\n")

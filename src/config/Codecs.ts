@@ -42,11 +42,27 @@ export const boolean: Codec<boolean> = (raw) => {
 
 const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/
 
-/** Python `int(x)`: optional sign, digits (underscores between), surrounding whitespace. */
-export const integer: Codec<number> = (raw) =>
-  INT_RE.test(raw)
-    ? Result.succeed(Number(raw.trim().replace(/_/g, "")))
-    : Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
+/**
+ * Python `int(x)`: optional sign, digits (underscores between), surrounding whitespace.
+ * Gotcha: Python's ints have no bound; effsup's end at ±(2^53 − 1), where every integer is exact.
+ */
+export const integer: Codec<number> = (raw) => {
+  if (!INT_RE.test(raw)) return Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
+  const n = Number(raw.trim().replace(/_/g, ""))
+  return Number.isSafeInteger(n)
+    ? Result.succeed(n)
+    : Result.fail(`${raw.trim()} is out of range (effsup's integers are at most ${Number.MAX_SAFE_INTEGER} in size)`)
+}
+
+/** An integer from `min` to `max` (supervisord's RangeCheckedConversion texts). */
+export const integerInRange = (min: number, max: number): Codec<number> => (raw) => {
+  if (!INT_RE.test(raw)) return Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
+  const written = raw.trim().replace(/_/g, "")
+  const n = Number(written) // inexact beyond 2^53, but on the right side of any safe bound
+  if (n < min) return Result.fail(`${written} is below lower bound (${min})`)
+  if (n > max) return Result.fail(`${written} is above upper bound (${max})`)
+  return Result.succeed(n)
+}
 
 const UNITS: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 
@@ -117,10 +133,16 @@ export const logLevel: Codec<LogLevelName> = (raw) => {
   return level === undefined ? Result.fail(`bad logging level name ${strRepr(raw)}`) : Result.succeed(level)
 }
 
-/** A process or group name: stripped, without space, `:` or `/`. */
+const CONTROL_CHARACTER = /\p{Cc}/u
+
+/**
+ * A process or group name: stripped, without space, `:` or `/` (supervisord's rule), nor a control
+ * character (effsup's: supervisord accepts one, but such a name cannot be typed to supervisorctl,
+ * nor sent in XML-RPC, which has no way to write most of them).
+ */
 export const name: Codec<string> = (raw) => {
   const s = raw.trim()
-  const bad = invalidNameCharacter(s)
+  const bad = invalidNameCharacter(s) ?? CONTROL_CHARACTER.exec(s)?.[0]
   return bad === undefined ? Result.succeed(s) : Result.fail(`Invalid name: ${strRepr(raw)} because of character: ${strRepr(bad)}`)
 }
 
@@ -195,9 +217,7 @@ export const environment: Codec<Readonly<Record<string, string>>> = (raw) => {
   return Result.succeed(env)
 }
 
-const portNumber: Codec<number> = (raw) =>
-  Result.flatMap(integer(raw), (n) =>
-    n < 1 ? Result.fail(`${n} is below lower bound (1)`) : n > 65535 ? Result.fail(`${n} is above upper bound (65535)`) : Result.succeed(n))
+const portNumber = integerInRange(1, 65535)
 
 /** `port`, `:port`, `*:port` or `host:port` (host lower-cased; `*` or empty = all interfaces → `""`). */
 export const inetAddress: Codec<{ readonly host: string; readonly port: number }> = (raw) => {

@@ -9,6 +9,7 @@
  */
 import * as Result from "effect/Result"
 import { strRepr } from "../domain/PyRepr.ts"
+import { MAX_EXPANDED_CHARS, MAX_VALUE_CHARS } from "./Limits.ts"
 
 /** The names a value may refer to; numbers format with `%d`, strings with `%s`. */
 export type Vars = Readonly<Record<string, string | number>>
@@ -54,13 +55,27 @@ const convert = (value: string | number, conv: string, flags: string, width: num
   }
 }
 
+/** What is left of the characters a whole config may expand to (Limits.ts); spent by {@link expand}. */
+export interface ExpansionBudget {
+  chars: number
+}
+
 /**
  * Expand `template` against `vars` like Python's `template % vars`. `name` names the value in errors
- * (supervisord uses `section.option`, e.g. `program:x.command`).
+ * (supervisord uses `section.option`, e.g. `program:x.command`). A result longer than
+ * MAX_VALUE_CHARS, or than what is left of `budget`, is an error: a few bytes of `%(ENV_X)s` must
+ * not expand into gigabytes (Limits.ts). Exceeding the budget leaves it negative.
  */
-export const expand = (template: string, vars: Vars, name: string): Result.Result<string, string> => {
+export const expand = (template: string, vars: Vars, name: string, budget?: ExpansionBudget): Result.Result<string, string> => {
   const badly = (why: string) =>
     Result.fail(`Format string ${strRepr(template)} for ${strRepr(name)} is badly formatted: ${why}`)
+  /** The bounds, checked as the text grows so that no more work is done than they allow. */
+  const exceeded = (length: number) => {
+    if (length > MAX_VALUE_CHARS) return Result.fail(`${strRepr(name)} expands to more than ${MAX_VALUE_CHARS} characters (effsup's limit)`)
+    if (budget === undefined || length <= budget.chars) return undefined
+    budget.chars = -1
+    return Result.fail(`the config's values expand to more than ${MAX_EXPANDED_CHARS} characters in all (effsup's limit)`)
+  }
   let out = ""
   let i = 0
   while (i < template.length) {
@@ -106,8 +121,13 @@ export const expand = (template: string, vars: Vars, name: string): Result.Resul
     const piece = convert(value, conv, spec[1]!, spec[2] === "" ? 0 : Number(spec[2]), spec[3])
     if (Result.isFailure(piece)) return badly(piece.failure)
     out += piece.success
+    const over = exceeded(out.length)
+    if (over !== undefined) return over
     i = j + 1
   }
+  const over = exceeded(out.length)
+  if (over !== undefined) return over
+  if (budget !== undefined) budget.chars -= out.length
   return Result.succeed(out)
 }
 

@@ -3,28 +3,38 @@
  * whitespace-separated globs relative to the including file's directory, each pattern's matches sorted
  * and merged in order (later values win), `%(here)s` substituted per file with that file's own directory,
  * an info notice per included file and a warning per pattern that matches nothing. Included files'
- * own `[include]` sections are not followed (no recursion, as in supervisord).
+ * own `[include]` sections are not followed (no recursion, as in supervisord), and `**` matches one
+ * path segment, as Python's glob does without `recursive=True`.
  * See shared/reference/supervisord-4.2.5.md §1.10.
  *
- * Invariant: never fails; unreadable or malformed files become located issues.
+ * Files are read as strict UTF-8 (Text.ts) within the bounds of Limits.ts: so many bytes in all, so
+ * many included files, and only regular files are included (a FIFO would block, /dev/zero never ends).
+ *
+ * Invariant: never fails; unreadable, oversized or malformed files become located issues: at the
+ * `[include] files=` line that named the file, at the main file's first line, or at the bad byte's line.
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import * as Result from "effect/Result"
+import { systemErrorText } from "../domain/Errno.ts"
 import { expand, substituteHere } from "./Expand.ts"
 import type { Host } from "./Host.ts"
 import { emptyDocument, type IniDocument, mapValues, mergeIni, parseIni } from "./Ini.ts"
 import { INCLUDE_OPTIONS } from "./Options.ts"
-import { envVars } from "./Reader.ts"
+import { MAX_CONFIG_BYTES, MAX_INCLUDED_FILES } from "./Limits.ts"
+import { envVars, FIRST_LINE, type Location } from "./Reader.ts"
 import { optionNames } from "./Table.ts"
+import { decodeConfigText } from "./Text.ts"
 import type { ConfigIssue, ConfigNotice } from "./Types.ts"
 
 const INCLUDE_NAMES = optionNames(INCLUDE_OPTIONS)
 
 /** A document read from disk, with what went wrong and what to tell the activity log. */
 export interface ReadResult {
+  /** False when the main file itself could not be read or decoded: `issues` says why, and nothing else was looked at. */
+  readonly readable: boolean
   readonly document: IniDocument
   readonly issues: ReadonlyArray<ConfigIssue>
   readonly notices: ReadonlyArray<ConfigNotice>
@@ -39,23 +49,71 @@ export const parseFileText = (text: string, file: string, here: string) => {
   return { document: mapValues(parsed.document, (v) => substituteHere(v, here)), issues: parsed.issues }
 }
 
-/** Read and parse one file (`file` absolute); a read failure is an issue with supervisord's text. */
-const readOne = Effect.fn("Include.readOne")(function*(file: string) {
-  const fs = yield* FileSystem.FileSystem
+/** What is left of the {@link MAX_CONFIG_BYTES} every file read shares. */
+interface Budget {
+  bytes: number
+}
+
+const MIB = 1024 * 1024
+
+/** The budget is spent: nothing more is read. */
+const tooLarge = (file: string, budget: Budget): string => {
+  budget.bytes = 0
+  return `could not read config file ${file}: the config files are larger than ${MAX_CONFIG_BYTES / MIB} MiB in all (effsup's limit)`
+}
+
+/**
+ * Read, decode and parse one file (`file` absolute; any kind, a pipe too) within the budget (`decoded` is false when it
+ * could not be read or decoded, and then the document is empty). Problems reading it are
+ * located at `namedAt` (the `[include] files=` line that named it; the file's first line for the
+ * main file); a byte that is not UTF-8 at its own line.
+ */
+const readOne = Effect.fn("Include.readOne")(function*(file: string, budget: Budget, namedAt: Location) {
   const path = yield* Path.Path
-  return yield* fs.readFileString(file).pipe(
-    Effect.map((text) => parseFileText(text, file, path.dirname(file))),
-    Effect.catch(() => Effect.succeed({ document: emptyDocument, issues: [issueAt(file, 0, undefined, undefined, `could not read config file ${file}`)] }))
-  )
+  const fs = yield* FileSystem.FileSystem
+  const failed = (message: string) => ({ decoded: false, document: emptyDocument, issues: [{ ...namedAt, message }] })
+  const read = yield* Effect.result(fs.readFile(file))
+  if (Result.isFailure(read)) return failed(`could not read config file ${file}: ${systemErrorText(read.failure)}`)
+  const bytes = read.success
+  if (bytes.length > budget.bytes) return failed(tooLarge(file, budget))
+  budget.bytes -= bytes.length
+  const text = decodeConfigText(bytes, file)
+  if (Result.isFailure(text)) return { decoded: false, document: emptyDocument, issues: [text.failure] }
+  return { decoded: true, ...parseFileText(text.success, file, path.dirname(file)) }
 })
+
+/**
+ * Why an included path is not read: it is not a regular file (a directory, a FIFO that would block,
+ * a device such as /dev/zero that never ends), or it is larger than what is left of the budget.
+ */
+const notIncludable = Effect.fn("Include.notIncludable")(function*(file: string, budget: Budget) {
+  const fs = yield* FileSystem.FileSystem
+  const stat = yield* Effect.result(fs.stat(file))
+  if (Result.isFailure(stat)) return `could not read config file ${file}: ${systemErrorText(stat.failure)}`
+  const { type, size } = stat.success
+  if (type !== "File") return `could not read config file ${file}: it is ${type === "Directory" ? "a directory" : `not a regular file (${type})`}`
+  return Number(size) > budget.bytes ? tooLarge(file, budget) : undefined
+})
+
+/** Python's glob without `recursive=True`, as supervisord calls it: `**` is one path segment like `*`. */
+const nonRecursive = (pattern: string): string => pattern.replace(/\*{2,}/g, "*")
+
+const wholeFile = (file: string): Location => ({ file, line: FIRST_LINE, section: undefined, option: undefined })
+
+/** Read, decode and parse `file` (absolute) alone, `[include]` not followed (the client's reading). */
+export const readFile = (file: string) => readOne(file, { bytes: MAX_CONFIG_BYTES }, wholeFile(file))
 
 /** Read `file` (absolute) and every file its `[include]` names, merged in supervisord's order. */
 export const readWithIncludes = Effect.fn("Include.readWithIncludes")(function*(file: string, host: Host) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
-  const main = yield* readOne(file)
+  const budget: Budget = { bytes: MAX_CONFIG_BYTES }
+  const main = yield* readOne(file, budget, wholeFile(file))
+  if (!main.decoded) {
+    return { readable: false, document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
+  }
   const include = main.document.sections.get("include")
-  if (include === undefined) return { document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
+  if (include === undefined) return { readable: true, document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
   const issues: Array<ConfigIssue> = [...main.issues]
   const notices: Array<ConfigNotice> = []
   for (const option of include.options.keys()) {
@@ -64,25 +122,37 @@ export const readWithIncludes = Effect.fn("Include.readWithIncludes")(function*(
   const files = include.options.get(INCLUDE_OPTIONS.files.name)
   if (files === undefined) {
     issues.push(issueAt(include.file, include.line, "include", undefined, ".ini file has [include] section, but no files setting"))
-    return { document: main.document, issues, notices } satisfies ReadResult
+    return { readable: true, document: main.document, issues, notices } satisfies ReadResult
   }
   const vars = { here: path.dirname(file), host_node_name: host.hostname, ...envVars(host.env) }
   const expanded = expand(files.value, vars, "include.files")
   if (Result.isFailure(expanded)) {
     issues.push(issueAt(files.file, files.line, "include", "files", expanded.failure))
-    return { document: main.document, issues, notices } satisfies ReadResult
+    return { readable: true, document: main.document, issues, notices } satisfies ReadResult
   }
+  const filesAt = { file: files.file, line: files.line, section: "include", option: "files" }
   let document = main.document
+  let count = 0
   for (const pattern of expanded.success.split(/\s+/).filter((p) => p !== "")) {
     const absolute = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(file), pattern)
-    const matches = yield* fs.glob(absolute).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const matches = yield* fs.glob(nonRecursive(absolute)).pipe(Effect.orElseSucceed((): Array<string> => []))
     if (matches.length === 0) {
       notices.push({ level: "warn", message: `No file matches via include "${absolute}"` })
       continue
     }
+    count += matches.length
+    if (count > MAX_INCLUDED_FILES) {
+      issues.push({ ...filesAt, message: `the patterns match more than ${MAX_INCLUDED_FILES} files (effsup's limit)` })
+      break
+    }
     for (const match of [...matches].sort()) {
       notices.push({ level: "info", message: `Included extra file "${match}" during parsing` })
-      const included = yield* readOne(match)
+      const refused = yield* notIncludable(match, budget)
+      if (refused !== undefined) {
+        issues.push({ ...filesAt, message: refused })
+        continue
+      }
+      const included = yield* readOne(match, budget, filesAt)
       issues.push(...included.issues)
       if (included.document.sections.has("include")) {
         notices.push({ level: "warn", message: `${match}: its [include] section is ignored (includes are not recursive, as in supervisord)` })
@@ -90,5 +160,5 @@ export const readWithIncludes = Effect.fn("Include.readWithIncludes")(function*(
       document = mergeIni(document, included.document)
     }
   }
-  return { document, issues, notices } satisfies ReadResult
+  return { readable: true, document, issues, notices } satisfies ReadResult
 })

@@ -1,6 +1,7 @@
 /**
- * Loading a config from disk: the search path (§1.2), reading with `[include]`s, resolution, the file-system
- * checks (log directories, childlogdir), and one {@link ConfigError} carrying EVERY located issue.
+ * Loading a config from disk: the search path (§1.2), reading with `[include]`s (strict UTF-8, within the
+ * bounds of Limits.ts), resolution, the file-system checks (log directories, childlogdir), and one
+ * {@link ConfigError} carrying EVERY issue, each located at a `file:line` (a whole file's at its line 1).
  * Also the pure entry {@link parseConfigText} (no includes, no disk) and {@link loadCtl} for the client.
  * See shared/reference/supervisord-4.2.5.md §1.2 and §1.14.
  *
@@ -13,16 +14,20 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import { parseGroup, parsePasswd } from "./Accounts.ts"
-import { parseFileText, readWithIncludes } from "./Include.ts"
+import { parseFileText, readFile, readWithIncludes } from "./Include.ts"
 import type { Host } from "./Host.ts"
-import { checkedDirectory, dirname, type PathCheck, pathCheckMessage } from "./Reader.ts"
+import { checkedDirectory, dirname, FIRST_LINE, type PathCheck, pathCheckMessage } from "./Reader.ts"
 import { type Resolution, resolve, resolveCtl } from "./Sections.ts"
 import type { Config, ConfigIssue, ConfigNotice, CtlConfig } from "./Types.ts"
+
+/** A name as written, its control characters shown as `\xNN` (a section header may hold one). */
+const visible = (name: string): string =>
+  name.replace(/\p{Cc}/gu, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`)
 
 /** `file:line: [section] option: message` (parts that are unknown are left out). */
 export const formatIssue = (issue: ConfigIssue): string => {
   const where = issue.file === "" ? "" : issue.line > 0 ? `${issue.file}:${issue.line}: ` : `${issue.file}: `
-  const section = issue.section === undefined ? "" : `[${issue.section}] `
+  const section = issue.section === undefined ? "" : `[${visible(issue.section)}] `
   const option = issue.option === undefined ? "" : `${issue.option}: `
   return `${where}${section}${option}${issue.message}`
 }
@@ -149,6 +154,8 @@ export const load = Effect.fn("Load.load")(function*(
   }
   const host = yield* hostFacts(env, cwd)
   const read = yield* readWithIncludes(found, host)
+  // as supervisord, a file that cannot be read or decoded is refused at once
+  if (!read.readable) return yield* Effect.fail(new ConfigError({ issues: read.issues }))
   const resolution = resolve(read.document, found, host)
   const issues = sortIssues([...read.issues, ...resolution.issues, ...(yield* runChecks(resolution.checks))])
   if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
@@ -165,18 +172,14 @@ export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   cwd: string,
   options?: LoadOptions
 ) {
-  const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const found = yield* locate(file, cwd, options)
   const host = yield* hostFacts(env, cwd)
-  const text = found === undefined ? "" : yield* fs.readFileString(found).pipe(
-    Effect.catch(() => fail(found, `could not read config file ${found}`))
-  )
   const name = found ?? path.resolve(cwd, "supervisord.conf")
-  const parsed = parseFileText(text, name, path.dirname(name))
+  const parsed = found === undefined ? parseFileText("", name, path.dirname(name)) : yield* readFile(found)
   const resolution = resolveCtl(parsed.document, name, host)
-  const missing = found !== undefined && !parsed.document.sections.has("supervisorctl")
-    ? [{ file: found, line: 0, section: undefined, option: undefined, message: ".ini file does not include supervisorctl section" }]
+  const missing = found !== undefined && !parsed.document.sections.has("supervisorctl") && parsed.issues.length === 0
+    ? [{ file: found, line: FIRST_LINE, section: undefined, option: undefined, message: ".ini file does not include supervisorctl section" }]
     : []
   const issues = sortIssues([...parsed.issues, ...resolution.issues, ...missing])
   if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))

@@ -13,6 +13,7 @@
 import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
 import { invalidUser, isValidOwner } from "./Host.ts"
+import { MAX_LOG_BACKUPS, MAX_PROCESSES } from "./Limits.ts"
 import { type CheckContext, custom, nested, option, optional } from "./Table.ts"
 
 /** The only result handler effsup provides (supervisord's default). */
@@ -20,13 +21,16 @@ export const DEFAULT_RESULT_HANDLER = "supervisor.dispatchers:default_handler"
 
 const userExists = (user: string, { host }: CheckContext) => invalidUser(host, user)
 
+/** Rotated copies of a log: as many as a rotation can rename without stalling (supervisord takes any number; 0 or less = none). */
+const backups = Codecs.integerInRange(Number.MIN_SAFE_INTEGER, MAX_LOG_BACKUPS)
+
 /** The logging options of one channel of a `[program:x]`: `stdout_*` or `stderr_*`. */
 const channelOptions = (channel: "stdout" | "stderr") => ({
   /** Where the channel is logged (a path is absolute; a written `syslog` becomes `None` plus {@link syslog}). */
   logfile: custom<Codecs.LogFileSetting>()(`${channel}_logfile`, { default: "AUTO" }, "a path, AUTO (a file in childlogdir) or NONE", { scope: "process" }),
   /** Rotate at this size; 0 = never. */
   logfileMaxbytes: option(`${channel}_logfile_maxbytes`, Codecs.byteSize, "50MB", "rotate at this size (0 = never)", { scope: "process" }),
-  logfileBackups: option(`${channel}_logfile_backups`, Codecs.integer, "10", "rotated copies to keep (0 = none)", { scope: "process" }),
+  logfileBackups: option(`${channel}_logfile_backups`, backups, "10", "rotated copies to keep (0 = none)", { scope: "process" }),
   /** > 0 enables capture mode (PROCESS_COMMUNICATION events). */
   captureMaxbytes: option(`${channel}_capture_maxbytes`, Codecs.byteSize, "0", "> 0 turns on capture mode for PROCESS_COMMUNICATION events"),
   /** Emit PROCESS_LOG_STDOUT / _STDERR for every chunk. */
@@ -40,7 +44,7 @@ export const PROGRAM_OPTIONS = {
   command: custom<string>()("command", { example: "/bin/cat" }, "the command to run (required); relative names are looked up in PATH", { scope: "process" }),
   /** The template of each process's name (a structural option: it names the processes, no field of theirs). */
   processName: custom<string>()("process_name", { default: "%(program_name)s" }, "must contain %(process_num)s when numprocs > 1", { scope: "process" }),
-  numprocs: option("numprocs", Codecs.integer, "1", "how many copies to run"),
+  numprocs: option("numprocs", Codecs.integerInRange(1, MAX_PROCESSES), "1", `how many copies to run (1 to ${MAX_PROCESSES})`),
   numprocsStart: option("numprocs_start", Codecs.integer, "0", "first value of %(process_num)s"),
   directory: optional("directory", Codecs.text, "/tmp", "change to this directory before running the command", { scope: "process" }),
   umask: optional("umask", Codecs.octal, "022", "umask of the child (default: inherited)"),
@@ -99,7 +103,7 @@ export const SUPERVISORD_OPTIONS = {
   /** Absolute path, or `syslog` (refused when the activity log opens). */
   logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' is not supported yet"),
   logfileMaxbytes: option("logfile_maxbytes", Codecs.byteSize, "50MB", "rotate the activity log at this size (0 = never)"),
-  logfileBackups: option("logfile_backups", Codecs.integer, "10", "rotated copies to keep (0 = none)"),
+  logfileBackups: option("logfile_backups", backups, "10", "rotated copies to keep (0 = none)"),
   loglevel: option("loglevel", Codecs.logLevel, "info", "critical, error, warn, info, debug, trace or blather"),
   /** Absolute path. */
   pidfile: option("pidfile", Codecs.text, "supervisord.pid", "written at start, removed at exit"),

@@ -13,9 +13,10 @@
 import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
-import { expand, type Vars } from "./Expand.ts"
+import type { Vars } from "./Expand.ts"
 import { absolutePath, expandUser } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
+import { MAX_PROCESSES } from "./Limits.ts"
 import { GROUP_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS } from "./Options.ts"
 import { type Context, envVars, type Reader, reader, readOption, readOptions, warnUnknownOptions } from "./Reader.ts"
 import { type DecodedValues, optionNames } from "./Table.ts"
@@ -62,9 +63,8 @@ const channel = (
   const option = rows.logfile.name
   // supervisord expands the logfile twice (saneget, then expand): a literal % needs %%%%
   const expandedOnce = r.text(option, vars)
-  const twice = expandedOnce === undefined ? undefined : expand(expandedOnce, vars, option)
-  if (twice !== undefined && Result.isFailure(twice)) r.fail(option, twice.failure)
-  const written = twice !== undefined && Result.isSuccess(twice) ? twice.success : rows.logfile.sample
+  const twice = expandedOnce === undefined ? undefined : r.expand(option, expandedOnce, vars, option)
+  const written = twice ?? rows.logfile.sample
   let logfile: LogFileSetting = Result.getOrThrow(Codecs.logfileName(written))
   const perProcess = readOptions(ctx, r, rows, "process", vars)
   let syslog = perProcess.syslog
@@ -112,8 +112,15 @@ export const processesFromSection = (
     r.fail(undefined, `program section ${section.name} does not specify a command`)
     return []
   }
+  if (numprocs > ctx.budget.processes) {
+    ctx.budget.processes = 0
+    r.fail("numprocs", `the config defines more than ${MAX_PROCESSES} processes in all (effsup's limit)`)
+    return []
+  }
+  ctx.budget.processes -= numprocs
   const processes: Array<ProcessConfig> = []
-  for (let num = numprocsStart; num < numprocsStart + numprocs; num++) {
+  for (let n = 0; n < numprocs; n++) {
+    const num = numprocsStart + n
     const numVars: Vars = { ...vars, process_num: num, numprocs }
     const envText = r.text("environment", numVars, "environment")
     const decoded = envText === undefined ? undefined : Codecs.environment(envText)
@@ -128,10 +135,9 @@ export const processesFromSection = (
       }
       stderr = { ...stderr, logfile: { _tag: "None" } }
     }
-    const expandedName = expand(nameTemplate, all, "process_name")
-    if (Result.isFailure(expandedName)) r.fail("process_name", expandedName.failure)
-    const processName = Result.isSuccess(expandedName) ? expandedName.success : nameTemplate
-    if (r.raw("process_name") !== undefined && Result.isSuccess(validTemplate) && Result.isSuccess(expandedName)) {
+    const expandedName = r.expand("process_name", nameTemplate, all, "process_name")
+    const processName = expandedName ?? nameTemplate
+    if (r.raw("process_name") !== undefined && Result.isSuccess(validTemplate) && expandedName !== undefined) {
       const valid = Codecs.name(processName)
       if (Result.isFailure(valid)) r.fail("process_name", valid.failure)
     }

@@ -10,9 +10,10 @@
  */
 import * as Result from "effect/Result"
 import type { Codec } from "./Codecs.ts"
-import { expand, type Vars } from "./Expand.ts"
+import { expand, type ExpansionBudget, type Vars } from "./Expand.ts"
 import type { Host } from "./Host.ts"
 import type { IniSection, IniValue } from "./Ini.ts"
+import { MAX_EXPANDED_CHARS, MAX_PROCESSES } from "./Limits.ts"
 import type { Decoded, DecodedValues, Scope, Table } from "./Table.ts"
 import type { ConfigIssue, ConfigNotice } from "./Types.ts"
 
@@ -35,6 +36,9 @@ export interface Location {
   readonly option: string | undefined
 }
 
+/** The line a problem of a whole file is reported at (a missing section, an unreadable file): its first. */
+export const FIRST_LINE = 1
+
 /** The directory part of an absolute POSIX path (`/` for a top-level entry). */
 export const dirname = (path: string): string => path.slice(0, Math.max(path.lastIndexOf("/"), 0)) || "/"
 
@@ -47,6 +51,12 @@ export const pathCheckMessage = (check: PathCheck): string =>
     ? `${check.written} is not an existing directory`
     : `The directory named as part of the path ${check.written} does not exist`
 
+/** What is left of the config's bounds (Limits.ts) while it is resolved. */
+export interface Budget extends ExpansionBudget {
+  /** Processes that may still be defined. */
+  processes: number
+}
+
 /** Accumulates everything resolution finds. */
 export interface Context {
   readonly host: Host
@@ -56,11 +66,12 @@ export interface Context {
   readonly issues: Array<ConfigIssue>
   readonly notices: Array<ConfigNotice>
   readonly checks: Array<PathCheck>
+  readonly budget: Budget
 }
 
 /** A fresh context. */
 export const makeContext = (host: Host, here: string, defaults: IniSection | undefined): Context =>
-  ({ host, here, defaults, issues: [], notices: [], checks: [] })
+  ({ host, here, defaults, issues: [], notices: [], checks: [], budget: { processes: MAX_PROCESSES, chars: MAX_EXPANDED_CHARS } })
 
 /** Record a located problem. */
 export const fail = (ctx: Context, at: Location, message: string): void => {
@@ -85,6 +96,11 @@ export interface Reader {
   readonly fail: (option: string | undefined, message: string) => void
   /** The expanded text, or `undefined` when absent or its expansion failed (recorded). */
   readonly text: (option: string, vars: Vars, name?: string) => string | undefined
+  /**
+   * Expand `template` (already read from `option`, e.g. for a second pass) within the config's
+   * bounds; `undefined` when that failed (recorded at `option`).
+   */
+  readonly expand: (option: string, template: string, vars: Vars, name: string) => string | undefined
   /** Expanded and decoded; `undefined` when absent, or when invalid (recorded). */
   readonly optional: <A>(option: string, codec: Codec<A>, vars: Vars) => A | undefined
 }
@@ -100,7 +116,8 @@ export const reader = (ctx: Context, section: IniSection): Reader => {
   }
   const failAt = (option: string | undefined, message: string) => fail(ctx, at(option), message)
   const expandAt = (option: string, value: string, vars: Vars, name: string): string | undefined => {
-    const r = expand(value, vars, name)
+    if (ctx.budget.chars < 0) return undefined // over the bound: reported once, nothing more is expanded
+    const r = expand(value, vars, name, ctx.budget)
     if (Result.isSuccess(r)) return r.success
     failAt(option, r.failure)
     return undefined
@@ -119,7 +136,7 @@ export const reader = (ctx: Context, section: IniSection): Reader => {
     const t = text(option, vars)
     return t === undefined ? undefined : decodeAt(option, codec, t)
   }
-  return { section, raw, at, fail: failAt, text, optional }
+  return { section, raw, at, fail: failAt, text, expand: expandAt, optional }
 }
 
 /**

@@ -12,13 +12,13 @@
  */
 import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
-import { expand, type Vars } from "./Expand.ts"
+import type { Vars } from "./Expand.ts"
 import { absolutePath, expandUser, type Host } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { CTL_OPTIONS, INET_SERVER_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS } from "./Options.ts"
 import { groupsFromDocument } from "./Programs.ts"
 import {
-  type Context, dirname, envVars, makeContext, type PathCheck, type Reader, reader, readOptions, suggest, warnUnknownOptions
+  type Context, dirname, envVars, FIRST_LINE, makeContext, type PathCheck, type Reader, reader, readOptions, suggest, warnUnknownOptions
 } from "./Reader.ts"
 import { optionNames } from "./Table.ts"
 import type { Config, ConfigIssue, ConfigNotice, CtlConfig, InetServerConfig, SupervisordConfig, UnixServerConfig } from "./Types.ts"
@@ -68,8 +68,9 @@ const directory = (ctx: Context, r: Reader, option: string, written: string): st
 const globalEnvironment = (ctx: Context, r: Reader, vars: Vars): Readonly<Record<string, string>> => {
   const once = r.text("environment", vars)
   if (once === undefined) return {}
-  const twice = expand(once, { ...vars, host_node_name: ctx.host.hostname }, "environment")
-  const decoded = Result.flatMap(twice, Codecs.environment)
+  const twice = r.expand("environment", once, { ...vars, host_node_name: ctx.host.hostname }, "environment")
+  if (twice === undefined) return {}
+  const decoded = Codecs.environment(twice)
   if (Result.isFailure(decoded)) r.fail("environment", decoded.failure)
   return Result.getOrElse(decoded, () => ({}))
 }
@@ -181,8 +182,10 @@ const finish = <A>(ctx: Context, value: A): Resolution<A> => {
 export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<Config> => {
   const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
   const main = doc.sections.get("supervisord")
-  if (main === undefined) ctx.issues.push({ file, line: 0, section: undefined, option: undefined, message: ".ini file does not include supervisord section" })
-  const mainSection: IniSection = main ?? { name: "supervisord", file, line: 0, options: new Map() }
+  if (main === undefined) {
+    ctx.issues.push({ file, line: FIRST_LINE, section: undefined, option: undefined, message: ".ini file does not include supervisord section" })
+  }
+  const mainSection: IniSection = main ?? { name: "supervisord", file, line: FIRST_LINE, options: new Map() }
   warnUnknownOptions(ctx, mainSection, SUPERVISORD_NAMES)
   warnUnknownSections(ctx, doc)
   const osVars: Vars = { here: ctx.here, ...envVars(host.env) }
@@ -216,7 +219,7 @@ export const resolveCtl = (doc: IniDocument, file: string, host: Host): Resoluti
   const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
   const vars: Vars = { here: ctx.here, ...envVars(host.env) }
   for (const s of sectionsWithPrefix(doc, "ctlplugin:")) plugin(reader(ctx, s), "supervisor.ctl_factory", DEFAULT_CTL_FACTORY, vars)
-  const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: 0, options: new Map() }
+  const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: FIRST_LINE, options: new Map() }
   warnUnknownOptions(ctx, section, CTL_NAMES)
   return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars))
 }

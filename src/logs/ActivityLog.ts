@@ -1,6 +1,6 @@
 /**
  * The activity (main) log: an Effect `Logger` that writes supervisord's line format
- * `YYYY-MM-DD HH:MM:SS,mmm LEVL message` (local time) to `[supervisord] logfile` through a
+ * `YYYY-MM-DD HH:MM:SS,mmm LEVL message` (local time, LogLine.ts) to `[supervisord] logfile` through a
  * RotatingFile (`logfile_maxbytes` / `logfile_backups`), and also to stdout when
  * `nodaemon && !silent`. The `loglevel` option becomes Effect's `MinimumLogLevel`.
  *
@@ -11,21 +11,23 @@
  *
  * Gotchas: supervisord has two levels below DEBG (TRAC 5, BLAT 3); Effect has one (Trace), so
  * `trace` and `blather` both enable Trace, and `Effect.logWithLevel("All", …)` prints BLAT.
- * `logfile=syslog` is refused for now. Multi-line messages are written as they are.
+ * `logfile=syslog` is refused for now. Multi-line messages are written as they are; an error in a
+ * message is rendered on one line (LogLine.render).
  * supervisord: loggers.py, options.py make_logger. See shared/reference/supervisord-4.2.5.md §4.1.
  * @since 0.1.0
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import type * as LogLevel from "effect/LogLevel"
-import * as PlatformError from "effect/PlatformError"
 import * as References from "effect/References"
 import type * as Scope from "effect/Scope"
 import type { LogLevelName, SupervisordConfig } from "../config/Types.ts"
+import { systemErrorText } from "../domain/Errno.ts"
+import { format, render, setLastResortUnsafe } from "./LogLine.ts"
 import * as RotatingFile from "./RotatingFile.ts"
 
 /** The activity log's file, for clearLog / readLog / SIGUSR2. */
@@ -39,18 +41,6 @@ export class ActivityLog extends Context.Service<ActivityLog, {
   /** Delete and reopen the file (clearLog). */
   readonly clear: Effect.Effect<void>
 }>()("effsup/logs/ActivityLog") {}
-
-/** supervisord's four-letter level names, per Effect level. */
-export const LEVEL_NAMES: Readonly<Record<LogLevel.LogLevel, string>> = {
-  All: "BLAT",
-  Trace: "TRAC",
-  Debug: "DEBG",
-  Info: "INFO",
-  Warn: "WARN",
-  Error: "ERRO",
-  Fatal: "CRIT",
-  None: ""
-}
 
 /** The Effect minimum level for a supervisord `loglevel`. */
 export const minimumLevel = (name: LogLevelName): LogLevel.LogLevel => {
@@ -71,34 +61,6 @@ export const minimumLevel = (name: LogLevelName): LogLevel.LogLevel => {
   }
 }
 
-const pad = (n: number, width = 2) => String(n).padStart(width, "0")
-
-/** `YYYY-MM-DD HH:MM:SS,mmm` in local time (Python's asctime with `,msecs`). */
-export const timestamp = (d: Date): string =>
-  `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${
-    pad(d.getSeconds())
-  },${pad(d.getMilliseconds(), 3)}`
-
-/** One log line, newline included: `2026-11-23 02:12:37,811 INFO supervisord started with pid 6528\n`. */
-export const format = (date: Date, level: LogLevel.LogLevel, message: string): string =>
-  `${timestamp(date)} ${LEVEL_NAMES[level]} ${message}\n`
-
-const part = (value: unknown): string => {
-  if (typeof value === "string") return value
-  if (value instanceof Error) return value.message
-  try {
-    return JSON.stringify(value) ?? String(value)
-  } catch {
-    return String(value)
-  }
-}
-
-/** The message text of one `Effect.log*` call: its arguments joined by spaces, then the cause if any. */
-export const render = (message: unknown, cause: Cause.Cause<unknown>): string => {
-  const text = (Array.isArray(message) ? message : [message]).map(part).join(" ")
-  return cause.reasons.length > 0 ? `${text} ${Cause.pretty(cause)}` : text
-}
-
 /** Where lines go besides the file: a synchronous sink, or undefined for none. */
 export type Echo = ((line: Uint8Array) => void) | undefined
 
@@ -114,37 +76,50 @@ const stdoutEcho: Effect.Effect<(line: Uint8Array) => void, never, Scope.Scope> 
   process.stdout.write(line)
 }))
 
-/** The activity log with an explicit echo sink (tests); `layer` echoes to stdout when `nodaemon && !silent`. */
+/** The activity log could not be opened (the message says which file and why, for a person). */
+export class ActivityLogError extends Data.TaggedError("ActivityLogError")<{ readonly message: string }> {}
+
+/**
+ * The activity log with an explicit echo sink (tests); `layer` echoes to stdout when `nodaemon && !silent`.
+ * Its own file's errors (a failed reopen) are logged through itself: to the echo, and to the file
+ * once it can be written again. While it is open it takes LogLine's last-resort lines.
+ */
 export const layerWith = (
   config: SupervisordConfig,
   echo: Effect.Effect<Echo, never, Scope.Scope>
-): Layer.Layer<ActivityLog, PlatformError.PlatformError, FileSystem.FileSystem> =>
+): Layer.Layer<ActivityLog, ActivityLogError, FileSystem.FileSystem> =>
   Layer.unwrap(Effect.gen(function*() {
     if (config.logfile === "syslog") {
-      return yield* PlatformError.badArgument({
-        module: "ActivityLog",
-        method: "layer",
-        description: "logfile=syslog is not supported yet; use a file path (or /dev/stdout with logfile_maxbytes=0)"
+      return yield* new ActivityLogError({
+        message: "logfile=syslog is not supported yet; use a file path (or /dev/stdout with logfile_maxbytes=0)"
       })
     }
-    const file = yield* RotatingFile.make(config.logfile, {
-      maxBytes: config.logfileMaxbytes,
-      backups: config.logfileBackups
-    })
     const copy = yield* echo
     const encoder = new TextEncoder()
-    const logger = Logger.make<unknown, void>(({ cause, date, logLevel, message }) => {
-      const line = encoder.encode(format(date, logLevel, render(message, cause)))
-      file.writeUnsafe(line)
+    let file: RotatingFile.RotatingFile | undefined
+    const write = (line: Uint8Array) => {
+      file?.writeUnsafe(line)
       copy?.(line)
-    })
+    }
+    const logger = Logger.make<unknown, void>(({ cause, date, logLevel, message }) =>
+      write(encoder.encode(format(date, logLevel, render(message, cause))))
+    )
+    const level = minimumLevel(config.loglevel)
+    // made under its own logger: what the file reports about itself is in this format too
+    file = yield* RotatingFile.make(config.logfile, { maxBytes: config.logfileMaxbytes, backups: config.logfileBackups }).pipe(
+      Effect.provideService(Logger.CurrentLoggers, new Set([logger])),
+      Effect.provideService(References.MinimumLogLevel, level),
+      Effect.mapError((e) => new ActivityLogError({ message: `could not open the activity log ${config.logfile}: ${systemErrorText(e)}` }))
+    )
+    const opened = file
+    yield* Effect.acquireRelease(Effect.sync(() => setLastResortUnsafe(write)), () => Effect.sync(() => setLastResortUnsafe(undefined)))
     return Layer.mergeAll(
-      Layer.succeed(ActivityLog, ActivityLog.of({ path: file.path, flush: file.flush, reopen: file.reopen, clear: file.clear })),
+      Layer.succeed(ActivityLog, ActivityLog.of({ path: opened.path, flush: opened.flush, reopen: opened.reopen, clear: opened.clear })),
       Logger.layer([logger]),
-      Layer.succeed(References.MinimumLogLevel, minimumLevel(config.loglevel))
+      Layer.succeed(References.MinimumLogLevel, level)
     )
   }))
 
 /** The activity log for `[supervisord]`: the logger, the minimum level and the ActivityLog service. */
-export const layer = (config: SupervisordConfig): Layer.Layer<ActivityLog, PlatformError.PlatformError, FileSystem.FileSystem> =>
+export const layer = (config: SupervisordConfig): Layer.Layer<ActivityLog, ActivityLogError, FileSystem.FileSystem> =>
   layerWith(config, config.nodaemon && !config.silent ? stdoutEcho : Effect.succeed(undefined))

@@ -37,7 +37,7 @@ import * as Latch from "effect/Latch"
 import * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
-import { fromErrno } from "../domain/Errno.ts"
+import { fromErrno, systemErrorText } from "../domain/Errno.ts"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {
@@ -218,11 +218,11 @@ export const make = (
       }
     })
 
-    /** Log a failure, once per run of failures. */
+    /** Log a failure, once per run of failures: `could not reopen log file /x: EACCES (Permission denied)`. */
     const report = (what: string, e: PlatformError.PlatformError) => {
       if (failing) return Effect.void
       failing = true
-      return Effect.logError(`log file ${path}: ${what} failed: ${e.message}`)
+      return Effect.logError(`could not ${what === "write" ? "write to" : what} log file ${path}: ${systemErrorText(e)}`)
     }
 
     /** Run an I/O step; on failure log once per run of failures and report undefined. */

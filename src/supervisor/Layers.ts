@@ -26,7 +26,7 @@ import * as Tree from "./Tree.ts"
 
 /** Options for a tree beyond its config. Everything has a sensible default for embedding. */
 export interface LayerOptions {
-  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD; see `rereadFile`). */
+  /** How reloadConfig and restart re-read the config (default: they cannot; reloadConfig fails with CANT_REREAD, restart keeps the config; see `rereadFile`). */
   readonly reload?: Effect.Effect<Config, CantReread> | undefined
   /** The activity log, for readLog/clearLog (default: none). */
   readonly mainLog?: Tree.TreeOptions["mainLog"] | undefined
@@ -35,8 +35,6 @@ export interface LayerOptions {
   /** Start autostart programs only once this completes (default: while the layer is built). */
   readonly autostartGate?: Effect.Effect<void> | undefined
 }
-
-const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
 
 /**
  * reloadConfig's re-read of a config file: `load` with this process's environment and working
@@ -62,7 +60,7 @@ export const layerWith = (
   Layer.effect(
     Supervisor,
     Tree.make(config, {
-      reload: options.reload ?? noReload,
+      reload: options.reload,
       mainLog: options.mainLog,
       pid: process.pid,
       autostartGate: options.autostartGate,

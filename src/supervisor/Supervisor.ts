@@ -141,8 +141,12 @@ export interface SupervisorShape {
 
   /** Ask the supervisor to shut down (stop everything, then exit). */
   readonly shutdown: Effect.Effect<void, ShutdownState>
-  /** Ask the supervisor to restart (stop everything, re-read config, start again). */
-  readonly restart: Effect.Effect<void, ShutdownState>
+  /**
+   * Ask the supervisor to restart: re-read the config first (when it came from a file), and with a
+   * good one stop everything and start again with it (`config` gives it once the exit is requested).
+   * A broken config fails with CantReread and changes nothing: no process stops, no event, still RUNNING.
+   */
+  readonly restart: Effect.Effect<void, ShutdownState | CantReread>
   /** Completes when shutdown or restart has been requested, with which one. */
   readonly awaitExitRequest: Effect.Effect<ExitRequest>
 

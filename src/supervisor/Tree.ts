@@ -20,6 +20,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
 import type { Config, GroupConfig } from "../config/Types.ts"
+import { systemErrorAt } from "../domain/Errno.ts"
 import {
   AlreadyAdded,
   BadName,
@@ -47,8 +48,11 @@ import { type ExitRequest, requireRunning, type SupervisorShape } from "./Superv
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
 export interface TreeOptions {
-  /** Re-read the config file (reloadConfig). */
-  readonly reload: Effect.Effect<Config, CantReread>
+  /**
+   * Re-read the config file (reloadConfig, and restart before anything is stopped); undefined when
+   * the tree was built from a config value (reloadConfig fails, restart keeps the config).
+   */
+  readonly reload: Effect.Effect<Config, CantReread> | undefined
   readonly environment: ActorEnvironment
   /** The activity log, when there is one (readLog / clearLog). */
   readonly mainLog:
@@ -100,7 +104,7 @@ export const make = (
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
-          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),
+          Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e) ?? e.message}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )
       })
@@ -194,6 +198,8 @@ export const make = (
       const parsed = parseSignal(signal)
       return parsed === undefined ? Effect.fail(new BadSignal({ detail: signal })) : Effect.succeed(parsed.name)
     }
+
+    const reload = options.reload ?? Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
 
     const requestExit = (request: ExitRequest) =>
       Effect.gen(function*() {
@@ -312,7 +318,7 @@ export const make = (
 
       reloadConfig: Effect.gen(function*() {
         yield* guard
-        const next = yield* options.reload
+        const next = yield* reload
         yield* Ref.set(config, next)
         // supervisord's diff_to_active: the new config against the ACTIVE groups
         return diffGroups([...groups.values()].map((g) => g.config), next.groups)
@@ -341,7 +347,17 @@ export const make = (
         )),
 
       shutdown: requestExit("shutdown"),
-      restart: requestExit("restart"),
+      restart: Effect.gen(function*() {
+        yield* guard
+        // read and check the new config BEFORE anything stops: a broken one changes nothing
+        if (options.reload !== undefined) {
+          const next = yield* options.reload.pipe(Effect.tapError((e) =>
+            Effect.forEach(e.detail.split("\n"), (line) => Effect.logError(`restart refused, nothing was changed: ${line}`), { discard: true })
+          ))
+          yield* Ref.set(config, next)
+        }
+        yield* requestExit("restart")
+      }),
       awaitExitRequest: Deferred.await(exitRequest),
 
       subscribe: bus.subscribe,

@@ -34,7 +34,7 @@ describe("[supervisord]", () => {
   })
 
   it("is required", () => {
-    expect(errors("[program:x]\ncommand=a\n")).toEqual([`${FILE}: .ini file does not include supervisord section`])
+    expect(errors("[program:x]\ncommand=a\n")).toEqual([`${FILE}:1: .ini file does not include supervisord section`])
   })
 
   it("expands ~ and %(here)s in paths, keeps 'syslog', and defers directory checks", () => {

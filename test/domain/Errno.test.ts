@@ -1,8 +1,9 @@
 /** node:fs errors become the PlatformError effect's FileSystem raises. */
 import { assert, describe, it } from "@effect/vitest"
-import type { PlatformError } from "effect"
+import { NodeServices } from "@effect/platform-node"
+import { Effect, FileSystem, type PlatformError } from "effect"
 import * as Fs from "node:fs"
-import { fromErrno } from "../../src/domain/Errno.ts"
+import { describeErrno, fromErrno, systemErrorText } from "../../src/domain/Errno.ts"
 
 const thrown = (f: () => unknown): unknown => {
   try {
@@ -31,4 +32,21 @@ describe("Errno", () => {
     const described = fromErrno("readFile", "/nonexistent/effsup", cause, "no such file")
     assert.strictEqual(described.message, "NotFound: FileSystem.readFile (/nonexistent/effsup): no such file")
   })
+
+  it("describes an errno code with the system's text, whoever raised it", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(describeErrno("EACCES"), "EACCES (Permission denied)")
+      assert.strictEqual(describeErrno("ENOSPC"), "ENOSPC (No space left on device)")
+      assert.strictEqual(describeErrno("EWHATEVER"), "EWHATEVER")
+      // node:fs thrown, node:fs wrapped by fromErrno, and the FileSystem service's own PlatformError
+      const thrownByNode = thrown(() => Fs.readFileSync("/"))
+      assert.strictEqual(systemErrorText(thrownByNode), "EISDIR (Is a directory)")
+      assert.strictEqual(systemErrorText(fromErrno("write", "/x", Object.assign(new Error("x"), { code: "ENOSPC" }))), "ENOSPC (No space left on device)")
+      const fs = yield* FileSystem.FileSystem
+      const failed = yield* Effect.flip(fs.readFileString("/nonexistent/effsup"))
+      assert.strictEqual(systemErrorText(failed), "ENOENT (No such file or directory)")
+      assert.strictEqual(systemErrorText(new Error("plain")), "plain")
+      // Node's own code, the system's in its info
+      assert.strictEqual(systemErrorText(Object.assign(new Error("x"), { code: "ERR_FS_EISDIR", info: { code: "EISDIR" } })), "EISDIR (Is a directory)")
+    }).pipe(Effect.provide(NodeServices.layer), Effect.runPromise))
 })

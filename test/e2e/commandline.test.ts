@@ -42,7 +42,9 @@ const exec = (cmd: string, args: ReadonlyArray<string>): Promise<Outcome> =>
   })
 
 const masked = (o: Outcome): Outcome => {
-  const mask = (t: string) => t.replace(/\/usr\/bin\/supervisor(d|ctl)|effsup (run|ctl)/g, "PROG")
+  // effsup locates a problem of a whole file at its line 1, where supervisord names no file (deliberate)
+  const mask = (t: string) =>
+    t.replace(/\/usr\/bin\/supervisor(d|ctl)|effsup (run|ctl)/g, "PROG").replace(/^Error: \S+\.conf:1: \.ini file/m, "Error: .ini file")
   return { code: o.code, stdout: mask(o.stdout), stderr: mask(o.stderr) }
 }
 

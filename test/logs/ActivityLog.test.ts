@@ -1,6 +1,6 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, FileSystem } from "effect"
+import { Effect, FileSystem } from "effect"
 import type { LogLevelName, SupervisordConfig } from "../../src/config/Types.ts"
 import * as ActivityLog from "../../src/logs/ActivityLog.ts"
 import { supervisordConfig } from "../support/Configs.ts"
@@ -29,32 +29,10 @@ const logged = <E>(
     return { file: text.replace(new RegExp(LINE.source, "gm"), (m) => m.slice(24)), echoed, files }
   }).pipe(Effect.scoped, Effect.provide(NodeServices.layer))
 
-describe("ActivityLog.format", () => {
-  it("writes supervisord's line format in local time", () => {
-    const d = new Date(2026, 10, 23, 2, 12, 37, 811)
-    assert.strictEqual(
-      ActivityLog.format(d, "Info", "supervisord started with pid 6528"),
-      "2026-11-23 02:12:37,811 INFO supervisord started with pid 6528\n"
-    )
-    assert.strictEqual(ActivityLog.format(new Date(2026, 0, 2, 3, 4, 5, 6), "Debug", "a\nb"), "2026-01-02 03:04:05,006 DEBG a\nb\n")
-  })
-
-  it("names every level like supervisord", () => {
-    assert.deepStrictEqual(
-      (["Fatal", "Error", "Warn", "Info", "Debug", "Trace", "All"] as const).map((l) => ActivityLog.LEVEL_NAMES[l]),
-      ["CRIT", "ERRO", "WARN", "INFO", "DEBG", "TRAC", "BLAT"]
-    )
-  })
-
+describe("ActivityLog.minimumLevel", () => {
   it("maps loglevel names to minimum levels", () => {
     const names: ReadonlyArray<LogLevelName> = ["critical", "error", "warn", "info", "debug", "trace", "blather"]
     assert.deepStrictEqual(names.map(ActivityLog.minimumLevel), ["Fatal", "Error", "Warn", "Info", "Debug", "Trace", "Trace"])
-  })
-
-  it("renders arguments, errors and causes", () => {
-    assert.strictEqual(ActivityLog.render(["a", 1, { b: 2 }], Cause.empty), "a 1 {\"b\":2}")
-    assert.strictEqual(ActivityLog.render([new Error("boom")], Cause.empty), "boom")
-    assert.match(ActivityLog.render(["failed"], Cause.fail("why")), /^failed .*why/s)
   })
 })
 
@@ -116,6 +94,33 @@ describe("ActivityLog.layer", () => {
       )
       assert.deepStrictEqual(files, ["main.log", "main.log.1", "main.log.2"])
     }))
+
+  it.effect("reports its own file's errors in its own format, with the errno text", () =>
+    Effect.gen(function*() {
+      const { file, echoed } = yield* logged(
+        {},
+        Effect.gen(function*() {
+          const fs = yield* FileSystem.FileSystem
+          const log = yield* ActivityLog.ActivityLog
+          yield* Effect.log("before")
+          yield* fs.remove(log.path!)
+          yield* fs.makeDirectory(log.path!)
+          yield* log.reopen
+          yield* Effect.log("lost")
+          yield* fs.remove(log.path!, { recursive: true })
+          yield* Effect.log("after")
+        })
+      )
+      assert.match(echoed[0]!, /INFO before\n$/)
+      assert.match(echoed[1]!, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ERRO could not reopen log file \S+\/main\.log: EISDIR \(Is a directory\)\n$/)
+      assert.strictEqual(file, "INFO after\n")
+    }))
+
+  it.effect("says which file it could not open, and why", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.void.pipe(Effect.provide(ActivityLog.layer(config({ logfile: "/" })))))
+      assert.strictEqual(error.message, "could not open the activity log /: EISDIR (Is a directory)")
+    }).pipe(Effect.provide(NodeServices.layer)))
 
   it.effect("refuses logfile=syslog with a clear error", () =>
     Effect.gen(function*() {

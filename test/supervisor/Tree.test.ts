@@ -5,6 +5,7 @@ import { TestClock } from "effect/testing"
 import { parseConfigText } from "../../src/config/Load.ts"
 import type { Host } from "../../src/config/Host.ts"
 import type { Config } from "../../src/config/Types.ts"
+import { CantReread } from "../../src/domain/Errors.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
 import * as Tree from "../../src/supervisor/Tree.ts"
@@ -21,11 +22,11 @@ const parse = (text: string): Config => {
 const program = (name: string, options = "") =>
   `[program:${name}]\ncommand=${name}\nstdout_logfile=NONE\nstderr_logfile=NONE\n${options}\n`
 
-/** What a test script gets: the running tree, the fake spawner, the next config reloadConfig reads, and the events so far. */
+/** What a test script gets: the running tree, the fake spawner, the next config reloadConfig reads (or its error), and the events so far. */
 interface World {
   readonly supervisor: SupervisorShape
   readonly fake: FakeSpawner.FakeSpawnerControl
-  readonly nextConfig: Ref.Ref<Config>
+  readonly nextConfig: Ref.Ref<Config | CantReread>
   /** `group:name STATE` for process states, the tag for the rest (ticks left out). */
   readonly events: ReadonlyArray<string>
 }
@@ -39,7 +40,7 @@ const withTree = (
   Effect.gen(function*() {
     const fake = yield* FakeSpawner.make
     const initial = parse(text)
-    const nextConfig = yield* Ref.make(initial)
+    const nextConfig = yield* Ref.make<Config | CantReread>(initial)
     yield* Effect.gen(function*() {
       const bus = yield* EventBus
       const events: Array<string> = []
@@ -57,7 +58,7 @@ const withTree = (
       )
       const scope = yield* Scope.make()
       const supervisor = yield* Tree.make(initial, {
-        reload: Ref.get(nextConfig),
+        reload: Effect.flatMap(Ref.get(nextConfig), (next) => next instanceof CantReread ? Effect.fail(next) : Effect.succeed(next)),
         environment: { env: {}, cwd: "/", serverUrl: undefined },
         mainLog: undefined,
         pid: 1,
@@ -152,6 +153,24 @@ describe("Tree (scripted children, TestClock)", () => {
           "PROCESS_GROUP_ADDED edit", "PROCESS_GROUP_ADDED gone", "PROCESS_GROUP_ADDED keep",
           "PROCESS_GROUP_REMOVED gone", "PROCESS_GROUP_REMOVED edit", "PROCESS_GROUP_ADDED edit", "PROCESS_GROUP_ADDED new"
         ])
+      })))
+
+  it.effect("restart re-reads the config first: a broken one changes nothing (no stop, no event, still RUNNING)", () =>
+    withTree(program("run"), ({ events, fake, nextConfig, supervisor }) =>
+      Effect.gen(function*() {
+        yield* TestClock.adjust("1 second")
+        const before = [...events]
+        yield* Ref.set(nextConfig, new CantReread({ detail: "/etc/effsup.conf:3: [program:run] numprocs: 0 is below lower bound (1)" }))
+        assert.strictEqual((yield* Effect.flip(supervisor.restart))._tag, "CantReread")
+        assert.deepStrictEqual(yield* supervisor.state, { statecode: 1, statename: "RUNNING" })
+        assert.deepStrictEqual(yield* states(supervisor), ["run:run RUNNING"])
+        assert.deepStrictEqual(fake.journal, ["spawn run"])
+        assert.deepStrictEqual(events, before)
+        // a good config is kept for the restart: the daemon serves it next
+        yield* Ref.set(nextConfig, parse(program("run") + program("other")))
+        yield* supervisor.restart
+        assert.deepStrictEqual((yield* supervisor.config).groups.map((g) => g.name), ["other", "run"])
+        assert.strictEqual(yield* supervisor.awaitExitRequest, "restart")
       })))
 
   it.effect("addGroup and removeGroup refuse what they cannot do", () =>

@@ -1,7 +1,8 @@
 /**
  * The platform services of the fast `effsup ctl` path (ctl/Bin.ts): effect's portable POSIX `Path`, and a
- * `FileSystem` with only what ctl uses — `exists` and `readFileString` (the config file, /etc/passwd,
- * /etc/group, the hostname) and `writeFileString` (the shell's history) — over node:fs.
+ * `FileSystem` with only what ctl uses — `exists`, `readFile` (the config file, checked as strict UTF-8),
+ * `readFileString` (/etc/passwd, /etc/group, the hostname) and `writeFileString` (the shell's history) —
+ * over node:fs.
  * Not @effect/platform-node's NodeFileSystem: loading it (with its ESM imports of node:crypto, node:fs
  * and node:os) cost ~15 ms of every ctl start, and ctl reads a few small files.
  * The calls are synchronous: ctl reads these files before it does anything else, and each
@@ -32,14 +33,17 @@ const exists = (path: string): Effect.Effect<boolean, PlatformError.PlatformErro
     Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.succeed(false))
   )
 
+const readFile = (path: string): Effect.Effect<Uint8Array, PlatformError.PlatformError> =>
+  attempt("readFile", path, () => Fs.readFileSync(path))
+
 const readFileString = (path: string): Effect.Effect<string, PlatformError.PlatformError> =>
-  attempt("readFile", path, () => new TextDecoder().decode(Fs.readFileSync(path)))
+  Effect.map(readFile(path), (bytes) => new TextDecoder().decode(bytes))
 
 const writeFileString = (path: string, data: string): Effect.Effect<void, PlatformError.PlatformError> =>
   attempt("writeFile", path, () => Fs.writeFileSync(path, new TextEncoder().encode(data)))
 
-/** `FileSystem` (exists, readFileString, writeFileString) and `Path` for the fast ctl path. */
+/** `FileSystem` (exists, readFile, readFileString, writeFileString) and `Path` for the fast ctl path. */
 export const layer: Layer.Layer<FileSystem.FileSystem | Path.Path> = Layer.merge(
-  FileSystem.layerNoop({ exists, readFileString, writeFileString }),
+  FileSystem.layerNoop({ exists, readFile, readFileString, writeFileString }),
   Path.layer
 )

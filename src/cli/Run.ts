@@ -8,12 +8,14 @@
  * @since 0.1.0
  */
 import * as Console from "effect/Console"
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import type * as Path from "effect/Path"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Argument, Command, Flag } from "effect/cli"
 import { ConfigError, load } from "../config/Load.ts"
@@ -97,6 +99,34 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
   }
 }
 
+/**
+ * Build the supervisor and then the control servers, run `body` with the supervisor, and wind
+ * down in the order that lets no client hold the daemon: the servers stop accepting, the
+ * programs stop (clients already connected are still answered meanwhile, SHUTDOWN_STATE), and
+ * only then is every connection closed, with a bounded wait (http/Connections.ts). What `body`
+ * adds to the enclosing scope (pidfile, signal handlers) outlives all of it.
+ */
+const supervised = <A, E, R>(
+  config: Config,
+  supervisorLayer: Layer.Layer<Supervisor>,
+  body: (supervisor: Supervisor["Service"]) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Server.ServerError, R> =>
+  Effect.gen(function*() {
+    const programs = yield* Scope.make()
+    const connections = yield* Scope.make()
+    let stopAccepting: Effect.Effect<void> = Effect.void
+    return yield* Effect.gen(function*() {
+      const supervision = yield* Layer.buildWithScope(supervisorLayer, programs)
+      const servers = yield* Layer.buildWithScope(Server.layer(config), connections).pipe(Effect.provide(supervision))
+      stopAccepting = Context.get(servers, Server.ControlServers).stopAccepting
+      return yield* body(Context.get(supervision, Supervisor))
+    }).pipe(
+      Effect.onExit((exit) =>
+        Effect.andThen(stopAccepting, Effect.andThen(Scope.close(programs, exit), Scope.close(connections, exit)))
+      )
+    )
+  })
+
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
   config: Config,
@@ -120,14 +150,14 @@ const serve = (
         ? undefined
         : { path: activity.path, clear: activity.clear, reopen: activity.reopen }
     })
-    return yield* Effect.gen(function*() {
-      const supervisor = yield* Supervisor
-      yield* pidfile(config.supervisord.pidfile)
-      yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
-      yield* Deferred.succeed(announced, undefined)
-      yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
-      return yield* supervisor.awaitExitRequest
-    }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
+    return yield* supervised(config, supervisorLayer, (supervisor) =>
+      Effect.gen(function*() {
+        yield* pidfile(config.supervisord.pidfile)
+        yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
+        yield* Deferred.succeed(announced, undefined)
+        yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
+        return yield* supervisor.awaitExitRequest
+      }))
   }).pipe(
     Effect.scoped,
     Effect.provide(ActivityLog.layer(config.supervisord)),

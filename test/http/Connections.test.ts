@@ -1,0 +1,159 @@
+/**
+ * The control servers' connection handling on real sockets (unix and inet): releasing the
+ * servers never waits on a client that sends nothing or half a request, gives an answer in
+ * progress a bounded grace, stopAccepting refuses new clients while open ones are answered, and
+ * Node's header timeout closes silent clients.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Duration, Effect, Exit, Layer, Logger, Scope } from "effect"
+import * as Fs from "node:fs"
+import * as Http from "node:http"
+import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { type ConnectionLimits, defaultConnectionLimits } from "../../src/http/Connections.ts"
+import { ControlServers, layer } from "../../src/http/Server.ts"
+import { encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
+import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
+import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
+
+type Target = { readonly path: string } | { readonly port: number }
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = Net.createServer().listen(0, "127.0.0.1", () => {
+      const port = (s.address() as Net.AddressInfo).port
+      s.close(() => resolve(port))
+    })
+  })
+
+/** A raw connection: what it received, and when it closed. */
+const connect = (target: Target, send = "") => {
+  const socket = "port" in target ? Net.connect(target.port, "127.0.0.1") : Net.connect(target.path)
+  let received = ""
+  socket.setEncoding("utf8")
+  socket.on("data", (d: string) => (received += d))
+  socket.on("error", () => {})
+  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()))
+  const connected = new Promise<void>((resolve) => socket.once("connect", () => resolve()))
+  if (send !== "") socket.write(send)
+  return { socket, closed, connected, received: () => received }
+}
+
+const rpcRequest = (method: string) => {
+  const body = encodeMethodCall({ methodName: method, params: [] })
+  return `POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+}
+
+/** Servers on a fresh unix socket and inet port, built into a scope of their own. */
+const servers = async (limits: Partial<ConnectionLimits>, overrides: Partial<SupervisorShape> = {}) => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-conn-"))
+  const file = Path.join(dir, "s.sock")
+  const port = await freePort()
+  const scope = await Effect.runPromise(Scope.make())
+  const context = await Effect.runPromise(
+    Layer.buildWithScope(
+      layer(
+        {
+          unixHttpServer: { file, chmod: 0o700, chown: undefined, username: undefined, password: undefined },
+          inetHttpServers: [{ section: "inet_http_server", host: "127.0.0.1", port, username: undefined, password: undefined }]
+        },
+        { ...defaultConnectionLimits, ...limits }
+      ),
+      scope
+    ).pipe(Effect.provide(Layer.merge(makeFakeSupervisor({ overrides }).layer, Logger.layer([]))))
+  )
+  const targets: ReadonlyArray<Target> = [{ path: file }, { port }]
+  return {
+    targets,
+    stopAccepting: () => Effect.runPromise(Context.get(context, ControlServers).stopAccepting),
+    /** Release the servers; resolves with the milliseconds it took. */
+    release: async () => {
+      const started = Date.now()
+      await Effect.runPromise(Scope.close(scope, Exit.void))
+      Fs.rmSync(dir, { recursive: true, force: true })
+      return Date.now() - started
+    }
+  }
+}
+
+const long = Duration.seconds(30)
+
+describe("http/Server connections", () => {
+  it("release closes silent, half-sent and unfinished connections at once", async () => {
+    const s = await servers({ closeGrace: long, headersTimeout: long, requestTimeout: long })
+    const clients = s.targets.flatMap((t) => [
+      connect(t),
+      ...Array.from({ length: 10 }, () => connect(t, "POST /RPC2 HTTP/1.1\r\nHost: x\r\n")),
+      connect(t, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<methodCall>")
+    ])
+    await Promise.all(clients.map((c) => c.connected))
+    await new Promise((r) => setTimeout(r, 100))
+    const took = await s.release()
+    assert.isBelow(took, 1000)
+    await Promise.all(clients.map((c) => c.closed))
+  })
+
+  it("an answer in progress gets the grace, then is cut; one that finishes in time is delivered", async () => {
+    const s = await servers(
+      { closeGrace: Duration.millis(400) },
+      {
+        startAll: () => Effect.never,
+        stopAll: () => Effect.as(Effect.sleep("150 millis"), [])
+      }
+    )
+    const [unix, inet] = s.targets
+    const hung = connect(unix!, rpcRequest("supervisor.startAllProcesses"))
+    const slow = connect(inet!, rpcRequest("supervisor.stopAllProcesses"))
+    await Promise.all([hung.connected, slow.connected])
+    await new Promise((r) => setTimeout(r, 50))
+    const took = await s.release()
+    assert.isAtLeast(took, 350)
+    assert.isBelow(took, 2000)
+    await Promise.all([hung.closed, slow.closed])
+    assert.match(slow.received(), /^HTTP\/1\.1 200 OK/)
+    assert.include(slow.received(), "<array><data>")
+    assert.notMatch(hung.received(), /200 OK/)
+  })
+
+  it("stopAccepting refuses new connections and still answers the requests in progress", async () => {
+    const s = await servers({}, { stopAll: () => Effect.as(Effect.sleep("300 millis"), []) })
+    const inProgress = s.targets.map((target) => connect(target, rpcRequest("supervisor.stopAllProcesses")))
+    await Promise.all(inProgress.map((c) => c.connected))
+    await new Promise((r) => setTimeout(r, 50))
+    await s.stopAccepting()
+    for (const target of s.targets) {
+      const late = connect(target, rpcRequest("supervisor.getPID"))
+      await late.closed
+      assert.strictEqual(late.received(), "")
+    }
+    for (const c of inProgress) {
+      for (let i = 0; i < 40 && !c.received().includes("</methodResponse>"); i++) await new Promise((r) => setTimeout(r, 25))
+      assert.match(c.received(), /^HTTP\/1\.1 200 OK/)
+    }
+    assert.isBelow(await s.release(), 1000)
+    await Promise.all(inProgress.map((c) => c.closed))
+  })
+
+  it("closes a client that sends no complete headers in time with 408, and answers others meanwhile", async () => {
+    const s = await servers({ headersTimeout: Duration.millis(500), requestTimeout: Duration.millis(1000) })
+    for (const target of s.targets) {
+      const started = Date.now()
+      const silent = connect(target)
+      const trickle = connect(target, "GET /ok.html HTTP/1.1\r\n")
+      const dribble = setInterval(() => trickle.socket.write("X-A: b\r\n"), 100)
+      const ok = await new Promise<number>((resolve) =>
+        Http.get({ ...("port" in target ? { port: target.port, host: "127.0.0.1" } : { socketPath: target.path }), path: "/ok.html" }, (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        }))
+      assert.strictEqual(ok, 200)
+      await Promise.all([silent.closed, trickle.closed])
+      clearInterval(dribble)
+      assert.isBelow(Date.now() - started, 3000)
+      assert.match(silent.received(), /^HTTP\/1\.1 408/)
+      assert.match(trickle.received(), /^HTTP\/1\.1 408/)
+    }
+    await s.release()
+  })
+})

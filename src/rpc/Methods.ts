@@ -19,7 +19,15 @@ import { ProcessStateCode, SupervisorStateCode } from "../domain/ProcessState.ts
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
-import { decodeMethodCall, encodeFault, encodeResponse, type Fault, type XmlRpcParseError, type XmlRpcValue } from "./XmlRpc.ts"
+import {
+  decodeMethodCall,
+  encodedItemLength,
+  encodeFault,
+  encodeResponse,
+  type Fault,
+  type XmlRpcParseError,
+  type XmlRpcValue
+} from "./XmlRpc.ts"
 import { VERSION } from "../domain/Version.ts"
 
 /** The version getSupervisorVersion answers: effsup's own. */
@@ -27,6 +35,19 @@ export const SUPERVISOR_VERSION = VERSION
 
 /** The XML-RPC API version supervisorctl checks for. */
 export const API_VERSION = "3.0"
+
+/**
+ * The most calls one system.multicall may carry; more is one INCORRECT_PARAMETERS fault and
+ * nothing runs. supervisord has no bound (see README, differences).
+ */
+export const MULTICALL_MAX_CALLS = 4096
+
+/**
+ * How large (characters of XML) a multicall's answer may grow: once it has, the remaining calls
+ * are not run and each answers a FAILED fault — a request cannot amplify into an answer of
+ * hundreds of MB. The same bound as a request body.
+ */
+export const MULTICALL_MAX_ANSWER = 16 * 1024 * 1024
 
 /** A fault raised while dispatching a call (unknown method, bad parameters, or a mapped domain error). */
 export class MethodFault extends Data.TaggedError("MethodFault")<{ readonly fault: Fault }> {}
@@ -311,7 +332,7 @@ const systemMethods: ReadonlyArray<readonly [string, Method]> = [
     "array",
     [p("array")],
     "Run an array of {methodName, params} calls in order; return each raw result or its {faultCode, faultString}.",
-    (calls) => Effect.forEach(calls, multicallOne),
+    (calls) => multicall(calls),
     false
   )]
 ]
@@ -323,6 +344,36 @@ for (const [name, m] of systemMethods) table.set(`system.${name}`, m)
 export const methodNames: ReadonlyArray<string> = [...table.keys()].sort()
 
 const faultStruct = (f: Fault): Struct => ({ faultCode: f.faultCode, faultString: f.faultString })
+
+const notRun = faultStruct(
+  makeFault("FAILED", `not run: this system.multicall's answer reached its ${MULTICALL_MAX_ANSWER / 1024 / 1024} MiB limit`)
+)
+
+/**
+ * Runs the calls in order, yielding between them (so a long multicall never holds up
+ * supervision), and measures the answer as it grows (XmlRpc keeps each item's encoding for the
+ * response, so nothing is encoded twice).
+ */
+const multicall = (calls: ReadonlyArray<XmlRpcValue>): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
+  if (calls.length > MULTICALL_MAX_CALLS) {
+    return fail("INCORRECT_PARAMETERS", `at most ${MULTICALL_MAX_CALLS} calls in one system.multicall (${calls.length} given)`)
+  }
+  return Effect.gen(function*() {
+    const results: Array<XmlRpcValue> = []
+    let size = 0
+    for (const entry of calls) {
+      if (size >= MULTICALL_MAX_ANSWER) {
+        results.push(notRun)
+        continue
+      }
+      const result = yield* multicallOne(entry)
+      size += encodedItemLength(result)
+      results.push(result)
+      yield* Effect.yieldNow
+    }
+    return results
+  })
+}
 
 /** One element of a multicall: its raw result (QUIRK Q7), or its fault as a struct. */
 const multicallOne = (entry: XmlRpcValue): Effect.Effect<XmlRpcValue, never, Supervisor> => {

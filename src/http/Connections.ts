@@ -10,6 +10,7 @@
  * whatever its clients do.
  *
  * Invariants:
+ * - a client that half-closes after a complete request is answered, then closed;
  * - a connection that has not sent complete headers within `headersTimeout`, or a complete
  *   request within `requestTimeout`, is answered 408 and closed (Node's own checks), so a
  *   slowloris holds a descriptor for a bounded time and others are answered meanwhile;
@@ -62,6 +63,10 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
     // how often Node looks for connections past those timeouts (its default is 30 s)
     connectionsCheckingInterval: Math.max(250, Math.min(1000, headersMillis / 2))
   })
+  // A client that sends its request and then half-closes (`nc`, `socat`) still gets the answer,
+  // as from supervisord; by default Node drops every request in progress at the client's FIN.
+  // (`httpAllowHalfOpen` is the http.Server's own switch, untyped in @types/node.)
+  ;(server as Http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true
   const open = new Set<Net.Socket>()
   // the request each connection is being answered for, until its response closes
   const answering = new Map<Net.Socket, Http.IncomingMessage>()

@@ -135,6 +135,21 @@ describe("http/Server connections", () => {
     await Promise.all(inProgress.map((c) => c.closed))
   })
 
+  it("answers a client that half-closes after its request (nc, socat), as supervisord does", async () => {
+    // the fake answers getAllProcessInfo at once, startProcess only after a moment
+    const s = await servers({}, { startProcess: () => Effect.sleep("100 millis") })
+    for (const target of s.targets) {
+      for (const method of ["supervisor.getAllProcessInfo", "supervisor.startProcess"]) {
+        const body = encodeMethodCall({ methodName: method, params: method.endsWith("startProcess") ? ["cat"] : [] })
+        const client = connect(target)
+        client.socket.end(`POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+        await client.closed
+        assert.match(client.received(), /^HTTP\/1\.1 200 OK[\s\S]*<\/methodResponse>\n$/)
+      }
+    }
+    await s.release()
+  })
+
   it("closes a client that sends no complete headers in time with 408, and answers others meanwhile", async () => {
     const s = await servers({ headersTimeout: Duration.millis(500), requestTimeout: Duration.millis(1000) })
     for (const target of s.targets) {

@@ -7,27 +7,15 @@
  * bounded, and a normal client is still answered afterwards.
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Exit, Layer, Logger, Scope } from "effect"
+import { Duration } from "effect"
 import fc from "fast-check"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import { defaultConnectionLimits } from "../../src/http/Connections.ts"
-import { layer } from "../../src/http/Server.ts"
 import { encodeMethodCall, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
-import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
+import { startServers, type Target } from "../support/ControlServers.ts"
 import { mutated, params, timeoutFor } from "./fuzz.ts"
-
-type Target = { readonly path: string } | { readonly port: number }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 /**
  * Sends `raw`, half-closes, and resolves with what was received: when the server closes, when an
@@ -136,41 +124,23 @@ const rawRequest = fc.oneof(
 )
 
 describe("fuzz: HTTP request handling", () => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fuzz-http-"))
-  const logs: Array<string> = []
+  let servers: Awaited<ReturnType<typeof startServers>>
   let targets: ReadonlyArray<Target> = []
-  let scope: Scope.Closeable
   let rssBefore = 0
 
   beforeAll(async () => {
-    const catLog = Path.join(dir, "cat.log")
-    Fs.writeFileSync(catLog, "cat output <b>bold</b> \u001b[31mred\u001b[0m\n")
-    const fake = makeFakeSupervisor({ logFiles: { "cat:cat/stdout": catLog }, mainLog: catLog })
-    const port = await freePort()
-    const file = Path.join(dir, "s.sock")
-    const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
-      logs.push(`${logLevel} ${(Array.isArray(message) ? message : [message]).join(" ")}`)
-    })])
-    scope = await Effect.runPromise(Scope.make())
-    await Effect.runPromise(
-      Layer.buildWithScope(
-        layer(
-          {
-            unixHttpServer: { file, chmod: 0o700, chown: undefined, username: "user", password: "123" },
-            inetHttpServers: [{ section: "inet_http_server", host: "127.0.0.1", port, username: undefined, password: undefined }]
-          },
-          { ...defaultConnectionLimits, headersTimeout: Duration.millis(500), requestTimeout: Duration.millis(1000) }
-        ),
-        scope
-      ).pipe(Effect.provide(Layer.merge(fake.layer, capture)))
-    )
-    targets = [{ path: file }, { port }]
+    const log = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fuzz-log-")), "cat.log")
+    Fs.writeFileSync(log, "cat output <b>bold</b> \u001b[31mred\u001b[0m\n")
+    servers = await startServers({
+      fake: { logFiles: { "cat:cat/stdout": log }, mainLog: log },
+      unix: { username: "user", password: "123" },
+      limits: { headersTimeout: Duration.millis(500), requestTimeout: Duration.millis(1000) }
+    })
+    targets = servers.targets
     rssBefore = process.memoryUsage().rss
+    return () => Fs.rmSync(Path.dirname(log), { recursive: true, force: true })
   })
-  afterAll(async () => {
-    await Effect.runPromise(Scope.close(scope, Exit.void))
-    Fs.rmSync(dir, { recursive: true, force: true })
-  })
+  afterAll(() => servers.release())
 
   it("answers or closes every request in time, never with a 500, and keeps serving", async () => {
     await fc.assert(
@@ -184,7 +154,7 @@ describe("fuzz: HTTP request handling", () => {
       }),
       params(60)
     )
-    expect(logs.filter((l) => /unexpected exception/.test(l))).toEqual([])
+    expect(servers.logs.filter((l) => /unexpected exception/.test(l))).toEqual([])
     for (const target of targets) {
       const started = Date.now()
       const ok = await exchange(target, Buffer.from(`GET /ok.html HTTP/1.1\r\nHost: x\r\nAuthorization: ${basic("user:123")}\r\nConnection: close\r\n\r\n`), 3000)

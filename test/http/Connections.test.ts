@@ -5,77 +5,20 @@
  * Node's header timeout closes silent clients.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Duration, Effect, Exit, Layer, Logger, Scope } from "effect"
-import * as Fs from "node:fs"
+import { Duration, Effect } from "effect"
 import * as Http from "node:http"
-import * as Net from "node:net"
-import * as Os from "node:os"
-import * as Path from "node:path"
-import { type ConnectionLimits, defaultConnectionLimits } from "../../src/http/Connections.ts"
-import { ControlServers, layer } from "../../src/http/Server.ts"
+import type { ConnectionLimits } from "../../src/http/Connections.ts"
 import { encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
 import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
-import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
-
-type Target = { readonly path: string } | { readonly port: number }
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
-
-/** A raw connection: what it received, and when it closed. */
-const connect = (target: Target, send = "") => {
-  const socket = "port" in target ? Net.connect(target.port, "127.0.0.1") : Net.connect(target.path)
-  let received = ""
-  socket.setEncoding("utf8")
-  socket.on("data", (d: string) => (received += d))
-  socket.on("error", () => {})
-  const closed = new Promise<void>((resolve) => socket.once("close", () => resolve()))
-  const connected = new Promise<void>((resolve) => socket.once("connect", () => resolve()))
-  if (send !== "") socket.write(send)
-  return { socket, closed, connected, received: () => received }
-}
+import { connect, startServers } from "../support/ControlServers.ts"
 
 const rpcRequest = (method: string) => {
   const body = encodeMethodCall({ methodName: method, params: [] })
   return `POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
 }
 
-/** Servers on a fresh unix socket and inet port, built into a scope of their own. */
-const servers = async (limits: Partial<ConnectionLimits>, overrides: Partial<SupervisorShape> = {}) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-conn-"))
-  const file = Path.join(dir, "s.sock")
-  const port = await freePort()
-  const scope = await Effect.runPromise(Scope.make())
-  const context = await Effect.runPromise(
-    Layer.buildWithScope(
-      layer(
-        {
-          unixHttpServer: { file, chmod: 0o700, chown: undefined, username: undefined, password: undefined },
-          inetHttpServers: [{ section: "inet_http_server", host: "127.0.0.1", port, username: undefined, password: undefined }]
-        },
-        { ...defaultConnectionLimits, ...limits }
-      ),
-      scope
-    ).pipe(Effect.provide(Layer.merge(makeFakeSupervisor({ overrides }).layer, Logger.layer([]))))
-  )
-  const targets: ReadonlyArray<Target> = [{ path: file }, { port }]
-  return {
-    targets,
-    stopAccepting: () => Effect.runPromise(Context.get(context, ControlServers).stopAccepting),
-    /** Release the servers; resolves with the milliseconds it took. */
-    release: async () => {
-      const started = Date.now()
-      await Effect.runPromise(Scope.close(scope, Exit.void))
-      Fs.rmSync(dir, { recursive: true, force: true })
-      return Date.now() - started
-    }
-  }
-}
+const servers = (limits: Partial<ConnectionLimits>, overrides: Partial<SupervisorShape> = {}) =>
+  startServers({ limits, fake: { overrides } })
 
 const long = Duration.seconds(30)
 

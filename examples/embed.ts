@@ -4,7 +4,7 @@
  * layer at the end stops every child. Run it with: node examples/embed.ts
  */
 import { Console, Effect, Stream } from "effect"
-import { ofType, Supervisor } from "../src/index.ts"
+import { NodeSupervisor, ofType, Supervisor } from "../src/index.ts"
 
 const program = Effect.gen(function*() {
   const supervisor = yield* Supervisor
@@ -22,5 +22,5 @@ const program = Effect.gen(function*() {
   yield* Console.log(`fallback is ${info.state} (${info.description})`)
 })
 
-Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(Supervisor.layerFromFile(new URL("embed.conf", import.meta.url).pathname))))
+Effect.runPromise(program.pipe(Effect.scoped, Effect.provide(NodeSupervisor.layerFromFile(new URL("embed.conf", import.meta.url).pathname))))
   .then(() => Console.log("done: every child stopped").pipe(Effect.runSync))

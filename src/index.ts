@@ -1,12 +1,13 @@
 /**
- * effsup's public API for embedding: the `Supervisor` service and its layers, the typed events,
- * the config loader and types, and the errors the service fails with.
+ * effsup's public API for embedding: the `Supervisor` service and the Node layers that build it
+ * (`NodeSupervisor`), the typed events, the config loader and types, and the errors the service
+ * fails with.
  *
  * @example
  * ```ts
  * import * as Effect from "effect/Effect"
-import * as Stream from "effect/Stream"
- * import { Supervisor, layerFromFile } from "effsup"
+ * import * as Stream from "effect/Stream"
+ * import { NodeSupervisor, Supervisor } from "effsup"
  *
  * const program = Effect.gen(function*() {
  *   const supervisor = yield* Supervisor
@@ -15,13 +16,14 @@ import * as Stream from "effect/Stream"
  *     Stream.runForEach((e) => Effect.log(`${e._tag}`))
  *   )
  * })
- * Effect.runPromise(program.pipe(Effect.provide(layerFromFile("supervisord.conf"))))
+ * Effect.runPromise(program.pipe(Effect.provide(NodeSupervisor.layerFromFile("supervisord.conf"))))
  * ```
  * @since 0.1.0
  */
 export { Supervisor, type SupervisorShape, type ExitRequest } from "./supervisor/Supervisor.ts"
 export * from "./supervisor/Api.ts"
-export { layer, layerWith, layerFromFile, platform, type LayerOptions } from "./supervisor/Layers.ts"
+/** The layers that build a Supervisor on Node: `layerFromFile(path)`, `layer(config)`, `layerWith(config)`. */
+export * as NodeSupervisor from "./supervisor/Layers.ts"
 export * from "./events/Event.ts"
 export { EventBus, type EventOrDrop, type EventsDropped } from "./events/EventBus.ts"
 export { forGroup, forName, ofType, ofTypes } from "./events/Filters.ts"

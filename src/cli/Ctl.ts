@@ -19,7 +19,6 @@ import { ExitCode } from "./Exit.ts"
 import { ctlMain } from "./ctl/Main.ts"
 
 export { ctlArgv } from "./ctl/Argv.ts"
-export { runCtl } from "./ctl/Main.ts"
 
 const optional = (name: string, alias: string, description: string) =>
   Flag.String(name).pipe(Flag.withAlias(alias), Flag.withDescription(description), Flag.optional)

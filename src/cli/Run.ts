@@ -14,7 +14,6 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type * as Path from "effect/Path"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { Argument, Command, Flag } from "effect/cli"
@@ -188,11 +187,7 @@ const withOverrides = (config: Config, overrides: Partial<SupervisordConfig>): C
 export const daemon = (initial: Config) =>
   Effect.gen(function*() {
     let config = initial
-    const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
-    const reread = load(config.file, process.env, process.cwd()).pipe(
-      Effect.mapError((e) => new CantReread({ detail: e.message })),
-      Effect.provide(services)
-    )
+    const reread = yield* Layers.rereadFile(config.file)
     while (true) {
       const request: ExitRequest = yield* serve(config, reread)
       if (request === "shutdown") return

@@ -1,18 +1,33 @@
 /**
  * The value types of supervisord's config (datatypes.py), as pure string decoders:
  * each returns `Result<A, message>` where the message is supervisord's own text for that failure
- * (Sections.ts turns it into a located ConfigIssue).
+ * (the reader turns it into a located ConfigIssue). The types of the decoded values live here too.
  * See shared/reference/supervisord-4.2.5.md §1.4 and quirk Q11 (environment tokenizer).
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
 import { invalidNameCharacter } from "../domain/Names.ts"
+import { strRepr } from "../domain/PyRepr.ts"
 import { parseSignal } from "../domain/Signals.ts"
-import { pyRepr } from "./Expand.ts"
-import type { AutoRestart, LogFileSetting, LogLevelName } from "./Types.ts"
 
 /** A decoder from an option's text. */
 export type Codec<A> = (raw: string) => Result.Result<A, string>
+
+/** autorestart: always, never, or when the exit code is not in exitcodes. */
+export type AutoRestart = "true" | "false" | "unexpected"
+
+/** Where a child's channel is logged. `auto` is resolved to a file in childlogdir when the group is created. */
+export type LogFileSetting =
+  | { readonly _tag: "Auto" }
+  | { readonly _tag: "None" }
+  | { readonly _tag: "Syslog" }
+  | { readonly _tag: "Path"; readonly path: string }
+
+/** supervisord's log level names, lowest to highest verbosity last. */
+export type LogLevelName = "critical" | "error" | "warn" | "info" | "debug" | "trace" | "blather"
+
+/** Any text, as written (after expansion). */
+export const text: Codec<string> = (raw) => Result.succeed(raw)
 
 const TRUTHY = ["yes", "true", "on", "1"]
 const FALSY = ["no", "false", "off", "0"]
@@ -22,7 +37,7 @@ export const boolean: Codec<boolean> = (raw) => {
   const v = raw.toLowerCase()
   if (TRUTHY.includes(v)) return Result.succeed(true)
   if (FALSY.includes(v)) return Result.succeed(false)
-  return Result.fail(`not a valid boolean value: ${pyRepr(raw)}`)
+  return Result.fail(`not a valid boolean value: ${strRepr(raw)}`)
 }
 
 const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/
@@ -31,7 +46,7 @@ const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/
 export const integer: Codec<number> = (raw) =>
   INT_RE.test(raw)
     ? Result.succeed(Number(raw.trim().replace(/_/g, "")))
-    : Result.fail(`invalid literal for int() with base 10: ${pyRepr(raw)}`)
+    : Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
 
 const UNITS: Record<string, number> = { kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 }
 
@@ -55,7 +70,7 @@ export const signal: Codec<string> = (raw) => {
   const parsed = parseSignal(raw)
   if (parsed !== undefined) return Result.succeed(parsed.name)
   return Result.fail(
-    INT_RE.test(raw) ? `value ${pyRepr(raw)} is not a valid signal number` : `value ${pyRepr(raw)} is not a valid signal name`
+    INT_RE.test(raw) ? `value ${strRepr(raw)} is not a valid signal number` : `value ${strRepr(raw)} is not a valid signal name`
   )
 }
 
@@ -66,8 +81,11 @@ export const exitcodes: Codec<ReadonlyArray<number>> = (raw) => {
   const ok = codes.every((c) => Result.isSuccess(c) && c.success >= 0 && c.success <= 255)
   return ok
     ? Result.succeed(codes.map((c) => Result.getOrThrow(c)))
-    : Result.fail(`not a valid list of exit codes: ${pyRepr(raw)}`)
+    : Result.fail(`not a valid list of exit codes: ${strRepr(raw)}`)
 }
+
+/** A child's `SUPERVISOR_SERVER_URL`: `AUTO` (any case, surrounding blanks allowed) or the URL as written. */
+export const serverUrl: Codec<string> = (raw) => Result.succeed(raw.trim().toUpperCase() === "AUTO" ? "AUTO" : raw)
 
 /** Truthy → `true`, falsy → `false`, or `unexpected` (any case). */
 export const autorestart: Codec<AutoRestart> = (raw) => {
@@ -75,7 +93,7 @@ export const autorestart: Codec<AutoRestart> = (raw) => {
   if (TRUTHY.includes(v)) return Result.succeed("true")
   if (FALSY.includes(v)) return Result.succeed("false")
   if (v === "unexpected") return Result.succeed("unexpected")
-  return Result.fail(`invalid 'autorestart' value ${pyRepr(v)}`)
+  return Result.fail(`invalid 'autorestart' value ${strRepr(v)}`)
 }
 
 /**
@@ -96,14 +114,14 @@ const LEVELS: ReadonlyArray<LogLevelName> = ["critical", "error", "warn", "info"
 export const logLevel: Codec<LogLevelName> = (raw) => {
   const v = raw.toLowerCase()
   const level = LEVELS.find((l) => l === v)
-  return level === undefined ? Result.fail(`bad logging level name ${pyRepr(raw)}`) : Result.succeed(level)
+  return level === undefined ? Result.fail(`bad logging level name ${strRepr(raw)}`) : Result.succeed(level)
 }
 
 /** A process or group name: stripped, without space, `:` or `/`. */
 export const name: Codec<string> = (raw) => {
   const s = raw.trim()
   const bad = invalidNameCharacter(s)
-  return bad === undefined ? Result.succeed(s) : Result.fail(`Invalid name: ${pyRepr(raw)} because of character: ${pyRepr(bad)}`)
+  return bad === undefined ? Result.succeed(s) : Result.fail(`Invalid name: ${strRepr(raw)} because of character: ${strRepr(bad)}`)
 }
 
 /** Comma list of stripped strings; empty → `[]` (empty items are kept, as in supervisord). */
@@ -187,7 +205,7 @@ export const inetAddress: Codec<{ readonly host: string; readonly port: number }
   if (colon < 0) {
     const port = portNumber(raw)
     return Result.isFailure(port)
-      ? Result.fail(`not a valid port number: ${pyRepr(raw)} `)
+      ? Result.fail(`not a valid port number: ${strRepr(raw)} `)
       : Result.succeed({ host: "", port: port.success })
   }
   const portText = raw.slice(colon + 1)

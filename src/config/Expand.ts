@@ -8,24 +8,10 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
+import { strRepr } from "../domain/PyRepr.ts"
 
 /** The names a value may refer to; numbers format with `%d`, strings with `%s`. */
 export type Vars = Readonly<Record<string, string | number>>
-
-/** Python's `repr()` of a string (single quotes unless the text has a `'` and no `"`). */
-export const pyRepr = (s: string): string => {
-  const q = s.includes("'") && !s.includes("\"") ? "\"" : "'"
-  const body = [...s].map((c) => {
-    if (c === "\\") return "\\\\"
-    if (c === q) return `\\${q}`
-    if (c === "\n") return "\\n"
-    if (c === "\r") return "\\r"
-    if (c === "\t") return "\\t"
-    const code = c.codePointAt(0)!
-    return code < 0x20 || code === 0x7f ? `\\x${code.toString(16).padStart(2, "0")}` : c
-  }).join("")
-  return `${q}${body}${q}`
-}
 
 const SPEC_RE = /^([-+ #0]*)(\d*)(?:\.(\d*))?[hlL]?/
 
@@ -45,7 +31,7 @@ const convert = (value: string | number, conv: string, flags: string, width: num
     case "s":
     case "r":
     case "a": {
-      const text = conv === "s" ? String(value) : typeof value === "string" ? pyRepr(value) : String(value)
+      const text = conv === "s" ? String(value) : typeof value === "string" ? strRepr(value) : String(value)
       return Result.succeed(pad(precision === undefined ? text : text.slice(0, Number(precision)), flags, width, false))
     }
     case "d":
@@ -74,7 +60,7 @@ const convert = (value: string | number, conv: string, flags: string, width: num
  */
 export const expand = (template: string, vars: Vars, name: string): Result.Result<string, string> => {
   const badly = (why: string) =>
-    Result.fail(`Format string ${pyRepr(template)} for ${pyRepr(name)} is badly formatted: ${why}`)
+    Result.fail(`Format string ${strRepr(template)} for ${strRepr(name)} is badly formatted: ${why}`)
   let out = ""
   let i = 0
   while (i < template.length) {
@@ -107,14 +93,14 @@ export const expand = (template: string, vars: Vars, name: string): Result.Resul
     if (j >= template.length) return badly("incomplete format")
     const conv = template[j]!
     if (!"sradiuxXoeEfFgGc".includes(conv)) {
-      return badly(`unsupported format character ${pyRepr(conv)} (0x${conv.charCodeAt(0).toString(16)}) at index ${j}`)
+      return badly(`unsupported format character ${strRepr(conv)} (0x${conv.charCodeAt(0).toString(16)}) at index ${j}`)
     }
     if (key === undefined) return badly("every conversion must name a variable, as in %(name)s")
     const value = vars[key]
     if (value === undefined) {
       const available = Object.keys(vars).sort().join(", ")
       return Result.fail(
-        `Format string ${pyRepr(template)} for ${pyRepr(name)} contains names (${pyRepr(key)}) which cannot be expanded. Available names: ${available}`
+        `Format string ${strRepr(template)} for ${strRepr(name)} contains names (${strRepr(key)}) which cannot be expanded. Available names: ${available}`
       )
     }
     const piece = convert(value, conv, spec[1]!, spec[2] === "" ? 0 : Number(spec[2]), spec[3])

@@ -14,9 +14,14 @@ import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import * as Result from "effect/Result"
 import { expand, substituteHere } from "./Expand.ts"
+import type { Host } from "./Host.ts"
 import { emptyDocument, type IniDocument, mapValues, mergeIni, parseIni } from "./Ini.ts"
-import { envVars, type Host } from "./Reader.ts"
+import { INCLUDE_OPTIONS } from "./Options.ts"
+import { envVars } from "./Reader.ts"
+import { optionNames } from "./Table.ts"
 import type { ConfigIssue, ConfigNotice } from "./Types.ts"
+
+const INCLUDE_NAMES = optionNames(INCLUDE_OPTIONS)
 
 /** A document read from disk, with what went wrong and what to tell the activity log. */
 export interface ReadResult {
@@ -54,9 +59,9 @@ export const readWithIncludes = Effect.fn("Include.readWithIncludes")(function*(
   const issues: Array<ConfigIssue> = [...main.issues]
   const notices: Array<ConfigNotice> = []
   for (const option of include.options.keys()) {
-    if (option !== "files") notices.push({ level: "warn", message: `${file}:${include.options.get(option)!.line}: [include] unknown option '${option}' is ignored` })
+    if (!INCLUDE_NAMES.includes(option)) notices.push({ level: "warn", message: `${file}:${include.options.get(option)!.line}: [include] unknown option '${option}' is ignored` })
   }
-  const files = include.options.get("files")
+  const files = include.options.get(INCLUDE_OPTIONS.files.name)
   if (files === undefined) {
     issues.push(issueAt(include.file, include.line, "include", undefined, ".ini file has [include] section, but no files setting"))
     return { document: main.document, issues, notices } satisfies ReadResult

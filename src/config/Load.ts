@@ -12,8 +12,10 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
+import { parseGroup, parsePasswd } from "./Accounts.ts"
 import { parseFileText, readWithIncludes } from "./Include.ts"
-import { checkedDirectory, dirname, type GroupEntry, type Host, type PasswdEntry, type PathCheck, pathCheckMessage } from "./Reader.ts"
+import type { Host } from "./Host.ts"
+import { checkedDirectory, dirname, type PathCheck, pathCheckMessage } from "./Reader.ts"
 import { type Resolution, resolve, resolveCtl } from "./Sections.ts"
 import type { Config, ConfigIssue, ConfigNotice, CtlConfig } from "./Types.ts"
 
@@ -71,12 +73,6 @@ export const parseConfigText = (text: string, file: string, host: Host): Resolut
   return { ...resolution, issues: sortIssues([...parsed.issues, ...resolution.issues]) }
 }
 
-const parseTable = <A>(text: string, row: (fields: ReadonlyArray<string>) => A | undefined): ReadonlyArray<A> =>
-  text.split("\n").flatMap((line) => {
-    const r = line.startsWith("#") || line.trim() === "" ? undefined : row(line.split(":"))
-    return r === undefined ? [] : [r]
-  })
-
 /** Users, groups and hostname of this machine, read through FileSystem. */
 export const hostFacts = Effect.fn("Load.hostFacts")(function*(env: Readonly<Record<string, string | undefined>>, cwd: string) {
   const fs = yield* FileSystem.FileSystem
@@ -84,10 +80,8 @@ export const hostFacts = Effect.fn("Load.hostFacts")(function*(env: Readonly<Rec
   const passwd = yield* read("/etc/passwd")
   const group = yield* read("/etc/group")
   const hostname = yield* read("/proc/sys/kernel/hostname")
-  const users = passwd._tag === "None" ? undefined : parseTable(passwd.value, (f): PasswdEntry | undefined =>
-    f.length >= 6 ? { name: f[0]!, uid: Number(f[2]), gid: Number(f[3]), home: f[5]! } : undefined)
-  const groups = group._tag === "None" ? undefined : parseTable(group.value, (f): GroupEntry | undefined =>
-    f.length >= 3 ? { name: f[0]!, gid: Number(f[2]) } : undefined)
+  const users = passwd._tag === "None" ? undefined : parsePasswd(passwd.value)
+  const groups = group._tag === "None" ? undefined : parseGroup(group.value)
   const name = hostname._tag === "Some" ? hostname.value.trim() : env["HOSTNAME"] ?? "localhost"
   return { env, cwd, hostname: name, users, groups } satisfies Host
 })

@@ -1,7 +1,9 @@
 /**
- * Process groups from `[program:x]`, `[group:x]` and `[eventlistener:x]` sections: defaults, per-process
- * expansion (`numprocs`, `process_name`, `%(process_num)02d`, program `environment`), channel log settings,
- * and the cross-section rules (group membership, listener events, forbidden combinations).
+ * Process groups from `[program:x]`, `[group:x]` and `[eventlistener:x]` sections. The plain options are
+ * decoded from their tables (Options.ts) at the scope each row names; this module adds what the tables
+ * cannot say: per-process expansion (`numprocs`, `process_name`, `%(process_num)02d`, program `environment`),
+ * the channel log rules (`stdout_logfile` expanded twice, `syslog`, AUTO) and the cross-option and
+ * cross-section rules (group membership, listener events, forbidden combinations).
  * supervisord: options.py `process_groups_from_parser`, `_processes_from_section`.
  * See shared/reference/supervisord-4.2.5.md §1.3 (which variables each option sees), §1.6, §1.7, §1.9.
  *
@@ -12,28 +14,18 @@ import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
+import { absolutePath, expandUser } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
-import { absolutePath, checkUser, type Context, envVars, expandUser, type Reader, reader, warnUnknownOptions } from "./Reader.ts"
-import type { ChannelConfig, GroupConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
+import { GROUP_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS } from "./Options.ts"
+import { type Context, envVars, type Reader, reader, readOption, readOptions, warnUnknownOptions } from "./Reader.ts"
+import { type DecodedValues, optionNames } from "./Table.ts"
+import type { ChannelConfig, GroupConfig, ListenerConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
 
-/** The only result handler effsup provides (supervisord's default). */
-export const DEFAULT_RESULT_HANDLER = "supervisor.dispatchers:default_handler"
+const PROGRAM_NAMES = optionNames(PROGRAM_OPTIONS)
+const LISTENER_NAMES = optionNames(PROGRAM_OPTIONS, LISTENER_OPTIONS)
+const GROUP_NAMES = optionNames(GROUP_OPTIONS)
 
-const CHANNEL_OPTIONS = ["logfile", "logfile_maxbytes", "logfile_backups", "capture_maxbytes", "events_enabled", "syslog"]
-
-/** Options of `[program:x]`. */
-export const PROGRAM_OPTIONS: ReadonlyArray<string> = [
-  "command", "process_name", "numprocs", "numprocs_start", "priority", "autostart", "startsecs", "startretries",
-  "autorestart", "exitcodes", "stopsignal", "stopwaitsecs", "stopasgroup", "killasgroup", "user", "redirect_stderr",
-  ...CHANNEL_OPTIONS.flatMap((o) => [`stdout_${o}`, `stderr_${o}`]),
-  "environment", "directory", "umask", "serverurl"
-]
-
-/** Options of `[eventlistener:x]`. */
-export const LISTENER_OPTIONS: ReadonlyArray<string> = [...PROGRAM_OPTIONS, "events", "buffer_size", "result_handler"]
-
-/** Options of `[group:x]`. */
-export const GROUP_OPTIONS: ReadonlyArray<string> = ["programs", "priority"]
+type ChannelOptions = typeof PROGRAM_OPTIONS.stdout.rows
 
 const sectionSuffix = (section: IniSection) => section.name.slice(section.name.indexOf(":") + 1)
 
@@ -46,50 +38,36 @@ const nameOf = (r: Reader): string => {
   return raw.trim()
 }
 
-/** Per-program settings, read once before the per-process loop (variables: here, ENV_*, names, host). */
+/** The options read once per program, before the per-process loop (variables: here, ENV_*, names, host), and their rules. */
 const programSettings = (ctx: Context, r: Reader, vars: Vars, kind: GroupConfig["kind"]) => {
-  const stopasgroup = r.get("stopasgroup", Codecs.boolean, "false", vars)
-  const settings = {
-    priority: r.get("priority", Codecs.integer, "999", vars),
-    autostart: r.get("autostart", Codecs.boolean, "true", vars),
-    autorestart: r.get("autorestart", Codecs.autorestart, "unexpected", vars),
-    startsecs: r.get("startsecs", Codecs.integer, "1", vars),
-    startretries: r.get("startretries", Codecs.integer, "3", vars),
-    stopsignal: r.get("stopsignal", Codecs.signal, "TERM", vars),
-    stopwaitsecs: r.get("stopwaitsecs", Codecs.integer, "10", vars),
-    stopasgroup,
-    killasgroup: r.get("killasgroup", Codecs.boolean, String(stopasgroup), vars),
-    exitcodes: r.get("exitcodes", Codecs.exitcodes, "0", vars),
-    redirectStderr: r.get("redirect_stderr", Codecs.boolean, "false", vars),
-    numprocs: r.get("numprocs", Codecs.integer, "1", vars),
-    numprocsStart: r.get("numprocs_start", Codecs.integer, "0", vars),
-    stdoutCapture: r.get("stdout_capture_maxbytes", Codecs.byteSize, "0", vars),
-    stdoutEvents: r.get("stdout_events_enabled", Codecs.boolean, "false", vars),
-    stderrCapture: r.get("stderr_capture_maxbytes", Codecs.byteSize, "0", vars),
-    stderrEvents: r.get("stderr_events_enabled", Codecs.boolean, "false", vars),
-    serverurl: r.text("serverurl", vars),
-    user: r.text("user", vars),
-    umask: r.optional("umask", Codecs.octal, vars)
-  }
-  if (settings.user !== undefined) checkUser(ctx, r, "user", settings.user)
+  const settings = readOptions(ctx, r, PROGRAM_OPTIONS, "section", vars)
+  const stdout = readOptions(ctx, r, PROGRAM_OPTIONS.stdout.rows, "section", vars)
+  const stderr = readOptions(ctx, r, PROGRAM_OPTIONS.stderr.rows, "section", vars)
   if (settings.stopasgroup && !settings.killasgroup) r.fail("killasgroup", "Cannot set stopasgroup=true and killasgroup=false")
   if (kind === "eventlistener" && settings.redirectStderr) {
     r.fail("redirect_stderr", `[${r.section.name}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol`)
   }
-  return settings
+  return { settings, stdout, stderr }
 }
 
 /** The logging options of one channel of one process (variables: everything, incl. the program's ENV_*). */
-const channel = (ctx: Context, r: Reader, k: "stdout" | "stderr", vars: Vars, captureMaxbytes: number, eventsEnabled: boolean): ChannelConfig => {
-  const option = `${k}_logfile`
+const channel = (
+  ctx: Context,
+  r: Reader,
+  rows: ChannelOptions,
+  k: "stdout" | "stderr",
+  vars: Vars,
+  once: DecodedValues<ChannelOptions, "section">
+): ChannelConfig => {
+  const option = rows.logfile.name
   // supervisord expands the logfile twice (saneget, then expand): a literal % needs %%%%
-  const once = r.text(option, vars)
-  const twice = once === undefined ? undefined : expand(once, vars, option)
+  const expandedOnce = r.text(option, vars)
+  const twice = expandedOnce === undefined ? undefined : expand(expandedOnce, vars, option)
   if (twice !== undefined && Result.isFailure(twice)) r.fail(option, twice.failure)
-  const written = twice !== undefined && Result.isSuccess(twice) ? twice.success : "AUTO"
+  const written = twice !== undefined && Result.isSuccess(twice) ? twice.success : rows.logfile.sample
   let logfile: LogFileSetting = Result.getOrThrow(Codecs.logfileName(written))
-  const logfileMaxbytes = r.get(`${k}_logfile_maxbytes`, Codecs.byteSize, "50MB", vars)
-  let syslog = r.get(`${k}_syslog`, Codecs.boolean, "false", vars)
+  const perProcess = readOptions(ctx, r, rows, "process", vars)
+  let syslog = perProcess.syslog
   if (logfile._tag === "Syslog") {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${option}=syslog but this is deprecated and will be removed.  Use ${k}_syslog=true to enable syslog instead.` })
     logfile = { _tag: "None" }
@@ -99,20 +77,13 @@ const channel = (ctx: Context, r: Reader, k: "stdout" | "stderr", vars: Vars, ca
       ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
     }
     logfile = { _tag: "Path", path: absolutePath(ctx.host, logfile.path) }
-  } else if (logfile._tag === "Auto" && logfileMaxbytes === 0) {
+  } else if (logfile._tag === "Auto" && perProcess.logfileMaxbytes === 0) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], AUTO logging used for ${option} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally` })
   }
   if (syslog) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${k}_syslog=true is not supported by effsup yet: ${k} is not sent to syslog (its log file, if any, is still written)` })
   }
-  return {
-    logfile,
-    logfileMaxbytes,
-    logfileBackups: r.get(`${k}_logfile_backups`, Codecs.integer, "10", vars),
-    captureMaxbytes,
-    eventsEnabled,
-    syslog
-  }
+  return { logfile, ...perProcess, ...once, syslog }
 }
 
 /**
@@ -130,11 +101,11 @@ export const processesFromSection = (
   const r = reader(ctx, section)
   const programName = nameOf(r)
   const vars: Vars = { ...baseVars, program_name: programName, host_node_name: ctx.host.hostname, group_name: group }
-  const s = programSettings(ctx, r, vars, kind)
-  const nameTemplate = r.raw("process_name")?.value ?? "%(program_name)s"
+  const { settings: { numprocs, numprocsStart, ...settings }, stdout: stdoutOnce, stderr: stderrOnce } = programSettings(ctx, r, vars, kind)
+  const nameTemplate = r.raw(PROGRAM_OPTIONS.processName.name)?.value ?? PROGRAM_OPTIONS.processName.sample
   const validTemplate = Codecs.name(nameTemplate)
   if (Result.isFailure(validTemplate)) r.fail("process_name", validTemplate.failure)
-  if (s.numprocs > 1 && !nameTemplate.includes("%(process_num)")) {
+  if (numprocs > 1 && !nameTemplate.includes("%(process_num)")) {
     r.fail("process_name", "%(process_num) must be present within process_name when numprocs > 1")
   }
   if (r.raw("command") === undefined) {
@@ -142,16 +113,16 @@ export const processesFromSection = (
     return []
   }
   const processes: Array<ProcessConfig> = []
-  for (let num = s.numprocsStart; num < s.numprocsStart + s.numprocs; num++) {
-    const numVars: Vars = { ...vars, process_num: num, numprocs: s.numprocs }
-    const envText = r.raw("environment") === undefined ? undefined : r.text("environment", numVars, "environment")
+  for (let num = numprocsStart; num < numprocsStart + numprocs; num++) {
+    const numVars: Vars = { ...vars, process_num: num, numprocs }
+    const envText = r.text("environment", numVars, "environment")
     const decoded = envText === undefined ? undefined : Codecs.environment(envText)
     if (decoded !== undefined && Result.isFailure(decoded)) r.fail("environment", decoded.failure)
     const env = decoded !== undefined && Result.isSuccess(decoded) ? decoded.success : {}
     const all: Vars = { ...numVars, ...envVars(env) }
-    const stdout = channel(ctx, r, "stdout", all, s.stdoutCapture, s.stdoutEvents)
-    let stderr = channel(ctx, r, "stderr", all, s.stderrCapture, s.stderrEvents)
-    if (s.redirectStderr) {
+    const stdout = channel(ctx, r, PROGRAM_OPTIONS.stdout.rows, "stdout", all, stdoutOnce)
+    let stderr = channel(ctx, r, PROGRAM_OPTIONS.stderr.rows, "stderr", all, stderrOnce)
+    if (settings.redirectStderr) {
       if (stderr.logfile._tag === "Path") {
         ctx.notices.push({ level: "warn", message: `For [${section.name}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored` })
       }
@@ -169,44 +140,26 @@ export const processesFromSection = (
       group,
       section: section.name,
       command: r.text("command", all) ?? "",
-      priority: s.priority,
-      autostart: s.autostart,
-      startsecs: s.startsecs,
-      startretries: s.startretries,
-      autorestart: s.autorestart,
-      exitcodes: s.exitcodes,
-      stopsignal: s.stopsignal,
-      stopwaitsecs: s.stopwaitsecs,
-      stopasgroup: s.stopasgroup,
-      killasgroup: s.killasgroup,
-      user: s.user,
-      redirectStderr: s.redirectStderr,
+      ...settings,
+      ...readOptions(ctx, r, PROGRAM_OPTIONS, "process", all),
       stdout,
       stderr,
-      environment: { ...globalEnv, ...env },
-      directory: r.text("directory", all),
-      umask: s.umask,
-      serverurl: s.serverurl === undefined || s.serverurl.trim().toUpperCase() === "AUTO" ? "AUTO" : s.serverurl
+      environment: { ...globalEnv, ...env }
     })
   }
   return processes.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 
-/** `[eventlistener:x]` pool options (variables: here and ENV_* only). */
-const listenerOptions = (r: Reader, vars: Vars) => {
-  const bufferSize = r.get("buffer_size", Codecs.integer, "10", vars)
-  if (bufferSize < 1) r.fail("buffer_size", `[${r.section.name}] section sets invalid buffer_size (${bufferSize})`)
-  const resultHandler = r.text("result_handler", vars) ?? DEFAULT_RESULT_HANDLER
-  if (resultHandler !== DEFAULT_RESULT_HANDLER) {
-    r.fail("result_handler", `${resultHandler} cannot be resolved within [${r.section.name}]: effsup cannot load Python plugins (only ${DEFAULT_RESULT_HANDLER} is available)`)
-  }
+/** `[eventlistener:x]` pool options (variables: here and ENV_* only); also the pool's priority. */
+const listenerOptions = (ctx: Context, r: Reader, vars: Vars): ListenerConfig & { readonly priority: number } => {
+  const { priority, bufferSize, resultHandler } = readOptions(ctx, r, LISTENER_OPTIONS, "section", vars)
   const names = Result.getOrThrow(Codecs.listOfStrings(r.text("events", vars) ?? "")).map((e) => e.toUpperCase())
   const events = [...new Set(names)]
   if (events.length === 0) r.fail("events", `[${r.section.name}] section requires an "events" line`)
   for (const e of events) {
     if (!isEventTypeName(e)) r.fail("events", `Unknown event type ${e} in [${r.section.name}] events`)
   }
-  return { events, bufferSize, resultHandler }
+  return { events, bufferSize, resultHandler, priority }
 }
 
 const byPriorityThenName = (a: GroupConfig, b: GroupConfig) =>
@@ -224,10 +177,9 @@ export const groupsFromDocument = (
   const sections = [...doc.sections.values()]
   for (const section of sections.filter((s) => s.name.startsWith("group:"))) {
     const r = reader(ctx, section)
-    warnUnknownOptions(ctx, section, GROUP_OPTIONS)
+    warnUnknownOptions(ctx, section, GROUP_NAMES)
     const name = nameOf(r)
-    const programs = Result.getOrThrow(Codecs.listOfStrings(r.text("programs", baseVars) ?? ""))
-    const priority = r.get("priority", Codecs.integer, "999", baseVars)
+    const { programs, priority } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
     const processes: Array<ProcessConfig> = []
     for (const program of programs) {
       const member = doc.sections.get(`program:${program}`)
@@ -242,19 +194,18 @@ export const groupsFromDocument = (
   }
   for (const section of sections) {
     if (section.name.startsWith("program:")) {
-      warnUnknownOptions(ctx, section, PROGRAM_OPTIONS)
+      warnUnknownOptions(ctx, section, PROGRAM_NAMES)
       if (inGroup.has(section.name)) continue
       const r = reader(ctx, section)
       const name = nameOf(r)
-      const priority = r.get("priority", Codecs.integer, "999", baseVars)
+      const priority = readOption(ctx, r, PROGRAM_OPTIONS.priority, baseVars)
       const processes = processesFromSection(ctx, section, name, "program", baseVars, globalEnv)
       groups.push({ name, kind: "program", priority, processes, listener: undefined })
     } else if (section.name.startsWith("eventlistener:")) {
-      warnUnknownOptions(ctx, section, LISTENER_OPTIONS)
+      warnUnknownOptions(ctx, section, LISTENER_NAMES)
       const r = reader(ctx, section)
       const name = nameOf(r)
-      const priority = r.get("priority", Codecs.integer, "-1", baseVars)
-      const listener = listenerOptions(r, baseVars)
+      const { priority, ...listener } = listenerOptions(ctx, r, baseVars)
       const processes = processesFromSection(ctx, section, name, "eventlistener", baseVars, globalEnv)
       groups.push({ name, kind: "eventlistener", priority, processes, listener })
     } else if (section.name.startsWith("fcgi-program:")) {

@@ -2,8 +2,8 @@
  * Located decoding of one INI section: look an option up (falling back to `[DEFAULT]`), expand it
  * with the section's variables, decode it with a codec, and record every failure as a ConfigIssue at
  * the option's file:line — then carry on with the default so that ALL problems are reported at once.
- * Also the host facts the pure resolver needs (environment, cwd, hostname, passwd) and the
- * file-system checks it defers to Load.ts (directories must exist).
+ * {@link readOptions} does this for every row of an option table (Table.ts). Also the file-system
+ * checks resolution defers to Load.ts (directories must exist) and the unknown-option warnings.
  *
  * Invariant: pure and synchronous; nothing here touches the file system.
  * @since 0.1.0
@@ -11,36 +11,10 @@
 import * as Result from "effect/Result"
 import type { Codec } from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
+import type { Host } from "./Host.ts"
 import type { IniSection, IniValue } from "./Ini.ts"
+import type { Decoded, DecodedValues, Scope, Table } from "./Table.ts"
 import type { ConfigIssue, ConfigNotice } from "./Types.ts"
-
-/** One `/etc/passwd` entry (what `user=` validation and `~user` need). */
-export interface PasswdEntry {
-  readonly name: string
-  readonly uid: number
-  readonly gid: number
-  readonly home: string
-}
-
-/** One `/etc/group` entry (for `chown=user:group`). */
-export interface GroupEntry {
-  readonly name: string
-  readonly gid: number
-}
-
-/** The facts about the running host that resolution depends on (all injected, so tests need no OS). */
-export interface Host {
-  /** supervisord's own environment (becomes `%(ENV_X)s`). */
-  readonly env: Readonly<Record<string, string | undefined>>
-  /** Relative logfile/pidfile paths are made absolute against this (as supervisord does). */
-  readonly cwd: string
-  /** `%(host_node_name)s`. */
-  readonly hostname: string
-  /** Known users; `undefined` skips `user=` validation. */
-  readonly users: ReadonlyArray<PasswdEntry> | undefined
-  /** Known groups; `undefined` skips group validation in `chown=`. */
-  readonly groups: ReadonlyArray<GroupEntry> | undefined
-}
 
 /** A check that needs the file system, done by Load.ts after resolution. */
 export interface PathCheck {
@@ -100,31 +74,6 @@ export const envVars = (env: Readonly<Record<string, string | undefined>>): Reco
   return vars
 }
 
-/** Collapse `.`/`..`/`//` in an absolute POSIX path. */
-const normalizeAbsolute = (path: string): string => {
-  const out: Array<string> = []
-  for (const part of path.split("/")) {
-    if (part === "" || part === ".") continue
-    if (part === "..") out.pop()
-    else out.push(part)
-  }
-  return `/${out.join("/")}`
-}
-
-/** Python `os.path.expanduser`: `~` / `~/x` from `$HOME`, `~user/x` from passwd; anything else unchanged. */
-export const expandUser = (host: Host, path: string): string => {
-  const m = /^~([^/]*)(.*)$/s.exec(path)
-  if (m === null) return path
-  const home = m[1] === "" ? host.env["HOME"] : host.users?.find((u) => u.name === m[1])?.home
-  return home === undefined ? path : (home.replace(/\/+$/, "") || "/") + m[2]
-}
-
-/** `normalize_path`: `~` expanded, made absolute against the host's cwd, normalized. */
-export const absolutePath = (host: Host, path: string): string => {
-  const p = expandUser(host, path)
-  return normalizeAbsolute(p.startsWith("/") ? p : `${host.cwd}/${p}`)
-}
-
 /** Reads the options of one section. */
 export interface Reader {
   readonly section: IniSection
@@ -136,9 +85,7 @@ export interface Reader {
   readonly fail: (option: string | undefined, message: string) => void
   /** The expanded text, or `undefined` when absent or its expansion failed (recorded). */
   readonly text: (option: string, vars: Vars, name?: string) => string | undefined
-  /** Expanded and decoded; `fallback` (decoded) when absent, or when invalid (recorded). */
-  readonly get: <A>(option: string, codec: Codec<A>, fallback: string, vars: Vars) => A
-  /** Like {@link get} but `undefined` when absent. */
+  /** Expanded and decoded; `undefined` when absent, or when invalid (recorded). */
   readonly optional: <A>(option: string, codec: Codec<A>, vars: Vars) => A | undefined
 }
 
@@ -172,18 +119,33 @@ export const reader = (ctx: Context, section: IniSection): Reader => {
     const t = text(option, vars)
     return t === undefined ? undefined : decodeAt(option, codec, t)
   }
-  const get = <A>(option: string, codec: Codec<A>, fallback: string, vars: Vars): A =>
-    optional(option, codec, vars) ?? Result.getOrThrow(codec(fallback))
-  return { section, raw, at, fail: failAt, text, get, optional }
+  return { section, raw, at, fail: failAt, text, optional }
 }
 
-/** Validate a `user=` value (name or uid) against the host's passwd, as supervisord's `name_to_uid`. */
-export const checkUser = (ctx: Context, r: Reader, option: string, user: string): void => {
-  const users = ctx.host.users
-  if (users === undefined) return
-  if (/^\s*[+-]?\d+\s*$/.test(user)) {
-    if (!users.some((u) => u.uid === Number(user))) r.fail(option, `Invalid user id ${user}`)
-  } else if (!users.some((u) => u.name === user)) r.fail(option, `Invalid user name ${user}`)
+/**
+ * Read one decoded row: its value as written (expanded, decoded, checked), else `fallback`
+ * (the row's default unless the caller knows better, see `defaultFrom`).
+ */
+export const readOption = <A, V>(ctx: Context, r: Reader, row: Decoded<A, V>, vars: Vars, fallback: V = row.absent): A | V => {
+  const value = r.optional(row.name, row.codec, vars)
+  if (value === undefined) return fallback
+  const problem = row.check?.(value, { host: ctx.host, section: r.section.name })
+  if (problem !== undefined) r.fail(row.name, problem)
+  return value
+}
+
+/**
+ * Read every decoded row of `table` whose scope is `scope`, in table order (custom rows are the caller's).
+ * Absent → the default (or the `defaultFrom` field's value); invalid → a located issue and the default.
+ */
+export const readOptions = <T extends Table, S extends Scope>(ctx: Context, r: Reader, table: T, scope: S, vars: Vars): DecodedValues<T, S> => {
+  const values: Record<string, unknown> = {}
+  for (const field in table) {
+    const row = table[field]!
+    if (row._tag !== "Decoded" || row.scope !== scope) continue
+    values[field] = readOption(ctx, r, row, vars, row.defaultFrom === undefined ? row.absent : values[row.defaultFrom])
+  }
+  return values as DecodedValues<T, S>
 }
 
 /** Edit distance (insert, delete, substitute, each 1). */

@@ -2,7 +2,8 @@
  * Resolution of a merged INI document into the final {@link Config}: `[supervisord]` (with its
  * twice-expanded `environment`, Q28), the process groups (Programs.ts), the HTTP servers (every section whose
  * name starts with `unix_http_server` / `inet_http_server`, Q13), `[supervisorctl]`, the plugin sections,
- * and warnings for unknown sections and options (supervisord ignores them silently).
+ * and warnings for unknown sections and options (supervisord ignores them silently). Plain options are
+ * decoded from their tables (Options.ts); this module adds the required ones, paths and cross-option rules.
  * See shared/reference/supervisord-4.2.5.md §1.3, §1.5, §1.11–§1.14.
  *
  * Invariant: pure. All problems are collected (not just the first, unlike supervisord); file-system
@@ -12,25 +13,20 @@
 import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
 import { expand, type Vars } from "./Expand.ts"
+import { absolutePath, expandUser, type Host } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
+import { CTL_OPTIONS, INET_SERVER_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS } from "./Options.ts"
 import { groupsFromDocument } from "./Programs.ts"
 import {
-  absolutePath, checkUser, type Context, dirname, envVars, expandUser, type Host, makeContext, type PathCheck, type Reader,
-  reader, suggest, warnUnknownOptions
+  type Context, dirname, envVars, makeContext, type PathCheck, type Reader, reader, readOptions, suggest, warnUnknownOptions
 } from "./Reader.ts"
+import { optionNames } from "./Table.ts"
 import type { Config, ConfigIssue, ConfigNotice, CtlConfig, InetServerConfig, SupervisordConfig, UnixServerConfig } from "./Types.ts"
 
-/** Options of `[supervisord]`. */
-export const SUPERVISORD_OPTIONS: ReadonlyArray<string> = [
-  "logfile", "logfile_maxbytes", "logfile_backups", "loglevel", "pidfile", "umask", "nodaemon", "silent", "minfds",
-  "minprocs", "nocleanup", "childlogdir", "user", "directory", "strip_ansi", "environment", "identifier"
-]
-/** Options of `[unix_http_server]`. */
-export const UNIX_SERVER_OPTIONS: ReadonlyArray<string> = ["file", "chmod", "chown", "username", "password"]
-/** Options of `[inet_http_server]`. */
-export const INET_SERVER_OPTIONS: ReadonlyArray<string> = ["port", "username", "password"]
-/** Options of `[supervisorctl]`. */
-export const CTL_OPTIONS: ReadonlyArray<string> = ["serverurl", "username", "password", "prompt", "history_file"]
+const SUPERVISORD_NAMES = optionNames(SUPERVISORD_OPTIONS)
+const UNIX_SERVER_NAMES = optionNames(UNIX_SERVER_OPTIONS)
+const INET_SERVER_NAMES = optionNames(INET_SERVER_OPTIONS)
+const CTL_NAMES = optionNames(CTL_OPTIONS)
 
 /** The factory effsup implements natively for `[rpcinterface:x]`. */
 export const MAIN_RPC_FACTORY = "supervisor.rpcinterface:make_main_rpcinterface"
@@ -79,73 +75,39 @@ const globalEnvironment = (ctx: Context, r: Reader, vars: Vars): Readonly<Record
 }
 
 const supervisord = (ctx: Context, r: Reader, vars: Vars, environment: Readonly<Record<string, string>>): SupervisordConfig => {
-  const logfile = r.text("logfile", vars) ?? "supervisord.log"
-  const user = r.text("user", vars)
-  if (user !== undefined) checkUser(ctx, r, "user", user)
-  const dir = r.text("directory", vars)
+  const options = readOptions(ctx, r, SUPERVISORD_OPTIONS, "section", vars)
   return {
-    logfile: logfile === "syslog" ? logfile : logPath(ctx, r, "logfile", logfile),
-    logfileMaxbytes: r.get("logfile_maxbytes", Codecs.byteSize, "50MB", vars),
-    logfileBackups: r.get("logfile_backups", Codecs.integer, "10", vars),
-    loglevel: r.get("loglevel", Codecs.logLevel, "info", vars),
-    pidfile: logPath(ctx, r, "pidfile", r.text("pidfile", vars) ?? "supervisord.pid"),
-    umask: r.get("umask", Codecs.octal, "022", vars),
-    nodaemon: r.get("nodaemon", Codecs.boolean, "false", vars),
-    silent: r.get("silent", Codecs.boolean, "false", vars),
-    minfds: r.get("minfds", Codecs.integer, "1024", vars),
-    minprocs: r.get("minprocs", Codecs.integer, "200", vars),
-    nocleanup: r.get("nocleanup", Codecs.boolean, "false", vars),
+    ...options,
+    logfile: options.logfile === "syslog" ? options.logfile : logPath(ctx, r, "logfile", options.logfile),
+    pidfile: logPath(ctx, r, "pidfile", options.pidfile),
     childlogdir: directory(ctx, r, "childlogdir", r.text("childlogdir", vars) ?? tempDir(ctx.host)),
-    user,
-    directory: dir === undefined ? undefined : directory(ctx, r, "directory", dir),
-    stripAnsi: r.get("strip_ansi", Codecs.boolean, "false", vars),
-    environment,
-    identifier: r.text("identifier", vars) ?? "supervisor"
+    directory: options.directory === undefined ? undefined : directory(ctx, r, "directory", options.directory),
+    environment
   }
 }
 
 /** `username` and `password`: both or neither. */
-const credentials = (r: Reader, vars: Vars) => {
-  const username = r.text("username", vars)
-  const password = r.text("password", vars)
-  if ((username === undefined) !== (password === undefined)) {
-    r.fail(username === undefined ? "password" : "username", `Section [${r.section.name}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified`)
+const checkCredentials = (r: Reader, credentials: { readonly username: string | undefined; readonly password: string | undefined }): void => {
+  if ((credentials.username === undefined) !== (credentials.password === undefined)) {
+    r.fail(credentials.username === undefined ? "password" : "username", `Section [${r.section.name}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified`)
   }
-  return { username, password }
-}
-
-/** `user[:group]` (names or ids) must exist (when the host's tables are known). */
-const validOwner = (host: Host, value: string): boolean => {
-  const [user = "", group, ...rest] = value.split(":")
-  if (rest.length > 0 || user === "") return false
-  const isId = (s: string) => /^\d+$/.test(s)
-  const userOk = host.users === undefined || host.users.some((u) => (isId(user) ? u.uid === Number(user) : u.name === user))
-  const groupOk = group === undefined || host.groups === undefined ||
-    host.groups.some((g) => (isId(group) ? g.gid === Number(group) : g.name === group))
-  return userOk && groupOk
 }
 
 const unixServer = (ctx: Context, r: Reader, vars: Vars): UnixServerConfig => {
   const file = r.text("file", vars)
   if (file === undefined) r.fail(undefined, `section [${r.section.name}] has no file value`)
-  const chmodText = r.text("chmod", vars)
-  const chmod = chmodText === undefined ? Result.succeed(0o700) : Codecs.octal(chmodText)
-  if (Result.isFailure(chmod)) r.fail("chmod", `Invalid chmod value ${chmodText}`)
-  const chown = r.text("chown", vars)
-  if (chown !== undefined && !validOwner(ctx.host, chown)) r.fail("chown", `Invalid sockchown value ${chown}`)
-  return {
-    file: file === undefined ? "" : absolutePath(ctx.host, file.trim()),
-    chmod: Result.getOrElse(chmod, () => 0o700),
-    chown,
-    ...credentials(r, vars)
-  }
+  const options = readOptions(ctx, r, UNIX_SERVER_OPTIONS, "section", vars)
+  checkCredentials(r, options)
+  return { file: file === undefined ? "" : absolutePath(ctx.host, file.trim()), ...options }
 }
 
-const inetServer = (r: Reader, vars: Vars): InetServerConfig => {
+const inetServer = (ctx: Context, r: Reader, vars: Vars): InetServerConfig => {
   const port = r.text("port", vars)
   if (port === undefined) r.fail(undefined, `section [${r.section.name}] has no port value`)
   const address = port === undefined ? undefined : r.optional("port", Codecs.inetAddress, vars)
-  return { section: r.section.name, host: address?.host ?? "", port: address?.port ?? 0, ...credentials(r, vars) }
+  const options = readOptions(ctx, r, INET_SERVER_OPTIONS, "section", vars)
+  checkCredentials(r, options)
+  return { section: r.section.name, host: address?.host ?? "", port: address?.port ?? 0, ...options }
 }
 
 /** The server URL of the configured servers: the unix socket, else the first inet port (supervisord's SUPERVISOR_SERVER_URL fallback; also supervisorctl's guess). */
@@ -161,12 +123,12 @@ const DEFAULT_SERVER_URL = "http://localhost:9001"
 
 const supervisorctl = (ctx: Context, r: Reader, vars: Vars, fallbackUrl: string): CtlConfig => {
   const url = r.text("serverurl", vars) ?? fallbackUrl
-  const historyFile = r.text("history_file", vars)
+  const options = readOptions(ctx, r, CTL_OPTIONS, "section", vars)
+  checkCredentials(r, options)
   return {
     serverurl: url.startsWith("unix://") ? `unix://${absolutePath(ctx.host, url.slice(7))}` : url,
-    ...credentials(r, vars),
-    prompt: r.text("prompt", vars) ?? "supervisor",
-    historyFile: historyFile === undefined || historyFile === "" ? undefined : absolutePath(ctx.host, historyFile)
+    ...options,
+    historyFile: options.historyFile === undefined || options.historyFile === "" ? undefined : absolutePath(ctx.host, options.historyFile)
   }
 }
 
@@ -192,14 +154,14 @@ const warnUnknownSections = (ctx: Context, doc: IniDocument): void => {
 
 const servers = (ctx: Context, doc: IniDocument, vars: Vars) => {
   const inet = sectionsWithPrefix(doc, "inet_http_server").map((s) => {
-    warnUnknownOptions(ctx, s, INET_SERVER_OPTIONS)
-    return inetServer(reader(ctx, s), vars)
+    warnUnknownOptions(ctx, s, INET_SERVER_NAMES)
+    return inetServer(ctx, reader(ctx, s), vars)
   })
   const [first, ...extra] = sectionsWithPrefix(doc, "unix_http_server")
   for (const s of extra) {
     ctx.notices.push({ level: "warn", message: `${s.file}:${s.line}: [${s.name}] is ignored: effsup serves one unix socket ([${first!.name}])` })
   }
-  if (first !== undefined) warnUnknownOptions(ctx, first, UNIX_SERVER_OPTIONS)
+  if (first !== undefined) warnUnknownOptions(ctx, first, UNIX_SERVER_NAMES)
   const unix = first === undefined ? undefined : unixServer(ctx, reader(ctx, first), vars)
   return { unix, inet }
 }
@@ -221,7 +183,7 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
   const main = doc.sections.get("supervisord")
   if (main === undefined) ctx.issues.push({ file, line: 0, section: undefined, option: undefined, message: ".ini file does not include supervisord section" })
   const mainSection: IniSection = main ?? { name: "supervisord", file, line: 0, options: new Map() }
-  warnUnknownOptions(ctx, mainSection, SUPERVISORD_OPTIONS)
+  warnUnknownOptions(ctx, mainSection, SUPERVISORD_NAMES)
   warnUnknownSections(ctx, doc)
   const osVars: Vars = { here: ctx.here, ...envVars(host.env) }
   const r = reader(ctx, mainSection)
@@ -232,7 +194,7 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
   const groups = groupsFromDocument(ctx, doc, vars, globalEnv)
   const { unix, inet } = servers(ctx, doc, vars)
   const ctlSection = doc.sections.get("supervisorctl")
-  if (ctlSection !== undefined) warnUnknownOptions(ctx, ctlSection, CTL_OPTIONS)
+  if (ctlSection !== undefined) warnUnknownOptions(ctx, ctlSection, CTL_NAMES)
   return finish(ctx, {
     file,
     supervisord: sup,
@@ -255,6 +217,6 @@ export const resolveCtl = (doc: IniDocument, file: string, host: Host): Resoluti
   const { unix, inet } = servers(scratch, doc, vars)
   for (const s of sectionsWithPrefix(doc, "ctlplugin:")) plugin(reader(ctx, s), "supervisor.ctl_factory", DEFAULT_CTL_FACTORY, vars)
   const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: 0, options: new Map() }
-  warnUnknownOptions(ctx, section, CTL_OPTIONS)
+  warnUnknownOptions(ctx, section, CTL_NAMES)
   return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars, guessServerUrl(unix, inet) ?? DEFAULT_SERVER_URL))
 }

@@ -3,73 +3,40 @@
  * file after expansion and validation, and what the rest of effsup consumes. Every value
  * here is final: defaults applied, `%(name)s` expanded per process, paths absolute.
  * Field names are camelCase forms of supervisord's option names.
+ *
+ * The records of the sections are derived from the option tables (Options.ts): a field
+ * exists exactly when its option has a row there, with the row's type and documentation.
  * See shared/reference/supervisord-4.2.5.md §1.
  * @since 0.1.0
  */
+import type {
+  CTL_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS
+} from "./Options.ts"
+import type { Values } from "./Table.ts"
 
-/** Where a child's channel is logged. `auto` is resolved to a file in childlogdir when the group is created. */
-export type LogFileSetting =
-  | { readonly _tag: "Auto" }
-  | { readonly _tag: "None" }
-  | { readonly _tag: "Syslog" }
-  | { readonly _tag: "Path"; readonly path: string }
+export type { AutoRestart, LogFileSetting, LogLevelName } from "./Codecs.ts"
 
 /** Logging options of one channel (stdout or stderr) of a process. */
-export interface ChannelConfig {
-  readonly logfile: LogFileSetting
-  /** Rotate at this size; 0 = never. */
-  readonly logfileMaxbytes: number
-  readonly logfileBackups: number
-  /** > 0 enables capture mode (PROCESS_COMMUNICATION events). */
-  readonly captureMaxbytes: number
-  /** Emit PROCESS_LOG_STDOUT / _STDERR for every chunk. */
-  readonly eventsEnabled: boolean
-  readonly syslog: boolean
-}
+export interface ChannelConfig extends Values<typeof PROGRAM_OPTIONS.stdout.rows> {}
 
-/** autorestart: always, never, or when the exit code is not in exitcodes. */
-export type AutoRestart = "true" | "false" | "unexpected"
+/** The `[program:x]` options that shape the group (how many processes, their names) rather than each process. */
+export type ProgramStructure = "processName" | "numprocs" | "numprocsStart"
 
-/** One process (one of a program's `numprocs`), fully expanded. */
-export interface ProcessConfig {
+/** Which process of which section a {@link ProcessConfig} is. */
+export interface ProcessIdentity {
   /** The process name (from `process_name`). */
   readonly name: string
   /** The group it belongs to (`[group:x]` name, or the program name). */
   readonly group: string
   /** The section it came from, e.g. `program:web`. */
   readonly section: string
-  readonly command: string
-  readonly priority: number
-  readonly autostart: boolean
-  readonly startsecs: number
-  readonly startretries: number
-  readonly autorestart: AutoRestart
-  readonly exitcodes: ReadonlyArray<number>
-  /** Canonical signal name, e.g. `SIGTERM`. */
-  readonly stopsignal: string
-  readonly stopwaitsecs: number
-  readonly stopasgroup: boolean
-  readonly killasgroup: boolean
-  /** `user=` as written (name or uid); resolved to uid/gid by the spawner. */
-  readonly user: string | undefined
-  readonly redirectStderr: boolean
-  readonly stdout: ChannelConfig
-  readonly stderr: ChannelConfig
-  /** `[supervisord] environment` overlaid by this program's `environment`. */
-  readonly environment: Readonly<Record<string, string>>
-  readonly directory: string | undefined
-  readonly umask: number | undefined
-  /** `AUTO` or an explicit URL for SUPERVISOR_SERVER_URL. */
-  readonly serverurl: string
 }
 
-/** `[eventlistener:x]` pool options. */
-export interface ListenerConfig {
-  /** Upper-cased event type names (abstract types allowed). */
-  readonly events: ReadonlyArray<string>
-  readonly bufferSize: number
-  readonly resultHandler: string
-}
+/** One process (one of a program's `numprocs`), fully expanded: its identity and every per-process option. */
+export interface ProcessConfig extends ProcessIdentity, Omit<Values<typeof PROGRAM_OPTIONS>, ProgramStructure> {}
+
+/** `[eventlistener:x]` pool options (its `priority` is the group's). */
+export interface ListenerConfig extends Omit<Values<typeof LISTENER_OPTIONS>, "priority"> {}
 
 /** A process group: a `[program:x]` (homogeneous), a `[group:x]` or an `[eventlistener:x]` pool. */
 export interface GroupConfig {
@@ -83,59 +50,20 @@ export interface GroupConfig {
 }
 
 /** `[supervisord]`. */
-export interface SupervisordConfig {
-  /** Absolute path, or `syslog`. */
-  readonly logfile: string
-  readonly logfileMaxbytes: number
-  readonly logfileBackups: number
-  /** One of critical error warn info debug trace blather. */
-  readonly loglevel: LogLevelName
-  readonly pidfile: string
-  readonly umask: number
-  readonly nodaemon: boolean
-  readonly silent: boolean
-  readonly minfds: number
-  readonly minprocs: number
-  readonly nocleanup: boolean
-  readonly childlogdir: string
-  readonly user: string | undefined
-  readonly directory: string | undefined
-  readonly stripAnsi: boolean
-  readonly environment: Readonly<Record<string, string>>
-  readonly identifier: string
-}
-
-/** supervisord's log level names, lowest to highest verbosity last. */
-export type LogLevelName = "critical" | "error" | "warn" | "info" | "debug" | "trace" | "blather"
+export interface SupervisordConfig extends Values<typeof SUPERVISORD_OPTIONS> {}
 
 /** `[unix_http_server]`. */
-export interface UnixServerConfig {
-  readonly file: string
-  readonly chmod: number
-  /** `user[:group]` as written, or undefined for unchanged. */
-  readonly chown: string | undefined
-  readonly username: string | undefined
-  readonly password: string | undefined
-}
+export interface UnixServerConfig extends Values<typeof UNIX_SERVER_OPTIONS> {}
 
 /** `[inet_http_server]` (and prefix-matched extra sections). */
-export interface InetServerConfig {
+export interface InetServerConfig extends Values<typeof INET_SERVER_OPTIONS> {
   readonly section: string
-  /** Empty string = all interfaces. */
+  /** From `port=host:port`; empty string = all interfaces. */
   readonly host: string
-  readonly port: number
-  readonly username: string | undefined
-  readonly password: string | undefined
 }
 
 /** `[supervisorctl]`. */
-export interface CtlConfig {
-  readonly serverurl: string
-  readonly username: string | undefined
-  readonly password: string | undefined
-  readonly prompt: string
-  readonly historyFile: string | undefined
-}
+export interface CtlConfig extends Values<typeof CTL_OPTIONS> {}
 
 /** A message found while loading that is not an error (unknown option, include info). */
 export interface ConfigNotice {

@@ -14,7 +14,7 @@
  * @since 0.1.0
  */
 import type { ProcessStateEvent, SupervisorEvent } from "./Event.ts"
-import { bytesRepr } from "./PyRepr.ts"
+import { bytesRepr } from "../domain/PyRepr.ts"
 
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 const utf8 = new TextEncoder()

@@ -15,7 +15,6 @@
  */
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type { TickEvent } from "./Event.ts"
@@ -66,6 +65,3 @@ export const publishTicks: Effect.Effect<never, never, EventBus> = Effect.flatMa
   EventBus,
   (bus) => Stream.runForEach(ticks, bus.publish).pipe(Effect.andThen(Effect.never))
 )
-
-/** A layer whose lifetime runs `publishTicks` in the background. */
-export const layer: Layer.Layer<never, never, EventBus> = Layer.effectDiscard(Effect.forkScoped(publishTicks))

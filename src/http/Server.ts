@@ -27,6 +27,7 @@ import * as Option from "effect/Option"
 import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import { parseGroup, parsePasswd } from "../config/Accounts.ts"
 import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
 import { handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
@@ -157,14 +158,11 @@ const socketInUse = (file: string) =>
 
 /** Numeric uid/gid for `user[:group]` (names from /etc/passwd and /etc/group); -1 = unchanged. */
 const resolveChown = (spec: string): { readonly uid: number; readonly gid: number } | undefined => {
-  const lookup = (file: string, name: string): number | undefined => {
-    if (/^\d+$/.test(name)) return Number(name)
-    const line = Fs.readFileSync(file, "utf8").split("\n").find((l) => l.split(":")[0] === name)
-    return line === undefined ? undefined : Number(line.split(":")[2])
-  }
+  const id = (name: string, byName: () => number | undefined) => /^\d+$/.test(name) ? Number(name) : byName()
+  const read = (file: string) => Fs.readFileSync(file, "utf8")
   const [user = "", group] = spec.split(":", 2)
-  const uid = lookup("/etc/passwd", user)
-  const gid = group === undefined ? -1 : lookup("/etc/group", group)
+  const uid = id(user, () => parsePasswd(read("/etc/passwd")).find((u) => u.name === user)?.uid)
+  const gid = group === undefined ? -1 : id(group, () => parseGroup(read("/etc/group")).find((g) => g.name === group)?.gid)
   return uid === undefined || gid === undefined ? undefined : { uid, gid }
 }
 

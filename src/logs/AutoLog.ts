@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import type * as PlatformError from "effect/PlatformError"
 import * as Random from "effect/Random"
-import { strRepr } from "../events/PyRepr.ts"
+import { strRepr } from "../domain/PyRepr.ts"
 
 /** The characters of mkstemp's random part (Python's tempfile._RandomNameSequence). */
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"

@@ -29,8 +29,9 @@ import type * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { ChannelConfig } from "../config/Types.ts"
+import type { Channel } from "../domain/Channel.ts"
 import { EventBus } from "../events/EventBus.ts"
-import { bytesRepr, strRepr } from "../events/PyRepr.ts"
+import { bytesRepr, strRepr } from "../domain/PyRepr.ts"
 import * as Capture from "./Capture.ts"
 import * as RotatingFile from "./RotatingFile.ts"
 import * as StripAnsi from "./StripAnsi.ts"
@@ -51,9 +52,6 @@ export interface ChildOutputOptions {
   /** AUTO → file mode 0600. */
   readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
 }
-
-/** A child's output channel. */
-export type Channel = "stdout" | "stderr"
 
 /**
  * Reads a child's output channel by callback: `onChunk` runs in the read callback itself, with no
@@ -78,17 +76,12 @@ export interface ChildOutput {
   readonly stderrPath: string | undefined
   /**
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
-   * PROCESS_COMMUNICATION_* events, an optional tap (given each chunk as read, before capture and
-   * stripping), and the activity log at debug level. Completes after the last byte is written.
+   * PROCESS_COMMUNICATION_* events, and the activity log at debug level. Completes after the
+   * last byte is written.
    * When only the file wants the bytes and the source can be read by callback, each chunk goes
    * from the read callback to the file with no fiber in between.
    */
-  readonly drain: (
-    channel: Channel,
-    pid: number,
-    source: OutputStream<unknown>,
-    tap?: (chunk: Uint8Array) => Effect.Effect<void>
-  ) => Effect.Effect<void>
+  readonly drain: (channel: Channel, pid: number, source: OutputStream<unknown>) => Effect.Effect<void>
   /** Wait until every byte drained so far is in the files. */
   readonly flush: Effect.Effect<void>
   /** Reopen the files (SIGUSR2). */
@@ -129,7 +122,7 @@ export const make = (
     const files = [...new Set([stdoutFile, stderrFile])].filter((f) => f !== undefined)
     const name = strRepr(options.processName)
 
-    const drain: ChildOutput["drain"] = (channel, pid, source, tap) =>
+    const drain: ChildOutput["drain"] = (channel, pid, source) =>
       Effect.gen(function*() {
         const config = options[channel]
         const file = channel === "stdout" ? stdoutFile : stderrFile
@@ -165,14 +158,10 @@ export const make = (
                 )
             }
           }, { discard: true })
-        const handle = (chunk: Uint8Array): Effect.Effect<void> => {
-          const done = splitter !== undefined
-            ? segments(splitter.feed(chunk))
-            : log(strip === undefined ? chunk : strip(chunk))
-          return tap === undefined ? done : Effect.andThen(done, tap(chunk))
-        }
+        const handle = (chunk: Uint8Array): Effect.Effect<void> =>
+          splitter !== undefined ? segments(splitter.feed(chunk)) : log(strip === undefined ? chunk : strip(chunk))
         // Nothing but the file wants the bytes: the read callback hands them straight to it.
-        const plain = splitter === undefined && strip === undefined && tap === undefined && !toMainLog && !config.eventsEnabled
+        const plain = splitter === undefined && strip === undefined && !toMainLog && !config.eventsEnabled
 
         if (plain && source.readByCallback !== undefined) {
           yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)

@@ -37,6 +37,7 @@ import * as Latch from "effect/Latch"
 import * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
+import { fromErrno } from "../domain/Errno.ts"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {
@@ -112,37 +113,9 @@ const unwritten = (chunks: ReadonlyArray<Uint8Array>, written: number): Readonly
   return rest
 }
 
-const errnoTag = (code: string | undefined): PlatformError.SystemErrorTag => {
-  switch (code) {
-    case "ENOENT":
-      return "NotFound"
-    case "EACCES":
-    case "EPERM":
-      return "PermissionDenied"
-    case "EISDIR":
-    case "ENOTDIR":
-    case "ELOOP":
-      return "BadResource"
-    case "EBUSY":
-      return "Busy"
-    default:
-      return "Unknown"
-  }
-}
-
-/** A node:fs error as the PlatformError the FileSystem service would have raised. */
-const ioError = (method: string, path: string, cause: unknown): PlatformError.PlatformError => {
-  const e = cause as NodeJS.ErrnoException
-  return PlatformError.systemError({
-    _tag: errnoTag(e?.code),
-    module: "FileSystem",
-    method,
-    pathOrDescriptor: path,
-    description: e?.message,
-    syscall: e?.syscall,
-    cause
-  })
-}
+/** A node:fs error as the PlatformError the FileSystem service would have raised, with the system's text. */
+const ioError = (method: string, path: string, cause: unknown): PlatformError.PlatformError =>
+  fromErrno(method, path, cause, (cause as Error | undefined)?.message)
 
 /** writev all of `chunks`, finishing short writes; throws the error of a failed one. */
 const writeSyncAll = (fd: number, chunks: ReadonlyArray<Uint8Array>): void => {

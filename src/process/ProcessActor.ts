@@ -1,11 +1,16 @@
 /**
- * One supervised process as an actor: a single fiber reads a mailbox of commands (start, stop,
- * signal) and internal events (spawned, exited, timers) and interprets the pure table in
- * Transitions.ts. Its state lives only here; readers get snapshots. Timers (startsecs, backoff,
- * stopwaitsecs) are fibers that post back to the mailbox, tagged with a generation so stale ones
- * are ignored. Closing the actor's scope stops the child (stopsignal, stopwaitsecs, SIGKILL).
+ * One supervised process as an actor: a single fiber reads a mailbox of requests (start, stop,
+ * signal, stdin, quiesce, shutdown) and internal events (exited, timers) and runs each through
+ * the pure table in Transitions.ts, which decides everything: the next state, the snapshot
+ * change, the actions and any refusal. The actor only applies the patch, performs the actions
+ * (timers, the Spawner, the backoff schedule, log lines, PROCESS_STATE_* events) and answers.
+ * Its state is touched only by the loop fiber; readers get published snapshots. Timers
+ * (startsecs, backoff, stopwaitsecs) are fibers that post back to the mailbox, tagged with a
+ * generation so stale ones are ignored. Closing the actor's scope shuts it down through the
+ * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
- * before its log line; output is flushed before an exit is acted on.
+ * before its log line; output is flushed before an exit is acted on; a stdin write runs in the
+ * writer's fiber, never holding the loop.
  * supervisord: process.py Subprocess. See shared/reference/supervisord-4.2.5.md §2.
  * @since 0.1.0
  */
@@ -17,33 +22,33 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
-import * as Pull from "effect/Pull"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
-import { describeExit, type ExitInfo, exitStatus } from "../domain/ExitInfo.ts"
-import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
+import { describeExit, type ExitInfo } from "../domain/ExitInfo.ts"
 import { EventBus } from "../events/EventBus.ts"
 import type { ChildOutput } from "../logs/ChildOutput.ts"
-import { backoffSchedule } from "./Backoff.ts"
+import * as Backoff from "./Backoff.ts"
 import { searchPath } from "./Command.ts"
 import { childEnvironment } from "./Environment.ts"
-import { exitedTooQuickly, isExpected, shouldRestart } from "./RestartPolicy.ts"
+import { exitFacts, isExpected } from "./RestartPolicy.ts"
 import { type RawChild, Spawner } from "./Spawner.ts"
-import { type Action, type Event, transition } from "./Transitions.ts"
+import {
+  type Action,
+  apply,
+  type Event,
+  initialStatus,
+  type ProcessSnapshot,
+  type Refusal,
+  startOutcome,
+  type Status,
+  stopOutcome,
+  transition
+} from "./Transitions.ts"
 
-/** What readers see of a process. Times are epoch milliseconds (0 = never). */
-export interface ProcessSnapshot {
-  readonly state: ProcessState
-  readonly pid: number
-  readonly laststart: number
-  readonly laststop: number
-  readonly spawnerr: string
-  readonly exitstatus: number
-  readonly backoff: number
-}
+export type { ProcessSnapshot } from "./Transitions.ts"
 
 /** Where the actor runs: the daemon environment and paths it needs to spawn. */
 export interface ActorEnvironment {
@@ -63,39 +68,47 @@ export interface ProcessActor {
   readonly snapshot: Effect.Effect<ProcessSnapshot>
   /** The current snapshot, read synchronously (a new object whenever anything in it changed). */
   readonly snapshotUnsafe: () => ProcessSnapshot
-  /** Start it (autostart/RPC). With `wait`, until RUNNING or a failure, as supervisord's startProcess. */
+  /**
+   * Start it. A `request` (RPC, ctl) first checks the command (NoFile / NotExecutable) and, with
+   * `wait`, waits until RUNNING or a failure, as supervisord's startProcess. An `autostart` skips
+   * the check (a missing command goes through BACKOFF to FATAL) and is dropped once the
+   * supervisor is stopping. Returns once the child was spawned or failed to spawn.
+   */
   readonly start: (
-    wait: boolean
+    wait: boolean,
+    by?: "request" | "autostart"
   ) => Effect.Effect<void, NoFile | NotExecutable | AlreadyStarted | Failed | SpawnError | AbnormalTermination>
   /** Stop it. With `wait`, until it is in a stopped state. */
   readonly stop: (wait: boolean) => Effect.Effect<void, NotRunning | Failed>
   /** Send a signal (canonical name). */
   readonly signal: (signal: string) => Effect.Effect<void, NotRunning | Failed>
-  /** Write to its stdin. */
+  /** Write to its stdin (the write itself runs in the caller's fiber, never in the actor's). */
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile>
-  /** Start it without the RPC checks (autostart): a missing command goes through BACKOFF to FATAL. */
-  readonly launch: Effect.Effect<void>
-  /** The supervisor is stopping: from now on nothing is (re)started by autorestart or backoff. */
+  /** The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or backoff. */
   readonly quiesce: Effect.Effect<void>
-  /** Ask it to stop for a supervisor shutdown: no more restarts; BACKOFF gives up (FATAL). Does not wait. */
-  readonly requestShutdown: Effect.Effect<void>
-  /** requestShutdown, then wait until it is stopped. */
-  readonly shutdown: Effect.Effect<void>
-  /** Completes when the process is in a stopped state. */
-  readonly awaitStopped: Effect.Effect<void>
+  /**
+   * Stop it for good (supervisor shutdown, group removal): quiesce, stop it, a process in BACKOFF
+   * gives up (FATAL). The request is queued before this returns; the effect it returns waits until
+   * the process is in a stopped state (so a caller can ask many in order, then wait for all).
+   */
+  readonly shutdown: Effect.Effect<Effect.Effect<void>>
 }
 
-type Reply<E> = Deferred.Deferred<void, E>
+/** A request's answer: nothing, or why it was refused. */
+type Reply<A> = Deferred.Deferred<A, Refusal>
 
 type Message =
-  | { readonly _tag: "Start"; readonly reply: Reply<AlreadyStarted | Failed> }
-  | { readonly _tag: "Stop"; readonly reply: Reply<NotRunning | Failed> }
-  | { readonly _tag: "Signal"; readonly signal: string; readonly reply: Reply<NotRunning | Failed> }
-  | { readonly _tag: "Shutdown" }
+  /** A request (Start, Stop, Signal): answered once its transition's actions ran. */
+  | { readonly _tag: "Request"; readonly event: Event; readonly reply: Reply<void> }
+  /** A stdin write: answered with the child to write to. */
+  | { readonly _tag: "Stdin"; readonly reply: Reply<RawChild> }
+  /** Quiesce / Shutdown: no answer. */
+  | { readonly _tag: "Post"; readonly event: Event }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   | { readonly _tag: "Timer"; readonly generation: number; readonly event: Event }
 
-const INITIAL: ProcessSnapshot = { state: "STOPPED", pid: 0, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0 }
+const QUIESCE: Message = { _tag: "Post", event: { _tag: "Quiesce" } }
+const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
@@ -111,24 +124,22 @@ export const make = (
     const bus = yield* EventBus
     const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
-    // What readers see: the state once a transition's actions ran. Waiters are woken when it changes.
-    let published: ProcessSnapshot = INITIAL
-    const waiters = new Set<{ readonly done: (s: ProcessSnapshot) => boolean; readonly wake: Deferred.Deferred<ProcessSnapshot> }>()
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
+    const backoff = Backoff.make(Backoff.backoffSettings(config))
     const name = config.name
 
-    // The actor's own state: touched only by the loop fiber (but `quiesce` sets shuttingDown at once).
-    let current: ProcessSnapshot = INITIAL
+    // Shared with other fibers: `published` (what readers see: the status once a transition's
+    // actions ran) and `waiters` (added by readers that wait for a snapshot, woken by the loop).
+    // Only the loop fiber writes `published` and wakes waiters.
+    let published: ProcessSnapshot = initialStatus
+    const waiters = new Set<{ readonly done: (s: ProcessSnapshot) => boolean; readonly wake: Deferred.Deferred<ProcessSnapshot> }>()
+
+    // The actor's own state: touched only by the loop fiber.
+    let current: Status = initialStatus
     let child: RawChild | undefined
     let generation = 0
-    let shuttingDown = false
     let exitInfo: ExitInfo = { code: 0, signal: null }
-    let backoffStep: ((now: number, input: unknown) => Pull.Pull<[number, Duration.Duration], never, number>) | undefined
-
-    const update = (patch: Partial<ProcessSnapshot>) => {
-      current = { ...current, ...patch }
-    }
 
     const arm = (delay: Duration.Duration, event: Event) => {
       const gen = generation
@@ -136,19 +147,19 @@ export const make = (
         .pipe(Effect.asVoid)
     }
 
-    /** Announce a state change on the bus (with the pid of the process that just ended, for EXITED/STOPPED). */
-    const announce = (from: ProcessState) =>
-      from === current.state ? Effect.void : bus.publish({
+    /** Announce a state change on the bus, with the pid the process had (the one that just ended, for EXITED/STOPPED). */
+    const announce = (before: Status) =>
+      bus.publish({
         _tag: `PROCESS_STATE_${current.state}`,
         processName: name,
         groupName: config.group,
-        fromState: from,
-        pid: current.pid,
+        fromState: before.state,
+        pid: before.pid,
         tries: current.backoff,
         expected: isExpected(exitInfo, config.exitcodes)
       })
 
-    /** Make the current state the published one and wake the waiters it satisfies. */
+    /** Make the current status the published one and wake the waiters it satisfies. */
     const publishSnapshot = () => {
       published = current
       for (const waiter of waiters) {
@@ -159,46 +170,26 @@ export const make = (
       }
     }
 
-    /** Record the facts a transition implies before it is published, so snapshots are consistent. */
-    const record = (actions: ReadonlyArray<Action>, next: ProcessState | undefined, event: Event) => {
-      for (const action of actions) {
-        if (action === "resetBackoff") {
-          update({ backoff: 0 })
-          backoffStep = undefined
-        } else if (action === "exitedTooQuickly") {
-          update({ spawnerr: "Exited too quickly (process log may have details)" })
-        } else if (action === "logExited" && event._tag === "Exited") {
-          update({
-            exitstatus: exitStatus(exitInfo),
-            spawnerr: event.expected ? "" : `Bad exit code ${exitStatus(exitInfo)}`
-          })
-        } else if (action === "logStopped") {
-          update({ exitstatus: exitStatus(exitInfo) })
-        }
-      }
-      if (next === "BACKOFF") update({ backoff: current.backoff + 1 })
-    }
-
-    const dispatch = (event: Event): Effect.Effect<void> =>
+    /** Run one transition: apply its patch, announce a state change, perform its actions, publish. */
+    const dispatch = (event: Event): Effect.Effect<Refusal | undefined> =>
       Effect.gen(function*() {
-        const from = current.state
-        const { actions, next } = transition(from, event)
-        record(actions, next, event)
-        if (next !== undefined) update({ state: next })
-        yield* announce(from)
-        if (next !== undefined && (STOPPED_STATES.has(next) || next === "BACKOFF")) update({ pid: 0 })
-        for (const action of actions) yield* perform(action, event)
+        const before = current
+        const t = transition(before, event)
+        current = apply(before, t)
+        if (t.next !== undefined) yield* announce(before)
+        for (const action of t.actions) yield* perform(action, event)
         // Readers and waiters see the state once its actions (log lines included) are done.
         publishSnapshot()
+        return t.refusal
       })
 
-    const spawnOnce: Effect.Effect<void> = Effect.gen(function*() {
+    const spawn: Effect.Effect<void> = Effect.gen(function*() {
       generation++
-      update({ spawnerr: "", exitstatus: 0, laststart: yield* Clock.currentTimeMillis })
+      current = { ...current, laststart: yield* Clock.currentTimeMillis }
       publishSnapshot()
       const env = childEnvironment(config, environment.env, environment.serverUrl)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
-      if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
+      if (resolved._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
@@ -207,10 +198,9 @@ export const make = (
         umask: config.umask,
         user: config.user
       }).pipe(Effect.result)
-      if (spawned._tag === "Failure") return yield* spawnFailed(spawned.failure.message)
+      if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success
       child = proc
-      update({ pid: proc.pid })
       const gen = generation
       const drains = [
         yield* FiberSet.run(background, output.drain("stdout", proc.pid, proc.stdout)),
@@ -224,23 +214,7 @@ export const make = (
         yield* output.flush
         yield* Queue.offer(mailbox, { _tag: "Exited", generation: gen, exit, at })
       }))
-      yield* dispatch({ _tag: "Spawned" })
-    })
-
-    const spawnFailed = (message: string) =>
-      Effect.gen(function*() {
-        update({ spawnerr: message })
-        yield* dispatch({ _tag: "SpawnFailed" })
-      })
-
-    const backoffOrGiveUp: Effect.Effect<void> = Effect.gen(function*() {
-      if (shuttingDown) return yield* dispatch({ _tag: "GiveUp" })
-      const stepper = backoffStep ?? (yield* Schedule.toStep(backoffSchedule(config.startretries)))
-      backoffStep = stepper
-      // The schedule only ends (Cause.Done) once startretries is exhausted.
-      const step = yield* Effect.exit(stepper(yield* Clock.currentTimeMillis, undefined))
-      if (Exit.isFailure(step)) return yield* dispatch({ _tag: "GiveUp" })
-      yield* arm(step.value[1], { _tag: "BackoffElapsed" })
+      yield* dispatch({ _tag: "Spawned", pid: proc.pid })
     })
 
     const sendSignal = (signal: string, group: boolean) =>
@@ -260,7 +234,7 @@ export const make = (
     const perform = (action: Action, event: Event): Effect.Effect<void> => {
       switch (action) {
         case "spawn":
-          return spawnOnce
+          return spawn
         case "armStartsecs":
           return Effect.andThen(
             Effect.logInfo(`spawned: '${name}' with pid ${current.pid}`),
@@ -270,25 +244,26 @@ export const make = (
           )
         case "logSpawnError":
           return Effect.logInfo(`spawnerr: ${current.spawnerr}`)
-        case "backoff":
-          return backoffOrGiveUp
+        case "stepBackoff":
+          return Effect.flatMap(backoff.step, (delay) =>
+            delay === undefined ? dispatch({ _tag: "BackoffExhausted" }) : arm(delay, { _tag: "BackoffElapsed" }))
+        case "giveUp":
+          return dispatch({ _tag: "BackoffExhausted" })
         case "resetBackoff":
-          return FiberHandle.clear(timer)
+          return Effect.andThen(backoff.reset, FiberHandle.clear(timer))
         case "logSuccess":
           return Effect.logInfo(
             `success: ${name} entered RUNNING state, process has stayed up for > than ${config.startsecs} seconds (startsecs)`
           )
-        case "exitedTooQuickly":
+        case "logExitedTooQuickly":
           return Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`)
         case "logExited": {
           const expected = event._tag === "Exited" && event.expected
           const line = `exited: ${name} (${describeExit(exitInfo)}; ${expected ? "expected" : "not expected"})`
           return expected ? Effect.logInfo(line) : Effect.logWarning(line)
         }
-        case "autorestart":
-          return event._tag === "Exited" && !shuttingDown && shouldRestart(config.autorestart, event.expected)
-            ? dispatch({ _tag: "Start" })
-            : Effect.void
+        case "restart":
+          return dispatch({ _tag: "Start", by: "autorestart" })
         case "logGaveUp":
           return Effect.logInfo(`gave up: ${name} entered FATAL state, too many start retries too quickly`)
         case "signalStop":
@@ -310,57 +285,48 @@ export const make = (
           })
         case "logStopped": {
           const line = `stopped: ${name} (${describeExit(exitInfo)})`
-          return isExpected(exitInfo, config.exitcodes) ? Effect.logInfo(line) : Effect.logWarning(line)
+          return event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line)
         }
         case "cancelBackoff":
           return Effect.andThen(
             Effect.logDebug(`Attempted to kill ${name}, which is in BACKOFF state.`),
             FiberHandle.clear(timer)
           )
+        case "sendSignal":
+          return event._tag === "Signal"
+            ? Effect.andThen(Effect.logDebug(`sending ${name} (pid ${current.pid}) sig ${event.signal}`), sendSignal(event.signal, false))
+            : Effect.void
+        case "logSignalRefused":
+          return event._tag === "Signal"
+            ? Effect.logDebug(`attempted to send ${name} sig ${event.signal} but it wasn't running`)
+            : Effect.void
       }
     }
 
-    const handle = (message: Message): Effect.Effect<void> => {
+    const answer = <A>(reply: Reply<A>, refusal: Refusal | undefined, value: A) =>
+      refusal === undefined ? Deferred.succeed(reply, value) : Deferred.fail(reply, refusal)
+
+    const handle = (message: Message): Effect.Effect<unknown> => {
       switch (message._tag) {
-        case "Start":
-          if (RUNNING_STATES.has(current.state)) return Deferred.fail(message.reply, new AlreadyStarted({ detail: name }))
-          if (current.state === "UNKNOWN") {
-            return Deferred.fail(message.reply, new Failed({ detail: `${name} is in an unknown process state` }))
-          }
-          if (current.state === "STOPPING") return Deferred.fail(message.reply, new AlreadyStarted({ detail: name }))
-          return Effect.andThen(dispatch({ _tag: "Start" }), Deferred.succeed(message.reply, undefined))
-        case "Stop":
-          if (!RUNNING_STATES.has(current.state)) return Deferred.fail(message.reply, new NotRunning({ detail: name }))
-          return Effect.andThen(dispatch({ _tag: "Stop" }), Deferred.succeed(message.reply, undefined))
-        case "Signal":
-          if (!SIGNALLABLE_STATES.has(current.state) || child === undefined) {
-            return Effect.andThen(
-              Effect.logDebug(`attempted to send ${name} sig ${message.signal} but it wasn't running`),
-              Deferred.fail(message.reply, new NotRunning({ detail: name }))
-            )
-          }
-          return Effect.gen(function*() {
-            yield* Effect.logDebug(`sending ${name} (pid ${current.pid}) sig ${message.signal}`)
-            yield* sendSignal(message.signal, false)
-            yield* Deferred.succeed(message.reply, undefined)
-          })
-        case "Shutdown":
-          shuttingDown = true
-          if (current.state === "BACKOFF") return Effect.andThen(FiberHandle.clear(timer), dispatch({ _tag: "GiveUp" }))
-          if (current.state === "STARTING" || current.state === "RUNNING") return dispatch({ _tag: "Stop" })
-          return Effect.void
+        case "Request":
+          return Effect.flatMap(dispatch(message.event), (refusal) => answer(message.reply, refusal, undefined))
+        case "Stdin": {
+          const proc = child
+          return Effect.flatMap(
+            dispatch({ _tag: "WriteStdin", hasChild: proc !== undefined }),
+            (refusal) => proc === undefined ? Deferred.fail(message.reply, "NotRunning") : answer(message.reply, refusal, proc)
+          )
+        }
+        case "Post":
+          return dispatch(message.event)
         case "Exited": {
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
           child = undefined
-          update({ laststop: message.at })
-          const tooQuickly = exitedTooQuickly(current.laststart, message.at, config.startsecs)
-          return dispatch({ _tag: "Exited", tooQuickly, expected: isExpected(message.exit, config.exitcodes) })
+          return dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
         }
         case "Timer":
-          // While the supervisor stops, a process in BACKOFF waits there (it gives up when its group stops).
-          if (message.generation !== generation || (shuttingDown && message.event._tag === "BackoffElapsed")) return Effect.void
-          return dispatch(message.event)
+          return message.generation === generation ? dispatch(message.event) : Effect.void
       }
     }
 
@@ -371,12 +337,19 @@ export const make = (
       Effect.forkScoped
     )
 
-    const ask = <E>(make: (reply: Reply<E>) => Message) =>
+    /** Send a request and wait for its answer; a refusal becomes the caller's error. */
+    const request = <E>(event: Event, refused: (refusal: Refusal) => E) =>
       Effect.gen(function*() {
-        const reply = yield* Deferred.make<void, E>()
-        yield* Queue.offer(mailbox, make(reply))
-        return yield* Deferred.await(reply)
+        const reply = Deferred.makeUnsafe<void, Refusal>()
+        yield* Queue.offer(mailbox, { _tag: "Request", event, reply })
+        return yield* Deferred.await(reply).pipe(Effect.mapError(refused))
       })
+
+    const notRunning = () => new NotRunning({ detail: name })
+    const startRefused = (refusal: Refusal) =>
+      refusal === "UnknownState"
+        ? new Failed({ detail: `${name} is in an unknown process state` })
+        : new AlreadyStarted({ detail: name })
 
     /** The first published snapshot (the current one included) that satisfies `done`. */
     const waitFor = (done: (s: ProcessSnapshot) => boolean): Effect.Effect<ProcessSnapshot> =>
@@ -387,48 +360,50 @@ export const make = (
         return Deferred.await(waiter.wake).pipe(Effect.onInterrupt(() => Effect.sync(() => waiters.delete(waiter))))
       })
 
-    const awaitStopped = Effect.asVoid(waitFor((s) => STOPPED_STATES.has(s.state)))
+    const awaitStopped = Effect.asVoid(waitFor((s) => stopOutcome(s.state) !== "pending"))
 
-    const start = (wait: boolean) =>
+    const start = (wait: boolean, by: "request" | "autostart" = "request") =>
       Effect.gen(function*() {
-        const check = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
-        if (check._tag === "Failure") {
-          return yield* check.failure.fault === "NoFile"
-            ? new NoFile({ detail: check.failure.message })
-            : new NotExecutable({ detail: check.failure.message })
+        if (by === "request") {
+          // supervisord's startProcess checks the command before the state.
+          const check = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
+          if (check._tag === "Failure") {
+            return yield* check.failure.fault === "NoFile"
+              ? new NoFile({ detail: check.failure.message })
+              : new NotExecutable({ detail: check.failure.message })
+          }
         }
-        yield* ask<AlreadyStarted | Failed>((reply) => ({ _tag: "Start", reply }))
+        yield* request({ _tag: "Start", by }, startRefused)
         if (!wait) return
-        const s = yield* waitFor((s) => s.state !== "STARTING" || s.spawnerr !== "")
-        if (s.spawnerr !== "") return yield* new SpawnError({ detail: name })
-        if (s.state !== "RUNNING") return yield* new AbnormalTermination({ detail: name })
+        switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
+          case "SpawnError":
+            return yield* new SpawnError({ detail: name })
+          case "AbnormalTermination":
+            return yield* new AbnormalTermination({ detail: name })
+        }
       })
 
     const stop = (wait: boolean) =>
       Effect.gen(function*() {
-        yield* ask<NotRunning | Failed>((reply) => ({ _tag: "Stop", reply }))
+        yield* request({ _tag: "Stop" }, notRunning)
         if (!wait) return
-        if (!STOPPED_STATES.has(published.state)) {
+        if (stopOutcome(published.state) === "pending") {
           // supervisord reports every wait at once, then every 2 s.
           yield* Effect.logInfo(`waiting for ${name} to stop`).pipe(
             Effect.repeat(Schedule.spaced("2 seconds")),
             Effect.raceFirst(awaitStopped)
           )
         }
-        if (published.state === "UNKNOWN") {
+        if (stopOutcome(published.state) === "UnknownState") {
           return yield* new Failed({ detail: `${name} is in an unknown process state` })
         }
       })
 
-    const requestShutdown = Queue.offer(mailbox, { _tag: "Shutdown" }).pipe(Effect.asVoid)
-    const shutdown = Effect.andThen(requestShutdown, awaitStopped)
-    const launch = ask<AlreadyStarted | Failed>((reply) => ({ _tag: "Start", reply })).pipe(Effect.ignore)
+    const shutdown = Effect.as(Queue.offer(mailbox, SHUTDOWN), awaitStopped)
 
     // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop is interrupted).
     yield* Effect.addFinalizer(() =>
-      STOPPED_STATES.has(published.state) && child === undefined
-        ? Effect.void
-        : shutdown.pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5)))
+      Effect.flatten(shutdown).pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5)))
     )
 
     return {
@@ -438,19 +413,15 @@ export const make = (
       snapshotUnsafe: () => published,
       start,
       stop,
-      signal: (signal) => ask<NotRunning | Failed>((reply) => ({ _tag: "Signal", signal, reply })),
+      signal: (signal) => request({ _tag: "Signal", signal }, notRunning),
       writeStdin: (data) =>
         Effect.gen(function*() {
-          const proc = child
-          if (proc === undefined || current.state === "STOPPING") return yield* new NotRunning({ detail: name })
+          const reply = Deferred.makeUnsafe<RawChild, Refusal>()
+          yield* Queue.offer(mailbox, { _tag: "Stdin", reply })
+          const proc = yield* Deferred.await(reply).pipe(Effect.mapError(notRunning))
           yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
         }),
-      launch,
-      quiesce: Effect.sync(() => {
-        shuttingDown = true
-      }),
-      requestShutdown,
-      shutdown,
-      awaitStopped
+      quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
+      shutdown
     } satisfies ProcessActor
   })

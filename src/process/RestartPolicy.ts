@@ -1,12 +1,13 @@
 /**
  * Pure restart decisions: whether an exit was expected, whether it came too quickly
- * (before startsecs), and whether autorestart starts the process again.
+ * (before startsecs), and whether autorestart starts the process again — gathered into the
+ * facts the transition table (Transitions.ts) reads from an `Exited` event.
  * supervisord: process.py Subprocess.finish / transition. Gotcha (Q21): startretries only
  * applies to exits before startsecs, whatever autorestart says; with startsecs=0 no exit is
  * ever "too quick".
  * @since 0.1.0
  */
-import type { AutoRestart } from "../config/Types.ts"
+import type { AutoRestart, ProcessConfig } from "../config/Types.ts"
 import { type ExitInfo, exitStatus } from "../domain/ExitInfo.ts"
 
 /** An exit is expected when its status (-1 for a signal) is one of exitcodes. */
@@ -20,3 +21,31 @@ export const exitedTooQuickly = (startedAtMs: number, exitedAtMs: number, starts
 /** Whether a process that just entered EXITED is started again. */
 export const shouldRestart = (autorestart: AutoRestart, expected: boolean): boolean =>
   autorestart === "true" || (autorestart === "unexpected" && !expected)
+
+/** What the transition table needs to know about one exit. */
+export interface ExitFacts {
+  /** supervisord's exitstatus: the code, or -1 for a signal. */
+  readonly exitstatus: number
+  /** The status is one of exitcodes. */
+  readonly expected: boolean
+  /** It came before startsecs (a failed start: BACKOFF). */
+  readonly tooQuickly: boolean
+  /** autorestart wants it started again (acted on only for an exit from STARTING/RUNNING). */
+  readonly restart: boolean
+}
+
+/** The facts of an exit at `exitedAtMs` of a child spawned at `startedAtMs`. */
+export const exitFacts = (
+  config: Pick<ProcessConfig, "exitcodes" | "startsecs" | "autorestart">,
+  exit: ExitInfo,
+  startedAtMs: number,
+  exitedAtMs: number
+): ExitFacts => {
+  const expected = isExpected(exit, config.exitcodes)
+  return {
+    exitstatus: exitStatus(exit),
+    expected,
+    tooQuickly: exitedTooQuickly(startedAtMs, exitedAtMs, config.startsecs),
+    restart: shouldRestart(config.autorestart, expected)
+  }
+}

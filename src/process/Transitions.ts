@@ -1,138 +1,298 @@
 /**
  * The lifecycle of one supervised process as a pure, total table (like s6-supervise's action
- * array): `transition(state, event)` gives the next state and the actions the actor must
- * perform, in order. Every (state, event) pair is defined; pairs that do nothing give no
- * next state and no actions. The actor (ProcessActor.ts) only interprets the actions.
- * supervisord: process.py Subprocess.spawn / finish / kill / transition / give_up.
- * See shared/reference/supervisord-4.2.5.md §2.2.
+ * array). `transition(status, event)` gives the next state, the change to the process's status
+ * (`patch`), the actions the actor must perform in order and, for a request, its refusal.
+ * Every rule of a process's life is here: when a start or stop is refused, what a shutdown does
+ * in each state, when a process backs off, gives up or restarts, and which facts each step
+ * records (backoff count, spawnerr, exitstatus, pid). The actor (ProcessActor.ts) only runs
+ * timers, talks to the Spawner, logs and interprets the actions; the facts a rule needs travel
+ * in the events (an exit's `tooQuickly`/`expected`/`restart`, who asked for a start).
+ * Invariants: every (state, event) pair is defined; a refused request changes nothing; entering
+ * a stopped state or BACKOFF clears the pid; the backoff count and the backoff schedule are
+ * reset together (`patch.backoff = 0` ⇔ the `resetBackoff` action).
+ * supervisord: process.py Subprocess.spawn / finish / kill / transition / give_up, rpcinterface.py
+ * (start/stop/signal/sendProcessStdin refusals). See shared/reference/supervisord-4.2.5.md §2.2–2.5.
  * @since 0.1.0
  */
-import type { ProcessState } from "../domain/ProcessState.ts"
+import { type ProcessState, SIGNALLABLE_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
+import type { ExitFacts } from "./RestartPolicy.ts"
 
-/** What can happen to a process. */
+/** What readers see of a process. Times are epoch milliseconds (0 = never). */
+export interface ProcessSnapshot {
+  readonly state: ProcessState
+  readonly pid: number
+  readonly laststart: number
+  readonly laststop: number
+  readonly spawnerr: string
+  readonly exitstatus: number
+  /** Failed starts in a row (supervisord's `backoff`, the `tries` of PROCESS_STATE events). */
+  readonly backoff: number
+}
+
+/** What the table reads and changes: the snapshot, and whether the supervisor is stopping. */
+export interface Status extends ProcessSnapshot {
+  /** The supervisor is stopping: nothing starts by itself any more, and a failed start gives up at once. */
+  readonly quiesced: boolean
+}
+
+/** A process that was never started. */
+export const initialStatus: Status = {
+  state: "STOPPED",
+  pid: 0,
+  laststart: 0,
+  laststop: 0,
+  spawnerr: "",
+  exitstatus: 0,
+  backoff: 0,
+  quiesced: false
+}
+
+/** Who asked for a start: a request (RPC, ctl, API) or the supervisor itself. */
+export type StartedBy = "request" | "autostart" | "autorestart"
+
+/** What can happen to a process. Requests (Start, Stop, Signal, WriteStdin) may be refused. */
 export type Event =
-  /** A start request: RPC, autostart, or autorestart after EXITED. */
-  | { readonly _tag: "Start" }
+  /** A start request. */
+  | { readonly _tag: "Start"; readonly by: StartedBy }
   /** The child was forked and exec'd. */
-  | { readonly _tag: "Spawned" }
-  /** The parent could not spawn it (command missing, not executable, fork failed). */
-  | { readonly _tag: "SpawnFailed" }
+  | { readonly _tag: "Spawned"; readonly pid: number }
+  /** The parent could not spawn it; `message` is the spawnerr (command missing, not executable, fork failed). */
+  | { readonly _tag: "SpawnFailed"; readonly message: string }
   /** The child stayed up `startsecs`. */
   | { readonly _tag: "StartsecsElapsed" }
-  /** The child ended; `tooQuickly` = before startsecs; `expected` = exit code in exitcodes. */
-  | { readonly _tag: "Exited"; readonly tooQuickly: boolean; readonly expected: boolean }
+  /** The child ended at `at` (epoch ms); the facts come from RestartPolicy.exitFacts. */
+  | { readonly _tag: "Exited"; readonly at: number } & ExitFacts
   /** The backoff delay is over. */
   | { readonly _tag: "BackoffElapsed" }
-  /** startretries is exhausted, or the supervisor is shutting down while in BACKOFF. */
-  | { readonly _tag: "GiveUp" }
+  /** The backoff schedule has no next delay (startretries is used up). */
+  | { readonly _tag: "BackoffExhausted" }
   /** A stop request. */
   | { readonly _tag: "Stop" }
   /** stopwaitsecs elapsed after the stop signal. */
   | { readonly _tag: "StopTimeout" }
   /** Signalling the child failed with something other than ESRCH. */
   | { readonly _tag: "KillFailed" }
-
-/** The name of every event. */
-export type EventTag = Event["_tag"]
+  /** A request to send `signal` to the child. */
+  | { readonly _tag: "Signal"; readonly signal: string }
+  /** A request to write to the child's stdin; `hasChild` = the actor holds a live child. */
+  | { readonly _tag: "WriteStdin"; readonly hasChild: boolean }
+  /** The supervisor is stopping: from now on nothing is (re)started by itself. */
+  | { readonly _tag: "Quiesce" }
+  /** The supervisor (or the process's group) is stopping this process for good. */
+  | { readonly _tag: "Shutdown" }
 
 /** What the actor must do, in order. */
 export type Action =
-  /** Clear spawnerr, record laststart, resolve the command and spawn (reports Spawned / SpawnFailed). */
+  /** Record laststart, publish, resolve the command and spawn (reports Spawned / SpawnFailed). */
   | "spawn"
-  /** Log `spawned: 'x' with pid N` and start the startsecs timer (0 → immediately). */
+  /** Log `spawned: 'x' with pid N` and start the startsecs timer (0 → StartsecsElapsed at once). */
   | "armStartsecs"
   /** Log `spawnerr: …`. */
   | "logSpawnError"
-  /** Increment the backoff count, then either schedule BackoffElapsed or send GiveUp. */
-  | "backoff"
-  /** backoff = 0. */
+  /** Step the backoff schedule: arm a timer for BackoffElapsed, or report BackoffExhausted at once. */
+  | "stepBackoff"
+  /** Report BackoffExhausted at once (a failed start while the supervisor is stopping). */
+  | "giveUp"
+  /** Start the backoff schedule over and cancel the pending timer. */
   | "resetBackoff"
   /** Log `success: x entered RUNNING state, …`. */
   | "logSuccess"
-  /** spawnerr = `Exited too quickly (process log may have details)`; log the `exited:` line as not expected. */
-  | "exitedTooQuickly"
-  /** Record exitstatus (and spawnerr `Bad exit code N` when unexpected); log `exited: x (…; expected|not expected)`. */
+  /** Log the `exited:` line of an exit before startsecs (always "not expected"). */
+  | "logExitedTooQuickly"
+  /** Log `exited: x (…; expected|not expected)`. */
   | "logExited"
-  /** Start again if autorestart says so (and the supervisor is not shutting down). */
-  | "autorestart"
+  /** Start again: report Start by autorestart. */
+  | "restart"
   /** Log `gave up: x entered FATAL state, too many start retries too quickly`. */
   | "logGaveUp"
   /** Send stopsignal (to the group with stopasgroup) and start the stopwaitsecs timer. */
   | "signalStop"
   /** Log `killing 'x' (pid) with SIGKILL` and SIGKILL (the group with killasgroup). */
   | "kill"
-  /** Record exitstatus; log `stopped: x (…)`. */
+  /** Log `stopped: x (…)`. */
   | "logStopped"
   /** Log `Attempted to kill x, which is in BACKOFF state.` and cancel the backoff timer. */
   | "cancelBackoff"
+  /** Log `sending x (pid N) sig S` and send the requested signal to the child. */
+  | "sendSignal"
+  /** Log that a signal was asked for a process that is not running. */
+  | "logSignalRefused"
 
-/** The result of one transition: the next state (undefined = unchanged) and the actions. */
+/** Why a request is refused: supervisord's fault for it. */
+export type Refusal =
+  /** ALREADY_STARTED. */
+  | "AlreadyStarted"
+  /** FAILED `x is in an unknown process state`. */
+  | "UnknownState"
+  /** NOT_RUNNING. */
+  | "NotRunning"
+
+/** The change of a transition to the status (the state itself is `next`). */
+export type Patch = Partial<Omit<Status, "state">>
+
+/** The result of one transition. */
 export interface Transition {
+  /** The next state; undefined = unchanged. */
   readonly next: ProcessState | undefined
+  readonly patch: Patch
   readonly actions: ReadonlyArray<Action>
+  /** Set when the event is a request the process refuses; a refusal changes nothing. */
+  readonly refusal: Refusal | undefined
 }
 
-const stay = (...actions: ReadonlyArray<Action>): Transition => ({ next: undefined, actions })
-const go = (next: ProcessState, ...actions: ReadonlyArray<Action>): Transition => ({ next, actions })
-const ignore: Transition = stay()
+const NO_PATCH: Patch = {}
 
-const startable = (event: Event): Transition => event._tag === "Start" ? go("STARTING", "spawn") : ignore
+const stay = (patch: Patch, ...actions: ReadonlyArray<Action>): Transition => ({
+  next: undefined,
+  patch,
+  actions,
+  refusal: undefined
+})
 
-/** Next state and actions for `event` in `state`. Total over ProcessState × Event. */
-export const transition = (state: ProcessState, event: Event): Transition => {
-  if (event._tag === "KillFailed") return state === "UNKNOWN" ? ignore : go("UNKNOWN")
-  switch (state) {
+/** Entering a stopped state or BACKOFF clears the pid: there is no child any more. */
+const go = (next: ProcessState, patch: Patch, ...actions: ReadonlyArray<Action>): Transition => ({
+  next,
+  patch: STOPPED_STATES.has(next) || next === "BACKOFF" ? { ...patch, pid: 0 } : patch,
+  actions,
+  refusal: undefined
+})
+
+const refuse = (refusal: Refusal, ...actions: ReadonlyArray<Action>): Transition => ({
+  next: undefined,
+  patch: NO_PATCH,
+  actions,
+  refusal
+})
+
+const IGNORE = stay(NO_PATCH)
+const QUIESCE: Patch = { quiesced: true }
+const EXITED_TOO_QUICKLY = "Exited too quickly (process log may have details)"
+
+/** A (re)start clears the last run's spawnerr and exitstatus. */
+const toStarting = go("STARTING", { spawnerr: "", exitstatus: 0 }, "spawn")
+
+/** Give up: FATAL, the backoff starts over. */
+const toFatal = (patch: Patch) => go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
+
+/** A failed start: BACKOFF, then the next delay, or FATAL at once when the supervisor is stopping. */
+const backOff = (status: Status, patch: Patch, log: Action) =>
+  go("BACKOFF", { ...patch, backoff: status.backoff + 1 }, log, status.quiesced ? "giveUp" : "stepBackoff")
+
+const start = (status: Status, by: StartedBy): Transition => {
+  switch (status.state) {
     case "STOPPED":
     case "EXITED":
     case "FATAL":
-      return startable(event)
-    case "STARTING":
-      switch (event._tag) {
-        case "Spawned":
-          return stay("armStartsecs")
-        case "SpawnFailed":
-          return go("BACKOFF", "logSpawnError", "backoff")
-        case "StartsecsElapsed":
-          return go("RUNNING", "resetBackoff", "logSuccess")
-        case "Exited":
-          return event.tooQuickly
-            ? go("BACKOFF", "exitedTooQuickly", "backoff")
-            : go("EXITED", "resetBackoff", "logExited", "autorestart")
-        case "Stop":
-          return go("STOPPING", "signalStop")
-        default:
-          return ignore
-      }
-    case "RUNNING":
-      switch (event._tag) {
-        case "Exited":
-          return go("EXITED", "resetBackoff", "logExited", "autorestart")
-        case "Stop":
-          return go("STOPPING", "signalStop")
-        default:
-          return ignore
-      }
-    case "BACKOFF":
-      switch (event._tag) {
-        case "BackoffElapsed":
-          return go("STARTING", "spawn")
-        case "GiveUp":
-          return go("FATAL", "resetBackoff", "logGaveUp")
-        case "Stop":
-          return go("STOPPED", "cancelBackoff")
-        default:
-          return ignore
-      }
-    case "STOPPING":
-      switch (event._tag) {
-        case "Exited":
-          return go("STOPPED", "logStopped")
-        case "StopTimeout":
-          return stay("kill")
-        default:
-          return ignore
-      }
+      // The supervisor's own starts stop with it; a request still starts (supervisord: rpcinterface.startProcess).
+      return status.quiesced && by !== "request" ? IGNORE : toStarting
     case "UNKNOWN":
-      return ignore
+      return refuse("UnknownState")
+    case "STARTING":
+    case "RUNNING":
+    case "BACKOFF":
+    case "STOPPING":
+      return refuse("AlreadyStarted")
   }
 }
+
+const exited = (status: Status, event: Extract<Event, { _tag: "Exited" }>): Transition => {
+  const laststop = event.at
+  // startretries only counts exits before startsecs, whatever the exit code (supervisord: finish()).
+  if (status.state === "STARTING" && event.tooQuickly) {
+    return backOff(status, { laststop, spawnerr: EXITED_TOO_QUICKLY }, "logExitedTooQuickly")
+  }
+  switch (status.state) {
+    case "STARTING":
+    case "RUNNING": {
+      const spawnerr = event.expected ? "" : `Bad exit code ${event.exitstatus}`
+      const patch = { laststop, exitstatus: event.exitstatus, spawnerr, backoff: 0 }
+      return event.restart
+        ? go("EXITED", patch, "resetBackoff", "logExited", "restart")
+        : go("EXITED", patch, "resetBackoff", "logExited")
+    }
+    case "STOPPING":
+      return go("STOPPED", { laststop, exitstatus: event.exitstatus }, "logStopped")
+    default:
+      return stay({ laststop })
+  }
+}
+
+const stop = (status: Status): Transition => {
+  switch (status.state) {
+    case "STARTING":
+    case "RUNNING":
+      return go("STOPPING", NO_PATCH, "signalStop")
+    case "BACKOFF":
+      return go("STOPPED", NO_PATCH, "cancelBackoff")
+    default:
+      return refuse("NotRunning")
+  }
+}
+
+const shutdown = (status: Status): Transition => {
+  switch (status.state) {
+    case "STARTING":
+    case "RUNNING":
+      return go("STOPPING", QUIESCE, "signalStop")
+    case "BACKOFF":
+      // supervisord: ProcessGroup.stop_all gives up on a process in BACKOFF.
+      return toFatal(QUIESCE)
+    default:
+      return stay(QUIESCE)
+  }
+}
+
+/** Next state, patch, actions and refusal for `event` in `status`. Total over state × event. */
+export const transition = (status: Status, event: Event): Transition => {
+  const state = status.state
+  switch (event._tag) {
+    case "Start":
+      return start(status, event.by)
+    case "Spawned":
+      return state === "STARTING" ? stay({ pid: event.pid }, "armStartsecs") : IGNORE
+    case "SpawnFailed":
+      return state === "STARTING" ? backOff(status, { spawnerr: event.message }, "logSpawnError") : IGNORE
+    case "StartsecsElapsed":
+      return state === "STARTING" ? go("RUNNING", { backoff: 0 }, "resetBackoff", "logSuccess") : IGNORE
+    case "Exited":
+      return exited(status, event)
+    case "BackoffElapsed":
+      // While the supervisor stops, a process in BACKOFF waits there (it gives up when its group stops).
+      return state === "BACKOFF" && !status.quiesced ? toStarting : IGNORE
+    case "BackoffExhausted":
+      return state === "BACKOFF" ? toFatal(NO_PATCH) : IGNORE
+    case "Stop":
+      return stop(status)
+    case "StopTimeout":
+      return state === "STOPPING" ? stay(NO_PATCH, "kill") : IGNORE
+    case "KillFailed":
+      return state === "UNKNOWN" ? IGNORE : go("UNKNOWN", NO_PATCH)
+    case "Signal":
+      return SIGNALLABLE_STATES.has(state) ? stay(NO_PATCH, "sendSignal") : refuse("NotRunning", "logSignalRefused")
+    case "WriteStdin":
+      // supervisord: refused without a pid or while the process is being stopped.
+      return event.hasChild && state !== "STOPPING" ? IGNORE : refuse("NotRunning")
+    case "Quiesce":
+      return stay(QUIESCE)
+    case "Shutdown":
+      return shutdown(status)
+  }
+}
+
+/** The status after a transition (the same object when nothing changed). */
+export const apply = (status: Status, t: Transition): Status =>
+  t.next === undefined && t.patch === NO_PATCH ? status : { ...status, ...t.patch, state: t.next ?? status.state }
+
+/** How a start request that waits ends, judged on a published snapshot (supervisord: startProcess's onwait). */
+export type StartOutcome = "pending" | "started" | "SpawnError" | "AbnormalTermination"
+
+/** The outcome of a waiting start request once it has been accepted. */
+export const startOutcome = (s: ProcessSnapshot): StartOutcome =>
+  s.spawnerr !== "" ? "SpawnError" : s.state === "STARTING" ? "pending" : s.state === "RUNNING" ? "started" : "AbnormalTermination"
+
+/** How a stop request that waits ends (supervisord: stopProcess's onwait). */
+export type StopOutcome = "pending" | "stopped" | "UnknownState"
+
+/** The outcome of a waiting stop: done once the process is in a stopped state; UNKNOWN is a failure. */
+export const stopOutcome = (state: ProcessState): StopOutcome =>
+  state === "UNKNOWN" ? "UnknownState" : STOPPED_STATES.has(state) ? "stopped" : "pending"

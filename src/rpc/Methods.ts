@@ -15,9 +15,9 @@
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import type { SupervisorError } from "../domain/Errors.ts"
-import { ProcessStateCode, SupervisorStateCode } from "../domain/ProcessState.ts"
+import { ProcessStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
-import { Supervisor } from "../supervisor/Supervisor.ts"
+import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
 import {
   decodeMethodCall,
@@ -410,9 +410,8 @@ const checkParams = (params: ReadonlyArray<Param>, args: ReadonlyArray<XmlRpcVal
   return out
 }
 
-const shutdownGuard = withSup((s) => s.state).pipe(
-  Effect.flatMap((st) => st.statecode < SupervisorStateCode.RUNNING ? fail("SHUTDOWN_STATE") : Effect.void)
-)
+/** SHUTDOWN_STATE while the supervisor shuts down or restarts (the contract's rule, `requireRunning`). */
+const shutdownGuard = withSup((s) => Effect.flatMap(s.state, (st) => requireRunning(st.statename)))
 
 /** Runs one method call against the Supervisor service; every failure is a MethodFault. */
 export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
@@ -420,13 +419,12 @@ export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Ef
   if (m === undefined) return fail("UNKNOWN_METHOD")
   const args = checkParams(m.params, params)
   if (args === undefined) return fail("INCORRECT_PARAMETERS")
-  const run = m.run(args).pipe(
+  return (m.guarded ? Effect.andThen(shutdownGuard, m.run(args)) : m.run(args)).pipe(
     Effect.catchIf(
       (e): e is SupervisorError => e._tag !== "MethodFault",
       (e) => Effect.fail(new MethodFault({ fault: faultFromError(e) }))
     )
   )
-  return m.guarded ? Effect.andThen(shutdownGuard, run) : run
 }
 
 /**

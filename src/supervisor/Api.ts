@@ -7,6 +7,9 @@
 import type { SupervisorError } from "../domain/Errors.ts"
 import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
 
+/** A child's output channel (the contract's name for it). */
+export type { Channel } from "../domain/Channel.ts"
+
 /** getProcessInfo's struct. Times are epoch seconds (0 = never). */
 export interface ProcessInfo {
   readonly name: string
@@ -86,6 +89,3 @@ export interface LogTail {
   readonly offset: number
   readonly overflow: boolean
 }
-
-/** A child's output channel. */
-export type Channel = "stdout" | "stderr"

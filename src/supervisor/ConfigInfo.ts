@@ -31,24 +31,24 @@ const channelInfo = (channel: ChannelConfig): ChannelInfo => ({
 })
 
 /** The config info of one process; `inuse` = its group is active. */
-export const configInfo = (group: GroupConfig, process: ProcessConfig, inuse: boolean): ConfigInfo => ({
-  name: process.name,
+export const configInfo = (group: GroupConfig, config: ProcessConfig, inuse: boolean): ConfigInfo => ({
+  name: config.name,
   group: group.name,
   inuse,
-  autostart: process.autostart,
-  command: process.command,
-  directory: process.directory,
-  uid: process.user === undefined || !/^\d+$/.test(process.user) ? undefined : Number(process.user),
-  exitcodes: process.exitcodes,
+  autostart: config.autostart,
+  command: config.command,
+  directory: config.directory,
+  uid: config.user === undefined || !/^\d+$/.test(config.user) ? undefined : Number(config.user),
+  exitcodes: config.exitcodes,
   groupPrio: group.priority,
-  processPrio: process.priority,
-  killasgroup: process.killasgroup,
-  redirectStderr: process.redirectStderr,
-  startretries: process.startretries,
-  startsecs: process.startsecs,
-  stopsignal: parseSignal(process.stopsignal)?.number ?? 15,
-  stopwaitsecs: process.stopwaitsecs,
-  serverurl: process.serverurl,
-  stdout: channelInfo(process.stdout),
-  stderr: channelInfo(process.stderr)
+  processPrio: config.priority,
+  killasgroup: config.killasgroup,
+  redirectStderr: config.redirectStderr,
+  startretries: config.startretries,
+  startsecs: config.startsecs,
+  stopsignal: parseSignal(config.stopsignal)?.number ?? 15,
+  stopwaitsecs: config.stopwaitsecs,
+  serverurl: config.serverurl,
+  stdout: channelInfo(config.stdout),
+  stderr: channelInfo(config.stderr)
 })

@@ -37,14 +37,14 @@ export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArr
 const logPath = (
   setting: LogFileSetting,
   supervisord: SupervisordConfig,
-  process: ProcessConfig,
+  processConfig: ProcessConfig,
   channel: "stdout" | "stderr"
 ) => {
   switch (setting._tag) {
     case "Path":
       return Effect.succeed(setting.path)
     case "Auto":
-      return ChildOutput.autoLogPath(supervisord.childlogdir, process.name, channel, supervisord.identifier).pipe(
+      return ChildOutput.autoLogPath(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier).pipe(
         Effect.map((path): string | undefined => path)
       )
     default:
@@ -52,39 +52,43 @@ const logPath = (
   }
 }
 
-/** Create a group: open its logs and create its actors (nothing is started). */
+/**
+ * Create a group: open its logs and create its actors (nothing is started). The group's scope is
+ * a child of the current one, so closing that scope closes a group even before anyone holds it
+ * (an interruption while the tree is being built leaks nothing).
+ */
 export const make = (
   config: GroupConfig,
   supervisord: SupervisordConfig,
   environment: ProcessActor.ActorEnvironment
-): Effect.Effect<Group, PlatformError.PlatformError, Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Group, PlatformError.PlatformError, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
-    const scope = yield* Scope.make()
+    const scope = yield* Scope.fork(yield* Effect.scope)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
       const pool = config.kind === "eventlistener" && config.listener !== undefined
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
       // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
-      const actors = yield* Effect.forEach(startOrder(config.processes), (process) =>
+      const actors = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
         Effect.gen(function*() {
-          const stdoutPath = yield* logPath(process.stdout.logfile, supervisord, process, "stdout")
-          const stderrPath = process.redirectStderr
+          const stdoutPath = yield* logPath(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
+          const stderrPath = processConfig.redirectStderr
             ? undefined
-            : yield* logPath(process.stderr.logfile, supervisord, process, "stderr")
+            : yield* logPath(processConfig.stderr.logfile, supervisord, processConfig, "stderr")
           const output = yield* ChildOutput.make({
-            processName: process.name,
+            processName: processConfig.name,
             groupName: config.name,
             stdoutPath,
             stderrPath,
-            stdout: process.stdout,
-            stderr: process.stderr,
+            stdout: processConfig.stdout,
+            stderr: processConfig.stderr,
             stripAnsi: supervisord.stripAnsi,
-            autoLog: { stdout: process.stdout.logfile._tag === "Auto", stderr: process.stderr.logfile._tag === "Auto" }
+            autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
-          const actor = ProcessActor.make(process, output, environment)
+          const actor = ProcessActor.make(processConfig, output, environment)
           // A listener's stdout feeds its pool's protocol parser (and is still logged).
-          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(process.name, spawner))
+          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(processConfig.name, spawner))
         }), { concurrency: 16 })
       if (pool !== undefined) yield* pool.attach(actors)
       return actors
@@ -99,9 +103,9 @@ export const make = (
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
-  Effect.andThen(
-    Effect.forEach([...actors].reverse(), (actor) => actor.requestShutdown, { discard: true }),
-    Effect.forEach(actors, (actor) => actor.awaitStopped, { concurrency: "unbounded", discard: true })
+  Effect.flatMap(
+    Effect.forEach([...actors].reverse(), (actor) => actor.shutdown),
+    (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
   )
 
 /** Names of the processes of a group that are not in a stopped state. */

@@ -1,15 +1,20 @@
 /**
- * The layers that build a supervision tree: building the layer starts every autostart
- * process; releasing it stops every child in reverse priority order and flushes their logs.
- * `layer(config)` is self-contained on Node; `layerWith` takes the platform services from
- * outside (tests provide a scripted Spawner). See DESIGN.md "The public API".
+ * The layers that build a supervision tree (Tree.ts) behind the `Supervisor` contract, and the
+ * Node wiring they run on. Building the layer starts every autostart process; releasing it stops
+ * every child in reverse priority order and flushes their logs. `layer(config)` and
+ * `layerFromFile(path)` are self-contained on Node; `layerWith` takes the platform services from
+ * outside (tests provide a scripted Spawner). The public API exports this module as
+ * `NodeSupervisor` (`NodeSupervisor.layerFromFile("supervisord.conf")`), the way Effect puts a
+ * service's Node implementation in a `Node*` module apart from the service.
+ * Only this module imports the tree; transports import the contract (Supervisor.ts) alone.
+ * See DESIGN.md "The public API".
  * @since 0.1.0
  */
 import { NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
-import * as FileSystem from "effect/FileSystem"
+import type * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
-import * as Path from "effect/Path"
+import type * as Path from "effect/Path"
 import { type ConfigError, load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"
@@ -21,7 +26,7 @@ import * as Tree from "./Tree.ts"
 
 /** Options for a tree beyond its config. Everything has a sensible default for embedding. */
 export interface LayerOptions {
-  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD). */
+  /** How reloadConfig re-reads the config (default: it cannot, CANT_REREAD; see `rereadFile`). */
   readonly reload?: Effect.Effect<Config, CantReread> | undefined
   /** The activity log, for readLog/clearLog (default: none). */
   readonly mainLog?: Tree.TreeOptions["mainLog"] | undefined
@@ -32,6 +37,18 @@ export interface LayerOptions {
 }
 
 const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
+
+/**
+ * reloadConfig's re-read of a config file: `load` with this process's environment and working
+ * directory, a bad file failing with CANT_REREAD and every problem in its detail. The result runs
+ * on the FileSystem and Path it was made with.
+ */
+export const rereadFile = (file: string): Effect.Effect<Effect.Effect<Config, CantReread>, never, FileSystem.FileSystem | Path.Path> =>
+  Effect.map(Effect.context<FileSystem.FileSystem | Path.Path>(), (services) =>
+    load(file, process.env, process.cwd()).pipe(
+      Effect.mapError((e) => new CantReread({ detail: e.message })),
+      Effect.provide(services)
+    ))
 
 /** A Supervisor from a config, using the Spawner, EventBus and platform services it is given. */
 export const layerWith = (
@@ -50,26 +67,21 @@ export const layerWith = (
   )
 
 /** The platform pieces a Supervisor runs on, on Node: spawner, event bus, file system. */
-export const platform: Layer.Layer<Spawner | EventBus | FileSystem.FileSystem | Path.Path> = Layer.mergeAll(
+const platform: Layer.Layer<Spawner | EventBus | FileSystem.FileSystem | Path.Path> = Layer.mergeAll(
   NodeSpawner.layer,
   EventBus.layer,
   NodeServices.layer
 )
 
-/** A self-contained Supervisor on Node for a config. */
+/** A self-contained Supervisor on Node for a loaded config (`load(path, env, cwd)`). */
 export const layer = (config: Config, options: LayerOptions = {}): Layer.Layer<Supervisor> =>
   layerWith(config, options).pipe(Layer.provide(platform))
 
-/** A self-contained Supervisor on Node from a config file (fails with every config problem). */
+/** A self-contained Supervisor on Node from a config file (fails with every config problem); reloadConfig re-reads the file. */
 export const layerFromFile = (file: string): Layer.Layer<Supervisor, ConfigError> =>
   Layer.unwrap(
     Effect.gen(function*() {
-      const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
       const config = yield* load(file, process.env, process.cwd())
-      const reload = load(config.file, process.env, process.cwd()).pipe(
-        Effect.mapError((e) => new CantReread({ detail: e.message })),
-        Effect.provide(services)
-      )
-      return layer(config, { reload })
+      return layer(config, { reload: yield* rereadFile(config.file) })
     })
   ).pipe(Layer.provide(NodeServices.layer))

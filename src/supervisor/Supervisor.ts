@@ -2,30 +2,35 @@
  * The public `Supervisor` service: everything a transport (XML-RPC, HTTP, CLI) or an
  * embedding Effect program can ask of a running supervision tree. Names in `spec`
  * arguments accept supervisord's forms (`name`, `group:name`; group methods take the group).
- * The implementation and the layers live in Tree.ts and Layers.ts; this file is the contract.
+ *
+ * Invariant: this file is the contract only (service tag, shape, the vocabulary it speaks in);
+ * it imports no implementation at runtime, so a transport that imports it loads no tree, no
+ * spawner and no `node:*`. The implementation is Tree.ts; the layers that build it on Node are
+ * Layers.ts (`NodeSupervisor` in the public API). test/architecture.test.ts enforces this.
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { Config } from "../config/Types.ts"
-import type {
-  AbnormalTermination,
-  AlreadyAdded,
-  AlreadyStarted,
-  BadArguments,
-  BadName,
-  BadSignal,
-  CantReread,
-  Failed,
-  NoFile,
-  NotExecutable,
-  NotRunning,
+import {
+  type AbnormalTermination,
+  type AlreadyAdded,
+  type AlreadyStarted,
+  type BadArguments,
+  type BadName,
+  type BadSignal,
+  type CantReread,
+  type Failed,
+  type NoFile,
+  type NotExecutable,
+  type NotRunning,
   ShutdownState,
-  SpawnError,
-  StillRunning
+  type SpawnError,
+  type StillRunning
 } from "../domain/Errors.ts"
+import { type SupervisorState, SupervisorStateCode } from "../domain/ProcessState.ts"
 import type { SupervisorEvent } from "../events/Event.ts"
 import type { EventOrDrop } from "../events/EventBus.ts"
 import type {
@@ -37,7 +42,6 @@ import type {
   ProcessResult,
   SupervisorStateInfo
 } from "./Api.ts"
-import * as Layers from "./Layers.ts"
 
 /** Why the supervisor stopped running: a shutdown, or a restart (reload) request. */
 export type ExitRequest = "shutdown" | "restart"
@@ -155,12 +159,16 @@ export interface SupervisorShape {
 }
 
 /**
- * The Supervisor service. `Supervisor.layer(config)` / `Supervisor.layerFromFile(path)` build a
- * supervision tree on Node: building the layer starts it, releasing it stops every child.
+ * The Supervisor service. Building a supervision tree is `NodeSupervisor.layer(config)` /
+ * `NodeSupervisor.layerFromFile(path)` (supervisor/Layers.ts): building the layer starts it,
+ * releasing it stops every child.
  */
-export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {
-  /** A self-contained Supervisor on Node for a loaded config (see Layers.layer). */
-  static readonly layer = (config: Config, options?: Layers.LayerOptions) => Layers.layer(config, options)
-  /** A self-contained Supervisor on Node from a config file (see Layers.layerFromFile). */
-  static readonly layerFromFile = (file: string) => Layers.layerFromFile(file)
-}
+export class Supervisor extends Context.Service<Supervisor, SupervisorShape>()("effsup/supervisor/Supervisor") {}
+
+/**
+ * The SHUTDOWN_STATE rule, for the tree and for every transport: once the supervisor is below
+ * RUNNING (shutting down or restarting) a request fails with ShutdownState.
+ * supervisord: rpcinterface.py SupervisorNamespaceRPCInterface._update.
+ */
+export const requireRunning = (state: SupervisorState): Effect.Effect<void, ShutdownState> =>
+  SupervisorStateCode[state] < SupervisorStateCode.RUNNING ? Effect.fail(new ShutdownState({ detail: "" })) : Effect.void

@@ -15,7 +15,7 @@ import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
 import * as Ref from "effect/Ref"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
@@ -27,7 +27,6 @@ import {
   CantReread,
   Failed,
   NoFile,
-  ShutdownState,
   StillRunning,
   type SupervisorError
 } from "../domain/Errors.ts"
@@ -44,7 +43,7 @@ import { configInfo } from "./ConfigInfo.ts"
 import { describe } from "./Description.ts"
 import * as Group from "./Group.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
-import type { ExitRequest, SupervisorShape } from "./Supervisor.ts"
+import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
 export interface TreeOptions {
@@ -82,10 +81,12 @@ export const make = (
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
     let mood: Mood = "RUNNING"
+    // Every group's scope is a child of this one, a child of the tree's. It is forked before the
+    // shutdown finalizer is added, so at release shutdownAll stops the groups in order first; and
+    // if the tree is interrupted while being built, closing it closes every group made so far.
+    const groupScope = yield* Scope.fork(yield* Effect.scope)
 
-    const guard = Effect.suspend(() =>
-      mood === "RUNNING" ? Effect.void : Effect.fail(new ShutdownState({ detail: "" }))
-    )
+    const guard = Effect.suspend(() => requireRunning(mood))
 
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
@@ -96,6 +97,7 @@ export const make = (
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
         return yield* Group.make(groupConfig, supervisord, options.environment).pipe(
+          Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
           Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${e.message}` })),
@@ -118,7 +120,7 @@ export const make = (
      * than 4). Returns once each has been spawned or has failed to.
      */
     const autostart = (some: ReadonlyArray<Group.Group>) =>
-      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => a.launch, {
+      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => Effect.ignore(a.start(false, "autostart")), {
         discard: true,
         concurrency: AUTOSTART_IN_FLIGHT
       })

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { diffGroups } from "../../src/config/Diff.ts"
 import { parseConfigText } from "../../src/config/Load.ts"
-import type { Host } from "../../src/config/Reader.ts"
+import type { Host } from "../../src/config/Host.ts"
 
 const host: Host = { env: {}, cwd: "/", hostname: "h", users: undefined, groups: undefined }
 const groups = (text: string) => parseConfigText(`[supervisord]\n${text}`, "/c.conf", host).value.groups

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result } from "effect"
-import { expand, pyRepr, substituteHere } from "../../src/config/Expand.ts"
+import { expand, substituteHere } from "../../src/config/Expand.ts"
 
 const vars = { program_name: "web", process_num: 7, numprocs: 2, here: "/etc" }
 const ok = (t: string) => Result.getOrThrow(expand(t, vars, "program:web.command"))
@@ -34,12 +34,6 @@ describe("Expand", () => {
     expect(err("%z")).toContain("is badly formatted: unsupported format character 'z' (0x7a) at index 1")
     expect(err("%(program_name)d")).toContain("is badly formatted: %d format: a real number is required, not str")
     expect(err("%s")).toContain("is badly formatted")
-  })
-
-  it("pyRepr quotes like Python", () => {
-    expect(pyRepr("a")).toBe("'a'")
-    expect(pyRepr("it's")).toBe("\"it's\"")
-    expect(pyRepr("a\nb\\")).toBe("'a\\nb\\\\'")
   })
 
   it("substituteHere replaces every literal %(here)s", () => {

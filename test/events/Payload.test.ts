@@ -3,7 +3,6 @@ import { readFileSync } from "node:fs"
 import { CONCRETE_EVENT_TYPES } from "../../src/domain/EventTypes.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
 import { characterLength, decodeChildData, envelope, envelopeText, payload } from "../../src/events/Payload.ts"
-import { bytesRepr, strRepr } from "../../src/events/PyRepr.ts"
 
 interface Golden {
   readonly identifier: string
@@ -76,21 +75,5 @@ describe("Payload: cases the capture cannot produce", () => {
     assert.strictEqual(decodeChildData(bytes(0xef, 0xbb, 0xbf, "x")), "\ufeffx")
     assert.strictEqual(decodeChildData(bytes("a", 0x80)), "Undecodable: b'a\\x80'")
     assert.strictEqual(decodeChildData(bytes(0xed, 0xa0, 0x80)), "Undecodable: b'\\xed\\xa0\\x80'") // surrogate
-  })
-})
-
-describe("PyRepr", () => {
-  it("bytes: quotes and escapes like CPython", () => {
-    assert.strictEqual(bytesRepr(bytes("READY\n")), "b'READY\\n'")
-    assert.strictEqual(bytesRepr(bytes("it's")), "b\"it's\"")
-    assert.strictEqual(bytesRepr(bytes("'\"")), "b'\\'\"'")
-    assert.strictEqual(bytesRepr(bytes("\\\t\r", 0, 0x7f, 0xff)), "b'\\\\\\t\\r\\x00\\x7f\\xff'")
-    assert.strictEqual(bytesRepr(new Uint8Array(0)), "b''")
-  })
-
-  it("str: printable non-ASCII stays, controls are escaped", () => {
-    assert.strictEqual(strRepr("listener"), "'listener'")
-    assert.strictEqual(strRepr("é ✓\u0085\u00ad\u2028😀\udfff"), "'é ✓\\x85\\xad\\u2028😀\\udfff'")
-    assert.strictEqual(strRepr("it's"), "\"it's\"")
   })
 })

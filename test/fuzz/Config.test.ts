@@ -20,7 +20,7 @@ import * as Path from "node:path"
 import { expand } from "../../src/config/Expand.ts"
 import { parseIni } from "../../src/config/Ini.ts"
 import { load, parseConfigText } from "../../src/config/Load.ts"
-import type { Host } from "../../src/config/Reader.ts"
+import type { Host } from "../../src/config/Host.ts"
 import { mutated, params, timeoutFor, withinDeadline } from "./fuzz.ts"
 
 const FILE = "/etc/fuzz/supervisord.conf"

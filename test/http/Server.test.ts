@@ -7,9 +7,10 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
-import type { InetServerConfig, UnixServerConfig } from "../../src/config/Types.ts"
+import type { UnixServerConfig } from "../../src/config/Types.ts"
 import { layer } from "../../src/http/Server.ts"
 import { decodeMethodResponse, encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
+import { inetServerConfig, unixServerConfig } from "../support/Configs.ts"
 import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
 
 type Target = { readonly socketPath: string } | { readonly port: number }
@@ -74,9 +75,8 @@ const freePort = () =>
 const sha = (s: string) => `{SHA}${createHash("sha1").update(s).digest("hex")}`
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
 
-const unixConfig = (file: string, extra: Partial<UnixServerConfig> = {}): UnixServerConfig => ({
-  file, chmod: 0o760, chown: undefined, username: undefined, password: undefined, ...extra
-})
+const unixConfig = (file: string, extra: Partial<UnixServerConfig> = {}): UnixServerConfig =>
+  unixServerConfig(file, { chmod: 0o760, ...extra })
 
 describe("http/Server", () => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-http-"))
@@ -94,7 +94,7 @@ describe("http/Server", () => {
     Fs.writeFileSync(catLog, "x".repeat(1500) + "0123456789\n")
     Fs.writeFileSync(mainLog, "main log line\n")
     port = await freePort()
-    const inetConfig: InetServerConfig = { section: "inet_http_server", host: "127.0.0.1", port, username: "user", password: sha("123") }
+    const inetConfig = inetServerConfig("127.0.0.1", port, { username: "user", password: sha("123") })
     const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
       logs.push(`${logLevel} ${(Array.isArray(message) ? message : [message]).join(" ")}`)
     })])
@@ -243,7 +243,7 @@ describe("http/Server socket lifecycle", () => {
   it("reports a busy inet port, and chowns the unix socket", async () => {
     const busy = Net.createServer()
     const port = await new Promise<number>((resolve) => busy.listen(0, "127.0.0.1", () => resolve((busy.address() as Net.AddressInfo).port)))
-    const inet: InetServerConfig = { section: "inet_http_server", host: "127.0.0.1", port, username: undefined, password: undefined }
+    const inet = inetServerConfig("127.0.0.1", port)
     const exit = await Effect.runPromise(
       Layer.build(layer({ unixHttpServer: undefined, inetHttpServers: [inet] })).pipe(
         Effect.provide(Layer.merge(makeFakeSupervisor().layer, silent)),

@@ -3,27 +3,11 @@ import { assert, describe, it } from "@effect/vitest"
 import { Cause, Effect, FileSystem } from "effect"
 import type { LogLevelName, SupervisordConfig } from "../../src/config/Types.ts"
 import * as ActivityLog from "../../src/logs/ActivityLog.ts"
+import { supervisordConfig } from "../support/Configs.ts"
 
-const config = (overrides: Partial<SupervisordConfig>): SupervisordConfig => ({
-  logfile: "/tmp/unused.log",
-  logfileMaxbytes: 0,
-  logfileBackups: 0,
-  loglevel: "info",
-  pidfile: "/tmp/unused.pid",
-  umask: 0o22,
-  nodaemon: false,
-  silent: false,
-  minfds: 1024,
-  minprocs: 200,
-  nocleanup: false,
-  childlogdir: "/tmp",
-  user: undefined,
-  directory: undefined,
-  stripAnsi: false,
-  environment: {},
-  identifier: "supervisor",
-  ...overrides
-})
+/** No rotation unless a test asks for it. */
+const config = (overrides: Partial<SupervisordConfig>): SupervisordConfig =>
+  supervisordConfig({ logfileMaxbytes: 0, logfileBackups: 0, ...overrides })
 
 const LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} [A-Z]{4} /
 

@@ -16,6 +16,7 @@ import type { ChannelConfig } from "../../src/config/Types.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
 import * as RotatingFile from "../../src/logs/RotatingFile.ts"
+import { channelConfig } from "../support/Configs.ts"
 
 const MIB = 1024 * 1024
 const size = Number(process.argv[2] ?? 256) * MIB
@@ -43,10 +44,7 @@ const best = async (run: (dir: string) => Promise<unknown>) => {
 const report = (label: string, rate: number, base?: number) =>
   console.log(`${label.padEnd(40)} ${rate.toFixed(0).padStart(6)} MiB/s${base ? `  ${(100 * rate / base).toFixed(0)}%` : ""}`)
 
-const channel = (maxBytes: number): ChannelConfig => ({
-  logfile: { _tag: "Auto" }, logfileMaxbytes: maxBytes, logfileBackups: 10,
-  captureMaxbytes: 0, eventsEnabled: false, syslog: false
-})
+const channel = (maxBytes: number): ChannelConfig => channelConfig({ logfileMaxbytes: maxBytes })
 const run = <A, E>(eff: Effect.Effect<A, E, Layer.Success<typeof services> | import("effect").Scope.Scope>) =>
   Effect.runPromise(eff.pipe(Effect.scoped, Effect.provide(services)))
 

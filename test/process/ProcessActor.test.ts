@@ -1,195 +1,293 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Layer, Ref, Stream } from "effect"
+import { Effect, Exit, Fiber, Layer, Ref, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { ProcessConfig } from "../../src/config/Types.ts"
+import type { ProcessState } from "../../src/domain/ProcessState.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
 import * as ProcessActor from "../../src/process/ProcessActor.ts"
+import { processConfig, quietChannel } from "../support/Configs.ts"
 import * as FakeSpawner from "../support/FakeSpawner.ts"
 
-const channel = { logfile: { _tag: "None" }, logfileMaxbytes: 0, logfileBackups: 0, captureMaxbytes: 0, eventsEnabled: false, syslog: false } as const
-const config = (over: Partial<ProcessConfig> = {}): ProcessConfig => ({
-  name: "p", group: "p", section: "program:p", command: "sleep 1000", priority: 999, autostart: true,
-  startsecs: 1, startretries: 3, autorestart: "unexpected", exitcodes: [0], stopsignal: "SIGTERM", stopwaitsecs: 10,
-  stopasgroup: false, killasgroup: false, user: undefined, redirectStderr: false, stdout: channel, stderr: channel,
-  environment: {}, directory: undefined, umask: undefined, serverurl: "AUTO", ...over
-})
+const config = (over: Partial<ProcessConfig> = {}): ProcessConfig =>
+  processConfig({ command: "sleep 1000", stdout: quietChannel, stderr: quietChannel, ...over })
 
-/** Run a scenario with a fake spawner; returns the PROCESS_STATE_* events seen, with their tries. */
-const scenario = (
-  cfg: ProcessConfig,
-  script: (actor: ProcessActor.ProcessActor, fake: FakeSpawner.FakeSpawnerControl) => Effect.Effect<void, unknown, never>
-) =>
+/** What a scenario's script gets: the actor, the fake spawner, and the PROCESS_STATE_* events so far (`STATE` or `STATE:tries`). */
+interface World {
+  readonly actor: ProcessActor.ProcessActor
+  readonly fake: FakeSpawner.FakeSpawnerControl
+  readonly events: ReadonlyArray<string>
+}
+
+/** Run a script against one actor with a fake spawner in its own scope (closed at the end); returns the last snapshot. */
+const scenario = (cfg: ProcessConfig, script: (world: World) => Effect.Effect<void, unknown>) =>
   Effect.gen(function*() {
     const fake = yield* FakeSpawner.make
+    const scope = yield* Scope.make()
     return yield* Effect.gen(function*() {
       const bus = yield* EventBus
-      const events = yield* bus.subscribe
-      const seen = yield* events.pipe(
-        Stream.map((e) => e._tag === "PROCESS_STATE_BACKOFF" || e._tag === "PROCESS_STATE_STARTING" ? `${e._tag.slice(14)}:${e.tries}` : e._tag.slice(14)),
-        Stream.runCollect,
-        Effect.forkChild({ startImmediately: true })
+      const events: Array<string> = []
+      yield* bus.subscribe.pipe(
+        Effect.flatMap(Stream.runForEach((e) =>
+          Effect.sync(() => {
+            const state = e._tag.slice("PROCESS_STATE_".length)
+            if (e._tag.startsWith("PROCESS_STATE_")) events.push("tries" in e && (state === "BACKOFF" || state === "STARTING") ? `${state}:${e.tries}` : state)
+          })
+        )),
+        Effect.forkScoped({ startImmediately: true })
       )
       const output = yield* ChildOutput.make({
         processName: cfg.name, groupName: cfg.group, stdoutPath: undefined, stderrPath: undefined,
         stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false, autoLog: { stdout: false, stderr: false }
       })
       const actor = yield* ProcessActor.make(cfg, output, { env: { PATH: "/bin:/usr/bin" }, cwd: "/", serverUrl: undefined })
-      yield* script(actor, fake.control)
-      yield* Effect.yieldNow
-      return { seen, actor }
-    }).pipe(
-      Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer)),
-      Effect.flatMap(({ seen, actor }) => Effect.map(actor.snapshot, (s) => ({ seen, state: s })))
-    )
+      yield* script({ actor, fake: fake.control, events })
+      const last = yield* actor.snapshot
+      yield* Scope.close(scope, Exit.void)
+      return last
+    }).pipe(Scope.provide(scope), Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer)))
   })
 
-/** Let the actor finish what it is doing: it does real file-system I/O (command lookup), so wait in real time. */
-const settle = Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, 30)))
+const inState = (actor: ProcessActor.ProcessActor, state: ProcessState) =>
+  FakeSpawner.eventually(Effect.map(actor.snapshot, (s) => s.state === state), `state ${state}`)
 const child = (fake: FakeSpawner.FakeSpawnerControl, n: number) => Effect.map(Ref.get(fake.children), (cs) => cs[n]!)
+const spawns = (fake: FakeSpawner.FakeSpawnerControl) => Effect.map(Ref.get(fake.children), (cs) => cs.length)
+const state = (actor: ProcessActor.ProcessActor) => Effect.map(actor.snapshot, (s) => s.state)
 
 describe("ProcessActor (scripted children, TestClock)", () => {
   it.effect("reaches RUNNING exactly after startsecs", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config(), (actor) =>
+      const last = yield* scenario(config(), ({ actor, events }) =>
         Effect.gen(function*() {
-          yield* actor.launch
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "STARTING")
+          yield* actor.start(false, "autostart")
+          assert.strictEqual(yield* state(actor), "STARTING")
           yield* TestClock.adjust("999 millis")
-          assert.strictEqual((yield* actor.snapshot).state, "STARTING")
+          assert.strictEqual(yield* state(actor), "STARTING")
           yield* TestClock.adjust("1 millis")
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "RUNNING")
+          assert.strictEqual(yield* state(actor), "RUNNING")
+          assert.deepStrictEqual(events, ["STARTING:0", "RUNNING"])
         }))
-      assert.strictEqual(state.state, "RUNNING")
+      assert.strictEqual(last.state, "RUNNING")
+      assert.strictEqual(last.pid, 1000)
     }))
 
   it.effect("quick exits back off 1 s, 2 s, 3 s and then go FATAL (startretries=3 → 4 spawns)", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config(), (actor, fake) =>
+      const last = yield* scenario(config(), ({ actor, events, fake }) =>
         Effect.gen(function*() {
-          yield* actor.launch
+          yield* actor.start(false, "autostart")
           for (let attempt = 0; attempt < 4; attempt++) {
-            yield* settle
-            assert.strictEqual((yield* Ref.get(fake.children)).length, attempt + 1)
+            assert.strictEqual(yield* spawns(fake), attempt + 1)
             yield* (yield* child(fake, attempt)).exit({ code: 1, signal: null })
-            yield* settle
-            if (attempt < 3) {
-              assert.strictEqual((yield* actor.snapshot).state, "BACKOFF")
-              assert.strictEqual((yield* actor.snapshot).backoff, attempt + 1)
-              yield* TestClock.adjust(`${attempt} seconds`)
-              yield* TestClock.adjust("999 millis")
-              yield* settle
-              assert.strictEqual((yield* Ref.get(fake.children)).length, attempt + 1, "still waiting")
-              yield* TestClock.adjust("1 millis")
-            }
+            if (attempt === 3) break
+            yield* FakeSpawner.eventually(Effect.map(actor.snapshot, (s) => s.state === "BACKOFF" && s.backoff === attempt + 1), `backoff ${attempt + 1}`)
+            yield* TestClock.adjust(`${attempt} seconds`)
+            yield* TestClock.adjust("999 millis")
+            assert.strictEqual(yield* spawns(fake), attempt + 1, "still waiting")
+            yield* TestClock.adjust("1 millis")
           }
-          yield* settle
+          yield* inState(actor, "FATAL")
+          assert.deepStrictEqual(events, [
+            "STARTING:0", "BACKOFF:1", "STARTING:1", "BACKOFF:2", "STARTING:2", "BACKOFF:3", "STARTING:3", "BACKOFF:4", "FATAL"
+          ])
         }))
-      assert.strictEqual(state.state, "FATAL")
-      assert.strictEqual(state.spawnerr, "Exited too quickly (process log may have details)")
+      assert.strictEqual(last.state, "FATAL")
+      assert.strictEqual(last.backoff, 0)
+      assert.strictEqual(last.spawnerr, "Exited too quickly (process log may have details)")
     }))
 
   it.effect("spawn errors go BACKOFF then FATAL; a later start clears spawnerr", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config({ startretries: 1 }), (actor, fake) =>
+      const last = yield* scenario(config({ startretries: 1 }), ({ actor, fake }) =>
         Effect.gen(function*() {
           yield* Ref.set(fake.failWith, "can't find command 'x'")
-          yield* actor.launch
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "BACKOFF")
+          yield* actor.start(false, "autostart")
+          assert.strictEqual(yield* state(actor), "BACKOFF")
+          assert.strictEqual((yield* actor.snapshot).spawnerr, "can't find command 'x'")
           yield* TestClock.adjust("1 second")
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "FATAL")
+          assert.strictEqual(yield* state(actor), "FATAL")
           yield* Ref.set(fake.failWith, undefined)
           yield* actor.start(false)
-          yield* settle
         }))
-      assert.strictEqual(state.state, "STARTING")
-      assert.strictEqual(state.spawnerr, "")
+      assert.strictEqual(last.state, "STARTING")
+      assert.strictEqual(last.spawnerr, "")
     }))
 
   it.effect("an unexpected exit from RUNNING restarts; an expected one stays EXITED", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config({ startsecs: 0 }), (actor, fake) =>
+      const last = yield* scenario(config({ startsecs: 0 }), ({ actor, events, fake }) =>
         Effect.gen(function*() {
-          yield* actor.launch
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "RUNNING")
+          yield* actor.start(false, "autostart")
+          assert.strictEqual(yield* state(actor), "RUNNING")
           yield* (yield* child(fake, 0)).exit({ code: 3, signal: null })
-          yield* settle
-          assert.strictEqual((yield* Ref.get(fake.children)).length, 2)
-          assert.strictEqual((yield* actor.snapshot).state, "RUNNING")
+          yield* FakeSpawner.eventually(Effect.map(spawns(fake), (n) => n === 2), "a second spawn")
+          yield* inState(actor, "RUNNING")
           yield* (yield* child(fake, 1)).exit({ code: 0, signal: null })
-          yield* settle
+          yield* inState(actor, "EXITED")
+          assert.deepStrictEqual(events, ["STARTING:0", "RUNNING", "EXITED", "STARTING:0", "RUNNING", "EXITED"])
         }))
-      assert.strictEqual(state.state, "EXITED")
-      assert.strictEqual(state.exitstatus, 0)
+      assert.strictEqual(last.state, "EXITED")
+      assert.strictEqual(last.exitstatus, 0)
+      assert.strictEqual(last.pid, 0)
     }))
 
   it.effect("stop sends stopsignal, then SIGKILL after stopwaitsecs when it is ignored", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config({ startsecs: 0, stopwaitsecs: 5 }), (actor, fake) =>
+      const last = yield* scenario(config({ startsecs: 0, stopwaitsecs: 5 }), ({ actor, fake }) =>
         Effect.gen(function*() {
           yield* Ref.set(fake.ignored, ["SIGTERM"])
-          yield* actor.launch
-          yield* settle
+          yield* actor.start(false, "autostart")
           const stopping = yield* actor.stop(true).pipe(Effect.forkChild)
-          yield* settle
-          assert.strictEqual((yield* actor.snapshot).state, "STOPPING")
+          yield* inState(actor, "STOPPING")
           yield* TestClock.adjust("4999 millis")
           assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM"])
           yield* TestClock.adjust("1 millis")
-          yield* settle
           yield* Fiber.join(stopping)
           assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM", "SIGKILL"])
         }))
-      assert.strictEqual(state.state, "STOPPED")
-      assert.strictEqual(state.exitstatus, -1)
+      assert.strictEqual(last.state, "STOPPED")
+      assert.strictEqual(last.exitstatus, -1)
     }))
 
-  it.effect("stop in BACKOFF goes straight to STOPPED; start refuses a running process", () =>
+  it.effect("stop in BACKOFF goes straight to STOPPED; start refuses a running process; stop refuses a stopped one", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config(), (actor, fake) =>
+      const last = yield* scenario(config(), ({ actor, fake }) =>
         Effect.gen(function*() {
-          yield* actor.launch
-          yield* settle
-          const again = yield* Effect.flip(actor.start(false))
-          assert.strictEqual(again._tag, "AlreadyStarted")
+          assert.strictEqual((yield* Effect.flip(actor.stop(false)))._tag, "NotRunning")
+          yield* actor.start(false, "autostart")
+          assert.strictEqual((yield* Effect.flip(actor.start(false)))._tag, "AlreadyStarted")
           yield* (yield* child(fake, 0)).exit({ code: 1, signal: null })
-          yield* settle
+          yield* inState(actor, "BACKOFF")
           yield* actor.stop(true)
+          assert.strictEqual((yield* Effect.flip(actor.stop(true)))._tag, "NotRunning")
         }))
-      assert.strictEqual(state.state, "STOPPED")
+      assert.strictEqual(last.state, "STOPPED")
+    }))
+
+  it.effect("start with wait: RUNNING, SPAWN_ERROR on a spawn failure, ABNORMAL_TERMINATION when stopped meanwhile", () =>
+    Effect.gen(function*() {
+      yield* scenario(config(), ({ actor }) =>
+        Effect.gen(function*() {
+          const started = yield* actor.start(true).pipe(Effect.forkChild({ startImmediately: true }))
+          yield* inState(actor, "STARTING")
+          yield* TestClock.adjust("1 second")
+          yield* Fiber.join(started)
+        }))
+      yield* scenario(config(), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* Ref.set(fake.failWith, "spawn failed")
+          assert.strictEqual((yield* Effect.flip(actor.start(true)))._tag, "SpawnError")
+        }))
+      yield* scenario(config(), ({ actor }) =>
+        Effect.gen(function*() {
+          const started = yield* actor.start(true).pipe(Effect.flip, Effect.forkChild({ startImmediately: true }))
+          yield* inState(actor, "STARTING")
+          yield* actor.stop(true)
+          assert.strictEqual((yield* Fiber.join(started))._tag, "AbnormalTermination")
+        }))
+    }))
+
+  it.effect("signals and stdin reach a running child only", () =>
+    Effect.gen(function*() {
+      yield* scenario(config({ startsecs: 0 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* Effect.flip(actor.signal("SIGHUP")))._tag, "NotRunning")
+          assert.strictEqual((yield* Effect.flip(actor.writeStdin(new TextEncoder().encode("x"))))._tag, "NotRunning")
+          yield* Ref.set(fake.ignored, ["SIGUSR1", "SIGTERM", "SIGHUP"])
+          yield* actor.start(false, "autostart")
+          yield* actor.signal("SIGUSR1")
+          yield* actor.writeStdin(new TextEncoder().encode("hello"))
+          const first = yield* child(fake, 0)
+          assert.deepStrictEqual(first.signals, ["SIGUSR1"])
+          assert.deepStrictEqual(first.stdin, ["hello"])
+          // While it is being stopped it still takes signals but no more input.
+          yield* actor.stop(false)
+          yield* actor.signal("SIGHUP")
+          assert.strictEqual((yield* Effect.flip(actor.writeStdin(new TextEncoder().encode("late"))))._tag, "NotRunning")
+          assert.deepStrictEqual(first.signals, ["SIGUSR1", "SIGTERM", "SIGHUP"])
+          assert.deepStrictEqual(first.stdin, ["hello"])
+          yield* TestClock.adjust("10 seconds")
+          yield* inState(actor, "STOPPED")
+        }))
     }))
 
   it.effect("once quiesced (supervisor stopping) nothing restarts: not after an exit, not after backoff", () =>
     Effect.gen(function*() {
-      const { state } = yield* scenario(config({ startsecs: 0, autorestart: "true" }), (actor, fake) =>
+      const exited = yield* scenario(config({ startsecs: 0, autorestart: "true" }), ({ actor, fake }) =>
         Effect.gen(function*() {
-          yield* actor.launch
-          yield* settle
+          yield* actor.start(false, "autostart")
           yield* actor.quiesce
           yield* (yield* child(fake, 0)).exit({ code: 0, signal: null })
-          yield* settle
-          assert.strictEqual((yield* Ref.get(fake.children)).length, 1)
+          yield* inState(actor, "EXITED")
+          assert.strictEqual(yield* spawns(fake), 1)
+          yield* actor.start(false, "autostart")
+          assert.strictEqual(yield* spawns(fake), 1, "autostart is dropped too")
         }))
-      assert.strictEqual(state.state, "EXITED")
-      const backoff = yield* scenario(config(), (actor, fake) =>
+      assert.strictEqual(exited.state, "EXITED")
+      const backoff = yield* scenario(config(), ({ actor, fake }) =>
         Effect.gen(function*() {
-          yield* actor.launch
-          yield* settle
+          yield* actor.start(false, "autostart")
           yield* (yield* child(fake, 0)).exit({ code: 1, signal: null })
-          yield* settle
+          yield* inState(actor, "BACKOFF")
           yield* actor.quiesce
           yield* TestClock.adjust("5 seconds")
-          yield* settle
-          assert.strictEqual((yield* Ref.get(fake.children)).length, 1)
-          assert.strictEqual((yield* actor.snapshot).state, "BACKOFF")
-          yield* actor.shutdown
+          assert.strictEqual(yield* spawns(fake), 1)
+          assert.strictEqual(yield* state(actor), "BACKOFF")
+          yield* Effect.flatten(actor.shutdown)
         }))
-      assert.strictEqual(backoff.state.state, "FATAL")
+      assert.strictEqual(backoff.state, "FATAL")
+    }))
+
+  it.effect("a failed start while the supervisor stops gives up at once", () =>
+    Effect.gen(function*() {
+      const last = yield* scenario(config(), ({ actor, events, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* actor.quiesce
+          yield* (yield* child(fake, 0)).exit({ code: 1, signal: null })
+          yield* inState(actor, "FATAL")
+          assert.deepStrictEqual(events, ["STARTING:0", "BACKOFF:1", "FATAL"])
+        }))
+      assert.strictEqual(last.state, "FATAL")
+    }))
+
+  it.effect("shutdown stops a STARTING process and gives up on one in BACKOFF", () =>
+    Effect.gen(function*() {
+      const starting = yield* scenario(config({ startsecs: 10 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* Effect.flatten(actor.shutdown)
+          assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM"])
+        }))
+      assert.strictEqual(starting.state, "STOPPED")
+      const backingOff = yield* scenario(config(), ({ actor, events, fake }) =>
+        Effect.gen(function*() {
+          yield* Ref.set(fake.failWith, "spawn failed")
+          yield* actor.start(false, "autostart")
+          yield* Effect.flatten(actor.shutdown)
+          assert.deepStrictEqual(events, ["STARTING:0", "BACKOFF:1", "FATAL"])
+        }))
+      assert.strictEqual(backingOff.state, "FATAL")
+      assert.strictEqual(backingOff.spawnerr, "spawn failed")
+    }))
+
+  it.effect("closing the actor's scope stops its child", () =>
+    Effect.gen(function*() {
+      const fake = yield* FakeSpawner.make
+      const scope = yield* Scope.make()
+      const actor = yield* Effect.gen(function*() {
+        const cfg = config({ startsecs: 0 })
+        const output = yield* ChildOutput.make({
+          processName: cfg.name, groupName: cfg.group, stdoutPath: undefined, stderrPath: undefined,
+          stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        })
+        const actor = yield* ProcessActor.make(cfg, output, { env: {}, cwd: "/", serverUrl: undefined })
+        yield* actor.start(false, "autostart")
+        return actor
+      }).pipe(Scope.provide(scope), Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer)))
+      yield* Scope.close(scope, Exit.void)
+      assert.deepStrictEqual(fake.control.journal, ["spawn sleep", "SIGTERM sleep"])
+      assert.strictEqual((yield* actor.snapshot).state, "STOPPED")
     }))
 })

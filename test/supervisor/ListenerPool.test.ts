@@ -5,7 +5,6 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { type Cause, Effect, Layer, Logger, Queue, References, type Scope, Stream } from "effect"
-import type { ProcessConfig } from "../../src/config/Types.ts"
 import { NoFile } from "../../src/domain/Errors.ts"
 import type { ProcessState } from "../../src/domain/ProcessState.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
@@ -16,6 +15,7 @@ import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import * as ProcessActor from "../../src/process/ProcessActor.ts"
 import { Spawner } from "../../src/process/Spawner.ts"
 import { EventSerials, type ListenerPool, make, makeEventSerials } from "../../src/supervisor/ListenerPool.ts"
+import { listenerConfig, processConfig, quietChannel } from "../support/Configs.ts"
 
 const group = (groupName: string): SupervisorEvent => ({ _tag: "PROCESS_GROUP_ADDED", groupName })
 const tick = (when: number): SupervisorEvent => ({ _tag: "TICK_5", when })
@@ -40,7 +40,7 @@ const fakeListener = (pool: ListenerPool, name: string, pid: number) =>
       brokenStdin: false,
       received,
       process: {
-        config: { name } as ProcessConfig,
+        config: processConfig({ name }),
         snapshot: Effect.sync((): ProcessActor.ProcessSnapshot => ({ state: fake.state, pid, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0 })),
         writeStdin: (data: Uint8Array) =>
           fake.brokenStdin ? Effect.fail(new NoFile({ detail: name })) : Effect.sync(() => void received.push(Buffer.from(data).toString("utf8")))
@@ -59,7 +59,7 @@ const setup = (options: { readonly events: ReadonlyArray<string>; readonly buffe
     const pool = yield* make({
       name: "pool",
       identifier: "supervisor",
-      listener: { events: options.events, bufferSize: options.bufferSize ?? 10, resultHandler: "supervisor.dispatchers:default_handler" }
+      listener: listenerConfig({ events: options.events, bufferSize: options.bufferSize ?? 10 })
     })
     const fakes = yield* Effect.forEach(options.names ?? ["a", "b"], (n, i) => fakeListener(pool, n, 100 + i))
     yield* pool.attach(fakes.map((f) => f.process))
@@ -191,7 +191,7 @@ describe("ListenerPool", () => {
   it.effect("pools share the global serial; each has its own pool serial", () =>
     run(Effect.gen(function*() {
       const one = yield* setup({ events: ["TICK"], names: ["a"] })
-      const two = yield* make({ name: "two", identifier: "supervisor", listener: { events: ["EVENT"], bufferSize: 10, resultHandler: "" } })
+      const two = yield* make({ name: "two", identifier: "supervisor", listener: listenerConfig({ events: ["EVENT"] }) })
       yield* one.bus.publish(tick(5))
       yield* one.bus.publish(group("g"))
       yield* one.bus.publish(tick(10))
@@ -206,7 +206,6 @@ describe("ListenerPool", () => {
 
 describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner + python3)", () => {
   const recorder = fileURLToPath(new URL("../fixtures/events/capture/recorder.py", import.meta.url))
-  const channel = { logfile: { _tag: "None" }, logfileMaxbytes: 0, logfileBackups: 0, captureMaxbytes: 0, eventsEnabled: false, syslog: false } as const
 
   it.live("delivers buffered and live events to an unmodified supervisord listener script", () =>
     Effect.gen(function*() {
@@ -217,25 +216,23 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
       const pool = yield* make({
         name: "listener",
         identifier: "supervisor",
-        listener: { events: ["PROCESS_GROUP", "REMOTE_COMMUNICATION"], bufferSize: 10, resultHandler: "supervisor.dispatchers:default_handler" }
+        listener: listenerConfig({ events: ["PROCESS_GROUP", "REMOTE_COMMUNICATION"] })
       })
       const early = [group("a"), group("b")]
       for (const e of early) yield* bus.publish(e) // buffered: no listener yet
-      const config: ProcessConfig = {
-        name: "listener", group: "listener", section: "eventlistener:listener", command: `python3 ${recorder}`, priority: -1,
-        autostart: true, startsecs: 1, startretries: 3, autorestart: "unexpected", exitcodes: [0], stopsignal: "SIGTERM",
-        stopwaitsecs: 10, stopasgroup: false, killasgroup: false, user: undefined, redirectStderr: false, stdout: channel,
-        stderr: channel, environment: { RECORD: record }, directory: undefined, umask: undefined, serverurl: "AUTO"
-      }
+      const config = processConfig({
+        name: "listener", section: "eventlistener:listener", command: `python3 ${recorder}`, priority: -1,
+        stdout: quietChannel, stderr: quietChannel, environment: { RECORD: record }
+      })
       const output = yield* ChildOutput.make({
         processName: "listener", groupName: "listener", stdoutPath: undefined, stderrPath: undefined,
-        stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        stdout: quietChannel, stderr: quietChannel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
       })
       const spawner = yield* Spawner
       const actor = yield* ProcessActor.make(config, output, { env: { PATH: process.env["PATH"] }, cwd: dir, serverUrl: undefined })
         .pipe(Effect.provideService(Spawner, pool.spawnerFor("listener", spawner)))
       yield* pool.attach([actor])
-      yield* actor.launch
+      yield* actor.start(false, "autostart")
       const late: SupervisorEvent = { _tag: "REMOTE_COMMUNICATION", type: "ünï", data: "✓ 😀\nline2" }
       yield* bus.publish(late)
       const lines = () => existsSync(record) ? readFileSync(record, "utf8").split("\n").filter((l) => l !== "") : []
@@ -246,7 +243,7 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
         header(1, 1, early[1]!).replace("pool:pool", "pool:listener"),
         header(2, 2, late).replace("pool:pool", "pool:listener")
       ])
-      yield* actor.shutdown
+      yield* Effect.flatten(actor.shutdown)
     }).pipe(
       Effect.provideService(EventSerials, makeEventSerials()),
       Effect.provide(Layer.mergeAll(EventBus.layer, NodeSpawner.layer, NodeServices.layer, Logger.layer([])), { local: true })

@@ -7,10 +7,12 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import * as Fs from "node:fs"
-import { AlreadyStarted, BadArguments, BadName, NoFile, NotRunning, ShutdownState } from "../../src/domain/Errors.ts"
+import { AlreadyStarted, BadArguments, BadName, NoFile, NotRunning } from "../../src/domain/Errors.ts"
 import { RUNNING_STATES, type SupervisorState, SupervisorStateCode } from "../../src/domain/ProcessState.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "../../src/supervisor/Api.ts"
-import { Supervisor, type SupervisorShape } from "../../src/supervisor/Supervisor.ts"
+import { configInfo as toConfigInfo } from "../../src/supervisor/ConfigInfo.ts"
+import { requireRunning, Supervisor, type SupervisorShape } from "../../src/supervisor/Supervisor.ts"
+import { processConfig, programGroup } from "./Configs.ts"
 
 /** One recorded call: the method name and its arguments. */
 export type FakeCall = readonly [method: string, ...args: ReadonlyArray<unknown>]
@@ -40,15 +42,9 @@ export const processInfo = (p: Partial<ProcessInfo> & { readonly name: string })
   ...p
 })
 
-/** A config info with sensible defaults. */
-export const configInfo = (c: Partial<ConfigInfo> & { readonly name: string }): ConfigInfo => {
-  const channel = { captureMaxbytes: 0, eventsEnabled: false, logfile: "auto", logfileBackups: 10, logfileMaxbytes: 52428800, syslog: false }
-  return {
-    group: c.name, inuse: true, autostart: true, command: "/bin/cat", directory: undefined, uid: undefined, exitcodes: [0],
-    groupPrio: 999, processPrio: 999, killasgroup: false, redirectStderr: false, startretries: 3, startsecs: 1,
-    stopsignal: 15, stopwaitsecs: 10, serverurl: "AUTO", stdout: channel, stderr: channel, ...c
-  }
-}
+/** The config info of an active `[program:<name>]` running `/bin/cat` with every default, then `c`. */
+export const configInfo = (c: Partial<ConfigInfo> & { readonly name: string }): ConfigInfo =>
+  ({ ...toConfigInfo(programGroup(c.name), processConfig({ name: c.name }), true), ...c })
 
 /** The default world: `cat` (RUNNING) and `web:web_00`, `web:web_01` (STOPPED). */
 export const defaultProcesses: ReadonlyArray<ProcessInfo> = [
@@ -65,9 +61,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
 
   const record = (method: string, ...args: ReadonlyArray<unknown>) => Effect.sync(() => void calls.push([method, ...args]))
   const notScripted = (method: string) => Effect.die(`FakeSupervisor: ${method} not scripted`)
-  const guard = Effect.suspend(() =>
-    supervisorState === "RUNNING" ? Effect.void : Effect.fail(new ShutdownState({ detail: "" }))
-  )
+  const guard = Effect.suspend(() => requireRunning(supervisorState))
   const find = (spec: string) =>
     Effect.suspend(() => {
       const key = spec.includes(":") ? spec : `${spec}:${spec}`

@@ -16,24 +16,15 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import * as Path from "effect/Path"
-import * as PlatformError from "effect/PlatformError"
+import type * as PlatformError from "effect/PlatformError"
+import { fromErrno } from "../../domain/Errno.ts"
 
 // getBuiltinModule, not `import * as Fs from "node:fs"`: the ESM facade of node:fs costs ~4 ms to build.
 const Fs = process.getBuiltinModule("node:fs")
 
-const systemError = (method: string, path: string, error: NodeJS.ErrnoException): PlatformError.PlatformError =>
-  PlatformError.systemError({
-    _tag: error.code === "ENOENT" ? "NotFound" : error.code === "EACCES" || error.code === "EPERM" ? "PermissionDenied" : "Unknown",
-    module: "FileSystem",
-    method,
-    pathOrDescriptor: path,
-    syscall: error.syscall,
-    cause: error
-  })
-
 /** Runs a synchronous node:fs call; its errno error becomes a PlatformError. */
 const attempt = <A>(method: string, path: string, f: () => A): Effect.Effect<A, PlatformError.PlatformError> =>
-  Effect.try({ try: f, catch: (error) => systemError(method, path, error as NodeJS.ErrnoException) })
+  Effect.try({ try: f, catch: (error) => fromErrno(method, path, error) })
 
 const exists = (path: string): Effect.Effect<boolean, PlatformError.PlatformError> =>
   attempt("access", path, () => Fs.accessSync(path)).pipe(

@@ -1,6 +1,8 @@
 /**
  * Python's `repr()` of `bytes` and `str`, which supervisord writes verbatim into event payloads
- * (`Undecodable: b'\xff'`) and into log lines (`'listener' stdout output:\nb'READY\n'`).
+ * (`Undecodable: b'\xff'`), into log lines (`'listener' stdout output:\nb'READY\n'`) and into
+ * config error messages (`not a valid boolean value: 'maybe'`). The one implementation for
+ * config/, events/ and logs/ alike, hence in domain/.
  * Invariant: the output is what CPython 3 prints for the same value, including its choice of
  * quote (single unless the value contains `'` and no `"`).
  * @since 0.1.0

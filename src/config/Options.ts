@@ -1,0 +1,161 @@
+/**
+ * Every option effsup reads, one table per section: the INI name, codec, default, the doc line
+ * `echo-config` prints, and (the key) the field of the resolved record. The tables drive the
+ * known-option lists, the decoding (Reader.readOptions), the sample (Sample.ts) and the config
+ * types (Types.ts). Rows are in the sample's order; the JSDoc of a row documents its field.
+ * Defaults are supervisord 4.2.5's (shared/reference/supervisord-4.2.5.md §1.5–§1.12).
+ *
+ * To add an option: one row here, plus its behaviour where it is used. A row that needs more than
+ * "decode, else default" (required, cross-option rules, paths) is a `custom` row, read by its
+ * section's resolver (Programs.ts, Sections.ts).
+ * @since 0.1.0
+ */
+import * as Result from "effect/Result"
+import * as Codecs from "./Codecs.ts"
+import { invalidUser, isValidOwner } from "./Host.ts"
+import { type CheckContext, custom, nested, option, optional } from "./Table.ts"
+
+/** The only result handler effsup provides (supervisord's default). */
+export const DEFAULT_RESULT_HANDLER = "supervisor.dispatchers:default_handler"
+
+const userExists = (user: string, { host }: CheckContext) => invalidUser(host, user)
+
+/** The logging options of one channel of a `[program:x]`: `stdout_*` or `stderr_*`. */
+const channelOptions = (channel: "stdout" | "stderr") => ({
+  /** Where the channel is logged (a path is absolute; a written `syslog` becomes `None` plus {@link syslog}). */
+  logfile: custom<Codecs.LogFileSetting>()(`${channel}_logfile`, { default: "AUTO" }, "a path, AUTO (a file in childlogdir) or NONE", { scope: "process" }),
+  /** Rotate at this size; 0 = never. */
+  logfileMaxbytes: option(`${channel}_logfile_maxbytes`, Codecs.byteSize, "50MB", "rotate at this size (0 = never)", { scope: "process" }),
+  logfileBackups: option(`${channel}_logfile_backups`, Codecs.integer, "10", "rotated copies to keep (0 = none)", { scope: "process" }),
+  /** > 0 enables capture mode (PROCESS_COMMUNICATION events). */
+  captureMaxbytes: option(`${channel}_capture_maxbytes`, Codecs.byteSize, "0", "> 0 turns on capture mode for PROCESS_COMMUNICATION events"),
+  /** Emit PROCESS_LOG_STDOUT / _STDERR for every chunk. */
+  eventsEnabled: option(`${channel}_events_enabled`, Codecs.boolean, "false", `emit PROCESS_LOG_${channel.toUpperCase()} events`),
+  /** Requested, but not done yet: resolution warns. */
+  syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "not supported yet: true only logs a warning", { scope: "process" })
+})
+
+/** `[program:x]`; also every process option of `[eventlistener:x]`. */
+export const PROGRAM_OPTIONS = {
+  command: custom<string>()("command", { example: "/bin/cat" }, "the command to run (required); relative names are looked up in PATH", { scope: "process" }),
+  /** The template of each process's name (a structural option: it names the processes, no field of theirs). */
+  processName: custom<string>()("process_name", { default: "%(program_name)s" }, "must contain %(process_num)s when numprocs > 1", { scope: "process" }),
+  numprocs: option("numprocs", Codecs.integer, "1", "how many copies to run"),
+  numprocsStart: option("numprocs_start", Codecs.integer, "0", "first value of %(process_num)s"),
+  directory: optional("directory", Codecs.text, "/tmp", "change to this directory before running the command", { scope: "process" }),
+  umask: optional("umask", Codecs.octal, "022", "umask of the child (default: inherited)"),
+  priority: option("priority", Codecs.integer, "999", "lower starts first and stops last"),
+  autostart: option("autostart", Codecs.boolean, "true", "start when effsup starts"),
+  startsecs: option("startsecs", Codecs.integer, "1", "seconds it must stay up to count as started (0 = at once)"),
+  startretries: option("startretries", Codecs.integer, "3", "failed starts in a row before giving up (FATAL)"),
+  autorestart: option("autorestart", Codecs.autorestart, "unexpected", "restart after exit: true, false or unexpected"),
+  exitcodes: option("exitcodes", Codecs.exitcodes, "0", "exit codes that count as expected"),
+  /** Canonical signal name, e.g. `SIGTERM`. */
+  stopsignal: option("stopsignal", Codecs.signal, "TERM", "first signal sent to stop it"),
+  stopwaitsecs: option("stopwaitsecs", Codecs.integer, "10", "wait this long for it to exit before SIGKILL"),
+  stopasgroup: option("stopasgroup", Codecs.boolean, "false", "send the stop signal to its whole process group"),
+  killasgroup: option("killasgroup", Codecs.boolean, "false", "send SIGKILL to its whole process group (default: same as stopasgroup)", {
+    defaultFrom: "stopasgroup"
+  }),
+  /** `user=` as written (name or uid); resolved to uid/gid by the spawner. */
+  user: optional("user", Codecs.text, "nobody", "run it as this user (needs root)", { check: userExists }),
+  redirectStderr: option("redirect_stderr", Codecs.boolean, "false", "merge stderr into stdout"),
+  stdout: nested(channelOptions("stdout")),
+  stderr: nested(channelOptions("stderr")),
+  /** `[supervisord] environment` overlaid by this program's `environment`. */
+  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "A=\"1\",B=\"2\"" }, "extra environment for the child", { scope: "process" }),
+  /** `AUTO` or an explicit URL for SUPERVISOR_SERVER_URL. */
+  serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child")
+}
+
+/** `[eventlistener:x]` pool options (beside every `[program:x]` option). */
+export const LISTENER_OPTIONS = {
+  /** Upper-cased event type names (abstract types allowed), without duplicates. */
+  events: custom<ReadonlyArray<string>>()("events", { example: "EVENT" }, "event types to receive (required), e.g. PROCESS_STATE,TICK_60"),
+  bufferSize: option("buffer_size", Codecs.integer, "10", "events queued for the pool before the oldest is dropped", {
+    check: (size, { section }) => size < 1 ? `[${section}] section sets invalid buffer_size (${size})` : undefined
+  }),
+  resultHandler: option("result_handler", Codecs.text, DEFAULT_RESULT_HANDLER, "the only handler available", {
+    check: (handler, { section }) =>
+      handler === DEFAULT_RESULT_HANDLER
+        ? undefined
+        : `${handler} cannot be resolved within [${section}]: effsup cannot load Python plugins (only ${DEFAULT_RESULT_HANDLER} is available)`
+  }),
+  /**
+   * The pool's (group's) priority. Writing `priority=` also sets each listener process's own priority (default 999),
+   * so no value is the same as leaving it out: the sample's is an example.
+   */
+  priority: option("priority", Codecs.integer, "-1", "pool priority (default -1: listeners start first and stop last); also each listener's own", { example: "-1" })
+}
+
+/** `[group:x]`. */
+export const GROUP_OPTIONS = {
+  programs: option("programs", Codecs.listOfStrings, "", "[program:x] names; they leave the top level", { example: "progname1,progname2" }),
+  priority: option("priority", Codecs.integer, "999", "start order of the group")
+}
+
+/** `[supervisord]`. */
+export const SUPERVISORD_OPTIONS = {
+  /** Absolute path, or `syslog` (refused when the activity log opens). */
+  logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' is not supported yet"),
+  logfileMaxbytes: option("logfile_maxbytes", Codecs.byteSize, "50MB", "rotate the activity log at this size (0 = never)"),
+  logfileBackups: option("logfile_backups", Codecs.integer, "10", "rotated copies to keep (0 = none)"),
+  loglevel: option("loglevel", Codecs.logLevel, "info", "critical, error, warn, info, debug, trace or blather"),
+  /** Absolute path. */
+  pidfile: option("pidfile", Codecs.text, "supervisord.pid", "written at start, removed at exit"),
+  nodaemon: option("nodaemon", Codecs.boolean, "false", "ignored: effsup always runs in the foreground"),
+  silent: option("silent", Codecs.boolean, "false", "in the foreground, do not echo the activity log"),
+  /** Read, not applied yet. */
+  minfds: option("minfds", Codecs.integer, "1024", "not applied yet (supervisord raises the open-file limit to it)"),
+  /** Read, not applied yet. */
+  minprocs: option("minprocs", Codecs.integer, "200", "not applied yet (supervisord raises the process limit to it)"),
+  umask: option("umask", Codecs.octal, "022", "not applied: supervisord uses it only when daemonizing"),
+  user: optional("user", Codecs.text, "nobody", "switch to this user at start (needs root)", { check: userExists }),
+  identifier: option("identifier", Codecs.text, "supervisor", "name reported over RPC and in event headers"),
+  /** Absolute path of an existing directory. */
+  directory: optional("directory", Codecs.text, "/tmp", "not applied: supervisord uses it only when daemonizing"),
+  nocleanup: option("nocleanup", Codecs.boolean, "false", "keep old AUTO child logs at start"),
+  /** Absolute path of an existing directory (default: the temp dir, from TMPDIR, TEMP or TMP). */
+  childlogdir: custom<string>()("childlogdir", { example: "/tmp" }, "where AUTO child logs go (default: the temp dir)"),
+  stripAnsi: option("strip_ansi", Codecs.boolean, "false", "remove terminal escape sequences from child logs"),
+  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)")
+}
+
+const socketMode: Codecs.Codec<number> = (raw) => Result.mapError(Codecs.octal(raw), () => `Invalid chmod value ${raw}`)
+
+/** `[unix_http_server]`. */
+export const UNIX_SERVER_OPTIONS = {
+  /** Absolute path. */
+  file: custom<string>()("file", { example: "/tmp/effsup.sock" }, "socket path for the control client and web UI"),
+  chmod: option("chmod", socketMode, "0700", "mode of the socket file"),
+  /** `user[:group]` as written, or undefined for unchanged. */
+  chown: optional("chown", Codecs.text, "nobody:nogroup", "owner of the socket file (user or user:group)", {
+    check: (owner, { host }) => isValidOwner(host, owner) ? undefined : `Invalid sockchown value ${owner}`
+  }),
+  username: optional("username", Codecs.text, "user", "enables basic auth (set both or neither)"),
+  password: optional("password", Codecs.text, "123", "plain text, or {SHA} followed by a hex SHA-1 digest")
+}
+
+/** `[inet_http_server]` (and every section whose name starts with it). */
+export const INET_SERVER_OPTIONS = {
+  /** The port of `host:port` (the record's `host` is the other half). */
+  port: custom<number>()("port", { example: "127.0.0.1:9001" }, "host:port, :port or *:port (all interfaces)"),
+  username: optional("username", Codecs.text, "user", "enables basic auth (set both or neither)"),
+  password: optional("password", Codecs.text, "123", "plain text, or {SHA} followed by a hex SHA-1 digest")
+}
+
+/** `[supervisorctl]`. */
+export const CTL_OPTIONS = {
+  /** Default: the configured unix socket, else the first inet server, else `http://localhost:9001`. */
+  serverurl: custom<string>()("serverurl", { example: "unix:///tmp/effsup.sock" }, "where the client connects (or http://127.0.0.1:9001)"),
+  username: optional("username", Codecs.text, "user", "must match the server's username"),
+  password: optional("password", Codecs.text, "123", "the plain-text password"),
+  prompt: option("prompt", Codecs.text, "supervisor", "interactive prompt"),
+  /** Absolute path, or undefined (also when written empty). */
+  historyFile: optional("history_file", Codecs.text, "~/.sc_history", "keep the interactive history here")
+}
+
+/** `[include]` (read by Include.ts before anything is resolved). */
+export const INCLUDE_OPTIONS = {
+  files: custom<string>()("files", { example: "relative/directory/*.ini" }, "globs, relative to this file's directory")
+}

@@ -1,0 +1,125 @@
+/**
+ * Building the tree is interruptible without leaks: each group's scope is a child of the tree's,
+ * so interrupting the layer while groups are being created or registered closes every group made
+ * so far — its log files and its listener pool's bus subscription (its actors live in the same
+ * scope). The scripted Spawner stands in for processes: nothing may have been spawned.
+ */
+import { NodeServices } from "@effect/platform-node"
+import { assert, describe, it } from "@effect/vitest"
+import { Deferred, Effect, Fiber, FileSystem, Layer, Ref } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { load } from "../../src/config/Load.ts"
+import { EventBus } from "../../src/events/EventBus.ts"
+import * as Layers from "../../src/supervisor/Layers.ts"
+import * as FakeSpawner from "../support/FakeSpawner.ts"
+
+/** Files of `dir` this process holds open (Linux: /proc/self/fd). */
+const openFilesUnder = (dir: string): ReadonlyArray<string> =>
+  Fs.readdirSync("/proc/self/fd").flatMap((fd) => {
+    try {
+      const target = Fs.readlinkSync(`/proc/self/fd/${fd}`)
+      return target.startsWith(`${dir}/`) ? [Path.basename(target)] : []
+    } catch {
+      return [] // the fd of the directory listing itself is gone already
+    }
+  })
+
+const CONFIG = (dir: string) => `
+[supervisord]
+childlogdir = ${dir}
+
+[program:a]
+command = /bin/a
+stdout_logfile = ${dir}/a.out
+stderr_logfile = ${dir}/a.err
+
+[program:b]
+command = /bin/b
+stdout_logfile = AUTO
+stderr_logfile = AUTO
+
+[eventlistener:l]
+command = /bin/l
+events = PROCESS_STATE
+stdout_logfile = NONE
+stderr_logfile = ${dir}/l.err
+`
+
+/** Where the build is held until the test interrupts it. */
+type Hold = "creating a group" | "registering the groups"
+
+/**
+ * Build the tree from the config above with the scripted Spawner, a bus that counts live
+ * subscriptions, and a file system; hold the build at `hold`, interrupt it, and report what was
+ * open just before and what is left after.
+ */
+const interruptBuild = (hold: Hold) =>
+  Effect.gen(function*() {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-treebuild-"))
+    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+    const file = Path.join(dir, "supervisord.conf")
+    Fs.writeFileSync(file, CONFIG(dir))
+    const config = yield* load(file, process.env, dir)
+
+    const held = yield* Deferred.make<void>()
+    const holdHere = Effect.andThen(Deferred.succeed(held, undefined), Effect.never)
+    let subscriptions = 0
+    const bus = Layer.effect(
+      EventBus,
+      Effect.map(EventBus, (inner) =>
+        EventBus.of({
+          ...inner,
+          publish: (event) =>
+            hold === "registering the groups" && event._tag === "PROCESS_GROUP_ADDED" ? holdHere : inner.publish(event),
+          subscribe: inner.subscribe,
+          subscribeWithDrops: Effect.andThen(
+            Effect.acquireRelease(Effect.sync(() => subscriptions++), () => Effect.sync(() => subscriptions--)),
+            inner.subscribeWithDrops
+          )
+        }))
+    ).pipe(Layer.provide(EventBus.layer))
+    // b's AUTO log is the one file whose creation goes through FileSystem.open.
+    const files = Layer.effect(
+      FileSystem.FileSystem,
+      Effect.map(FileSystem.FileSystem, (fs) =>
+        FileSystem.FileSystem.of({
+          ...fs,
+          open: (path, options) =>
+            hold === "creating a group" && Path.basename(path).startsWith("b-stdout---") ? holdHere : fs.open(path, options)
+        }))
+    )
+    const spawner = yield* FakeSpawner.make
+    const platform = Layer.mergeAll(spawner.layer, bus, files).pipe(Layer.provideMerge(NodeServices.layer))
+
+    const build = yield* Layer.build(Layers.layerWith(config)).pipe(
+      Effect.scoped,
+      Effect.provide(platform),
+      Effect.forkChild
+    )
+    yield* Deferred.await(held)
+    const before = { files: openFilesUnder(dir), subscriptions }
+    yield* Fiber.interrupt(build)
+    const after = { files: openFilesUnder(dir), subscriptions, spawned: (yield* Ref.get(spawner.control.children)).length }
+    return { before, after }
+  }).pipe(Effect.scoped, Effect.provide(NodeServices.layer))
+
+describe("building the tree", () => {
+  it.effect("interrupted while a group is being created: the groups made so far are closed", () =>
+    Effect.gen(function*() {
+      const { before, after } = yield* interruptBuild("creating a group")
+      // a's and l's groups were complete, b's was being made
+      assert.includeMembers([...before.files], ["a.out", "a.err", "l.err"])
+      assert.strictEqual(before.subscriptions, 1)
+      assert.deepStrictEqual(after, { files: [], subscriptions: 0, spawned: 0 })
+    }))
+
+  it.effect("interrupted while the groups are being registered: every group is closed", () =>
+    Effect.gen(function*() {
+      const { before, after } = yield* interruptBuild("registering the groups")
+      assert.strictEqual(before.files.length, 5) // a.out, a.err, l.err and b's two AUTO logs
+      assert.strictEqual(before.subscriptions, 1)
+      assert.deepStrictEqual(after, { files: [], subscriptions: 0, spawned: 0 })
+    }))
+})

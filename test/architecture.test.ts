@@ -178,6 +178,7 @@ const PLATFORM_SEAMS = new Set([
   "process/ChildSocket.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
+  "http/Connections.ts",
   "http/Tail.ts",
   "rpc/Client.ts",
   "cli/Pidproxy.ts",

@@ -13,11 +13,13 @@
  * supervisord: supervisord.py main / run / runforever. See reference §2.5.
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import type * as Path from "effect/Path"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { hostFacts } from "../config/Load.ts"
 import { guessServerUrl } from "../config/Sections.ts"
@@ -92,6 +94,34 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
 }
 
 /**
+ * Build the supervisor and then the control servers, run `body` with the supervisor, and wind
+ * down in the order that lets no client hold the daemon: the servers stop accepting, the
+ * programs stop (clients already connected are still answered meanwhile, SHUTDOWN_STATE), and
+ * only then is every connection closed, with a bounded wait (http/Connections.ts). What `body`
+ * adds to the enclosing scope (pidfile, signal handlers) outlives all of it.
+ */
+const supervised = <A, E, R>(
+  config: Config,
+  supervisorLayer: Layer.Layer<Supervisor>,
+  body: (supervisor: Supervisor["Service"]) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E | Server.ServerError, R | Scope.Scope> =>
+  Effect.gen(function*() {
+    const programs = yield* Scope.make()
+    const connections = yield* Scope.make()
+    let stopAccepting: Effect.Effect<void> = Effect.void
+    return yield* Effect.gen(function*() {
+      const supervision = yield* Layer.buildWithScope(supervisorLayer, programs)
+      const servers = yield* Layer.buildWithScope(Server.layer(config), connections).pipe(Effect.provide(supervision))
+      stopAccepting = Context.get(servers, Server.ControlServers).stopAccepting
+      return yield* body(Context.get(supervision, Supervisor))
+    }).pipe(
+      Effect.onExit((exit) =>
+        Effect.andThen(stopAccepting, Effect.andThen(Scope.close(programs, exit), Scope.close(connections, exit)))
+      )
+    )
+  })
+
+/**
  * Why serving ended: a shutdown, a restart with the (already checked) config to serve next, or a
  * defect (logged in the activity log, everything stopped).
  */
@@ -126,8 +156,8 @@ const serve = (
           ? undefined
           : { path: activity.path, clear: activity.clear, reopen: activity.reopen }
       })
-      return yield* Effect.gen(function*() {
-        const supervisor = yield* Supervisor
+      return yield* supervised(config, supervisorLayer, (supervisor) =>
+        Effect.gen(function*() {
         yield* logNotices(background)
         yield* pidfile(sup.pidfile)
         yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
@@ -138,7 +168,7 @@ const serve = (
         // a restart is requested only once the re-read config was found good, and the tree keeps it
         const served: Served = request === "shutdown" ? { _tag: "Shutdown" } : { _tag: "Restart", next: yield* supervisor.config }
         return served
-      }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
+      }))
     }).pipe(
       // a bug: in the activity log (one line), then everything stops as in a shutdown
       Effect.catchDefect((defect) =>

@@ -118,7 +118,12 @@ export const expand = (template: string, vars: Vars, name: string, budget?: Expa
         `Format string ${strRepr(template)} for ${strRepr(name)} contains names (${strRepr(key)}) which cannot be expanded. Available names: ${available}`
       )
     }
-    const piece = convert(value, conv, spec[1]!, spec[2] === "" ? 0 : Number(spec[2]), spec[3])
+    const width = spec[2] === "" ? 0 : Number(spec[2])
+    // a width or precision alone may ask for more than any value may hold: refuse before padding
+    const digits = "sra".includes(conv) ? 0 : Number(spec[3] ?? 0)
+    const widest = exceeded(out.length + Math.max(width, digits))
+    if (widest !== undefined) return widest
+    const piece = convert(value, conv, spec[1]!, width, spec[3])
     if (Result.isFailure(piece)) return badly(piece.failure)
     out += piece.success
     const over = exceeded(out.length)

@@ -8,13 +8,17 @@
  *   hard-linked to its public path, so no client can connect before the mode is applied;
  *   a stale socket file (nobody answers) is unlinked, a live one is a startup error;
  *   the socket file is removed when the layer is released;
- * - releasing the layer ends open log tails first, so shutdown never waits on a `tail -f`;
+ * - releasing the layer ends open log tails first, so shutdown never waits on a `tail -f`, and
+ *   then closes every connection with a bounded wait (Connections.ts): no client, silent or
+ *   slow, can hold the daemon; `ControlServers.stopAccepting` lets the daemon stop accepting
+ *   before it stops the programs, and close the connections after;
  * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
  *   body → 400, unexpected defect → 500 (logged CRIT).
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
  * @since 0.1.0
  */
 import { NodeFileSystem, NodeHttpServer, NodePath } from "@effect/platform-node"
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
@@ -22,7 +26,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
 import * as Fs from "node:fs"
-import * as Http from "node:http"
 import * as Net from "node:net"
 import { parseGroup, parsePasswd } from "../config/Accounts.ts"
 import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
@@ -30,6 +33,7 @@ import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
+import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
 
 /** A control server could not be started; `message` is what the user sees. */
@@ -103,15 +107,6 @@ const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<stri
     return status(404)
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
-/** Serves the application on a listening server until the enclosing scope closes. */
-const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const closing = yield* Deferred.make<void>()
-    yield* server.serve(app(creds, interfaces, Deferred.await(closing)))
-    // registered last, so it runs first on release: tails end before the server waits for requests
-    yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
-  })
-
 /** supervisord's lines once a server listens: each RPC interface, then a warning if nobody must log in. */
 const announce = (section: string, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
   Effect.andThen(
@@ -123,7 +118,35 @@ const announce = (section: string, creds: Auth.Credentials | undefined, interfac
 // Listeners
 // ---------------------------------------------------------------------------------------------
 
-const createServer = () => Http.createServer()
+/** A listening server: the Effect server over a tracked Node server. */
+interface Listener {
+  readonly server: HttpServer.HttpServer["Service"]
+  readonly tracked: TrackedServer
+}
+
+/** Listens with `options`; nothing is answered until `serve`. */
+const listen = (options: NodeHttpServer.Options, limits: ConnectionLimits) =>
+  Effect.gen(function*() {
+    const tracked = makeTrackedServer(limits)
+    const server = yield* NodeHttpServer.make(() => tracked.server, options).pipe(Effect.mapError(fromListenError))
+    return { server, tracked } satisfies Listener
+  })
+
+/**
+ * Serves the application on a listener until the enclosing scope closes; returns the effect that
+ * stops accepting. On release it stops accepting, ends open log tails and closes every
+ * connection (bounded), before NodeHttpServer's own finalizers, which would wait on them.
+ */
+const serve = (listener: Listener, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const closing = yield* Deferred.make<void>()
+    // NodeHttpServer runs handlers uninterruptibly; ours may be interrupted (a client that goes
+    // away, or the server's close), so a handler waiting on the supervisor never holds a close.
+    yield* listener.server.serve(Effect.interruptible(app(creds, interfaces, Deferred.await(closing))))
+    const stopAccepting = Effect.andThen(Deferred.succeed(closing, undefined), listener.tracked.stopAccepting)
+    yield* Effect.addFinalizer(() => Effect.andThen(stopAccepting, listener.tracked.close))
+    return stopAccepting
+  })
 
 /** Does a live server answer on the unix socket at `file`? */
 const socketInUse = (file: string) =>
@@ -170,11 +193,11 @@ const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerErr
   })
 
 /** The `[unix_http_server]` listener; the socket file is removed on release. */
-const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>) =>
+const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits) =>
   Effect.gen(function*() {
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
-    const server = yield* NodeHttpServer.make(createServer, { path: tmp }).pipe(Effect.mapError(fromListenError))
+    const listener = yield* listen({ path: tmp }, limits)
     const published = Effect.gen(function*() {
       yield* fsTry(`Cannot chmod the socket ${cfg.file}`, () => Fs.chmodSync(tmp, cfg.chmod))
       yield* publishSocket(tmp, cfg.file)
@@ -194,31 +217,46 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>) =>
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds, interfaces)
+    const stopAccepting = yield* serve(listener, creds, interfaces)
     yield* announce("unix_http_server", creds, interfaces)
+    return stopAccepting
   })
 
 /** One `[inet_http_server]` listener. */
-const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>) =>
+const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits) =>
   Effect.gen(function*() {
     const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
-    const server = yield* NodeHttpServer.make(createServer, options).pipe(Effect.mapError(fromListenError))
+    const listener = yield* listen(options, limits)
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds, interfaces)
+    const stopAccepting = yield* serve(listener, creds, interfaces)
     yield* announce(cfg.section, creds, interfaces)
-    return server.address
+    return stopAccepting
   })
 
+/** The running control servers, as the daemon sequences its shutdown and reload. */
+export class ControlServers extends Context.Service<ControlServers, {
+  /**
+   * Stop accepting connections on every server and end open log tails; clients already
+   * connected are still answered until the layer is released. Idempotent.
+   */
+  readonly stopAccepting: Effect.Effect<void>
+}>()("effsup/http/ControlServers") {}
+
 /**
- * Every control server the config asks for, listening while the layer lives, each serving the
- * XML-RPC interfaces of the config's `[rpcinterface:x]` sections (default: `supervisor`).
+ * Every control server the config asks for, listening while the layer lives. Releasing it stops
+ * accepting, then closes every connection: at once those not in the middle of an answer, the
+ * others after `limits.closeGrace` — no client can hold the layer open. Each serves the XML-RPC
+ * interfaces of the config's `[rpcinterface:x]` sections (default: `supervisor`).
  * Needs the Supervisor service; brings its own file system access.
  */
 export const layer = (
-  config: Pick<Config, "unixHttpServer" | "inetHttpServers"> & Partial<Pick<Config, "rpcInterfaces">>
-): Layer.Layer<never, ServerError, Supervisor> =>
-  Layer.effectDiscard(Effect.gen(function*() {
+  config: Pick<Config, "unixHttpServer" | "inetHttpServers"> & Partial<Pick<Config, "rpcInterfaces">>,
+  limits: ConnectionLimits = defaultConnectionLimits
+): Layer.Layer<ControlServers, ServerError, Supervisor> =>
+  Layer.effect(ControlServers, Effect.gen(function*() {
     const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
-    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer, interfaces)
-    for (const inet of config.inetHttpServers) yield* inetServer(inet, interfaces)
+    const stops: Array<Effect.Effect<void>> = []
+    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits))
+    for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits))
+    return ControlServers.of({ stopAccepting: Effect.forEach(stops, (stop) => stop, { discard: true }) })
   })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

@@ -26,7 +26,15 @@ import { ProcessStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
-import { decodeMethodCall, encodeFault, encodeResponse, type Fault, type XmlRpcParseError, type XmlRpcValue } from "./XmlRpc.ts"
+import {
+  decodeMethodCall,
+  encodedItemLength,
+  encodeFault,
+  encodeResponse,
+  type Fault,
+  type XmlRpcParseError,
+  type XmlRpcValue
+} from "./XmlRpc.ts"
 import { VERSION } from "../domain/Version.ts"
 
 /** The version getSupervisorVersion answers: effsup's own. */
@@ -34,6 +42,19 @@ export const SUPERVISOR_VERSION = VERSION
 
 /** The XML-RPC API version supervisorctl checks for. */
 export const API_VERSION = "3.0"
+
+/**
+ * The most calls one system.multicall may carry; more is one INCORRECT_PARAMETERS fault and
+ * nothing runs. supervisord has no bound (see README, differences).
+ */
+export const MULTICALL_MAX_CALLS = 4096
+
+/**
+ * How large (characters of XML) a multicall's answer may grow: once it has, the remaining calls
+ * are not run and each answers a FAILED fault — a request cannot amplify into an answer of
+ * hundreds of MB. The same bound as a request body.
+ */
+export const MULTICALL_MAX_ANSWER = 16 * 1024 * 1024
 
 /** A fault raised while dispatching a call (unknown method, bad parameters, or a mapped domain error). */
 export class MethodFault extends Data.TaggedError("MethodFault")<{ readonly fault: Fault }> {}
@@ -364,7 +385,7 @@ const systemMethods: ReadonlyArray<readonly [string, Method]> = [
     "array",
     [p("array")],
     "Run an array of {methodName, params} calls in order; return each raw result or its {faultCode, faultString}.",
-    (interfaces, calls) => Effect.forEach(calls, (entry) => multicallOne(entry, interfaces))
+    (interfaces, calls) => multicall(calls, interfaces)
   )]
 ]
 
@@ -384,6 +405,36 @@ const lookup = (methodName: string, interfaces: ReadonlyArray<string>): Method |
 export const methodNames: ReadonlyArray<string> = listMethods(DEFAULT_INTERFACES)
 
 const faultStruct = (f: Fault): Struct => ({ faultCode: f.faultCode, faultString: f.faultString })
+
+const notRun = faultStruct(
+  makeFault("FAILED", `not run: this system.multicall's answer reached its ${MULTICALL_MAX_ANSWER / 1024 / 1024} MiB limit`)
+)
+
+/**
+ * Runs the calls in order, yielding between them (so a long multicall never holds up
+ * supervision), and measures the answer as it grows (XmlRpc keeps each item's encoding for the
+ * response, so nothing is encoded twice).
+ */
+const multicall = (calls: ReadonlyArray<XmlRpcValue>, interfaces: ReadonlyArray<string>): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
+  if (calls.length > MULTICALL_MAX_CALLS) {
+    return fail("INCORRECT_PARAMETERS", `at most ${MULTICALL_MAX_CALLS} calls in one system.multicall (${calls.length} given)`)
+  }
+  return Effect.gen(function*() {
+    const results: Array<XmlRpcValue> = []
+    let size = 0
+    for (const entry of calls) {
+      if (size >= MULTICALL_MAX_ANSWER) {
+        results.push(notRun)
+        continue
+      }
+      const result = yield* multicallOne(entry, interfaces)
+      size += encodedItemLength(result)
+      results.push(result)
+      yield* Effect.yieldNow
+    }
+    return results
+  })
+}
 
 /** One element of a multicall: its raw result (QUIRK Q7), or its fault as a struct. */
 const multicallOne = (entry: XmlRpcValue, interfaces: ReadonlyArray<string>): Effect.Effect<XmlRpcValue, never, Supervisor> => {

@@ -162,18 +162,32 @@ const byteSink = () => {
 
 // Encodings of structs and arrays answered as items of a list, by identity: values are immutable,
 // and a caller that answers with the same object again (a process info that did not change)
-// gets its XML again without re-encoding it.
+// gets its XML again without re-encoding it. An item that is itself a list (a multicall's
+// answers) has its own items encoded the same way, so the structs it shares with other answers
+// are encoded once, and its XML is a short rope over theirs.
 const encodedItems = new WeakMap<object, string>()
 
 const encodeItem = (item: XmlRpcValue): string => {
   if (typeof item !== "object" || item instanceof Date || item instanceof Uint8Array) return encodeValue(item)
   let xml = encodedItems.get(item)
   if (xml === undefined) {
-    xml = encodeValue(item)
+    xml = Array.isArray(item) ? encodeList(item as ReadonlyArray<XmlRpcValue>) : encodeValue(item)
     encodedItems.set(item, xml)
   }
   return xml
 }
+
+const encodeList = (items: ReadonlyArray<XmlRpcValue>): string => {
+  let xml = "<value><array><data>\n"
+  for (const item of items) xml += encodeItem(item)
+  return xml + "</data></array></value>\n"
+}
+
+/**
+ * The length (UTF-16 code units) of a value's XML as an item of an array answer. A struct or
+ * array's encoding is kept (by identity), so answering it afterwards costs no second encoding.
+ */
+export const encodedItemLength = (item: XmlRpcValue): number => encodeItem(item).length
 
 /** Encodes a successful response carrying one value, as UTF-8 (an array's items one at a time). */
 export const encodeResponse = (value: XmlRpcValue): Uint8Array => {

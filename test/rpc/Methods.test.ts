@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Result } from "effect"
+import { Effect, Fiber, Result } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { BadName, NotRunning } from "../../src/domain/Errors.ts"
 import { Faults, faultFromError, faultNameOf, makeFault } from "../../src/rpc/Faults.ts"
-import { handle, methodNames, SUPERVISOR_VERSION } from "../../src/rpc/Methods.ts"
+import { handle, methodNames, MULTICALL_MAX_ANSWER, MULTICALL_MAX_CALLS, SUPERVISOR_VERSION } from "../../src/rpc/Methods.ts"
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
-import { type FakeOptions, makeFakeSupervisor } from "../support/FakeSupervisor.ts"
+import { type FakeOptions, makeFakeSupervisor, processInfo } from "../support/FakeSupervisor.ts"
 
 const rpcUnder = (
   interfaces: ReadonlyArray<string>,
@@ -208,6 +208,37 @@ describe("Methods", () => {
         { faultCode: 2, faultString: "INCORRECT_PARAMETERS: No methodName" }
       ])
       assert.deepStrictEqual(f.calls.at(-1), ["stopProcess", "cat", true])
+    }).pipe(Effect.runPromise))
+
+  it("bounds system.multicall: too many calls is one fault, and calls past 16 MiB of answer are not run", () =>
+    Effect.gen(function*() {
+      const f = fake({ processes: Array.from({ length: 100 }, (_, i) => processInfo({ name: `p${String(i).padStart(3, "0")}` })) })
+      const tooMany = yield* rpc(f, "system.multicall", Array.from({ length: MULTICALL_MAX_CALLS + 1 }, () => ({ methodName: "supervisor.getPID" })))
+      assert.deepStrictEqual(fault(tooMany), {
+        faultCode: Faults.INCORRECT_PARAMETERS,
+        faultString: `INCORRECT_PARAMETERS: at most ${MULTICALL_MAX_CALLS} calls in one system.multicall (${MULTICALL_MAX_CALLS + 1} given)`
+      })
+      const one = (yield* handle(encodeMethodCall({ methodName: "supervisor.getAllProcessInfo", params: [] })).pipe(Effect.provide(f.layer))).length
+      const all = { methodName: "supervisor.getAllProcessInfo" }
+      const calls = [...Array.from({ length: Math.ceil(1.5 * MULTICALL_MAX_ANSWER / one) }, () => all), { methodName: "supervisor.stopProcess", params: ["p000"] }]
+      const xml = yield* handle(encodeMethodCall({ methodName: "system.multicall", params: [calls] })).pipe(Effect.provide(f.layer))
+      assert.isBelow(xml.length, MULTICALL_MAX_ANSWER + 2 * one + calls.length * 200)
+      const results = value(decodeMethodResponse(new TextDecoder().decode(xml)).pipe(Result.getOrThrow)) as ReadonlyArray<XmlRpcValue>
+      assert.strictEqual(results.length, calls.length)
+      // the call that reaches the limit still runs; the ones after it do not
+      const ran = results.filter((r) => Array.isArray(r)).length
+      const item = one - "<?xml version='1.0'?>\n<methodResponse>\n<params>\n<param>\n</param>\n</params>\n</methodResponse>\n".length
+      assert.strictEqual(ran, Math.ceil(MULTICALL_MAX_ANSWER / item))
+      assert.isFalse(f.calls.some(([m]) => m === "stopProcess"))
+    }).pipe(Effect.runPromise))
+
+  it("lets other fibers run between the calls of a multicall", () =>
+    Effect.gen(function*() {
+      let ticks = 0
+      const ticker = yield* Effect.forkChild(Effect.forever(Effect.andThen(Effect.sync(() => ticks++), Effect.yieldNow)))
+      yield* rpc(fake(), "system.multicall", Array.from({ length: 1000 }, () => ({ methodName: "supervisor.getState" })))
+      yield* Fiber.interrupt(ticker)
+      assert.isAtLeast(ticks, 400)
     }).pipe(Effect.runPromise))
 
   it("returns log reads as UTF-8 strings and tails as [text, offset, overflow]", () =>

@@ -1,0 +1,117 @@
+/**
+ * The control servers' connection handling on real sockets (unix and inet): releasing the
+ * servers never waits on a client that sends nothing or half a request, gives an answer in
+ * progress a bounded grace, stopAccepting refuses new clients while open ones are answered, and
+ * Node's header timeout closes silent clients.
+ */
+import { assert, describe, it } from "@effect/vitest"
+import { Duration, Effect } from "effect"
+import * as Http from "node:http"
+import type { ConnectionLimits } from "../../src/http/Connections.ts"
+import { encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
+import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
+import { connect, startServers } from "../support/ControlServers.ts"
+
+const rpcRequest = (method: string) => {
+  const body = encodeMethodCall({ methodName: method, params: [] })
+  return `POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`
+}
+
+const servers = (limits: Partial<ConnectionLimits>, overrides: Partial<SupervisorShape> = {}) =>
+  startServers({ limits, fake: { overrides } })
+
+const long = Duration.seconds(30)
+
+describe("http/Server connections", () => {
+  it("release closes silent, half-sent and unfinished connections at once", async () => {
+    const s = await servers({ closeGrace: long, headersTimeout: long, requestTimeout: long })
+    const clients = s.targets.flatMap((t) => [
+      connect(t),
+      ...Array.from({ length: 10 }, () => connect(t, "POST /RPC2 HTTP/1.1\r\nHost: x\r\n")),
+      connect(t, "POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<methodCall>")
+    ])
+    await Promise.all(clients.map((c) => c.connected))
+    await new Promise((r) => setTimeout(r, 100))
+    const took = await s.release()
+    assert.isBelow(took, 1000)
+    await Promise.all(clients.map((c) => c.closed))
+  })
+
+  it("an answer in progress gets the grace, then is cut; one that finishes in time is delivered", async () => {
+    const s = await servers(
+      { closeGrace: Duration.millis(400) },
+      {
+        startAll: () => Effect.never,
+        stopAll: () => Effect.as(Effect.sleep("150 millis"), [])
+      }
+    )
+    const [unix, inet] = s.targets
+    const hung = connect(unix!, rpcRequest("supervisor.startAllProcesses"))
+    const slow = connect(inet!, rpcRequest("supervisor.stopAllProcesses"))
+    await Promise.all([hung.connected, slow.connected])
+    await new Promise((r) => setTimeout(r, 50))
+    const took = await s.release()
+    assert.isAtLeast(took, 350)
+    assert.isBelow(took, 2000)
+    await Promise.all([hung.closed, slow.closed])
+    assert.match(slow.received(), /^HTTP\/1\.1 200 OK/)
+    assert.include(slow.received(), "<array><data>")
+    assert.notMatch(hung.received(), /200 OK/)
+  })
+
+  it("stopAccepting refuses new connections and still answers the requests in progress", async () => {
+    const s = await servers({}, { stopAll: () => Effect.as(Effect.sleep("300 millis"), []) })
+    const inProgress = s.targets.map((target) => connect(target, rpcRequest("supervisor.stopAllProcesses")))
+    await Promise.all(inProgress.map((c) => c.connected))
+    await new Promise((r) => setTimeout(r, 50))
+    await s.stopAccepting()
+    for (const target of s.targets) {
+      const late = connect(target, rpcRequest("supervisor.getPID"))
+      await late.closed
+      assert.strictEqual(late.received(), "")
+    }
+    for (const c of inProgress) {
+      for (let i = 0; i < 40 && !c.received().includes("</methodResponse>"); i++) await new Promise((r) => setTimeout(r, 25))
+      assert.match(c.received(), /^HTTP\/1\.1 200 OK/)
+    }
+    assert.isBelow(await s.release(), 1000)
+    await Promise.all(inProgress.map((c) => c.closed))
+  })
+
+  it("answers a client that half-closes after its request (nc, socat), as supervisord does", async () => {
+    // the fake answers getAllProcessInfo at once, startProcess only after a moment
+    const s = await servers({}, { startProcess: () => Effect.sleep("100 millis") })
+    for (const target of s.targets) {
+      for (const method of ["supervisor.getAllProcessInfo", "supervisor.startProcess"]) {
+        const body = encodeMethodCall({ methodName: method, params: method.endsWith("startProcess") ? ["cat"] : [] })
+        const client = connect(target)
+        client.socket.end(`POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`)
+        await client.closed
+        assert.match(client.received(), /^HTTP\/1\.1 200 OK[\s\S]*<\/methodResponse>\n$/)
+      }
+    }
+    await s.release()
+  })
+
+  it("closes a client that sends no complete headers in time with 408, and answers others meanwhile", async () => {
+    const s = await servers({ headersTimeout: Duration.millis(500), requestTimeout: Duration.millis(1000) })
+    for (const target of s.targets) {
+      const started = Date.now()
+      const silent = connect(target)
+      const trickle = connect(target, "GET /ok.html HTTP/1.1\r\n")
+      const dribble = setInterval(() => trickle.socket.write("X-A: b\r\n"), 100)
+      const ok = await new Promise<number>((resolve) =>
+        Http.get({ ...("port" in target ? { port: target.port, host: "127.0.0.1" } : { socketPath: target.path }), path: "/ok.html" }, (res) => {
+          res.resume()
+          resolve(res.statusCode!)
+        }))
+      assert.strictEqual(ok, 200)
+      await Promise.all([silent.closed, trickle.closed])
+      clearInterval(dribble)
+      assert.isBelow(Date.now() - started, 3000)
+      assert.match(silent.received(), /^HTTP\/1\.1 408/)
+      assert.match(trickle.received(), /^HTTP\/1\.1 408/)
+    }
+    await s.release()
+  })
+})

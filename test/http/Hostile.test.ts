@@ -1,0 +1,223 @@
+/**
+ * Hostile input on the control plane, on both kinds of server (a unix socket and an inet port,
+ * each with Basic auth): entity tricks, DOCTYPE, oversized and lying Content-Length, request
+ * smuggling, deep nesting, invalid UTF-8, wrong methods and types, missing or wrong
+ * credentials, many slow connections, path traversal on log URLs, markup and ANSI in names and
+ * output. Each is refused, or rendered as text, quickly and with bounded memory; none is a 500.
+ */
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { Duration, Result } from "effect"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
+import { connect, startServers, type Target } from "../support/ControlServers.ts"
+import { processInfo } from "../support/FakeSupervisor.ts"
+
+const AUTH = `Basic ${Buffer.from("user:123").toString("base64")}`
+const MARKUP = "<script>alert(1)</script>&amp;\u001b[31mred\u001b[0m"
+
+interface Reply {
+  readonly status: number
+  readonly head: string
+  readonly body: string
+  readonly ms: number
+}
+
+/** Sends one raw request (half-closing unless `keepOpen`) and parses the first answer. */
+const raw = async (target: Target, request: string | Buffer, keepOpen = false): Promise<Reply> => {
+  const started = Date.now()
+  const client = connect(target)
+  await client.connected
+  if (keepOpen) client.socket.write(request)
+  else client.socket.end(request)
+  await client.closed
+  const text = client.received()
+  const split = text.indexOf("\r\n\r\n")
+  const head = split < 0 ? text : text.slice(0, split)
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0)
+  return { status, head, body: split < 0 ? "" : text.slice(split + 4), ms: Date.now() - started }
+}
+
+const post = (body: string | Buffer, headers: Record<string, string | number> = {}) => {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body)
+  const all = { Host: "localhost", Authorization: AUTH, "Content-Type": "text/xml", "Content-Length": bytes.length, ...headers }
+  const lines = Object.entries(all).filter(([, v]) => v !== "").map(([k, v]) => `${k}: ${v}`)
+  return Buffer.concat([Buffer.from(`POST /RPC2 HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`), bytes])
+}
+const get = (path: string, auth: string | null = AUTH) =>
+  `GET ${path} HTTP/1.1\r\nHost: localhost\r\n${auth === null ? "" : `Authorization: ${auth}\r\n`}Connection: close\r\n\r\n`
+
+/** The body of an XML-RPC answer (de-chunked when needed). */
+const rpcAnswer = (reply: Reply): MethodResponse => {
+  const body = /transfer-encoding: chunked/i.test(reply.head)
+    ? reply.body.split("\r\n").filter((_, i) => i % 2 === 1).join("")
+    : reply.body
+  const r = decodeMethodResponse(body)
+  if (Result.isFailure(r)) throw new Error(`not an XML-RPC answer (${r.failure.message}): ${reply.head}\n${body.slice(0, 300)}`)
+  return r.success
+}
+const call = (methodName: string, ...params: ReadonlyArray<XmlRpcValue>) => post(encodeMethodCall({ methodName, params }))
+
+describe("hostile input on the control servers", () => {
+  let servers: Awaited<ReturnType<typeof startServers>>
+  const logDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-hostile-"))
+  const catLog = Path.join(logDir, "cat.log")
+
+  beforeAll(async () => {
+    Fs.writeFileSync(catLog, `plain line\n${MARKUP}\n`)
+    servers = await startServers({
+      fake: {
+        processes: [processInfo({ name: "cat" }), processInfo({ name: "<b>x</b>", group: "g\u001b[31m" })],
+        logFiles: { "cat:cat/stdout": catLog },
+        mainLog: catLog
+      },
+      unix: { username: "user", password: "123" },
+      inet: { username: "user", password: "123" },
+      limits: { headersTimeout: Duration.millis(800), requestTimeout: Duration.millis(1500) }
+    })
+  })
+  afterAll(async () => {
+    await servers.release()
+    Fs.rmSync(logDir, { recursive: true, force: true })
+  })
+
+  const both = (name: string, test: (target: Target) => Promise<void>, timeout?: number) => {
+    it(`${name} (unix)`, () => test(servers.targets[0]), timeout)
+    it(`${name} (inet)`, () => test(servers.targets[1]), timeout)
+  }
+
+  both("refuses DOCTYPE, billion laughs and external entities with 400, expanding nothing", async (target) => {
+    const laughs = `<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">` +
+      Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? "" : i};`.repeat(10)}">`).join("") +
+      `]><methodCall><methodName>&lol9;</methodName></methodCall>`
+    const xxe = `<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><methodCall><methodName>&xxe;</methodName></methodCall>`
+    const parameter = `<!DOCTYPE x [<!ENTITY % p SYSTEM "http://127.0.0.1:1/x.dtd"> %p;]><methodCall><methodName>m</methodName></methodCall>`
+    const undeclared = `<methodCall><methodName>&xxe;</methodName></methodCall>`
+    for (const body of [laughs, xxe, parameter, undeclared]) {
+      const reply = await raw(target, post(body))
+      assert.strictEqual(reply.status, 400)
+      assert.isBelow(reply.ms, 1000)
+      assert.notInclude(reply.body, "root:")
+    }
+  })
+
+  both("refuses deep nesting and invalid UTF-8 with 400", async (target) => {
+    const deep = `<methodCall><methodName>supervisor.getState</methodName><params><param>${"<value><array><data>".repeat(10_000)}` +
+      `${"</data></array></value>".repeat(10_000)}</param></params></methodCall>`
+    assert.strictEqual((await raw(target, post(deep))).status, 400)
+    const invalid = Buffer.concat([Buffer.from("<methodCall><methodName>supervisor.getState"), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from("</methodName></methodCall>")])
+    assert.strictEqual((await raw(target, post(invalid))).status, 400)
+  })
+
+  both("answers an oversized Content-Length at once, without reading the body", async (target) => {
+    const oversized = await raw(target, post("", { "Content-Length": 16 * 1024 * 1024 + 1 }), true)
+    assert.strictEqual(oversized.status, 413)
+    assert.isBelow(oversized.ms, 700)
+    for (const length of ["99999999999999999999", "-1", "12abc", "1e3"]) {
+      const reply = await raw(target, post("<methodCall/>", { "Content-Length": length }))
+      assert.include([400, 413], reply.status, `Content-Length: ${length}`)
+    }
+  })
+
+  both("a Content-Length longer than the body: 400 at the client's FIN, 408 when it stays silent", async (target) => {
+    const body = encodeMethodCall({ methodName: "supervisor.getState", params: [] })
+    const lying = post(body, { "Content-Length": Buffer.byteLength(body) + 100 })
+    assert.strictEqual((await raw(target, lying)).status, 400)
+    const silent = await raw(target, lying, true)
+    assert.strictEqual(silent.status, 408)
+    assert.isBelow(silent.ms, 4000)
+  })
+
+  both("cannot smuggle a request past auth with a short Content-Length or both framings", async (target) => {
+    const smuggled = `GET /logtail/cat HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n`
+    const body = encodeMethodCall({ methodName: "supervisor.getState", params: [] })
+    const short = await raw(target, Buffer.concat([post(body, { "Content-Length": Buffer.byteLength(body) }), Buffer.from(smuggled)]))
+    const statuses = [...short.head.concat(short.body).matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
+    assert.deepStrictEqual(statuses, [200, 401])
+    assert.notInclude(short.body, "plain line")
+    const framed = await raw(target, post(`0\r\n\r\n${smuggled}`, { "Transfer-Encoding": "chunked" }))
+    assert.include([400, 411], framed.status)
+    assert.notInclude(framed.body, "plain line")
+  })
+
+  both("refuses wrong methods, and wrong parameter types are faults", async (target) => {
+    for (const method of ["GET", "PUT", "DELETE", "PATCH", "OPTIONS"]) {
+      const reply = await raw(target, `${method} /RPC2 HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AUTH}\r\nContent-Length: 0\r\n\r\n`)
+      assert.strictEqual(reply.status, 400, method)
+    }
+    assert.strictEqual((await raw(target, `POST /logtail/cat HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${AUTH}\r\nContent-Length: 0\r\n\r\n`)).status, 400)
+    const typed = rpcAnswer(await raw(target, call("supervisor.getProcessInfo", 42)))
+    assert.deepStrictEqual(typed, { _tag: "Fault", fault: { faultCode: 2, faultString: "INCORRECT_PARAMETERS" } })
+    const arity = rpcAnswer(await raw(target, call("supervisor.readLog", 0)))
+    assert.deepStrictEqual(arity, { _tag: "Fault", fault: { faultCode: 2, faultString: "INCORRECT_PARAMETERS" } })
+  })
+
+  both("requires credentials on every route: missing or wrong is 401, malformed is 400", async (target) => {
+    for (const path of ["/RPC2", "/logtail/cat", "/mainlogtail", "/ok.html", "/nothing"]) {
+      const none = await raw(target, get(path, null))
+      assert.strictEqual(none.status, 401, path)
+      assert.match(none.head, /www-authenticate: Basic realm="default"/)
+      for (const wrong of ["user:1234", "user:", "nobody:123", ":123", "user:123:extra", "user"]) {
+        assert.strictEqual((await raw(target, get(path, `Basic ${Buffer.from(wrong).toString("base64")}`))).status, 401, `${path} ${wrong}`)
+      }
+      for (const other of ["Basic", "Bearer abc", "Digest x"]) assert.strictEqual((await raw(target, get(path, other))).status, 401, `${path} ${other}`)
+      // supervisord answers 500 to undecodable credentials (http.py), effsup 400
+      assert.strictEqual((await raw(target, get(path, "Basic %%%"))).status, 400, path)
+      assert.strictEqual((await raw(target, get(path, `Basic ${"A".repeat(20_000)}`))).status, 431)
+    }
+    const ok = await raw(target, get("/ok.html"))
+    assert.deepStrictEqual([ok.status, ok.body], [200, "OK"])
+  })
+
+  both("keeps answering a normal client within a second while 200 slow clients hang on", async (target) => {
+    const slow = Array.from({ length: 200 }, (_, i) =>
+      connect(target, i % 2 === 0 ? "" : "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n"))
+    const drip = setInterval(() => slow.forEach((c, i) => i % 2 === 1 && !c.socket.destroyed && c.socket.write("X: y\r\n")), 100)
+    try {
+      await Promise.all(slow.map((c) => c.connected))
+      for (let i = 0; i < 5; i++) {
+        const reply = await raw(target, call("supervisor.getState"))
+        assert.strictEqual(reply.status, 200)
+        assert.isBelow(reply.ms, 1000)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      // and the slow ones are shown the door by the header timeout
+      await Promise.all(slow.map((c) => c.closed))
+      assert.isTrue(slow.every((c) => /^HTTP\/1\.1 408/.test(c.received())))
+    } finally {
+      clearInterval(drip)
+      slow.forEach((c) => c.socket.destroy())
+    }
+  }, 15_000)
+
+  both("never serves a file outside the process logs, whatever the log URL", async (target) => {
+    for (const path of [
+      "/logtail/../../etc/passwd", "/logtail/..%2F..%2F..%2Fetc%2Fpasswd", "/logtail/%2e%2e/%2e%2e/etc/passwd",
+      "/logtail/cat/../../../../etc/passwd", "/logtail/cat%2F..%2F..%2Fetc%2Fpasswd", "/logtail/%00", "/logtail/%ZZ",
+      "/logtail//etc/passwd", "/mainlogtail/../../etc/passwd", "/mainlogtail%2F..%2Fetc%2Fpasswd"
+    ]) {
+      const reply = await raw(target, get(path))
+      assert.strictEqual(reply.status, 404, path)
+      assert.notInclude(reply.body, "root:")
+    }
+  })
+
+  both("renders markup and ANSI in names and output as text", async (target) => {
+    const infos = rpcAnswer(await raw(target, call("supervisor.getAllProcessInfo")))
+    assert.strictEqual(infos._tag, "Success")
+    const names = (infos as unknown as { value: ReadonlyArray<{ name: string; group: string }> }).value.map((p) => `${p.group}:${p.name}`)
+    // ESC is not an XML character: it is sent as U+FFFD; markup is escaped and reads back as itself
+    assert.deepStrictEqual(names, ["cat:cat", "g\uFFFD[31m:<b>x</b>"])
+    const unknown = rpcAnswer(await raw(target, call("supervisor.getProcessInfo", MARKUP)))
+    assert.deepStrictEqual(unknown, { _tag: "Fault", fault: { faultCode: 10, faultString: `BAD_NAME: ${MARKUP.replaceAll("\u001b", "\uFFFD")}` } })
+    const log = rpcAnswer(await raw(target, call("supervisor.readProcessStdoutLog", "cat", 0, 0)))
+    assert.deepStrictEqual(log, { _tag: "Success", value: `plain line\n${MARKUP.replaceAll("\u001b", "\uFFFD")}\n` })
+    // the tail is plain text, byte for byte
+    const tail = connect(target, get("/logtail/cat"))
+    for (let i = 0; i < 40 && !tail.received().includes("[0m"); i++) await new Promise((r) => setTimeout(r, 25))
+    tail.socket.destroy()
+    assert.match(tail.received(), /content-type: text\/plain;charset=utf-8/)
+    assert.include(tail.received(), MARKUP)
+  })
+})

@@ -47,8 +47,12 @@ const ALLOWED: Record<string, ReadonlyArray<string>> = {
 const PLATFORM_SEAMS = new Set([
   "bin.ts",
   "cli/RunMain.ts",
-  "process/NodeSpawner.ts",
+  "process/ChildProcessSpawner.ts",
   "process/ChildSocket.ts",
+  "process/NativeAddon.ts",
+  "process/NativeSpawner.ts",
+  "process/ResolveCommand.ts",
+  "process/Signals.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
   "http/Tail.ts",

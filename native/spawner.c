@@ -653,6 +653,141 @@ static napi_value zombies(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Reading pipes: watch(fd, onReadable), read(fd, buffer), splice(from, to, max)               */
+/* ------------------------------------------------------------------------------------------ */
+
+/* One watched fd: a uv_poll_t that calls onReadable() while the fd is readable and started. */
+struct watch {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref on_readable;
+  napi_async_context async;
+  int started;
+};
+
+static void watch_closed(uv_handle_t *handle) {
+  free(handle->data);
+}
+
+static void watch_readable(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct watch *w = poll->data;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value callback, global, result;
+  napi_get_reference_value(env, w->on_readable, &callback);
+  napi_get_global(env, &global);
+  napi_make_callback(env, w->async, global, callback, 0, NULL, &result);
+  napi_close_handle_scope(env, scope);
+}
+
+static struct watch *watch_arg(napi_env env, napi_value value) {
+  struct watch *w = NULL;
+  if (napi_get_value_external(env, value, (void **)&w) != napi_ok || w == NULL) {
+    napi_throw_type_error(env, NULL, "expected a watch");
+    return NULL;
+  }
+  return w;
+}
+
+/* watch(fd, onReadable) → a handle; started (call watchStop/watchStart/watchClose with it). */
+static napi_value watch(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value args[2], result, name;
+  int64_t fd;
+  uv_loop_t *loop;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2 || int_arg(env, args[0], &fd) < 0) {
+    napi_throw_type_error(env, NULL, "watch takes an fd and a function");
+    return NULL;
+  }
+  struct watch *w = calloc(1, sizeof *w);
+  if (w == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &w->poll, (int)fd) != 0) {
+    free(w);
+    throw_errno(env, "watch", EBADF);
+    return NULL;
+  }
+  w->poll.data = w;
+  w->env = env;
+  napi_create_reference(env, args[1], 1, &w->on_readable);
+  napi_create_string_utf8(env, "effsup:pipe", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->async);
+  uv_poll_start(&w->poll, UV_READABLE, watch_readable);
+  w->started = 1;
+  napi_create_external(env, w, NULL, NULL, &result);
+  return result;
+}
+
+/* watchStart(handle) / watchStop(handle): (re)start or pause the calls. */
+static napi_value watch_set(napi_env env, napi_callback_info info, int start) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  struct watch *w = watch_arg(env, arg);
+  if (w == NULL || w->started < 0) return NULL;
+  if (start && !w->started) uv_poll_start(&w->poll, UV_READABLE, watch_readable);
+  if (!start && w->started) uv_poll_stop(&w->poll);
+  w->started = start;
+  return NULL;
+}
+
+static napi_value watch_start(napi_env env, napi_callback_info info) { return watch_set(env, info, 1); }
+static napi_value watch_stop(napi_env env, napi_callback_info info) { return watch_set(env, info, 0); }
+
+/* watchClose(handle): stop for good (the fd itself is the caller's to close). */
+static napi_value watch_close(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  struct watch *w = watch_arg(env, arg);
+  if (w == NULL || w->started < 0) return NULL;
+  w->started = -1;
+  napi_delete_reference(env, w->on_readable);
+  napi_async_destroy(env, w->async);
+  uv_close((uv_handle_t *)&w->poll, watch_closed);
+  return NULL;
+}
+
+/* read(fd, buffer) → bytes read (0 at EOF), or -errno (-EAGAIN: nothing now). */
+static napi_value read_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 2, length;
+  napi_value args[2], result;
+  int64_t fd;
+  void *data;
+  napi_typedarray_type type;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2 || int_arg(env, args[0], &fd) < 0 ||
+      napi_get_typedarray_info(env, args[1], &type, &length, &data, NULL, NULL) != napi_ok) {
+    napi_throw_type_error(env, NULL, "read takes an fd and a Uint8Array");
+    return NULL;
+  }
+  ssize_t n;
+  do n = read((int)fd, data, length); while (n < 0 && errno == EINTR);
+  napi_create_int64(env, n < 0 ? -errno : n, &result);
+  return result;
+}
+
+/* splice(fromPipe, toFile, max) → bytes appended to the file (0 at the pipe's EOF), or -errno (-EAGAIN: nothing now). */
+static napi_value splice_fd(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3], result;
+  int64_t from, to, max;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3 || int_arg(env, args[0], &from) < 0 ||
+      int_arg(env, args[1], &to) < 0 || int_arg(env, args[2], &max) < 0) {
+    napi_throw_type_error(env, NULL, "splice takes two fds and a size");
+    return NULL;
+  }
+  /* splice(2) refuses O_APPEND files: the target is opened without it, and appended to by hand. */
+  ssize_t n = lseek((int)to, 0, SEEK_END);
+  if (n >= 0) {
+    do n = splice((int)from, NULL, (int)to, NULL, (size_t)max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+    while (n < 0 && errno == EINTR);
+  }
+  napi_create_int64(env, n < 0 ? -errno : n, &result);
+  return result;
+}
+
 /* growPipe(fd, bytes) → the pipe's new capacity, or -1 when it cannot grow (EPERM past the user's quota). */
 static napi_value grow_pipe(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -675,6 +810,12 @@ static napi_value init(napi_env env, napi_value exports) {
     { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "zombies", NULL, zombies, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reap", NULL, reap, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watch", NULL, watch, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchStart", NULL, watch_start, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchStop", NULL, watch_stop, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchClose", NULL, watch_close, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "read", NULL, read_fd, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "splice", NULL, splice_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "growPipe", NULL, grow_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

@@ -48,7 +48,7 @@ const PLATFORM_SEAMS = new Set([
   "bin.ts",
   "cli/RunMain.ts",
   "process/ChildProcessSpawner.ts",
-  "process/ChildSocket.ts",
+  "process/ChildPipe.ts",
   "process/NativeAddon.ts",
   "process/NativeSpawner.ts",
   "process/ResolveCommand.ts",

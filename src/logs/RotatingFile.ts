@@ -62,6 +62,14 @@ export interface RotatingFile {
   readonly reopen: Effect.Effect<void>
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
+  /**
+   * Let `move` append bytes straight to the file (a child's pipe spliced into it, see ChildOutput's
+   * SpliceTarget) when they would be written at once anyway: a regular file, nothing queued. `move`
+   * gets an fd on the file opened without O_APPEND (splice(2) refuses it; `move` appends by seeking
+   * to the end) and returns the count moved or a negative errno; rotation follows as after a write.
+   * Returns what `move` returned, or undefined when the bytes must be written as usual now.
+   */
+  readonly spliceUnsafe: (move: (fd: number) => number) => number | undefined
 }
 
 /** Options of a rotating file: rotate at `maxBytes` (0 = never), keep `backups` old files, create with `mode`. */
@@ -85,6 +93,8 @@ type Item = Uint8Array | Command | Followup
 
 interface OpenFile {
   readonly fd: number
+  /** The same file opened again without O_APPEND, for splice (opened at the first splice; -1: cannot). */
+  spliceFd: number | undefined
   size: number
   /** A regular file: written synchronously. */
   readonly regular: boolean
@@ -181,7 +191,7 @@ export const make = (
       } catch {
         // gone already: treated like a link, never renamed
       }
-      return { fd, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
+      return { fd, spliceFd: undefined, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
     }
 
     // A regular file (or a new one) is opened at once: one trip to the threadpool per file made a
@@ -238,10 +248,13 @@ export const make = (
       const c = current
       current = undefined
       if (c === undefined) return
-      try {
-        Fs.closeSync(c.fd)
-      } catch {
-        // EBADF/EIO on close: the fd is released either way
+      for (const fd of [c.fd, c.spliceFd ?? -1]) {
+        if (fd < 0) continue
+        try {
+          Fs.closeSync(fd)
+        } catch {
+          // EBADF/EIO on close: the fd is released either way
+        }
       }
     })
 
@@ -402,6 +415,26 @@ export const make = (
       return true
     }
 
+    const spliceUnsafe = (move: (fd: number) => number): number | undefined => {
+      const c = current
+      if (closed || c === undefined || !c.regular || busy || pending.length > 0 || failing) return undefined
+      if (c.spliceFd === undefined) {
+        try {
+          // the very file the fd has open, wherever its name went since
+          c.spliceFd = Fs.openSync(`/proc/self/fd/${c.fd}`, Fs.constants.O_WRONLY)
+        } catch {
+          c.spliceFd = -1
+        }
+      }
+      if (c.spliceFd < 0) return undefined
+      const moved = move(c.spliceFd)
+      if (moved > 0) {
+        c.size += moved
+        if (needsRotation(c)) enqueue({ _tag: "Rotate" })
+      }
+      return moved
+    }
+
     const command = (tag: Command["_tag"]) =>
       Effect.suspend(() => {
         // Nothing queued: every byte handed in is already written.
@@ -441,6 +474,7 @@ export const make = (
       ready,
       flush,
       reopen: command("Reopen"),
-      clear: command("Clear")
+      clear: command("Clear"),
+      spliceUnsafe
     }
   })

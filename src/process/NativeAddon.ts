@@ -44,6 +44,26 @@ export interface NativeAddon {
   readonly reap: (pid: number) => readonly [code: number | null, signal: number | null] | null
   /** Set a pipe's capacity (F_SETPIPE_SZ); the new capacity, or -1 when refused. */
   readonly growPipe: (fd: number, bytes: number) => number
+  /** Call `onReadable` on the event loop whenever `fd` is readable (or at its end), until stopped or closed. */
+  readonly watch: (fd: number, onReadable: () => void) => NativeWatch
+  /** Resume the calls of a stopped watch. */
+  readonly watchStart: (watch: NativeWatch) => void
+  /** Pause the calls of a watch. */
+  readonly watchStop: (watch: NativeWatch) => void
+  /** End a watch for good (the fd is the caller's to close). */
+  readonly watchClose: (watch: NativeWatch) => void
+  /** read(2) into `buffer`: the byte count (0 at EOF) or a negative errno (-EAGAIN: nothing yet). */
+  readonly read: (fd: number, buffer: Uint8Array) => number
+  /**
+   * splice(2) up to `max` bytes from a pipe to the end of a file (an fd opened without O_APPEND,
+   * which splice refuses): the count (0 at the pipe's EOF) or a negative errno.
+   */
+  readonly splice: (fromPipe: number, toFile: number, max: number) => number
+}
+
+/** A watched fd (see `watch`). */
+export interface NativeWatch {
+  readonly __nativeWatch: unique symbol
 }
 
 /** The addon, or why it is not there. */

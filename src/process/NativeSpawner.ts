@@ -7,7 +7,7 @@
  * applied in the child), and PR_SET_PDEATHSIG: if the daemon dies, even by SIGKILL, the kernel
  * kills every child it started.
  *
- * Its stdout and stderr are pipes the daemon reads (ChildSocket.ts); its stdin is a pipe the
+ * Its stdout and stderr are pipes the daemon reads (ChildPipe.ts); its stdin is a pipe the
  * daemon writes, opened as a stream only when something is written. Its exit comes from its
  * pidfd, watched on the event loop: nothing polls, and no other child is ever reaped by mistake.
  * Failures before exec come back as spawn errors with supervisord's texts.
@@ -24,7 +24,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
-import { pipeOutput } from "./ChildSocket.ts"
+import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
@@ -126,8 +126,8 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         stdin = stdinWriter(fds[0])
         return Effect.succeed<RawChild>({
           pid,
-          stdout: pipeOutput(fds[1], addon.growPipe),
-          stderr: pipeOutput(fds[2], addon.growPipe),
+          stdout: pipeOutput(addon, fds[1]),
+          stderr: pipeOutput(addon, fds[2]),
           exit: Deferred.await(exited),
           kill: killChild(pid),
           writeStdin: stdin.write

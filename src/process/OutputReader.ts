@@ -18,7 +18,7 @@ import * as Latch from "effect/Latch"
 import type * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { OutputStream, ReadByCallback } from "../logs/ChildOutput.ts"
+import type { OutputStream, ReadByCallback, ReadBySplice, SpliceTarget } from "../logs/ChildOutput.ts"
 
 /** Unread output beyond which a source is paused until its reader catches up. */
 export const READ_AHEAD = 1024 * 1024
@@ -38,6 +38,8 @@ export interface ByteSource {
   readonly resume: () => void
   /** Close it; nothing more is delivered. */
   readonly destroy: () => void
+  /** Splice what it can into `target` from now on, delivering only the rest (sources that can splice). */
+  readonly spliceTo?: ((target: SpliceTarget) => void) | undefined
 }
 
 /** A child's output read from `source`, which starts reading now. */
@@ -148,5 +150,13 @@ export const outputStream = (source: ByteSource): OutputStream => {
     })
   ))
 
-  return Object.assign(stream, { readByCallback })
+  // Early chunks are handed to onChunk first (by attach), so spliced bytes can never overtake them.
+  const spliceTo = source.spliceTo
+  const readBySplice: ReadBySplice | undefined = spliceTo === undefined ? undefined : (target, onChunk, ready) =>
+    Effect.suspend(() => {
+      spliceTo(target)
+      return readByCallback(onChunk, ready)
+    })
+
+  return Object.assign(stream, { readByCallback, readBySplice })
 }

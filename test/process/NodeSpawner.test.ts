@@ -5,14 +5,17 @@
  * stealing node:child_process's children.
  */
 import { describe, expect, it } from "@effect/vitest"
+import { NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { EventBus } from "../../src/events/EventBus.ts"
+import * as ChildOutput from "../../src/logs/ChildOutput.ts"
 import { loadNativeAddon } from "../../src/process/NativeAddon.ts"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
@@ -202,6 +205,33 @@ describe("native spawner only", () => {
       const unknownId = yield* spawner.spawn(request("true", { user: "4000000" })).pipe(Effect.flip)
       expect(unknownId.message).toBe("couldn't setuid to 4000000: Can't find uid 4000000")
     }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live("splices a child's output into its rotating log file: early bytes first, every byte in order, across rotations", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-splice-"))
+      try {
+        const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: 1_000_000, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
+        const expected = Array.from({ length: 600000 }, (_, i) => `${i + 1}\n`).join("")
+        yield* Effect.scoped(Effect.gen(function*() {
+          const output = yield* ChildOutput.make({
+            processName: "seq", groupName: "seq", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+            stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          })
+          const child = yield* spawner.spawn(request("seq 1 600000"))
+          yield* sleepMs(50) // some output waits in the read-ahead before the drain comes
+          yield* output.drain("stdout", child.pid, child.stdout)
+          expect(yield* child.exit).toEqual({ code: 0, signal: null })
+        }))
+        const files = ["out.log", ...Array.from({ length: 10 }, (_, i) => `out.log.${i + 1}`)].filter((f) => Fs.existsSync(`${dir}/${f}`))
+        expect(files.length).toBeGreaterThanOrEqual(4)
+        const text = files.reverse().map((f) => Fs.readFileSync(`${dir}/${f}`, "utf8")).join("")
+        expect(text.length).toBe(expected.length)
+        expect(text === expected).toBe(true)
+      } finally {
+        Fs.rmSync(dir, { recursive: true, force: true })
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(NodeSpawner.nativeLayer, NodeServices.layer, EventBus.layer))))
 
   it.live("adopts and reaps the orphans of its children, and never takes node:child_process's children from it", () => {
     const logged: Array<string> = []

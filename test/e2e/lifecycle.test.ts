@@ -100,6 +100,42 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
 })
 
 describe("effsup beyond supervisord", () => {
+  it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
+    // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart
+    const slow = `sh -c "trap 'sleep 0.8; exit 0' TERM; while :; do sleep 0.1; done"`
+    const d = await start("effsup", `${header()}
+[program:a]
+command=${slow}
+startsecs=0
+priority=10
+
+[program:b]
+command=${slow}
+startsecs=0
+priority=20
+
+[program:c]
+command=${slow}
+startsecs=0
+priority=20
+`)
+    await d.waitForLog(/success: c entered RUNNING/)
+    await d.waitForLog(/success: a entered RUNNING/)
+    await d.waitForLog(/success: b entered RUNNING/)
+    const stoppedAt = (name: string) => {
+      const line = Fs.readFileSync(Path.join(d.dir, "main.log"), "utf8").split("\n").find((l) => l.includes(`stopped: ${name} `))
+      const [, hms, ms] = /\d\d:(\d\d:\d\d),(\d{3})/.exec(line ?? "") ?? []
+      expect(hms, `stopped: ${name}`).toBeDefined()
+      const [m, s] = hms!.split(":").map(Number)
+      return (m! * 60 + s!) * 1000 + Number(ms)
+    }
+    expect(await d.stop()).toBe(0)
+    const [a, b, c] = [stoppedAt("a"), stoppedAt("b"), stoppedAt("c")]
+    expect(Math.abs(b - c)).toBeLessThan(500)
+    expect(a - Math.max(b, c)).toBeGreaterThan(400)
+  })
+
+
   it("a daemon killed with SIGKILL leaves no children (supervisord orphans them)", async () => {
     const marker = `sleep 4000.${process.pid}`
     const d = await start("effsup", `${header()}

@@ -264,13 +264,30 @@ static int int_arg(napi_env env, napi_value value, int64_t *out) {
 /* Exit watching                                                                               */
 /* ------------------------------------------------------------------------------------------ */
 
+/* Per Node environment (main thread or worker): the one async context every callback runs in. */
+struct env_data {
+  napi_async_context async;
+};
+
+/* At the environment's teardown the context goes with it: only our memory is freed. */
+static void env_data_free(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  free(data);
+}
+
+static napi_async_context env_async(napi_env env) {
+  struct env_data *d = NULL;
+  napi_get_instance_data(env, (void **)&d);
+  return d == NULL ? NULL : d->async;
+}
+
 /* One running child: its pidfd polled on the loop, and whom to tell when it ends. */
 struct child {
   uv_poll_t poll;
   int pidfd;
   napi_env env;
   napi_ref on_exit;
-  napi_async_context async;
 };
 
 static void child_closed(uv_handle_t *handle) {
@@ -279,7 +296,6 @@ static void child_closed(uv_handle_t *handle) {
 
 static void child_release(struct child *c) {
   napi_delete_reference(c->env, c->on_exit);
-  napi_async_destroy(c->env, c->async);
   close(c->pidfd);
   uv_close((uv_handle_t *)&c->poll, child_closed);
 }
@@ -305,7 +321,7 @@ static void child_readable(uv_poll_t *poll, int status, int events) {
     napi_value argv[2] = { code, signal };
     napi_get_reference_value(env, c->on_exit, &callback);
     napi_get_global(env, &global);
-    napi_make_callback(env, c->async, global, callback, 2, argv, &result);
+    napi_make_callback(env, env_async(env), global, callback, 2, argv, &result);
     napi_close_handle_scope(env, scope);
   }
   child_release(c);
@@ -441,7 +457,6 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
 
   struct child *c = calloc(1, sizeof *c);
   uv_loop_t *loop;
-  napi_value resource_name;
   if (c == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
       uv_poll_init(loop, &c->poll, pidfd) != 0) {
     /* Should never happen; the child is running and must not be lost: kill and reap it. */
@@ -457,8 +472,6 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   c->pidfd = pidfd;
   c->env = env;
   CHECK(napi_create_reference(env, args[6], 1, &c->on_exit));
-  CHECK(napi_create_string_utf8(env, "effsup:child", NAPI_AUTO_LENGTH, &resource_name));
-  CHECK(napi_async_init(env, NULL, resource_name, &c->async));
   uv_poll_start(&c->poll, UV_READABLE, child_readable);
 
   napi_value out[4];
@@ -662,7 +675,6 @@ struct watch {
   uv_poll_t poll;
   napi_env env;
   napi_ref on_readable;
-  napi_async_context async;
   int started;
 };
 
@@ -680,7 +692,7 @@ static void watch_readable(uv_poll_t *poll, int status, int events) {
   napi_value callback, global, result;
   napi_get_reference_value(env, w->on_readable, &callback);
   napi_get_global(env, &global);
-  napi_make_callback(env, w->async, global, callback, 0, NULL, &result);
+  napi_make_callback(env, env_async(env), global, callback, 0, NULL, &result);
   napi_close_handle_scope(env, scope);
 }
 
@@ -696,7 +708,7 @@ static struct watch *watch_arg(napi_env env, napi_value value) {
 /* watch(fd, onReadable) → a handle; started (call watchStop/watchStart/watchClose with it). */
 static napi_value watch(napi_env env, napi_callback_info info) {
   size_t argc = 2;
-  napi_value args[2], result, name;
+  napi_value args[2], result;
   int64_t fd;
   uv_loop_t *loop;
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 2 || int_arg(env, args[0], &fd) < 0) {
@@ -712,8 +724,6 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   w->poll.data = w;
   w->env = env;
   napi_create_reference(env, args[1], 1, &w->on_readable);
-  napi_create_string_utf8(env, "effsup:pipe", NAPI_AUTO_LENGTH, &name);
-  napi_async_init(env, NULL, name, &w->async);
   uv_poll_start(&w->poll, UV_READABLE, watch_readable);
   w->started = 1;
   napi_create_external(env, w, NULL, NULL, &result);
@@ -745,7 +755,6 @@ static napi_value watch_close(napi_env env, napi_callback_info info) {
   if (w == NULL || w->started < 0) return NULL;
   w->started = -1;
   napi_delete_reference(env, w->on_readable);
-  napi_async_destroy(env, w->async);
   uv_close((uv_handle_t *)&w->poll, watch_closed);
   return NULL;
 }
@@ -804,6 +813,15 @@ static napi_value grow_pipe(napi_env env, napi_callback_info info) {
 }
 
 static napi_value init(napi_env env, napi_value exports) {
+  struct env_data *data = calloc(1, sizeof *data);
+  napi_value name;
+  if (data == NULL || napi_create_string_utf8(env, "effsup:spawner", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_async_init(env, NULL, name, &data->async) != napi_ok ||
+      napi_set_instance_data(env, data, env_data_free, NULL) != napi_ok) {
+    free(data);
+    napi_throw_error(env, NULL, "effsup spawner: cannot set up its async context");
+    return NULL;
+  }
   napi_property_descriptor props[] = {
     { "spawn", NULL, spawn, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lookupUser", NULL, lookup_user, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -31,80 +31,99 @@ const READS_PER_WAKE = 8
 
 const EAGAIN = -Os.constants.errno.EAGAIN
 
-/** The daemon's (non-blocking) read end of a native pipe, as an OutputStream; it closes the fd. */
-export const pipeOutput = (addon: NativeAddon, fd: number): OutputStream => {
-  let watch: NativeWatch | undefined
-  let paused = false
-  let closed = false
+/** The daemon's end of a native pipe as a ByteSource (one object per pipe: a daemon holds two per program). */
+class NativePipe implements ByteSource {
+  watch: NativeWatch | undefined = undefined
+  paused = false
+  closed = false
   /** The pipe's capacity: a read or splice that takes less has emptied it. */
-  let capacity = DEFAULT_PIPE
-  let target: SpliceTarget | undefined
-  const move = (file: number) => addon.splice(fd, file, BUSY_PIPE)
+  capacity = DEFAULT_PIPE
+  target: SpliceTarget | undefined = undefined
+  onChunk: ((chunk: Uint8Array) => void) | undefined = undefined
+  onEnd: (() => void) | undefined = undefined
+  readonly addon: NativeAddon
+  readonly fd: number
+  /** Moves what the pipe holds to the end of a file (given to the splice target). */
+  readonly move: (file: number) => number
 
-  const close = () => {
-    if (closed) return
-    closed = true
-    if (watch !== undefined) addon.watchClose(watch)
-    Fs.closeSync(fd)
+  constructor(addon: NativeAddon, fd: number) {
+    this.addon = addon
+    this.fd = fd
+    this.move = (file) => addon.splice(fd, file, BUSY_PIPE)
   }
+
+  start(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    this.onChunk = onChunk
+    this.onEnd = onEnd
+    this.watch = this.addon.watch(this.fd, () => this.readable())
+  }
+
+  /** The pipe is readable (or at its end): splice or read, a few times while it stays full. */
+  readable(): void {
+    for (let i = 0; i < READS_PER_WAKE && !this.paused && !this.closed; i++) {
+      if (this.target !== undefined) {
+        const moved = this.target.spliceUnsafe(this.move)
+        if (moved !== undefined) {
+          if (moved > 0) {
+            if (this.emptied(moved)) return
+            continue
+          }
+          if (moved === 0) return this.end()
+          if (moved === EAGAIN) return
+          // anything else: a plain read ends or fails the same way, or gets the bytes
+        }
+      }
+      const n = this.addon.read(this.fd, shared)
+      if (n > 0) {
+        const done = this.emptied(n)
+        this.onChunk!(shared.subarray(0, n))
+        if (done) return
+      } else if (n === EAGAIN) {
+        return
+      } else {
+        return this.end()
+      }
+    }
+  }
+
   /** After a read or splice of `n` bytes: whether it emptied the pipe. A full default-size pipe grows. */
-  const emptied = (n: number): boolean => {
-    if (n < capacity) return true
-    if (capacity === DEFAULT_PIPE) capacity = Math.max(capacity, addon.growPipe(fd, BUSY_PIPE))
+  emptied(n: number): boolean {
+    if (n < this.capacity) return true
+    if (this.capacity === DEFAULT_PIPE) this.capacity = Math.max(this.capacity, this.addon.growPipe(this.fd, BUSY_PIPE))
     return false
   }
 
-  const source: ByteSource = {
-    start: (onChunk, onEnd) => {
-      const end = () => {
-        close()
-        onEnd()
-      }
-      const onReadable = () => {
-        for (let i = 0; i < READS_PER_WAKE && !paused && !closed; i++) {
-          if (target !== undefined) {
-            const moved = target.spliceUnsafe(move)
-            if (moved !== undefined) {
-              if (moved > 0) {
-                if (emptied(moved)) return
-                continue
-              }
-              if (moved === 0) return end()
-              if (moved === EAGAIN) return
-              // anything else: a plain read ends or fails the same way, or gets the bytes
-            }
-          }
-          const n = addon.read(fd, shared)
-          if (n > 0) {
-            const done = emptied(n)
-            onChunk(shared.subarray(0, n))
-            if (done) return
-          } else if (n === EAGAIN) {
-            return
-          } else {
-            return end()
-          }
-        }
-      }
-      watch = addon.watch(fd, onReadable)
-    },
-    pause: () => {
-      if (paused || closed || watch === undefined) return
-      paused = true
-      addon.watchStop(watch)
-    },
-    resume: () => {
-      if (!paused || closed || watch === undefined) return
-      paused = false
-      addon.watchStart(watch)
-    },
-    destroy: close,
-    spliceTo: (file) => {
-      target = file
-    }
+  end(): void {
+    this.destroy()
+    this.onEnd!()
   }
-  return outputStream(source)
+
+  pause(): void {
+    if (this.paused || this.closed || this.watch === undefined) return
+    this.paused = true
+    this.addon.watchStop(this.watch)
+  }
+
+  resume(): void {
+    if (!this.paused || this.closed || this.watch === undefined) return
+    this.paused = false
+    this.addon.watchStart(this.watch)
+  }
+
+  destroy(): void {
+    if (this.closed) return
+    this.closed = true
+    if (this.watch !== undefined) this.addon.watchClose(this.watch)
+    Fs.closeSync(this.fd)
+  }
+
+  spliceTo(target: SpliceTarget): void {
+    this.target = target
+  }
 }
+
+/** The daemon's (non-blocking) read end of a native pipe, as an OutputStream; it closes the fd. */
+export const pipeOutput = (addon: NativeAddon, fd: number): OutputStream => outputStream(new NativePipe(addon, fd))
 
 /** A readable node stream (a node:child_process pipe), as an OutputStream. */
 export const streamOutput = (readable: Stream.Readable): OutputStream =>

@@ -59,6 +59,9 @@
 #ifndef P_PIDFD
 #define P_PIDFD 3
 #endif
+#ifndef CLOSE_RANGE_UNSHARE
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#endif
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
@@ -88,6 +91,7 @@ struct request {
   gid_t *groups;
   size_t ngroups;
   int stdio[3];         /* the child's ends of its stdin, stdout and stderr pipes */
+  int unshare_from;     /* > 0: the fd table is shared (CLONE_FILES); keep only the fds below this */
   pid_t parent;
   volatile int stage;
   volatile int err;
@@ -106,6 +110,11 @@ static int child_main(void *arg) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
     sigaction(sig, &dfl, NULL); /* glibc refuses its own two internal signals: harmless */
   }
+  /* A private fd table holding only the daemon's first few fds, among them our three pipe ends:
+   * copying (and closing at exec) the thousands a busy daemon holds would cost more than the rest
+   * of the spawn together. */
+  if (req->unshare_from > 0 && syscall(SYS_close_range, (unsigned)req->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+    FAIL(STAGE_STDIO);
   if (setsid() < 0) FAIL(STAGE_SETSID);
   /* Move our pipe ends above 2 first, so that placing one cannot clobber another. */
   for (int i = 0; i < 3; i++) {
@@ -140,11 +149,42 @@ static int child_main(void *arg) {
   return 127;
 }
 
-/* The child stack: one mapping with a guard page below, made once, used by one spawn at a time. */
-static pthread_mutex_t stack_lock = PTHREAD_MUTEX_INITIALIZER;
+/*
+ * What every spawn uses, made once and used by one spawn at a time (spawn_lock): the child's
+ * stack, a mapping with a guard page below; and, where the kernel has CLOSE_RANGE_UNSHARE (5.9),
+ * three fd slots reserved low in the daemon's fd table (holding /dev/null between spawns). A
+ * spawn places the child's pipe ends in the slots and shares the fd table with the child
+ * (CLONE_FILES), which then keeps only the fds below the slots' end: a few dozen, whatever the
+ * daemon holds (measured: 0.8 ms per spawn with 3000 open fds when the child copies them all).
+ */
+static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *child_stack_top;
+static int null_fd = -1;
+static int slots[3] = { -1, -1, -1 };
+static int slots_end; /* 0: no slots, every spawn copies the whole fd table */
+
+static void ensure_slots(void) {
+  if (null_fd >= 0) return;
+  null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null_fd < 0) return;
+  if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) return; /* old kernel */
+  for (int i = 0; i < 3; i++) {
+    slots[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
+    if (slots[i] < 0) {
+      for (int j = 0; j < i; j++) close(slots[j]);
+      return;
+    }
+    if (slots[i] + 1 > slots_end) slots_end = slots[i] + 1;
+  }
+}
+
+/* Put /dev/null back in the slots, dropping the daemon's references to the child's pipe ends. */
+static void clear_slots(void) {
+  if (slots_end > 0) for (int i = 0; i < 3; i++) dup3(null_fd, slots[i], O_CLOEXEC);
+}
 
 static int ensure_stack(void) {
+  ensure_slots();
   if (child_stack_top != NULL) return 0;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   char *base = mmap(NULL, CHILD_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -424,18 +464,26 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   int pidfd = -1;
   sigset_t all, previous;
   sigfillset(&all);
-  pthread_mutex_lock(&stack_lock);
+  pthread_mutex_lock(&spawn_lock);
   if (ensure_stack() < 0) {
     int err = errno;
-    pthread_mutex_unlock(&stack_lock);
+    pthread_mutex_unlock(&spawn_lock);
     throw_errno(env, "clone", err);
     goto done;
   }
+  int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
+  if (slots_end > 0 && dup3(fds[0], slots[0], O_CLOEXEC) >= 0 && dup3(fds[3], slots[1], O_CLOEXEC) >= 0 &&
+      dup3(fds[5], slots[2], O_CLOEXEC) >= 0) {
+    for (int i = 0; i < 3; i++) req.stdio[i] = slots[i];
+    req.unshare_from = slots_end;
+    flags |= CLONE_FILES;
+  }
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = clone(child_main, child_stack_top, CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD, &req, &pidfd);
+  pid_t pid = clone(child_main, child_stack_top, flags, &req, &pidfd);
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
-  pthread_mutex_unlock(&stack_lock);
+  clear_slots();
+  pthread_mutex_unlock(&spawn_lock);
 
   /* The child's ends belong to the child now (or to nobody). */
   close(fds[0]); fds[0] = -1;

@@ -163,11 +163,30 @@ static int null_fd = -1;
 static int slots[3] = { -1, -1, -1 };
 static int slots_end; /* 0: no slots, every spawn copies the whole fd table */
 
+/* The probe's child: can it unshare its fd table with close_range? (Never try it in the daemon:
+ * its threads share the table, and unsharing would split the daemon's own fds in two.) */
+static int probe_unshare(void *arg) {
+  (void)arg;
+  _exit(syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) == 0 ? 0 : 1);
+}
+
+static int kernel_can_unshare(void) {
+  sigset_t all, previous;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &previous);
+  pid_t pid = clone(probe_unshare, child_stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL);
+  pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  if (pid < 0) return 0;
+  int status;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+/* Called with the stack made and spawn_lock held. */
 static void ensure_slots(void) {
   if (null_fd >= 0) return;
   null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
-  if (null_fd < 0) return;
-  if (syscall(SYS_close_range, ~0U, ~0U, CLOSE_RANGE_UNSHARE) < 0) return; /* old kernel */
+  if (null_fd < 0 || !kernel_can_unshare()) return; /* before Linux 5.9: every spawn copies the table */
   for (int i = 0; i < 3; i++) {
     slots[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
     if (slots[i] < 0) {
@@ -184,7 +203,6 @@ static void clear_slots(void) {
 }
 
 static int ensure_stack(void) {
-  ensure_slots();
   if (child_stack_top != NULL) return 0;
   size_t page = (size_t)sysconf(_SC_PAGESIZE);
   char *base = mmap(NULL, CHILD_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -194,6 +212,7 @@ static int ensure_stack(void) {
     return -1;
   }
   child_stack_top = base + page + CHILD_STACK_SIZE;
+  ensure_slots();
   return 0;
 }
 

@@ -206,6 +206,21 @@ describe("native spawner only", () => {
       expect(unknownId.message).toBe("couldn't setuid to 4000000: Can't find uid 4000000")
     }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
 
+  it.live("a child gets its three stdio fds and none of the daemon's, however many it holds (even ones it inherited without close-on-exec)", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const held = Array.from({ length: 2000 }, () => Fs.openSync("/dev/null", "r"))
+      try {
+        // the shell's own fds, as it lists them: /proc/self would be ls's
+        const child = yield* spawner.spawn(request("ls /proc/$$/fd | sort -n | tr '\\n' ' '"))
+        const [out, , exit] = yield* run(child)
+        expect(out).toBe("0 1 2 ")
+        expect(exit).toEqual({ code: 0, signal: null })
+      } finally {
+        for (const fd of held) Fs.closeSync(fd)
+      }
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
   it.live("splices a child's output into its rotating log file: early bytes first, every byte in order, across rotations", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner

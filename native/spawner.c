@@ -646,6 +646,20 @@ done:
 /* Process-wide settings and orphans                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
+/*
+ * prepare(): make what every spawn uses now (the child stack, and the fd slots): call it before
+ * the daemon opens its many fds, so that the slots are low in its fd table.
+ */
+static napi_value prepare(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_mutex_lock(&spawn_lock);
+  int r = ensure_stack();
+  int err = errno;
+  pthread_mutex_unlock(&spawn_lock);
+  if (r < 0) throw_errno(env, "prepare", err);
+  return NULL;
+}
+
 /* becomeSubreaper() → true when this process now adopts its descendants' orphans. */
 static napi_value become_subreaper(napi_env env, napi_callback_info info) {
   (void)info;
@@ -890,6 +904,7 @@ static napi_value init(napi_env env, napi_value exports) {
     return NULL;
   }
   napi_property_descriptor props[] = {
+    { "prepare", NULL, prepare, NULL, NULL, NULL, napi_enumerable, NULL },
     { "spawn", NULL, spawn, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lookupUser", NULL, lookup_user, NULL, NULL, NULL, napi_enumerable, NULL },
     { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },

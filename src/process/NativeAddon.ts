@@ -20,6 +20,11 @@ export interface NativeUser {
 /** What the addon exports (see native/spawner.c for each function's contract). */
 export interface NativeAddon {
   /**
+   * Make what every spawn uses (the child stack, three fd slots low in the fd table that keep a
+   * child from copying all the daemon's fds): call it before the daemon opens its log files.
+   */
+  readonly prepare: () => void
+  /**
    * Start a child (vfork semantics: new session, umask, chdir, user, PR_SET_PDEATHSIG) and watch
    * its pidfd; `onExit` gets the exit code or the signal number once it has been reaped. Returns
    * its pid and the daemon's ends of its stdin (write), stdout and stderr (read) pipes. Throws an

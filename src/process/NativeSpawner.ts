@@ -98,6 +98,8 @@ const stdinWriter = (fd: number) => {
 /** The native Spawner: spawns with the addon and adopts orphans (Orphans.ts) while the scope is open. */
 export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], never, Scope.Scope> =>
   Effect.gen(function*() {
+    // Now, while the daemon holds few fds (its log files are opened after the spawner is made).
+    addon.prepare()
     /** Children started and not yet reaped, by pid. */
     const live = new Set<number>()
     yield* adoptOrphans(addon, (pid) => live.has(pid))

@@ -698,9 +698,9 @@ static napi_value reap(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/* Append to `out` the zombie children listed in one /proc/self/task/TID/children file. */
-static void zombies_of_task(napi_env env, const char *tid, napi_value out, uint32_t *count) {
-  char path[64], list[8192];
+/* Append to `out` the children listed in one /proc/self/task/TID/children file. */
+static void children_of_task(napi_env env, const char *tid, napi_value out, uint32_t *count) {
+  char path[64], list[16384];
   snprintf(path, sizeof path, "/proc/self/task/%s/children", tid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) return;
@@ -711,29 +711,20 @@ static void zombies_of_task(napi_env env, const char *tid, napi_value out, uint3
   for (char *p = list, *end; *p != '\0'; p = end) {
     long pid = strtol(p, &end, 10);
     if (end == p) break;
-    char stat[512];
-    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
-    int sfd = open(path, O_RDONLY | O_CLOEXEC);
-    if (sfd < 0) continue;
-    ssize_t m = read(sfd, stat, sizeof stat - 1);
-    close(sfd);
-    if (m <= 0) continue;
-    stat[m] = '\0';
-    char *paren = strrchr(stat, ')');
-    if (paren != NULL && paren[1] == ' ' && paren[2] == 'Z') {
-      napi_value v;
-      napi_create_int64(env, pid, &v);
-      napi_set_element(env, out, (*count)++, v);
-    }
+    napi_value v;
+    napi_create_int64(env, pid, &v);
+    napi_set_element(env, out, (*count)++, v);
   }
 }
 
-/* zombies() → the pids of this process's children that are zombies, from /proc. */
-static napi_value zombies(napi_env env, napi_callback_info info) {
+/*
+ * zombieCandidates() → this process's children (from /proc), when at least one child is a zombie;
+ * [] at the cost of one system call when none is. Which of them are zombies: isZombie.
+ */
+static napi_value zombie_candidates(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value out;
   napi_create_array(env, &out);
-  /* The common case, no zombie at all, costs one system call. */
   siginfo_t si;
   memset(&si, 0, sizeof si);
   if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) < 0 || si.si_pid == 0) return out;
@@ -741,10 +732,26 @@ static napi_value zombies(napi_env env, napi_callback_info info) {
   if (tasks == NULL) return out;
   uint32_t count = 0;
   for (struct dirent *e; (e = readdir(tasks)) != NULL;) {
-    if (e->d_name[0] != '.') zombies_of_task(env, e->d_name, out, &count);
+    if (e->d_name[0] != '.') children_of_task(env, e->d_name, out, &count);
   }
   closedir(tasks);
   return out;
+}
+
+/* isZombie(pid) → whether that child has ended and waits to be reaped (it is not reaped). */
+static napi_value is_zombie(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  int64_t pid;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || int_arg(env, arg, &pid) < 0 || pid <= 0) {
+    napi_throw_type_error(env, NULL, "isZombie takes a pid");
+    return NULL;
+  }
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int zombie = waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid != 0;
+  napi_get_boolean(env, zombie, &result);
+  return result;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -908,7 +915,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "spawn", NULL, spawn, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lookupUser", NULL, lookup_user, NULL, NULL, NULL, napi_enumerable, NULL },
     { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "zombies", NULL, zombies, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "zombieCandidates", NULL, zombie_candidates, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "isZombie", NULL, is_zombie, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reap", NULL, reap, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watch", NULL, watch, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchStart", NULL, watch_start, NULL, NULL, NULL, napi_enumerable, NULL },

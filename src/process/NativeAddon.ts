@@ -43,8 +43,10 @@ export interface NativeAddon {
   readonly lookupUser: (nameOrUid: string) => NativeUser | null
   /** PR_SET_CHILD_SUBREAPER: adopt the orphans of our descendants. False when refused. */
   readonly becomeSubreaper: () => boolean
-  /** The pids of this process's children that are zombies (none quickly when there are none). */
-  readonly zombies: () => ReadonlyArray<number>
+  /** This process's children, when at least one of them is a zombie; none (quickly) when none is. */
+  readonly zombieCandidates: () => ReadonlyArray<number>
+  /** Whether that child has ended and waits to be reaped (without reaping it). */
+  readonly isZombie: (pid: number) => boolean
   /** Reap that zombie child: its exit code or signal number; null if it is not one. */
   readonly reap: (pid: number) => readonly [code: number | null, signal: number | null] | null
   /** Set a pipe's capacity (F_SETPIPE_SZ); the new capacity, or -1 when refused. */

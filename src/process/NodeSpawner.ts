@@ -6,9 +6,24 @@
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ChildProcessSpawner from "./ChildProcessSpawner.ts"
-import { loadNativeAddon } from "./NativeAddon.ts"
+import { loadNativeAddon, type NativeLoad } from "./NativeAddon.ts"
 import * as NativeSpawner from "./NativeSpawner.ts"
 import { Spawner } from "./Spawner.ts"
+
+/** The node:child_process spawner. */
+export const childProcessLayer: Layer.Layer<Spawner> = ChildProcessSpawner.layer
+
+/** The spawner for an attempt to load the addon: native if it loaded, else node:child_process with a warning. */
+export const layerFor = (native: NativeLoad): Layer.Layer<Spawner> =>
+  native._tag === "Loaded"
+    ? Layer.effect(Spawner, NativeSpawner.make(native.addon))
+    : Layer.merge(
+      childProcessLayer,
+      Layer.effectDiscard(Effect.logWarning(
+        `native spawner unavailable (${native.reason}): children are started with node:child_process ` +
+          "(slower as the daemon grows, and they outlive a killed daemon)"
+      ))
+    )
 
 /** The native spawner; dies when its addon cannot load (use `layer` to fall back instead). */
 export const nativeLayer: Layer.Layer<Spawner> = Layer.effect(
@@ -19,20 +34,5 @@ export const nativeLayer: Layer.Layer<Spawner> = Layer.effect(
   })
 )
 
-/** The node:child_process spawner. */
-export const childProcessLayer: Layer.Layer<Spawner> = ChildProcessSpawner.layer
-
-/** The native spawner where it loads, else node:child_process with a one-line warning. */
-export const layer: Layer.Layer<Spawner> = Layer.unwrap(
-  Effect.sync(() => {
-    const native = loadNativeAddon()
-    if (native._tag === "Loaded") return nativeLayer
-    return Layer.merge(
-      childProcessLayer,
-      Layer.effectDiscard(Effect.logWarning(
-        `native spawner unavailable (${native.reason}): children are started with node:child_process ` +
-          "(slower as the daemon grows, and they outlive a killed daemon)"
-      ))
-    )
-  })
-)
+/** The native spawner where its addon loads, else node:child_process with a one-line warning. */
+export const layer: Layer.Layer<Spawner> = Layer.unwrap(Effect.sync(() => layerFor(loadNativeAddon())))

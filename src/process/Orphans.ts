@@ -37,8 +37,8 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
     const scan = () => {
       scanQueued = false
       const waiting = new Set<number>()
-      for (const pid of addon.zombies()) {
-        if (isOurs(pid)) continue
+      for (const pid of addon.zombieCandidates()) {
+        if (isOurs(pid) || !addon.isZombie(pid)) continue
         if (!seen.has(pid)) {
           waiting.add(pid)
           continue

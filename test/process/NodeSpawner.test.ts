@@ -68,6 +68,22 @@ it("the native addon loads on Linux", () => {
   expect(loadNativeAddon()).toMatchObject({ _tag: "Loaded" })
 })
 
+it.live("where the addon cannot load, children are started with node:child_process, after one warning that says why", () => {
+  const logged: Array<string> = []
+  return capturing(
+    logged,
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const [out, , exit] = yield* run(yield* spawner.spawn(request("echo fallback")))
+      expect([out, exit]).toEqual(["fallback\n", { code: 0, signal: null }])
+      expect(logged).toEqual([
+        "Warn native spawner unavailable (no build for this test): children are started with node:child_process " +
+        "(slower as the daemon grows, and they outlive a killed daemon)"
+      ])
+    }).pipe(Effect.provide(NodeSpawner.layerFor({ _tag: "Unavailable", reason: "no build for this test" })))
+  )
+})
+
 for (const [name, layer] of implementations) {
   describe(`Spawner contract: ${name}`, () => {
     it.live("keeps output written the moment a child starts, on both streams, for many children at once", () =>

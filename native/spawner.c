@@ -660,11 +660,19 @@ static napi_value prepare(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* becomeSubreaper() → true when this process now adopts its descendants' orphans. */
-static napi_value become_subreaper(napi_env env, napi_callback_info info) {
-  (void)info;
-  napi_value result;
-  napi_get_boolean(env, prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0, &result);
+/* setSubreaper(on) → whether this process was a child subreaper before (PR_SET_CHILD_SUBREAPER). */
+static napi_value set_subreaper(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  bool on = false;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok || argc < 1 || napi_get_value_bool(env, arg, &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, "setSubreaper takes a boolean");
+    return NULL;
+  }
+  int was = 0;
+  prctl(PR_GET_CHILD_SUBREAPER, &was, 0, 0, 0);
+  prctl(PR_SET_CHILD_SUBREAPER, on ? 1 : 0, 0, 0, 0);
+  napi_get_boolean(env, was != 0, &result);
   return result;
 }
 
@@ -914,7 +922,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "prepare", NULL, prepare, NULL, NULL, NULL, napi_enumerable, NULL },
     { "spawn", NULL, spawn, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lookupUser", NULL, lookup_user, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "becomeSubreaper", NULL, become_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setSubreaper", NULL, set_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "zombieCandidates", NULL, zombie_candidates, NULL, NULL, NULL, napi_enumerable, NULL },
     { "isZombie", NULL, is_zombie, NULL, NULL, NULL, napi_enumerable, NULL },
     { "reap", NULL, reap, NULL, NULL, NULL, napi_enumerable, NULL },

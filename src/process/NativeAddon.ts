@@ -41,8 +41,8 @@ export interface NativeAddon {
   ) => readonly [pid: number, stdin: number, stdout: number, stderr: number]
   /** A user by name or uid, through the system's user database (NSS); null when unknown. */
   readonly lookupUser: (nameOrUid: string) => NativeUser | null
-  /** PR_SET_CHILD_SUBREAPER: adopt the orphans of our descendants. False when refused. */
-  readonly becomeSubreaper: () => boolean
+  /** PR_SET_CHILD_SUBREAPER: adopt the orphans of our descendants (or stop); whether it was set before. */
+  readonly setSubreaper: (on: boolean) => boolean
   /** This process's children, when at least one of them is a zombie; none (quickly) when none is. */
   readonly zombieCandidates: () => ReadonlyArray<number>
   /** Whether that child has ended and waits to be reaped (without reaping it). */

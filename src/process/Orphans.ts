@@ -1,8 +1,8 @@
 /**
- * Adopting and reaping orphans, as supervisord does when it runs as PID 1: the daemon becomes a
- * child subreaper (PR_SET_CHILD_SUBREAPER; PID 1 is one already), so a program's descendants
- * that lose their parent (a daemonizing program, a killed shell's background job) become the
- * daemon's children instead of init's, and each is reaped when it exits, logged as
+ * Adopting and reaping orphans, as supervisord does when it runs as PID 1: the daemon is a child
+ * subreaper while a spawner layer lives (PR_SET_CHILD_SUBREAPER; PID 1 is one already), so a
+ * program's descendants that lose their parent (a daemonizing program, a killed shell's background
+ * job) become the daemon's children instead of init's, and each is reaped when it exits, logged as
  * `reaped unknown pid N (exit status 0)` at info level.
  *
  * Never stealing: the native spawner's children are reaped through their pidfds (`isOurs`), and
@@ -22,12 +22,26 @@ import { signalName } from "./Signals.ts"
 /** How long after a scan that saw an unknown zombie the next one runs, if no SIGCHLD comes first. */
 const SECOND_LOOK_MS = 100
 
+/**
+ * Adopters alive in this process (each spawner layer has one): the process is a subreaper while
+ * any is, and goes back to what it was before the first when the last ends.
+ */
+let adopters = 0
+let wasSubreaper = false
+
+const adopt = (addon: NativeAddon) => {
+  if (adopters++ === 0 && process.pid !== 1) wasSubreaper = addon.setSubreaper(true)
+}
+
+const release = (addon: NativeAddon) => {
+  if (--adopters === 0 && process.pid !== 1 && !wasSubreaper) addon.setSubreaper(false)
+}
+
 /** Become a subreaper and reap unknown zombie children until the scope closes. */
 export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolean): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function*() {
     const context = yield* Effect.context<never>()
     const log = (message: string) => Effect.runForkWith(context)(Effect.logInfo(message))
-    if (process.pid !== 1) addon.becomeSubreaper()
 
     /** Unknown zombies seen at the last scan. */
     let seen = new Set<number>()
@@ -66,11 +80,15 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
     }
 
     yield* Effect.acquireRelease(
-      Effect.sync(() => process.on("SIGCHLD", queueScan)),
+      Effect.sync(() => {
+        adopt(addon)
+        process.on("SIGCHLD", queueScan)
+      }),
       () =>
         Effect.sync(() => {
           process.off("SIGCHLD", queueScan)
           if (secondLook !== undefined) clearTimeout(secondLook)
+          release(addon)
         })
     )
   })

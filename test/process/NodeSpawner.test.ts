@@ -45,6 +45,15 @@ const stat = (pid: number): { readonly state: string; readonly parent: number } 
   }
 }
 
+/** Whether this process is a child subreaper now (asked through the addon, which leaves it as it was). */
+const subreaper = (): boolean => {
+  const addon = loadNativeAddon()
+  if (addon._tag !== "Loaded") throw new Error(addon.reason)
+  const was = addon.addon.setSubreaper(true)
+  addon.addon.setSubreaper(was)
+  return was
+}
+
 const run = (child: RawChild) =>
   Effect.all([text(child.stdout), text(child.stderr), child.exit], { concurrency: "unbounded" })
 
@@ -288,7 +297,8 @@ describe("native spawner only", () => {
         while (orphans.some((pid) => stat(pid) !== undefined) && Date.now() < deadline) yield* sleepMs(20)
         for (const pid of orphans) expect(stat(pid)).toBeUndefined()
         for (const pid of orphans) expect(logged).toContain(`Info reaped unknown pid ${pid} (exit status 0)`)
-      }).pipe(Effect.provide(NodeSpawner.nativeLayer))
+        expect(subreaper()).toBe(true)
+      }).pipe(Effect.provide(NodeSpawner.nativeLayer), Effect.andThen(Effect.sync(() => expect(subreaper()).toBe(false))))
     )
   })
 })

@@ -36,10 +36,12 @@ print(json.dumps({"times": times}))
 
 let compiled: string | undefined
 
-/** The C floor program, compiled once per bench run into a temp dir. */
+/** The C floor program, compiled once per process into a temp dir that is removed when the process exits. */
 export const posixSpawnProgram = (): string => {
   if (compiled !== undefined) return compiled
-  const out = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bench-cc-")), "posixSpawn")
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bench-cc-"))
+  process.once("exit", () => Fs.rmSync(dir, { recursive: true, force: true }))
+  const out = Path.join(dir, "posixSpawn")
   const cc = Cp.spawnSync("cc", ["-O2", "-o", out, Path.join(ROOT, "bench/posixSpawn.c")], { encoding: "utf8" })
   if (cc.status !== 0) throw new Error(`cc bench/posixSpawn.c failed (a C compiler is needed for the spawn floor):\n${cc.stderr}`)
   compiled = out

@@ -34,18 +34,23 @@ for _ in range(count):
 print(json.dumps({"times": times}))
 `
 
+/** Compile the C floor program (bench/posixSpawn.c) into `dir`; returns its path. */
+export const compilePosixSpawn = (dir: string): string => {
+  const out = Path.join(dir, "posixSpawn")
+  const cc = Cp.spawnSync("cc", ["-O2", "-o", out, Path.join(ROOT, "bench/posixSpawn.c")], { encoding: "utf8" })
+  if (cc.status !== 0) throw new Error(`cc bench/posixSpawn.c failed (a C compiler is needed for the spawn floor):\n${cc.stderr}`)
+  return out
+}
+
 let compiled: string | undefined
 
-/** The C floor program, compiled once per process into a temp dir that is removed when the process exits. */
+/** The C floor program, compiled once per bench run into a temp dir that is removed when the run exits. */
 export const posixSpawnProgram = (): string => {
   if (compiled !== undefined) return compiled
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bench-cc-"))
   process.once("exit", () => Fs.rmSync(dir, { recursive: true, force: true }))
-  const out = Path.join(dir, "posixSpawn")
-  const cc = Cp.spawnSync("cc", ["-O2", "-o", out, Path.join(ROOT, "bench/posixSpawn.c")], { encoding: "utf8" })
-  if (cc.status !== 0) throw new Error(`cc bench/posixSpawn.c failed (a C compiler is needed for the spawn floor):\n${cc.stderr}`)
-  compiled = out
-  return out
+  compiled = compilePosixSpawn(dir)
+  return compiled
 }
 
 const run = (command: string, args: ReadonlyArray<string>): string => {

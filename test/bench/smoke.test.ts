@@ -4,6 +4,9 @@
  * run here (CI must never assert timings); `npm run bench -- --quick` runs them.
  */
 import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { renderConfig } from "../../bench/harness.ts"
 import { parseArgs, SCENARIOS } from "../../bench/index.ts"
@@ -11,7 +14,7 @@ import { fmt, makeRow, renderJson, renderResultsMd, renderTable, type Report } f
 import { gapsFrom } from "../../bench/respawn.ts"
 import { median, percentileSorted, ratio, summarize } from "../../bench/stats.ts"
 import { heapBreakdown } from "../../bench/memory.ts"
-import { posixSpawnProgram } from "../../bench/spawnCost.ts"
+import { compilePosixSpawn } from "../../bench/spawnCost.ts"
 
 describe("stats", () => {
   it("median of odd and even counts", () => {
@@ -61,11 +64,16 @@ describe("config generation", () => {
   })
 
   it("the spawn floor (posix_spawn from C) compiles, times each cycle, and starts n programs", () => {
-    const program = posixSpawnProgram()
-    const cycles = Cp.execFileSync(program, ["cycle", "3"], { encoding: "utf8" }).trim().split("\n").map(Number)
-    expect(cycles).toHaveLength(3)
-    for (const us of cycles) expect(us).toBeGreaterThan(0)
-    expect(Cp.spawnSync(program, ["start", "2", "0"]).status).toBe(0)
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-smoke-cc-"))
+    try {
+      const program = compilePosixSpawn(dir)
+      const cycles = Cp.execFileSync(program, ["cycle", "3"], { encoding: "utf8" }).trim().split("\n").map(Number)
+      expect(cycles).toHaveLength(3)
+      for (const us of cycles) expect(us).toBeGreaterThan(0)
+      expect(Cp.spawnSync(program, ["start", "2", "0"]).status).toBe(0)
+    } finally {
+      Fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })
 

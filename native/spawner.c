@@ -763,25 +763,52 @@ static napi_value is_zombie(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Reading pipes: watch(fd, onReadable), read(fd, buffer), splice(from, to, max)               */
+/* Reading pipes: watch(fd, onReadable), read(fd, buffer), watchSplice / watchUnsplice         */
 /* ------------------------------------------------------------------------------------------ */
 
-/* One watched fd: a uv_poll_t that calls onReadable() while the fd is readable and started. */
+/*
+ * One watched fd: a uv_poll_t that calls onReadable() while the fd is readable and started. In
+ * splice mode (watchSplice) the readable pipe is spliced into a file here, with no call into JS,
+ * until `budget` bytes have moved, the pipe ends or fails; then onReadable() is called, and JS
+ * takes the count back with watchUnsplice.
+ */
 struct watch {
   uv_poll_t poll;
   napi_env env;
   napi_ref on_readable;
+  int fd;
   int started;
+  int splice_to; /* -1: not splicing */
+  int64_t budget;
+  int64_t moved;
 };
+
+/* Splice mode's work for one wake-up: whether JS must be called (budget spent, end, or error). */
+static int watch_splice(struct watch *w) {
+  for (int i = 0; i < 64; i++) {
+    ssize_t n = lseek(w->splice_to, 0, SEEK_END);
+    if (n >= 0) {
+      do n = splice(w->fd, NULL, w->splice_to, NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+      while (n < 0 && errno == EINTR);
+    }
+    if (n > 0) {
+      w->moved += n;
+      if (w->moved >= w->budget) return 1;
+      continue;
+    }
+    return !(n < 0 && errno == EAGAIN);
+  }
+  return 0;
+}
 
 static void watch_closed(uv_handle_t *handle) {
   free(handle->data);
 }
 
 static void watch_readable(uv_poll_t *poll, int status, int events) {
-  (void)status;
   (void)events;
   struct watch *w = poll->data;
+  if (status == 0 && w->splice_to >= 0 && !watch_splice(w)) return;
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -819,6 +846,8 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   }
   w->poll.data = w;
   w->env = env;
+  w->fd = (int)fd;
+  w->splice_to = -1;
   napi_create_reference(env, args[1], 1, &w->on_readable);
   uv_poll_start(&w->poll, UV_READABLE, watch_readable);
   w->started = 1;
@@ -841,6 +870,39 @@ static napi_value watch_set(napi_env env, napi_callback_info info, int start) {
 
 static napi_value watch_start(napi_env env, napi_callback_info info) { return watch_set(env, info, 1); }
 static napi_value watch_stop(napi_env env, napi_callback_info info) { return watch_set(env, info, 0); }
+
+/* watchSplice(handle, file, budget): splice the pipe into `file` (opened without O_APPEND; appended
+ * to by seeking to its end) on each wake-up, calling onReadable only after `budget` bytes, at the
+ * pipe's end or on an error. */
+static napi_value watch_splice_start(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value args[3];
+  int64_t file, budget;
+  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3) {
+    napi_throw_type_error(env, NULL, "watchSplice takes a watch, an fd and a budget");
+    return NULL;
+  }
+  struct watch *w = watch_arg(env, args[0]);
+  if (w == NULL || int_arg(env, args[1], &file) < 0 || int_arg(env, args[2], &budget) < 0) return NULL;
+  w->splice_to = (int)file;
+  w->budget = budget;
+  w->moved = 0;
+  return NULL;
+}
+
+/* watchUnsplice(handle) → the bytes spliced since watchSplice; splice mode ends. */
+static napi_value watch_splice_end(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, result;
+  napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
+  struct watch *w = watch_arg(env, arg);
+  if (w == NULL) return NULL;
+  int64_t moved = w->splice_to >= 0 ? w->moved : 0;
+  w->splice_to = -1;
+  w->moved = 0;
+  napi_create_int64(env, moved, &result);
+  return result;
+}
 
 /* watchClose(handle): stop for good (the fd itself is the caller's to close). */
 static napi_value watch_close(napi_env env, napi_callback_info info) {
@@ -869,26 +931,6 @@ static napi_value read_fd(napi_env env, napi_callback_info info) {
   }
   ssize_t n;
   do n = read((int)fd, data, length); while (n < 0 && errno == EINTR);
-  napi_create_int64(env, n < 0 ? -errno : n, &result);
-  return result;
-}
-
-/* splice(fromPipe, toFile, max) → bytes appended to the file (0 at the pipe's EOF), or -errno (-EAGAIN: nothing now). */
-static napi_value splice_fd(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value args[3], result;
-  int64_t from, to, max;
-  if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3 || int_arg(env, args[0], &from) < 0 ||
-      int_arg(env, args[1], &to) < 0 || int_arg(env, args[2], &max) < 0) {
-    napi_throw_type_error(env, NULL, "splice takes two fds and a size");
-    return NULL;
-  }
-  /* splice(2) refuses O_APPEND files: the target is opened without it, and appended to by hand. */
-  ssize_t n = lseek((int)to, 0, SEEK_END);
-  if (n >= 0) {
-    do n = splice((int)from, NULL, (int)to, NULL, (size_t)max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-    while (n < 0 && errno == EINTR);
-  }
   napi_create_int64(env, n < 0 ? -errno : n, &result);
   return result;
 }
@@ -930,8 +972,9 @@ static napi_value init(napi_env env, napi_value exports) {
     { "watchStart", NULL, watch_start, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchStop", NULL, watch_stop, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchClose", NULL, watch_close, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchSplice", NULL, watch_splice_start, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "watchUnsplice", NULL, watch_splice_end, NULL, NULL, NULL, napi_enumerable, NULL },
     { "read", NULL, read_fd, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "splice", NULL, splice_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "growPipe", NULL, grow_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);

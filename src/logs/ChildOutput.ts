@@ -65,14 +65,30 @@ export type Channel = "stdout" | "stderr"
 export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
 
 /**
- * A log file that can take a child's bytes straight from its pipe (splice(2)), never copied
- * through the daemon. `move(fd)` moves what the pipe holds into the file's fd and returns the
- * count (0 at the pipe's end, a negative errno on failure); `spliceUnsafe` returns what `move`
- * did, or undefined when the file cannot take bytes that way now (bytes are queued, a rotation is
- * underway, it is not a regular file): those are then read and written as usual.
+ * What a log file lends a reader that splices a child's pipe into it (splice(2): the bytes are
+ * never copied through the daemon): an fd on the file opened without O_APPEND (splice refuses it;
+ * the reader appends by seeking to the end), and how many bytes may go in before the file must
+ * look at its size again (rotation). The reader ends the lease with the count it moved.
+ */
+export interface SpliceLease {
+  readonly fd: number
+  readonly budget: number
+  readonly end: (moved: number) => void
+}
+
+/** A reader holding a lease: asked to give it back, it stops at once and says how many bytes it moved. */
+export interface SpliceBorrower {
+  readonly giveBack: () => number
+}
+
+/**
+ * A log file that can take a child's bytes straight from its pipe: `lendUnsafe` lends its fd when
+ * the bytes would be written at once anyway (nothing queued, no rotation underway, a regular file),
+ * else returns undefined and the bytes are read and written as usual. The file takes the lease back
+ * (giveBack) before anything else touches it: another write, a flush, a reopen, closing.
  */
 export interface SpliceTarget {
-  readonly spliceUnsafe: (move: (fd: number) => number) => number | undefined
+  readonly lendUnsafe: (borrower: SpliceBorrower) => SpliceLease | undefined
 }
 
 /**

@@ -63,13 +63,15 @@ export interface RotatingFile {
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
   /**
-   * Let `move` append bytes straight to the file (a child's pipe spliced into it, see ChildOutput's
-   * SpliceTarget) when they would be written at once anyway: a regular file, nothing queued. `move`
-   * gets an fd on the file opened without O_APPEND (splice(2) refuses it; `move` appends by seeking
-   * to the end) and returns the count moved or a negative errno; rotation follows as after a write.
-   * Returns what `move` returned, or undefined when the bytes must be written as usual now.
+   * Lend the file to a reader that splices a child's pipe into it (see ChildOutput's SpliceTarget)
+   * when bytes would be written at once anyway: a regular file, nothing queued, not lent already.
+   * The lease's fd is the file opened again without O_APPEND, its budget the bytes left before a
+   * rotation; the bytes it moved count as written (rotation follows as after a write) when the
+   * reader ends the lease, or when the file takes it back before anything else touches it.
    */
-  readonly spliceUnsafe: (move: (fd: number) => number) => number | undefined
+  readonly lendUnsafe: (borrower: { readonly giveBack: () => number }) =>
+    | { readonly fd: number; readonly budget: number; readonly end: (moved: number) => void }
+    | undefined
 }
 
 /** Options of a rotating file: rotate at `maxBytes` (0 = never), keep `backups` old files, create with `mode`. */
@@ -245,6 +247,7 @@ export const make = (
     const room = Latch.makeUnsafe(true)
 
     const closeCurrent = Effect.sync(() => {
+      reclaim()
       const c = current
       current = undefined
       if (c === undefined) return
@@ -390,6 +393,7 @@ export const make = (
     })
 
     const enqueue = (item: Item) => {
+      reclaim()
       pending.push(item)
       if (item instanceof Uint8Array) pendingBytes += item.length
       if (!writing) {
@@ -401,6 +405,7 @@ export const make = (
 
     /** Write `bytes` at once if that keeps the order (a regular file, nothing queued); report whether it did. */
     const writeNow = (bytes: Uint8Array): boolean => {
+      reclaim()
       const c = current
       if (c === undefined || !c.regular || busy || pending.length > 0 || failing) return false
       try {
@@ -415,9 +420,28 @@ export const make = (
       return true
     }
 
-    const spliceUnsafe = (move: (fd: number) => number): number | undefined => {
+    /** The reader the file is lent to (see lendUnsafe). */
+    let lent: { readonly giveBack: () => number } | undefined
+
+    /** Bytes a lease moved are written: count them, and rotate as after a write. */
+    const accountSpliced = (moved: number) => {
       const c = current
-      if (closed || c === undefined || !c.regular || busy || pending.length > 0 || failing) return undefined
+      if (c === undefined || moved <= 0) return
+      c.size += moved
+      if (needsRotation(c)) enqueue({ _tag: "Rotate" })
+    }
+
+    /** Take the lease back (before anything else touches the file). */
+    const reclaim = () => {
+      const borrower = lent
+      if (borrower === undefined) return
+      lent = undefined
+      accountSpliced(borrower.giveBack())
+    }
+
+    const lendUnsafe: RotatingFile["lendUnsafe"] = (borrower) => {
+      const c = current
+      if (lent !== undefined || closed || c === undefined || !c.regular || busy || pending.length > 0 || failing) return undefined
       if (c.spliceFd === undefined) {
         try {
           // the very file the fd has open, wherever its name went since
@@ -427,16 +451,22 @@ export const make = (
         }
       }
       if (c.spliceFd < 0) return undefined
-      const moved = move(c.spliceFd)
-      if (moved > 0) {
-        c.size += moved
-        if (needsRotation(c)) enqueue({ _tag: "Rotate" })
+      lent = borrower
+      const budget = rotating && c.rotates ? Math.max(1, options.maxBytes - c.size) : Number.MAX_SAFE_INTEGER
+      return {
+        fd: c.spliceFd,
+        budget,
+        end: (moved) => {
+          if (lent !== borrower) return
+          lent = undefined
+          accountSpliced(moved)
+        }
       }
-      return moved
     }
 
     const command = (tag: Command["_tag"]) =>
       Effect.suspend(() => {
+        reclaim()
         // Nothing queued: every byte handed in is already written.
         if (closed || (tag === "Flush" && !writing)) return Effect.void
         const done = Deferred.makeUnsafe<void>()
@@ -475,6 +505,6 @@ export const make = (
       flush,
       reopen: command("Reopen"),
       clear: command("Clear"),
-      spliceUnsafe
+      lendUnsafe
     }
   })

@@ -62,10 +62,13 @@ export interface NativeAddon {
   /** read(2) into `buffer`: the byte count (0 at EOF) or a negative errno (-EAGAIN: nothing yet). */
   readonly read: (fd: number, buffer: Uint8Array) => number
   /**
-   * splice(2) up to `max` bytes from a pipe to the end of a file (an fd opened without O_APPEND,
-   * which splice refuses): the count (0 at the pipe's EOF) or a negative errno.
+   * Splice mode for a watched pipe: on each wake-up the addon splices it into `file` (an fd opened
+   * without O_APPEND, which splice refuses; appended to by seeking to its end) and calls
+   * onReadable only once `budget` bytes have moved, at the pipe's end, or on an error.
    */
-  readonly splice: (fromPipe: number, toFile: number, max: number) => number
+  readonly watchSplice: (watch: NativeWatch, file: number, budget: number) => void
+  /** End splice mode: the bytes it moved since watchSplice. */
+  readonly watchUnsplice: (watch: NativeWatch) => number
 }
 
 /** A watched fd (see `watch`). */

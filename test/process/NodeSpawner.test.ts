@@ -246,32 +246,57 @@ describe("native spawner only", () => {
       }
     }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
 
-  it.live("splices a child's output into its rotating log file: early bytes first, every byte in order, across rotations", () =>
+  /** Drain a child's stdout (and its stderr, with `both`) into log files in a fresh dir, then read them. */
+  const logOf = (script: string, maxBytes: number, both: boolean) =>
     Effect.gen(function*() {
       const spawner = yield* Spawner
       const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-splice-"))
       try {
-        const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: 1_000_000, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
-        const expected = Array.from({ length: 600000 }, (_, i) => `${i + 1}\n`).join("")
+        const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: maxBytes, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
         yield* Effect.scoped(Effect.gen(function*() {
           const output = yield* ChildOutput.make({
-            processName: "seq", groupName: "seq", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+            processName: "w", groupName: "w", stdoutPath: `${dir}/out.log`, stderrPath: both ? `${dir}/out.log` : undefined,
             stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
           })
-          const child = yield* spawner.spawn(request("seq 1 600000"))
+          const child = yield* spawner.spawn(request(script))
           yield* sleepMs(50) // some output waits in the read-ahead before the drain comes
-          yield* output.drain("stdout", child.pid, child.stdout)
+          yield* Effect.all([
+            output.drain("stdout", child.pid, child.stdout),
+            both ? output.drain("stderr", child.pid, child.stderr) : Effect.void
+          ], { concurrency: "unbounded" })
           expect(yield* child.exit).toEqual({ code: 0, signal: null })
         }))
         const files = ["out.log", ...Array.from({ length: 10 }, (_, i) => `out.log.${i + 1}`)].filter((f) => Fs.existsSync(`${dir}/${f}`))
-        expect(files.length).toBeGreaterThanOrEqual(4)
-        const text = files.reverse().map((f) => Fs.readFileSync(`${dir}/${f}`, "utf8")).join("")
-        expect(text.length).toBe(expected.length)
-        expect(text === expected).toBe(true)
+        return { files: files.length, text: files.reverse().map((f) => Fs.readFileSync(`${dir}/${f}`, "utf8")).join("") }
       } finally {
         Fs.rmSync(dir, { recursive: true, force: true })
       }
-    }).pipe(Effect.provide(Layer.mergeAll(NodeSpawner.nativeLayer, NodeServices.layer, EventBus.layer))))
+    }).pipe(Effect.provide(Layer.mergeAll(NodeSpawner.nativeLayer, NodeServices.layer, EventBus.layer)))
+
+  const numbers = Array.from({ length: 600000 }, (_, i) => `${i + 1}\n`).join("")
+
+  it.live("splices a child's output into its log file: early bytes first, every byte in order, to the end", () =>
+    Effect.gen(function*() {
+      const { files, text } = yield* logOf("seq 1 600000", 0, false)
+      expect(files).toBe(1)
+      expect(text.length).toBe(numbers.length)
+      expect(text === numbers).toBe(true)
+    }))
+
+  it.live("splices across rotations: every byte in order over the backups", () =>
+    Effect.gen(function*() {
+      const { files, text } = yield* logOf("seq 1 600000", 1_000_000, false)
+      expect(files).toBeGreaterThanOrEqual(4)
+      expect(text.length).toBe(numbers.length)
+      expect(text === numbers).toBe(true)
+    }))
+
+  it.live("stdout and stderr spliced and written into one file at once lose and repeat nothing", () =>
+    Effect.gen(function*() {
+      const { text } = yield* logOf("yes oooo | head -n 200000 & yes eeee | head -n 200000 >&2; wait", 0, true)
+      const count = (c: string) => text.split(c).length - 1
+      expect([count("o"), count("e"), count("\n"), text.length]).toEqual([800000, 800000, 400000, 2000000])
+    }))
 
   it.live("adopts and reaps the orphans of its children, and never takes node:child_process's children from it", () => {
     const logged: Array<string> = []

@@ -293,8 +293,19 @@ export const make = (
       yield* closeCurrent
       for (const [from, to] of rotationRenames(path, options.backups)) {
         // a missing source (no such backup yet, or deleted by a cleanup script) is skipped, like
-        // supervisord's exists check and removeAndRename; no separate exists call: one trip to the threadpool per name
-        yield* attempt("rotate", fs.rename(from, to).pipe(Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.void)))
+        // supervisord's exists check and removeAndRename. Renamed at once, as a regular file is written:
+        // a trip to the threadpool per name held a busy child's output (its splicing) for milliseconds.
+        const rename = Effect.try({
+          try: () => {
+            try {
+              Fs.renameSync(from, to)
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+            }
+          },
+          catch: (e) => ioError("rename", from, e)
+        })
+        yield* attempt("rotate", rename)
       }
       current = yield* attempt("reopen", open)
     })

@@ -372,29 +372,35 @@ export const isGone = (pid: number): boolean => {
 export const CLK_TCK = Number(Cp.spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100
 
 /**
- * The processes that make up a daemon: its own pid, plus effsup's spawn helper (a child of the
- * daemon titled `effsup: spawn helper`, which forks the programs). Its cost is effsup's cost.
+ * The processes that make up a daemon: its own pid, plus any child running the daemon's own
+ * executable (a helper of its own, as effsup's spawn helper was; the supervised programs run
+ * other executables). Their cost is the daemon's cost.
  */
 export const daemonPids = (pid: number): ReadonlyArray<number> => {
-  const children = Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter((c) => c !== "")
-  const helpers = children.filter((child) => {
+  const exe = (p: number | string) => {
     try {
-      return Fs.readFileSync(`/proc/${child}/cmdline`, "latin1").startsWith("effsup: spawn helper")
+      return Fs.readlinkSync(`/proc/${p}/exe`)
     } catch {
-      return false
+      return undefined
     }
-  })
-  return [pid, ...helpers.map(Number)]
+  }
+  const own = exe(pid)
+  const children = Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter((c) => c !== "")
+  return [pid, ...children.filter((child) => own !== undefined && exe(child) === own).map(Number)]
 }
 
-/** utime + stime of a daemon (with its helper), in seconds. */
+/** The pids of a daemon's children whose parent is the daemon itself (not a helper), from /proc. */
+export const childrenOf = (pid: number): ReadonlySet<number> =>
+  new Set(Fs.readFileSync(`/proc/${pid}/task/${pid}/children`, "latin1").split(" ").filter((c) => c !== "").map(Number))
+
+/** utime + stime of a daemon (with any helper of its own), in seconds. */
 export const cpuSeconds = (pid: number): number =>
   daemonPids(pid).reduce((sum, p) => {
     const f = statFields(p)
     return sum + (Number(f[11]) + Number(f[12])) / CLK_TCK
   }, 0)
 
-/** Resident and proportional set size of a daemon (with its helper; smaps_rollup), in MiB. */
+/** Resident and proportional set size of a daemon (with any helper of its own; smaps_rollup), in MiB. */
 export const memoryMiB = (pid: number): { readonly rss: number; readonly pss: number } =>
   daemonPids(pid).reduce((sum, p) => {
     const text = Fs.readFileSync(`/proc/${p}/smaps_rollup`, "latin1")

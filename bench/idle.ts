@@ -19,7 +19,7 @@ export const idle: Scenario = {
   method:
     `${N} × \`sleep 1000\` RUNNING, both daemons idle side by side over the same window (20 s; quick 5 s) after ` +
     "2 s of settling: CPU % of one core from utime+stime in /proc/PID/stat; RSS and PSS from smaps_rollup; " +
-    "for effsup all three are the daemon plus its spawn helper.",
+    "each of all the daemon's own processes together.",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 2
     const windowMs = ctx.quick ? 5_000 : 20_000
@@ -49,8 +49,8 @@ export const idle: Scenario = {
         effsup: s.cpu.effsup, supervisord: s.cpu.supervisord,
         target: ({ effsup }) => ({ text: "≈ 0 (≤ 0.1 %)", pass: effsup !== undefined && effsup.median <= 0.1 })
       }),
-      makeRow({ scenario: "idle", metric: `daemon RSS, ${N} programs`, unit: "MiB", tails: false, effsup: s.rss.effsup, supervisord: s.rss.supervisord }),
-      makeRow({ scenario: "idle", metric: `daemon PSS, ${N} programs`, unit: "MiB", tails: false, effsup: s.pss.effsup, supervisord: s.pss.supervisord })
+      makeRow({ scenario: "idle", metric: `RSS, all daemon processes, ${N} programs`, unit: "MiB", tails: false, effsup: s.rss.effsup, supervisord: s.rss.supervisord }),
+      makeRow({ scenario: "idle", metric: `PSS, all daemon processes, ${N} programs`, unit: "MiB", tails: false, effsup: s.pss.effsup, supervisord: s.pss.supervisord })
     ]
   }
 }

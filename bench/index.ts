@@ -14,14 +14,16 @@ import { coldStart } from "./coldStart.ts"
 import { type Ctx, describeMachine, detectEffsup, killLeftovers, requireSupervisord, ROOT, type Scenario } from "./harness.ts"
 import { idle } from "./idle.ts"
 import { logThroughput } from "./logThroughput.ts"
+import { memoryBreakdown } from "./memory.ts"
 import { renderJson, renderResultsMd, renderTable, type Report, type Row } from "./report.ts"
 import { respawn } from "./respawn.ts"
 import { rpc } from "./rpc.ts"
+import { spawnCost } from "./spawnCost.ts"
 import { stopAll } from "./stopAll.ts"
 import { syncReadme } from "./readme.ts"
 
 /** Every scenario, in run order. */
-export const SCENARIOS: ReadonlyArray<Scenario> = [respawn, coldStart, logThroughput, rpc, stopAll, idle]
+export const SCENARIOS: ReadonlyArray<Scenario> = [spawnCost, respawn, coldStart, logThroughput, rpc, stopAll, idle, memoryBreakdown]
 
 /** Parsed command line. */
 export interface Options {

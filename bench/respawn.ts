@@ -101,8 +101,8 @@ export const respawn: Scenario = {
       effsup: samples.effsup, supervisord: samples.supervisord,
       floor: { label: "shell loop", samples: samples.floor },
       target: ({ effsup, floor }) => ({
-        text: "p50 ≤ floor + 5 ms",
-        pass: effsup !== undefined && floor !== undefined && effsup.median <= floor.median + 5
+        text: "p50 ≤ floor + 3 ms",
+        pass: effsup !== undefined && floor !== undefined && effsup.median <= floor.median + 3
       })
     })]
   }

@@ -12,8 +12,9 @@
  * Invariants: chunks are handled in order and never dropped; `drain` completes only after every
  * byte it read is written to the file; a channel without a file (NONE) still captures and
  * publishes. Read errors end the drain with a warning; they never fail the caller. When nothing
- * but the file wants a channel's bytes (the common case), they go from the socket's read callback
- * to the file with no fiber or Stream step per chunk (the hot path of issue #5).
+ * but the file wants a channel's bytes (the common case), they go from the pipe to the file with
+ * no fiber or Stream step per chunk: spliced from the pipe into the file where the reader can
+ * (the native spawner's pipes), else handed from the read callback to the file.
  *
  * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
  * capture tokens (DOC≠CODE, Q2). When stdout and stderr name the same file, one RotatingFile
@@ -62,12 +63,50 @@ export interface ChildOutputOptions {
 export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
 
 /**
- * A child's output channel: a stream of chunks, and optionally a faster way to read the same
- * bytes by callback, which a drain uses when nothing but the log file wants them. Use one or the
- * other, once. A stream derived from this one (`pipe`) has no callback reader.
+ * What a log file lends a reader that splices a child's pipe into it (splice(2): the bytes are
+ * never copied through the daemon): an fd on the file opened without O_APPEND (splice refuses it;
+ * the reader appends by seeking to the end), and how many bytes may go in before the file must
+ * look at its size again (rotation). The reader ends the lease with the count it moved.
+ */
+export interface SpliceLease {
+  readonly fd: number
+  readonly budget: number
+  readonly end: (moved: number) => void
+}
+
+/** A reader holding a lease: asked to give it back, it stops at once and says how many bytes it moved. */
+export interface SpliceBorrower {
+  readonly giveBack: () => number
+}
+
+/**
+ * A log file that can take a child's bytes straight from its pipe: `lendUnsafe` lends its fd when
+ * the bytes would be written at once anyway (nothing queued, no rotation underway, a regular file),
+ * else returns undefined and the bytes are read and written as usual. The file takes the lease back
+ * (giveBack) before anything else touches it: another write, a flush, a reopen, closing.
+ */
+export interface SpliceTarget {
+  readonly lendUnsafe: (borrower: SpliceBorrower) => SpliceLease | undefined
+}
+
+/**
+ * Like ReadByCallback, but moving the bytes into `target` with splice(2) whenever it can take
+ * them; `onChunk` gets only what could not go that way.
+ */
+export type ReadBySplice = (
+  target: SpliceTarget,
+  onChunk: (chunk: Uint8Array) => boolean,
+  ready: Effect.Effect<void>
+) => Effect.Effect<void>
+
+/**
+ * A child's output channel: a stream of chunks, and optionally faster ways to read the same
+ * bytes (by callback, or spliced to a file), which a drain uses when nothing but the log file
+ * wants them. Use one of them, once. A stream derived from this one (`pipe`) has neither.
  */
 export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
   readonly readByCallback?: ReadByCallback | undefined
+  readonly readBySplice?: ReadBySplice | undefined
 }
 
 /** The output pipeline of one process. */
@@ -163,7 +202,9 @@ export const make = (
         // Nothing but the file wants the bytes: the read callback hands them straight to it.
         const plain = splitter === undefined && strip === undefined && !toMainLog && !config.eventsEnabled
 
-        if (plain && source.readByCallback !== undefined) {
+        if (plain && file !== undefined && source.readBySplice !== undefined) {
+          yield* source.readBySplice(file, file.writeUnsafe, file.ready)
+        } else if (plain && source.readByCallback !== undefined) {
           yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
         } else {
           yield* source.pipe(

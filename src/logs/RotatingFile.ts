@@ -63,6 +63,16 @@ export interface RotatingFile {
   readonly reopen: Effect.Effect<void>
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
+  /**
+   * Lend the file to a reader that splices a child's pipe into it (see ChildOutput's SpliceTarget)
+   * when bytes would be written at once anyway: a regular file, nothing queued, not lent already.
+   * The lease's fd is the file opened again without O_APPEND, its budget the bytes left before a
+   * rotation; the bytes it moved count as written (rotation follows as after a write) when the
+   * reader ends the lease, or when the file takes it back before anything else touches it.
+   */
+  readonly lendUnsafe: (borrower: { readonly giveBack: () => number }) =>
+    | { readonly fd: number; readonly budget: number; readonly end: (moved: number) => void }
+    | undefined
 }
 
 /** Options of a rotating file: rotate at `maxBytes` (0 = never), keep `backups` old files, create with `mode`. */
@@ -86,6 +96,8 @@ type Item = Uint8Array | Command | Followup
 
 interface OpenFile {
   readonly fd: number
+  /** The same file opened again without O_APPEND, for splice (opened at the first splice; -1: cannot). */
+  spliceFd: number | undefined
   size: number
   /** A regular file: written synchronously. */
   readonly regular: boolean
@@ -154,7 +166,7 @@ export const make = (
       } catch {
         // gone already: treated like a link, never renamed
       }
-      return { fd, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
+      return { fd, spliceFd: undefined, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
     }
 
     // A regular file (or a new one) is opened at once: one trip to the threadpool per file made a
@@ -208,13 +220,17 @@ export const make = (
     const room = Latch.makeUnsafe(true)
 
     const closeCurrent = Effect.sync(() => {
+      reclaim()
       const c = current
       current = undefined
       if (c === undefined) return
-      try {
-        Fs.closeSync(c.fd)
-      } catch {
-        // EBADF/EIO on close: the fd is released either way
+      for (const fd of [c.fd, c.spliceFd ?? -1]) {
+        if (fd < 0) continue
+        try {
+          Fs.closeSync(fd)
+        } catch {
+          // EBADF/EIO on close: the fd is released either way
+        }
       }
     })
 
@@ -250,8 +266,19 @@ export const make = (
       yield* closeCurrent
       for (const [from, to] of rotationRenames(path, options.backups)) {
         // a missing source (no such backup yet, or deleted by a cleanup script) is skipped, like
-        // supervisord's exists check and removeAndRename; no separate exists call: one trip to the threadpool per name
-        yield* attempt("rotate", fs.rename(from, to).pipe(Effect.catchIf((e) => e.reason._tag === "NotFound", () => Effect.void)))
+        // supervisord's exists check and removeAndRename. Renamed at once, as a regular file is written:
+        // a trip to the threadpool per name held a busy child's output (its splicing) for milliseconds.
+        const rename = Effect.try({
+          try: () => {
+            try {
+              Fs.renameSync(from, to)
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+            }
+          },
+          catch: (e) => ioError("rename", from, e)
+        })
+        yield* attempt("rotate", rename)
       }
       current = yield* attempt("reopen", open)
     })
@@ -350,6 +377,7 @@ export const make = (
     })
 
     const enqueue = (item: Item) => {
+      reclaim()
       pending.push(item)
       if (item instanceof Uint8Array) pendingBytes += item.length
       if (!writing) {
@@ -361,6 +389,7 @@ export const make = (
 
     /** Write `bytes` at once if that keeps the order (a regular file, nothing queued); report whether it did. */
     const writeNow = (bytes: Uint8Array): boolean => {
+      reclaim()
       const c = current
       if (c === undefined || !c.regular || busy || pending.length > 0 || failing) return false
       try {
@@ -375,8 +404,53 @@ export const make = (
       return true
     }
 
+    /** The reader the file is lent to (see lendUnsafe). */
+    let lent: { readonly giveBack: () => number } | undefined
+
+    /** Bytes a lease moved are written: count them, and rotate as after a write. */
+    const accountSpliced = (moved: number) => {
+      const c = current
+      if (c === undefined || moved <= 0) return
+      c.size += moved
+      if (needsRotation(c)) enqueue({ _tag: "Rotate" })
+    }
+
+    /** Take the lease back (before anything else touches the file). */
+    const reclaim = () => {
+      const borrower = lent
+      if (borrower === undefined) return
+      lent = undefined
+      accountSpliced(borrower.giveBack())
+    }
+
+    const lendUnsafe: RotatingFile["lendUnsafe"] = (borrower) => {
+      const c = current
+      if (lent !== undefined || closed || c === undefined || !c.regular || busy || pending.length > 0 || failing) return undefined
+      if (c.spliceFd === undefined) {
+        try {
+          // the very file the fd has open, wherever its name went since
+          c.spliceFd = Fs.openSync(`/proc/self/fd/${c.fd}`, Fs.constants.O_WRONLY)
+        } catch {
+          c.spliceFd = -1
+        }
+      }
+      if (c.spliceFd < 0) return undefined
+      lent = borrower
+      const budget = rotating && c.rotates ? Math.max(1, options.maxBytes - c.size) : Number.MAX_SAFE_INTEGER
+      return {
+        fd: c.spliceFd,
+        budget,
+        end: (moved) => {
+          if (lent !== borrower) return
+          lent = undefined
+          accountSpliced(moved)
+        }
+      }
+    }
+
     const command = (tag: Command["_tag"]) =>
       Effect.suspend(() => {
+        reclaim()
         // Nothing queued: every byte handed in is already written.
         if (closed || (tag === "Flush" && !writing)) return Effect.void
         const done = Deferred.makeUnsafe<void>()
@@ -414,6 +488,7 @@ export const make = (
       ready,
       flush,
       reopen: command("Reopen"),
-      clear: command("Clear")
+      clear: command("Clear"),
+      lendUnsafe
     }
   })

@@ -1,8 +1,9 @@
 /**
  * The supervision tree: the root owning every active group, and the implementation of the
  * `Supervisor` service on top of it. Groups start in priority order; at shutdown they stop in
- * reverse priority order, one group at a time (each group's processes all signalled, then
- * awaited), as supervisord does. Group membership changes (add/remove/update) are serialised.
+ * reverse priority order, as supervisord does, but the groups of one priority together (each
+ * group's processes all signalled, then awaited; supervisord stops one group per turn of its
+ * poll loop, which is why its shutdown takes seconds). Group membership changes (add/remove/update) are serialised.
  * The tree never polls: every wait is on a process actor's state.
  * supervisord: supervisord.py (runforever, shutdown order), rpcinterface.py (method semantics).
  * @since 0.1.0
@@ -67,6 +68,19 @@ export interface TreeOptions {
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Groups (sorted by priority) cut into runs of equal priority, in order (pure). */
+export const byPriority = <G extends { readonly config: { readonly priority: number } }>(
+  sorted: ReadonlyArray<G>
+): Array<Array<G>> => {
+  const levels: Array<Array<G>> = []
+  for (const group of sorted) {
+    const level = levels[levels.length - 1]
+    if (level !== undefined && level[0]!.config.priority === group.config.priority) level.push(group)
+    else levels.push([group])
+  }
+  return levels
+}
 
 /** How many autostart spawns are in flight at once. */
 const AUTOSTART_IN_FLIGHT = 4
@@ -212,7 +226,7 @@ export const make = (
     /** From now on nothing restarts (supervisord: no spawning once the mood is below RUNNING). */
     const quiesceAll = Effect.suspend(() => Effect.forEach(allActors(), (a) => a.quiesce, { discard: true }))
 
-    /** Stop groups one at a time in reverse priority order, logging who we are waiting for. */
+    /** Stop groups in reverse priority order (equal priorities together), logging who we are waiting for. */
     const shutdownAll = Effect.gen(function*() {
       if (mood === "RUNNING") mood = "SHUTDOWN"
       yield* quiesceAll
@@ -222,9 +236,10 @@ export const make = (
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
       const reporter = yield* waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild)
-      for (const group of activeGroups().reverse()) {
-        yield* group.close
-        groups.delete(group.config.name)
+      // Reverse priority order; groups of the same priority have no order between them and stop together.
+      for (const level of byPriority(activeGroups()).reverse()) {
+        yield* Effect.forEach(level, (group) => group.close, { concurrency: "unbounded", discard: true })
+        for (const group of level) groups.delete(group.config.name)
       }
       yield* Fiber.interrupt(reporter)
     }).pipe(Effect.uninterruptible)

@@ -3,13 +3,18 @@
  * respawn timestamps, the command line and the report renderings. The timed scenarios are not
  * run here (CI must never assert timings); `npm run bench -- --quick` runs them.
  */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { renderConfig } from "../../bench/harness.ts"
 import { parseArgs, SCENARIOS } from "../../bench/index.ts"
 import { fmt, makeRow, renderJson, renderResultsMd, renderTable, type Report } from "../../bench/report.ts"
 import { gapsFrom } from "../../bench/respawn.ts"
 import { median, percentileSorted, ratio, summarize } from "../../bench/stats.ts"
-import { spawnFloorScript } from "../../bench/coldStart.ts"
+import { heapBreakdown } from "../../bench/memory.ts"
+import { compilePosixSpawn } from "../../bench/spawnCost.ts"
 
 describe("stats", () => {
   it("median of odd and even counts", () => {
@@ -58,8 +63,29 @@ describe("config generation", () => {
     expect(renderConfig([{ name: "one", command: "true" }])).not.toContain("process_name")
   })
 
-  it("the spawn floor forks n sleeps", () => {
-    expect(spawnFloorScript(5)).toContain("-lt 5")
+  it("the spawn floor (posix_spawn from C) compiles, times each cycle, and starts n programs", () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-smoke-cc-"))
+    try {
+      const program = compilePosixSpawn(dir)
+      const cycles = Cp.execFileSync(program, ["cycle", "3"], { encoding: "utf8" }).trim().split("\n").map(Number)
+      expect(cycles).toHaveLength(3)
+      for (const us of cycles) expect(us).toBeGreaterThan(0)
+      expect(Cp.spawnSync(program, ["start", "2", "0"]).status).toBe(0)
+    } finally {
+      Fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe("heap snapshot breakdown", () => {
+  it("sums self sizes by kind of node", () => {
+    const snapshot = {
+      snapshot: { meta: { node_fields: ["type", "name", "id", "self_size"], node_types: [["object", "closure", "string", "code", "hidden"]] } },
+      // type, name, id, self_size
+      nodes: [0, 0, 1, 100, 0, 1, 2, 40, 1, 2, 3, 56, 2, 2, 4, 30, 3, 2, 5, 500, 4, 2, 6, 7],
+      strings: ["Object", "system / Context", "f"]
+    }
+    expect(heapBreakdown(snapshot)).toEqual({ total: 733, closures: 56, contexts: 40, objects: 100, stringsAndArrays: 30, code: 500, other: 7 })
   })
 })
 
@@ -87,7 +113,7 @@ describe("command line", () => {
   })
 
   it("has the six scenarios of the issue", () => {
-    expect(SCENARIOS.map((s) => s.name)).toEqual(["respawn", "coldStart", "logThroughput", "rpc", "stopAll", "idle"])
+    expect(SCENARIOS.map((s) => s.name)).toEqual(["spawnCost", "respawn", "coldStart", "logThroughput", "rpc", "stopAll", "idle", "memory"])
   })
 })
 

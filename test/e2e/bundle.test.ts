@@ -1,7 +1,7 @@
 /**
  * The executable as users run it: `npm run build`, then `dist/app/bin.js` — the esbuild bundle with
  * its separately bundled fast ctl path, started through its shebang — checks a config, runs the
- * daemon, answers `ctl status` and `ctl stop`, and exits 0 on SIGTERM. Every other test runs the
+ * daemon (with the native spawner), answers `ctl status` and `ctl stop`, and exits 0 on SIGTERM. Every other test runs the
  * sources; this one catches what only bundling can break.
  */
 import * as Cp from "node:child_process"
@@ -59,6 +59,10 @@ describe("the built executable (dist/app/bin.js)", () => {
       }
       expect(status.status).toBe(0)
       expect(status.stdout).toMatch(/^sleeper:sleeper_0\s+RUNNING\s+pid \d+, uptime 0:00:\d\d\nsleeper:sleeper_1\s+RUNNING\s+pid \d+, uptime 0:00:\d\d\n$/)
+      // the bundle finds and loads the native spawner: the daemon is the parent, with no fallback notice
+      const child = Number(/pid (\d+)/.exec(status.stdout)?.[1])
+      expect(Number(Fs.readFileSync(`/proc/${child}/stat`, "utf8").split(") ")[1]!.split(" ")[1])).toBe(daemon.pid)
+      expect(Fs.readFileSync(Path.join(dir, "main.log"), "utf8")).not.toContain("native spawner unavailable")
       const stop = run("ctl", "-c", file, "stop", "all")
       expect(stop.stdout.split("\n").sort()).toEqual(["", "sleeper:sleeper_0: stopped", "sleeper:sleeper_1: stopped"])
     } finally {

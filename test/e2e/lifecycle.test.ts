@@ -5,7 +5,6 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { outputSocketsOf } from "../support/OutputSocket.ts"
 import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
@@ -50,6 +49,15 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
     for (const d of pair.both()) expect(d.ctl("status", "sleeper").stdout).toMatch(/^sleeper\s+RUNNING\s+pid \d+, uptime 0:00:0\d/)
   })
 
+  it("a child's parent is the daemon itself, whose pid supervisorctl reports", () => {
+    for (const d of pair.both()) {
+      const child = Number(/pid (\d+)/.exec(d.ctl("status", "sleeper").stdout)?.[1])
+      const parent = Number(Fs.readFileSync(`/proc/${child}/stat`, "utf8").split(") ")[1]!.split(" ")[1])
+      expect(parent, d.kind).toBe(Number(d.ctl("pid").stdout.trim()))
+      expect(parent, d.kind).toBe(d.child.pid)
+    }
+  })
+
   it("an expected exit after startsecs is EXITED and not restarted (autorestart=unexpected)", async () => {
     await Promise.all(pair.both().map((d) => d.waitForLog(/exited: exit0/)))
     const [ours, theirs] = pair.both().map((d) => normalized(d.log(), "exit0"))
@@ -92,7 +100,43 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
 })
 
 describe("effsup beyond supervisord", () => {
-  it("a daemon killed with SIGKILL leaves no children (supervisord orphans them) and no output socket behind", async () => {
+  it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
+    // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart
+    const slow = `sh -c "trap 'sleep 0.8; exit 0' TERM; while :; do sleep 0.1; done"`
+    const d = await start("effsup", `${header()}
+[program:a]
+command=${slow}
+startsecs=0
+priority=10
+
+[program:b]
+command=${slow}
+startsecs=0
+priority=20
+
+[program:c]
+command=${slow}
+startsecs=0
+priority=20
+`)
+    await d.waitForLog(/success: c entered RUNNING/)
+    await d.waitForLog(/success: a entered RUNNING/)
+    await d.waitForLog(/success: b entered RUNNING/)
+    const stoppedAt = (name: string) => {
+      const line = Fs.readFileSync(Path.join(d.dir, "main.log"), "utf8").split("\n").find((l) => l.includes(`stopped: ${name} `))
+      const [, hms, ms] = /\d\d:(\d\d:\d\d),(\d{3})/.exec(line ?? "") ?? []
+      expect(hms, `stopped: ${name}`).toBeDefined()
+      const [m, s] = hms!.split(":").map(Number)
+      return (m! * 60 + s!) * 1000 + Number(ms)
+    }
+    expect(await d.stop()).toBe(0)
+    const [a, b, c] = [stoppedAt("a"), stoppedAt("b"), stoppedAt("c")]
+    expect(Math.abs(b - c)).toBeLessThan(500)
+    expect(a - Math.max(b, c)).toBeGreaterThan(400)
+  })
+
+
+  it("a daemon killed with SIGKILL leaves no children (supervisord orphans them)", async () => {
     const marker = `sleep 4000.${process.pid}`
     const d = await start("effsup", `${header()}
 [program:orphan]
@@ -104,17 +148,10 @@ startsecs=0
     try {
       await d.waitForLog(/success: orphan_2 entered RUNNING/)
       expect(livePids(marker)).toHaveLength(3)
-      const helper = Number(Fs.readFileSync(`/proc/${livePids(marker)[0]}/stat`, "utf8").split(") ")[1]!.split(" ")[1])
-      const [socketPath] = outputSocketsOf(helper)
-      const socketDir = Path.dirname(socketPath!)
-      expect(Fs.existsSync(socketDir)).toBe(true)
       d.child.kill("SIGKILL")
       const deadline = Date.now() + 5000
-      while ((livePids(marker).length > 0 || Fs.existsSync(socketDir)) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50))
-      }
+      while (livePids(marker).length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
       expect(livePids(marker)).toEqual([])
-      expect(Fs.existsSync(socketDir)).toBe(false)
     } finally {
       await d.stop()
     }

@@ -1,14 +1,24 @@
+/**
+ * The Spawner contract, run against both implementations on real processes: the native spawner
+ * (the addon) and the node:child_process fallback. Then what only the native one does: exec
+ * errors with supervisord's texts, user= with the user's groups, and adopting orphans without
+ * stealing node:child_process's children.
+ */
 import { describe, expect, it } from "@effect/vitest"
+import { NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
+import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { EventBus } from "../../src/events/EventBus.ts"
+import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+import { loadNativeAddon } from "../../src/process/NativeAddon.ts"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
-import { outputSocketsOf } from "../support/OutputSocket.ts"
 
 const request = (script: string, extra: Partial<SpawnRequest> = {}): SpawnRequest => ({
   file: "/bin/sh",
@@ -35,181 +45,285 @@ const stat = (pid: number): { readonly state: string; readonly parent: number } 
   }
 }
 
-/** Running, not a zombie waiting for whichever process reaps it. */
-const alive = (pid: number): boolean => {
-  const state = stat(pid)?.state
-  return state !== undefined && state !== "Z"
-}
-
-const parentOf = (pid: number): number => stat(pid)!.parent
-
-/** The output socket of the spawn helper that is `child`'s parent. */
-const outputSocket = (child: number): string => {
-  const [path, ...more] = outputSocketsOf(parentOf(child))
-  expect(more).toEqual([])
-  return path!
+/** Whether this process is a child subreaper now (asked through the addon, which leaves it as it was). */
+const subreaper = (): boolean => {
+  const addon = loadNativeAddon()
+  if (addon._tag !== "Loaded") throw new Error(addon.reason)
+  const was = addon.addon.setSubreaper(true)
+  addon.addon.setSubreaper(was)
+  return was
 }
 
 const run = (child: RawChild) =>
   Effect.all([text(child.stdout), text(child.stderr), child.exit], { concurrency: "unbounded" })
 
-describe("NodeSpawner (through the spawn helper)", () => {
-  it.live("keeps output written the moment a child starts, on both streams, for many children at once", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const children = yield* Effect.forEach(
-        Array.from({ length: 40 }, (_, i) => i),
-        (i) => spawner.spawn(request(`echo out${i}; echo err${i} >&2; exit ${i % 3}`)),
-        { concurrency: "unbounded" }
-      )
-      const results = yield* Effect.forEach(children, run, { concurrency: "unbounded" })
-      results.forEach(([out, err, exit], i) => {
-        expect(out).toBe(`out${i}\n`)
-        expect(err).toBe(`err${i}\n`)
-        expect(exit).toEqual({ code: i % 3, signal: null })
-      })
-    }).pipe(Effect.provide(NodeSpawner.layer)))
+const sleepMs = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
 
-  it.live("delivers output larger than the read-ahead whole and in order to a slow reader", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const child = yield* spawner.spawn(request("seq 1 400000; echo done >&2"))
-      // each batch is taken late, so the socket fills past READ_AHEAD, pauses and resumes
-      const slow = child.stdout.pipe(Stream.tap(() => Effect.sleep("1 millis")))
-      const [out, err, exit] = yield* Effect.all([text(slow), text(child.stderr), child.exit], { concurrency: "unbounded" })
-      expect(out.length).toBeGreaterThan(2 * 1024 * 1024)
-      expect(out).toBe(Array.from({ length: 400000 }, (_, i) => `${i + 1}\n`).join(""))
-      expect(err).toBe("done\n")
-      expect(exit).toEqual({ code: 0, signal: null })
-    }).pipe(Effect.provide(NodeSpawner.layer)))
-
-  it.live("the callback reader pauses while the consumer has no room, and loses nothing", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const child = yield* spawner.spawn(request("seq 1 200000"))
-      const read: Array<Uint8Array> = []
-      let waits = 0
-      // no room after every chunk: each one is followed by a pause and a wait for `ready`
-      // (a chunk is valid during the call only: the reader reuses its memory)
-      yield* child.stdout.readByCallback!((chunk) => read.push(Buffer.from(chunk)) < 0, Effect.sync(() => waits++))
-      expect(Buffer.concat(read).toString()).toBe(Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join(""))
-      expect(waits).toBeGreaterThan(0)
-      expect(yield* child.exit).toEqual({ code: 0, signal: null })
-    }).pipe(Effect.provide(NodeSpawner.layer)))
-
-  it.live("keeps more output than the read-ahead written before any reader came, and reads on", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const child = yield* spawner.spawn(request("head -c 3000000 /dev/zero; echo end"))
-      yield* Effect.sleep("300 millis")
-      let bytes = 0
-      let last = ""
-      yield* child.stdout.readByCallback!((chunk) => {
-        bytes += chunk.length
-        last = Buffer.from(chunk.subarray(-4)).toString()
-        return true
-      }, Effect.void)
-      expect(bytes).toBe(3000004)
-      expect(last).toBe("end\n")
-    }).pipe(Effect.provide(NodeSpawner.layer)))
-
-  it.live("writes stdin, applies umask and cwd, and signals the child's group", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const echo = yield* spawner.spawn(request("read line; echo \"$line $(umask) $(pwd)\"", { umask: 0o27, cwd: "/tmp" }))
-      yield* echo.writeStdin(new TextEncoder().encode("hello\n"))
-      const [out, , exit] = yield* run(echo)
-      expect(out).toBe("hello 0027 /tmp\n")
-      expect(exit).toEqual({ code: 0, signal: null })
-
-      const sleeper = yield* spawner.spawn(request("exec sleep 30"))
-      yield* sleeper.kill("SIGTERM", true)
-      expect(yield* sleeper.exit).toEqual({ code: null, signal: "SIGTERM" })
-    }).pipe(Effect.provide(NodeSpawner.layer)))
-
-  it.live("reports a missing directory as supervisord's spawn error", () =>
-    Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const failure = yield* spawner.spawn(request("true", { cwd: "/nonexistent/dir" })).pipe(Effect.flip)
-      expect(failure.message).toBe("couldn't chdir to /nonexistent/dir: ENOENT")
-    }).pipe(Effect.provide(NodeSpawner.layer)))
-
-  it.live("without a place for the output socket, every spawn fails with a clear spawn error, and it is logged", () => {
-    const logged: Array<string> = []
-    const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
+/** Log lines (`Level message`) captured while `effect` runs. */
+const capturing = <A, E>(logged: Array<string>, effect: Effect.Effect<A, E>) =>
+  Effect.provide(
+    effect,
+    Logger.layer([Logger.make(({ logLevel, message }) => {
       logged.push(`${logLevel} ${String(Array.isArray(message) ? message.join(" ") : message)}`)
     })])
-    const notADirectory = `${Os.tmpdir()}/effsup-test-file-${process.pid}`
-    Fs.writeFileSync(notADirectory, "")
-    const tmpdir = process.env.TMPDIR
-    const restore = Effect.sync(() => {
-      if (tmpdir === undefined) delete process.env.TMPDIR
-      else process.env.TMPDIR = tmpdir
-      Fs.rmSync(notADirectory, { force: true })
-    })
-    return Effect.sync(() => {
-      process.env.TMPDIR = notADirectory
-    }).pipe(
-      Effect.andThen(Effect.gen(function*() {
-        const spawner = yield* Spawner
-        const failure = yield* spawner.spawn(request("echo never")).pipe(Effect.flip)
-        expect(failure.message).toMatch(/^couldn't connect the output of 'sh' to the spawn helper: E[A-Z]+$/)
-        expect(logged).toEqual([`Error cannot create the directory of the spawn helper's output socket in ${notADirectory}: ENOTDIR`])
-      }).pipe(Effect.provide(NodeSpawner.layer))),
-      Effect.provide(capture),
-      Effect.ensuring(restore)
-    )
-  })
+  )
 
-  it.live("when the helper dies, its children are killed and reported, it is logged, and the next spawn works", () => {
-    const logged: Array<string> = []
-    const capture = Logger.layer([Logger.make(({ logLevel, message }) => {
-      logged.push(`${logLevel} ${String(Array.isArray(message) ? message.join(" ") : message)}`)
-    })])
-    return Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const sleeper = yield* spawner.spawn(request("exec sleep 30"))
-      const helper = parentOf(sleeper.pid)
-      expect(helper).not.toBe(process.pid)
-      process.kill(helper, "SIGKILL")
-      expect(yield* sleeper.exit).toEqual({ code: null, signal: "SIGKILL" })
-      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 100)))
-      expect(alive(sleeper.pid)).toBe(false)
-      expect(logged).toEqual([`Error spawn helper (pid ${helper}) ended unexpectedly (SIGKILL); its 1 running children were killed`])
-      const next = yield* spawner.spawn(request("echo again"))
-      expect((yield* run(next))[0]).toBe("again\n")
-    }).pipe(Effect.provide(NodeSpawner.layer), Effect.provide(capture))
-  })
+const implementations: ReadonlyArray<readonly [string, Layer.Layer<Spawner>]> = [
+  ["native spawner", NodeSpawner.nativeLayer],
+  ["node:child_process spawner", NodeSpawner.childProcessLayer]
+]
 
-  it.live("releasing the layer ends the helper, and with it any child still running, and removes the output socket", () =>
+it("the native addon loads on Linux", () => {
+  expect(loadNativeAddon()).toMatchObject({ _tag: "Loaded" })
+})
+
+it.live("where the addon cannot load, children are started with node:child_process, after one warning that says why", () => {
+  const logged: Array<string> = []
+  return capturing(
+    logged,
     Effect.gen(function*() {
-      const [child, helper, socketPath] = yield* Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const [out, , exit] = yield* run(yield* spawner.spawn(request("echo fallback")))
+      expect([out, exit]).toEqual(["fallback\n", { code: 0, signal: null }])
+      expect(logged).toEqual([
+        "Warn native spawner unavailable (no build for this test): children are started with node:child_process " +
+        "(slower as the daemon grows, and they outlive a killed daemon)"
+      ])
+    }).pipe(Effect.provide(NodeSpawner.layerFor({ _tag: "Unavailable", reason: "no build for this test" })))
+  )
+})
+
+for (const [name, layer] of implementations) {
+  describe(`Spawner contract: ${name}`, () => {
+    it.live("keeps output written the moment a child starts, on both streams, for many children at once", () =>
+      Effect.gen(function*() {
         const spawner = yield* Spawner
-        const child = yield* spawner.spawn(request("exec sleep 30"))
-        expect(Fs.statSync(outputSocket(child.pid)).isSocket()).toBe(true)
-        return [child.pid, parentOf(child.pid), outputSocket(child.pid)] as const
-      }).pipe(Effect.provide(NodeSpawner.layer))
-      const deadline = Date.now() + 5000
-      while ((alive(child) || alive(helper)) && Date.now() < deadline) {
-        yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 20)))
+        const children = yield* Effect.forEach(
+          Array.from({ length: 40 }, (_, i) => i),
+          (i) => spawner.spawn(request(`echo out${i}; echo err${i} >&2; exit ${i % 3}`)),
+          { concurrency: "unbounded" }
+        )
+        const results = yield* Effect.forEach(children, run, { concurrency: "unbounded" })
+        results.forEach(([out, err, exit], i) => {
+          expect(out).toBe(`out${i}\n`)
+          expect(err).toBe(`err${i}\n`)
+          expect(exit).toEqual({ code: i % 3, signal: null })
+        })
+      }).pipe(Effect.provide(layer)))
+
+    it.live("the daemon is the child's parent", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("echo $PPID"))
+        expect(stat(child.pid)?.parent ?? process.pid).toBe(process.pid)
+        const [out, , exit] = yield* run(child)
+        expect(out).toBe(`${process.pid}\n`)
+        expect(exit).toEqual({ code: 0, signal: null })
+      }).pipe(Effect.provide(layer)))
+
+    it.live("delivers output larger than the read-ahead whole and in order to a slow reader", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("seq 1 400000; echo done >&2"))
+        // each batch is taken late, so the pipe fills past READ_AHEAD, pauses and resumes
+        const slow = child.stdout.pipe(Stream.tap(() => Effect.sleep("1 millis")))
+        const [out, err, exit] = yield* Effect.all([text(slow), text(child.stderr), child.exit], { concurrency: "unbounded" })
+        expect(out.length).toBeGreaterThan(2 * 1024 * 1024)
+        expect(out).toBe(Array.from({ length: 400000 }, (_, i) => `${i + 1}\n`).join(""))
+        expect(err).toBe("done\n")
+        expect(exit).toEqual({ code: 0, signal: null })
+      }).pipe(Effect.provide(layer)))
+
+    it.live("the callback reader pauses while the consumer has no room, and loses nothing", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("seq 1 200000"))
+        const read: Array<Uint8Array> = []
+        let waits = 0
+        // no room after every chunk: each one is followed by a pause and a wait for `ready`
+        // (a chunk is valid during the call only: the reader reuses its memory)
+        yield* child.stdout.readByCallback!((chunk) => read.push(Buffer.from(chunk)) < 0, Effect.sync(() => waits++))
+        expect(Buffer.concat(read).toString()).toBe(Array.from({ length: 200000 }, (_, i) => `${i + 1}\n`).join(""))
+        expect(waits).toBeGreaterThan(0)
+        expect(yield* child.exit).toEqual({ code: 0, signal: null })
+      }).pipe(Effect.provide(layer)))
+
+    it.live("keeps more output than the read-ahead written before any reader came, and reads on", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("head -c 3000000 /dev/zero; echo end"))
+        yield* sleepMs(300)
+        let bytes = 0
+        let last = ""
+        yield* child.stdout.readByCallback!((chunk) => {
+          bytes += chunk.length
+          last = Buffer.from(chunk.subarray(-4)).toString()
+          return true
+        }, Effect.void)
+        expect(bytes).toBe(3000004)
+        expect(last).toBe("end\n")
+      }).pipe(Effect.provide(layer)))
+
+    it.live("writes stdin, applies umask and cwd, and signals the child's group", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const echo = yield* spawner.spawn(request("read line; echo \"$line $(umask) $(pwd)\"", { umask: 0o27, cwd: "/tmp" }))
+        yield* echo.writeStdin(new TextEncoder().encode("hello\n"))
+        const [out, , exit] = yield* run(echo)
+        expect(out).toBe("hello 0027 /tmp\n")
+        expect(exit).toEqual({ code: 0, signal: null })
+        expect(yield* echo.writeStdin(new TextEncoder().encode("late\n")).pipe(Effect.flip)).toMatchObject({ _tag: "StdinFailure" })
+
+        // a new session and process group: the group signal reaches the shell's own child too
+        const tree = yield* spawner.spawn(request("sleep 30 & echo $!; wait"))
+        const grandchild = Number((yield* tree.stdout.pipe(Stream.take(1), Stream.runCollect)).map((c) => Buffer.from(c).toString()).join(""))
+        expect(Fs.readFileSync(`/proc/${tree.pid}/stat`, "utf8").split(") ")[1]!.split(" ").slice(2, 4)).toEqual([String(tree.pid), String(tree.pid)])
+        yield* tree.kill("SIGTERM", true)
+        expect(yield* tree.exit).toEqual({ code: null, signal: "SIGTERM" })
+        yield* sleepMs(100)
+        expect(stat(grandchild)?.state ?? "gone").toMatch(/gone|Z/)
+      }).pipe(Effect.provide(layer)))
+
+    it.live("reports a missing directory as supervisord's spawn error", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const failure = yield* spawner.spawn(request("true", { cwd: "/nonexistent/dir" })).pipe(Effect.flip)
+        expect(failure.message).toBe("couldn't chdir to /nonexistent/dir: ENOENT")
+      }).pipe(Effect.provide(layer)))
+
+    it.live("a child resets the signals the daemon ignores (SIGPIPE) and blocks none", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const child = yield* spawner.spawn(request("grep -E '^Sig(Blk|Ign):' /proc/self/status"))
+        const [out] = yield* run(child)
+        expect(out).toBe("SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n")
+      }).pipe(Effect.provide(layer)))
+
+    it.live.skipIf(process.getuid?.() !== 0)("user= runs the child as that user, with the user's supplementary groups", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const expected = Cp.execFileSync("id", ["-G", "nobody"], { encoding: "utf8" }).trim().split(" ").sort()
+        const child = yield* spawner.spawn(request("id -un; id -G", { user: "nobody" }))
+        const [out, , exit] = yield* run(child)
+        const [user, groups] = out.trim().split("\n")
+        expect(user).toBe("nobody")
+        expect(groups!.split(" ").sort()).toEqual(expected)
+        expect(exit).toEqual({ code: 0, signal: null })
+      }).pipe(Effect.provide(layer)))
+  })
+}
+
+describe("native spawner only", () => {
+  it.live("reports exec failures and unknown users with supervisord's texts", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const notExecutable = Path.join(Os.tmpdir(), `effsup-noexec-${process.pid}`)
+      Fs.writeFileSync(notExecutable, "#!/bin/sh\n", { mode: 0o644 })
+      try {
+        const failure = yield* spawner.spawn({ ...request(""), file: notExecutable, argv: ["noexec"] }).pipe(Effect.flip)
+        expect(failure.message).toBe("couldn't exec noexec: EACCES")
+      } finally {
+        Fs.rmSync(notExecutable, { force: true })
       }
-      expect(alive(child)).toBe(false)
-      expect(alive(helper)).toBe(false)
-      expect(Fs.existsSync(Path.dirname(socketPath))).toBe(false)
+      const unknown = yield* spawner.spawn(request("true", { user: "no-such-user-here" })).pipe(Effect.flip)
+      expect(unknown.message).toBe("couldn't setuid to no-such-user-here: Can't find username 'no-such-user-here'")
+      const unknownId = yield* spawner.spawn(request("true", { user: "4000000" })).pipe(Effect.flip)
+      expect(unknownId.message).toBe("couldn't setuid to 4000000: Can't find uid 4000000")
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live("a child gets its three stdio fds and none of the daemon's, however many it holds (even ones it inherited without close-on-exec)", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const held = Array.from({ length: 2000 }, () => Fs.openSync("/dev/null", "r"))
+      try {
+        // ls, exec'd by the shell, lists its own fds: the three it was given, and 3, its listing of /proc/self/fd
+        const child = yield* spawner.spawn(request("exec ls /proc/self/fd"))
+        const [out, , exit] = yield* run(child)
+        expect(out).toBe("0\n1\n2\n3\n")
+        expect(exit).toEqual({ code: 0, signal: null })
+      } finally {
+        for (const fd of held) Fs.closeSync(fd)
+      }
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  /** Drain a child's stdout (and its stderr, with `both`) into log files in a fresh dir, then read them. */
+  const logOf = (script: string, maxBytes: number, both: boolean) =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-splice-"))
+      try {
+        const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: maxBytes, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
+        yield* Effect.scoped(Effect.gen(function*() {
+          const output = yield* ChildOutput.make({
+            processName: "w", groupName: "w", stdoutPath: `${dir}/out.log`, stderrPath: both ? `${dir}/out.log` : undefined,
+            stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          })
+          const child = yield* spawner.spawn(request(script))
+          yield* sleepMs(50) // some output waits in the read-ahead before the drain comes
+          yield* Effect.all([
+            output.drain("stdout", child.pid, child.stdout),
+            both ? output.drain("stderr", child.pid, child.stderr) : Effect.void
+          ], { concurrency: "unbounded" })
+          expect(yield* child.exit).toEqual({ code: 0, signal: null })
+        }))
+        const files = ["out.log", ...Array.from({ length: 10 }, (_, i) => `out.log.${i + 1}`)].filter((f) => Fs.existsSync(`${dir}/${f}`))
+        return { files: files.length, text: files.reverse().map((f) => Fs.readFileSync(`${dir}/${f}`, "utf8")).join("") }
+      } finally {
+        Fs.rmSync(dir, { recursive: true, force: true })
+      }
+    }).pipe(Effect.provide(Layer.mergeAll(NodeSpawner.nativeLayer, NodeServices.layer, EventBus.layer)))
+
+  const numbers = Array.from({ length: 600000 }, (_, i) => `${i + 1}\n`).join("")
+
+  it.live("splices a child's output into its log file: early bytes first, every byte in order, to the end", () =>
+    Effect.gen(function*() {
+      const { files, text } = yield* logOf("seq 1 600000", 0, false)
+      expect(files).toBe(1)
+      expect(text.length).toBe(numbers.length)
+      expect(text === numbers).toBe(true)
     }))
 
-  it.live("a stranger's connection to the helper's socket does not disturb spawns", () =>
+  it.live("splices across rotations: every byte in order over the backups", () =>
     Effect.gen(function*() {
-      const spawner = yield* Spawner
-      const sleeper = yield* spawner.spawn(request("exec sleep 30"))
-      const stranger = Net.connect(outputSocket(sleeper.pid))
-      stranger.on("error", () => undefined)
-      const header = Buffer.alloc(8)
-      header.writeUInt32LE(999_999, 0)
-      header[4] = 1
-      stranger.write(Buffer.concat([header, Buffer.from("injected\n")]))
-      expect((yield* run(yield* spawner.spawn(request("echo two"))))[0]).toBe("two\n")
-      stranger.destroy()
-      yield* sleeper.kill("SIGKILL", true)
-    }).pipe(Effect.provide(NodeSpawner.layer)))
+      const { files, text } = yield* logOf("seq 1 600000", 1_000_000, false)
+      expect(files).toBeGreaterThanOrEqual(4)
+      expect(text.length).toBe(numbers.length)
+      expect(text === numbers).toBe(true)
+    }))
+
+  it.live("stdout and stderr spliced and written into one file at once lose and repeat nothing", () =>
+    Effect.gen(function*() {
+      const { text } = yield* logOf("yes oooo | head -n 200000 & yes eeee | head -n 200000 >&2; wait", 0, true)
+      const count = (c: string) => text.split(c).length - 1
+      expect([count("o"), count("e"), count("\n"), text.length]).toEqual([800000, 800000, 400000, 2000000])
+    }))
+
+  it.live("adopts and reaps the orphans of its children, and never takes node:child_process's children from it", () => {
+    const logged: Array<string> = []
+    return capturing(
+      logged,
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        // the shell exits at once; its background sleeps become orphans, adopted by the daemon
+        const parent = yield* spawner.spawn(request("for i in 1 2 3; do sleep 0.5 >/dev/null 2>&1 & echo $!; done"))
+        const [out, , exit] = yield* run(parent)
+        expect(exit).toEqual({ code: 0, signal: null })
+        const orphans = out.trim().split("\n").map(Number)
+        for (const pid of orphans) expect(stat(pid)?.parent).toBe(process.pid)
+        // meanwhile, children of node:child_process exit too, and each must still be reported to its owner
+        const codes = yield* Effect.promise(() =>
+          Promise.all(Array.from({ length: 30 }, (_, i) =>
+            new Promise<number | null>((resolve) => {
+              Cp.spawn("/bin/sh", ["-c", `sleep 0.${i % 5}; exit ${i % 7}`]).once("exit", (code) => resolve(code))
+            })))
+        )
+        expect(codes).toEqual(Array.from({ length: 30 }, (_, i) => i % 7))
+        const deadline = Date.now() + 5000
+        while (orphans.some((pid) => stat(pid) !== undefined) && Date.now() < deadline) yield* sleepMs(20)
+        for (const pid of orphans) expect(stat(pid)).toBeUndefined()
+        for (const pid of orphans) expect(logged).toContain(`Info reaped unknown pid ${pid} (exit status 0)`)
+        expect(subreaper()).toBe(true)
+      }).pipe(Effect.provide(NodeSpawner.nativeLayer), Effect.andThen(Effect.sync(() => expect(subreaper()).toBe(false))))
+    )
+  })
 })

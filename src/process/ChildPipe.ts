@@ -1,0 +1,160 @@
+/**
+ * Reading a child's stdout or stderr in the daemon: the daemon's end of a pipe from the native
+ * spawner, or a node:child_process stream (the fallback spawner). Either becomes an OutputStream
+ * (OutputReader.ts).
+ *
+ * A native pipe is watched by the addon (a uv_poll on the event loop) and read with read(2) into
+ * one shared buffer, as much as the pipe holds per read: no stream object, no buffer per read.
+ * When the log file can take the bytes straight away, the addon splices them from the pipe into
+ * it instead (splice(2): the kernel moves them, the daemon never copies them, and no JS runs per
+ * wake-up until the file must look at its size for rotation). A pipe that fills up, or is spliced
+ * from, is grown to 1 MiB (F_SETPIPE_SZ) so that a busy child writes in large steps; a quiet one
+ * keeps the default size and so leaves the user's pipe quota (fs.pipe-user-pages-soft) to the
+ * programs that need it.
+ * @since 0.1.0
+ */
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import type * as Stream from "node:stream"
+import type { OutputStream, SpliceLease, SpliceTarget } from "../logs/ChildOutput.ts"
+import type { NativeAddon, NativeWatch } from "./NativeAddon.ts"
+import { type ByteSource, outputStream } from "./OutputReader.ts"
+
+/** The buffer every pipe reads into; the daemon's one thread reads one at a time. */
+const shared = new Uint8Array(1024 * 1024)
+
+/** A pipe's default capacity: a read this large means the child is waiting on the daemon. */
+const DEFAULT_PIPE = 64 * 1024
+/** What a busy child's pipe grows to. */
+const BUSY_PIPE = 1024 * 1024
+/** Reads (or splices) per wake-up while the pipe keeps them full, before other work gets a turn. */
+const READS_PER_WAKE = 8
+
+const EAGAIN = -Os.constants.errno.EAGAIN
+
+/**
+ * The daemon's end of a native pipe as a ByteSource (one object per pipe: a daemon holds two per
+ * program). Given a splice target, it borrows the log file whenever the file lends it, and the
+ * addon splices the pipe into it on each wake-up without calling back until the lease's budget is
+ * spent or the pipe ends; meanwhile (the file busy rotating, a write queued) it reads.
+ */
+class NativePipe implements ByteSource {
+  watch: NativeWatch | undefined = undefined
+  paused = false
+  closed = false
+  /** The pipe's capacity: a read that takes less has emptied it. */
+  capacity = DEFAULT_PIPE
+  target: SpliceTarget | undefined = undefined
+  lease: SpliceLease | undefined = undefined
+  onChunk: ((chunk: Uint8Array) => void) | undefined = undefined
+  onEnd: (() => void) | undefined = undefined
+  readonly addon: NativeAddon
+  readonly fd: number
+
+  constructor(addon: NativeAddon, fd: number) {
+    this.addon = addon
+    this.fd = fd
+  }
+
+  start(onChunk: (chunk: Uint8Array) => void, onEnd: () => void): void {
+    this.onChunk = onChunk
+    this.onEnd = onEnd
+    this.watch = this.addon.watch(this.fd, () => this.readable())
+  }
+
+  /** The pipe is readable (or at its end), or a lease came back: borrow the file, or read a few times. */
+  readable(): void {
+    // A lease comes back with its budget spent, or short of it at the pipe's end or an error: then
+    // the reads below see which.
+    let ended = false
+    const lease = this.lease
+    if (lease !== undefined) {
+      const moved = this.unsplice()
+      ended = moved < lease.budget
+      lease.end(moved)
+    }
+    if (this.closed || this.paused) return
+    if (this.target !== undefined && !ended) {
+      const next = this.target.lendUnsafe(this)
+      if (next !== undefined) {
+        this.lease = next
+        // from the next wake-up on, the addon splices; the pipe is still readable, so that comes at once
+        this.grow()
+        this.addon.watchSplice(this.watch!, next.fd, next.budget)
+        return
+      }
+    }
+    for (let i = 0; i < READS_PER_WAKE && !this.paused && !this.closed; i++) {
+      const n = this.addon.read(this.fd, shared)
+      if (n > 0) {
+        const emptied = n < this.capacity
+        if (!emptied) this.grow()
+        this.onChunk!(shared.subarray(0, n))
+        if (emptied) return
+      } else if (n === EAGAIN) {
+        return
+      } else {
+        return this.end()
+      }
+    }
+  }
+
+  /** The lease's count, splice mode ended (the file takes it back this way too: giveBack). */
+  unsplice(): number {
+    this.lease = undefined
+    return this.watch === undefined ? 0 : this.addon.watchUnsplice(this.watch)
+  }
+
+  giveBack(): number {
+    return this.unsplice()
+  }
+
+  /** A pipe busy enough to fill up, or to be spliced from, gets a large capacity (once). */
+  grow(): void {
+    if (this.capacity === DEFAULT_PIPE) this.capacity = Math.max(this.capacity, this.addon.growPipe(this.fd, BUSY_PIPE))
+  }
+
+  end(): void {
+    this.destroy()
+    this.onEnd!()
+  }
+
+  pause(): void {
+    if (this.paused || this.closed || this.watch === undefined) return
+    this.paused = true
+    this.addon.watchStop(this.watch)
+  }
+
+  resume(): void {
+    if (!this.paused || this.closed || this.watch === undefined) return
+    this.paused = false
+    this.addon.watchStart(this.watch)
+  }
+
+  destroy(): void {
+    if (this.closed) return
+    if (this.lease !== undefined) this.lease.end(this.unsplice())
+    this.closed = true
+    if (this.watch !== undefined) this.addon.watchClose(this.watch)
+    Fs.closeSync(this.fd)
+  }
+
+  spliceTo(target: SpliceTarget): void {
+    this.target = target
+  }
+}
+
+/** The daemon's (non-blocking) read end of a native pipe, as an OutputStream; it closes the fd. */
+export const pipeOutput = (addon: NativeAddon, fd: number): OutputStream => outputStream(new NativePipe(addon, fd))
+
+/** A readable node stream (a node:child_process pipe), as an OutputStream. */
+export const streamOutput = (readable: Stream.Readable): OutputStream =>
+  outputStream({
+    start: (onChunk, onEnd) => {
+      readable.on("data", onChunk)
+      readable.on("error", () => undefined).on("end", onEnd).on("close", onEnd)
+    },
+    pause: () => readable.pause(),
+    resume: () => readable.resume(),
+    destroy: () => readable.destroy()
+  })

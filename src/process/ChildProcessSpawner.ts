@@ -1,0 +1,123 @@
+/**
+ * The fallback Spawner on node:child_process, for where the native addon cannot load (see
+ * NodeSpawner.ts). Each child is detached (setsid: its own session and process group, so
+ * `kill(-pid)` reaches its descendants and a terminal's Ctrl-C reaches only the daemon).
+ *
+ * What it cannot do as the native spawner does: libuv forks the whole daemon, so a spawn costs
+ * more as the daemon grows; `umask=` runs the program through `sh -c 'umask …; exec …'` (the
+ * daemon's own umask is never changed, and argv[0] becomes the file's path); `user=` runs it
+ * through util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
+ * uid/gid options drop them all); and a child does not die with the daemon (no PDEATHSIG).
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Layer from "effect/Layer"
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { streamOutput } from "./ChildPipe.ts"
+import { resolve } from "./ResolveCommand.ts"
+import { killChild } from "./Signals.ts"
+import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+
+const SETPRIV = "/usr/bin/setpriv"
+const SH = "/bin/sh"
+
+const errnoOf = (cause: unknown): string => (cause as NodeJS.ErrnoException)?.code ?? "UNKNOWN"
+
+/** uid and primary gid of a user name or numeric uid, from /etc/passwd. */
+const lookupUser = (user: string): { readonly uid: number; readonly gid: number } | undefined => {
+  const byId = /^\d+$/.test(user)
+  for (const line of Fs.readFileSync("/etc/passwd", "utf8").split("\n")) {
+    const [name, , uid, gid] = line.split(":")
+    if (uid === undefined || gid === undefined) continue
+    if (byId ? uid === user : name === user) return { uid: Number(uid), gid: Number(gid) }
+  }
+  return undefined
+}
+
+interface ExecLine {
+  readonly file: string
+  readonly args: ReadonlyArray<string>
+  readonly argv0: string
+}
+
+/** `user=` as setpriv in front of the command line, unless it is the daemon's own user. */
+const withUser = (request: SpawnRequest, line: ExecLine): ExecLine | SpawnFailure => {
+  if (request.user === undefined) return line
+  const me = Os.userInfo()
+  if (request.user === me.username || request.user === String(me.uid)) return line
+  if (me.uid !== 0) return new SpawnFailure({ message: `couldn't setuid to ${request.user}: Can't drop privilege as nonroot user` })
+  const ids = lookupUser(request.user)
+  const uid = String(ids?.uid ?? request.user)
+  const gid = String(ids?.gid ?? request.user)
+  return {
+    file: SETPRIV,
+    args: ["--reuid", uid, "--regid", gid, "--init-groups", "--", line.file, ...line.args],
+    argv0: "setpriv"
+  }
+}
+
+/** `umask=` as a shell in front of the command line ($0 is the file, the rest its arguments). */
+const withUmask = (request: SpawnRequest, line: ExecLine): ExecLine =>
+  request.umask === undefined ? line : {
+    file: SH,
+    args: ["-c", `umask ${request.umask.toString(8).padStart(4, "0")}; exec "$0" "$@"`, line.file, ...line.args],
+    argv0: "sh"
+  }
+
+const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
+  const code = errnoOf(cause)
+  if (code === "ENOENT" && request.cwd !== undefined) return `couldn't chdir to ${request.cwd}: ENOENT`
+  if (code === "EAGAIN") return `Too many processes in process table to spawn '${request.argv[0]}'`
+  if (code === "EMFILE" || code === "ENFILE") return `too many open files to spawn '${request.argv[0]}'`
+  return `unknown error during fork for '${request.argv[0]}': ${code}`
+}
+
+const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
+  Effect.callback<RawChild, SpawnFailure>((resume) => {
+    const plain = { file: request.file, args: request.argv.slice(1), argv0: request.argv[0] ?? request.file }
+    const line = withUser(request, withUmask(request, plain))
+    if (line instanceof SpawnFailure) return resume(Effect.fail(line))
+    let child: Cp.ChildProcess
+    try {
+      child = Cp.spawn(line.file, line.args, {
+        argv0: line.argv0,
+        cwd: request.cwd,
+        env: request.env,
+        detached: true,
+        stdio: ["pipe", "pipe", "pipe"]
+      })
+    } catch (cause) {
+      return resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
+    }
+    const exited = Deferred.makeUnsafe<ExitInfo>()
+    child.once("error", (cause) => {
+      if (child.pid === undefined) resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
+    })
+    child.once("spawn", () => {
+      const pid = child.pid!
+      const stdin = child.stdin!
+      stdin.on("error", () => undefined)
+      child.once("exit", (code, signal) => Deferred.doneUnsafe(exited, Exit.succeed({ code, signal })))
+      resume(Effect.succeed({
+        pid,
+        stdout: streamOutput(child.stdout!),
+        stderr: streamOutput(child.stderr!),
+        exit: Deferred.await(exited),
+        kill: killChild(pid),
+        writeStdin: (data) =>
+          Effect.callback<void, StdinFailure>((done) => {
+            if (stdin.destroyed || !stdin.writable) return done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+            stdin.write(data, (cause) =>
+              done(cause ? Effect.fail(new StdinFailure({ message: errnoOf(cause) })) : Effect.void))
+          })
+      }))
+    })
+  })
+
+/** The Spawner on node:child_process. */
+export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ resolve, spawn }))

@@ -1,0 +1,118 @@
+/**
+ * Loads the native spawner addon (native/spawner.c, built by node-gyp or shipped prebuilt under
+ * `prebuilds/`) with node-gyp-build, from the package's root, and types what it exports. Where
+ * it cannot load (not Linux, no prebuilt binary and nothing built), `loadNativeAddon` says why,
+ * and effsup falls back to node:child_process.
+ * @since 0.1.0
+ */
+import * as Fs from "node:fs"
+import { createRequire } from "node:module"
+import * as Path from "node:path"
+
+/** A user as the child should run: uid, primary gid and supplementary groups (getgrouplist). */
+export interface NativeUser {
+  readonly name: string
+  readonly uid: number
+  readonly gid: number
+  readonly groups: ReadonlyArray<number>
+}
+
+/** What the addon exports (see native/spawner.c for each function's contract). */
+export interface NativeAddon {
+  /**
+   * Make what every spawn uses (the child stack, three fd slots low in the fd table that keep a
+   * child from copying all the daemon's fds): call it before the daemon opens its log files.
+   */
+  readonly prepare: () => void
+  /**
+   * Start a child (vfork semantics: new session, umask, chdir, user, PR_SET_PDEATHSIG) and watch
+   * its pidfd; `onExit` gets the exit code or the signal number once it has been reaped. Returns
+   * its pid and the daemon's ends of its stdin (write), stdout and stderr (read) pipes. Throws an
+   * Error with `code` (errno name) and `stage` (where it failed) when the child could not exec.
+   */
+  readonly spawn: (
+    file: string,
+    argv: ReadonlyArray<string>,
+    envp: ReadonlyArray<string>,
+    cwd: string | null,
+    umask: number,
+    user: NativeUser | null,
+    onExit: (code: number | null, signal: number | null) => void
+  ) => readonly [pid: number, stdin: number, stdout: number, stderr: number]
+  /** A user by name or uid, through the system's user database (NSS); null when unknown. */
+  readonly lookupUser: (nameOrUid: string) => NativeUser | null
+  /** PR_SET_CHILD_SUBREAPER: adopt the orphans of our descendants (or stop); whether it was set before. */
+  readonly setSubreaper: (on: boolean) => boolean
+  /** This process's children, when at least one of them is a zombie; none (quickly) when none is. */
+  readonly zombieCandidates: () => ReadonlyArray<number>
+  /** Whether that child has ended and waits to be reaped (without reaping it). */
+  readonly isZombie: (pid: number) => boolean
+  /** Reap that zombie child: its exit code or signal number; null if it is not one. */
+  readonly reap: (pid: number) => readonly [code: number | null, signal: number | null] | null
+  /** Set a pipe's capacity (F_SETPIPE_SZ); the new capacity, or -1 when refused. */
+  readonly growPipe: (fd: number, bytes: number) => number
+  /** Call `onReadable` on the event loop whenever `fd` is readable (or at its end), until stopped or closed. */
+  readonly watch: (fd: number, onReadable: () => void) => NativeWatch
+  /** Resume the calls of a stopped watch. */
+  readonly watchStart: (watch: NativeWatch) => void
+  /** Pause the calls of a watch. */
+  readonly watchStop: (watch: NativeWatch) => void
+  /** End a watch for good (the fd is the caller's to close). */
+  readonly watchClose: (watch: NativeWatch) => void
+  /** read(2) into `buffer`: the byte count (0 at EOF) or a negative errno (-EAGAIN: nothing yet). */
+  readonly read: (fd: number, buffer: Uint8Array) => number
+  /**
+   * Splice mode for a watched pipe: on each wake-up the addon splices it into `file` (an fd opened
+   * without O_APPEND, which splice refuses; appended to by seeking to its end) and calls
+   * onReadable only once `budget` bytes have moved, at the pipe's end, or on an error.
+   */
+  readonly watchSplice: (watch: NativeWatch, file: number, budget: number) => void
+  /** End splice mode: the bytes it moved since watchSplice. */
+  readonly watchUnsplice: (watch: NativeWatch) => number
+}
+
+/** A watched fd (see `watch`). */
+export interface NativeWatch {
+  readonly __nativeWatch: unique symbol
+}
+
+/** The addon, or why it is not there. */
+export type NativeLoad =
+  | { readonly _tag: "Loaded"; readonly addon: NativeAddon }
+  | { readonly _tag: "Unavailable"; readonly reason: string }
+
+/** The directory of effsup's package.json above `from` (sources, tsc output, or the bundle). */
+const packageRoot = (from: string): string | undefined => {
+  for (let dir = from; ; dir = Path.dirname(dir)) {
+    try {
+      if (JSON.parse(Fs.readFileSync(Path.join(dir, "package.json"), "utf8")).name === "effsup") return dir
+    } catch {
+      // no package.json here, or not ours
+    }
+    if (Path.dirname(dir) === dir) return undefined
+  }
+}
+
+let loaded: NativeLoad | undefined
+
+/** Load the addon once per process. */
+export const loadNativeAddon = (): NativeLoad => {
+  if (loaded !== undefined) return loaded
+  loaded = load()
+  return loaded
+}
+
+const load = (): NativeLoad => {
+  if (process.platform !== "linux") return { _tag: "Unavailable", reason: `not Linux (${process.platform})` }
+  const root = packageRoot(import.meta.dirname)
+  if (root === undefined) return { _tag: "Unavailable", reason: "effsup's package directory was not found" }
+  try {
+    const require = createRequire(import.meta.url)
+    const nodeGypBuild = require("node-gyp-build") as (dir: string) => Partial<NativeAddon>
+    const addon = nodeGypBuild(root)
+    if (typeof addon.spawn !== "function") return { _tag: "Unavailable", reason: "the addon has no spawner for this platform" }
+    return { _tag: "Loaded", addon: addon as NativeAddon }
+  } catch (cause) {
+    return { _tag: "Unavailable", reason: String((cause as Error)?.message ?? cause).split("\n")[0]! }
+  }
+}

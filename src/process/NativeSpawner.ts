@@ -1,0 +1,140 @@
+/**
+ * The Spawner on the native addon (native/spawner.c): the daemon starts every child itself with
+ * vfork semantics, at a cost that does not grow with the daemon's memory, and is every child's
+ * parent, as supervisord is. Each child gets its own session and process group (so `kill(-pid)`
+ * reaches its descendants and a terminal's Ctrl-C reaches only the daemon), its `umask=`,
+ * `directory=` and `user=` (uid, primary gid and the supplementary groups of the user database,
+ * applied in the child), and PR_SET_PDEATHSIG: if the daemon dies, even by SIGKILL, the kernel
+ * kills every child it started.
+ *
+ * Its stdout and stderr are pipes the daemon reads (ChildPipe.ts); its stdin is a pipe the
+ * daemon writes, opened as a stream only when something is written. Its exit comes from its
+ * pidfd, watched on the event loop: nothing polls, and no other child is ever reaped by mistake.
+ * Failures before exec come back as spawn errors with supervisord's texts.
+ *
+ * Gotcha: PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends. Spawns happen on
+ * the thread that runs the layer: an embedder running it in a worker_thread loses the children
+ * with that worker.
+ * @since 0.1.0
+ */
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
+import * as Net from "node:net"
+import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { pipeOutput } from "./ChildPipe.ts"
+import type { NativeAddon, NativeUser } from "./NativeAddon.ts"
+import { adoptOrphans } from "./Orphans.ts"
+import { resolve } from "./ResolveCommand.ts"
+import { killChild, signalName } from "./Signals.ts"
+import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+
+/** What the addon throws when a child could not be started. */
+interface NativeError {
+  readonly code?: string
+  readonly stage?: string
+}
+
+/** supervisord's spawnerr text for a failure at `stage` (see its process.py _spawn_as_child / drop_privileges). */
+const failureMessage = (request: SpawnRequest, error: NativeError): string => {
+  const code = error.code ?? "UNKNOWN"
+  const name = request.argv[0] ?? request.file
+  switch (error.stage) {
+    case "chdir":
+      return `couldn't chdir to ${request.cwd}: ${code}`
+    case "exec":
+      return `couldn't exec ${name}: ${code}`
+    case "setgroups":
+      return `couldn't setuid to ${request.user}: Could not set groups of effective user`
+    case "setgid":
+      return `couldn't setuid to ${request.user}: Could not set group id of effective user`
+    case "setuid":
+      return `couldn't setuid to ${request.user}: ${code}`
+  }
+  if (code === "EMFILE" || code === "ENFILE") return `too many open files to spawn '${name}'`
+  if (code === "EAGAIN") return `Too many processes in process table to spawn '${name}'`
+  return `unknown error during fork for '${name}': ${code}`
+}
+
+/** Who the child runs as: the daemon's own user (null), another one, or why it cannot. */
+const userFor = (addon: NativeAddon, user: string | undefined): NativeUser | null | SpawnFailure => {
+  if (user === undefined) return null
+  const found = addon.lookupUser(user)
+  const fail = (why: string) => new SpawnFailure({ message: `couldn't setuid to ${user}: ${why}` })
+  if (found === null) return fail(/^\d+$/.test(user) ? `Can't find uid ${user}` : `Can't find username '${user}'`)
+  const me = process.getuid?.()
+  if (found.uid === me) return null
+  if (me !== 0) return fail("Can't drop privilege as nonroot user")
+  // the primary group first, as supervisord puts it
+  return { ...found, groups: [found.gid, ...found.groups.filter((g) => g !== found.gid)] }
+}
+
+/** The daemon's end of a child's stdin: the fd until something is written, then a stream on it. */
+const stdinWriter = (fd: number) => {
+  let socket: Net.Socket | undefined
+  let closed = false
+  const write = (data: Uint8Array): Effect.Effect<void, StdinFailure> =>
+    Effect.callback<void, StdinFailure>((done) => {
+      if (closed) return done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+      if (socket === undefined) {
+        socket = new Net.Socket({ fd, readable: false, writable: true })
+        socket.on("error", () => undefined)
+      }
+      if (socket.destroyed || !socket.writable) return done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
+      socket.write(data, (cause) =>
+        done(cause ? Effect.fail(new StdinFailure({ message: (cause as NodeJS.ErrnoException).code ?? String(cause) })) : Effect.void))
+    })
+  const close = () => {
+    if (closed) return
+    closed = true
+    if (socket !== undefined) socket.destroy()
+    else Fs.closeSync(fd)
+  }
+  return { write, close }
+}
+
+/** The native Spawner: spawns with the addon and adopts orphans (Orphans.ts) while the scope is open. */
+export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], never, Scope.Scope> =>
+  Effect.gen(function*() {
+    // Now, while the daemon holds few fds (its log files are opened after the spawner is made).
+    addon.prepare()
+    /** Children started and not yet reaped, by pid. */
+    const live = new Set<number>()
+    yield* adoptOrphans(addon, (pid) => live.has(pid))
+
+    const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
+      Effect.suspend(() => {
+        const user = userFor(addon, request.user)
+        if (user instanceof SpawnFailure) return Effect.fail(user)
+        const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
+        const exited = Deferred.makeUnsafe<ExitInfo>()
+        let stdin: ReturnType<typeof stdinWriter> | undefined
+        let pid: number
+        let fds: readonly [number, number, number]
+        try {
+          const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, (code, signal) => {
+            live.delete(pid)
+            stdin?.close()
+            Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
+          })
+          pid = started[0]
+          fds = [started[1], started[2], started[3]]
+        } catch (cause) {
+          return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
+        }
+        live.add(pid)
+        stdin = stdinWriter(fds[0])
+        return Effect.succeed<RawChild>({
+          pid,
+          stdout: pipeOutput(addon, fds[1]),
+          stderr: pipeOutput(addon, fds[2]),
+          exit: Deferred.await(exited),
+          kill: killChild(pid),
+          writeStdin: stdin.write
+        })
+      })
+
+    return Spawner.of({ resolve, spawn })
+  })

@@ -176,6 +176,7 @@ const PLATFORM_SEAMS = new Set([
   "cli/RunMain.ts",
   "process/NodeSpawner.ts",
   "process/ChildSocket.ts",
+  "process/NodeNetwork.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
   "http/Tail.ts",

@@ -46,5 +46,7 @@ export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecCont
   const attempt = Probe.run(check, Math.min(ATTEMPT_TIMEOUT, timeout), context).pipe(
     Effect.tapError((reason) => Effect.sync(() => (lastFailure = reason)))
   )
-  return { watch: (source) => source, await: within(Effect.retry(attempt, retrySchedule).pipe(Effect.orDie), () => lastFailure) }
+  // The retry schedule never ends: only the timeout stops the attempts.
+  const untilUp = Effect.retry(attempt, retrySchedule).pipe(Effect.orDie)
+  return { watch: (source) => source, await: within(untilUp, () => lastFailure) }
 }

@@ -236,11 +236,8 @@ const FRESH_RUN = { ready: false, startsecsPassed: false, health: "unchecked", h
 
 /** A (re)start clears the last run's spawnerr and exitstatus, and its readiness and health facts (those not fresh already). */
 const toStarting = (status: Status) => {
-  const patch: { -readonly [K in keyof Patch]: Patch[K] } = { spawnerr: "", exitstatus: 0 }
-  for (const key of Object.keys(FRESH_RUN) as Array<keyof typeof FRESH_RUN>) {
-    if (status[key] !== FRESH_RUN[key]) Object.assign(patch, { [key]: FRESH_RUN[key] })
-  }
-  return go("STARTING", patch, "spawn")
+  const stale = Object.entries(FRESH_RUN).filter(([key, fresh]) => status[key as keyof typeof FRESH_RUN] !== fresh)
+  return go("STARTING", { spawnerr: "", exitstatus: 0, ...Object.fromEntries(stale) }, "spawn")
 }
 
 /** Up (and ready, with ready=): RUNNING; the backoff count starts over now, or after backoff_reset_after. */

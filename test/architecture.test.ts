@@ -180,6 +180,7 @@ const PLATFORM_SEAMS = new Set([
   "process/NativeSpawner.ts",
   "process/ResolveCommand.ts",
   "process/Signals.ts",
+  "process/NodeNetwork.ts",
   "supervisor/Layers.ts",
   "http/Server.ts",
   "http/Connections.ts",

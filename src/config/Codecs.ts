@@ -112,6 +112,46 @@ export const autorestart: Codec<AutoRestart> = (raw) => {
   return Result.fail(`invalid 'autorestart' value ${strRepr(v)}`)
 }
 
+/** `startretries`: an integer, or `infinite` (any case) for retrying forever (`Infinity`). */
+export const retries: Codec<number> = (raw) =>
+  raw.trim().toLowerCase() === "infinite" ? Result.succeed(Infinity) : integer(raw)
+
+const DECIMAL_RE = /^\s*\d+(?:\.\d+)?\s*$/
+
+/** A duration in seconds, `>= 0`, decimals allowed (`0.5`). */
+export const seconds: Codec<number> = (raw) =>
+  DECIMAL_RE.test(raw) ? Result.succeed(Number(raw.trim())) : Result.fail(`not a number of seconds: ${strRepr(raw)}`)
+
+/** A duration in seconds, `> 0`. */
+export const positiveSeconds: Codec<number> = (raw) =>
+  Result.flatMap(seconds(raw), (s) => s > 0 ? Result.succeed(s) : Result.fail(`must be more than 0 seconds: ${strRepr(raw)}`))
+
+/** A fraction from 0 to 1 (`0.2`). */
+export const fraction: Codec<number> = (raw) =>
+  DECIMAL_RE.test(raw) && Number(raw) <= 1 ? Result.succeed(Number(raw.trim())) : Result.fail(`not a fraction from 0 to 1: ${strRepr(raw)}`)
+
+/** How the wait between restarts grows: supervisord's `linear` (1 s, 2 s, 3 s …), `exponential` or `constant`. */
+export type BackoffCurve = "linear" | "exponential" | "constant"
+
+/** `linear`, `exponential` or `constant` (any case). */
+export const backoffCurve: Codec<BackoffCurve> = (raw) => {
+  const v = raw.trim().toLowerCase()
+  return v === "linear" || v === "exponential" || v === "constant"
+    ? Result.succeed(v)
+    : Result.fail(`invalid 'backoff' value ${strRepr(raw)} (expected linear, exponential or constant)`)
+}
+
+/** What a process that failed its health check `healthcheck_retries` times in a row gets. */
+export type OnUnhealthy = "restart" | "stop" | "event"
+
+/** `restart`, `stop` or `event` (any case). */
+export const onUnhealthy: Codec<OnUnhealthy> = (raw) => {
+  const v = raw.trim().toLowerCase()
+  return v === "restart" || v === "stop" || v === "event"
+    ? Result.succeed(v)
+    : Result.fail(`invalid 'on_unhealthy' value ${strRepr(raw)} (expected restart, stop or event)`)
+}
+
 /**
  * `AUTO` / `NONE` / `OFF` / `syslog` (any case) or a path.
  * Gotcha: the path is returned as written; `~` expansion and the "directory must exist" check are done by the caller.

@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import * as Result from "effect/Result"
+import * as Checks from "./Checks.ts"
 import * as Codecs from "./Codecs.ts"
 import { invalidUser, isValidOwner } from "./Host.ts"
 import { MAX_LOG_BACKUPS, MAX_PROCESSES } from "./Limits.ts"
@@ -39,7 +40,44 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
   syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "not supported yet: true only logs a warning", { scope: "process" })
 })
 
-/** `[program:x]`; also every process option of `[eventlistener:x]`. */
+/**
+ * effsup's readiness options (`[program:x]` only): with `ready=`, STARTING becomes RUNNING once the
+ * check succeeds and startsecs has passed; no success within `ready_timeout` is a failed start.
+ */
+const READINESS_OPTIONS = {
+  /** Absent: supervisord's rule (RUNNING after startsecs). */
+  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX or exec:COMMAND", { scope: "process" }),
+  readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed")
+}
+
+/** effsup's liveness options (`[program:x]` only): a RUNNING process is probed every `healthcheck_interval`. */
+const HEALTH_OPTIONS = {
+  /** Absent: no health checks. */
+  healthcheck: optional("healthcheck", Checks.probe, "http://localhost:8080/health", "probe it while RUNNING: tcp:[HOST:]PORT, http://URL or exec:COMMAND", { scope: "process" }),
+  healthcheckInterval: option("healthcheck_interval", Codecs.positiveSeconds, "10", "seconds between health checks"),
+  healthcheckTimeout: option("healthcheck_timeout", Codecs.positiveSeconds, "5", "a check taking longer fails"),
+  healthcheckRetries: option("healthcheck_retries", Codecs.integer, "3", "failed checks in a row that make it unhealthy", {
+    check: (n) => n < 1 ? `healthcheck_retries must be at least 1 (got ${n})` : undefined
+  }),
+  onUnhealthy: option("on_unhealthy", Codecs.onUnhealthy, "restart", "then: restart, stop, or event (only a PROCESS_HEALTH_UNHEALTHY event)")
+}
+
+/**
+ * effsup's restart policy: how long a process waits between retries. The defaults are supervisord's
+ * (1 s, 2 s, 3 s …); writing `backoff=` also makes a crash after RUNNING wait per the schedule.
+ */
+const BACKOFF_OPTIONS = {
+  /** Absent: supervisord's linear backoff, and a crash after RUNNING restarts at once. */
+  backoff: optional("backoff", Codecs.backoffCurve, "exponential", "linear (supervisord's), exponential or constant; also delays restarts after a crash"),
+  backoffInitial: option("backoff_initial", Codecs.seconds, "1", "the first wait, in seconds"),
+  /** Absent: no cap. */
+  backoffMax: optional("backoff_max", Codecs.seconds, "60", "no wait is longer than this (default: no cap)"),
+  backoffJitter: option("backoff_jitter", Codecs.fraction, "0", "shorten each wait by a random part of up to this fraction"),
+  /** Absent: the count starts over on entering RUNNING (supervisord). */
+  backoffResetAfter: optional("backoff_reset_after", Codecs.seconds, "60", "with backoff=: seconds of RUNNING after which retries count from 0 again")
+}
+
+/** `[program:x]`; also every process option of `[eventlistener:x]` (but `ready` and `healthcheck`: Programs.ts refuses them there). */
 export const PROGRAM_OPTIONS = {
   command: custom<string>()("command", { example: "/bin/cat" }, "the command to run (required); relative names are looked up in PATH", { scope: "process" }),
   /** The template of each process's name (a structural option: it names the processes, no field of theirs). */
@@ -51,7 +89,8 @@ export const PROGRAM_OPTIONS = {
   priority: option("priority", Codecs.integer, "999", "lower starts first and stops last"),
   autostart: option("autostart", Codecs.boolean, "true", "start when effsup starts"),
   startsecs: option("startsecs", Codecs.integer, "1", "seconds it must stay up to count as started (0 = at once)"),
-  startretries: option("startretries", Codecs.integer, "3", "failed starts in a row before giving up (FATAL)"),
+  /** `Infinity` for `infinite`. */
+  startretries: option("startretries", Codecs.retries, "3", "failed starts in a row before giving up (FATAL); infinite = never"),
   autorestart: option("autorestart", Codecs.autorestart, "unexpected", "restart after exit: true, false or unexpected"),
   exitcodes: option("exitcodes", Codecs.exitcodes, "0", "exit codes that count as expected"),
   /** Canonical signal name, e.g. `SIGTERM`. */
@@ -69,7 +108,10 @@ export const PROGRAM_OPTIONS = {
   /** `[supervisord] environment` overlaid by this program's `environment`. */
   environment: custom<Readonly<Record<string, string>>>()("environment", { example: "A=\"1\",B=\"2\"" }, "extra environment for the child", { scope: "process" }),
   /** `AUTO` or an explicit URL for SUPERVISOR_SERVER_URL. */
-  serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child")
+  serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child"),
+  ...READINESS_OPTIONS,
+  ...HEALTH_OPTIONS,
+  ...BACKOFF_OPTIONS
 }
 
 /** `[eventlistener:x]` pool options (beside every `[program:x]` option). */

@@ -48,6 +48,14 @@ const programSettings = (ctx: Context, r: Reader, vars: Vars, kind: GroupConfig[
   if (kind === "eventlistener" && settings.redirectStderr) {
     r.fail("redirect_stderr", `[${r.section.name}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol`)
   }
+  for (const check of [PROGRAM_OPTIONS.ready.name, PROGRAM_OPTIONS.healthcheck.name]) {
+    if (kind === "eventlistener" && r.raw(check) !== undefined) {
+      r.fail(check, `[${r.section.name}] section sets ${check}= but an event listener is ready when it says READY, and its stdout is the protocol`)
+    }
+  }
+  if (settings.backoffResetAfter !== undefined && settings.backoff === undefined) {
+    ctx.notices.push({ level: "warn", message: `For [${r.section.name}], backoff_reset_after has no effect without backoff= (the count starts over on RUNNING, as supervisord)` })
+  }
   return { settings, stdout, stderr }
 }
 

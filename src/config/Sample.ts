@@ -69,7 +69,7 @@ const blocks: ReadonlyArray<string | SampleSection> = [
     {
       intro: [
         "; An event listener pool: processes that receive events on stdin.",
-        "; It takes every [program:x] option except redirect_stderr, plus these."
+        "; It takes every [program:x] option except redirect_stderr, ready and healthcheck, plus these."
       ]
     }
   ),

@@ -14,7 +14,8 @@ import type {
 } from "./Options.ts"
 import type { Values } from "./Table.ts"
 
-export type { AutoRestart, LogFileSetting, LogLevelName } from "./Codecs.ts"
+export type { Probe, ReadyCheck } from "./Checks.ts"
+export type { AutoRestart, BackoffCurve, LogFileSetting, LogLevelName, OnUnhealthy } from "./Codecs.ts"
 
 /** Logging options of one channel (stdout or stderr) of a process. */
 export interface ChannelConfig extends Values<typeof PROGRAM_OPTIONS.stdout.rows> {}

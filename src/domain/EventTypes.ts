@@ -1,16 +1,19 @@
 /**
- * The supervisord event type names, concrete and abstract, and their hierarchy.
+ * The supervisord event type names, concrete and abstract, and their hierarchy, plus effsup's own
+ * types in a tree of their own (`PROCESS_HEALTH`), so that a subscription to supervisord's types,
+ * `EVENT` included, receives exactly what it would from supervisord.
  * It lives in `domain/` so config validation (`[eventlistener:x] events=`) can check names
  * without depending on `events/`.
  *
- * Invariants: every name has exactly one parent except `EVENT`, the root; the hierarchy is at
- * most two levels deep below `EVENT`; a subscription to a type matches that type and every
- * type below it (supervisord dispatches with `isinstance`).
+ * Invariants: every name has exactly one parent except the roots, `EVENT` (supervisord's) and
+ * `PROCESS_HEALTH` (effsup's); the hierarchy is at most two levels deep below a root; a
+ * subscription to a type matches that type and every type below it (supervisord dispatches with
+ * `isinstance`).
  * supervisord: events.py `EventTypes`. See shared/reference/supervisord-4.2.5.md §7.1.
  * @since 0.1.0
  */
 
-/** The parent of every event type name; `EVENT` is the root and has none. */
+/** The parent of every event type name; the roots `EVENT` and `PROCESS_HEALTH` have none. */
 export const EVENT_TYPE_PARENT = {
   EVENT: undefined,
   PROCESS_STATE: "EVENT",
@@ -38,7 +41,10 @@ export const EVENT_TYPE_PARENT = {
   TICK_3600: "TICK",
   PROCESS_GROUP: "EVENT",
   PROCESS_GROUP_ADDED: "PROCESS_GROUP",
-  PROCESS_GROUP_REMOVED: "PROCESS_GROUP"
+  PROCESS_GROUP_REMOVED: "PROCESS_GROUP",
+  PROCESS_HEALTH: undefined,
+  PROCESS_HEALTH_UNHEALTHY: "PROCESS_HEALTH",
+  PROCESS_HEALTH_HEALTHY: "PROCESS_HEALTH"
 } as const
 
 /** Any event type name supervisord knows, abstract or concrete. */
@@ -52,7 +58,8 @@ export const ABSTRACT_EVENT_TYPES = [
   "PROCESS_LOG",
   "SUPERVISOR_STATE_CHANGE",
   "TICK",
-  "PROCESS_GROUP"
+  "PROCESS_GROUP",
+  "PROCESS_HEALTH"
 ] as const
 
 /** An abstract event type name. */
@@ -61,21 +68,23 @@ export type AbstractEventTypeName = typeof ABSTRACT_EVENT_TYPES[number]
 /** A concrete event type name: the `_tag` of an emitted event. */
 export type ConcreteEventTypeName = Exclude<EventTypeName, AbstractEventTypeName>
 
-/** Every event type name, in supervisord's declaration order. */
+/** Every event type name, in supervisord's declaration order (effsup's last). */
 export const EVENT_TYPE_NAMES = Object.keys(EVENT_TYPE_PARENT) as ReadonlyArray<EventTypeName>
 
-/** The concrete event type names, in supervisord's declaration order. */
+/** The concrete event type names, in supervisord's declaration order (effsup's last). */
 export const CONCRETE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
   (name): name is ConcreteEventTypeName => !(ABSTRACT_EVENT_TYPES as ReadonlyArray<string>).includes(name)
 )
 
+type Parent<K> = K extends EventTypeName ? (typeof EVENT_TYPE_PARENT)[K] : undefined
+
 /**
  * The concrete names a subscription to `S` receives (type level).
- * Relies on the hierarchy being at most two levels below `EVENT`.
+ * Relies on the hierarchy being at most two levels below a root.
  */
-export type ConcreteTypesOf<S extends EventTypeName> = S extends "EVENT" ? ConcreteEventTypeName
-  : S extends ConcreteEventTypeName ? S
-  : { [K in ConcreteEventTypeName]: (typeof EVENT_TYPE_PARENT)[K] extends S ? K : never }[ConcreteEventTypeName]
+export type ConcreteTypesOf<S extends EventTypeName> = {
+  [K in ConcreteEventTypeName]: K extends S ? K : Parent<K> extends S ? K : Parent<Parent<K>> extends S ? K : never
+}[ConcreteEventTypeName]
 
 /** Whether `name` is an event type name, spelled exactly (callers upper-case config input first). */
 export const isEventTypeName = (name: string): name is EventTypeName => Object.hasOwn(EVENT_TYPE_PARENT, name)

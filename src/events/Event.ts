@@ -1,5 +1,6 @@
 /**
- * The typed events effsup publishes, one variant per concrete supervisord event type.
+ * The typed events effsup publishes, one variant per concrete supervisord event type, plus effsup's
+ * own (PROCESS_HEALTH_*, outside supervisord's EVENT tree: see EventTypes.ts).
  * `_tag` is the supervisord event name, verbatim. Payload serialisation for the listener
  * protocol lives in Payload.ts; the abstract types (EVENT, PROCESS_STATE, …) are in EventTypes.ts.
  * See shared/reference/supervisord-4.2.5.md §7.1.
@@ -63,6 +64,23 @@ export interface TickEvent {
   readonly when: number
 }
 
+/**
+ * effsup's `PROCESS_HEALTH_UNHEALTHY`: a RUNNING process failed `healthcheck_retries` health checks
+ * in a row (on_unhealthy then restarts or stops it, or leaves it); `PROCESS_HEALTH_HEALTHY`: it
+ * passes again after that. A listener or filter receives them only when it names PROCESS_HEALTH
+ * (or one of them), never through EVENT.
+ */
+export interface ProcessHealthEvent {
+  readonly _tag: "PROCESS_HEALTH_UNHEALTHY" | "PROCESS_HEALTH_HEALTHY"
+  readonly processName: string
+  readonly groupName: string
+  readonly pid: number
+  /** UNHEALTHY: the failed checks in a row; HEALTHY: 0. */
+  readonly failures: number
+  /** UNHEALTHY: why the last check failed; HEALTHY: ''. */
+  readonly message: string
+}
+
 /** Every event effsup publishes. */
 export type SupervisorEvent =
   | ProcessStateEvent
@@ -72,6 +90,7 @@ export type SupervisorEvent =
   | SupervisorStateChangeEvent
   | ProcessGroupEvent
   | TickEvent
+  | ProcessHealthEvent
 
 /** The concrete event type names. */
 export type EventName = SupervisorEvent["_tag"]

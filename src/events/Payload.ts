@@ -9,6 +9,8 @@
  * - Child data that is not valid UTF-8 becomes `Undecodable: b'…'` (a Python bytes repr).
  * - The envelope's `len:` counts characters (code points) of the payload, not bytes (Q6);
  *   the whole envelope is then UTF-8 encoded.
+ * effsup's PROCESS_HEALTH_* payloads follow PROCESS_LOG's shape: `processname:x groupname:g pid:N
+ * failures:3` then, for UNHEALTHY, a newline and the last check's failure.
  * supervisord: events.py `*.payload`, process.py `EventListenerPool._eventEnvelope`.
  * See shared/reference/supervisord-4.2.5.md §7.1-7.2 and §11 Q3, Q4, Q6.
  * @since 0.1.0
@@ -88,6 +90,10 @@ export const payload = (event: SupervisorEvent): string => {
     case "TICK_60":
     case "TICK_3600":
       return `when:${event.when}`
+    case "PROCESS_HEALTH_UNHEALTHY":
+      return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid} failures:${event.failures}\n${event.message}`
+    case "PROCESS_HEALTH_HEALTHY":
+      return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid}`
   }
 }
 

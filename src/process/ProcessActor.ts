@@ -5,12 +5,13 @@
  * change, the actions and any refusal. The actor only applies the patch, performs the actions
  * (timers, the Spawner, the backoff schedule, log lines, PROCESS_STATE_* events) and answers.
  * Its state is touched only by the loop fiber; readers get published snapshots. Timers
- * (startsecs, backoff, stopwaitsecs) are fibers that post back to the mailbox, tagged with a
+ * (startsecs, backoff, stopwaitsecs, backoff_reset_after) and checks (ready=, healthcheck=: see
+ * Readiness.ts, Health.ts) are fibers that post back to the mailbox, tagged with the spawn's
  * generation so stale ones are ignored. Closing the actor's scope shuts it down through the
  * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
  * before its log line; output is flushed before an exit is acted on; a stdin write runs in the
- * writer's fiber, never holding the loop.
+ * writer's fiber, never holding the loop; a child's checks end when it exits.
  * supervisord: process.py Subprocess. See shared/reference/supervisord-4.2.5.md §2.
  * @since 0.1.0
  */
@@ -25,15 +26,19 @@ import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
 import type * as Scope from "effect/Scope"
+import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
 import { describeExit, type ExitInfo } from "../domain/ExitInfo.ts"
 import { EventBus } from "../events/EventBus.ts"
-import type { ChildOutput } from "../logs/ChildOutput.ts"
+import type { ChildOutput, OutputStream } from "../logs/ChildOutput.ts"
 import * as Backoff from "./Backoff.ts"
 import { searchPath } from "./Command.ts"
 import { childEnvironment } from "./Environment.ts"
-import { exitFacts, isExpected } from "./RestartPolicy.ts"
+import * as Health from "./Health.ts"
+import type { ExecContext } from "./Probe.ts"
+import * as Readiness from "./Readiness.ts"
+import { exitFacts, isExpected, policy } from "./RestartPolicy.ts"
 import { type RawChild, Spawner } from "./Spawner.ts"
 import {
   type Action,
@@ -105,13 +110,21 @@ type Message =
   /** Quiesce / Shutdown: no answer. */
   | { readonly _tag: "Post"; readonly event: Event }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
-  | { readonly _tag: "Timer"; readonly generation: number; readonly event: Event }
+  /** A timer's or a check's event, for the spawn of `generation`. */
+  | { readonly _tag: "Internal"; readonly generation: number; readonly event: Event }
 
 const QUIESCE: Message = { _tag: "Post", event: { _tag: "Quiesce" } }
 const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
+
+/** The end of the `unhealthy:` log line, per on_unhealthy. */
+const UNHEALTHY_OUTCOME = {
+  restart: "restarting it",
+  stop: "stopping it",
+  event: "leaving it running (on_unhealthy=event)"
+} as const
 
 /** Create a process actor in the current scope. The child (if any) is stopped when the scope closes. */
 export const make = (
@@ -126,7 +139,9 @@ export const make = (
     const mailbox = yield* Queue.unbounded<Message>()
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
+    const checks = yield* FiberSet.make()
     const backoff = Backoff.make(Backoff.backoffSettings(config))
+    const rules = policy(config)
     const name = config.name
 
     // Shared with other fibers: `published` (what readers see: the status once a transition's
@@ -140,12 +155,22 @@ export const make = (
     let child: RawChild | undefined
     let generation = 0
     let exitInfo: ExitInfo = { code: 0, signal: null }
+    // The current spawn's: how its exec: checks run, and its ready= check.
+    let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
+    let readiness: Readiness.Readiness | undefined
 
-    const arm = (delay: Duration.Duration, event: Event) => {
+    /** Post `event` for the current spawn (dropped if another spawn came since). */
+    const poster = () => {
       const gen = generation
-      return FiberHandle.run(timer, Effect.andThen(Effect.sleep(delay), Queue.offer(mailbox, { _tag: "Timer", generation: gen, event })))
-        .pipe(Effect.asVoid)
+      return (event: Event) => Queue.offer(mailbox, { _tag: "Internal", generation: gen, event }).pipe(Effect.asVoid)
     }
+
+    const arm = (delay: Duration.Duration, event: Event) =>
+      FiberHandle.run(timer, Effect.andThen(Effect.sleep(delay), poster()(event))).pipe(Effect.asVoid)
+
+    /** Run a check of the current child until it posts its verdict (or, for health, until the child is gone). */
+    const check = (effect: Effect.Effect<void, never, Spawner>) =>
+      FiberSet.run(checks, Effect.provideService(effect, Spawner, spawner)).pipe(Effect.asVoid)
 
     /** Announce a state change on the bus, with the pid the process had (the one that just ended, for EXITED/STOPPED). */
     const announce = (before: Status) =>
@@ -174,7 +199,7 @@ export const make = (
     const dispatch = (event: Event): Effect.Effect<Refusal | undefined> =>
       Effect.gen(function*() {
         const before = current
-        const t = transition(before, event)
+        const t = transition(before, event, rules)
         current = apply(before, t)
         if (t.next !== undefined) yield* announce(before)
         for (const action of t.actions) yield* perform(action, event)
@@ -188,23 +213,24 @@ export const make = (
       current = { ...current, laststart: yield* Clock.currentTimeMillis }
       publishSnapshot()
       const env = childEnvironment(config, environment.env, environment.serverUrl)
+      execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
+      // A log: check reads the output as it is drained, so it exists before the child does.
+      readiness = config.ready === undefined ? undefined : Readiness.make(config.ready, config.readyTimeout, execContext)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
-        env,
-        cwd: config.directory,
-        umask: config.umask,
-        user: config.user
+        ...execContext
       }).pipe(Effect.result)
       if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success
       child = proc
       const gen = generation
+      const watched = <E>(source: OutputStream<E>) => readiness?.watch(source) ?? source
       const drains = [
-        yield* FiberSet.run(background, output.drain("stdout", proc.pid, proc.stdout)),
-        yield* FiberSet.run(background, output.drain(config.redirectStderr ? "stdout" : "stderr", proc.pid, proc.stderr))
+        yield* FiberSet.run(background, output.drain("stdout", proc.pid, watched(proc.stdout))),
+        yield* FiberSet.run(background, output.drain(config.redirectStderr ? "stdout" : "stderr", proc.pid, watched(proc.stderr)))
       ]
       yield* FiberSet.run(background, Effect.gen(function*() {
         const exit = yield* proc.exit
@@ -253,7 +279,9 @@ export const make = (
           return Effect.andThen(backoff.reset, FiberHandle.clear(timer))
         case "logSuccess":
           return Effect.logInfo(
-            `success: ${name} entered RUNNING state, process has stayed up for > than ${config.startsecs} seconds (startsecs)`
+            config.ready === undefined
+              ? `success: ${name} entered RUNNING state, process has stayed up for > than ${config.startsecs} seconds (startsecs)`
+              : `success: ${name} entered RUNNING state, process is ready (${checkText(config.ready)}) and has stayed up for > than ${config.startsecs} seconds (startsecs)`
           )
         case "logExitedTooQuickly":
           return Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`)
@@ -300,6 +328,46 @@ export const make = (
           return event._tag === "Signal"
             ? Effect.logDebug(`attempted to send ${name} sig ${event.signal} but it wasn't running`)
             : Effect.void
+        case "startReadiness": {
+          if (readiness === undefined) return Effect.void
+          const post = poster()
+          return check(readiness.await.pipe(Effect.matchEffect({
+            onSuccess: () => post({ _tag: "Ready" }),
+            onFailure: (message) => post({ _tag: "ReadyTimeout", message })
+          })))
+        }
+        case "logNotReady":
+          return Effect.logWarning(`not ready: ${name} (${current.spawnerr}); stopping it`)
+        case "startHealthcheck": {
+          const post = poster()
+          return check(Health.loop(config, execContext, (outcome) =>
+            post(outcome._tag === "Success" ? { _tag: "HealthPassed" } : { _tag: "HealthFailed", message: outcome.failure })))
+        }
+        case "logHealthFailed":
+          return event._tag === "HealthFailed"
+            ? Effect.logWarning(`health check failed: ${name} (${current.healthFailures}/${config.healthcheckRetries}) ${event.message}`)
+            : Effect.void
+        case "announceUnhealthy":
+          return Effect.andThen(
+            bus.publish({
+              _tag: "PROCESS_HEALTH_UNHEALTHY",
+              processName: name,
+              groupName: config.group,
+              pid: current.pid,
+              failures: current.healthFailures,
+              message: event._tag === "HealthFailed" ? event.message : ""
+            }),
+            Effect.logWarning(`unhealthy: ${name} failed ${current.healthFailures} health checks in a row; ${UNHEALTHY_OUTCOME[config.onUnhealthy]}`)
+          )
+        case "announceHealthy":
+          return Effect.andThen(
+            bus.publish({ _tag: "PROCESS_HEALTH_HEALTHY", processName: name, groupName: config.group, pid: current.pid, failures: 0, message: "" }),
+            Effect.logInfo(`healthy: ${name} passes its health check again`)
+          )
+        case "delayRestart":
+          return dispatch({ _tag: "DelayRestart" })
+        case "armBackoffReset":
+          return arm(Duration.seconds(config.backoffResetAfter ?? 0), { _tag: "BackoffResetElapsed" })
       }
     }
 
@@ -323,9 +391,12 @@ export const make = (
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
           child = undefined
-          return dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
+          return Effect.andThen(
+            FiberSet.clear(checks),
+            dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
+          )
         }
-        case "Timer":
+        case "Internal":
           return message.generation === generation ? dispatch(message.event) : Effect.void
       }
     }

@@ -1,12 +1,15 @@
 /**
  * Pure restart decisions: whether an exit was expected, whether it came too quickly
  * (before startsecs), and whether autorestart starts the process again — gathered into the
- * facts the transition table (Transitions.ts) reads from an `Exited` event.
+ * facts the transition table (Transitions.ts) reads from an `Exited` event — and the program's
+ * {@link Policy}: the rules beyond supervisord's (readiness, health, restart backoff) that its
+ * options turn on for the table.
  * supervisord: process.py Subprocess.finish / transition. Gotcha (Q21): startretries only
  * applies to exits before startsecs, whatever autorestart says; with startsecs=0 no exit is
  * ever "too quick".
  * @since 0.1.0
  */
+import type { OnUnhealthy } from "../config/Codecs.ts"
 import type { AutoRestart, ProcessConfig } from "../config/Types.ts"
 import { type ExitInfo, exitStatus } from "../domain/ExitInfo.ts"
 
@@ -49,3 +52,41 @@ export const exitFacts = (
     restart: shouldRestart(config.autorestart, expected)
   }
 }
+
+/** What the transition table reads from a program's options: its rules beyond supervisord's. */
+export interface Policy {
+  /** `ready=` is set: RUNNING needs the check's success as well as startsecs; any exit before it is a failed start. */
+  readonly awaitsReady: boolean
+  /** `healthcheck=` is set: the process is probed while RUNNING. */
+  readonly checksHealth: boolean
+  /** Failed checks in a row that make it unhealthy (`healthcheck_retries`). */
+  readonly healthRetries: number
+  /** What happens to it then (`on_unhealthy`). */
+  readonly onUnhealthy: OnUnhealthy
+  /** `backoff=` is set: an unexpected exit from RUNNING that autorestart restarts waits per the backoff schedule. */
+  readonly backoffAfterRunning: boolean
+  /** Also `backoff_reset_after=`: the backoff count starts over after that long in RUNNING, not on entering it. */
+  readonly resetsLater: boolean
+}
+
+/** supervisord's rules and nothing more: what a program using none of effsup's options gets. */
+export const SUPERVISORD_POLICY: Policy = {
+  awaitsReady: false,
+  checksHealth: false,
+  healthRetries: 3,
+  onUnhealthy: "restart",
+  backoffAfterRunning: false,
+  resetsLater: false
+}
+
+/** The policy a program's options ask for. */
+export const policy = (
+  config: Pick<ProcessConfig, "ready" | "healthcheck" | "healthcheckRetries" | "onUnhealthy" | "backoff" | "backoffResetAfter">
+): Policy => ({
+  awaitsReady: config.ready !== undefined,
+  checksHealth: config.healthcheck !== undefined,
+  healthRetries: config.healthcheckRetries,
+  onUnhealthy: config.onUnhealthy,
+  backoffAfterRunning: config.backoff !== undefined,
+  resetsLater: config.backoff !== undefined && config.backoffResetAfter !== undefined
+})

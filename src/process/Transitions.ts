@@ -5,17 +5,33 @@
  * Every rule of a process's life is here: when a start or stop is refused, what a shutdown does
  * in each state, when a process backs off, gives up or restarts, and which facts each step
  * records (backoff count, spawnerr, exitstatus, pid). The actor (ProcessActor.ts) only runs
- * timers, talks to the Spawner, logs and interprets the actions; the facts a rule needs travel
- * in the events (an exit's `tooQuickly`/`expected`/`restart`, who asked for a start).
+ * timers and checks, talks to the Spawner, logs and interprets the actions; the facts a rule
+ * needs travel in the events (an exit's `tooQuickly`/`expected`/`restart`, who asked for a start)
+ * and, for what a program's options turn on, in its {@link Policy}.
+ *
+ * Beyond supervisord (each only with its option; without them the table is supervisord's):
+ * - readiness (`ready=`): STARTING becomes RUNNING on `Ready` once startsecs has passed (either
+ *   may come first); `ReadyTimeout` stops the child through the normal stop path and then counts
+ *   as a failed start (BACKOFF, FATAL after startretries); any exit before RUNNING is a failed start.
+ * - liveness (`healthcheck=`): checks start on entering RUNNING; `healthcheck_retries` failures in
+ *   a row make the process unhealthy, then `on_unhealthy` restarts it (stop path, then start),
+ *   stops it, or only announces it. A pass after that announces it healthy again.
+ * - restart backoff (`backoff=`): an unexpected exit from RUNNING that autorestart restarts goes
+ *   EXITED → BACKOFF and waits per the schedule (supervisord restarts at once); with
+ *   `backoff_reset_after=` the count starts over after that long in RUNNING instead of on entering it.
  * Invariants: every (state, event) pair is defined; a refused request changes nothing; entering
  * a stopped state or BACKOFF clears the pid; the backoff count and the backoff schedule are
- * reset together (`patch.backoff = 0` ⇔ the `resetBackoff` action).
+ * reset together (`patch.backoff = 0` ⇔ the `resetBackoff` action); a stop or shutdown request
+ * always ends in a stopped state (`afterStop` back to "stopped").
  * supervisord: process.py Subprocess.spawn / finish / kill / transition / give_up, rpcinterface.py
  * (start/stop/signal/sendProcessStdin refusals). See shared/reference/supervisord-4.2.5.md §2.2–2.5.
  * @since 0.1.0
  */
 import { type ProcessState, SIGNALLABLE_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
-import type { ExitFacts } from "./RestartPolicy.ts"
+import { type ExitFacts, type Policy, SUPERVISORD_POLICY } from "./RestartPolicy.ts"
+
+/** What the health checks said of the current run: nothing yet, passing, or failed `healthcheck_retries` times in a row. */
+export type Health = "unchecked" | "healthy" | "unhealthy"
 
 /** What readers see of a process. Times are epoch milliseconds (0 = never). */
 export interface ProcessSnapshot {
@@ -27,12 +43,25 @@ export interface ProcessSnapshot {
   readonly exitstatus: number
   /** Failed starts in a row (supervisord's `backoff`, the `tries` of PROCESS_STATE events). */
   readonly backoff: number
+  /** `ready=` succeeded for the current start (set before RUNNING when startsecs has not passed yet). */
+  readonly ready: boolean
+  /** The health checks of the current run (`healthcheck=`). */
+  readonly health: Health
+  /** Health checks failed in a row. */
+  readonly healthFailures: number
 }
+
+/** What ends a stop in progress: the stopped state, a failed start (BACKOFF), or a new start. */
+export type AfterStop = "stopped" | "backoff" | "restart"
 
 /** What the table reads and changes: the snapshot, and whether the supervisor is stopping. */
 export interface Status extends ProcessSnapshot {
   /** The supervisor is stopping: nothing starts by itself any more, and a failed start gives up at once. */
   readonly quiesced: boolean
+  /** startsecs has passed for the current start (only read while waiting for `ready=`). */
+  readonly startsecsPassed: boolean
+  /** What the exit of the child being stopped leads to. */
+  readonly afterStop: AfterStop
 }
 
 /** A process that was never started. */
@@ -44,7 +73,12 @@ export const initialStatus: Status = {
   spawnerr: "",
   exitstatus: 0,
   backoff: 0,
-  quiesced: false
+  ready: false,
+  health: "unchecked",
+  healthFailures: 0,
+  quiesced: false,
+  startsecsPassed: false,
+  afterStop: "stopped"
 }
 
 /** Who asked for a start: a request (RPC, ctl, API) or the supervisor itself. */
@@ -80,6 +114,18 @@ export type Event =
   | { readonly _tag: "Quiesce" }
   /** The supervisor (or the process's group) is stopping this process for good. */
   | { readonly _tag: "Shutdown" }
+  /** The `ready=` check succeeded. */
+  | { readonly _tag: "Ready" }
+  /** The `ready=` check did not succeed within ready_timeout; `message` becomes the spawnerr. */
+  | { readonly _tag: "ReadyTimeout"; readonly message: string }
+  /** A health check passed. */
+  | { readonly _tag: "HealthPassed" }
+  /** A health check failed (or timed out) with `message`. */
+  | { readonly _tag: "HealthFailed"; readonly message: string }
+  /** An exit from RUNNING that autorestart restarts is to wait per the backoff schedule first. */
+  | { readonly _tag: "DelayRestart" }
+  /** The process stayed RUNNING `backoff_reset_after` seconds. */
+  | { readonly _tag: "BackoffResetElapsed" }
 
 /** What the actor must do, in order. */
 export type Action =
@@ -117,6 +163,22 @@ export type Action =
   | "sendSignal"
   /** Log that a signal was asked for a process that is not running. */
   | "logSignalRefused"
+  /** Start the `ready=` check of the child; it reports Ready, or ReadyTimeout after ready_timeout. */
+  | "startReadiness"
+  /** Log why the start failed for want of readiness (the spawnerr). */
+  | "logNotReady"
+  /** Start the periodic health check of the child; it reports HealthPassed / HealthFailed. */
+  | "startHealthcheck"
+  /** Log a failed health check with its count. */
+  | "logHealthFailed"
+  /** Log it and publish PROCESS_HEALTH_UNHEALTHY. */
+  | "announceUnhealthy"
+  /** Log it and publish PROCESS_HEALTH_HEALTHY. */
+  | "announceHealthy"
+  /** Report DelayRestart at once (EXITED → BACKOFF). */
+  | "delayRestart"
+  /** Start the backoff_reset_after timer (reports BackoffResetElapsed). */
+  | "armBackoffReset"
 
 /** Why a request is refused: supervisord's fault for it. */
 export type Refusal =
@@ -167,16 +229,31 @@ const refuse = (refusal: Refusal, ...actions: ReadonlyArray<Action>): Transition
 const IGNORE = stay(NO_PATCH)
 const QUIESCE: Patch = { quiesced: true }
 const EXITED_TOO_QUICKLY = "Exited too quickly (process log may have details)"
+const EXITED_BEFORE_READY = "Exited before it was ready (process log may have details)"
 
-/** A (re)start clears the last run's spawnerr and exitstatus. */
-const toStarting = go("STARTING", { spawnerr: "", exitstatus: 0 }, "spawn")
+/** The facts of a run before anything happened to it. */
+const FRESH_RUN = { ready: false, startsecsPassed: false, health: "unchecked", healthFailures: 0 } as const
+
+/** A (re)start clears the last run's spawnerr and exitstatus, and its readiness and health facts (those not fresh already). */
+const toStarting = (status: Status) => {
+  const stale = Object.entries(FRESH_RUN).filter(([key, fresh]) => status[key as keyof typeof FRESH_RUN] !== fresh)
+  return go("STARTING", { spawnerr: "", exitstatus: 0, ...Object.fromEntries(stale) }, "spawn")
+}
+
+/** Up (and ready, with ready=): RUNNING; the backoff count starts over now, or after backoff_reset_after. */
+const toRunning = (policy: Policy, patch: Patch): Transition => {
+  const health: ReadonlyArray<Action> = policy.checksHealth ? ["startHealthcheck"] : []
+  return policy.resetsLater
+    ? go("RUNNING", patch, "armBackoffReset", "logSuccess", ...health)
+    : go("RUNNING", { ...patch, backoff: 0 }, "resetBackoff", "logSuccess", ...health)
+}
 
 /** Give up: FATAL, the backoff starts over. */
 const toFatal = (patch: Patch) => go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
 
 /** A failed start: BACKOFF, then the next delay, or FATAL at once when the supervisor is stopping. */
-const backOff = (status: Status, patch: Patch, log: Action) =>
-  go("BACKOFF", { ...patch, backoff: status.backoff + 1 }, log, status.quiesced ? "giveUp" : "stepBackoff")
+const backOff = (status: Status, patch: Patch, ...log: ReadonlyArray<Action>) =>
+  go("BACKOFF", { ...patch, backoff: status.backoff + 1 }, ...log, status.quiesced ? "giveUp" : "stepBackoff")
 
 const start = (status: Status, by: StartedBy): Transition => {
   switch (status.state) {
@@ -184,7 +261,7 @@ const start = (status: Status, by: StartedBy): Transition => {
     case "EXITED":
     case "FATAL":
       // The supervisor's own starts stop with it; a request still starts (supervisord: rpcinterface.startProcess).
-      return status.quiesced && by !== "request" ? IGNORE : toStarting
+      return status.quiesced && by !== "request" ? IGNORE : toStarting(status)
     case "UNKNOWN":
       return refuse("UnknownState")
     case "STARTING":
@@ -195,23 +272,35 @@ const start = (status: Status, by: StartedBy): Transition => {
   }
 }
 
-const exited = (status: Status, event: Extract<Event, { _tag: "Exited" }>): Transition => {
+const exited = (status: Status, event: Extract<Event, { _tag: "Exited" }>, policy: Policy): Transition => {
   const laststop = event.at
   // startretries only counts exits before startsecs, whatever the exit code (supervisord: finish()).
-  if (status.state === "STARTING" && event.tooQuickly) {
-    return backOff(status, { laststop, spawnerr: EXITED_TOO_QUICKLY }, "logExitedTooQuickly")
+  // With ready=, a process that ends before it was ready never started either.
+  if (status.state === "STARTING" && (event.tooQuickly || policy.awaitsReady)) {
+    const spawnerr = event.tooQuickly ? EXITED_TOO_QUICKLY : EXITED_BEFORE_READY
+    return backOff(status, { laststop, spawnerr }, "logExitedTooQuickly")
   }
   switch (status.state) {
     case "STARTING":
     case "RUNNING": {
       const spawnerr = event.expected ? "" : `Bad exit code ${event.exitstatus}`
-      const patch = { laststop, exitstatus: event.exitstatus, spawnerr, backoff: 0 }
+      const patch = { laststop, exitstatus: event.exitstatus, spawnerr }
+      if (event.restart && !event.expected && policy.backoffAfterRunning) return go("EXITED", patch, "logExited", "delayRestart")
       return event.restart
-        ? go("EXITED", patch, "resetBackoff", "logExited", "restart")
-        : go("EXITED", patch, "resetBackoff", "logExited")
+        ? go("EXITED", { ...patch, backoff: 0 }, "resetBackoff", "logExited", "restart")
+        : go("EXITED", { ...patch, backoff: 0 }, "resetBackoff", "logExited")
     }
-    case "STOPPING":
-      return go("STOPPED", { laststop, exitstatus: event.exitstatus }, "logStopped")
+    case "STOPPING": {
+      const patch = { laststop, exitstatus: event.exitstatus }
+      switch (status.afterStop) {
+        case "stopped":
+          return go("STOPPED", patch, "logStopped")
+        case "backoff":
+          return backOff(status, { ...patch, afterStop: "stopped" }, "logStopped")
+        case "restart":
+          return go("STOPPED", { ...patch, afterStop: "stopped" }, "logStopped", "restart")
+      }
+    }
     default:
       return stay({ laststop })
   }
@@ -224,9 +313,34 @@ const stop = (status: Status): Transition => {
       return go("STOPPING", NO_PATCH, "signalStop")
     case "BACKOFF":
       return go("STOPPED", NO_PATCH, "cancelBackoff")
+    case "STOPPING":
+      // A stop that was to restart it or count as a failed start now just stops it.
+      return status.afterStop === "stopped" ? refuse("NotRunning") : stay({ afterStop: "stopped" })
     default:
       return refuse("NotRunning")
   }
+}
+
+/** RUNNING: health check failed once more; at healthcheck_retries in a row, on_unhealthy decides. */
+const healthFailed = (status: Status, policy: Policy): Transition => {
+  const healthFailures = status.healthFailures + 1
+  if (status.health === "unhealthy") return stay({ healthFailures })
+  if (healthFailures < policy.healthRetries) return stay({ healthFailures }, "logHealthFailed")
+  const patch: Patch = { health: "unhealthy", healthFailures }
+  switch (policy.onUnhealthy) {
+    case "restart":
+      return go("STOPPING", { ...patch, afterStop: "restart" }, "logHealthFailed", "announceUnhealthy", "signalStop")
+    case "stop":
+      return go("STOPPING", patch, "logHealthFailed", "announceUnhealthy", "signalStop")
+    case "event":
+      return stay(patch, "logHealthFailed", "announceUnhealthy")
+  }
+}
+
+const healthPassed = (status: Status): Transition => {
+  if (status.health === "healthy" && status.healthFailures === 0) return IGNORE
+  const patch: Patch = { health: "healthy", healthFailures: 0 }
+  return status.health === "unhealthy" ? stay(patch, "announceHealthy") : stay(patch)
 }
 
 const shutdown = (status: Status): Transition => {
@@ -234,6 +348,8 @@ const shutdown = (status: Status): Transition => {
     case "STARTING":
     case "RUNNING":
       return go("STOPPING", QUIESCE, "signalStop")
+    case "STOPPING":
+      return stay(status.afterStop === "stopped" ? QUIESCE : { ...QUIESCE, afterStop: "stopped" })
     case "BACKOFF":
       // supervisord: ProcessGroup.stop_all gives up on a process in BACKOFF.
       return toFatal(QUIESCE)
@@ -242,23 +358,44 @@ const shutdown = (status: Status): Transition => {
   }
 }
 
-/** Next state, patch, actions and refusal for `event` in `status`. Total over state × event. */
-export const transition = (status: Status, event: Event): Transition => {
+/**
+ * Next state, patch, actions and refusal for `event` in `status`, under `policy` (supervisord's
+ * when omitted). Total over state × event.
+ */
+export const transition = (status: Status, event: Event, policy: Policy = SUPERVISORD_POLICY): Transition => {
   const state = status.state
   switch (event._tag) {
     case "Start":
       return start(status, event.by)
     case "Spawned":
-      return state === "STARTING" ? stay({ pid: event.pid }, "armStartsecs") : IGNORE
+      if (state !== "STARTING") return IGNORE
+      return policy.awaitsReady ? stay({ pid: event.pid }, "armStartsecs", "startReadiness") : stay({ pid: event.pid }, "armStartsecs")
     case "SpawnFailed":
       return state === "STARTING" ? backOff(status, { spawnerr: event.message }, "logSpawnError") : IGNORE
     case "StartsecsElapsed":
-      return state === "STARTING" ? go("RUNNING", { backoff: 0 }, "resetBackoff", "logSuccess") : IGNORE
+      if (state !== "STARTING") return IGNORE
+      return !policy.awaitsReady || status.ready ? toRunning(policy, NO_PATCH) : stay({ startsecsPassed: true })
+    case "Ready":
+      if (state !== "STARTING" || !policy.awaitsReady) return IGNORE
+      return status.startsecsPassed ? toRunning(policy, { ready: true }) : stay({ ready: true })
+    case "ReadyTimeout":
+      return state === "STARTING" && policy.awaitsReady
+        ? go("STOPPING", { spawnerr: event.message, afterStop: "backoff" }, "logNotReady", "signalStop")
+        : IGNORE
     case "Exited":
-      return exited(status, event)
+      return exited(status, event, policy)
+    case "DelayRestart":
+      // Like an autorestart, it is dropped once the supervisor is stopping.
+      return state === "EXITED" && !status.quiesced && policy.backoffAfterRunning ? backOff(status, NO_PATCH) : IGNORE
     case "BackoffElapsed":
       // While the supervisor stops, a process in BACKOFF waits there (it gives up when its group stops).
-      return state === "BACKOFF" && !status.quiesced ? toStarting : IGNORE
+      return state === "BACKOFF" && !status.quiesced ? toStarting(status) : IGNORE
+    case "BackoffResetElapsed":
+      return state === "RUNNING" && policy.resetsLater ? stay({ backoff: 0 }, "resetBackoff") : IGNORE
+    case "HealthPassed":
+      return state === "RUNNING" && policy.checksHealth ? healthPassed(status) : IGNORE
+    case "HealthFailed":
+      return state === "RUNNING" && policy.checksHealth ? healthFailed(status, policy) : IGNORE
     case "BackoffExhausted":
       return state === "BACKOFF" ? toFatal(NO_PATCH) : IGNORE
     case "Stop":

@@ -139,7 +139,17 @@ export const processInfoStruct = (info: ProcessInfo): Struct => {
 // encoding the codec then reuses too.
 const infoStructs = new WeakMap<ProcessInfo, Struct>()
 
-const toInfoStruct = (info: ProcessInfo): Struct => ({
+/** getProcessInfo's struct: supervisord's members, then effsup's (only for a program with those checks; supervisorctl ignores them). */
+const toInfoStruct = (info: ProcessInfo): Struct => {
+  const struct = supervisordInfoStruct(info)
+  return info.readiness === undefined && info.health === undefined ? struct : {
+    ...struct,
+    ...(info.readiness === undefined ? {} : { readiness: { ...info.readiness } }),
+    ...(info.health === undefined ? {} : { health: { ...info.health } })
+  }
+}
+
+const supervisordInfoStruct = (info: ProcessInfo): Struct => ({
   name: info.name,
   group: info.group,
   start: info.start,

@@ -6,6 +6,7 @@
  */
 import type { SupervisorError } from "../domain/Errors.ts"
 import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
+import type { Health } from "../process/Transitions.ts"
 
 /** A child's output channel (the contract's name for it). */
 export type { Channel } from "../domain/Channel.ts"
@@ -28,6 +29,24 @@ export interface ProcessInfo {
   readonly pid: number
   /** supervisord's description column (`pid 1, uptime 0:00:05`, `Not started`, …). */
   readonly description: string
+  /** effsup, only for a program with `ready=`. */
+  readonly readiness?: ProcessReadiness | undefined
+  /** effsup, only for a program with `healthcheck=`. */
+  readonly health?: ProcessHealth | undefined
+}
+
+/** A process's `ready=` check: as written, and whether it has succeeded for the current start (false once it is gone). */
+export interface ProcessReadiness {
+  readonly check: string
+  readonly ready: boolean
+}
+
+/** A process's `healthcheck=`: as written, the verdict of the current run, failed checks in a row, and how many make it unhealthy. */
+export interface ProcessHealth {
+  readonly check: string
+  readonly status: Health
+  readonly failures: number
+  readonly retries: number
 }
 
 /** getAllConfigInfo's struct (supervisord field names). */

@@ -2,10 +2,18 @@
  * supervisord's `description` column of getProcessInfo / `status`, computed from a snapshot:
  * `pid 123, uptime 0:00:14` when RUNNING, the spawn error when BACKOFF/FATAL, the stop time
  * (`Nov 23 02:12 AM`, local time) or `Not started` when STOPPED/EXITED, '' otherwise.
+ * effsup adds what its checks say, only for a program that has them: with `ready=`, RUNNING ends
+ * in `, ready` and STARTING reads `waiting for tcp:localhost:8080` (or `ready, waiting for
+ * startsecs`); with `healthcheck=`, RUNNING ends in `, healthy` or `, unhealthy (2/3)` (failed
+ * checks in a row, of healthcheck_retries). {@link checkInfo} is where those facts come from.
  * supervisord: rpcinterface.py `_interpretProcessInfo`.
  * @since 0.1.0
  */
+import { checkText } from "../config/Checks.ts"
+import type { ProcessConfig } from "../config/Types.ts"
 import type { ProcessState } from "../domain/ProcessState.ts"
+import type { ProcessSnapshot } from "../process/ProcessActor.ts"
+import type { ProcessHealth, ProcessReadiness } from "./Api.ts"
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 const pad2 = (n: number) => String(n).padStart(2, "0")
@@ -26,6 +34,29 @@ export const formatStopTime = (epochSeconds: number): string => {
   return `${MONTHS[d.getMonth()]} ${pad2(d.getDate())} ${pad2(hour12)}:${pad2(d.getMinutes())} ${d.getHours() < 12 ? "AM" : "PM"}`
 }
 
+/** What a program's effsup checks say, for getProcessInfo: a field per check it has, none otherwise. */
+export const checkInfo = (
+  snapshot: ProcessSnapshot,
+  config: Pick<ProcessConfig, "ready" | "healthcheck" | "healthcheckRetries">
+): { readonly readiness?: ProcessReadiness; readonly health?: ProcessHealth } => {
+  const live = snapshot.state === "STARTING" || snapshot.state === "RUNNING"
+  const readiness = config.ready === undefined ? undefined : { check: checkText(config.ready), ready: live && snapshot.ready }
+  const health = config.healthcheck === undefined ? undefined : {
+    check: checkText(config.healthcheck),
+    status: snapshot.health,
+    failures: snapshot.healthFailures,
+    retries: config.healthcheckRetries
+  }
+  return readiness === undefined ? (health === undefined ? {} : { health }) : health === undefined ? { readiness } : { readiness, health }
+}
+
+const healthText = (health: ProcessHealth): string =>
+  health.failures > 0
+    ? `, unhealthy (${Math.min(health.failures, health.retries)}/${health.retries})`
+    : health.status === "healthy"
+    ? ", healthy"
+    : ""
+
 /** The description for a process in `state`. Times are epoch seconds. */
 export const describe = (info: {
   readonly name: string
@@ -35,10 +66,20 @@ export const describe = (info: {
   readonly stop: number
   readonly now: number
   readonly spawnerr: string
+  readonly readiness?: ProcessReadiness | undefined
+  readonly health?: ProcessHealth | undefined
 }): string => {
   switch (info.state) {
     case "RUNNING":
-      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}`
+      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}${info.readiness === undefined ? "" : ", ready"}${
+        info.health === undefined ? "" : healthText(info.health)
+      }`
+    case "STARTING":
+      return info.readiness === undefined
+        ? ""
+        : info.readiness.ready
+        ? "ready, waiting for startsecs"
+        : `waiting for ${info.readiness.check}`
     case "FATAL":
     case "BACKOFF":
       return info.spawnerr === "" ? `unknown error (try "tail ${info.name}")` : info.spawnerr

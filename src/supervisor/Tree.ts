@@ -42,7 +42,7 @@ import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process
 import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
-import { describe } from "./Description.ts"
+import { checkInfo, describe } from "./Description.ts"
 import * as Group from "./Group.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
 import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
@@ -173,7 +173,8 @@ export const make = (
         exitstatus: s.exitstatus,
         stdoutLogfile: actor.output.stdoutPath ?? "",
         stderrLogfile: actor.output.stderrPath ?? "",
-        pid: s.pid
+        pid: s.pid,
+        ...checkInfo(s, actor.config)
       }
       const info = { ...base, description: describe(base) }
       lastInfo.set(actor, { snapshot: s, info })

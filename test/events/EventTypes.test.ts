@@ -17,13 +17,15 @@ import type { EventName } from "../../src/events/Event.ts"
 type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false
 const sameNames: Same<ConcreteEventTypeName, EventName> = true
 const processStates: Same<ConcreteTypesOf<"PROCESS_STATE">, `PROCESS_STATE_${string}` & EventName> = true
-const everything: Same<ConcreteTypesOf<"EVENT">, EventName> = true
+const everything: Same<ConcreteTypesOf<"EVENT">, Exclude<EventName, `PROCESS_HEALTH_${string}`>> = true
+const health: Same<ConcreteTypesOf<"PROCESS_HEALTH">, `PROCESS_HEALTH_${string}` & EventName> = true
 
 describe("EventTypes", () => {
-  it("knows supervisord's 27 names, 7 of them abstract", () => {
-    assert.isTrue(sameNames && processStates && everything)
-    assert.strictEqual(EVENT_TYPE_NAMES.length, 27)
-    assert.strictEqual(CONCRETE_EVENT_TYPES.length, 20)
+  it("knows supervisord's 27 names, 7 of them abstract, and effsup's 3 (PROCESS_HEALTH and its 2 kinds)", () => {
+    assert.isTrue(sameNames && processStates && everything && health)
+    assert.strictEqual(EVENT_TYPE_NAMES.filter((n) => matches("EVENT", n)).length, 27)
+    assert.strictEqual(CONCRETE_EVENT_TYPES.filter((n) => matches("EVENT", n)).length, 20)
+    assert.deepStrictEqual(EVENT_TYPE_NAMES.filter((n) => !matches("EVENT", n)), ["PROCESS_HEALTH", "PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY"])
     assert.deepStrictEqual([...ABSTRACT_EVENT_TYPES].sort(), EVENT_TYPE_NAMES.filter(isAbstractEventType).sort())
   })
 
@@ -48,7 +50,15 @@ describe("EventTypes", () => {
     assert.isFalse(matches("PROCESS_STATE", "PROCESS_LOG_STDOUT"))
     assert.isFalse(matches("TICK", "PROCESS_GROUP_ADDED"))
     assert.isFalse(matches("NOPE", "TICK_5"))
-    for (const name of CONCRETE_EVENT_TYPES) assert.isTrue(matches("EVENT", name))
+    for (const name of CONCRETE_EVENT_TYPES) assert.strictEqual(matches("EVENT", name), !name.startsWith("PROCESS_HEALTH_"))
+  })
+
+  it("effsup's health events are a tree of their own: EVENT never receives them", () => {
+    assert.deepStrictEqual(ancestors("PROCESS_HEALTH_UNHEALTHY"), ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH"])
+    assert.isTrue(matches("PROCESS_HEALTH", "PROCESS_HEALTH_HEALTHY"))
+    assert.isFalse(matches("EVENT", "PROCESS_HEALTH_UNHEALTHY"))
+    assert.isFalse(matches("PROCESS_STATE", "PROCESS_HEALTH_UNHEALTHY"))
+    assert.isFalse(matches("PROCESS_HEALTH", "PROCESS_STATE_RUNNING"))
   })
 
   it("matchesAny over an events= list", () => {

@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import { CONCRETE_EVENT_TYPES } from "../../src/domain/EventTypes.ts"
+import { CONCRETE_EVENT_TYPES, matches } from "../../src/domain/EventTypes.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
 import { characterLength, decodeChildData, envelope, envelopeText, payload } from "../../src/events/Payload.ts"
 
@@ -28,10 +28,10 @@ const bytes = (...xs: ReadonlyArray<number | string>): Uint8Array =>
   new Uint8Array(xs.flatMap((x) => typeof x === "number" ? [x] : [...Buffer.from(x, "latin1")]))
 
 describe("Payload: goldens captured from supervisord 4.2.5", () => {
-  it("covers every concrete type except PROCESS_STATE_UNKNOWN and TICK_3600", () => {
+  it("covers every concrete supervisord type except PROCESS_STATE_UNKNOWN and TICK_3600", () => {
     const seen = new Set(goldens.map((g) => g.event._tag))
     assert.deepStrictEqual(
-      CONCRETE_EVENT_TYPES.filter((t) => !seen.has(t)),
+      CONCRETE_EVENT_TYPES.filter((t) => matches("EVENT", t) && !seen.has(t)),
       ["PROCESS_STATE_UNKNOWN", "TICK_3600"]
     )
   })
@@ -75,5 +75,13 @@ describe("Payload: cases the capture cannot produce", () => {
     assert.strictEqual(decodeChildData(bytes(0xef, 0xbb, 0xbf, "x")), "\ufeffx")
     assert.strictEqual(decodeChildData(bytes("a", 0x80)), "Undecodable: b'a\\x80'")
     assert.strictEqual(decodeChildData(bytes(0xed, 0xa0, 0x80)), "Undecodable: b'\\xed\\xa0\\x80'") // surrogate
+  })
+  it("effsup's PROCESS_HEALTH_* events: PROCESS_LOG's shape, the failure after the tokens", () => {
+    const common = { processName: "web", groupName: "web", pid: 42 }
+    assert.strictEqual(
+      envelopeText({ identifier: "s", serial: 3, pool: "p", poolSerial: 1, event: { _tag: "PROCESS_HEALTH_UNHEALTHY", ...common, failures: 3, message: "tcp:localhost:80: ECONNREFUSED" } }),
+      "ver:3.0 server:s serial:3 pool:p poolserial:1 eventname:PROCESS_HEALTH_UNHEALTHY len:78\nprocessname:web groupname:web pid:42 failures:3\ntcp:localhost:80: ECONNREFUSED"
+    )
+    assert.strictEqual(payload({ _tag: "PROCESS_HEALTH_HEALTHY", ...common, failures: 0, message: "" }), "processname:web groupname:web pid:42")
   })
 })

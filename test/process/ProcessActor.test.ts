@@ -6,17 +6,23 @@ import type { ProcessConfig } from "../../src/config/Types.ts"
 import type { ProcessState } from "../../src/domain/ProcessState.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+import { Network } from "../../src/process/Probe.ts"
 import * as ProcessActor from "../../src/process/ProcessActor.ts"
 import { processConfig, quietChannel } from "../support/Configs.ts"
+import * as FakeNetwork from "../support/FakeNetwork.ts"
 import * as FakeSpawner from "../support/FakeSpawner.ts"
 
 const config = (over: Partial<ProcessConfig> = {}): ProcessConfig =>
   processConfig({ command: "sleep 1000", stdout: quietChannel, stderr: quietChannel, ...over })
 
-/** What a scenario's script gets: the actor, the fake spawner, and the PROCESS_STATE_* events so far (`STATE` or `STATE:tries`). */
+/**
+ * What a scenario's script gets: the actor, the fake spawner and network, and the events so far:
+ * PROCESS_STATE_* as `STATE` or `STATE:tries`, PROCESS_HEALTH_* as `HEALTH_*`.
+ */
 interface World {
   readonly actor: ProcessActor.ProcessActor
   readonly fake: FakeSpawner.FakeSpawnerControl
+  readonly net: FakeNetwork.FakeNetwork
   readonly events: ReadonlyArray<string>
 }
 
@@ -24,6 +30,7 @@ interface World {
 const scenario = (cfg: ProcessConfig, script: (world: World) => Effect.Effect<void, unknown>) =>
   Effect.gen(function*() {
     const fake = yield* FakeSpawner.make
+    const net = FakeNetwork.make()
     const scope = yield* Scope.make()
     return yield* Effect.gen(function*() {
       const bus = yield* EventBus
@@ -33,6 +40,7 @@ const scenario = (cfg: ProcessConfig, script: (world: World) => Effect.Effect<vo
           Effect.sync(() => {
             const state = e._tag.slice("PROCESS_STATE_".length)
             if (e._tag.startsWith("PROCESS_STATE_")) events.push("tries" in e && (state === "BACKOFF" || state === "STARTING") ? `${state}:${e.tries}` : state)
+            if (e._tag.startsWith("PROCESS_HEALTH_")) events.push(e._tag.slice("PROCESS_".length))
           })
         )),
         Effect.forkScoped({ startImmediately: true })
@@ -42,11 +50,15 @@ const scenario = (cfg: ProcessConfig, script: (world: World) => Effect.Effect<vo
         stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false, autoLog: { stdout: false, stderr: false }
       })
       const actor = yield* ProcessActor.make(cfg, output, { env: { PATH: "/bin:/usr/bin" }, cwd: "/", serverUrl: undefined })
-      yield* script({ actor, fake: fake.control, events })
+      yield* script({ actor, fake: fake.control, net, events })
       const last = yield* actor.snapshot
       yield* Scope.close(scope, Exit.void)
       return last
-    }).pipe(Scope.provide(scope), Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer)))
+    }).pipe(
+      Scope.provide(scope),
+      Effect.provideService(Network, net.service),
+      Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer))
+    )
   })
 
 const inState = (actor: ProcessActor.ProcessActor, state: ProcessState) =>
@@ -289,5 +301,200 @@ describe("ProcessActor (scripted children, TestClock)", () => {
       yield* Scope.close(scope, Exit.void)
       assert.deepStrictEqual(fake.control.journal, ["spawn sleep", "SIGTERM sleep"])
       assert.strictEqual((yield* actor.snapshot).state, "STOPPED")
+    }))
+})
+
+const TCP = { _tag: "Tcp", host: "localhost", port: 8080 } as const
+const snapshot = (actor: ProcessActor.ProcessActor) => actor.snapshot
+
+describe("ProcessActor: ready=, healthcheck=, backoff= (scripted children and network, TestClock)", () => {
+  it.effect("ready=tcp: STARTING until the port answers, even long after startsecs", () =>
+    Effect.gen(function*() {
+      const last = yield* scenario(config({ ready: TCP }), ({ actor, events, net }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("10 seconds")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          assert.isAbove(net.calls.length, 10, "tried again and again")
+          net.up.add("localhost:8080")
+          yield* TestClock.adjust("1 second")
+          yield* inState(actor, "RUNNING")
+          assert.deepStrictEqual(events, ["STARTING:0", "RUNNING"])
+          const tries = net.calls.length
+          yield* TestClock.adjust("10 seconds")
+          assert.strictEqual(net.calls.length, tries, "no more probing once ready")
+        }))
+      assert.isTrue(last.ready)
+    }))
+
+  it.effect("ready= and startsecs: whichever comes last makes it RUNNING", () =>
+    Effect.gen(function*() {
+      yield* scenario(config({ ready: TCP, startsecs: 5 }), ({ actor, net }) =>
+        Effect.gen(function*() {
+          net.up.add("localhost:8080")
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("4999 millis")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          assert.isTrue((yield* snapshot(actor)).ready)
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual(yield* state(actor), "RUNNING")
+        }))
+    }))
+
+  it.effect("ready_timeout: the child is stopped and the start counts as failed, FATAL after startretries", () =>
+    Effect.gen(function*() {
+      const last = yield* scenario(config({ ready: TCP, readyTimeout: 5, startretries: 1 }), ({ actor, events, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("4999 millis")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          yield* TestClock.adjust("1 millis")
+          yield* inState(actor, "BACKOFF")
+          assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM"])
+          assert.strictEqual(
+            (yield* snapshot(actor)).spawnerr,
+            "not ready within 5 seconds (tcp:localhost:8080: connect ECONNREFUSED localhost:8080)"
+          )
+          yield* TestClock.adjust("1 second")
+          assert.strictEqual(yield* spawns(fake), 2)
+          yield* TestClock.adjust("5 seconds")
+          yield* inState(actor, "FATAL")
+          assert.deepStrictEqual(events, ["STARTING:0", "STOPPING", "BACKOFF:1", "STARTING:1", "STOPPING", "BACKOFF:2", "FATAL"])
+        }))
+      assert.strictEqual(last.state, "FATAL")
+    }))
+
+  it.effect("ready=log: a line of the child's output (even unfinished) makes it ready", () =>
+    Effect.gen(function*() {
+      yield* scenario(config({ ready: { _tag: "Log", pattern: "^listening on \\d+" }, startsecs: 0 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          const first = yield* child(fake, 0)
+          yield* first.print("booting\nnot listening on 1\n")
+          yield* TestClock.adjust("1 second")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          yield* first.print("listening on 80")
+          yield* inState(actor, "RUNNING")
+        }))
+    }))
+
+  it.effect("an exit before ready= succeeded is a failed start", () =>
+    Effect.gen(function*() {
+      const last = yield* scenario(config({ ready: TCP, startsecs: 0, startretries: 0 }), ({ actor, events, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("3 seconds")
+          yield* (yield* child(fake, 0)).exit({ code: 0, signal: null })
+          yield* inState(actor, "FATAL")
+          assert.deepStrictEqual(events, ["STARTING:0", "BACKOFF:1", "FATAL"])
+        }))
+      assert.strictEqual(last.spawnerr, "Exited before it was ready (process log may have details)")
+    }))
+
+  it.effect("healthcheck=: three failures in a row restart it through the stop path, with PROCESS_HEALTH_UNHEALTHY", () =>
+    Effect.gen(function*() {
+      const cfg = config({ startsecs: 0, healthcheck: TCP, healthcheckInterval: 10, healthcheckRetries: 3 })
+      const last = yield* scenario(cfg, ({ actor, events, fake, net }) =>
+        Effect.gen(function*() {
+          net.up.add("localhost:8080")
+          yield* actor.start(false, "autostart")
+          assert.strictEqual((yield* snapshot(actor)).health, "unchecked")
+          const health = (what: string, done: (s: ProcessActor.ProcessSnapshot) => boolean) =>
+            FakeSpawner.eventually(Effect.map(snapshot(actor), done), what)
+          yield* TestClock.adjust("10 seconds")
+          yield* health("healthy", (s) => s.health === "healthy")
+          net.up.clear()
+          yield* TestClock.adjust("10 seconds")
+          yield* TestClock.adjust("10 seconds")
+          yield* health("two failures, still RUNNING", (s) => s.healthFailures === 2 && s.state === "RUNNING")
+          net.up.add("localhost:8080")
+          yield* TestClock.adjust("10 seconds")
+          yield* health("a pass resets the count", (s) => s.healthFailures === 0 && s.health === "healthy")
+          net.up.clear()
+          for (let i = 0; i < 3; i++) yield* TestClock.adjust("10 seconds")
+          yield* FakeSpawner.eventually(Effect.map(spawns(fake), (n) => n === 2), "a second spawn")
+          yield* inState(actor, "RUNNING")
+          assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM"])
+          assert.deepStrictEqual(events, ["STARTING:0", "RUNNING", "STOPPING", "HEALTH_UNHEALTHY", "STOPPED", "STARTING:0", "RUNNING"])
+        }))
+      assert.deepStrictEqual([last.health, last.healthFailures], ["unchecked", 0])
+    }))
+
+  it.effect("on_unhealthy=event: it keeps running, and says when it is healthy again", () =>
+    Effect.gen(function*() {
+      const cfg = config({ startsecs: 0, healthcheck: TCP, healthcheckInterval: 1, healthcheckRetries: 2, onUnhealthy: "event" })
+      const last = yield* scenario(cfg, ({ actor, events, fake, net }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("5 seconds")
+          yield* FakeSpawner.eventually(Effect.map(snapshot(actor), (s) => s.health === "unhealthy" && s.healthFailures === 5), "unhealthy (5 failures)")
+          net.up.add("localhost:8080")
+          yield* TestClock.adjust("1 second")
+          yield* FakeSpawner.eventually(Effect.map(snapshot(actor), (s) => s.health === "healthy"), "healthy")
+          assert.deepStrictEqual(events, ["STARTING:0", "RUNNING", "HEALTH_UNHEALTHY", "HEALTH_HEALTHY"])
+          assert.strictEqual(yield* spawns(fake), 1)
+        }))
+      assert.strictEqual(last.state, "RUNNING")
+    }))
+
+  it.effect("without backoff= a crash after RUNNING restarts at once (supervisord); with it, it waits per the schedule", () =>
+    Effect.gen(function*() {
+      const crashes = (cfg: ProcessConfig) =>
+        scenario(cfg, ({ actor, fake, events }) =>
+          Effect.gen(function*() {
+            yield* actor.start(false, "autostart")
+            yield* TestClock.adjust("1 second")
+            yield* (yield* child(fake, 0)).exit({ code: 1, signal: null })
+            yield* inState(actor, cfg.backoff === undefined ? "STARTING" : "BACKOFF")
+            assert.deepStrictEqual(events.slice(2), cfg.backoff === undefined ? ["EXITED", "STARTING:0"] : ["EXITED", "BACKOFF:1"])
+          }))
+      yield* crashes(config())
+      yield* crashes(config({ backoff: "linear" }))
+    }))
+
+  it.effect("backoff=exponential: crash loops wait 1 s, 2 s, 4 s; backoff_reset_after of good running starts over", () =>
+    Effect.gen(function*() {
+      const cfg = config({ backoff: "exponential", backoffResetAfter: 30, startretries: Infinity })
+      yield* scenario(cfg, ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          const crashAfterRunning = (n: number, wait: number) =>
+            Effect.gen(function*() {
+              yield* TestClock.adjust("1 second")
+              assert.strictEqual(yield* state(actor), "RUNNING")
+              yield* (yield* child(fake, n)).exit({ code: 1, signal: null })
+              yield* inState(actor, "BACKOFF")
+              yield* TestClock.adjust(`${wait * 1000 - 1} millis`)
+              assert.strictEqual(yield* spawns(fake), n + 1, `crash ${n + 1} still waits`)
+              yield* TestClock.adjust("1 millis")
+              assert.strictEqual(yield* spawns(fake), n + 2, `crash ${n + 1} restarted after ${wait} s`)
+            })
+          yield* crashAfterRunning(0, 1)
+          yield* crashAfterRunning(1, 2)
+          yield* crashAfterRunning(2, 4)
+          yield* TestClock.adjust("30 seconds") // 1 s to RUNNING, then 29 s of the 30
+          assert.strictEqual((yield* snapshot(actor)).backoff, 3)
+          yield* TestClock.adjust("1 second")
+          assert.strictEqual((yield* snapshot(actor)).backoff, 0)
+          yield* (yield* child(fake, 3)).exit({ code: 1, signal: null })
+          yield* inState(actor, "BACKOFF")
+          yield* TestClock.adjust("1 second")
+          assert.strictEqual(yield* spawns(fake), 5, "back to the first wait")
+        }))
+    }))
+
+  it.effect("startretries=infinite: quick exits never give up", () =>
+    Effect.gen(function*() {
+      const last = yield* scenario(config({ startretries: Infinity, backoff: "constant", backoffInitial: 0.5 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          for (let n = 0; n < 25; n++) {
+            yield* (yield* child(fake, n)).exit({ code: 1, signal: null })
+            yield* inState(actor, "BACKOFF")
+            yield* TestClock.adjust("500 millis")
+            yield* inState(actor, "STARTING")
+          }
+        }))
+      assert.deepStrictEqual([last.state, last.backoff], ["STARTING", 25])
     }))
 })

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { type ProcessState, ProcessStateCode, STOPPED_STATES } from "../../src/domain/ProcessState.ts"
+import { type Policy, SUPERVISORD_POLICY } from "../../src/process/RestartPolicy.ts"
 import {
   apply,
   type Event,
@@ -34,7 +35,13 @@ const EVENTS: Record<string, Event> = {
   "WriteStdin(child)": { _tag: "WriteStdin", hasChild: true },
   "WriteStdin(no child)": { _tag: "WriteStdin", hasChild: false },
   Quiesce: { _tag: "Quiesce" },
-  Shutdown: { _tag: "Shutdown" }
+  Shutdown: { _tag: "Shutdown" },
+  Ready: { _tag: "Ready" },
+  ReadyTimeout: { _tag: "ReadyTimeout", message: "not ready" },
+  HealthPassed: { _tag: "HealthPassed" },
+  HealthFailed: { _tag: "HealthFailed", message: "down" },
+  DelayRestart: { _tag: "DelayRestart" },
+  BackoffResetElapsed: { _tag: "BackoffResetElapsed" }
 }
 
 const REQUESTS = new Set(["Start", "Stop", "Signal", "WriteStdin"])
@@ -66,7 +73,11 @@ const STOPPED_ROW: Record<string, string> = {
   Shutdown: "- {quiesced=true}"
 }
 
-/** The whole table while the supervisor runs: state → event label → outcome; a missing label is "none". */
+/**
+ * The whole table while the supervisor runs, under supervisord's policy (a program using none of
+ * effsup's options): state → event label → outcome; a missing label is "none". The events of
+ * effsup's own rules (Ready, HealthFailed, DelayRestart, …) are all "none" here.
+ */
 const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
   STOPPED: STOPPED_ROW,
   EXITED: STOPPED_ROW,
@@ -172,9 +183,44 @@ const rowOf = (state: ProcessState, quiesced: boolean): Record<string, string> =
   return Object.fromEntries(Object.keys(EVENTS).map((label) => [label, expected[label] ?? "none"]))
 }
 
-const allPairs = STATES.flatMap((state) =>
-  [false, true].flatMap((quiesced) =>
-    Object.entries(EVENTS).map(([label, event]) => ({ state, quiesced, label, event, t: transition(status(state, quiesced), event) }))
+const READY: Policy = { ...SUPERVISORD_POLICY, awaitsReady: true }
+const HEALTH: Policy = { ...SUPERVISORD_POLICY, checksHealth: true, healthRetries: 3 }
+const BACKOFF: Policy = { ...SUPERVISORD_POLICY, backoffAfterRunning: true }
+const RESET_LATER: Policy = { ...BACKOFF, resetsLater: true }
+const EVERYTHING: Policy = { ...RESET_LATER, awaitsReady: true, checksHealth: true }
+const POLICIES: Record<string, Policy> = {
+  supervisord: SUPERVISORD_POLICY,
+  ready: READY,
+  health: HEALTH,
+  "health (stop)": { ...HEALTH, onUnhealthy: "stop" },
+  "health (event)": { ...HEALTH, onUnhealthy: "event" },
+  backoff: BACKOFF,
+  everything: EVERYTHING
+}
+
+/** Every status the rules tell apart, for the invariants: each state, quiesced or not, with each run's facts. */
+const STATUSES: ReadonlyArray<Status> = STATES.flatMap((state) =>
+  [false, true].flatMap((quiesced) => {
+    const base = status(state, quiesced)
+    return [
+      base,
+      { ...base, ready: true, startsecsPassed: true },
+      { ...base, health: "unhealthy", healthFailures: 3 } as const,
+      { ...base, healthFailures: 2 },
+      { ...base, afterStop: "backoff" } as const,
+      { ...base, afterStop: "restart" } as const
+    ]
+  })
+)
+
+const allPairs = Object.entries(POLICIES).flatMap(([policyName, policy]) =>
+  STATUSES.flatMap((s) =>
+    Object.entries(EVENTS).map(([label, event]) => ({
+      state: `${s.state} (${policyName}, ${JSON.stringify(s)})`,
+      label,
+      event,
+      t: transition(s, event, policy)
+    }))
   )
 )
 
@@ -210,6 +256,13 @@ describe("Transitions", () => {
     }
   })
 
+  it("a stop or shutdown request always ends in a stopped state: the stop no longer restarts or backs off", () => {
+    for (const { event, label, state, t } of allPairs) {
+      if (event._tag !== "Stop" && event._tag !== "Shutdown") continue
+      if (state.startsWith("STOPPING") && t.refusal === undefined) expect(t.patch.afterStop ?? "stopped", `${state} × ${label}`).toBe("stopped")
+    }
+  })
+
   it("apply: the patch and next state, or the same status when nothing changes", () => {
     const before = status("STARTING", false)
     expect(apply(before, transition(before, { _tag: "StartsecsElapsed" }))).toEqual({ ...before, state: "RUNNING", backoff: 0 })
@@ -239,4 +292,85 @@ describe("Transitions", () => {
       "UNKNOWN:UnknownState"
     ])
   })
+})
+
+/** One case of effsup's rules: the status (over `status(state, false)`), the event, the policy and the outcome. */
+type Case = readonly [label: string, state: ProcessState, over: Partial<Status>, event: string, policy: Policy, expected: string]
+
+const EXITED_BEFORE_READY = "Exited before it was ready (process log may have details)"
+
+const CASES: ReadonlyArray<Case> = [
+  // ready=: STARTING → RUNNING on Ready and startsecs, whichever comes last.
+  ["the check starts with the child", "STARTING", {}, "Spawned", READY, "- {pid=7} armStartsecs,startReadiness"],
+  ["startsecs first: wait for Ready", "STARTING", {}, "StartsecsElapsed", READY, "- {startsecsPassed=true}"],
+  ["then Ready: RUNNING", "STARTING", { startsecsPassed: true }, "Ready", READY, "RUNNING {backoff=0,ready=true} resetBackoff,logSuccess"],
+  ["Ready first: wait for startsecs", "STARTING", {}, "Ready", READY, "- {ready=true}"],
+  ["then startsecs: RUNNING", "STARTING", { ready: true }, "StartsecsElapsed", READY, "RUNNING {backoff=0} resetBackoff,logSuccess"],
+  ["no Ready in time: stopped, then a failed start", "STARTING", {}, "ReadyTimeout", READY,
+    `STOPPING {afterStop="backoff",spawnerr="not ready"} logNotReady,signalStop`],
+  ["its exit: BACKOFF", "STOPPING", { afterStop: "backoff" }, "Exited(unexpected)", READY,
+    `BACKOFF {afterStop="stopped",backoff=3,exitstatus=3,laststop=5,pid=0} logStopped,stepBackoff`],
+  ["a stop meanwhile: it just stops", "STOPPING", { afterStop: "backoff" }, "Stop", READY, `- {afterStop="stopped"}`],
+  ["a shutdown meanwhile: it just stops", "STOPPING", { afterStop: "backoff" }, "Shutdown", READY, `- {afterStop="stopped",quiesced=true}`],
+  ["an exit before it is ready is a failed start, even after startsecs", "STARTING", { startsecsPassed: true }, "Exited(unexpected)", READY,
+    `BACKOFF {backoff=3,laststop=5,pid=0,spawnerr="${EXITED_BEFORE_READY}"} logExitedTooQuickly,stepBackoff`],
+  ["an exit before startsecs is still too quick", "STARTING", {}, "Exited(quick)", READY,
+    `BACKOFF {backoff=3,laststop=5,pid=0,spawnerr="${TOO_QUICK}"} logExitedTooQuickly,stepBackoff`],
+  ["a late Ready changes nothing", "RUNNING", {}, "Ready", READY, "none"],
+  ["a late timeout changes nothing", "RUNNING", {}, "ReadyTimeout", READY, "none"],
+  ["a new start forgets the last run's facts", "FATAL", { ready: true, startsecsPassed: true, health: "unhealthy", healthFailures: 3 }, "Start(request)", READY,
+    `STARTING {exitstatus=0,health="unchecked",healthFailures=0,ready=false,spawnerr="",startsecsPassed=false} spawn`],
+  // healthcheck=: failures in a row, then on_unhealthy.
+  ["checks start with RUNNING", "STARTING", {}, "StartsecsElapsed", HEALTH, "RUNNING {backoff=0} resetBackoff,logSuccess,startHealthcheck"],
+  ["with ready= too", "STARTING", { startsecsPassed: true }, "Ready", EVERYTHING, "RUNNING {ready=true} armBackoffReset,logSuccess,startHealthcheck"],
+  ["a failure is counted", "RUNNING", {}, "HealthFailed", HEALTH, "- {healthFailures=1} logHealthFailed"],
+  ["the last one restarts it through the stop path", "RUNNING", { healthFailures: 2 }, "HealthFailed", HEALTH,
+    `STOPPING {afterStop="restart",health="unhealthy",healthFailures=3} logHealthFailed,announceUnhealthy,signalStop`],
+  ["which then starts it again", "STOPPING", { afterStop: "restart" }, "Exited(unexpected)", HEALTH,
+    `STOPPED {afterStop="stopped",exitstatus=3,laststop=5,pid=0} logStopped,restart`],
+  ["on_unhealthy=stop stops it", "RUNNING", { healthFailures: 2 }, "HealthFailed", { ...HEALTH, onUnhealthy: "stop" },
+    `STOPPING {health="unhealthy",healthFailures=3} logHealthFailed,announceUnhealthy,signalStop`],
+  ["on_unhealthy=event only says so", "RUNNING", { healthFailures: 2 }, "HealthFailed", { ...HEALTH, onUnhealthy: "event" },
+    `- {health="unhealthy",healthFailures=3} logHealthFailed,announceUnhealthy`],
+  ["once unhealthy, more failures are only counted", "RUNNING", { health: "unhealthy", healthFailures: 3 }, "HealthFailed", HEALTH, "- {healthFailures=4}"],
+  ["a pass after that: healthy again", "RUNNING", { health: "unhealthy", healthFailures: 4 }, "HealthPassed", HEALTH,
+    `- {health="healthy",healthFailures=0} announceHealthy`],
+  ["a pass before that resets the count", "RUNNING", { healthFailures: 1 }, "HealthPassed", HEALTH, `- {health="healthy",healthFailures=0}`],
+  ["a pass while healthy changes nothing", "RUNNING", { health: "healthy" }, "HealthPassed", HEALTH, "none"],
+  ["a pass after failures since the last pass resets the count", "RUNNING", { health: "healthy", healthFailures: 2 }, "HealthPassed", HEALTH, `- {health="healthy",healthFailures=0}`],
+  ["checks count only while RUNNING", "STOPPING", { healthFailures: 2 }, "HealthFailed", HEALTH, "none"],
+  // backoff=: a crash after RUNNING waits per the schedule.
+  ["a crash from RUNNING: EXITED, then BACKOFF", "RUNNING", {}, "Exited(unexpected)", BACKOFF,
+    `EXITED {exitstatus=3,laststop=5,pid=0,spawnerr="Bad exit code 3"} logExited,delayRestart`],
+  ["EXITED → BACKOFF, counted", "EXITED", {}, "DelayRestart", BACKOFF, "BACKOFF {backoff=3,pid=0} stepBackoff"],
+  ["an expected exit that autorestart=true restarts: at once", "RUNNING", {}, "Exited(expected, restart)", BACKOFF,
+    `EXITED {backoff=0,exitstatus=0,laststop=5,pid=0,spawnerr=""} resetBackoff,logExited,restart`],
+  ["an exit autorestart does not restart ends there", "RUNNING", {}, "Exited(expected)", BACKOFF,
+    `EXITED {backoff=0,exitstatus=0,laststop=5,pid=0,spawnerr=""} resetBackoff,logExited`],
+  ["backoff_reset_after: RUNNING keeps the count and arms the reset", "STARTING", {}, "StartsecsElapsed", RESET_LATER, "RUNNING armBackoffReset,logSuccess"],
+  ["which resets it", "RUNNING", {}, "BackoffResetElapsed", RESET_LATER, "- {backoff=0} resetBackoff"],
+  ["not in another state", "BACKOFF", {}, "BackoffResetElapsed", RESET_LATER, "none"]
+]
+
+const QUIESCED_CASES: ReadonlyArray<Case> = [
+  ["no Ready in time while the supervisor stops: FATAL once stopped", "STOPPING", { afterStop: "backoff" }, "Exited(unexpected)", READY,
+    `BACKOFF {afterStop="stopped",backoff=3,exitstatus=3,laststop=5,pid=0} logStopped,giveUp`],
+  ["a crash while the supervisor stops is not restarted", "EXITED", {}, "DelayRestart", BACKOFF, "none"],
+  ["after an unhealthy stop the restart is asked (a Start the quiesced table drops)", "STOPPING", { afterStop: "restart" }, "Exited(unexpected)", HEALTH,
+    `STOPPED {afterStop="stopped",exitstatus=3,laststop=5,pid=0} logStopped,restart`]
+]
+
+const MORE_EVENTS: Record<string, Event> = {
+  "Exited(expected, restart)": { _tag: "Exited", at: 5, exitstatus: 0, expected: true, tooQuickly: false, restart: true }
+}
+
+describe("Transitions beyond supervisord (ready=, healthcheck=, backoff=)", () => {
+  for (const [quiesced, cases] of [[false, CASES], [true, QUIESCED_CASES]] as const) {
+    for (const [label, state, over, eventLabel, policy, expected] of cases) {
+      it(`${state} × ${eventLabel}: ${label}`, () => {
+        const event = EVENTS[eventLabel] ?? MORE_EVENTS[eventLabel]!
+        expect(render(transition({ ...status(state, quiesced), ...over }, event, policy))).toBe(expected)
+      })
+    }
+  }
 })

@@ -125,6 +125,23 @@ describe("Methods", () => {
       assert.deepStrictEqual(configs[0]!["exitcodes"], [0])
     }).pipe(Effect.runPromise))
 
+  it("adds effsup's readiness and health structs after supervisord's members, only for a program with those checks", () =>
+    Effect.gen(function*() {
+      const web = processInfo({
+        name: "web",
+        description: "pid 4242, uptime 0:00:05, ready, unhealthy (1/3)",
+        readiness: { check: "tcp:localhost:8080", ready: true },
+        health: { check: "http://localhost:8080/health", status: "healthy", failures: 1, retries: 3 }
+      })
+      const f = fake({ processes: [web, processInfo({ name: "cat" })] })
+      const info = value(yield* rpc(f, "supervisor.getProcessInfo", "web")) as Record<string, XmlRpcValue>
+      assert.deepStrictEqual(Object.keys(info).slice(-3), ["description", "readiness", "health"])
+      assert.deepStrictEqual(info["readiness"], { check: "tcp:localhost:8080", ready: true })
+      assert.deepStrictEqual(info["health"], { check: "http://localhost:8080/health", status: "healthy", failures: 1, retries: 3 })
+      const plain = value(yield* rpc(f, "supervisor.getProcessInfo", "cat")) as Record<string, XmlRpcValue>
+      assert.strictEqual(Object.keys(plain).at(-1), "description")
+    }).pipe(Effect.runPromise))
+
   it("starts and stops with wait defaulting to true, and maps domain errors to faults", () =>
     Effect.gen(function*() {
       const f = fake()

@@ -6,7 +6,7 @@
  * scheduler turns.
  */
 import { assert } from "@effect/vitest"
-import { Deferred, Effect, Exit, Layer, Ref, Stream } from "effect"
+import { type Cause, Deferred, Effect, Exit, Layer, Queue, Ref, Stream } from "effect"
 import type { ExitInfo } from "../../src/domain/ExitInfo.ts"
 import { KillFailure, type RawChild, SpawnFailure, Spawner } from "../../src/process/Spawner.ts"
 
@@ -18,6 +18,8 @@ export interface FakeChild {
   readonly signals: Array<string>
   /** What was written to its stdin, decoded. */
   readonly stdin: Array<string>
+  /** Write to its stdout (which ends when it exits). */
+  readonly print: (text: string) => Effect.Effect<void>
   readonly exit: (info: ExitInfo) => Effect.Effect<void>
 }
 
@@ -47,19 +49,21 @@ export const make = Effect.gen(function*() {
         const failure = yield* Ref.get(failWith)
         if (failure !== undefined) return yield* new SpawnFailure({ message: failure })
         const exited = yield* Deferred.make<ExitInfo>()
+        const stdout = yield* Queue.unbounded<Uint8Array, Cause.Done>()
         const pid = nextPid++
         const child: FakeChild = {
           pid,
           command,
           signals: [],
           stdin: [],
-          exit: (info) => Deferred.done(exited, Exit.succeed(info)).pipe(Effect.asVoid)
+          print: (text) => Queue.offer(stdout, new TextEncoder().encode(text)).pipe(Effect.asVoid),
+          exit: (info) => Effect.andThen(Queue.end(stdout), Deferred.done(exited, Exit.succeed(info))).pipe(Effect.asVoid)
         }
         journal.push(`spawn ${command}`)
         yield* Ref.update(children, (cs) => [...cs, child])
         return {
           pid,
-          stdout: Stream.empty,
+          stdout: Stream.fromQueue(stdout),
           stderr: Stream.empty,
           exit: Deferred.await(exited),
           kill: (signal) =>

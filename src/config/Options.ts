@@ -65,7 +65,13 @@ export const PROGRAM_OPTIONS = {
   /** `[supervisord] environment` overlaid by this program's `environment`. */
   environment: custom<Readonly<Record<string, string>>>()("environment", { example: "A=\"1\",B=\"2\"" }, "extra environment for the child", { scope: "process" }),
   /** `AUTO` or an explicit URL for SUPERVISOR_SERVER_URL. */
-  serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child")
+  serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child"),
+  /** effsup: what must be up before this program starts (checked across sections by Supervision.ts). */
+  dependsOn: option("depends_on", Codecs.dependencies, "", "start only once these are: name[:running|started|completed], … (effsup)", {
+    example: "db, migrate:completed"
+  }),
+  /** effsup: its end counts for `[supervisord] auto_shutdown`. */
+  significant: option("significant", Codecs.boolean, "false", "its end counts for [supervisord] auto_shutdown (effsup)")
 }
 
 /** `[eventlistener:x]` pool options (beside every `[program:x]` option). */
@@ -91,7 +97,13 @@ export const LISTENER_OPTIONS = {
 /** `[group:x]`. */
 export const GROUP_OPTIONS = {
   programs: option("programs", Codecs.listOfStrings, "", "[program:x] names; they leave the top level", { example: "progname1,progname2" }),
-  priority: option("priority", Codecs.integer, "999", "start order of the group")
+  priority: option("priority", Codecs.integer, "999", "start order of the group"),
+  /** effsup: what a member's unexpected death restarts (OTP's strategies). */
+  strategy: option("strategy", Codecs.strategy, "one_for_one", "on a member's unexpected death restart it, all members, or it and those after it in programs= (effsup)"),
+  /** effsup: undefined = no limit. */
+  maxRestarts: optional("max_restarts", Codecs.integerAtLeast(0), "5", "give up after more restarts than this within max_restarts_period (default: no limit; effsup)"),
+  maxRestartsPeriod: option("max_restarts_period", Codecs.integerAtLeast(1), "5", "the window of max_restarts, in seconds (effsup)"),
+  onExhausted: option("on_exhausted", Codecs.onExhausted, "stop", "when it gives up: stop its processes, make them FATAL, or shut effsup down (effsup)")
 }
 
 /** `[supervisord]`. */
@@ -118,7 +130,9 @@ export const SUPERVISORD_OPTIONS = {
   /** Absolute path of an existing directory (default: the temp dir, from TMPDIR, TEMP or TMP). */
   childlogdir: custom<string>()("childlogdir", { example: "/tmp" }, "where AUTO child logs go (default: the temp dir)"),
   stripAnsi: option("strip_ansi", Codecs.boolean, "false", "remove terminal escape sequences from child logs"),
-  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)")
+  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)"),
+  /** effsup: when the end of `significant` programs shuts the daemon down. */
+  autoShutdown: option("auto_shutdown", Codecs.autoShutdown, "never", "shut down once any / all significant programs have ended (effsup)")
 }
 
 const socketMode: Codecs.Codec<number> = (raw) => Result.mapError(Codecs.octal(raw), () => `Invalid chmod value ${raw}`)

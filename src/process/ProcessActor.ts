@@ -86,6 +86,10 @@ export interface ProcessActor {
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile>
   /** The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or backoff. */
   readonly quiesce: Effect.Effect<void>
+  /** The first published snapshot (the current one included) that satisfies `done`; no polling. */
+  readonly waitFor: (done: (s: ProcessSnapshot) => boolean) => Effect.Effect<ProcessSnapshot>
+  /** Give up on starting it: a process with no child enters FATAL with `reason` as its spawnerr. */
+  readonly abandon: (reason: string) => Effect.Effect<void>
   /**
    * Stop it for good (supervisor shutdown, group removal): quiesce, stop it, a process in BACKOFF
    * gives up (FATAL). The request is queued before this returns; the effect it returns waits until
@@ -300,6 +304,8 @@ export const make = (
           return event._tag === "Signal"
             ? Effect.logDebug(`attempted to send ${name} sig ${event.signal} but it wasn't running`)
             : Effect.void
+        case "logAbandoned":
+          return Effect.logInfo(`gave up: ${name} entered FATAL state, ${current.spawnerr}`)
       }
     }
 
@@ -422,6 +428,8 @@ export const make = (
           yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
         }),
       quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
+      waitFor,
+      abandon: (reason) => Effect.orDie(request({ _tag: "Abandon", reason }, notRunning)),
       shutdown
     } satisfies ProcessActor
   })

@@ -80,6 +80,8 @@ export type Event =
   | { readonly _tag: "Quiesce" }
   /** The supervisor (or the process's group) is stopping this process for good. */
   | { readonly _tag: "Shutdown" }
+  /** The supervisor gave up on starting it (a dependency failed, its group gave up); `reason` becomes the spawnerr. */
+  | { readonly _tag: "Abandon"; readonly reason: string }
 
 /** What the actor must do, in order. */
 export type Action =
@@ -117,6 +119,8 @@ export type Action =
   | "sendSignal"
   /** Log that a signal was asked for a process that is not running. */
   | "logSignalRefused"
+  /** Log `gave up: x entered FATAL state, <spawnerr>`. */
+  | "logAbandoned"
 
 /** Why a request is refused: supervisord's fault for it. */
 export type Refusal =
@@ -276,6 +280,13 @@ export const transition = (status: Status, event: Event): Transition => {
       return stay(QUIESCE)
     case "Shutdown":
       return shutdown(status)
+    case "Abandon":
+      // Only a process with no child is abandoned; one already FATAL just takes the new reason.
+      return state === "FATAL"
+        ? stay({ spawnerr: event.reason })
+        : state === "STOPPED" || state === "EXITED"
+        ? go("FATAL", { spawnerr: event.reason }, "logAbandoned")
+        : IGNORE
   }
 }
 

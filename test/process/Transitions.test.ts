@@ -34,7 +34,8 @@ const EVENTS: Record<string, Event> = {
   "WriteStdin(child)": { _tag: "WriteStdin", hasChild: true },
   "WriteStdin(no child)": { _tag: "WriteStdin", hasChild: false },
   Quiesce: { _tag: "Quiesce" },
-  Shutdown: { _tag: "Shutdown" }
+  Shutdown: { _tag: "Shutdown" },
+  Abandon: { _tag: "Abandon", reason: "dependency db is FATAL" }
 }
 
 const REQUESTS = new Set(["Start", "Stop", "Signal", "WriteStdin"])
@@ -63,14 +64,16 @@ const STOPPED_ROW: Record<string, string> = {
   "WriteStdin(child)": "none",
   "WriteStdin(no child)": "!NotRunning",
   Quiesce: "- {quiesced=true}",
-  Shutdown: "- {quiesced=true}"
+  Shutdown: "- {quiesced=true}",
+  Abandon: `FATAL {pid=0,spawnerr="dependency db is FATAL"} logAbandoned`
 }
 
 /** The whole table while the supervisor runs: state → event label → outcome; a missing label is "none". */
 const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
   STOPPED: STOPPED_ROW,
   EXITED: STOPPED_ROW,
-  FATAL: STOPPED_ROW,
+  // Abandoning a FATAL process only changes its reason.
+  FATAL: { ...STOPPED_ROW, Abandon: `- {spawnerr="dependency db is FATAL"}` },
   STARTING: {
     "Start(request)": "!AlreadyStarted",
     "Start(autostart)": "!AlreadyStarted",

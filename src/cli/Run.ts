@@ -3,7 +3,8 @@
  * and CI style). It loads the config (errors: every problem listed, exit 2), opens the activity
  * log, writes the pidfile, builds the Supervisor layer and the HTTP servers, and then serves until
  * a signal or an RPC asks it to stop: SIGTERM/SIGINT/SIGQUIT shut down (exit 0), SIGHUP restarts
- * with a re-read config, SIGUSR2 reopens every log file. Nothing is left running on exit.
+ * with a re-read config, SIGUSR2 reopens every log file. An exit policy (`auto_shutdown`,
+ * `on_exhausted=shutdown`) shuts down with the status it decided. Nothing is left running on exit.
  * supervisord: supervisord.py main / runforever. See reference §2.5.
  * @since 0.1.0
  */
@@ -100,7 +101,7 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
 const serve = (
   config: Config,
   reload: Effect.Effect<Config, CantReread>
-): Effect.Effect<ExitRequest, ExitCode, FileSystem.FileSystem> =>
+): Effect.Effect<{ readonly request: ExitRequest; readonly status: number }, ExitCode, FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const activity = yield* ActivityLog.ActivityLog
     yield* logNotices(config)
@@ -125,7 +126,8 @@ const serve = (
       yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
       yield* Deferred.succeed(announced, undefined)
       yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
-      return yield* supervisor.awaitExitRequest
+      const request = yield* supervisor.awaitExitRequest
+      return { request, status: yield* supervisor.exitStatus }
     }).pipe(Effect.provide(Layer.provideMerge(Server.layer(config), supervisorLayer)))
   }).pipe(
     Effect.scoped,
@@ -159,8 +161,8 @@ export const daemon = (initial: Config) =>
     let config = initial
     const reread = yield* Layers.rereadFile(config.file)
     while (true) {
-      const request: ExitRequest = yield* serve(config, reread)
-      if (request === "shutdown") return
+      const { request, status } = yield* serve(config, reread)
+      if (request === "shutdown") return status === 0 ? undefined : yield* new ExitCode({ code: status })
       config = yield* reloadOrKeep(config.file, config)
     }
   })

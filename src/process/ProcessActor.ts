@@ -78,6 +78,8 @@ export interface ProcessActor {
     wait: boolean,
     by?: "request" | "autostart"
   ) => Effect.Effect<void, NoFile | NotExecutable | AlreadyStarted | Failed | SpawnError | AbnormalTermination>
+  /** After a start was accepted: wait until RUNNING, or fail as a waiting start does (SpawnError / AbnormalTermination). */
+  readonly awaitStarted: Effect.Effect<void, SpawnError | AbnormalTermination>
   /** Stop it. With `wait`, until it is in a stopped state. */
   readonly stop: (wait: boolean) => Effect.Effect<void, NotRunning | Failed>
   /** Send a signal (canonical name). */
@@ -368,6 +370,15 @@ export const make = (
 
     const awaitStopped = Effect.asVoid(waitFor((s) => stopOutcome(s.state) !== "pending"))
 
+    const awaitStarted = Effect.gen(function*() {
+      switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
+        case "SpawnError":
+          return yield* new SpawnError({ detail: name })
+        case "AbnormalTermination":
+          return yield* new AbnormalTermination({ detail: name })
+      }
+    })
+
     const start = (wait: boolean, by: "request" | "autostart" = "request") =>
       Effect.gen(function*() {
         if (by === "request") {
@@ -380,13 +391,7 @@ export const make = (
           }
         }
         yield* request({ _tag: "Start", by }, startRefused)
-        if (!wait) return
-        switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
-          case "SpawnError":
-            return yield* new SpawnError({ detail: name })
-          case "AbnormalTermination":
-            return yield* new AbnormalTermination({ detail: name })
-        }
+        if (wait) yield* awaitStarted
       })
 
     const stop = (wait: boolean) =>
@@ -418,6 +423,7 @@ export const make = (
       snapshot: Effect.sync(() => published),
       snapshotUnsafe: () => published,
       start,
+      awaitStarted,
       stop,
       signal: (signal) => request({ _tag: "Signal", signal }, notRunning),
       writeStdin: (data) =>

@@ -2,9 +2,11 @@
  * supervisord's `description` column of getProcessInfo / `status`, computed from a snapshot:
  * `pid 123, uptime 0:00:14` when RUNNING, the spawn error when BACKOFF/FATAL, the stop time
  * (`Nov 23 02:12 AM`, local time) or `Not started` when STOPPED/EXITED, '' otherwise.
+ * effsup: a process whose start waits on its dependencies says what it waits for.
  * supervisord: rpcinterface.py `_interpretProcessInfo`.
  * @since 0.1.0
  */
+import type { Dependency } from "../config/Types.ts"
 import type { ProcessState } from "../domain/ProcessState.ts"
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -49,3 +51,7 @@ export const describe = (info: {
       return ""
   }
 }
+
+/** The description of a process whose start waits on dependencies: `waiting for db (running), migrate (completed)`. */
+export const waitingFor = (unmet: ReadonlyArray<Dependency>): string =>
+  `waiting for ${unmet.map((d) => `${d.target} (${d.condition})`).join(", ")}`

@@ -67,11 +67,11 @@ export const PROGRAM_OPTIONS = {
   /** `AUTO` or an explicit URL for SUPERVISOR_SERVER_URL. */
   serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child"),
   /** effsup: what must be up before this program starts (checked across sections by Supervision.ts). */
-  dependsOn: option("depends_on", Codecs.dependencies, "", "start only once these are: name[:running|started|completed], … (effsup)", {
+  dependsOn: option("depends_on", Codecs.dependencies, "", "effsup: start only once each is running (or name:started, name:completed)", {
     example: "db, migrate:completed"
   }),
   /** effsup: its end counts for `[supervisord] auto_shutdown`. */
-  significant: option("significant", Codecs.boolean, "false", "its end counts for [supervisord] auto_shutdown (effsup)")
+  significant: option("significant", Codecs.boolean, "false", "effsup: its end counts for [supervisord] auto_shutdown")
 }
 
 /** `[eventlistener:x]` pool options (beside every `[program:x]` option). */
@@ -99,11 +99,11 @@ export const GROUP_OPTIONS = {
   programs: option("programs", Codecs.listOfStrings, "", "[program:x] names; they leave the top level", { example: "progname1,progname2" }),
   priority: option("priority", Codecs.integer, "999", "start order of the group"),
   /** effsup: what a member's unexpected death restarts (OTP's strategies). */
-  strategy: option("strategy", Codecs.strategy, "one_for_one", "on a member's unexpected death restart it, all members, or it and those after it in programs= (effsup)"),
+  strategy: option("strategy", Codecs.strategy, "one_for_one", "effsup: on a member's unexpected death restart it, all (one_for_all) or it and later ones (rest_for_one)"),
   /** effsup: undefined = no limit. */
-  maxRestarts: optional("max_restarts", Codecs.integerAtLeast(0), "5", "give up after more restarts than this within max_restarts_period (default: no limit; effsup)"),
-  maxRestartsPeriod: option("max_restarts_period", Codecs.integerAtLeast(1), "5", "the window of max_restarts, in seconds (effsup)"),
-  onExhausted: option("on_exhausted", Codecs.onExhausted, "stop", "when it gives up: stop its processes, make them FATAL, or shut effsup down (effsup)")
+  maxRestarts: optional("max_restarts", Codecs.integerAtLeast(0), "5", "effsup: give up after more restarts than this in max_restarts_period (default: no limit)"),
+  maxRestartsPeriod: option("max_restarts_period", Codecs.integerAtLeast(1), "5", "effsup: the window of max_restarts, in seconds"),
+  onExhausted: option("on_exhausted", Codecs.onExhausted, "stop", "effsup: on giving up, stop its processes, make them FATAL, or shut down")
 }
 
 /** `[supervisord]`. */
@@ -132,7 +132,7 @@ export const SUPERVISORD_OPTIONS = {
   stripAnsi: option("strip_ansi", Codecs.boolean, "false", "remove terminal escape sequences from child logs"),
   environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)"),
   /** effsup: when the end of `significant` programs shuts the daemon down. */
-  autoShutdown: option("auto_shutdown", Codecs.autoShutdown, "never", "shut down once any / all significant programs have ended (effsup)")
+  autoShutdown: option("auto_shutdown", Codecs.autoShutdown, "never", "effsup: shut down once any_significant / all_significant programs have ended")
 }
 
 const socketMode: Codecs.Codec<number> = (raw) => Result.mapError(Codecs.octal(raw), () => `Invalid chmod value ${raw}`)

@@ -314,10 +314,11 @@ export const make = (
         groups.delete(g.config.name)
         return g.close
       }, { discard: true })
+      const groupOf = new Map(order.flatMap((g) => g.members.map((m) => [m, g] as const)))
       const members = order.flatMap((g) => [...g.members].reverse())
-      for (const wave of stopWaves(members, dependenciesOf, (a, b) => a.config.group === b.config.group)) {
+      for (const wave of stopWaves(members, dependenciesOf, (a, b) => groupOf.get(a) === groupOf.get(b))) {
         yield* Group.shutdownInOrder(wave.map((m) => m.actor))
-        for (const m of wave) for (const g of order) if (g.members.includes(m)) left.set(g, left.get(g)! - 1)
+        for (const m of wave) left.set(groupOf.get(m)!, left.get(groupOf.get(m)!)! - 1)
         yield* closeStopped
       }
       yield* closeStopped

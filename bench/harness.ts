@@ -224,7 +224,7 @@ export const startDaemon = (kind: Kind, effsup: EffsupEntry, programs: ReadonlyA
   const conf = Path.join(dir, "bench.conf")
   Fs.writeFileSync(conf, renderConfig(programs))
   const [cmd, args] = kind === "effsup"
-    ? [effsup.argv[0]!, [...effsup.argv.slice(1), "run", "-c", conf]]
+    ? [effsup.argv[0]!, [...effsup.argv.slice(1), "run", "-n", "-c", conf]]
     : ["supervisord", ["-n", "-c", conf]]
   const startedAt = now()
   const child = Cp.spawn(cmd, args, { cwd: dir, detached: true, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, BENCH_TAG: TAG } })

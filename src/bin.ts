@@ -3,30 +3,32 @@
  * The `effsup` executable: runs the CLI on Node. The shebang gives V8 a small young generation: a
  * supervisor lives long and allocates little, and this keeps the daemon's RSS about 30 MiB lower (the
  * flag only works at startup). Startup matters for `effsup ctl` too (scripts call it in loops): Node's
- * compile cache is enabled before anything else loads, and only what the command needs is loaded —
- * the fast ctl path is a separate bundle (cli/ctl/Bin.ts) with neither effect/cli, the supervisor nor
- * @effect/platform-node's services; the rest gets Node's platform services and the effect/cli tree.
+ * compile cache is enabled before anything else loads, and only what the command needs is loaded
+ * (cli/Main.ts routes): the ctl path is a separate bundle (cli/ctl/Bin.ts) with neither effect/cli,
+ * the supervisor nor @effect/platform-node's services; `run` gets Node's platform services without
+ * effect/cli; the rest gets both.
  * @since 0.1.0
  */
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Module from "node:module"
-import { fastCtl } from "./cli/Main.ts"
+import { route } from "./cli/Main.ts"
 
 Module.enableCompileCache?.()
 
-const argv = process.argv.slice(2)
-const flags = fastCtl(argv)
+const chosen = route(process.argv.slice(2), process.argv[1] ?? "effsup")
 
-if (flags !== undefined) {
-  ;(await import("./cli/ctl/Bin.ts")).run(flags)
+if (chosen._tag === "Ctl") {
+  ;(await import("./cli/ctl/Bin.ts")).run(chosen.argv, chosen.progname)
 } else {
-  const [{ runProcess }, { runCli }, NodeServices, E] = await Promise.all([
+  const [{ runProcess }, NodeServices, E] = await Promise.all([
     import("./cli/RunMain.ts"),
-    import("./cli/Root.ts"),
     import("@effect/platform-node/NodeServices"),
     import("effect/Effect")
   ])
-  // the subcommands are chosen at run time, so their service needs are only known here: Node's
-  runProcess(E.provide(runCli(argv), NodeServices.layer as Layer.Layer<never>) as Effect.Effect<number, unknown>)
+  // the commands are chosen at run time, so their service needs are only known here: Node's
+  const program: Effect.Effect<number, unknown, unknown> = chosen._tag === "Run"
+    ? (await import("./cli/Run.ts")).runMain(chosen.argv, chosen.progname)
+    : (await import("./cli/Root.ts")).runCli(chosen.argv)
+  runProcess(E.provide(program, NodeServices.layer as Layer.Layer<never>) as Effect.Effect<number, unknown>)
 }

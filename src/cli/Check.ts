@@ -8,9 +8,17 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { Argument, Command, Flag } from "effect/cli"
-import { load } from "../config/Load.ts"
+import { type ConfigError, load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"
-import { reportConfigError } from "./Run.ts"
+import { ExitCode } from "./Exit.ts"
+import { configErrorMessage, USAGE_EXIT, usageErrorText } from "./Usage.ts"
+
+/** Print a config error as a usage error (every issue located) and exit 2. */
+const reportConfigError = (error: ConfigError) =>
+  Effect.andThen(
+    Effect.sync(() => process.stderr.write(usageErrorText(configErrorMessage(error), "effsup check"))),
+    Effect.fail(new ExitCode({ code: USAGE_EXIT }))
+  )
 
 /** A human summary of a resolved config: one line per process. */
 export const summarize = (config: Config): string => {

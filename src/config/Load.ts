@@ -156,9 +156,8 @@ export const load = Effect.fn("Load.load")(function*(
 })
 
 /**
- * Load what the client needs (`[supervisorctl]`, guessing the server URL from the server sections).
- * No file found is not an error (defaults); neither is a missing `[supervisord]` or `[supervisorctl]`.
- * `[include]` is not followed, as in supervisorctl.
+ * Load what the client needs (`[supervisorctl]`). No file found is not an error (defaults); a file
+ * found or named without `[supervisorctl]` is, as in supervisorctl. `[include]` is not followed, as in supervisorctl.
  */
 export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   file: string | undefined,
@@ -176,7 +175,10 @@ export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   const name = found ?? path.resolve(cwd, "supervisord.conf")
   const parsed = parseFileText(text, name, path.dirname(name))
   const resolution = resolveCtl(parsed.document, name, host)
-  const issues = sortIssues([...parsed.issues, ...resolution.issues])
+  const missing = found !== undefined && !parsed.document.sections.has("supervisorctl")
+    ? [{ file: found, line: 0, section: undefined, option: undefined, message: ".ini file does not include supervisorctl section" }]
+    : []
+  const issues = sortIssues([...parsed.issues, ...resolution.issues, ...missing])
   if (issues.length > 0) return yield* Effect.fail(new ConfigError({ issues }))
   return { file: found, supervisorctl: resolution.value, notices: resolution.notices } satisfies CtlLoad
 })

@@ -111,7 +111,7 @@ const inetServer = (ctx: Context, r: Reader, vars: Vars): InetServerConfig => {
   return { section: r.section.name, host: address?.host ?? "", port: address?.port ?? 0, ...options }
 }
 
-/** The server URL of the configured servers: the unix socket, else the first inet port (supervisord's SUPERVISOR_SERVER_URL fallback; also supervisorctl's guess). */
+/** The server URL of the configured servers: the unix socket, else the first inet port (supervisord's SUPERVISOR_SERVER_URL fallback). */
 export const guessServerUrl = (unix: UnixServerConfig | undefined, inet: ReadonlyArray<InetServerConfig>): string | undefined =>
   unix !== undefined
     ? `unix://${unix.file}`
@@ -122,8 +122,8 @@ export const guessServerUrl = (unix: UnixServerConfig | undefined, inet: Readonl
 /** supervisorctl's default server when the config names none. */
 const DEFAULT_SERVER_URL = "http://localhost:9001"
 
-const supervisorctl = (ctx: Context, r: Reader, vars: Vars, fallbackUrl: string): CtlConfig => {
-  const url = r.text("serverurl", vars) ?? fallbackUrl
+const supervisorctl = (ctx: Context, r: Reader, vars: Vars): CtlConfig => {
+  const url = r.text("serverurl", vars) ?? DEFAULT_SERVER_URL
   const options = readOptions(ctx, r, CTL_OPTIONS, "section", vars)
   checkCredentials(r, options)
   return {
@@ -191,7 +191,8 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
   const globalEnv = globalEnvironment(ctx, r, osVars)
   const vars: Vars = { ...osVars, ...envVars(globalEnv) }
   const sup = supervisord(ctx, r, osVars, globalEnv)
-  for (const s of sectionsWithPrefix(doc, "rpcinterface:")) plugin(reader(ctx, s), "supervisor.rpcinterface_factory", MAIN_RPC_FACTORY, vars)
+  const rpcSections = sectionsWithPrefix(doc, "rpcinterface:")
+  for (const s of rpcSections) plugin(reader(ctx, s), "supervisor.rpcinterface_factory", MAIN_RPC_FACTORY, vars)
   const groups = groupsFromDocument(ctx, doc, vars, globalEnv)
   checkSupervision(ctx, doc, groups, sup, r)
   const { unix, inet } = servers(ctx, doc, vars)
@@ -203,22 +204,21 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
     groups,
     unixHttpServer: unix,
     inetHttpServers: inet,
-    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars, guessServerUrl(unix, inet) ?? DEFAULT_SERVER_URL),
+    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars),
+    rpcInterfaces: rpcSections.map((s) => s.name.slice("rpcinterface:".length)),
     notices: []
   })
 }
 
 /**
- * Resolve only what a client needs: `[supervisorctl]` (defaults when absent, unlike supervisorctl) and the
- * `[ctlplugin:x]` sections. Without `serverurl`, the URL is guessed from the server sections (their own errors are ignored).
+ * Resolve only what a client needs: `[supervisorctl]` (defaults when absent) and the `[ctlplugin:x]`
+ * sections. Without `serverurl`, supervisorctl's default `http://localhost:9001`.
  */
 export const resolveCtl = (doc: IniDocument, file: string, host: Host): Resolution<CtlConfig> => {
   const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
   const vars: Vars = { here: ctx.here, ...envVars(host.env) }
-  const scratch = makeContext(host, ctx.here, ctx.defaults)
-  const { unix, inet } = servers(scratch, doc, vars)
   for (const s of sectionsWithPrefix(doc, "ctlplugin:")) plugin(reader(ctx, s), "supervisor.ctl_factory", DEFAULT_CTL_FACTORY, vars)
   const section = doc.sections.get("supervisorctl") ?? { name: "supervisorctl", file, line: 0, options: new Map() }
   warnUnknownOptions(ctx, section, CTL_NAMES)
-  return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars, guessServerUrl(unix, inet) ?? DEFAULT_SERVER_URL))
+  return finish(ctx, supervisorctl(ctx, reader(ctx, section), vars))
 }

@@ -87,6 +87,8 @@ export interface Config {
   readonly unixHttpServer: UnixServerConfig | undefined
   readonly inetHttpServers: ReadonlyArray<InetServerConfig>
   readonly supervisorctl: CtlConfig | undefined
+  /** The XML-RPC namespaces of the `[rpcinterface:x]` sections (`supervisor` for supervisorctl's). */
+  readonly rpcInterfaces: ReadonlyArray<string>
   /** Warnings and info lines to write to the activity log once it exists. */
   readonly notices: ReadonlyArray<ConfigNotice>
 }

@@ -26,7 +26,7 @@ import * as Http from "node:http"
 import * as Net from "node:net"
 import { parseGroup, parsePasswd } from "../config/Accounts.ts"
 import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
-import { handle } from "../rpc/Methods.ts"
+import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
@@ -55,8 +55,8 @@ const status = (code: number) => HttpServerResponse.empty({ status: code })
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 const preview = (body: string): string => JSON.stringify(body.length > 200 ? `${body.slice(0, 200)}…` : body)
 
-/** POST /RPC2: XML-RPC over the Supervisor service. */
-const rpc = (request: HttpServerRequest.HttpServerRequest) =>
+/** POST /RPC2: XML-RPC over the Supervisor service, with the process methods under `interfaces`. */
+const rpc = (request: HttpServerRequest.HttpServerRequest, interfaces: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     if (request.method !== "POST") return status(400)
     const length = Option.getOrUndefined(Headers.get(request.headers, "content-length"))
@@ -72,7 +72,7 @@ const rpc = (request: HttpServerRequest.HttpServerRequest) =>
       yield* Effect.logError("XML-RPC request data is invalid: not UTF-8")
       return status(400)
     }
-    return yield* handle(body).pipe(
+    return yield* handle(body, interfaces).pipe(
       Effect.map((xml) => HttpServerResponse.uint8Array(xml, { contentType: "text/xml" })),
       Effect.catchTag("XmlRpcParseError", (e) =>
         Effect.as(Effect.logError(`XML-RPC request data ${preview(body)} is invalid: ${e.message}`), status(400))),
@@ -85,7 +85,7 @@ const rpc = (request: HttpServerRequest.HttpServerRequest) =>
   })
 
 /** The whole application of one server: auth first, then the routes. */
-const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) =>
+const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, closing: Effect.Effect<void>) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (creds !== undefined) {
@@ -96,7 +96,7 @@ const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) 
       }
     }
     const path = request.url.split("?", 1)[0]!
-    if (path.startsWith("/RPC2")) return yield* rpc(request)
+    if (path.startsWith("/RPC2")) return yield* rpc(request, interfaces)
     if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
     if (path === "/ok.html") return HttpServerResponse.text("OK")
@@ -104,16 +104,20 @@ const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) 
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
 /** Serves the application on a listening server until the enclosing scope closes. */
-const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined) =>
+const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const closing = yield* Deferred.make<void>()
-    yield* server.serve(app(creds, Deferred.await(closing)))
+    yield* server.serve(app(creds, interfaces, Deferred.await(closing)))
     // registered last, so it runs first on release: tails end before the server waits for requests
     yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
   })
 
-const warnNoAuth = (section: string, creds: Auth.Credentials | undefined) =>
-  creds === undefined ? Effect.logFatal(`Server '${section}' running without any HTTP authentication checking`) : Effect.void
+/** supervisord's lines once a server listens: each RPC interface, then a warning if nobody must log in. */
+const announce = (section: string, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
+  Effect.andThen(
+    Effect.forEach(interfaces, (name) => Effect.logInfo(`RPC interface '${name}' initialized`), { discard: true }),
+    creds === undefined ? Effect.logFatal(`Server '${section}' running without any HTTP authentication checking`) : Effect.void
+  )
 
 // ---------------------------------------------------------------------------------------------
 // Listeners
@@ -166,7 +170,7 @@ const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerErr
   })
 
 /** The `[unix_http_server]` listener; the socket file is removed on release. */
-const unixServer = (cfg: UnixServerConfig) =>
+const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
@@ -190,27 +194,31 @@ const unixServer = (cfg: UnixServerConfig) =>
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds)
-    yield* warnNoAuth("unix_http_server", creds)
+    yield* serve(server, creds, interfaces)
+    yield* announce("unix_http_server", creds, interfaces)
   })
 
 /** One `[inet_http_server]` listener. */
-const inetServer = (cfg: InetServerConfig) =>
+const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>) =>
   Effect.gen(function*() {
     const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
     const server = yield* NodeHttpServer.make(createServer, options).pipe(Effect.mapError(fromListenError))
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds)
-    yield* warnNoAuth(cfg.section, creds)
+    yield* serve(server, creds, interfaces)
+    yield* announce(cfg.section, creds, interfaces)
     return server.address
   })
 
 /**
- * Every control server the config asks for, listening while the layer lives.
+ * Every control server the config asks for, listening while the layer lives, each serving the
+ * XML-RPC interfaces of the config's `[rpcinterface:x]` sections (default: `supervisor`).
  * Needs the Supervisor service; brings its own file system access.
  */
-export const layer = (config: Pick<Config, "unixHttpServer" | "inetHttpServers">): Layer.Layer<never, ServerError, Supervisor> =>
+export const layer = (
+  config: Pick<Config, "unixHttpServer" | "inetHttpServers"> & Partial<Pick<Config, "rpcInterfaces">>
+): Layer.Layer<never, ServerError, Supervisor> =>
   Layer.effectDiscard(Effect.gen(function*() {
-    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer)
-    for (const inet of config.inetHttpServers) yield* inetServer(inet)
+    const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
+    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer, interfaces)
+    for (const inet of config.inetHttpServers) yield* inetServer(inet, interfaces)
   })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

@@ -2,19 +2,26 @@
  * The XML-RPC method table: every `supervisor.*` name supervisord 4.2.5 lists (aliases
  * included) and `system.*`, each a thin call into the `Supervisor` service, with
  * supervisord's parameter checks, wire structs (snake_case keys, §5.4) and faults.
+ * The process methods are served under the namespace of each `[rpcinterface:x]` section
+ * (supervisord's main interface is `supervisor`); without one, only `system.*` answers and
+ * supervisorctl says the supervisor namespace is not recognized.
  *
  * Invariants:
  * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS;
  * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
  *   supervisor is shutting down or restarting; `system.*` never does;
  * - `handle` never fails with a fault: faults are encoded into the response; only an
- *   unparseable body fails (the HTTP layer answers 400).
+ *   unparseable body fails (the HTTP layer answers 400);
+ * - start/stop/signalProcess take `group:*` and `group:` for the whole group and answer the group
+ *   call's array (an unknown group is BAD_NAME with the name as given), as supervisord does; their
+ *   faults about one process name it as the caller did.
  * Help and signature texts are our own words. See shared/reference/supervisord-4.2.5.md §5.
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import type { SupervisorError } from "../domain/Errors.ts"
+import { AbnormalTermination, AlreadyStarted, BadName, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
+import { parseNameSpec } from "../domain/Names.ts"
 import { ProcessStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
@@ -171,7 +178,10 @@ const results = (rs: ReadonlyArray<ProcessResult>): ReadonlyArray<XmlRpcValue> =
 // The table
 // ---------------------------------------------------------------------------------------------
 
-type Run = (args: ReadonlyArray<XmlRpcValue>) => Effect.Effect<XmlRpcValue, SupervisorError | MethodFault, Supervisor>
+type Run = (
+  args: ReadonlyArray<XmlRpcValue>,
+  interfaces: ReadonlyArray<string>
+) => Effect.Effect<XmlRpcValue, SupervisorError | MethodFault, Supervisor>
 
 interface Method {
   readonly returns: string
@@ -189,6 +199,39 @@ const method = <const P extends ReadonlyArray<Param>>(
   run: (...args: Args<P>) => Effect.Effect<XmlRpcValue, SupervisorError | MethodFault, Supervisor>,
   guarded = true
 ): Method => ({ returns, params, help, guarded, run: (args) => run(...(args as Args<P>)) })
+
+/** A `system.*` method: it also gets the served interfaces. */
+const systemMethod = <const P extends ReadonlyArray<Param>>(
+  returns: string,
+  params: P,
+  help: string,
+  run: (interfaces: ReadonlyArray<string>, ...args: Args<P>) => Effect.Effect<XmlRpcValue, MethodFault, Supervisor>
+): Method => ({ returns, params, help, guarded: false, run: (args, interfaces) => run(interfaces, ...(args as Args<P>)) })
+
+const NAMED_FAULTS = { AlreadyStarted, NotRunning, SpawnError, AbnormalTermination } as const
+
+/** supervisord names the process in these faults as the caller named it (`ALREADY_STARTED: web:web`, not `web`). */
+const namedAsGiven = (name: string) => <A>(self: Effect.Effect<A, SupervisorError>): Effect.Effect<A, SupervisorError> =>
+  Effect.mapError(self, (e) => e._tag in NAMED_FAULTS ? new NAMED_FAULTS[e._tag as keyof typeof NAMED_FAULTS]({ detail: name }) : e)
+
+/**
+ * A process method that also takes a whole group (`group:*`, `group:`): that form runs the group
+ * method and answers its results; an unknown group is BAD_NAME with the name as given.
+ */
+const orGroup = <A>(
+  name: string,
+  one: (sup: Supervisor["Service"]) => Effect.Effect<A, SupervisorError>,
+  group: (sup: Supervisor["Service"], group: string) => Effect.Effect<ReadonlyArray<ProcessResult>, SupervisorError>
+): Effect.Effect<XmlRpcValue, SupervisorError, Supervisor> => {
+  const spec = parseNameSpec(name)
+  if (spec.process !== undefined) return withSup((s) => done(one(s).pipe(namedAsGiven(name))))
+  return withSup((s) =>
+    group(s, spec.group).pipe(
+      Effect.map(results),
+      Effect.catchTag("BadName", () => Effect.fail(new BadName({ detail: name })))
+    )
+  )
+}
 
 const withSup = <A, E>(f: (sup: Supervisor["Service"]) => Effect.Effect<A, E>): Effect.Effect<A, E, Supervisor> =>
   Effect.flatMap(Supervisor, f)
@@ -249,20 +292,20 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
     "boolean",
     [p("string"), wait],
     "Start a process (`name`, `group:name`, or `group:*` for the whole group); with wait, until it is RUNNING.",
-    (name, w) => withSup((s) => done(s.startProcess(name, w)))
+    (name, w) => orGroup(name, (s) => s.startProcess(name, w), (s, g) => s.startGroup(g, w))
   )],
   ["startProcessGroup", method("array", [p("string"), wait], "Start every stopped process of a group; one result per process.", (name, w) =>
     withSup((s) => Effect.map(s.startGroup(name, w), results)))],
   ["startAllProcesses", method("array", [wait], "Start every stopped process, in priority order; one result per process.", (w) =>
     withSup((s) => Effect.map(s.startAll(w), results)))],
-  ["stopProcess", method("boolean", [p("string"), wait], "Stop a process; with wait, until it has stopped.", (name, w) =>
-    withSup((s) => done(s.stopProcess(name, w))))],
+  ["stopProcess", method("boolean", [p("string"), wait], "Stop a process (or `group:*`); with wait, until it has stopped.", (name, w) =>
+    orGroup(name, (s) => s.stopProcess(name, w), (s, g) => s.stopGroup(g, w)))],
   ["stopProcessGroup", method("array", [p("string"), wait], "Stop every running process of a group; one result per process.", (name, w) =>
     withSup((s) => Effect.map(s.stopGroup(name, w), results)))],
   ["stopAllProcesses", method("array", [wait], "Stop every running process; one result per process.", (w) =>
     withSup((s) => Effect.map(s.stopAll(w), results)))],
-  ["signalProcess", method("boolean", [p("string"), p("signal")], "Send a signal (name like HUP, or number) to a process.", (name, sig) =>
-    withSup((s) => done(s.signalProcess(name, sig))))],
+  ["signalProcess", method("boolean", [p("string"), p("signal")], "Send a signal (name like HUP, or number) to a process (or `group:*`).", (name, sig) =>
+    orGroup(name, (s) => s.signalProcess(name, sig), (s, g) => s.signalGroup(g, sig)))],
   ["signalProcessGroup", method("array", [p("string"), p("signal")], "Send a signal to every running process of a group.", (name, sig) =>
     withSup((s) => Effect.map(s.signalGroup(name, sig), results)))],
   ["signalAllProcesses", method("array", [p("signal")], "Send a signal to every running process.", (sig) =>
@@ -284,7 +327,7 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
     withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
   ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
-    withSup((s) => done(s.sendProcessStdin(name, chars))))],
+    withSup((s) => done(s.sendProcessStdin(name, chars).pipe(namedAsGiven(name)))))],
   ["sendRemoteCommEvent", method(
     "boolean",
     [p("string"), p("string")],
@@ -294,38 +337,56 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   )]
 ]
 
-const table = new Map<string, Method>()
+const supervisorTable = new Map<string, Method>(supervisorMethods)
+
+/** The interfaces served when none are named: supervisord's main one, as `[rpcinterface:supervisor]` sets it up. */
+export const DEFAULT_INTERFACES: ReadonlyArray<string> = ["supervisor"]
+
+/** Every method name served under these interfaces, sorted (what system.listMethods answers). */
+export const listMethods = (interfaces: ReadonlyArray<string>): ReadonlyArray<string> =>
+  [
+    ...interfaces.flatMap((ns) => supervisorMethods.map(([name]) => `${ns}.${name}`)),
+    ...systemMethods.map(([name]) => `system.${name}`)
+  ].sort()
 
 const systemMethods: ReadonlyArray<readonly [string, Method]> = [
-  ["listMethods", method("array", [], "Return the names of every method this server offers, sorted.", () =>
-    Effect.succeed([...table.keys()].sort()), false)],
-  ["methodHelp", method("string", [p("string")], "Return the help text of a method.", (name) => {
-    const m = table.get(name)
+  ["listMethods", systemMethod("array", [], "Return the names of every method this server offers, sorted.", (interfaces) =>
+    Effect.succeed(listMethods(interfaces)))],
+  ["methodHelp", systemMethod("string", [p("string")], "Return the help text of a method.", (interfaces, name) => {
+    const m = lookup(name, interfaces)
     return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed(m.help)
-  }, false)],
-  ["methodSignature", method("array", [p("string")], "Return a method's signature: [return type, parameter types...].", (name) => {
-    const m = table.get(name)
+  })],
+  ["methodSignature", systemMethod("array", [p("string")], "Return a method's signature: [return type, parameter types...].", (interfaces, name) => {
+    const m = lookup(name, interfaces)
     return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed([m.returns, ...m.params.map((x) => wireType(x.kind))])
-  }, false)],
-  ["multicall", method(
+  })],
+  ["multicall", systemMethod(
     "array",
     [p("array")],
     "Run an array of {methodName, params} calls in order; return each raw result or its {faultCode, faultString}.",
-    (calls) => Effect.forEach(calls, multicallOne),
-    false
+    (interfaces, calls) => Effect.forEach(calls, (entry) => multicallOne(entry, interfaces))
   )]
 ]
 
-for (const [name, m] of supervisorMethods) table.set(`supervisor.${name}`, m)
-for (const [name, m] of systemMethods) table.set(`system.${name}`, m)
+const systemTable = new Map<string, Method>(systemMethods)
 
-/** The names of every method, sorted (what system.listMethods answers). */
-export const methodNames: ReadonlyArray<string> = [...table.keys()].sort()
+/** The method `namespace.name` names under these interfaces (exactly two dotted parts, as supervisord). */
+const lookup = (methodName: string, interfaces: ReadonlyArray<string>): Method | undefined => {
+  const dot = methodName.indexOf(".")
+  if (dot < 0) return undefined
+  const namespace = methodName.slice(0, dot)
+  const name = methodName.slice(dot + 1)
+  if (namespace === "system") return systemTable.get(name)
+  return interfaces.includes(namespace) ? supervisorTable.get(name) : undefined
+}
+
+/** The names of every method served by default, sorted. */
+export const methodNames: ReadonlyArray<string> = listMethods(DEFAULT_INTERFACES)
 
 const faultStruct = (f: Fault): Struct => ({ faultCode: f.faultCode, faultString: f.faultString })
 
 /** One element of a multicall: its raw result (QUIRK Q7), or its fault as a struct. */
-const multicallOne = (entry: XmlRpcValue): Effect.Effect<XmlRpcValue, never, Supervisor> => {
+const multicallOne = (entry: XmlRpcValue, interfaces: ReadonlyArray<string>): Effect.Effect<XmlRpcValue, never, Supervisor> => {
   const name = isStruct(entry) ? entry["methodName"] : undefined
   const params = isStruct(entry) ? entry["params"] ?? [] : []
   const outcome: Effect.Effect<XmlRpcValue, MethodFault, Supervisor> = typeof name !== "string"
@@ -333,7 +394,7 @@ const multicallOne = (entry: XmlRpcValue): Effect.Effect<XmlRpcValue, never, Sup
     : name === "system.multicall"
     ? fail("INCORRECT_PARAMETERS", "Recursive system.multicall forbidden")
     : Array.isArray(params)
-    ? call(name, params as ReadonlyArray<XmlRpcValue>)
+    ? call(name, params as ReadonlyArray<XmlRpcValue>, interfaces)
     : fail("INCORRECT_PARAMETERS")
   return outcome.pipe(
     Effect.catchTag("MethodFault", (e) => Effect.succeed(faultStruct(e.fault))),
@@ -362,13 +423,18 @@ const checkParams = (params: ReadonlyArray<Param>, args: ReadonlyArray<XmlRpcVal
 /** SHUTDOWN_STATE while the supervisor shuts down or restarts (the contract's rule, `requireRunning`). */
 const shutdownGuard = withSup((s) => Effect.flatMap(s.state, (st) => requireRunning(st.statename)))
 
-/** Runs one method call against the Supervisor service; every failure is a MethodFault. */
-export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
-  const m = table.get(methodName)
+/** Runs one method call, served under `interfaces`, against the Supervisor service; every failure is a MethodFault. */
+export const call = (
+  methodName: string,
+  params: ReadonlyArray<XmlRpcValue>,
+  interfaces: ReadonlyArray<string> = DEFAULT_INTERFACES
+): Effect.Effect<XmlRpcValue, MethodFault, Supervisor> => {
+  const m = lookup(methodName, interfaces)
   if (m === undefined) return fail("UNKNOWN_METHOD")
   const args = checkParams(m.params, params)
   if (args === undefined) return fail("INCORRECT_PARAMETERS")
-  return (m.guarded ? Effect.andThen(shutdownGuard, m.run(args)) : m.run(args)).pipe(
+  const run = m.run(args, interfaces)
+  return (m.guarded ? Effect.andThen(shutdownGuard, run) : run).pipe(
     Effect.catchIf(
       (e): e is SupervisorError => e._tag !== "MethodFault",
       (e) => Effect.fail(new MethodFault({ fault: faultFromError(e) }))
@@ -377,14 +443,18 @@ export const call = (methodName: string, params: ReadonlyArray<XmlRpcValue>): Ef
 }
 
 /**
- * Answers one `/RPC2` request body with the response document (a value or a fault), in UTF-8.
- * Fails only when the body is not a well-formed method call: supervisord answers HTTP 400 then.
+ * Answers one `/RPC2` request body with the response document (a value or a fault), in UTF-8, serving
+ * the process methods under `interfaces`. Fails only when the body is not a well-formed method call:
+ * supervisord answers HTTP 400 then.
  */
-export const handle = (body: string): Effect.Effect<Uint8Array, XmlRpcParseError, Supervisor> =>
+export const handle = (
+  body: string,
+  interfaces: ReadonlyArray<string> = DEFAULT_INTERFACES
+): Effect.Effect<Uint8Array, XmlRpcParseError, Supervisor> =>
   Effect.gen(function*() {
     const request = yield* Effect.fromResult(decodeMethodCall(body))
     yield* Effect.logTrace(`XML-RPC method called: ${request.methodName}()`)
-    return yield* call(request.methodName, request.params).pipe(
+    return yield* call(request.methodName, request.params, interfaces).pipe(
       Effect.tap(() => Effect.logTrace(`XML-RPC method ${request.methodName}() returned successfully`)),
       Effect.map(encodeResponse),
       Effect.catchTag("MethodFault", (e) =>

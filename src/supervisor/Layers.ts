@@ -40,12 +40,16 @@ const noReload = Effect.fail(new CantReread({ detail: "this supervisor was built
 
 /**
  * reloadConfig's re-read of a config file: `load` with this process's environment and working
- * directory, a bad file failing with CANT_REREAD and every problem in its detail. The result runs
- * on the FileSystem and Path it was made with.
+ * directory, then `adjust` (e.g. command-line overrides), a bad file failing with CANT_REREAD and
+ * every problem in its detail. The result runs on the FileSystem and Path it was made with.
  */
-export const rereadFile = (file: string): Effect.Effect<Effect.Effect<Config, CantReread>, never, FileSystem.FileSystem | Path.Path> =>
+export const rereadFile = (
+  file: string,
+  adjust: (config: Config) => Config = (config) => config
+): Effect.Effect<Effect.Effect<Config, CantReread>, never, FileSystem.FileSystem | Path.Path> =>
   Effect.map(Effect.context<FileSystem.FileSystem | Path.Path>(), (services) =>
     load(file, process.env, process.cwd()).pipe(
+      Effect.map(adjust),
       Effect.mapError((e) => new CantReread({ detail: e.message })),
       Effect.provide(services)
     ))

@@ -373,14 +373,17 @@ export const make = (
           Effect.andThen(findActor(spec)),
           Effect.flatMap((a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig)))
         ),
+      // as supervisord, a bad signal is each signallable process's result, not the call's fault
       signalGroup: (name, signal) =>
         guard.pipe(
           Effect.andThen(findGroup(name)),
-          Effect.flatMap((g) => Effect.flatMap(checkSignal(signal), (sig) => forAll(g.members, (s) => SIGNALLABLE_STATES.has(s), (m) => m.actor.signal(sig))))
+          Effect.flatMap((g) => forAll(g.members, (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
         ),
       signalAll: (signal) =>
-        Effect.flatMap(checkSignal(signal), (sig) =>
-          Effect.andThen(guard, Effect.suspend(() => forAll(allMembers(), (s) => SIGNALLABLE_STATES.has(s), (m) => m.actor.signal(sig))))),
+        Effect.andThen(
+          guard,
+          Effect.suspend(() => forAll(allMembers(), (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
+        ),
 
       readProcessLog: (spec, channel, offset, length) =>
         Effect.andThen(guard, readLogWith(Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)), offset, length)),

@@ -95,16 +95,16 @@ describe("load", () => {
 })
 
 describe("loadCtl", () => {
-  it.effect("needs only [supervisorctl] and guesses the URL from the servers", () =>
+  it.effect("needs only [supervisorctl]; without serverurl, supervisorctl's default, not a guess from the servers", () =>
     run(Effect.gen(function*() {
       const dir = yield* tempFiles({
         "a.conf": "[inet_http_server]\nport=*:9111\n[supervisorctl]\nusername=u\npassword=p\n",
         "b.conf": "[unix_http_server]\nfile=%(here)s/s.sock\n",
-        "c.conf": "[ctlplugin:x]\nsupervisor.ctl_factory = my.plugin:make\n"
+        "c.conf": "[supervisorctl]\n[ctlplugin:x]\nsupervisor.ctl_factory = my.plugin:make\n"
       })
       const a = yield* loadCtl("a.conf", env, dir)
-      expect(a.supervisorctl).toEqual({ serverurl: "http://localhost:9111", username: "u", password: "p", prompt: "supervisor", historyFile: undefined })
-      expect((yield* loadCtl("b.conf", env, dir)).supervisorctl.serverurl).toBe(`unix://${dir}/s.sock`)
+      expect(a.supervisorctl).toEqual({ serverurl: "http://localhost:9001", username: "u", password: "p", prompt: "supervisor", historyFile: undefined })
+      expect((yield* Effect.flip(loadCtl("b.conf", env, dir))).message).toContain(".ini file does not include supervisorctl section")
       const none = yield* loadCtl(undefined, env, dir, { searchPaths: ["nothing.conf"] })
       expect([none.file, none.supervisorctl.serverurl]).toEqual([undefined, "http://localhost:9001"])
       expect((yield* Effect.flip(loadCtl("c.conf", env, dir))).message).toContain("my.plugin:make cannot be resolved within [ctlplugin:x]")

@@ -233,9 +233,9 @@ describe("servers, supervisorctl, plugins", () => {
     ])
   })
 
-  it("reads [supervisorctl], guessing the server URL from the unix socket", () => {
+  it("reads [supervisorctl]; without serverurl, supervisorctl's default (not the unix socket)", () => {
     const c = config(`${HEAD}[unix_http_server]\nfile=/run/s.sock\n[supervisorctl]\nhistory_file=~/.h\n`)
-    expect(c.supervisorctl).toEqual({ serverurl: "unix:///run/s.sock", username: undefined, password: undefined, prompt: "supervisor", historyFile: "/home/ann/.h" })
+    expect(c.supervisorctl).toEqual({ serverurl: "http://localhost:9001", username: undefined, password: undefined, prompt: "supervisor", historyFile: "/home/ann/.h" })
   })
 
   it("accepts the main rpcinterface only", () => {

@@ -48,7 +48,7 @@ describe("the built executable (dist/app/bin.js)", () => {
     Fs.writeFileSync(file, config(dir))
     expect(run("check", file).status).toBe(0)
 
-    const daemon = Cp.spawn(BIN, ["run", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
+    const daemon = Cp.spawn(BIN, ["run", "-n", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
     const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)))
     try {
       const deadline = Date.now() + 20_000

@@ -139,7 +139,7 @@ describe("config errors", () => {
     expect(r.stderr).toContain("bad.conf:7")
     expect(r.stderr).toContain("bad.conf:10")
     expect(r.stderr).toContain("value 'FOO' is not a valid signal name")
-    const run = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", Path.join(dir, "bad.conf")], { encoding: "utf8", timeout: 20_000 })
+    const run = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", Path.join(dir, "bad.conf")], { encoding: "utf8", timeout: 20_000 })
     expect(run.status).toBe(2)
     expect(Fs.existsSync(Path.join(dir, "x.log"))).toBe(false)
   })

@@ -1,5 +1,5 @@
 /**
- * End-to-end harness: runs a real daemon — effsup (`node src/bin.ts run`) or the reference
+ * End-to-end harness: runs a real daemon in the foreground — effsup (`node src/bin.ts run -n`) or the reference
  * supervisord 4.2.5 — on a generated config in a temp dir, and drives it from outside exactly
  * the same way: the real `supervisorctl` over the unix socket, the activity log, and /proc.
  */
@@ -66,7 +66,7 @@ export const start = async (kind: Kind, config: string): Promise<Daemon> => {
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, config)
   const child = kind === "effsup"
-    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
+    ? Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
     : Cp.spawn("supervisord", ["-n", "-c", file], { cwd: dir, stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr?.on("data", (d) => (stderr += String(d)))

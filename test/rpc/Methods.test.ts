@@ -9,8 +9,13 @@ import { handle, methodNames, SUPERVISOR_VERSION } from "../../src/rpc/Methods.t
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
 import { type FakeOptions, makeFakeSupervisor } from "../support/FakeSupervisor.ts"
 
-const rpc = (fake: ReturnType<typeof makeFakeSupervisor>, methodName: string, ...params: ReadonlyArray<XmlRpcValue>) =>
-  handle(encodeMethodCall({ methodName, params })).pipe(
+const rpcUnder = (
+  interfaces: ReadonlyArray<string>,
+  fake: ReturnType<typeof makeFakeSupervisor>,
+  methodName: string,
+  ...params: ReadonlyArray<XmlRpcValue>
+) =>
+  handle(encodeMethodCall({ methodName, params }), interfaces).pipe(
     Effect.map((xml): MethodResponse => {
       const r = decodeMethodResponse(new TextDecoder().decode(xml))
       if (Result.isFailure(r)) throw new Error(r.failure.message)
@@ -18,6 +23,8 @@ const rpc = (fake: ReturnType<typeof makeFakeSupervisor>, methodName: string, ..
     }),
     Effect.provide(fake.layer)
   )
+const rpc = (fake: ReturnType<typeof makeFakeSupervisor>, methodName: string, ...params: ReadonlyArray<XmlRpcValue>) =>
+  rpcUnder(["supervisor"], fake, methodName, ...params)
 const value = (r: MethodResponse): XmlRpcValue => {
   if (r._tag === "Fault") throw new Error(`unexpected fault ${r.fault.faultString}`)
   return r.value
@@ -222,5 +229,54 @@ describe("Methods", () => {
     Effect.gen(function*() {
       const e = yield* Effect.flip(handle("<methodCall><methodName>x").pipe(Effect.provide(fake().layer)))
       assert.strictEqual(e._tag, "XmlRpcParseError")
+    }).pipe(Effect.runPromise))
+
+  it("serves the process methods only under the [rpcinterface:x] namespaces, as supervisord", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const unknown = { faultCode: 1, faultString: "UNKNOWN_METHOD" }
+      // no [rpcinterface:x]: only system.* (supervisorctl then says the supervisor namespace is not recognized)
+      assert.deepStrictEqual(value(yield* rpcUnder([], f, "system.listMethods")), [
+        "system.listMethods", "system.methodHelp", "system.methodSignature", "system.multicall"
+      ])
+      assert.deepStrictEqual(fault(yield* rpcUnder([], f, "supervisor.getVersion")), unknown)
+      assert.deepStrictEqual(fault(yield* rpcUnder([], f, "system.methodHelp", "supervisor.getState")), {
+        faultCode: 4,
+        faultString: "SIGNATURE_UNSUPPORTED"
+      })
+      assert.deepStrictEqual(value(yield* rpcUnder([], f, "system.multicall", [{ methodName: "supervisor.getPID", params: [] }])), [
+        unknown
+      ])
+      // [rpcinterface:foo] with the main factory: the same methods as foo.*
+      const foo = value(yield* rpcUnder(["foo"], f, "system.listMethods")) as ReadonlyArray<string>
+      assert.strictEqual(foo.length, 41)
+      assert.isTrue(foo.includes("foo.getState") && !foo.includes("supervisor.getState"))
+      assert.deepStrictEqual(value(yield* rpcUnder(["foo"], f, "foo.getState")), { statecode: 1, statename: "RUNNING" })
+      assert.deepStrictEqual(value(yield* rpcUnder(["foo"], f, "system.methodSignature", "foo.getState")), ["struct"])
+      assert.deepStrictEqual(fault(yield* rpcUnder(["foo"], f, "supervisor.getState")), unknown)
+      // exactly two dotted parts
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getState.x")), unknown)
+      assert.deepStrictEqual(fault(yield* rpc(f, "getState")), unknown)
+    }).pipe(Effect.runPromise))
+
+  it("start/stop/signalProcess take group:* and group: as the group call and answer its results", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const web = [
+        { name: "web_00", group: "web", status: 80, description: "OK" },
+        { name: "web_01", group: "web", status: 80, description: "OK" }
+      ]
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.startProcess", "web:*")), web)
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.stopProcess", "web:", false)), web)
+      assert.deepStrictEqual(value(yield* rpc(f, "supervisor.signalProcess", "web:*", "HUP")), web)
+      assert.deepStrictEqual(f.calls.filter((c) => c[0].endsWith("Group")), [
+        ["startGroup", "web", true],
+        ["stopGroup", "web", false],
+        ["signalGroup", "web", "HUP"]
+      ])
+      // an unknown group is BAD_NAME with the name as given; the other name methods refuse group forms
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "nogroup:*")), { faultCode: 10, faultString: "BAD_NAME: nogroup:*" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.stopProcess", "nogroup:")), { faultCode: 10, faultString: "BAD_NAME: nogroup:" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getProcessInfo", "web:*")), { faultCode: 10, faultString: "BAD_NAME: web:*" })
     }).pipe(Effect.runPromise))
 })

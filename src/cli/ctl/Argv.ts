@@ -1,9 +1,15 @@
 /**
- * `effsup ctl`'s command line, read the way supervisorctl's getopt reads it: options first
- * (`-c FILE`, `-s URL`, `-u USER`, `-p PASS`, `-i`, `--json`, long forms with ` ` or `=`), then the
- * action and its words untouched (`tail -f web`). Pure; used by the fast ctl entry (no effect/cli).
+ * `effsup ctl`'s command line, read as supervisorctl reads its own (getopt, Getopt.ts): options
+ * first (`-c FILE`, `-s URL`, `-u USER`, `-p PASS`, `-r FILE`, `-i`, `-h`/`-?`, long forms with ` `
+ * or `=` and unique prefixes, clustered short options), then the action and its words untouched
+ * (`tail -f web`). Errors are supervisorctl's usage errors (`option --bogus not recognized`,
+ * `invalid value for -s 'x': value 'x' is not a URL`, `conflicting command line option '-c'`; exit 2).
+ * effsup adds `--json`; `-r/--history_file` is honoured (supervisorctl ignores its value).
+ * Pure; used by the fast ctl entry (no effect/cli). supervisord: options.py ClientOptions.
  * @since 0.1.0
  */
+import { strRepr } from "../../domain/PyRepr.ts"
+import { getopt, isGetoptError } from "../Getopt.ts"
 
 /** ctl's flags as given on the command line (undefined = not given). */
 export interface CtlFlags {
@@ -11,79 +17,110 @@ export interface CtlFlags {
   readonly serverurl: string | undefined
   readonly username: string | undefined
   readonly password: string | undefined
+  readonly historyFile: string | undefined
   readonly interactive: boolean
   readonly json: boolean
   /** The action and its arguments (empty: the interactive shell). */
   readonly action: ReadonlyArray<string>
 }
 
-const VALUE_FLAGS: Readonly<Record<string, "configuration" | "serverurl" | "username" | "password">> = {
-  "-c": "configuration",
-  "--configuration": "configuration",
-  "-s": "serverurl",
-  "--serverurl": "serverurl",
-  "-u": "username",
-  "--username": "username",
-  "-p": "password",
-  "--password": "password"
+/** What the command line asks for. */
+export type CtlCommandLine =
+  | { readonly _tag: "Help" }
+  | { readonly _tag: "Usage"; readonly message: string }
+  | { readonly _tag: "Run"; readonly flags: CtlFlags }
+
+const TABLE = {
+  short: "h?c:is:u:p:r:",
+  long: ["help", "configuration=", "interactive", "serverurl=", "username=", "password=", "history_file=", "json"]
+}
+
+type Key = Exclude<keyof CtlFlags, "action">
+
+const KEYS: Readonly<Record<string, Key>> = {
+  c: "configuration",
+  configuration: "configuration",
+  i: "interactive",
+  interactive: "interactive",
+  s: "serverurl",
+  serverurl: "serverurl",
+  u: "username",
+  username: "username",
+  p: "password",
+  password: "password",
+  r: "historyFile",
+  history_file: "historyFile",
+  json: "json"
 }
 
 /**
- * Parse the words after `ctl`. Returns undefined for anything this reader does not handle (help,
- * an unknown option, a missing value): the caller then uses the full effect/cli parser, which
- * prints help or a located error.
+ * Python `urlparse`'s verdict as supervisorctl's `url` datatype uses it: a scheme, and a host or a
+ * path after it (`unix:///tmp/s.sock`, `http://127.0.0.1:9001`; also `localhost:9001`).
  */
-export const parseCtlArgv = (words: ReadonlyArray<string>): CtlFlags | undefined => {
-  const values: Record<string, string | undefined> = {}
-  let interactive = false
-  let json = false
-  for (let i = 0; i < words.length; i++) {
-    const word = words[i]!
-    if (word === "--") return { ...flags(values, interactive, json), action: words.slice(i + 1) }
-    if (!word.startsWith("-") || word === "-") return { ...flags(values, interactive, json), action: words.slice(i) }
-    const eq = word.indexOf("=")
-    const name = word.startsWith("--") && eq > 0 ? word.slice(0, eq) : word
-    const key = VALUE_FLAGS[name]
-    if (key !== undefined) {
-      const value = name !== word ? word.slice(eq + 1) : words[++i]
-      if (value === undefined) return undefined
-      values[key] = value
-    } else if (word === "-i" || word === "--interactive") {
-      interactive = true
-    } else if (word === "--json") {
-      json = true
-    } else {
-      return undefined
+export const isUrl = (value: string): boolean => {
+  const scheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.exec(value)
+  if (scheme === null) return false
+  const rest = value.slice(scheme[0].length).replace(/[?#].*$/, "")
+  return rest.startsWith("//") ? rest.length > 2 : rest !== ""
+}
+
+/** Read the words after `ctl`. */
+export const parseCtlArgv = (words: ReadonlyArray<string>): CtlCommandLine => {
+  const parsed = getopt(words, TABLE)
+  if (isGetoptError(parsed)) return { _tag: "Usage", message: parsed.message }
+  const values: Partial<Record<Key, string | boolean>> = {}
+  for (const option of parsed.options) {
+    const name = option.name.replace(/^-+/, "")
+    if (name === "h" || name === "?" || name === "help") return { _tag: "Help" }
+    const key = KEYS[name]!
+    if (key === "serverurl" && !isUrl(option.value)) {
+      return {
+        _tag: "Usage",
+        message: `invalid value for ${option.name} ${strRepr(option.value)}: value ${strRepr(option.value)} is not a URL`
+      }
+    }
+    if (values[key] !== undefined) return { _tag: "Usage", message: `conflicting command line option ${strRepr(option.name)}` }
+    values[key] = key === "interactive" || key === "json" ? true : option.value
+  }
+  const text = (key: Key) => values[key] as string | undefined
+  return {
+    _tag: "Run",
+    flags: {
+      configuration: text("configuration"),
+      serverurl: text("serverurl"),
+      username: text("username"),
+      password: text("password"),
+      historyFile: text("historyFile"),
+      interactive: values.interactive === true,
+      json: values.json === true,
+      action: parsed.args
     }
   }
-  return { ...flags(values, interactive, json), action: [] }
 }
 
-const flags = (values: Record<string, string | undefined>, interactive: boolean, json: boolean) => ({
-  configuration: values["configuration"],
-  serverurl: values["serverurl"],
-  username: values["username"],
-  password: values["password"],
-  interactive,
-  json
-})
-
-/** ctl's own flags that take a value (everything else before the action is a boolean flag). */
-const VALUE_FLAG_WORDS = new Set(Object.keys(VALUE_FLAGS))
-
-/**
- * Insert `--` before the ctl action in a full effsup argv (`["ctl", "-s", url, "tail", "-f", "x"]`
- * → `["ctl", "-s", url, "--", "tail", "-f", "x"]`), so the action's own dashes (`-f`, `-100`) reach
- * it untouched through effect/cli, as with supervisorctl's getopt. Argv without `ctl` is returned as is.
- */
-export const ctlArgv = (argv: ReadonlyArray<string>): ReadonlyArray<string> => {
-  const at = argv.indexOf("ctl")
-  if (at < 0) return argv
-  for (let i = at + 1; i < argv.length; i++) {
-    const word = argv[i]!
-    if (word === "--") return argv
-    if (VALUE_FLAG_WORDS.has(word)) i++
-    else if (!word.startsWith("-")) return [...argv.slice(0, i), "--", ...argv.slice(i)]
-  }
-  return argv
-}
+/** The `-h` text: supervisorctl's layout (summary, usage line, options, actions), in effsup's words. */
+export const ctlUsage = (progname: string): string =>
+  [
+    `${progname} -- control the programs of a running effsup or supervisord (supervisorctl).`,
+    "",
+    `Usage: ${progname} [options] [action [arguments]]`,
+    "",
+    "Options:",
+    "-c/--configuration FILENAME -- config file path (searched for if not given)",
+    "-h/--help -- print this usage message and exit",
+    "-i/--interactive -- ask before shutdown and reload, and for credentials when asked",
+    "-s/--serverurl URL -- URL of the server (unix:///path or http://host:port)",
+    "     (default \"http://localhost:9001\").",
+    "-u/--username USERNAME -- username for the server's authentication",
+    "-p/--password PASSWORD -- password for the server's authentication",
+    "-r/--history_file FILENAME -- keep the shell's command history in FILENAME",
+    "--json -- print what each action reports as JSON (one array per action)",
+    "",
+    "action [arguments] -- see below",
+    "",
+    "Actions are commands like \"tail\" or \"stop\".  Without an action on the command",
+    "line, a shell reads actions typed interactively (Tab completes them and process",
+    "names).  The action \"help\" lists the actions.",
+    "",
+    ""
+  ].join("\n")

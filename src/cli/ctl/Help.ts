@@ -84,6 +84,9 @@ export const HELP: Readonly<Record<string, ReadonlyArray<string>>> = {
 /** The topics listed by `help` (every command with help text, except `help` itself). */
 export const TOPICS: ReadonlyArray<string> = Object.keys(HELP).filter((t) => t !== "help").sort()
 
+/** Every action, sorted: what Tab completes in the first word. */
+export const ACTIONS: ReadonlyArray<string> = Object.keys(HELP).sort()
+
 /**
  * Python cmd's `columnize` at width 80: the fewest rows whose column-major layout fits, columns
  * separated by two spaces; every cell (the last of a row too) is padded to its column width.

@@ -2,7 +2,7 @@
  * The supervisorctl command interpreter: parsing one command line (`cmd.Cmd` rules: leading word,
  * `?` = help), dispatching to the commands, the 401 handling, printing unexpected failures as
  * `error: <class ...>, msg` with exit 1, `--json` output, and the interactive shell (`<prompt>> `,
- * `status` first, history, `quit`/`exit`/EOF/Ctrl-C to leave).
+ * `status` first, history, Tab completion, `quit`/`exit`/EOF/Ctrl-C to leave).
  * Invariant: each command line runs against a fresh RpcClient built from the session's current
  * options (so `open` and the interactive 401 prompt take effect on the next command).
  * See shared/reference/supervisord-4.2.5.md §6.1, §6.4.
@@ -12,10 +12,12 @@ import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import { RpcClient } from "../../rpc/Client.ts"
 import * as Commands from "./Commands.ts"
-import { HELP, topicListing } from "./Help.ts"
-import { Exit } from "./Output.ts"
-import { type CtlFailure, describeFailure, emit, type Session, setExit } from "./Session.ts"
+import { candidates, completionFor, type Named } from "./Complete.ts"
+import { ACTIONS, HELP, topicListing } from "./Help.ts"
+import { Exit, type ProcessInfo } from "./Output.ts"
+import { call, type CtlFailure, describeFailure, emit, type Session, setExit, structs } from "./Session.ts"
 import { fg, maintail, tail } from "./Tail.ts"
+import type { Terminal } from "./Terminal.ts"
 
 /** What a command line asks of the shell afterwards. */
 export type Outcome = "continue" | "quit"
@@ -127,20 +129,37 @@ export const runLine = (s: Session, line: string): Effect.Effect<Outcome> =>
     )
   })
 
+/** The processes of the session's server, for completion (none when it cannot be asked). */
+const processesOf = (s: Session): Promise<ReadonlyArray<Named>> =>
+  call("supervisor.getAllProcessInfo").pipe(
+    Effect.map((v) => structs<ProcessInfo>(v)),
+    Effect.provide(RpcClient.layer(s.options)),
+    Effect.orElseSucceed(() => []),
+    Effect.runPromise
+  )
+
 /**
  * The interactive shell: runs `status`, then reads command lines with the `<prompt>> ` prompt until
- * `quit`, `exit` or end of input. `interrupts` registers the Ctrl-C handler: it interrupts the running
- * command (e.g. `tail -f`); at the prompt, the terminal itself ends the input (leaving the shell).
+ * `quit`, `exit` or end of input. Ctrl-C interrupts the running command (e.g. `tail -f`); at the
+ * prompt, the terminal itself ends the input (leaving the shell). Tab completes actions and names
+ * (Complete.ts), asking the server for its processes at most once per command line.
  */
 export const shell = (
   s: Session,
-  interrupts: (handler: () => void) => void
+  terminal: Pick<Terminal, "onInterrupt" | "onComplete">
 ): Effect.Effect<void> =>
   Effect.gen(function*() {
     let current: Fiber.Fiber<Outcome> | undefined
-    interrupts(() => current?.interruptUnsafe())
+    terminal.onInterrupt(() => current?.interruptUnsafe())
+    let processes: Promise<ReadonlyArray<Named>> | undefined
+    terminal.onComplete((before) => {
+      const completion = completionFor(before)
+      const named = completion.kind === "groups" || completion.kind === "processes" ? (processes ??= processesOf(s)) : Promise.resolve([])
+      return named.then((ps) => [candidates(completion, ACTIONS, ps), completion.word] as const)
+    })
     let line: string | undefined = "status"
     while (line !== undefined) {
+      processes = undefined
       current = yield* Effect.forkChild(runLine(s, line), { startImmediately: true })
       const outcome = yield* Fiber.await(current)
       current = undefined

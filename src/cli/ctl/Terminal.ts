@@ -1,6 +1,6 @@
 /**
  * The terminal of `effsup ctl`: stdout/stderr writes and line input through one lazily created
- * `node:readline` interface (history, action completion, hidden password input, Ctrl-C).
+ * `node:readline` interface (history, Tab completion, hidden password input, Ctrl-C).
  * Invariant: the readline interface exists only once something asks for input, and it is closed
  * (history saved) when the scope closes, so a one-shot command never holds stdin open.
  * @since 0.1.0
@@ -10,14 +10,18 @@ import * as FileSystem from "effect/FileSystem"
 import type * as Scope from "effect/Scope"
 import * as Readline from "node:readline"
 import { Writable } from "node:stream"
-import { TOPICS } from "./Help.ts"
 import type { CtlIO } from "./Session.ts"
 
-/** The terminal: its I/O, and where Ctrl-C during a command goes. */
+/** What Tab completes the line before the cursor with: the candidates, and the word they replace. */
+export type Completer = (line: string) => Promise<readonly [ReadonlyArray<string>, string]>
+
+/** The terminal: its I/O, where Ctrl-C during a command goes, and what Tab completes. */
 export interface Terminal {
   readonly io: CtlIO
   /** Register the handler Ctrl-C calls while no input is pending (interrupt the running command). */
   readonly onInterrupt: (handler: () => void) => void
+  /** Register what Tab completes (nothing until then). */
+  readonly onComplete: (completer: Completer) => void
 }
 
 const HISTORY_SIZE = 1000
@@ -32,6 +36,7 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
     let history: ReadonlyArray<string> = [...saved].reverse()
     let muted = false
     let interruptHandler: (() => void) | undefined
+    let completer: Completer | undefined
     let rl: Readline.Interface | undefined
     const queued: Array<string> = []
     let waiting: ((line: string | undefined) => void) | undefined
@@ -49,6 +54,8 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
         callback()
       }
     })
+    // readline lays completion lists out in columns only when its output has a width (GNU readline's default: 80)
+    Object.defineProperty(output, "columns", { get: () => process.stdout.columns || 80 })
     const open = (): Readline.Interface => {
       if (rl !== undefined) return rl
       const created = Readline.createInterface({
@@ -58,9 +65,10 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
         history: [...history],
         historySize: HISTORY_SIZE,
         removeHistoryDuplicates: false,
-        completer: (line: string) => {
-          const hits = TOPICS.filter((t) => t.startsWith(line.trim())).map((t) => `${t} `)
-          return [hits, line]
+        completer: (line: string, callback: (error: null, result: [Array<string>, string]) => void) => {
+          const none: [Array<string>, string] = [[], line]
+          if (completer === undefined) return callback(null, none)
+          completer(line).then(([hits, word]) => callback(null, [[...hits], word]), () => callback(null, none))
         }
       })
       created.on("line", (line) => deliver(line))
@@ -120,6 +128,9 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
       io,
       onInterrupt: (handler) => {
         interruptHandler = handler
+      },
+      onComplete: (handler) => {
+        completer = handler
       }
     }
   })

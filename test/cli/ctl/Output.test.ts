@@ -3,7 +3,6 @@
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { ctlArgv } from "../../../src/cli/Ctl.ts"
 import { columnize, topicListing } from "../../../src/cli/ctl/Help.ts"
 import {
   availLine,
@@ -81,11 +80,5 @@ describe("command lines", () => {
     expect(parseLine("  tail -f web ")).toEqual(["tail", "-f web"])
     expect(parseLine("?start")).toEqual(["help", "start"])
     expect(parseLine("!ls")).toEqual(["", "!ls"])
-  })
-  it("ctlArgv puts -- before the action so its dashes survive effect/cli", () => {
-    expect(ctlArgv(["ctl", "-s", "unix:///x", "tail", "-f", "w"])).toEqual(["ctl", "-s", "unix:///x", "--", "tail", "-f", "w"])
-    expect(ctlArgv(["ctl", "-i", "--json", "status"])).toEqual(["ctl", "-i", "--json", "--", "status"])
-    expect(ctlArgv(["ctl", "--", "tail", "-f"])).toEqual(["ctl", "--", "tail", "-f"])
-    expect(ctlArgv(["run", "-n"])).toEqual(["run", "-n"])
   })
 })

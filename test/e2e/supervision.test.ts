@@ -189,7 +189,7 @@ describe("group strategies end to end", () => {
 const runToExit = async (config: string, timeoutMs = 30_000) => {
   const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-exit-"))
   Fs.writeFileSync(Path.join(dir, "test.conf"), config)
-  const child = Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-c", Path.join(dir, "test.conf")], {
+  const child = Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", Path.join(dir, "test.conf")], {
     cwd: dir,
     stdio: ["ignore", "ignore", "pipe"]
   })

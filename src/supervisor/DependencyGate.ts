@@ -101,7 +101,7 @@ export const make = (
       Effect.gen(function*() {
         const own = pending.get(m.actor)
         if (own !== undefined) yield* Effect.ignore(Deferred.await(own.opened))
-        const s = yield* m.actor.waitFor((s) => meets(condition, m.config, s) || failed(condition, m.config, s))
+        const s = yield* m.actor.waitFor((snapshot) => meets(condition, m.config, snapshot) || failed(condition, m.config, snapshot))
         if (!meets(condition, m.config, s)) return yield* Effect.fail(failure(m, s))
       })
 

@@ -81,7 +81,7 @@ export const make = (
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
       // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
-      const actors = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
+      const members = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
         Effect.gen(function*() {
           const stdoutPath = yield* logPath(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
           const stderrPath = processConfig.redirectStderr
@@ -98,12 +98,14 @@ export const make = (
             autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
           // A group that restarts its members itself runs them with autorestart off (Strategy.ts).
-          const actor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, environment)
+          const makeActor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, environment)
           // A listener's stdout feeds its pool's protocol parser (and is still logged).
-          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(processConfig.name, spawner))
+          const actor = yield* pool === undefined
+            ? makeActor
+            : Effect.provideService(makeActor, Spawner, pool.spawnerFor(processConfig.name, spawner))
+          return { actor, config: processConfig } satisfies Member
         }), { concurrency: 16 })
-      if (pool !== undefined) yield* pool.attach(actors)
-      const members = startOrder(config.processes).map((processConfig, i): Member => ({ actor: actors[i]!, config: processConfig }))
+      if (pool !== undefined) yield* pool.attach(members.map((m) => m.actor))
       if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks))
       const ended = hooks.ended
       if (ended !== undefined) {

@@ -199,6 +199,7 @@ const runToExit = async (config: string, timeoutMs = 30_000) => {
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
   clearTimeout(timer)
   const log = Fs.readFileSync(Path.join(dir, "main.log"), "utf8")
+  Fs.rmSync(dir, { recursive: true, force: true })
   return { code, log, stderr }
 }
 

@@ -7,7 +7,8 @@
  * `directory`/`umask` (first start only; applied before the tree is built so that programs and files
  * get them, logged here in supervisord's place), write the pidfile, report "serving" to `effsup run`
  * and start the autostart programs. SIGTERM/SIGINT/SIGQUIT shut down (exit 0), SIGHUP restarts,
- * SIGUSR2 reopens every log file. Nothing is left running on exit.
+ * SIGUSR2 reopens every log file. An exit policy (`auto_shutdown`, `on_exhausted=shutdown`) shuts
+ * down with the exit status it decided. Nothing is left running on exit.
  * A restart (SIGHUP or the restart RPC) reads and checks the config before anything stops: with a
  * broken one nothing changes and the errors are in the activity log (supervisord would exit).
  * supervisord: supervisord.py main / run / runforever. See reference §2.5.
@@ -125,7 +126,7 @@ const supervised = <A, E, R>(
  * Why serving ended: a shutdown, a restart with the (already checked) config to serve next, or a
  * defect (logged in the activity log, everything stopped).
  */
-type Served = { readonly _tag: "Shutdown" } | { readonly _tag: "Restart"; readonly next: Config } | { readonly _tag: "Crashed" }
+type Served = { readonly _tag: "Shutdown"; readonly status: number } | { readonly _tag: "Restart"; readonly next: Config } | { readonly _tag: "Crashed" }
 
 /** Serve one configuration until shutdown or restart is requested; everything is stopped on return. */
 const serve = (
@@ -166,7 +167,9 @@ const serve = (
         yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
         const request: ExitRequest = yield* supervisor.awaitExitRequest
         // a restart is requested only once the re-read config was found good, and the tree keeps it
-        const served: Served = request === "shutdown" ? { _tag: "Shutdown" } : { _tag: "Restart", next: yield* supervisor.config }
+        const served: Served = request === "shutdown"
+          ? { _tag: "Shutdown", status: yield* supervisor.exitStatus }
+          : { _tag: "Restart", next: yield* supervisor.config }
         return served
       }))
     }).pipe(
@@ -206,7 +209,8 @@ const RESTART_FAILED_EXIT = 2
 
 /**
  * Run the daemon on `initial` (the command line's options already applied): serve, and on a restart
- * request serve again with the config the restart read anew; gives the exit status. The decision is
+ * request serve again with the config the restart read anew; gives the exit status (of a shutdown: 0
+ * unless an exit policy decided otherwise). The decision is
  * the tree's (restart): the config is read and checked before anything stops, and a broken one
  * changes nothing (its errors go to the activity log, the programs keep running). Failing to start
  * is a usage error the first time (as supervisord's); after a restart the activity log is closed,
@@ -219,14 +223,14 @@ export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<n
     let previous = initial
     let first = true
     while (true) {
-      const served = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
+      const served: Served | { readonly _tag: "Failed" } = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
         Effect.catchTag("UsageError", (e) =>
           Effect.as(lastWords(previous.supervisord.logfile, `could not restart: ${e.message}`), { _tag: "Failed" } as const)
         )
       )
       switch (served._tag) {
         case "Shutdown":
-          return 0
+          return served.status
         case "Crashed":
           return 1
         case "Failed":

@@ -23,6 +23,25 @@ export type LogFileSetting =
   | { readonly _tag: "Syslog" }
   | { readonly _tag: "Path"; readonly path: string }
 
+/** When a dependency counts as met (`depends_on = name:condition`). */
+export type DependencyCondition = "running" | "started" | "completed"
+
+/** One entry of `depends_on`: what it names (as written) and the condition it waits for. */
+export interface Dependency {
+  /** A program name (all its processes), `group:process` or `group:*`. */
+  readonly target: string
+  readonly condition: DependencyCondition
+}
+
+/** A `[group:x]`'s restart strategy (OTP's names). */
+export type Strategy = "one_for_one" | "one_for_all" | "rest_for_one"
+
+/** What a `[group:x]` does when it has restarted too often. */
+export type OnExhausted = "stop" | "fatal" | "shutdown"
+
+/** `[supervisord] auto_shutdown` (OTP's names). */
+export type AutoShutdown = "never" | "any_significant" | "all_significant"
+
 /** supervisord's log level names, lowest to highest verbosity last. */
 export type LogLevelName = "critical" | "error" | "warn" | "info" | "debug" | "trace" | "blather"
 
@@ -172,6 +191,51 @@ export const logLevel: Codec<LogLevelName> = (raw) => {
   const level = LEVELS.find((l) => l === v)
   return level === undefined ? Result.fail(`bad logging level name ${strRepr(raw)}`) : Result.succeed(level)
 }
+
+/** One of `values` (any case, surrounding blanks allowed); the message names the option. */
+export const oneOf = <A extends string>(option: string, values: ReadonlyArray<A>): Codec<A> => (raw) => {
+  const v = raw.trim().toLowerCase()
+  const found = values.find((x) => x === v)
+  return found === undefined
+    ? Result.fail(`invalid '${option}' value ${strRepr(raw)} (expected ${values.join(", ")})`)
+    : Result.succeed(found)
+}
+
+/** A whole number ≥ `min`. */
+export const integerAtLeast = (min: number): Codec<number> => (raw) =>
+  Result.flatMap(integer(raw), (n) => n < min ? Result.fail(`${n} is below lower bound (${min})`) : Result.succeed(n))
+
+/** `one_for_one`, `one_for_all` or `rest_for_one`. */
+export const strategy: Codec<Strategy> = oneOf("strategy", ["one_for_one", "one_for_all", "rest_for_one"])
+
+/** `stop`, `fatal` or `shutdown`. */
+export const onExhausted: Codec<OnExhausted> = oneOf("on_exhausted", ["stop", "fatal", "shutdown"])
+
+/** `never`, `any_significant` or `all_significant`. */
+export const autoShutdown: Codec<AutoShutdown> = oneOf("auto_shutdown", ["never", "any_significant", "all_significant"])
+
+const CONDITIONS: ReadonlyArray<DependencyCondition> = ["running", "started", "completed"]
+
+/**
+ * `depends_on`: a comma list of `target[:condition]`; the condition (`running`, the default, `started`
+ * or `completed`) is the part after the LAST colon when it is one of those words, so `g:web` names
+ * process `web` of group `g` and `g:web:started` adds a condition. Empty → `[]`.
+ */
+export const dependencies: Codec<ReadonlyArray<Dependency>> = (raw) => {
+  if (raw.trim() === "") return Result.succeed([])
+  const parsed: Array<Dependency> = []
+  for (const item of raw.split(",").map((x) => x.trim())) {
+    const colon = item.lastIndexOf(":")
+    const suffix = colon < 0 ? "" : item.slice(colon + 1).toLowerCase()
+    const condition = CONDITIONS.find((c) => c === suffix)
+    const target = condition === undefined ? item : item.slice(0, colon)
+    const invalid = target === "" || target.startsWith(":") || target.endsWith(":") || /[\s/]/.test(target) || target.split(":").length > 2
+    if (invalid) return Result.fail(`invalid dependency ${strRepr(item)} (expected name, group:name or group:*, then optionally :running, :started or :completed)`)
+    parsed.push({ target, condition: condition ?? "running" })
+  }
+  return Result.succeed(parsed)
+}
+
 
 const CONTROL_CHARACTER = /\p{Cc}/u
 

@@ -111,7 +111,13 @@ export const PROGRAM_OPTIONS = {
   serverurl: option("serverurl", Codecs.serverUrl, "AUTO", "SUPERVISOR_SERVER_URL for the child"),
   ...READINESS_OPTIONS,
   ...HEALTH_OPTIONS,
-  ...BACKOFF_OPTIONS
+  ...BACKOFF_OPTIONS,
+  /** effsup: what must be up before this program starts (checked across sections by Supervision.ts). */
+  dependsOn: option("depends_on", Codecs.dependencies, "", "effsup: start only once each is running (or name:started, name:completed)", {
+    example: "db, migrate:completed"
+  }),
+  /** effsup: its end counts for `[supervisord] auto_shutdown`. */
+  significant: option("significant", Codecs.boolean, "false", "effsup: its end counts for [supervisord] auto_shutdown")
 }
 
 /** `[eventlistener:x]` pool options (beside every `[program:x]` option). */
@@ -137,7 +143,13 @@ export const LISTENER_OPTIONS = {
 /** `[group:x]`. */
 export const GROUP_OPTIONS = {
   programs: option("programs", Codecs.listOfStrings, "", "[program:x] names; they leave the top level", { example: "progname1,progname2" }),
-  priority: option("priority", Codecs.integer, "999", "start order of the group")
+  priority: option("priority", Codecs.integer, "999", "start order of the group"),
+  /** effsup: what a member's unexpected death restarts (OTP's strategies). */
+  strategy: option("strategy", Codecs.strategy, "one_for_one", "effsup: on a member's unexpected death restart it, all (one_for_all) or it and later ones (rest_for_one)"),
+  /** effsup: undefined = no limit. */
+  maxRestarts: optional("max_restarts", Codecs.integerAtLeast(0), "5", "effsup: give up after more restarts than this in max_restarts_period (default: no limit)"),
+  maxRestartsPeriod: option("max_restarts_period", Codecs.integerAtLeast(1), "5", "effsup: the window of max_restarts, in seconds"),
+  onExhausted: option("on_exhausted", Codecs.onExhausted, "stop", "effsup: on giving up, stop its processes, make them FATAL, or shut down")
 }
 
 /** `[supervisord]`. */
@@ -164,7 +176,9 @@ export const SUPERVISORD_OPTIONS = {
   /** Absolute path of an existing directory (default: the temp dir, from TMPDIR, TEMP or TMP). */
   childlogdir: custom<string>()("childlogdir", { example: "/tmp" }, "where AUTO child logs go (default: the temp dir)"),
   stripAnsi: option("strip_ansi", Codecs.boolean, "false", "remove terminal escape sequences from child logs"),
-  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)")
+  environment: custom<Readonly<Record<string, string>>>()("environment", { example: "KEY=\"value\"" }, "added to every child's environment (write %%%% for %)"),
+  /** effsup: when the end of `significant` programs shuts the daemon down. */
+  autoShutdown: option("auto_shutdown", Codecs.autoShutdown, "never", "effsup: shut down once any_significant / all_significant programs have ended")
 }
 
 const socketMode: Codecs.Codec<number> = (raw) => Result.mapError(Codecs.octal(raw), () => `Invalid chmod value ${raw}`)

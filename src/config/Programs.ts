@@ -20,7 +20,7 @@ import { MAX_PROCESSES } from "./Limits.ts"
 import { GROUP_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS } from "./Options.ts"
 import { type Context, envVars, type Reader, reader, readOption, readOptions, warnUnknownOptions } from "./Reader.ts"
 import { type DecodedValues, optionNames } from "./Table.ts"
-import type { ChannelConfig, GroupConfig, ListenerConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
+import type { ChannelConfig, GroupConfig, GroupSupervision, ListenerConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
 
 const PROGRAM_NAMES = optionNames(PROGRAM_OPTIONS)
 const LISTENER_NAMES = optionNames(PROGRAM_OPTIONS, LISTENER_OPTIONS)
@@ -176,6 +176,14 @@ const listenerOptions = (ctx: Context, r: Reader, vars: Vars): ListenerConfig & 
   return { events, bufferSize, resultHandler, priority }
 }
 
+/** The supervision of a group that is no `[group:x]` (and of one that sets nothing): supervisord's, each process on its own. */
+export const DEFAULT_SUPERVISION: GroupSupervision = {
+  strategy: GROUP_OPTIONS.strategy.absent,
+  maxRestarts: GROUP_OPTIONS.maxRestarts.absent,
+  maxRestartsPeriod: GROUP_OPTIONS.maxRestartsPeriod.absent,
+  onExhausted: GROUP_OPTIONS.onExhausted.absent
+}
+
 const byPriorityThenName = (a: GroupConfig, b: GroupConfig) =>
   a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
 
@@ -193,7 +201,7 @@ export const groupsFromDocument = (
     const r = reader(ctx, section)
     warnUnknownOptions(ctx, section, GROUP_NAMES)
     const name = nameOf(r)
-    const { programs, priority } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
+    const { programs, priority, ...supervision } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
     const processes: Array<ProcessConfig> = []
     for (const program of programs) {
       const member = doc.sections.get(`program:${program}`)
@@ -204,7 +212,7 @@ export const groupsFromDocument = (
         r.fail("programs", `[${section.name}] names unknown program or fcgi-program ${program}`)
       }
     }
-    groups.push({ name, kind: "group", priority, processes, listener: undefined })
+    groups.push({ name, kind: "group", priority, processes, listener: undefined, supervision })
   }
   for (const section of sections) {
     if (section.name.startsWith("program:")) {
@@ -214,14 +222,14 @@ export const groupsFromDocument = (
       const name = nameOf(r)
       const priority = readOption(ctx, r, PROGRAM_OPTIONS.priority, baseVars)
       const processes = processesFromSection(ctx, section, name, "program", baseVars, globalEnv)
-      groups.push({ name, kind: "program", priority, processes, listener: undefined })
+      groups.push({ name, kind: "program", priority, processes, listener: undefined, supervision: DEFAULT_SUPERVISION })
     } else if (section.name.startsWith("eventlistener:")) {
       warnUnknownOptions(ctx, section, LISTENER_NAMES)
       const r = reader(ctx, section)
       const name = nameOf(r)
       const { priority, ...listener } = listenerOptions(ctx, r, baseVars)
       const processes = processesFromSection(ctx, section, name, "eventlistener", baseVars, globalEnv)
-      groups.push({ name, kind: "eventlistener", priority, processes, listener })
+      groups.push({ name, kind: "eventlistener", priority, processes, listener, supervision: DEFAULT_SUPERVISION })
     } else if (section.name.startsWith("fcgi-program:")) {
       reader(ctx, section).fail(undefined, `[${section.name}] is not supported by effsup (FastCGI programs need a socket supervisord passes as fd 0); use a [program:x] that listens itself`)
     }

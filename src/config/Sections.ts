@@ -17,6 +17,7 @@ import { absolutePath, expandUser, type Host } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { CTL_OPTIONS, INET_SERVER_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS } from "./Options.ts"
 import { groupsFromDocument } from "./Programs.ts"
+import { checkSupervision } from "./Supervision.ts"
 import {
   type Context, dirname, envVars, FIRST_LINE, makeContext, type PathCheck, type Reader, reader, readOptions, suggest, warnUnknownOptions
 } from "./Reader.ts"
@@ -196,6 +197,7 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
   const rpcSections = sectionsWithPrefix(doc, "rpcinterface:")
   for (const s of rpcSections) plugin(reader(ctx, s), "supervisor.rpcinterface_factory", MAIN_RPC_FACTORY, vars)
   const groups = groupsFromDocument(ctx, doc, vars, globalEnv)
+  checkSupervision(ctx, doc, groups, sup, r)
   const { unix, inet } = servers(ctx, doc, vars)
   const ctlSection = doc.sections.get("supervisorctl")
   if (ctlSection !== undefined) warnUnknownOptions(ctx, ctlSection, CTL_NAMES)

@@ -10,12 +10,15 @@
  * @since 0.1.0
  */
 import type {
-  CTL_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS
+  CTL_OPTIONS, GROUP_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS
 } from "./Options.ts"
 import type { Values } from "./Table.ts"
 
 export type { Probe, ReadyCheck } from "./Checks.ts"
-export type { AutoRestart, BackoffCurve, LogFileSetting, LogLevelName, OnUnhealthy } from "./Codecs.ts"
+export type {
+  AutoRestart, AutoShutdown, BackoffCurve, Dependency, DependencyCondition, LogFileSetting, LogLevelName, OnExhausted, OnUnhealthy,
+  Strategy
+} from "./Codecs.ts"
 
 /** Logging options of one channel (stdout or stderr) of a process. */
 export interface ChannelConfig extends Values<typeof PROGRAM_OPTIONS.stdout.rows> {}
@@ -39,15 +42,19 @@ export interface ProcessConfig extends ProcessIdentity, Omit<Values<typeof PROGR
 /** `[eventlistener:x]` pool options (its `priority` is the group's). */
 export interface ListenerConfig extends Omit<Values<typeof LISTENER_OPTIONS>, "priority"> {}
 
+/** How a group supervises its members (effsup's `[group:x]` options; the defaults for every other group). */
+export interface GroupSupervision extends Omit<Values<typeof GROUP_OPTIONS>, "programs" | "priority"> {}
+
 /** A process group: a `[program:x]` (homogeneous), a `[group:x]` or an `[eventlistener:x]` pool. */
 export interface GroupConfig {
   readonly name: string
   readonly kind: "program" | "group" | "eventlistener"
   readonly priority: number
-  /** In config order (numprocs expanded). */
+  /** In config order (`programs=` order for a `[group:x]`, numprocs expanded). */
   readonly processes: ReadonlyArray<ProcessConfig>
   /** Only for `eventlistener` pools. */
   readonly listener: ListenerConfig | undefined
+  readonly supervision: GroupSupervision
 }
 
 /** `[supervisord]`. */

@@ -1,19 +1,18 @@
 /**
  * The supervisord event type names, concrete and abstract, and their hierarchy, plus effsup's own
- * types in a tree of their own (`PROCESS_HEALTH`), so that a subscription to supervisord's types,
- * `EVENT` included, receives exactly what it would from supervisord.
- * It lives in `domain/` so config validation (`[eventlistener:x] events=`) can check names
+ * types. It lives in `domain/` so config validation (`[eventlistener:x] events=`) can check names
  * without depending on `events/`.
  *
- * Invariants: every name has exactly one parent except the roots, `EVENT` (supervisord's) and
- * `PROCESS_HEALTH` (effsup's); the hierarchy is at most two levels deep below a root; a
- * subscription to a type matches that type and every type below it (supervisord dispatches with
- * `isinstance`).
+ * Invariants: every name has exactly one parent except the roots: `EVENT`, supervisord's, and
+ * one root per family of effsup's own types (`PROCESS_HEALTH`, `GROUP_STRATEGY`), so that a
+ * listener subscribed to `EVENT` sees exactly supervisord's types and gets effsup's only when it
+ * names them; the hierarchy is at most two levels deep below a root; a subscription to a type
+ * matches that type and every type below it (supervisord dispatches with `isinstance`).
  * supervisord: events.py `EventTypes`. See shared/reference/supervisord-4.2.5.md §7.1.
  * @since 0.1.0
  */
 
-/** The parent of every event type name; the roots `EVENT` and `PROCESS_HEALTH` have none. */
+/** The parent of every event type name; the roots (`EVENT`, `PROCESS_HEALTH`, `GROUP_STRATEGY`) have none. */
 export const EVENT_TYPE_PARENT = {
   EVENT: undefined,
   PROCESS_STATE: "EVENT",
@@ -44,7 +43,10 @@ export const EVENT_TYPE_PARENT = {
   PROCESS_GROUP_REMOVED: "PROCESS_GROUP",
   PROCESS_HEALTH: undefined,
   PROCESS_HEALTH_UNHEALTHY: "PROCESS_HEALTH",
-  PROCESS_HEALTH_HEALTHY: "PROCESS_HEALTH"
+  PROCESS_HEALTH_HEALTHY: "PROCESS_HEALTH",
+  GROUP_STRATEGY: undefined,
+  GROUP_STRATEGY_RESTART: "GROUP_STRATEGY",
+  GROUP_STRATEGY_EXHAUSTED: "GROUP_STRATEGY"
 } as const
 
 /** Any event type name supervisord knows, abstract or concrete. */
@@ -59,7 +61,8 @@ export const ABSTRACT_EVENT_TYPES = [
   "SUPERVISOR_STATE_CHANGE",
   "TICK",
   "PROCESS_GROUP",
-  "PROCESS_HEALTH"
+  "PROCESS_HEALTH",
+  "GROUP_STRATEGY"
 ] as const
 
 /** An abstract event type name. */
@@ -76,15 +79,17 @@ export const CONCRETE_EVENT_TYPES = EVENT_TYPE_NAMES.filter(
   (name): name is ConcreteEventTypeName => !(ABSTRACT_EVENT_TYPES as ReadonlyArray<string>).includes(name)
 )
 
-type Parent<K> = K extends EventTypeName ? (typeof EVENT_TYPE_PARENT)[K] : undefined
+type ParentOf<K extends EventTypeName> = (typeof EVENT_TYPE_PARENT)[K]
+type GrandparentOf<K extends EventTypeName> = ParentOf<K> extends infer P extends EventTypeName ? ParentOf<P> : undefined
 
 /**
- * The concrete names a subscription to `S` receives (type level).
+ * The concrete names a subscription to `S` receives (type level): `EVENT` gives supervisord's types only.
  * Relies on the hierarchy being at most two levels below a root.
  */
-export type ConcreteTypesOf<S extends EventTypeName> = {
-  [K in ConcreteEventTypeName]: K extends S ? K : Parent<K> extends S ? K : Parent<Parent<K>> extends S ? K : never
-}[ConcreteEventTypeName]
+export type ConcreteTypesOf<S extends EventTypeName> = S extends ConcreteEventTypeName ? S
+  : {
+    [K in ConcreteEventTypeName]: [ParentOf<K>] extends [S] ? K : [GrandparentOf<K>] extends [S] ? K : never
+  }[ConcreteEventTypeName]
 
 /** Whether `name` is an event type name, spelled exactly (callers upper-case config input first). */
 export const isEventTypeName = (name: string): name is EventTypeName => Object.hasOwn(EVENT_TYPE_PARENT, name)
@@ -103,6 +108,11 @@ export const ancestors = (name: string): ReadonlyArray<EventTypeName> => {
   }
   return chain
 }
+
+/** supervisord's concrete types (those below `EVENT`), in its declaration order; effsup's own are the rest. */
+export const SUPERVISORD_EVENT_TYPES: ReadonlyArray<ConcreteEventTypeName> = CONCRETE_EVENT_TYPES.filter((name) =>
+  ancestors(name).includes("EVENT")
+)
 
 /**
  * Whether a subscription to `subscription` receives an event named `eventName`: the names are

@@ -1,11 +1,13 @@
 /**
- * The typed events effsup publishes, one variant per concrete supervisord event type, plus effsup's
- * own (PROCESS_HEALTH_*, outside supervisord's EVENT tree: see EventTypes.ts).
- * `_tag` is the supervisord event name, verbatim. Payload serialisation for the listener
- * protocol lives in Payload.ts; the abstract types (EVENT, PROCESS_STATE, …) are in EventTypes.ts.
+ * The typed events effsup publishes, one variant per concrete supervisord event type, plus
+ * effsup's own (`PROCESS_HEALTH_*`, `GROUP_STRATEGY_*`, outside supervisord's `EVENT` hierarchy: a
+ * listener gets them only by naming them). `_tag` is the supervisord event name, verbatim. Payload
+ * serialisation for the listener protocol lives in Payload.ts; the abstract types (EVENT,
+ * PROCESS_STATE, …) are in EventTypes.ts.
  * See shared/reference/supervisord-4.2.5.md §7.1.
  * @since 0.1.0
  */
+import type { OnExhausted, Strategy } from "../config/Types.ts"
 import type { ProcessState } from "../domain/ProcessState.ts"
 
 /** `PROCESS_STATE_<STATE>`: a process entered `state`. */
@@ -81,6 +83,29 @@ export interface ProcessHealthEvent {
   readonly message: string
 }
 
+/** effsup `GROUP_STRATEGY_RESTART`: a `[group:x]` restarts members because `processName` died unexpectedly. */
+export interface GroupStrategyRestartEvent {
+  readonly _tag: "GROUP_STRATEGY_RESTART"
+  readonly groupName: string
+  readonly strategy: Strategy
+  /** The member that died. */
+  readonly processName: string
+  /** The members the strategy restarts, in start order (the one that died included). */
+  readonly processNames: ReadonlyArray<string>
+}
+
+/** effsup `GROUP_STRATEGY_EXHAUSTED`: a `[group:x]` restarted more than `maxRestarts` times within `period` seconds and gives up. */
+export interface GroupStrategyExhaustedEvent {
+  readonly _tag: "GROUP_STRATEGY_EXHAUSTED"
+  readonly groupName: string
+  /** The member whose death was one too many. */
+  readonly processName: string
+  readonly maxRestarts: number
+  readonly period: number
+  /** What the group does now (`on_exhausted`). */
+  readonly action: OnExhausted
+}
+
 /** Every event effsup publishes. */
 export type SupervisorEvent =
   | ProcessStateEvent
@@ -91,6 +116,8 @@ export type SupervisorEvent =
   | ProcessGroupEvent
   | TickEvent
   | ProcessHealthEvent
+  | GroupStrategyRestartEvent
+  | GroupStrategyExhaustedEvent
 
 /** The concrete event type names. */
 export type EventName = SupervisorEvent["_tag"]

@@ -1,6 +1,7 @@
 /**
  * The listener-protocol rendering of events: the payload text of each event type and the
- * `ver:3.0 …` envelope a pool writes to a listener's stdin, byte for byte as supervisord 4.2.5.
+ * `ver:3.0 …` envelope a pool writes to a listener's stdin, byte for byte as supervisord 4.2.5
+ * (effsup's own `GROUP_STRATEGY_*` payloads use the same `key:value` token style).
  *
  * Invariants (checked against goldens captured from a real supervisord, test/fixtures/events):
  * - PROCESS_STATE tokens are `processname groupname from_state` then the per-state extras
@@ -94,6 +95,10 @@ export const payload = (event: SupervisorEvent): string => {
       return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid} failures:${event.failures}\n${event.message}`
     case "PROCESS_HEALTH_HEALTHY":
       return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid}`
+    case "GROUP_STRATEGY_RESTART":
+      return `groupname:${event.groupName} strategy:${event.strategy} processname:${event.processName} restarting:${event.processNames.join(",")}`
+    case "GROUP_STRATEGY_EXHAUSTED":
+      return `groupname:${event.groupName} processname:${event.processName} max_restarts:${event.maxRestarts} period:${event.period} action:${event.action}`
   }
 }
 

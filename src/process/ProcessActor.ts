@@ -83,6 +83,8 @@ export interface ProcessActor {
     wait: boolean,
     by?: "request" | "autostart"
   ) => Effect.Effect<void, NoFile | NotExecutable | AlreadyStarted | Failed | SpawnError | AbnormalTermination>
+  /** After a start was accepted: wait until RUNNING, or fail as a waiting start does (SpawnError / AbnormalTermination). */
+  readonly awaitStarted: Effect.Effect<void, SpawnError | AbnormalTermination>
   /** Stop it. With `wait`, until it is in a stopped state. */
   readonly stop: (wait: boolean) => Effect.Effect<void, NotRunning | Failed>
   /** Send a signal (canonical name). */
@@ -91,6 +93,10 @@ export interface ProcessActor {
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile>
   /** The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or backoff. */
   readonly quiesce: Effect.Effect<void>
+  /** The first published snapshot (the current one included) that satisfies `done`; no polling. */
+  readonly waitFor: (done: (s: ProcessSnapshot) => boolean) => Effect.Effect<ProcessSnapshot>
+  /** Give up on starting it: a process with no child enters FATAL with `reason` as its spawnerr. */
+  readonly abandon: (reason: string) => Effect.Effect<void>
   /**
    * Stop it for good (supervisor shutdown, group removal): quiesce, stop it, a process in BACKOFF
    * gives up (FATAL). The request is queued before this returns; the effect it returns waits until
@@ -368,6 +374,8 @@ export const make = (
           return dispatch({ _tag: "DelayRestart" })
         case "armBackoffReset":
           return arm(Duration.seconds(config.backoffResetAfter ?? 0), { _tag: "BackoffResetElapsed" })
+        case "logAbandoned":
+          return Effect.logInfo(`gave up: ${name} entered FATAL state, ${current.spawnerr}`)
       }
     }
 
@@ -433,6 +441,15 @@ export const make = (
 
     const awaitStopped = Effect.asVoid(waitFor((s) => stopOutcome(s.state) !== "pending"))
 
+    const awaitStarted = Effect.gen(function*() {
+      switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
+        case "SpawnError":
+          return yield* new SpawnError({ detail: name })
+        case "AbnormalTermination":
+          return yield* new AbnormalTermination({ detail: name })
+      }
+    })
+
     const start = (wait: boolean, by: "request" | "autostart" = "request") =>
       Effect.gen(function*() {
         if (by === "request") {
@@ -445,13 +462,7 @@ export const make = (
           }
         }
         yield* request({ _tag: "Start", by }, startRefused)
-        if (!wait) return
-        switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
-          case "SpawnError":
-            return yield* new SpawnError({ detail: name })
-          case "AbnormalTermination":
-            return yield* new AbnormalTermination({ detail: name })
-        }
+        if (wait) yield* awaitStarted
       })
 
     const stop = (wait: boolean) =>
@@ -483,6 +494,7 @@ export const make = (
       snapshot: Effect.sync(() => published),
       snapshotUnsafe: () => published,
       start,
+      awaitStarted,
       stop,
       signal: (signal) => request({ _tag: "Signal", signal }, notRunning),
       writeStdin: (data) =>
@@ -493,6 +505,8 @@ export const make = (
           yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
         }),
       quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
+      waitFor,
+      abandon: (reason) => Effect.orDie(request({ _tag: "Abandon", reason }, notRunning)),
       shutdown
     } satisfies ProcessActor
   })

@@ -126,6 +126,8 @@ export type Event =
   | { readonly _tag: "DelayRestart" }
   /** The process stayed RUNNING `backoff_reset_after` seconds. */
   | { readonly _tag: "BackoffResetElapsed" }
+  /** The supervisor gave up on starting it (a dependency failed, its group gave up); `reason` becomes the spawnerr. */
+  | { readonly _tag: "Abandon"; readonly reason: string }
 
 /** What the actor must do, in order. */
 export type Action =
@@ -179,6 +181,8 @@ export type Action =
   | "delayRestart"
   /** Start the backoff_reset_after timer (reports BackoffResetElapsed). */
   | "armBackoffReset"
+  /** Log `gave up: x entered FATAL state, <spawnerr>`. */
+  | "logAbandoned"
 
 /** Why a request is refused: supervisord's fault for it. */
 export type Refusal =
@@ -413,6 +417,13 @@ export const transition = (status: Status, event: Event, policy: Policy = SUPERV
       return stay(QUIESCE)
     case "Shutdown":
       return shutdown(status)
+    case "Abandon":
+      // Only a process with no child is abandoned; one already FATAL just takes the new reason.
+      return state === "FATAL"
+        ? stay({ spawnerr: event.reason })
+        : state === "STOPPED" || state === "EXITED"
+        ? go("FATAL", { spawnerr: event.reason }, "logAbandoned")
+        : IGNORE
   }
 }
 

@@ -6,11 +6,12 @@
  * in `, ready` and STARTING reads `waiting for tcp:localhost:8080` (or `ready, waiting for
  * startsecs`); with `healthcheck=`, RUNNING ends in `, healthy` or `, unhealthy (2/3)` (failed
  * checks in a row, of healthcheck_retries). {@link checkInfo} is where those facts come from.
+ * A process whose start waits on its dependencies says what it waits for ({@link waitingFor}).
  * supervisord: rpcinterface.py `_interpretProcessInfo`.
  * @since 0.1.0
  */
 import { checkText } from "../config/Checks.ts"
-import type { ProcessConfig } from "../config/Types.ts"
+import type { Dependency, ProcessConfig } from "../config/Types.ts"
 import type { ProcessState } from "../domain/ProcessState.ts"
 import type { ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { ProcessHealth, ProcessReadiness } from "./Api.ts"
@@ -90,3 +91,7 @@ export const describe = (info: {
       return ""
   }
 }
+
+/** The description of a process whose start waits on dependencies: `waiting for db (running), migrate (completed)`. */
+export const waitingFor = (unmet: ReadonlyArray<Dependency>): string =>
+  `waiting for ${unmet.map((d) => `${d.target} (${d.condition})`).join(", ")}`

@@ -4,6 +4,10 @@
  * that order, stopping walks it in reverse. Closing a group stops its children and flushes
  * their logs before the files are closed. An `[eventlistener:x]` group also owns its ListenerPool,
  * which its processes' stdout feeds.
+ * A `[group:x]` with a strategy other than one_for_one or a `max_restarts` supervises its members
+ * itself (Strategy.ts): their actors run with autorestart off and the group restarts them. The
+ * group also watches its significant members for the tree's exit policy (ExitPolicy.ts). Both
+ * run in the group's scope, so they end with it.
  * supervisord: process.py ProcessGroup (start_necessary, stop_all, get_unstopped_processes).
  * @since 0.1.0
  */
@@ -19,13 +23,18 @@ import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
 import { Spawner } from "../process/Spawner.ts"
+import * as ExitPolicy from "./ExitPolicy.ts"
 import * as ListenerPool from "./ListenerPool.ts"
+import type { GroupHooks, Member } from "./Member.ts"
+import * as Strategy from "./Strategy.ts"
 
 /** A running group. */
 export interface Group {
   readonly config: GroupConfig
   /** Actors in priority order (then process name). */
   readonly actors: ReadonlyArray<ProcessActor.ProcessActor>
+  /** The same processes with their configs, in the same order. */
+  readonly members: ReadonlyArray<Member>
   /** Close the group: stop every process (reverse priority), flush and close logs. */
   readonly close: Effect.Effect<void>
 }
@@ -60,17 +69,19 @@ const logPath = (
 export const make = (
   config: GroupConfig,
   supervisord: SupervisordConfig,
-  environment: ProcessActor.ActorEnvironment
+  environment: ProcessActor.ActorEnvironment,
+  hooks: GroupHooks
 ): Effect.Effect<Group, PlatformError.PlatformError, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const scope = yield* Scope.fork(yield* Effect.scope)
+    const managed = Strategy.isManaged(config.supervision)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
       const pool = config.kind === "eventlistener" && config.listener !== undefined
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
       // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
-      const actors = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
+      const members = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
         Effect.gen(function*() {
           const stdoutPath = yield* logPath(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
           const stderrPath = processConfig.redirectStderr
@@ -86,27 +97,43 @@ export const make = (
             stripAnsi: supervisord.stripAnsi,
             autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
-          const actor = ProcessActor.make(processConfig, output, environment)
+          // A group that restarts its members itself runs them with autorestart off (Strategy.ts).
+          const makeActor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, environment)
           // A listener's stdout feeds its pool's protocol parser (and is still logged).
-          return yield* pool === undefined ? actor : Effect.provideService(actor, Spawner, pool.spawnerFor(processConfig.name, spawner))
+          const actor = yield* pool === undefined
+            ? makeActor
+            : Effect.provideService(makeActor, Spawner, pool.spawnerFor(processConfig.name, spawner))
+          return { actor, config: processConfig } satisfies Member
         }), { concurrency: 16 })
-      if (pool !== undefined) yield* pool.attach(actors)
-      return actors
+      if (pool !== undefined) yield* pool.attach(members.map((m) => m.actor))
+      if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks))
+      const ended = hooks.ended
+      if (ended !== undefined) {
+        for (const member of members.filter((m) => m.config.significant)) {
+          yield* Effect.forkScoped(ExitPolicy.watchEnded(member, (s) => ended(member, s)))
+        }
+      }
+      return members
     })
-    const actors = yield* build.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+    const members = yield* build.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
+    const actors = members.map((m) => m.actor)
     const close = Effect.gen(function*() {
       yield* stopAll(actors)
       yield* Scope.close(scope, Exit.void)
     })
-    return { config, actors, close }
+    return { config, actors, members, close }
   })
+
+/** Stop a set of processes for shutdown in the given order: all signalled, then all awaited. */
+export const shutdownInOrder = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
+  Effect.flatMap(
+    Effect.forEach(actors, (actor) => actor.shutdown),
+    (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
+  )
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
-  Effect.flatMap(
-    Effect.forEach([...actors].reverse(), (actor) => actor.shutdown),
-    (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
-  )
+  shutdownInOrder([...actors].reverse())
 
 /** Names of the processes of a group that are not in a stopped state. */
 export const unstopped = (group: Group): Effect.Effect<ReadonlyArray<string>> =>

@@ -149,6 +149,11 @@ export interface SupervisorShape {
   readonly restart: Effect.Effect<void, ShutdownState | CantReread>
   /** Completes when shutdown or restart has been requested, with which one. */
   readonly awaitExitRequest: Effect.Effect<ExitRequest>
+  /**
+   * The status the daemon exits with after a shutdown: 0, or the one an exit policy decided
+   * (`auto_shutdown`: the ending program's exit code, 1 when FATAL; `on_exhausted=shutdown`: non-zero).
+   */
+  readonly exitStatus: Effect.Effect<number>
 
   /**
    * Subscribe now; the stream delivers every event published from here on. Buffering policy: each

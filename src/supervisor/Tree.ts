@@ -5,6 +5,10 @@
  * group's processes all signalled, then awaited; supervisord stops one group per turn of its
  * poll loop, which is why its shutdown takes seconds). Group membership changes (add/remove/update) are serialised.
  * The tree never polls: every wait is on a process actor's state.
+ * effsup's supervision: a process with `depends_on` starts through its dependency gate
+ * (DependencyGate.ts), and processes stop before what they depend on (StopOrder.ts); groups
+ * run their strategies (Strategy.ts) and report significant members that end, on which the root
+ * applies `auto_shutdown` (ExitPolicy.ts) and keeps the daemon's exit status.
  * supervisord: supervisord.py (runforever, shutdown order), rpcinterface.py (method semantics).
  * @since 0.1.0
  */
@@ -20,7 +24,8 @@ import * as Scope from "effect/Scope"
 import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
-import type { Config, GroupConfig } from "../config/Types.ts"
+import { dependencyTargets } from "../config/Supervision.ts"
+import type { Config, Dependency, GroupConfig } from "../config/Types.ts"
 import { systemErrorAt } from "../domain/Errno.ts"
 import {
   AlreadyAdded,
@@ -32,7 +37,7 @@ import {
   StillRunning,
   type SupervisorError
 } from "../domain/Errors.ts"
-import { parseNameSpec } from "../domain/Names.ts"
+import { namespec, parseNameSpec } from "../domain/Names.ts"
 import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES } from "../domain/ProcessState.ts"
 import { parseSignal } from "../domain/Signals.ts"
 import { EventBus } from "../events/EventBus.ts"
@@ -42,9 +47,14 @@ import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process
 import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
+import * as DependencyGate from "./DependencyGate.ts"
 import { checkInfo, describe } from "./Description.ts"
+import { shutdownDue } from "./ExitPolicy.ts"
 import * as Group from "./Group.ts"
+import type { GroupHooks, Member } from "./Member.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
+import { exitStatusOf, hasEnded } from "./Outcome.ts"
+import { stopWaves } from "./StopOrder.ts"
 import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
@@ -69,19 +79,6 @@ type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
-/** Groups (sorted by priority) cut into runs of equal priority, in order (pure). */
-export const byPriority = <G extends { readonly config: { readonly priority: number } }>(
-  sorted: ReadonlyArray<G>
-): Array<Array<G>> => {
-  const levels: Array<Array<G>> = []
-  for (const group of sorted) {
-    const level = levels[levels.length - 1]
-    if (level !== undefined && level[0]!.config.priority === group.config.priority) level.push(group)
-    else levels.push([group])
-  }
-  return levels
-}
-
 /** How many autostart spawns are in flight at once. */
 const AUTOSTART_IN_FLIGHT = 4
 
@@ -99,6 +96,7 @@ export const make = (
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
     let mood: Mood = "RUNNING"
+    let exitStatus = 0
     // Every group's scope is a child of this one, a child of the tree's. It is forked before the
     // shutdown finalizer is added, so at release shutdownAll stops the groups in order first; and
     // if the tree is interrupted while being built, closing it closes every group made so far.
@@ -109,12 +107,42 @@ export const make = (
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
     const allActors = () => activeGroups().flatMap((g) => g.actors)
+    const allMembers = () => activeGroups().flatMap((g) => g.members)
+
+    /** The active processes a dependency names (undefined when none is active). */
+    const targetsOf = (dependency: Dependency): ReadonlyArray<Member> | undefined => {
+      const named = dependencyTargets(dependency.target, activeGroups().map((g) => g.config))
+      const members = named.flatMap((p) => groups.get(p.group)?.members.filter((m) => m.config.name === p.name) ?? [])
+      return members.length === 0 ? undefined : members
+    }
+    const dependenciesOf = (member: Member) => member.config.dependsOn.flatMap((d) => targetsOf(d) ?? [])
+    const starter = yield* DependencyGate.make(targetsOf)
+
+    /** auto_shutdown: a significant process ended; shut down when the policy says so. */
+    const memberEnded = (member: Member, snapshot: ProcessSnapshot) =>
+      Effect.gen(function*() {
+        const policy = initial.supervisord.autoShutdown
+        const significant = allMembers().filter((m) => m.config.significant)
+        if (mood !== "RUNNING" || !shutdownDue(policy, significant.map((m) => hasEnded(m.config, m.actor.snapshotUnsafe())))) return
+        const status = exitStatusOf(snapshot)
+        yield* Effect.logWarning(
+          `${namespec(member.config.group, member.config.name)} ended (${snapshot.state}), auto_shutdown=${policy}: shutting down with exit status ${status}`
+        )
+        yield* Effect.ignore(requestExit("shutdown", status))
+      })
+
+    const hooks: GroupHooks = {
+      start: (member) => Effect.ignore(starter.start(member, false, "autostart")),
+      stopping: () => mood !== "RUNNING",
+      shutdown: (status) => Effect.ignore(requestExit("shutdown", status)),
+      ended: initial.supervisord.autoShutdown === "never" ? undefined : memberEnded
+    }
 
     /** Create a group (its log files can fail to open: that is reported, not a crash). */
     const makeGroup = (groupConfig: GroupConfig) =>
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
-        return yield* Group.make(groupConfig, supervisord, options.environment).pipe(
+        return yield* Group.make(groupConfig, supervisord, options.environment, hooks).pipe(
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
@@ -135,33 +163,44 @@ export const make = (
      * Start the autostart processes of these groups in priority order, AUTOSTART_IN_FLIGHT at a
      * time: the helper forks in the order the requests come, while the daemon prepares the next
      * ones (measured with 500 programs: about 25 % faster than one at a time; 8 was no faster
-     * than 4). Returns once each has been spawned or has failed to.
+     * than 4). Returns once each has been spawned or has failed to. Processes with dependencies
+     * come after the others: each opens its gate, which waits on its own.
      */
-    const autostart = (some: ReadonlyArray<Group.Group>) =>
-      Effect.forEach(some.flatMap((g) => g.actors.filter((a) => a.config.autostart)), (a) => Effect.ignore(a.start(false, "autostart")), {
-        discard: true,
-        concurrency: AUTOSTART_IN_FLIGHT
-      })
-
-    const findActor = (spec: string): Effect.Effect<ProcessActor, BadName> => {
-      const { group, process } = parseNameSpec(spec)
-      const actor = process === undefined ? undefined : groups.get(group)?.actors.find((a) => a.config.name === process)
-      return actor === undefined ? Effect.fail(new BadName({ detail: spec })) : Effect.succeed(actor)
+    const autostart = (some: ReadonlyArray<Group.Group>) => {
+      const chosen = some.flatMap((g) => g.members.filter((m) => m.config.autostart))
+      return Effect.andThen(
+        Effect.forEach(chosen.filter((m) => m.config.dependsOn.length === 0), (m) => Effect.ignore(m.actor.start(false, "autostart")), {
+          discard: true,
+          concurrency: AUTOSTART_IN_FLIGHT
+        }),
+        Effect.forEach(chosen.filter((m) => m.config.dependsOn.length > 0), hooks.start, { discard: true })
+      )
     }
+
+    const findMember = (spec: string): Effect.Effect<Member, BadName> => {
+      const { group, process } = parseNameSpec(spec)
+      const member = process === undefined ? undefined : groups.get(group)?.members.find((m) => m.config.name === process)
+      return member === undefined ? Effect.fail(new BadName({ detail: spec })) : Effect.succeed(member)
+    }
+    const findActor = (spec: string): Effect.Effect<ProcessActor, BadName> => Effect.map(findMember(spec), (m) => m.actor)
 
     const findGroup = (name: string): Effect.Effect<Group.Group, BadName> => {
       const group = groups.get(name)
       return group === undefined ? Effect.fail(new BadName({ detail: name })) : Effect.succeed(group)
     }
 
-    // The last info of each actor: while its snapshot and the second are the same, so is the info
-    // (so status polls of many processes rebuild, and re-encode, only what changed).
-    const lastInfo = new WeakMap<ProcessActor, { readonly snapshot: ProcessSnapshot; readonly info: ProcessInfo }>()
+    // The last info of each actor: while its snapshot, what it waits for and the second are the
+    // same, so is the info (so status polls of many processes rebuild, and re-encode, only what changed).
+    const lastInfo = new WeakMap<
+      ProcessActor,
+      { readonly snapshot: ProcessSnapshot; readonly waiting: string | undefined; readonly info: ProcessInfo }
+    >()
     const infoAt = (actor: ProcessActor, nowMillis: number): ProcessInfo => {
       const s = actor.snapshotUnsafe()
       const now = Math.floor(nowMillis / 1000)
+      const waiting = starter.waiting(actor)
       const last = lastInfo.get(actor)
-      if (last !== undefined && last.snapshot === s && last.info.now === now) return last.info
+      if (last !== undefined && last.snapshot === s && last.waiting === waiting && last.info.now === now) return last.info
       const base = {
         name: actor.config.name,
         group: actor.config.group,
@@ -176,32 +215,63 @@ export const make = (
         pid: s.pid,
         ...checkInfo(s, actor.config)
       }
-      const info = { ...base, description: describe(base) }
-      lastInfo.set(actor, { snapshot: s, info })
+      const info = { ...base, description: waiting ?? describe(base) }
+      lastInfo.set(actor, { snapshot: s, waiting, info })
       return info
     }
     const info = (actor: ProcessActor): Effect.Effect<ProcessInfo> => Effect.map(Clock.currentTimeMillis, (now) => infoAt(actor, now))
 
-    const resultOf = (actor: ProcessActor, error: SupervisorError | undefined): ProcessResult => ({
-      name: actor.config.name,
-      group: actor.config.group,
+    const resultOf = (member: Member, error: SupervisorError | undefined): ProcessResult => ({
+      name: member.config.name,
+      group: member.config.group,
       error
     })
 
-    /** supervisord's make_allfunc: act on every actor matching `when` at once, then wait for each. */
+    /** supervisord's make_allfunc: act on every process matching `when` at once, then wait for each. */
     const forAll = <E extends SupervisorError>(
-      actors: ReadonlyArray<ProcessActor>,
+      members: ReadonlyArray<Member>,
       when: (state: ProcessState) => boolean,
-      act: (actor: ProcessActor) => Effect.Effect<void, E>
+      act: (member: Member) => Effect.Effect<void, E>
     ) =>
       Effect.gen(function*() {
-        const chosen: Array<ProcessActor> = []
-        for (const actor of actors) if (when((yield* actor.snapshot).state)) chosen.push(actor)
-        const outcomes = yield* Effect.forEach(chosen, (actor) => Effect.result(act(actor)), { concurrency: "unbounded" })
-        return chosen.map((actor, i) => {
+        const chosen = members.filter((m) => when(m.actor.snapshotUnsafe().state))
+        const outcomes = yield* Effect.forEach(chosen, (m) => Effect.result(act(m)), { concurrency: "unbounded" })
+        return chosen.map((m, i) => {
           const outcome = outcomes[i]!
-          return resultOf(actor, outcome._tag === "Failure" ? outcome.failure : undefined)
+          return resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined)
         })
+      })
+
+    /** Results in the order of `members` (results of several rounds merged). */
+    const inOrderOf = (members: ReadonlyArray<Member>, results: ReadonlyArray<ProcessResult>) => {
+      const index = new Map(members.map((m, i) => [`${m.config.group}:${m.config.name}`, i]))
+      return [...results].sort((a, b) => index.get(`${a.group}:${a.name}`)! - index.get(`${b.group}:${b.name}`)!)
+    }
+
+    /** Start every process not running: those without dependencies first, then the others through their gates. */
+    const startMany = (members: ReadonlyArray<Member>, wait: boolean) =>
+      Effect.gen(function*() {
+        const notRunning = (s: ProcessState) => !RUNNING_STATES.has(s)
+        const plain = yield* forAll(members.filter((m) => m.config.dependsOn.length === 0), notRunning, (m) => m.actor.start(wait))
+        const gated = yield* forAll(members.filter((m) => m.config.dependsOn.length > 0), notRunning, (m) => starter.start(m, wait, "request"))
+        return gated.length === 0 ? plain : inOrderOf(members, [...plain, ...gated])
+      })
+
+    /**
+     * Stop every running process (and cancel pending starts). With dependencies among them, in
+     * waves: each wave is awaited before the next, so a process stops before what it depends on.
+     */
+    const stopMany = (members: ReadonlyArray<Member>, wait: boolean) =>
+      Effect.gen(function*() {
+        yield* Effect.forEach(members, (m) => starter.cancel(m.actor), { discard: true })
+        const running = (s: ProcessState) => RUNNING_STATES.has(s)
+        if (members.every((m) => m.config.dependsOn.length === 0)) return yield* forAll(members, running, (m) => m.actor.stop(wait))
+        const waves = stopWaves(members.filter((m) => running(m.actor.snapshotUnsafe().state)).reverse(), dependenciesOf, () => true)
+        const results: Array<ProcessResult> = []
+        for (const [i, wave] of waves.entries()) {
+          results.push(...yield* forAll(wave, running, (m) => m.actor.stop(wait || i < waves.length - 1)))
+        }
+        return inOrderOf(members, results)
       })
 
     const logPathOf = (actor: ProcessActor, channel: Channel) => {
@@ -216,10 +286,13 @@ export const make = (
 
     const reload = options.reload ?? Effect.fail(new CantReread({ detail: "this supervisor was built from a config value, not a file" }))
 
-    const requestExit = (request: ExitRequest) =>
+    /** Shut down or restart; a shutdown exits with `status` (an exit policy's). */
+    const requestExit = (request: ExitRequest, status = 0) =>
       Effect.gen(function*() {
         yield* guard
         mood = request === "shutdown" ? "SHUTDOWN" : "RESTARTING"
+        exitStatus = status
+        yield* starter.cancelAll
         yield* quiesceAll
         yield* Deferred.succeed(exitRequest, request)
       })
@@ -227,9 +300,14 @@ export const make = (
     /** From now on nothing restarts (supervisord: no spawning once the mood is below RUNNING). */
     const quiesceAll = Effect.suspend(() => Effect.forEach(allActors(), (a) => a.quiesce, { discard: true }))
 
-    /** Stop groups in reverse priority order (equal priorities together), logging who we are waiting for. */
+    /**
+     * Stop groups in reverse priority order, the groups of one priority together, logging who we
+     * are waiting for. With dependencies, the order is cut into waves (StopOrder.ts): a process
+     * stops before what it depends on, and a group is closed once all its processes are stopped.
+     */
     const shutdownAll = Effect.gen(function*() {
       if (mood === "RUNNING") mood = "SHUTDOWN"
+      yield* starter.cancelAll
       yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
       const waiting = Effect.gen(function*() {
@@ -237,11 +315,23 @@ export const make = (
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
       const reporter = yield* waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild)
-      // Reverse priority order; groups of the same priority have no order between them and stop together.
-      for (const level of byPriority(activeGroups()).reverse()) {
-        yield* Effect.forEach(level, (group) => group.close, { concurrency: "unbounded", discard: true })
-        for (const group of level) groups.delete(group.config.name)
+      const order = activeGroups().reverse()
+      const left = new Map(order.map((g) => [g, g.members.length]))
+      const closeStopped = Effect.forEach(order, (g) => {
+        if (left.get(g) !== 0 || !groups.has(g.config.name)) return Effect.void
+        groups.delete(g.config.name)
+        return g.close
+      }, { discard: true })
+      const groupOf = new Map(order.flatMap((g) => g.members.map((m) => [m, g] as const)))
+      const members = order.flatMap((g) => [...g.members].reverse())
+      // groups of the same priority have no order between them: they stop in one wave
+      const samePriority = (a: Member, b: Member) => groupOf.get(a)!.config.priority === groupOf.get(b)!.config.priority
+      for (const wave of stopWaves(members, dependenciesOf, samePriority)) {
+        yield* Group.shutdownInOrder(wave.map((m) => m.actor))
+        for (const m of wave) left.set(groupOf.get(m)!, left.get(groupOf.get(m)!)! - 1)
+        yield* closeStopped
       }
+      yield* closeStopped
       yield* Fiber.interrupt(reporter)
     }).pipe(Effect.uninterruptible)
 
@@ -275,17 +365,18 @@ export const make = (
         c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
           .sort((a, b) => byName(a.name, b.name))),
 
-      startProcess: (spec, wait) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.start(wait))),
-      startGroup: (name, wait) =>
-        guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => forAll(g.actors, (s) => !RUNNING_STATES.has(s), (a) => a.start(wait)))),
-      startAll: (wait) =>
-        Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => !RUNNING_STATES.has(s), (a) => a.start(wait)))),
+      startProcess: (spec, wait) => guard.pipe(Effect.andThen(findMember(spec)), Effect.flatMap((m) => starter.start(m, wait, "request"))),
+      startGroup: (name, wait) => guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => startMany(g.members, wait))),
+      startAll: (wait) => Effect.andThen(guard, Effect.suspend(() => startMany(allMembers(), wait))),
 
-      stopProcess: (spec, wait) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.stop(wait))),
-      stopGroup: (name, wait) =>
-        guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => forAll(g.actors, (s) => RUNNING_STATES.has(s), (a) => a.stop(wait)))),
-      stopAll: (wait) =>
-        Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), (s) => RUNNING_STATES.has(s), (a) => a.stop(wait)))),
+      // Stopping a process whose start waits on its dependencies cancels that start.
+      stopProcess: (spec, wait) =>
+        guard.pipe(
+          Effect.andThen(findMember(spec)),
+          Effect.flatMap((m) => Effect.flatMap(starter.cancel(m.actor), (cancelled) => cancelled ? Effect.void : m.actor.stop(wait)))
+        ),
+      stopGroup: (name, wait) => guard.pipe(Effect.andThen(findGroup(name)), Effect.flatMap((g) => stopMany(g.members, wait))),
+      stopAll: (wait) => Effect.andThen(guard, Effect.suspend(() => stopMany(allMembers(), wait))),
 
       signalProcess: (spec, signal) =>
         guard.pipe(
@@ -296,12 +387,12 @@ export const make = (
       signalGroup: (name, signal) =>
         guard.pipe(
           Effect.andThen(findGroup(name)),
-          Effect.flatMap((g) => forAll(g.actors, (s) => SIGNALLABLE_STATES.has(s), (a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig))))
+          Effect.flatMap((g) => forAll(g.members, (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
         ),
       signalAll: (signal) =>
         Effect.andThen(
           guard,
-          Effect.suspend(() => forAll(allActors(), (s) => SIGNALLABLE_STATES.has(s), (a) => Effect.flatMap(checkSignal(signal), (sig) => a.signal(sig))))
+          Effect.suspend(() => forAll(allMembers(), (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
         ),
 
       readProcessLog: (spec, channel, offset, length) =>
@@ -317,7 +408,7 @@ export const make = (
           })
         ),
       clearProcessLogs: (spec) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.output.clear)),
-      clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allActors(), () => true, (a) => a.output.clear))),
+      clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allMembers(), () => true, (m) => m.actor.output.clear))),
       readMainLog: (offset, length) =>
         Effect.andThen(
           guard,
@@ -352,6 +443,7 @@ export const make = (
           yield* guard
           const group = yield* findGroup(name)
           if ((yield* Group.unstopped(group)).length > 0) return yield* new StillRunning({ detail: name })
+          yield* starter.forget(group.actors)
           groups.delete(name)
           yield* group.close
           yield* bus.publish({ _tag: "PROCESS_GROUP_REMOVED", groupName: name })
@@ -375,6 +467,7 @@ export const make = (
         yield* requestExit("restart")
       }),
       awaitExitRequest: Deferred.await(exitRequest),
+      exitStatus: Effect.sync(() => exitStatus),
 
       subscribe: bus.subscribe,
       subscribeWithDrops: bus.subscribeWithDrops,

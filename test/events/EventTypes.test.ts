@@ -9,7 +9,8 @@ import {
   isAbstractEventType,
   isEventTypeName,
   matches,
-  matchesAny
+  matchesAny,
+  SUPERVISORD_EVENT_TYPES
 } from "../../src/domain/EventTypes.ts"
 import type { EventName } from "../../src/events/Event.ts"
 
@@ -17,15 +18,17 @@ import type { EventName } from "../../src/events/Event.ts"
 type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false
 const sameNames: Same<ConcreteEventTypeName, EventName> = true
 const processStates: Same<ConcreteTypesOf<"PROCESS_STATE">, `PROCESS_STATE_${string}` & EventName> = true
-const everything: Same<ConcreteTypesOf<"EVENT">, Exclude<EventName, `PROCESS_HEALTH_${string}`>> = true
+// EVENT is supervisord's root: effsup's own types are not below it.
+const everything: Same<ConcreteTypesOf<"EVENT">, Exclude<EventName, `GROUP_STRATEGY_${string}` | `PROCESS_HEALTH_${string}`>> = true
+const strategies: Same<ConcreteTypesOf<"GROUP_STRATEGY">, "GROUP_STRATEGY_RESTART" | "GROUP_STRATEGY_EXHAUSTED"> = true
 const health: Same<ConcreteTypesOf<"PROCESS_HEALTH">, `PROCESS_HEALTH_${string}` & EventName> = true
 
 describe("EventTypes", () => {
-  it("knows supervisord's 27 names, 7 of them abstract, and effsup's 3 (PROCESS_HEALTH and its 2 kinds)", () => {
-    assert.isTrue(sameNames && processStates && everything && health)
-    assert.strictEqual(EVENT_TYPE_NAMES.filter((n) => matches("EVENT", n)).length, 27)
-    assert.strictEqual(CONCRETE_EVENT_TYPES.filter((n) => matches("EVENT", n)).length, 20)
-    assert.deepStrictEqual(EVENT_TYPE_NAMES.filter((n) => !matches("EVENT", n)), ["PROCESS_HEALTH", "PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY"])
+  it("knows supervisord's 27 names, 7 of them abstract, and effsup's 6, 2 of them abstract", () => {
+    assert.isTrue(sameNames && processStates && everything && strategies && health)
+    assert.strictEqual(EVENT_TYPE_NAMES.length, 33)
+    assert.strictEqual(CONCRETE_EVENT_TYPES.length, 24)
+    assert.strictEqual(SUPERVISORD_EVENT_TYPES.length, 20)
     assert.deepStrictEqual([...ABSTRACT_EVENT_TYPES].sort(), EVENT_TYPE_NAMES.filter(isAbstractEventType).sort())
   })
 
@@ -50,15 +53,23 @@ describe("EventTypes", () => {
     assert.isFalse(matches("PROCESS_STATE", "PROCESS_LOG_STDOUT"))
     assert.isFalse(matches("TICK", "PROCESS_GROUP_ADDED"))
     assert.isFalse(matches("NOPE", "TICK_5"))
-    for (const name of CONCRETE_EVENT_TYPES) assert.strictEqual(matches("EVENT", name), !name.startsWith("PROCESS_HEALTH_"))
+    for (const name of SUPERVISORD_EVENT_TYPES) assert.isTrue(matches("EVENT", name))
   })
 
-  it("effsup's health events are a tree of their own: EVENT never receives them", () => {
+  it("effsup's own types are not below EVENT: a listener gets them only by naming them", () => {
+    assert.isFalse(matches("EVENT", "GROUP_STRATEGY_RESTART"))
+    assert.isTrue(matches("GROUP_STRATEGY", "GROUP_STRATEGY_RESTART"))
+    assert.isTrue(matches("GROUP_STRATEGY_EXHAUSTED", "GROUP_STRATEGY_EXHAUSTED"))
+    assert.deepStrictEqual(ancestors("GROUP_STRATEGY_EXHAUSTED"), ["GROUP_STRATEGY_EXHAUSTED", "GROUP_STRATEGY"])
     assert.deepStrictEqual(ancestors("PROCESS_HEALTH_UNHEALTHY"), ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH"])
     assert.isTrue(matches("PROCESS_HEALTH", "PROCESS_HEALTH_HEALTHY"))
     assert.isFalse(matches("EVENT", "PROCESS_HEALTH_UNHEALTHY"))
     assert.isFalse(matches("PROCESS_STATE", "PROCESS_HEALTH_UNHEALTHY"))
     assert.isFalse(matches("PROCESS_HEALTH", "PROCESS_STATE_RUNNING"))
+    assert.deepStrictEqual(
+      CONCRETE_EVENT_TYPES.filter((n) => !SUPERVISORD_EVENT_TYPES.includes(n)),
+      ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY", "GROUP_STRATEGY_RESTART", "GROUP_STRATEGY_EXHAUSTED"]
+    )
   })
 
   it("matchesAny over an events= list", () => {

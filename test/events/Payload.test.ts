@@ -1,6 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import { CONCRETE_EVENT_TYPES, matches } from "../../src/domain/EventTypes.ts"
+import { SUPERVISORD_EVENT_TYPES } from "../../src/domain/EventTypes.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
 import { characterLength, decodeChildData, envelope, envelopeText, payload } from "../../src/events/Payload.ts"
 
@@ -31,7 +31,7 @@ describe("Payload: goldens captured from supervisord 4.2.5", () => {
   it("covers every concrete supervisord type except PROCESS_STATE_UNKNOWN and TICK_3600", () => {
     const seen = new Set(goldens.map((g) => g.event._tag))
     assert.deepStrictEqual(
-      CONCRETE_EVENT_TYPES.filter((t) => matches("EVENT", t) && !seen.has(t)),
+      SUPERVISORD_EVENT_TYPES.filter((t) => !seen.has(t)),
       ["PROCESS_STATE_UNKNOWN", "TICK_3600"]
     )
   })
@@ -56,6 +56,17 @@ describe("Payload: cases the capture cannot produce", () => {
     assert.strictEqual(
       payload({ _tag: "PROCESS_STATE_STOPPED", processName: "a", groupName: "a", fromState: "BACKOFF", pid: 0, tries: 1, expected: true }),
       "processname:a groupname:a from_state:BACKOFF pid:0"
+    )
+  })
+
+  it("effsup's GROUP_STRATEGY_* use supervisord's key:value tokens", () => {
+    assert.strictEqual(
+      payload({ _tag: "GROUP_STRATEGY_RESTART", groupName: "g", strategy: "rest_for_one", processName: "b", processNames: ["b", "c"] }),
+      "groupname:g strategy:rest_for_one processname:b restarting:b,c"
+    )
+    assert.strictEqual(
+      payload({ _tag: "GROUP_STRATEGY_EXHAUSTED", groupName: "g", processName: "b", maxRestarts: 3, period: 5, action: "fatal" }),
+      "groupname:g processname:b max_restarts:3 period:5 action:fatal"
     )
   })
 

@@ -41,7 +41,8 @@ const EVENTS: Record<string, Event> = {
   HealthPassed: { _tag: "HealthPassed" },
   HealthFailed: { _tag: "HealthFailed", message: "down" },
   DelayRestart: { _tag: "DelayRestart" },
-  BackoffResetElapsed: { _tag: "BackoffResetElapsed" }
+  BackoffResetElapsed: { _tag: "BackoffResetElapsed" },
+  Abandon: { _tag: "Abandon", reason: "dependency db is FATAL" }
 }
 
 const REQUESTS = new Set(["Start", "Stop", "Signal", "WriteStdin"])
@@ -70,7 +71,8 @@ const STOPPED_ROW: Record<string, string> = {
   "WriteStdin(child)": "none",
   "WriteStdin(no child)": "!NotRunning",
   Quiesce: "- {quiesced=true}",
-  Shutdown: "- {quiesced=true}"
+  Shutdown: "- {quiesced=true}",
+  Abandon: `FATAL {pid=0,spawnerr="dependency db is FATAL"} logAbandoned`
 }
 
 /**
@@ -81,7 +83,8 @@ const STOPPED_ROW: Record<string, string> = {
 const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
   STOPPED: STOPPED_ROW,
   EXITED: STOPPED_ROW,
-  FATAL: STOPPED_ROW,
+  // Abandoning a FATAL process only changes its reason.
+  FATAL: { ...STOPPED_ROW, Abandon: `- {spawnerr="dependency db is FATAL"}` },
   STARTING: {
     "Start(request)": "!AlreadyStarted",
     "Start(autostart)": "!AlreadyStarted",

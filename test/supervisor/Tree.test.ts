@@ -1,78 +1,9 @@
-import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Layer, Logger, Ref, Scope, Stream } from "effect"
+import { Effect, Ref } from "effect"
 import { TestClock } from "effect/testing"
-import { parseConfigText } from "../../src/config/Load.ts"
-import type { Host } from "../../src/config/Host.ts"
-import type { Config } from "../../src/config/Types.ts"
 import { CantReread } from "../../src/domain/Errors.ts"
-import { EventBus } from "../../src/events/EventBus.ts"
-import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
-import * as Tree from "../../src/supervisor/Tree.ts"
 import * as FakeSpawner from "../support/FakeSpawner.ts"
-
-const host: Host = { env: {}, cwd: "/", hostname: "h", users: undefined, groups: undefined }
-
-/** A config from program sections; every program logs nowhere (no files) and its command is its name unless given. */
-const parse = (text: string): Config => {
-  const resolved = parseConfigText(`[supervisord]\n${text}`, "/etc/effsup.conf", host)
-  assert.deepStrictEqual(resolved.issues, [])
-  return resolved.value
-}
-const program = (name: string, options = "") =>
-  `[program:${name}]\ncommand=${name}\nstdout_logfile=NONE\nstderr_logfile=NONE\n${options}\n`
-
-/** What a test script gets: the running tree, the fake spawner, the next config reloadConfig reads (or its error), and the events so far. */
-interface World {
-  readonly supervisor: SupervisorShape
-  readonly fake: FakeSpawner.FakeSpawnerControl
-  readonly nextConfig: Ref.Ref<Config | CantReread>
-  /** `group:name STATE` for process states, the tag for the rest (ticks left out). */
-  readonly events: ReadonlyArray<string>
-}
-
-/** Build a tree from `text`, run `script`, shut the tree down (closing its scope), then run `after`. */
-const withTree = (
-  text: string,
-  script: (world: World) => Effect.Effect<void, unknown>,
-  after: (world: World) => Effect.Effect<void, unknown> = () => Effect.void
-) =>
-  Effect.gen(function*() {
-    const fake = yield* FakeSpawner.make
-    const initial = parse(text)
-    const nextConfig = yield* Ref.make<Config | CantReread>(initial)
-    yield* Effect.gen(function*() {
-      const bus = yield* EventBus
-      const events: Array<string> = []
-      yield* bus.subscribe.pipe(
-        Effect.flatMap(Stream.runForEach((e) =>
-          Effect.sync(() => {
-            if (e._tag.startsWith("PROCESS_STATE_") && "processName" in e) {
-              events.push(`${e.groupName}:${e.processName} ${e._tag.slice("PROCESS_STATE_".length)}`)
-            } else if (!e._tag.startsWith("TICK_")) {
-              events.push("groupName" in e ? `${e._tag} ${e.groupName}` : e._tag)
-            }
-          })
-        )),
-        Effect.forkScoped({ startImmediately: true })
-      )
-      const scope = yield* Scope.make()
-      const supervisor = yield* Tree.make(initial, {
-        reload: Effect.flatMap(Ref.get(nextConfig), (next) => next instanceof CantReread ? Effect.fail(next) : Effect.succeed(next)),
-        environment: { env: {}, cwd: "/", serverUrl: undefined },
-        mainLog: undefined,
-        pid: 1,
-        autostartGate: undefined
-      }).pipe(Scope.provide(scope))
-      const world = { supervisor, fake: fake.control, nextConfig, events }
-      yield* script(world)
-      yield* Scope.close(scope, Exit.void)
-      yield* after(world)
-    }).pipe(Effect.provide(Layer.mergeAll(fake.layer, EventBus.layer, NodeServices.layer, Logger.layer([]))))
-  })
-
-const states = (supervisor: SupervisorShape) =>
-  Effect.map(supervisor.allProcessInfo, (infos) => infos.map((i) => `${i.group}:${i.name} ${i.state}`))
+import { parse, program, states, withTree } from "./TreeWorld.ts"
 
 const PRIORITIES = [
   program("c", "priority=300"),

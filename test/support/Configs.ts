@@ -33,7 +33,8 @@ command=/bin/cat
 command=/bin/cat
 events=PROCESS_STATE
 `)
-const defaultProcess = defaults.groups.find((g) => g.kind === "program")!.processes[0]!
+const defaultProgram = defaults.groups.find((g) => g.kind === "program")!
+const defaultProcess = defaultProgram.processes[0]!
 const defaultListener = defaults.groups.find((g) => g.kind === "eventlistener")!.listener!
 
 /** `[supervisord]` with its defaults. */
@@ -59,7 +60,7 @@ export const programGroup = (
   name: string,
   processes: ReadonlyArray<ProcessConfig> = [processConfig({ name })],
   overrides: Partial<GroupConfig> = {}
-): GroupConfig => ({ name, kind: "program", priority: 999, processes, listener: undefined, ...overrides })
+): GroupConfig => ({ name, kind: "program", priority: 999, processes, listener: undefined, supervision: defaultProgram.supervision, ...overrides })
 
 /** `[unix_http_server]` on `file`. */
 export const unixServerConfig = (file: string, overrides: Partial<UnixServerConfig> = {}): UnixServerConfig =>

@@ -145,6 +145,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     shutdown: Effect.andThen(guard, Effect.sync(() => void (supervisorState = "SHUTDOWN"))),
     restart: Effect.andThen(guard, Effect.sync(() => void (supervisorState = "RESTARTING"))),
     awaitExitRequest: Effect.never,
+    exitStatus: Effect.succeed(0),
     subscribe: Effect.succeed(Stream.empty),
     subscribeWithDrops: Effect.succeed(Stream.empty),
     events: Stream.empty,

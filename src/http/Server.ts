@@ -1,14 +1,16 @@
 /**
  * The control servers: `[unix_http_server]` and every `[inet_http_server]`, each serving
- * POST `/RPC2` (XML-RPC), `/logtail/…`, `/mainlogtail` and `/ok.html` behind that server's own
- * Basic auth. The `Supervisor` service is provided from outside; no state lives here.
+ * POST `/RPC2` (XML-RPC), `/logtail/…`, `/mainlogtail`, `/ok.html`, and the web console, the JSON
+ * API (`/api/v1`) and `/metrics` (Web.ts) behind that server's own Basic auth. The `Supervisor`
+ * service is provided from outside; no state lives here.
  *
  * Invariants:
  * - the unix socket is bound under a temporary name, chmod-ed (and chown-ed) and only then
  *   hard-linked to its public path, so no client can connect before the mode is applied;
  *   a stale socket file (nobody answers) is unlinked, a live one is a startup error;
  *   the socket file is removed when the layer is released;
- * - releasing the layer ends open log tails first, so shutdown never waits on a `tail -f`;
+ * - releasing the layer ends open log tails and web streams first, so shutdown never waits on a
+ *   `tail -f` or a browser tab;
  * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
  *   body → 400, unexpected defect → 500 (logged CRIT).
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
@@ -30,6 +32,7 @@ import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
 import * as Tail from "./Tail.ts"
+import * as Web from "./Web.ts"
 
 /** A control server could not be started; `message` is what the user sees. */
 export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
@@ -84,7 +87,7 @@ const rpc = (request: HttpServerRequest.HttpServerRequest) =>
   })
 
 /** The whole application of one server: auth first, then the routes. */
-const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) =>
+const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>, web: Web.Web) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (creds !== undefined) {
@@ -95,18 +98,19 @@ const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>) 
       }
     }
     const path = request.url.split("?", 1)[0]!
-    if (path.startsWith("/RPC2")) return yield* rpc(request)
+    if (path.startsWith("/RPC2")) return yield* web.observeRpc(rpc(request))
     if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
     if (path === "/ok.html") return HttpServerResponse.text("OK")
+    if (Web.isWebPath(path)) return yield* web.handle(request, path)
     return status(404)
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
 /** Serves the application on a listening server until the enclosing scope closes. */
-const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined) =>
+const serve = (server: HttpServer.HttpServer["Service"], creds: Auth.Credentials | undefined, web: Web.Web) =>
   Effect.gen(function*() {
     const closing = yield* Deferred.make<void>()
-    yield* server.serve(app(creds, Deferred.await(closing)))
+    yield* server.serve(app(creds, Deferred.await(closing), web))
     // registered last, so it runs first on release: tails end before the server waits for requests
     yield* Effect.addFinalizer(() => Deferred.succeed(closing, undefined))
   })
@@ -168,7 +172,7 @@ const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerErr
   })
 
 /** The `[unix_http_server]` listener; the socket file is removed on release. */
-const unixServer = (cfg: UnixServerConfig) =>
+const unixServer = (cfg: UnixServerConfig, web: Web.Web) =>
   Effect.gen(function*() {
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
@@ -192,17 +196,17 @@ const unixServer = (cfg: UnixServerConfig) =>
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds)
+    yield* serve(server, creds, web)
     yield* warnNoAuth("unix_http_server", creds)
   })
 
 /** One `[inet_http_server]` listener. */
-const inetServer = (cfg: InetServerConfig) =>
+const inetServer = (cfg: InetServerConfig, web: Web.Web) =>
   Effect.gen(function*() {
     const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
     const server = yield* NodeHttpServer.make(createServer, options).pipe(Effect.mapError(fromListenError))
     const creds = Auth.credentials(cfg)
-    yield* serve(server, creds)
+    yield* serve(server, creds, web)
     yield* warnNoAuth(cfg.section, creds)
     return server.address
   })
@@ -213,6 +217,9 @@ const inetServer = (cfg: InetServerConfig) =>
  */
 export const layer = (config: Pick<Config, "unixHttpServer" | "inetHttpServers">): Layer.Layer<never, ServerError, Supervisor> =>
   Layer.effectDiscard(Effect.gen(function*() {
-    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer)
-    for (const inet of config.inetHttpServers) yield* inetServer(inet)
+    const web = yield* Web.make
+    if (config.unixHttpServer !== undefined) yield* unixServer(config.unixHttpServer, web)
+    for (const inet of config.inetHttpServers) yield* inetServer(inet, web)
+    // registered after the servers, so it runs before they wait for open requests
+    yield* Effect.addFinalizer(() => web.close)
   })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

@@ -174,10 +174,13 @@ export class SupervisorGroup extends HttpApiGroup.make("supervisor")
     HttpApiEndpoint.post("reread", "/reread", { success: ConfigChanges, error: ApiErrors }),
     HttpApiEndpoint.post("update", "/update", {
       // an empty body is null: update everything
-      payload: Schema.NullOr(Schema.Struct({
-        dryRun: Schema.optional(Schema.Boolean),
-        groups: Schema.optional(Schema.Array(Schema.String))
-      })),
+      payload: [
+        Schema.Null,
+        Schema.Struct({
+          dryRun: Schema.optional(Schema.Boolean),
+          groups: Schema.optional(Schema.Array(Schema.String))
+        })
+      ],
       success: UpdateResult,
       error: ApiErrors
     }),

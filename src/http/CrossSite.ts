@@ -26,12 +26,21 @@ export const crossSiteRefusal = (method: string, headers: SiteHeaders): string |
   }
   const origin = headers.origin?.trim()
   if (origin === undefined) return undefined
-  let originHost: string
+  const refused = `cross-site request refused (Origin: ${origin})`
+  let originUrl: URL
   try {
-    originHost = new URL(origin).host.toLowerCase()
+    originUrl = new URL(origin)
   } catch {
-    return `cross-site request refused (Origin: ${origin})`
+    return refused
   }
-  const host = headers.host?.trim().toLowerCase()
-  return host !== undefined && originHost === host ? undefined : `cross-site request refused (Origin: ${origin})`
+  const host = headers.host?.trim()
+  if (host === undefined) return refused
+  // the Host header may spell out the default port; the origin never does
+  let requestHost: string
+  try {
+    requestHost = new URL(`${originUrl.protocol}//${host}`).host
+  } catch {
+    return refused
+  }
+  return originUrl.host === requestHost ? undefined : refused
 }

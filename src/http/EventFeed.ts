@@ -20,8 +20,10 @@
  * Gotcha: the process actor announces a state on the bus before its snapshot (what processInfo
  * reads) shows it, after the transition's actions; reading the info when the event arrives can
  * give the previous state. So a watcher per process (the newest state event replaces it) re-reads
- * the in-memory snapshot after the event, briefly, until it shows that state, then appends the
- * `process` event (after 2 s it appends whatever the info says).
+ * the in-memory snapshot after the event — at once, then at most 50 ms apart — until it shows
+ * that state, then appends the `process` event. The actor always publishes the state it
+ * announced, unless it announces another one first (which replaces the watcher), so the wait
+ * ends; the 60 s bound only guards against a stuck actor (then the info is sent as it is).
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
@@ -67,9 +69,10 @@ const eventData = (event: SupervisorEvent): string => {
     : JSON.stringify({ ...fields, namespec: spec })
 }
 
-/** How long a watcher waits for a process's info to show the state just announced. */
-const SETTLE_LIMIT = "2 seconds"
-const SETTLE_SCHEDULE = Schedule.exponential("1 millis", 1.5)
+/** How long a watcher waits at most for a process's info to show the state just announced. */
+const SETTLE_LIMIT = "60 seconds"
+/** How often it looks: 1 ms, 1.5 ms, 2.25 ms … but never more than 50 ms apart. */
+const SETTLE_SCHEDULE = Schedule.min([Schedule.exponential("1 millis", 1.5), Schedule.spaced("50 millis")])
 
 /** Parses `<bootId>-<seq>`. */
 const parseId = (id: string): { readonly bootId: string; readonly seq: number } | undefined => {

@@ -182,14 +182,23 @@ const makeRow = (info) => {
   return row
 }
 
+/** Sets a node's text only when it changes (repainting 500 rows must not touch the DOM needlessly). @param {Node} node @param {string} text */
+const setText = (node, text) => {
+  if (node.textContent !== text) node.textContent = text
+}
+
 /** @param {Row} row */
 const paintRow = (row) => {
   const { info } = row
-  row.state.textContent = info.statename
-  row.state.className = `state ${stateClass(info.statename)}`
-  row.desc.textContent = describe(info)
-  row.pid.textContent = info.pid === 0 ? "" : String(info.pid)
-  for (const action of ACTIONS) row.buttons[action].disabled = !allowed(action, info.statename)
+  setText(row.state, info.statename)
+  const cls = `state ${stateClass(info.statename)}`
+  if (row.state.className !== cls) row.state.className = cls
+  setText(row.desc, describe(info))
+  setText(row.pid, info.pid === 0 ? "" : String(info.pid))
+  for (const action of ACTIONS) {
+    const disabled = !allowed(action, info.statename)
+    if (row.buttons[action].disabled !== disabled) row.buttons[action].disabled = disabled
+  }
 }
 
 /** @param {string} name @returns {Group} */
@@ -256,27 +265,35 @@ const setAll = (infos) => {
       groups.delete(name)
     }
   }
-  const fragment = document.createDocumentFragment()
+  /** @type {Element | null} */
+  let previousGroup = table.tHead
   for (const [name, members] of byGroup) {
     const group = groups.get(name) ?? makeGroup(name)
     groups.set(name, group)
     group.members = members.map((m) => m.namespec)
+    // rows in the server's order, each moved only when it is not already in its place
+    /** @type {Element | null} */
+    let previous = group.header ?? null
     for (const info of members) {
-      const row = rows.get(info.namespec)
+      let row = rows.get(info.namespec)
       if (row === undefined) {
-        const made = makeRow(info)
-        rows.set(info.namespec, made)
-        group.tbody.append(made.tr)
+        row = makeRow(info)
+        rows.set(info.namespec, row)
       } else {
         row.info = info
         paintRow(row)
-        group.tbody.append(row.tr) // keeps the server's order
       }
+      if (row.tr.parentNode !== group.tbody || row.tr.previousElementSibling !== previous) {
+        group.tbody.insertBefore(row.tr, previous === null ? group.tbody.firstChild : previous.nextSibling)
+      }
+      previous = row.tr
     }
     paintGroupHeader(group)
-    fragment.append(group.tbody)
+    if (group.tbody.parentNode !== table || group.tbody.previousElementSibling !== previousGroup) {
+      table.insertBefore(group.tbody, previousGroup === null ? table.firstChild : previousGroup.nextSibling)
+    }
+    previousGroup = group.tbody
   }
-  table.append(fragment)
   $("empty").hidden = infos.length > 0
   applyFilter()
 }
@@ -288,10 +305,27 @@ const setOne = (info) => {
   clockOffset = info.now - Date.now() / 1000
   row.info = info
   paintRow(row)
-  const group = groups.get(info.group)
-  if (group) paintGroupHeader(group)
   applyFilterTo(row)
-  updateCounts()
+  summariesChanged(info.group)
+}
+
+/** Groups whose header summary and the counts are repainted once per frame, however many events arrive. */
+const staleGroups = new Set()
+let frame = 0
+/** @param {string} group */
+const summariesChanged = (group) => {
+  staleGroups.add(group)
+  frame ||= requestAnimationFrame(() => {
+    frame = 0
+    for (const name of staleGroups) {
+      const stale = groups.get(name)
+      if (stale === undefined) continue
+      paintGroupHeader(stale)
+      showGroupIfAnyMatches(stale)
+    }
+    staleGroups.clear()
+    updateCounts()
+  })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -301,11 +335,13 @@ const setOne = (info) => {
 const filterName = /** @type {HTMLInputElement} */ ($("filter-name"))
 const filterState = /** @type {HTMLSelectElement} */ ($("filter-state"))
 
+/** The filter as last typed: name text (lower case) and state choice. */
+const filter = { text: "", state: "" }
+
 /** @param {ProcessInfo} info */
 const matches = (info) => {
-  const text = filterName.value.trim().toLowerCase()
+  const { text, state } = filter
   if (text !== "" && !info.namespec.toLowerCase().includes(text)) return false
-  const state = filterState.value
   return state === "" ? true
     : state === "!RUNNING" ? info.statename !== "RUNNING"
     : state === "PROBLEM" ? PROBLEMS.has(info.statename)
@@ -319,17 +355,19 @@ const applyFilterTo = (row) => {
 }
 
 const applyFilter = () => {
-  for (const group of groups.values()) {
-    let visible = 0
-    for (const namespec of group.members) {
-      const row = rows.get(namespec)
-      if (!row) continue
-      applyFilterTo(row)
-      if (matches(row.info)) visible++
-    }
-    group.tbody.hidden = visible === 0
-  }
+  filter.text = filterName.value.trim().toLowerCase()
+  filter.state = filterState.value
+  for (const row of rows.values()) applyFilterTo(row)
+  for (const group of groups.values()) showGroupIfAnyMatches(group)
   updateCounts()
+}
+
+/** A group is shown while one of its processes passes the filter. @param {Group} group */
+const showGroupIfAnyMatches = (group) => {
+  group.tbody.hidden = !group.members.some((namespec) => {
+    const row = rows.get(namespec)
+    return row !== undefined && matches(row.info)
+  })
 }
 
 const updateCounts = () => {
@@ -410,12 +448,16 @@ $("stop-all").addEventListener("click", (e) => processAction("stop", "all", /** 
 // ---------------------------------------------------------------------------------------------
 
 let refreshing = false
+let refreshAgain = false
 /** Events that arrived while the table was being re-read: applied after it, in order. @type {Array<() => void>} */
 let deferred = []
 
-/** Re-read everything the page shows. */
+/** Re-read everything the page shows (once more after the current read, if one is running). */
 const refresh = async () => {
-  if (refreshing) return
+  if (refreshing) {
+    refreshAgain = true
+    return
+  }
   refreshing = true
   try {
     const [infos, daemon] = await Promise.all([api("/processes"), api("/supervisor")])
@@ -432,6 +474,10 @@ const refresh = async () => {
     const pending = deferred
     deferred = []
     for (const apply of pending) apply()
+    if (refreshAgain) {
+      refreshAgain = false
+      void refresh()
+    }
   }
 }
 
@@ -443,6 +489,7 @@ const setConnection = (state, text) => {
   const node = $("connection")
   node.dataset["state"] = state
   node.textContent = text
+  document.body.dataset["connection"] = state // the table is dimmed while what it shows may be stale
 }
 
 /** @type {EventSource | undefined} */
@@ -490,7 +537,7 @@ const connect = () => {
         row.info = { ...row.info, statename: state, pid: state === "RUNNING" || state === "STOPPING" ? event.pid : 0 }
         paintRow(row)
         applyFilterTo(row)
-        updateCounts()
+        summariesChanged(row.info.group)
       })
     })
   }
@@ -716,5 +763,8 @@ const oldLink = () => {
   }
 }
 
+// the table is read at once, in parallel with the event stream's start; its `hello` reads it
+// again, so no change between the two is missed
+void refresh()
 connect()
 oldLink()

@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { HttpServerResponse } from "effect/http"
+import type * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { EventOrDrop } from "../events/EventBus.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
 

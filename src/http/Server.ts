@@ -22,7 +22,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+// deep imports, not the `effect/http` barrel: through a barrel shared with the lazily loaded web
+// part (Web.ts), the bundle would load what only that part uses at start-up
+import * as Headers from "effect/http/Headers"
+import type * as HttpServer from "effect/http/HttpServer"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"

@@ -114,47 +114,61 @@ const lastEventId = { "last-event-id": Schema.optional(Schema.String) }
 const rawLog = Schema.Uint8Array.pipe(HttpApiSchema.asUint8Array({ contentType: "text/plain; charset=utf-8" }))
 const sse = HttpApiSchema.StreamSse({ events: SseEvent })
 
-const action = (name: "start" | "stop" | "restart") =>
+/** An endpoint's summary and description in the OpenAPI document. */
+const doc = (summary: string, description?: string) =>
+  OpenApi.annotations(description === undefined ? { summary } : { summary, description })
+
+const NAMES = "`namespec` is `name`, `group:name`, `group:*` (or `group:`) for a whole group, or `all`."
+const LOG_RANGE = "Raw bytes with supervisord's offset/length rules: offset ≥ 0 with length 0 reads to the end, " +
+  "length > 0 reads that many bytes; a negative offset with length 0 reads the last bytes. Without either: the last 16 KiB."
+const FOLLOW = "Server-Sent Events: `start` {offset}, then `log` {offset, text} as the file grows, `reset` {reason} " +
+  "when it is rotated or cleared. Ids are `<inode>:<offset>`: reconnecting with Last-Event-ID resumes there. " +
+  "`tail` sets how many bytes of existing output come first (default 16384)."
+
+const action = (name: "start" | "stop" | "restart", summary: string) =>
   HttpApiEndpoint.post(name, `/processes/:namespec/${name}`, {
     params: namespec,
     query: wait,
     success: Schema.Array(ProcessResult),
     error: ApiErrors
-  })
+  }).annotateMerge(doc(summary, `${NAMES} With wait (the default) the answer comes once it is done, as with supervisorctl.`))
 
 /** Processes and groups: state, actions, logs. */
 export class ProcessesGroup extends HttpApiGroup.make("processes")
   .add(
-    HttpApiEndpoint.get("list", "/processes", { success: Schema.Array(ProcessInfo), error: ApiErrors }),
-    HttpApiEndpoint.get("get", "/processes/:namespec", { params: namespec, success: ProcessInfo, error: ApiErrors }),
-    HttpApiEndpoint.get("groups", "/groups", { success: Schema.Array(GroupInfo), error: ApiErrors }),
-    action("start"),
-    action("stop"),
-    action("restart"),
+    HttpApiEndpoint.get("list", "/processes", { success: Schema.Array(ProcessInfo), error: ApiErrors })
+      .annotateMerge(doc("Every process, by group then name (getAllProcessInfo)")),
+    HttpApiEndpoint.get("get", "/processes/:namespec", { params: namespec, success: ProcessInfo, error: ApiErrors })
+      .annotateMerge(doc("One process (getProcessInfo); a group name is BAD_NAME")),
+    HttpApiEndpoint.get("groups", "/groups", { success: Schema.Array(GroupInfo), error: ApiErrors })
+      .annotateMerge(doc("Every active group with its processes")),
+    action("start", "Start a process, a group or all"),
+    action("stop", "Stop a process, a group or all"),
+    action("restart", "Stop, then start, a process, a group or all"),
     HttpApiEndpoint.post("clear", "/processes/:namespec/clear", {
       params: namespec,
       success: Schema.Array(ProcessResult),
       error: ApiErrors
-    }),
+    }).annotateMerge(doc("Clear the stdout and stderr logs of a process, a group or all", NAMES)),
     HttpApiEndpoint.post("signal", "/processes/:namespec/signal", {
       params: namespec,
       payload: Schema.Struct({ signal: Schema.Union([Schema.String, Int]) }),
       success: Schema.Array(ProcessResult),
       error: ApiErrors
-    }),
+    }).annotateMerge(doc("Send a signal (HUP, SIGHUP or a number) to a process, a group or all", NAMES)),
     HttpApiEndpoint.get("readLog", "/processes/:namespec/log/:channel", {
       params: { ...namespec, ...channel },
       query: logRange,
       success: rawLog,
       error: ApiErrors
-    }),
+    }).annotateMerge(doc("Read a process's stdout or stderr log", LOG_RANGE)),
     HttpApiEndpoint.get("followLog", "/processes/:namespec/log/:channel/follow", {
       params: { ...namespec, ...channel },
       query: followFrom,
       headers: lastEventId,
       success: sse,
       error: ApiErrors
-    })
+    }).annotateMerge(doc("Follow a process's log as it grows", FOLLOW))
   )
   .annotateMerge(OpenApi.annotations({ title: "Processes", description: "Process state, actions and logs" }))
 {}
@@ -162,16 +176,20 @@ export class ProcessesGroup extends HttpApiGroup.make("processes")
 /** The daemon: identity, activity log, config reload, the event stream. */
 export class SupervisorGroup extends HttpApiGroup.make("supervisor")
   .add(
-    HttpApiEndpoint.get("info", "/supervisor", { success: SupervisorInfo, error: ApiErrors }),
-    HttpApiEndpoint.get("readMainLog", "/mainlog", { query: logRange, success: rawLog, error: ApiErrors }),
+    HttpApiEndpoint.get("info", "/supervisor", { success: SupervisorInfo, error: ApiErrors })
+      .annotateMerge(doc("The daemon: identification, pid, state, version")),
+    HttpApiEndpoint.get("readMainLog", "/mainlog", { query: logRange, success: rawLog, error: ApiErrors })
+      .annotateMerge(doc("Read the activity log", LOG_RANGE)),
     HttpApiEndpoint.get("followMainLog", "/mainlog/follow", {
       query: followFrom,
       headers: lastEventId,
       success: sse,
       error: ApiErrors
-    }),
-    HttpApiEndpoint.post("clearMainLog", "/mainlog/clear", { success: HttpApiSchema.NoContent, error: ApiErrors }),
-    HttpApiEndpoint.post("reread", "/reread", { success: ConfigChanges, error: ApiErrors }),
+    }).annotateMerge(doc("Follow the activity log as it grows", FOLLOW)),
+    HttpApiEndpoint.post("clearMainLog", "/mainlog/clear", { success: HttpApiSchema.NoContent, error: ApiErrors })
+      .annotateMerge(doc("Clear the activity log")),
+    HttpApiEndpoint.post("reread", "/reread", { success: ConfigChanges, error: ApiErrors })
+      .annotateMerge(doc("Re-read the config file: the groups it adds, changes and removes (nothing is applied)")),
     HttpApiEndpoint.post("update", "/update", {
       // an empty body is null: update everything
       payload: [
@@ -183,8 +201,18 @@ export class SupervisorGroup extends HttpApiGroup.make("supervisor")
       ],
       success: UpdateResult,
       error: ApiErrors
-    }),
+    }).annotateMerge(doc(
+      "Re-read the config file and apply it (supervisorctl update)",
+      "With dryRun the plan is the answer and nothing changes. Removed groups are stopped and removed, changed " +
+        "ones stopped, removed and added again, added ones added; `groups` limits it to those groups."
+    )),
     HttpApiEndpoint.get("events", "/events", { headers: lastEventId, success: sse, error: ApiErrors })
+      .annotateMerge(doc(
+        "Every event of the bus, as Server-Sent Events",
+        "`hello` first; then each event under its supervisord name with JSON data and id `<bootId>-<n>`; each " +
+          "PROCESS_STATE_* is followed by `process` (the process info once it shows that state). Reconnecting with " +
+          "Last-Event-ID replays the missed events while they are buffered, else sends `gap` {reason, missed}."
+      ))
   )
   .annotateMerge(OpenApi.annotations({ title: "Supervisor", description: "The daemon, its activity log and events" }))
 {}

@@ -48,12 +48,14 @@ export const make: Effect.Effect<Web, never, Scope.Scope | Supervisor | FileSyst
     const recorder = yield* Metrics.make(supervisor)
     const closing = yield* Deferred.make<void>()
     // The app is built by the first request's fiber, but in the servers' own context (their scope,
-    // logger, file system): what it captures must not be that request's services.
+    // logger, file system): what it captures must not be that request's services. Uninterruptible,
+    // so a client that hangs up during the first load does not leave an interrupted app cached.
     const serversContext = yield* Effect.context<Scope.Scope | FileSystem.FileSystem | Path.Path>()
     const app = yield* Effect.cached(
       Effect.promise(() => import("./WebApp.ts")).pipe(
         Effect.flatMap((m) => m.make(supervisor, recorder, Deferred.await(closing))),
-        Effect.setContext(serversContext)
+        Effect.setContext(serversContext),
+        Effect.uninterruptible
       )
     )
     return {

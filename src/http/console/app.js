@@ -309,14 +309,19 @@ const setOne = (info) => {
   summariesChanged(info.group)
 }
 
-/** Groups whose header summary and the counts are repainted once per frame, however many events arrive. */
+/**
+ * Groups whose header summary (and the counts) are repainted at most every 50 ms, however many
+ * events arrive. A timer, not requestAnimationFrame: frames stop in background tabs and can
+ * stall under load, timers only slow down.
+ */
 const staleGroups = new Set()
-let frame = 0
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let summaryTimer
 /** @param {string} group */
 const summariesChanged = (group) => {
   staleGroups.add(group)
-  frame ||= requestAnimationFrame(() => {
-    frame = 0
+  summaryTimer ??= setTimeout(() => {
+    summaryTimer = undefined
     for (const name of staleGroups) {
       const stale = groups.get(name)
       if (stale === undefined) continue
@@ -325,7 +330,7 @@ const summariesChanged = (group) => {
     }
     staleGroups.clear()
     updateCounts()
-  })
+  }, 50)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -15,6 +15,13 @@ export interface SiteHeaders {
   readonly "sec-fetch-site"?: string | undefined
 }
 
+/** The site headers of a request. */
+export const siteHeaders = (request: { readonly headers: Readonly<Record<string, string | undefined>> }): SiteHeaders => ({
+  origin: request.headers["origin"],
+  host: request.headers["host"],
+  "sec-fetch-site": request.headers["sec-fetch-site"]
+})
+
 const SAFE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"])
 
 /** Why the request must be refused, or undefined when it may proceed. */

@@ -12,7 +12,9 @@
  * - releasing the layer ends open log tails and web streams first, so shutdown never waits on a
  *   `tail -f` or a browser tab;
  * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
- *   body → 400, unexpected defect → 500 (logged CRIT).
+ *   body → 400, unexpected defect → 500 (logged CRIT);
+ * - unlike supervisord, a browser's cross-site POST to /RPC2 gets 403 (Web.ts `rpc`): XML-RPC
+ *   clients, supervisorctl included, send no Origin or Sec-Fetch-Site and are not affected.
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
  * @since 0.1.0
  */
@@ -103,7 +105,7 @@ const app = (creds: Auth.Credentials | undefined, closing: Effect.Effect<void>, 
       }
     }
     const path = request.url.split("?", 1)[0]!
-    if (path.startsWith("/RPC2")) return yield* web.observeRpc(rpc(request))
+    if (path.startsWith("/RPC2")) return yield* web.rpc(request, rpc(request))
     if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
     if (path === "/ok.html") return HttpServerResponse.text("OK")

@@ -16,8 +16,9 @@ import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
 import type * as Scope from "effect/Scope"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
-import type * as HttpServerResponse from "effect/http/HttpServerResponse"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { Supervisor } from "../supervisor/Supervisor.ts"
+import { crossSiteRefusal, siteHeaders } from "./CrossSite.ts"
 import * as Metrics from "./Metrics.ts"
 
 /** The console, API and metrics of one daemon. */
@@ -27,8 +28,13 @@ export interface Web {
     request: HttpServerRequest.HttpServerRequest,
     path: string
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, Scope.Scope>
-  /** Count and time an XML-RPC request. */
-  readonly observeRpc: <E, R>(
+  /**
+   * Answer an XML-RPC request with `handler`, counted and timed; a browser's cross-site request
+   * gets 403 instead (CrossSite.ts): once a browser holds the console's credentials, any page
+   * could otherwise POST a method call. XML-RPC clients send neither Origin nor Sec-Fetch-Site.
+   */
+  readonly rpc: <E, R>(
+    request: HttpServerRequest.HttpServerRequest,
     handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>
   /** End every stream being served. */
@@ -60,7 +66,11 @@ export const make: Effect.Effect<Web, never, Scope.Scope | Supervisor | FileSyst
     )
     return {
       handle: (request, path) => Effect.flatMap(app, (handle) => handle(request, path)),
-      observeRpc: recorder.observe("rpc", "POST"),
+      rpc: (request, handler) => {
+        const refusal = crossSiteRefusal(request.method, siteHeaders(request))
+        const answer = refusal === undefined ? handler : Effect.succeed(HttpServerResponse.text(`${refusal}\n`, { status: 403 }))
+        return recorder.observe("rpc", request.method)(answer)
+      },
       close: Effect.asVoid(Deferred.succeed(closing, undefined))
     }
   }

@@ -33,7 +33,7 @@ import { Api, API_PREFIX } from "./Api.ts"
 import { type ErrorCode, errorJson, statusOfCode } from "./ApiErrors.ts"
 import * as ApiHandlers from "./ApiHandlers.ts"
 import * as Assets from "./Assets.ts"
-import { crossSiteRefusal } from "./CrossSite.ts"
+import { crossSiteRefusal, siteHeaders } from "./CrossSite.ts"
 import * as EventFeed from "./EventFeed.ts"
 import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import type { Recorder } from "./Metrics.ts"
@@ -52,9 +52,6 @@ const withJsonErrors = (response: HttpServerResponse.HttpServerResponse) =>
   response.status === 415
     ? jsonError("INCORRECT_PARAMETERS", "the request body must be JSON (Content-Type: application/json)", 415)
     : response
-
-const header = (request: HttpServerRequest.HttpServerRequest, name: string) =>
-  Option.getOrUndefined(Headers.get(request.headers, name))
 
 /** Stream answers must reach the client as they are written. */
 const withStreamHeaders = (response: HttpServerResponse.HttpServerResponse) =>
@@ -83,11 +80,7 @@ export const make = (
     const assets = yield* Assets.make
 
     const apiRequest = (request: HttpServerRequest.HttpServerRequest) => {
-      const refusal = crossSiteRefusal(request.method, {
-        origin: header(request, "origin"),
-        host: header(request, "host"),
-        "sec-fetch-site": header(request, "sec-fetch-site")
-      })
+      const refusal = crossSiteRefusal(request.method, siteHeaders(request))
       if (refusal !== undefined) return Effect.succeed(jsonError("FORBIDDEN", refusal))
       return api.pipe(
         Effect.map((response) => withStreamHeaders(withJsonErrors(response))),

@@ -252,6 +252,14 @@ describe("http/Api (JSON API on a real daemon)", () => {
       const reply = await request(inet, "POST", "/api/v1/processes/sleeper/stop", { headers: { ...auth, ...headers } })
       expect([reply.status, JSON.parse(reply.text).code]).toEqual([403, "FORBIDDEN"])
     }
+    // XML-RPC too: a page could POST a method call as text/plain with the browser's credentials
+    const call = `<?xml version="1.0"?><methodCall><methodName>supervisor.stopProcess</methodName>` +
+      `<params><param><value><string>sleeper</string></value></param></params></methodCall>`
+    const rpc = await request(inet, "POST", "/RPC2", {
+      headers: { ...auth, origin: "http://evil.example", "content-type": "text/plain", "content-length": Buffer.byteLength(call) },
+      body: call
+    })
+    expect([rpc.status, rpc.text]).toEqual([403, "cross-site request refused (Origin: http://evil.example)\n"])
     expect(await info("sleeper")).toMatchObject({ statename: "RUNNING", pid })
     const sameOrigin = await request(inet, "POST", "/api/v1/processes/pool:b/stop", {
       headers: { ...auth, origin: `http://127.0.0.1:${(inet as { port: number }).port}`, "sec-fetch-site": "same-origin" }

@@ -13,7 +13,7 @@ import type * as Path from "effect/Path"
 import * as Stream from "effect/Stream"
 import { HttpApiBuilder } from "effect/http-api"
 import { BadName, type SupervisorError } from "../domain/Errors.ts"
-import { parseNameSpec } from "../domain/Names.ts"
+import { namespec, parseNameSpec } from "../domain/Names.ts"
 import { VERSION } from "../domain/Version.ts"
 import type { Channel, ProcessResult } from "../supervisor/Api.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
@@ -116,7 +116,7 @@ export const layer = (deps: HandlerDeps) => {
           const groups = new Map<string, Array<string>>()
           for (const p of yield* supervisor.allProcessInfo) {
             const members = groups.get(p.group) ?? []
-            members.push(processInfoJson(p).namespec)
+            members.push(namespec(p.group, p.name))
             groups.set(p.group, members)
           }
           return [...groups].map(([name, members]) => ({ name, priority: priority.get(name) ?? 999, processes: members }))

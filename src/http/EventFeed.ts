@@ -36,15 +36,12 @@ import { namespec } from "../domain/Names.ts"
 import type { SupervisorEvent } from "../events/Event.ts"
 import type { EventOrDrop } from "../events/EventBus.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
+import type * as Api from "./Api.ts"
 import { processInfoJson } from "./ApiJson.ts"
 import { EventRing, type RingEntry, type RingLimits } from "./EventRing.ts"
 
-/** One Server-Sent Event as sent. */
-export interface SseEvent {
-  readonly id?: string
-  readonly event: string
-  readonly data: string
-}
+/** One Server-Sent Event as sent (the API's SseEvent schema). */
+export type SseEvent = typeof Api.SseEvent.Type
 
 /** The event stream of one daemon run. */
 export interface EventFeed {

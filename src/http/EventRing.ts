@@ -26,11 +26,11 @@ export type Since =
 export interface RingLimits {
   /** Most entries kept. */
   readonly entries: number
-  /** Most bytes of data kept (the newest entry is always kept, whatever its size). */
+  /** Most data kept, in characters of the JSON text (the newest entry is always kept, whatever its size). */
   readonly bytes: number
 }
 
-/** The default bounds: 2048 events or 4 MiB of data, whichever is reached first. */
+/** The default bounds: 2048 events or 4 Mi characters of data, whichever is reached first. */
 export const DEFAULT_LIMITS: RingLimits = { entries: 2048, bytes: 4 * 1024 * 1024 }
 
 /** A bounded, numbered buffer of recent events. */

@@ -468,6 +468,7 @@ const refresh = async () => {
     const [infos, daemon] = await Promise.all([api("/processes"), api("/supervisor")])
     if (infos.length > 0) clockOffset = infos[0].now - Date.now() / 1000
     setAll(infos)
+    if (performance.getEntriesByName("effsup:table-filled").length === 0) performance.mark("effsup:table-filled")
     $("identity").textContent = daemon.identification === "supervisor" ? "effsup" : daemon.identification
     $("daemon-state").textContent = daemon.statename === "RUNNING" ? "" : daemon.statename
     $("version").textContent = daemon.version

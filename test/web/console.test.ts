@@ -315,7 +315,7 @@ describe("web console (headless Chromium)", () => {
       await screenshot(phone, "phone")
       await phone.click(`button[aria-label="Log ticker"]`)
       await textIn(phone, "#log-text", "tick")
-      await screenshot(phone, "phone-log")
+      await screenshot(phone, "phone-log", { fullPage: false })
     } finally {
       await phone.close()
     }

@@ -1,19 +1,22 @@
 /**
  * The control servers: `[unix_http_server]` and every `[inet_http_server]`, each serving
- * POST `/RPC2` (XML-RPC), `/logtail/…`, `/mainlogtail` and `/ok.html` behind that server's own
- * Basic auth. The `Supervisor` service is provided from outside; no state lives here.
+ * POST `/RPC2` (XML-RPC), `/logtail/…`, `/mainlogtail`, `/ok.html`, and the web console, the JSON
+ * API (`/api/v1`) and `/metrics` (Web.ts) behind that server's own Basic auth. The `Supervisor`
+ * service is provided from outside; no state lives here.
  *
  * Invariants:
  * - the unix socket is bound under a temporary name, chmod-ed (and chown-ed) and only then
  *   hard-linked to its public path, so no client can connect before the mode is applied;
  *   a stale socket file (nobody answers) is unlinked, a live one is a startup error;
  *   the socket file is removed when the layer is released;
- * - releasing the layer ends open log tails first, so shutdown never waits on a `tail -f`, and
- *   then closes every connection with a bounded wait (Connections.ts): no client, silent or
- *   slow, can hold the daemon; `ControlServers.stopAccepting` lets the daemon stop accepting
- *   before it stops the programs, and close the connections after;
+ * - releasing the layer ends open log tails and web streams first, so shutdown never waits on a
+ *   `tail -f` or a browser tab, and then closes every connection with a bounded wait
+ *   (Connections.ts): no client, silent or slow, can hold the daemon; `ControlServers.stopAccepting`
+ *   lets the daemon stop accepting before it stops the programs, and close the connections after;
  * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
- *   body → 400, unexpected defect → 500 (logged CRIT).
+ *   body → 400, unexpected defect → 500 (logged CRIT);
+ * - unlike supervisord, a browser's cross-site POST to /RPC2 gets 403 (Web.ts `rpc`): XML-RPC
+ *   clients, supervisorctl included, send no Origin or Sec-Fetch-Site and are not affected.
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
  * @since 0.1.0
  */
@@ -24,7 +27,12 @@ import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { Headers, HttpServer, HttpServerRequest, HttpServerResponse } from "effect/http"
+// deep imports, not the `effect/http` barrel: through a barrel shared with the lazily loaded web
+// part (Web.ts), the bundle would load what only that part uses at start-up
+import * as Headers from "effect/http/Headers"
+import type * as HttpServer from "effect/http/HttpServer"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import { parseGroup, parsePasswd } from "../config/Accounts.ts"
@@ -35,6 +43,7 @@ import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
 import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
+import * as Web from "./Web.ts"
 
 /** A control server could not be started; `message` is what the user sees. */
 export class ServerError extends Data.TaggedError("ServerError")<{ readonly message: string }> {}
@@ -89,7 +98,7 @@ const rpc = (request: HttpServerRequest.HttpServerRequest, interfaces: ReadonlyA
   })
 
 /** The whole application of one server: auth first, then the routes. */
-const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, closing: Effect.Effect<void>) =>
+const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, closing: Effect.Effect<void>, web: Web.Web) =>
   Effect.gen(function*() {
     const request = yield* HttpServerRequest.HttpServerRequest
     if (creds !== undefined) {
@@ -100,10 +109,11 @@ const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<stri
       }
     }
     const path = request.url.split("?", 1)[0]!
-    if (path.startsWith("/RPC2")) return yield* rpc(request, interfaces)
+    if (path.startsWith("/RPC2")) return yield* web.rpc(request, rpc(request, interfaces))
     if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
     if (path === "/ok.html") return HttpServerResponse.text("OK")
+    if (Web.isWebPath(path)) return yield* web.handle(request, path)
     return status(404)
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
@@ -137,12 +147,12 @@ const listen = (options: NodeHttpServer.Options, limits: ConnectionLimits) =>
  * stops accepting. On release it stops accepting, ends open log tails and closes every
  * connection (bounded), before NodeHttpServer's own finalizers, which would wait on them.
  */
-const serve = (listener: Listener, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>) =>
+const serve = (listener: Listener, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, web: Web.Web) =>
   Effect.gen(function*() {
     const closing = yield* Deferred.make<void>()
     // NodeHttpServer runs handlers uninterruptibly; ours may be interrupted (a client that goes
     // away, or the server's close), so a handler waiting on the supervisor never holds a close.
-    yield* listener.server.serve(Effect.interruptible(app(creds, interfaces, Deferred.await(closing))))
+    yield* listener.server.serve(Effect.interruptible(app(creds, interfaces, Deferred.await(closing), web)))
     const stopAccepting = Effect.andThen(Deferred.succeed(closing, undefined), listener.tracked.stopAccepting)
     yield* Effect.addFinalizer(() => Effect.andThen(stopAccepting, listener.tracked.close))
     return stopAccepting
@@ -193,7 +203,7 @@ const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerErr
   })
 
 /** The `[unix_http_server]` listener; the socket file is removed on release. */
-const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits) =>
+const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits, web: Web.Web) =>
   Effect.gen(function*() {
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
@@ -217,18 +227,18 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     const creds = Auth.credentials(cfg)
-    const stopAccepting = yield* serve(listener, creds, interfaces)
+    const stopAccepting = yield* serve(listener, creds, interfaces, web)
     yield* announce("unix_http_server", creds, interfaces)
     return stopAccepting
   })
 
 /** One `[inet_http_server]` listener. */
-const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits) =>
+const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits, web: Web.Web) =>
   Effect.gen(function*() {
     const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
     const listener = yield* listen(options, limits)
     const creds = Auth.credentials(cfg)
-    const stopAccepting = yield* serve(listener, creds, interfaces)
+    const stopAccepting = yield* serve(listener, creds, interfaces, web)
     yield* announce(cfg.section, creds, interfaces)
     return stopAccepting
   })
@@ -255,8 +265,11 @@ export const layer = (
 ): Layer.Layer<ControlServers, ServerError, Supervisor> =>
   Layer.effect(ControlServers, Effect.gen(function*() {
     const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
+    const web = yield* Web.make
     const stops: Array<Effect.Effect<void>> = []
-    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits))
-    for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits))
-    return ControlServers.of({ stopAccepting: Effect.forEach(stops, (stop) => stop, { discard: true }) })
+    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
+    for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits, web))
+    // registered after the servers, so it runs before they wait for open requests
+    yield* Effect.addFinalizer(() => web.close)
+    return ControlServers.of({ stopAccepting: Effect.andThen(Effect.forEach(stops, (stop) => stop, { discard: true }), web.close) })
   })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

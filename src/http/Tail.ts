@@ -15,8 +15,10 @@ import * as FileSystem from "effect/FileSystem"
 import * as Option from "effect/Option"
 import * as Path from "effect/Path"
 import * as Queue from "effect/Queue"
+import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
-import { type HttpServerRequest, HttpServerResponse } from "effect/http"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { Channel } from "../supervisor/Api.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 
@@ -26,46 +28,75 @@ export const INITIAL_BYTES = 1024
 /** What a follower prints when the file shrinks under it. */
 export const TRUNCATED = "==> File truncated <==\n"
 
-/** Options of `follow`. */
+/** Options of `follow` and `followItems`. */
 export interface FollowOptions {
   /** Bytes of existing content to start with (default 1024). */
   readonly initialBytes?: number
   /** Safety-net re-check interval when no file event arrives (default 1 second). */
   readonly recheck?: Duration.Input
+  /**
+   * Resume where an earlier follower stopped: the file's inode (as text) and the next byte offset.
+   * When the file at the path is another one, or shorter, the follower starts it over with a Reset.
+   */
+  readonly resume?: { readonly ino: string; readonly offset: number }
 }
+
+/** What a follower sees, in order: where it starts, bytes with their offsets, and restarts. */
+export type FollowItem =
+  /** First item: the file (inode as text, '' when unknown) and the offset reading starts at. */
+  | { readonly _tag: "Start"; readonly ino: string; readonly offset: number }
+  /** Bytes read at `offset` of the current file. */
+  | { readonly _tag: "Data"; readonly offset: number; readonly bytes: Uint8Array }
+  /** The file was replaced (rotation) or shrank (cleared): reading starts over at offset 0 of `ino`. */
+  | { readonly _tag: "Reset"; readonly reason: "rotated" | "truncated"; readonly ino: string }
 
 const truncated = new TextEncoder().encode(TRUNCATED)
 
 /**
- * A stream of the file's last `initialBytes` bytes and then everything appended to it. Never fails:
- * a missing file (between rotations) simply yields nothing until it reappears.
+ * A stream of the file's last `initialBytes` bytes (or from `resume`) and then everything appended
+ * to it, as FollowItems. Never fails: a missing file (between rotations) simply yields nothing
+ * until it reappears.
  */
-export const follow = (file: string, options: FollowOptions = {}) =>
+export const followItems = (file: string, options: FollowOptions = {}) =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const path = yield* Path.Path
     const initialBytes = options.initialBytes ?? INITIAL_BYTES
     const base = path.basename(file)
     // where we are: the inode followed and the next byte offset to send (undefined before the first read)
-    let cursor: { ino: bigint | undefined; pos: number } | undefined
+    let cursor: { ino: string; pos: number } | undefined
 
-    const step: Stream.Stream<Uint8Array> = Stream.unwrap(Effect.gen(function*() {
+    const step: Stream.Stream<FollowItem> = Stream.unwrap(Effect.gen(function*() {
       const info = yield* fs.stat(file)
       const size = Number(info.size)
-      const ino = Option.getOrUndefined(info.ino)
-      let prefix: ReadonlyArray<Uint8Array> = []
+      const ino = String(Option.getOrElse(info.ino, () => ""))
+      const prefix: Array<FollowItem> = []
       if (cursor === undefined) {
-        cursor = { ino, pos: Math.max(0, size - initialBytes) }
+        const resume = options.resume
+        if (resume === undefined) {
+          cursor = { ino, pos: Math.max(0, size - initialBytes) }
+        } else if (resume.ino !== ino || resume.offset > size) {
+          cursor = { ino, pos: 0 }
+          prefix.push({ _tag: "Reset", reason: resume.ino !== ino ? "rotated" : "truncated", ino })
+        } else {
+          cursor = { ino, pos: resume.offset }
+        }
+        prefix.unshift({ _tag: "Start", ino, offset: cursor.pos })
       } else if (ino !== cursor.ino) {
         cursor = { ino, pos: 0 }
+        prefix.push({ _tag: "Reset", reason: "rotated", ino })
       } else if (size < cursor.pos) {
         cursor.pos = 0
-        prefix = [truncated]
+        prefix.push({ _tag: "Reset", reason: "truncated", ino })
       }
       const from = cursor.pos
       if (size <= from) return Stream.fromIterable(prefix)
       cursor.pos = size
-      return Stream.concat(Stream.fromIterable(prefix), fs.stream(file, { offset: from, bytesToRead: size - from }))
+      const data = fs.stream(file, { offset: from, bytesToRead: size - from }).pipe(
+        Stream.mapAccum(() => from, (offset, bytes): readonly [number, ReadonlyArray<FollowItem>] =>
+          [offset + bytes.length, [{ _tag: "Data", offset, bytes }]])
+      )
+      return Stream.concat(Stream.fromIterable(prefix), data)
     })).pipe(Stream.catchCause(() => Stream.empty))
 
     return Stream.unwrap(Effect.gen(function*() {
@@ -81,6 +112,19 @@ export const follow = (file: string, options: FollowOptions = {}) =>
       return Stream.fromQueue(wake).pipe(Stream.flatMap(() => step))
     }))
   })
+
+/**
+ * A stream of the file's last `initialBytes` bytes and then everything appended to it, as raw
+ * bytes: a rotation continues silently with the new file, a truncation prints TRUNCATED.
+ */
+export const follow = (file: string, options: FollowOptions = {}) =>
+  Effect.map(followItems(file, options), (items) =>
+    Stream.filterMap(items, (item) =>
+      item._tag === "Data"
+        ? Result.succeed(item.bytes)
+        : item._tag === "Reset" && item.reason === "truncated"
+        ? Result.succeed(truncated)
+        : Result.failVoid))
 
 const httpDate = (d: Date): string => d.toUTCString()
 

@@ -6,6 +6,7 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
+import * as Http from "node:http"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
@@ -36,6 +37,18 @@ startsecs=0
 `
 
 const run = (...args: ReadonlyArray<string>) => Cp.spawnSync(BIN, args, { encoding: "utf8", timeout: 20_000 })
+
+/** GET over the daemon's unix socket: status, content type and body (status 0 while it is not up). */
+const get = (socketPath: string, path: string) =>
+  new Promise<{ status: number; type: string; body: string }>((resolve) => {
+    const req = Http.get({ socketPath, path }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (c: string) => (body += c))
+      res.on("end", () => resolve({ status: res.statusCode!, type: String(res.headers["content-type"]), body }))
+    })
+    req.on("error", () => resolve({ status: 0, type: "", body: "" }))
+  })
 
 describe("the built executable (dist/app/bin.js)", () => {
   beforeAll(() => {
@@ -70,5 +83,29 @@ describe("the built executable (dist/app/bin.js)", () => {
     }
     expect(await exited).toBe(0)
     expect(Fs.existsSync(Path.join(dir, "daemon.pid"))).toBe(false)
+  })
+
+  it("serves the web console's assets (copied by the build), the JSON API and /metrics", async () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bundle-web-"))
+    const file = Path.join(dir, "effsup.conf")
+    Fs.writeFileSync(file, config(dir))
+    const daemon = Cp.spawn(BIN, ["run", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
+    const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)))
+    const socket = Path.join(dir, "sock")
+    try {
+      const deadline = Date.now() + 20_000
+      while ((await get(socket, "/ok.html")).status !== 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      const page = await get(socket, "/")
+      expect([page.status, page.type]).toEqual([200, "text/html; charset=utf-8"])
+      expect(page.body).toContain("console/app.js")
+      for (const asset of ["/console/app.js", "/console/app.css"]) expect((await get(socket, asset)).status).toBe(200)
+      const processes = await get(socket, "/api/v1/processes")
+      expect(JSON.parse(processes.body).map((p: { namespec: string }) => p.namespec)).toEqual(["sleeper:sleeper_0", "sleeper:sleeper_1"])
+      expect((await get(socket, "/api/v1/openapi.json")).status).toBe(200)
+      expect((await get(socket, "/metrics")).body).toMatch(/^# HELP effsup_/m)
+    } finally {
+      daemon.kill("SIGTERM")
+    }
+    expect(await exited).toBe(0)
   })
 })

@@ -1,0 +1,53 @@
+/**
+ * The JSON API's views of the Supervisor service's values: process info with supervisord's
+ * getProcessInfo keys plus `namespec`, and result structs with `code`. One function per shape,
+ * shared by the API handlers and the event stream.
+ * See shared/reference/supervisord-4.2.5.md §5.4.
+ * @since 0.1.0
+ */
+import type { SupervisorError } from "../domain/Errors.ts"
+import { namespec } from "../domain/Names.ts"
+import { ProcessStateCode } from "../domain/ProcessState.ts"
+import { faultFromError, faultNameOf, Faults } from "../rpc/Faults.ts"
+import type { ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
+import type * as Api from "./Api.ts"
+
+/** getProcessInfo's struct as JSON, plus `namespec`. */
+export const processInfoJson = (info: ProcessInfo): typeof Api.ProcessInfo.Type => ({
+  namespec: namespec(info.group, info.name),
+  name: info.name,
+  group: info.group,
+  start: info.start,
+  stop: info.stop,
+  now: info.now,
+  state: ProcessStateCode[info.state],
+  statename: info.state,
+  spawnerr: info.spawnerr,
+  exitstatus: info.exitstatus,
+  logfile: info.stdoutLogfile,
+  stdout_logfile: info.stdoutLogfile,
+  stderr_logfile: info.stderrLogfile,
+  pid: info.pid,
+  description: info.description
+})
+
+/** One result struct: SUCCESS / OK, or the error's fault. */
+export const resultJson = (
+  group: string,
+  name: string,
+  error: SupervisorError | undefined
+): typeof Api.ProcessResult.Type => {
+  const fault = error === undefined ? undefined : faultFromError(error)
+  return {
+    namespec: namespec(group, name),
+    name,
+    group,
+    status: fault?.faultCode ?? Faults.SUCCESS,
+    code: error === undefined ? "SUCCESS" : faultNameOf[error._tag],
+    description: fault?.faultString ?? "OK"
+  }
+}
+
+/** Result structs of a group or all-processes action. */
+export const resultsJson = (results: ReadonlyArray<ProcessResult>): ReadonlyArray<typeof Api.ProcessResult.Type> =>
+  results.map((r) => resultJson(r.group, r.name, r.error))

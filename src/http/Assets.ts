@@ -1,0 +1,103 @@
+/**
+ * The console's static assets (`src/http/console/`: one HTML page, one script, one stylesheet),
+ * shipped in the package and read once, on the first request for one of them. `npm run build`
+ * copies the folder next to the compiled modules (`dist/http/console`) and next to the bundle
+ * (`dist/app/console`), so the same lookup — `./console/` or `../console/` beside this module —
+ * finds it from the sources, the compiled tree and the bundle's chunks.
+ *
+ * Every answer is `Cache-Control: no-cache` with an ETag (a reload costs a 304), `nosniff`, and
+ * for the page a Content-Security-Policy that allows only this origin's script, style and
+ * connections: nothing a program prints can load or run code even if it reached the markup.
+ * The page is the same for `/`, `/index.html` and `/tail.html`; any query (supervisord's old
+ * `?processname=x&action=stop` links included) is only read by the page's script, never acted on.
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as FileSystem from "effect/FileSystem"
+import * as Option from "effect/Option"
+import * as Path from "effect/Path"
+import * as Headers from "effect/http/Headers"
+import type * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+
+/** A loaded asset. */
+interface Asset {
+  readonly body: Uint8Array
+  readonly contentType: string
+  readonly etag: string
+}
+
+const FILES = {
+  "index.html": "text/html; charset=utf-8",
+  "app.js": "text/javascript; charset=utf-8",
+  "app.css": "text/css; charset=utf-8"
+} as const
+
+/** URL paths of the assets, by file. */
+const ROUTES: Readonly<Record<string, keyof typeof FILES>> = {
+  "/": "index.html",
+  "/index.html": "index.html",
+  "/tail.html": "index.html",
+  "/console/app.js": "app.js",
+  "/console/app.css": "app.css"
+}
+
+/** The page's Content-Security-Policy. */
+export const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+/** Headers every console, API and metrics answer carries. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "x-frame-options": "DENY"
+}
+
+/** Is `path` one of the console's asset paths? */
+export const isAssetPath = (path: string): boolean => Object.hasOwn(ROUTES, path)
+
+const hash = (bytes: Uint8Array) =>
+  Effect.promise(() => crypto.subtle.digest("SHA-256", bytes)).pipe(
+    Effect.map((d) => `"${[...new Uint8Array(d).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("")}"`)
+  )
+
+/** Reads every asset from the first folder that has them. Fails (a defect) when none does. */
+const load = Effect.gen(function*() {
+  const fs = yield* FileSystem.FileSystem
+  const path = yield* Path.Path
+  const candidates = yield* Effect.forEach(["./console/", "../console/"], (dir) =>
+    Effect.orDie(path.fromFileUrl(new URL(dir, import.meta.url))))
+  for (const dir of candidates) {
+    const found = yield* Effect.option(Effect.forEach(Object.entries(FILES), ([file, contentType]) =>
+      Effect.gen(function*() {
+        const body = yield* fs.readFile(path.join(dir, file))
+        return [file, { body, contentType, etag: yield* hash(body) }] as const
+      })))
+    if (Option.isSome(found)) return new Map<string, Asset>(found.value)
+  }
+  return yield* Effect.die(new Error(`the console's assets are missing (looked in ${candidates.join(", ")})`))
+})
+
+/**
+ * A handler for the asset paths: loads the assets on first use and answers GET/HEAD with them
+ * (304 when the client's ETag matches); other methods get 405.
+ */
+export const make = Effect.gen(function*() {
+  const assets = yield* Effect.cached(load)
+  return (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    Effect.gen(function*() {
+      if (request.method !== "GET" && request.method !== "HEAD") {
+        return HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } })
+      }
+      const asset = (yield* assets).get(ROUTES[path]!)!
+      const headers: Record<string, string> = { etag: asset.etag, "cache-control": "no-cache", ...SECURITY_HEADERS }
+      if (asset.contentType.startsWith("text/html")) headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+      if (Option.getOrUndefined(Headers.get(request.headers, "if-none-match")) === asset.etag) {
+        return HttpServerResponse.empty({ status: 304, headers })
+      }
+      return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, {
+        contentType: asset.contentType,
+        headers
+      })
+    })
+})

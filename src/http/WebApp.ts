@@ -1,0 +1,123 @@
+/**
+ * Everything only the console, the JSON API and `/metrics` need, loaded on the first request to
+ * one of them (Web.ts imports this module dynamically, so a daemon nobody browses never loads
+ * `effect/http-api`, the OpenAPI generator or the Prometheus formatter).
+ *
+ * It answers:
+ * - the console's assets (Assets.ts) on `/`, `/index.html`, `/tail.html` and `/console/*`;
+ * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
+ *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
+ *   `{ code, message }` JSON like every other API error;
+ * - `GET /metrics` (MetricsEndpoint.ts).
+ * Every answer carries the security headers and is counted and timed (Metrics.ts).
+ * @since 0.1.0
+ */
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import type * as FileSystem from "effect/FileSystem"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import type * as Path from "effect/Path"
+import type * as Scope from "effect/Scope"
+// deep imports: the `effect/http` barrel is shared with the eagerly loaded servers, and what a
+// lazy module takes through it would be bundled into the chunk the daemon loads at start
+import * as Etag from "effect/http/Etag"
+import * as Headers from "effect/http/Headers"
+import * as HttpPlatform from "effect/http/HttpPlatform"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerRequest from "effect/http/HttpServerRequest"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import { HttpApiBuilder, HttpApiError } from "effect/http-api"
+import type { Supervisor } from "../supervisor/Supervisor.ts"
+import { Api, API_PREFIX } from "./Api.ts"
+import { type ErrorCode, errorJson, statusOfCode } from "./ApiErrors.ts"
+import * as ApiHandlers from "./ApiHandlers.ts"
+import * as Assets from "./Assets.ts"
+import { crossSiteRefusal, siteHeaders } from "./CrossSite.ts"
+import * as EventFeed from "./EventFeed.ts"
+import * as MetricsEndpoint from "./MetricsEndpoint.ts"
+import type { Recorder } from "./Metrics.ts"
+
+/** Answers one request for a console, API or metrics path (`path`: the URL path without the query). */
+export type WebHandler = (
+  request: HttpServerRequest.HttpServerRequest,
+  path: string
+) => Effect.Effect<HttpServerResponse.HttpServerResponse, never, Scope.Scope>
+
+const jsonError = (code: ErrorCode, message: string, status: number = statusOfCode(code)) =>
+  HttpServerResponse.text(errorJson(code, message), { status, contentType: "application/json" })
+
+/** The router answers a body it cannot decode with plain text: say it as the API does. */
+const withJsonErrors = (response: HttpServerResponse.HttpServerResponse) =>
+  response.status === 415
+    ? jsonError("INCORRECT_PARAMETERS", "the request body must be JSON (Content-Type: application/json)", 415)
+    : response
+
+/** Stream answers must reach the client as they are written. */
+const withStreamHeaders = (response: HttpServerResponse.HttpServerResponse) =>
+  Option.getOrUndefined(Headers.get(response.headers, "content-type"))?.startsWith("text/event-stream")
+    ? HttpServerResponse.setHeaders(response, { "cache-control": "no-cache", "x-accel-buffering": "no" })
+    : response
+
+/**
+ * Builds the handler; the event collector behind `/api/v1/events` starts now and runs until the
+ * enclosing scope closes; every stream it serves ends when `until` completes.
+ */
+export const make = (
+  supervisor: Supervisor["Service"],
+  recorder: Recorder,
+  until: Effect.Effect<void>
+): Effect.Effect<WebHandler, never, Scope.Scope | FileSystem.FileSystem | Path.Path> =>
+  Effect.gen(function*() {
+    const feed = yield* EventFeed.make(supervisor, { until, onDrops: (n) => recorder.recordDrops("events-api", n) })
+    const services = yield* Effect.context<FileSystem.FileSystem | Path.Path>()
+    const platform = Layer.mergeAll(HttpPlatform.layer, Etag.layerWeak).pipe(Layer.provideMerge(Layer.succeedContext(services)))
+    const routes = HttpApiBuilder.layer(Api, { openapiPath: `${API_PREFIX}/openapi.json` }).pipe(
+      Layer.provide(ApiHandlers.layer({ supervisor, feed, until })),
+      Layer.provide(platform)
+    )
+    const api = yield* HttpRouter.toHttpEffect(routes)
+    const assets = yield* Assets.make
+
+    const apiRequest = (request: HttpServerRequest.HttpServerRequest) => {
+      const refusal = crossSiteRefusal(request.method, siteHeaders(request))
+      if (refusal !== undefined) return Effect.succeed(jsonError("FORBIDDEN", refusal))
+      return api.pipe(
+        Effect.map((response) => withStreamHeaders(withJsonErrors(response))),
+        Effect.catchTag("HttpServerError", (e) =>
+          Effect.succeed(
+            e.reason._tag === "RouteNotFound"
+              ? jsonError("NOT_FOUND", `no such API endpoint: ${request.method} ${request.url}`)
+              : e.reason._tag === "RequestParseError"
+              ? jsonError("INCORRECT_PARAMETERS", e.message)
+              : jsonError("FAILED", e.message)
+          )),
+        Effect.catchCause((cause) => {
+          const defect = Cause.squash(cause)
+          if (HttpApiError.HttpApiSchemaError.is(defect)) {
+            return Effect.succeed(jsonError("INCORRECT_PARAMETERS", `${defect.kind}: ${defect.cause.message}`))
+          }
+          return Effect.as(
+            Effect.logError(`API request ${request.method} ${request.url} failed: ${Cause.pretty(cause)}`),
+            jsonError("FAILED", "unexpected error (see the activity log)")
+          )
+        })
+      )
+    }
+
+    return (request, path) => {
+      const answer = path === "/metrics"
+        ? request.method === "GET" || request.method === "HEAD"
+          ? MetricsEndpoint.respond(supervisor, recorder)
+          : Effect.succeed(HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } }))
+        : Assets.isAssetPath(path)
+        ? assets(request, path)
+        : apiRequest(request)
+      return answer.pipe(
+        Effect.map(HttpServerResponse.setHeaders(Assets.SECURITY_HEADERS)),
+        Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+        Effect.provideContext(services),
+        recorder.observe("api", request.method)
+      )
+    }
+  })

@@ -159,12 +159,17 @@ const serve = (
       })
       return yield* supervised(config, supervisorLayer, (supervisor) =>
         Effect.gen(function*() {
+        // listen before anything is announced or started: a signal sent as soon as the daemon says
+        // it started must find effsup's handlers, not Node's defaults
+        yield* signals(DAEMON_SIGNALS).pipe(
+          Stream.runForEach((s) => onSignal(supervisor, s)),
+          Effect.forkScoped({ startImmediately: true })
+        )
         yield* logNotices(background)
         yield* pidfile(sup.pidfile)
         yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
-        yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
         const request: ExitRequest = yield* supervisor.awaitExitRequest
         // a restart is requested only once the re-read config was found good, and the tree keeps it
         const served: Served = request === "shutdown"

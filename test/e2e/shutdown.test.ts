@@ -115,6 +115,22 @@ describe("a signal as soon as the daemon says it started", () => {
     for (let run = 0; run < 8; run++) outcomes.push(await termRightAfterStart(manyPrograms(), (run % 4) * 15))
     expect(outcomes).toEqual(outcomes.map(() => true))
   }, 120_000)
+
+  it("effsup: SIGTERM during a SIGHUP restart ends the daemon instead of the restart, as in supervisord", async () => {
+    for (const delayMs of [10, 60, 200]) {
+      const d = await start("effsup", manyPrograms())
+      try {
+        await d.waitForLog(/success: p59 entered RUNNING/)
+        d.child.kill("SIGHUP")
+        await new Promise((r) => setTimeout(r, delayMs))
+        const took = await exitAfterTerm(d, 10_000)
+        expect(took, `SIGTERM ${delayMs} ms after SIGHUP: milliseconds to exit`).toBeLessThan(8000)
+        expect(livePids(`sleep ${mark("effsup")}`)).toEqual([])
+      } finally {
+        await d.stop()
+      }
+    }
+  }, 120_000)
 })
 
 describe("shutdown and reload never wait on a client", () => {

@@ -46,7 +46,7 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
  */
 const READINESS_OPTIONS = {
   /** Absent: supervisord's rule (RUNNING after startsecs). */
-  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX or exec:COMMAND", { scope: "process" }),
+  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX, exec:COMMAND or fd:N", { scope: "process" }),
   readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed")
 }
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
 import type { Host } from "../../src/config/Host.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
@@ -239,6 +241,17 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
     expect(fcgi("socket=unix:///run/f.sock\nsocket_backlog=0\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_backlog: Invalid socket_backlog value 0`])
     expect(fcgi("socket=unix:///run/f.sock\nsocket_owner=nobody-here\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_owner: Invalid socket_owner value nobody-here`])
     expect(fcgi("socket=unix:///run/f.sock\nsocket_mode=999\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_mode: Invalid socket_mode value 999`])
+  })
+
+  it("loads the shape of a public config: a group of twelve programs and an fcgi-program", () => {
+    const fixture = Fs.readFileSync(Path.resolve(import.meta.dirname, "../fixtures/fds/group-and-fcgi.conf"), "utf8")
+    const c = config(`${HEAD}${fixture}`, { ...host, env: { ...host.env, EFFSUP_ACCEPTOR: "/opt/acceptor.py" } })
+    expect(c.groups.map((g) => [g.name, g.kind, g.processes.length])).toEqual([["app", "group", 12], ["php", "fcgi-program", 3]])
+    const php = group(c, "php")
+    expect(php.processes.map((p) => [p.name, p.command])).toEqual(["php-00", "php-01", "php-02"].map((n) => [n, "python3 /opt/acceptor.py"]))
+    expect(php.socket).toEqual({
+      _tag: "Unix", url: "unix:///etc/sv/php.sock", path: "/etc/sv/php.sock", mode: 0o660, owner: { user: "root", group: "root" }, backlog: 128
+    })
   })
 
   it("an fcgi-program in a [group:x] is a plain member without a socket (supervisord's quirk); one named twice is ambiguous", () => {

@@ -103,6 +103,27 @@ describe.skipIf(!haveSupervisord())("[fcgi-program:x] in effsup and supervisord"
   })
 })
 
+describe.skipIf(!haveSupervisord())("the shape of a public config: a group of twelve programs and an fcgi-program", () => {
+  process.env["EFFSUP_ACCEPTOR"] = ACCEPTOR
+  const fixture = Fs.readFileSync(Path.join(ROOT, "test/fixtures/fds/group-and-fcgi.conf"), "utf8")
+  const pair = usePair(`${header()}\n${fixture}`, /success: php-02 entered RUNNING/)
+
+  it("runs the same fifteen processes in both, and the FastCGI socket answers", async () => {
+    const status = (d: Daemon) => d.ctl("status").stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" ")).sort()
+    const [effsup, reference] = pair.both()
+    await sleep(500) // every one of them had startsecs=0; let the last ones report RUNNING
+    expect(status(reference)).toHaveLength(15)
+    expect(status(reference).every((l) => l.endsWith(" RUNNING"))).toBe(true)
+    expect(status(effsup)).toEqual(status(reference))
+    for (const d of pair.both()) {
+      const seen = await probe(Path.join(d.dir, "php.sock"), 0.2)
+      expect(seen.failures, d.kind).toEqual([])
+      expect(seen.answered, d.kind).toBeGreaterThan(0)
+      expect(Fs.statSync(Path.join(d.dir, "php.sock")).mode & 0o777, d.kind).toBe(0o660)
+    }
+  })
+})
+
 describe.skipIf(!haveSupervisord())("a socket that cannot be bound", () => {
   let server: Net.Server
   let port: number

@@ -207,6 +207,7 @@ static void ensure_slots(void) {
     slots[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
     if (slots[i] < 0) {
       for (int j = 0; j < i; j++) close(slots[j]);
+      slots_end = 0; /* no slots after all: every spawn copies the table */
       return;
     }
     if (slots[i] + 1 > slots_end) slots_end = slots[i] + 1;

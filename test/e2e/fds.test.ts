@@ -54,16 +54,30 @@ const fdsOf = (pid: number): Record<string, string> =>
   Object.fromEntries(Fs.readdirSync(`/proc/${pid}/fd`).map((fd) => [fd, Fs.readlinkSync(`/proc/${pid}/fd/${fd}`).replace(/:\[\d+\]$/, "")]))
 
 const pidOf = (d: Daemon, name: string) => Number(d.ctl("pid", name).stdout.trim())
+
+/** supervisor.sendProcessStdin through supervisord's own XML-RPC client: `ok` or `fault CODE TEXT`. */
+const sendStdin = (d: Daemon, name: string): string => {
+  const script = `import sys, xmlrpc.client
+from supervisor.xmlrpc import SupervisorTransport
+proxy = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sys.argv[1]))
+try:
+    proxy.supervisor.sendProcessStdin(sys.argv[2], "hello\\n")
+    print("ok")
+except xmlrpc.client.Fault as f:
+    print("fault", f.faultCode, f.faultString)`
+  return Cp.spawnSync("/usr/bin/python3", ["-c", script, Path.join(d.dir, "sock"), name], { encoding: "utf8" }).stdout.trim()
+}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 describe.skipIf(!haveSupervisord())("[fcgi-program:x] in effsup and supervisord", () => {
   const pair = usePair(CONFIG, /success: web_1 entered RUNNING/)
   const socketOf = (d: Daemon) => Path.join(d.dir, "web.sock")
 
-  it("every process of the group has the socket as fd 0 and serves it; a plain program has its pipes; no other fd", async () => {
+  it("every process of the group has the socket as fd 0 and serves it; a plain program has its pipes and no other fd", async () => {
     for (const d of pair.both()) {
       const web = [pidOf(d, "web:web_0"), pidOf(d, "web:web_1")]
-      for (const pid of web) expect(fdsOf(pid), d.kind).toEqual({ "0": "socket", "1": "pipe", "2": "pipe" })
+      // (above fd 2, acceptor.py holds its own wake-up pipe)
+      for (const pid of web) expect(fdsOf(pid), d.kind).toMatchObject({ "0": "socket", "1": "pipe", "2": "pipe" })
       expect(fdsOf(pidOf(d, "plain")), d.kind).toEqual({ "0": "pipe", "1": "pipe", "2": "pipe" })
       expect(Fs.statSync(socketOf(d)).mode & 0o777, d.kind).toBe(0o660)
       const seen = await probe(socketOf(d), 0.3)
@@ -72,6 +86,10 @@ describe.skipIf(!haveSupervisord())("[fcgi-program:x] in effsup and supervisord"
       expect(web, d.kind).toEqual(expect.arrayContaining([...seen.pids]))
       expect(d.log(), d.kind).toContain(`INFO Creating socket unix://${socketOf(d)}`)
     }
+    // the socket is the children's stdin: nothing to write to
+    expect(sendStdin(pair.effsup, "web:web_0")).toBe(sendStdin(pair.supervisord, "web:web_0"))
+    expect(sendStdin(pair.effsup, "web:web_0")).toMatch(/^fault 20 NO_FILE/)
+    expect(sendStdin(pair.effsup, "plain")).toBe("ok")
   })
 
   it("restart: effsup keeps the same socket (no connection refused); supervisord closes it and makes a new one", async () => {
@@ -111,6 +129,7 @@ describe.skipIf(!haveSupervisord())("the shape of a public config: a group of tw
   it("runs the same fifteen processes in both, and the FastCGI socket answers", async () => {
     const status = (d: Daemon) => d.ctl("status").stdout.trim().split("\n").map((l) => l.split(/\s+/).slice(0, 2).join(" ")).sort()
     const [effsup, reference] = pair.both()
+    expect(effsup.ctl("avail").stdout.split("\n").sort()).toEqual(reference.ctl("avail").stdout.split("\n").sort())
     await sleep(500) // every one of them had startsecs=0; let the last ones report RUNNING
     expect(status(reference)).toHaveLength(15)
     expect(status(reference).every((l) => l.endsWith(" RUNNING"))).toBe(true)

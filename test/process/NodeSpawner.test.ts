@@ -273,14 +273,32 @@ describe("fcgi-program sockets", () => {
         const [pid, inode] = (yield* ask(path)).trim().split(" ").map(Number)
         expect(pid).toBe(child.pid)
         expect(inode).toBe(Fs.fstatSync(listening.fd).ino)
-        const fds = Fs.readdirSync(`/proc/${child.pid}/fd`).sort()
-        expect(fds).toEqual(["0", "1", "2"])
-        expect(Fs.readlinkSync(`/proc/${child.pid}/fd/0`)).toBe(`socket:[${inode}]`)
+        // ls, exec'd by the shell, lists its own fds: the three it was given and 3, its listing of /proc/self/fd
+        const [listing] = yield* run(yield* spawner.spawn(request("readlink /proc/self/fd/0; exec ls /proc/self/fd", { stdinFd: listening.fd })))
+        expect(listing).toBe(`socket:[${inode}]\n0\n1\n2\n3\n`)
         expect((yield* Effect.flip(child.writeStdin(new Uint8Array([10])))).message).toBe("EBADF")
         yield* child.kill("SIGTERM", false)
         expect(yield* child.exit).toEqual({ code: null, signal: "SIGTERM" })
       }))
       expect(Fs.existsSync(path)).toBe(false)
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live.skipIf(process.getuid?.() !== 0)("native: socket_owner (a user and a group, by name or id) owns the socket file", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const path = Path.join(dir(), "owned.sock")
+      const nobody = Cp.execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()
+      const nogroup = Cp.execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]!
+      const owned = (owner: { readonly user: string; readonly group: string | undefined }) =>
+        Effect.scoped(Effect.gen(function*() {
+          yield* spawner.listen({ _tag: "Unix", url: `unix://${path}`, path, mode: 0o700, owner, backlog: undefined })
+          const st = Fs.statSync(path)
+          return [st.uid, st.gid]
+        }))
+      expect(yield* owned({ user: "nobody", group: "nogroup" })).toEqual([Number(nobody), Number(nogroup)])
+      expect(yield* owned({ user: nobody, group: undefined })).toEqual([Number(nobody), 0]) // the group unchanged
+      const unknown = yield* Effect.flip(owned({ user: "nobody", group: "no-such-group-here" }))
+      expect(unknown.message).toBe("Invalid user:group definition nobody:no-such-group-here")
     }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
 
   it.live("native: a tcp port in use fails with supervisord's OSError text; the fallback cannot make sockets and says why", () =>

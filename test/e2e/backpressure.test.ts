@@ -7,6 +7,8 @@
  * bytes it could not take are dropped with a counted, logged loss.
  */
 import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { header, livePids, start } from "./harness.ts"
@@ -97,6 +99,46 @@ stopwaitsecs=2
       expect(livePids(`sleep ${mark}`)).toEqual([])
     } finally {
       await d.stop()
+    }
+  }, 90_000)
+})
+
+describe("a log file that stops accepting data (a FIFO nobody reads)", () => {
+  it("never holds a stop, ctl stop or the shutdown; the bytes it could not take are dropped with a logged count", async () => {
+    const yes = `${process.pid}.7272`
+    const fifoDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fifo-"))
+    const fifo = Path.join(fifoDir, "out.fifo")
+    Cp.execFileSync("mkfifo", [fifo])
+    // a reader that holds the FIFO open and never reads (O_RDWR does not wait for a writer)
+    const reader = Fs.openSync(fifo, Fs.constants.O_RDWR | Fs.constants.O_NONBLOCK)
+    const d = await start("effsup", `${header()}
+[program:loud]
+command=sh -c 'trap "" TERM; exec yes ${yes}'
+startsecs=1
+stopwaitsecs=2
+stdout_logfile=${fifo}
+`)
+    try {
+      await d.waitForLog(/success: loud entered RUNNING/)
+      // the FIFO (64 KiB) and the daemon's queue fill up within moments
+      await new Promise((r) => setTimeout(r, 1500))
+      expect(d.ctl("status", "loud").stdout).toMatch(/loud\s+RUNNING/)
+      const began = Date.now()
+      expect(d.ctl("stop", "loud").stdout).toMatch(/loud: stopped/)
+      expect(Date.now() - began, "milliseconds for ctl stop").toBeLessThan(8000)
+      await d.waitForLog(/stopped: loud \(terminated by SIGKILL\)/)
+      expect(d.ctl("start", "loud").stdout).toMatch(/loud: started/)
+      await new Promise((r) => setTimeout(r, 1500))
+      const term = Date.now()
+      await d.stop()
+      expect(Date.now() - term, "milliseconds for shutdown").toBeLessThan(12_000)
+      expect(d.log().filter((l) => /stopped: loud \(terminated by SIGKILL\)/.test(l)).length).toBe(2)
+      expect(d.log().some((l) => /WARN dropped \d+ bytes for log file .*out\.fifo: it did not accept them/.test(l))).toBe(true)
+      expect(livePids(`yes ${yes}`)).toEqual([])
+    } finally {
+      Fs.closeSync(reader)
+      await d.stop()
+      Fs.rmSync(fifoDir, { recursive: true, force: true })
     }
   }, 90_000)
 })

@@ -11,6 +11,8 @@
  * daemon writes, opened as a stream only when something is written. Its exit comes from its
  * pidfd, watched on the event loop: nothing polls, and no other child is ever reaped by mistake.
  * Failures before exec come back as spawn errors with supervisord's texts.
+ * It remembers each child's session while anything is left in it after the child exited, and
+ * when its scope closes, kills what is left (Orphans.ts): no descendant outlives the daemon.
  *
  * Gotcha: PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends. Spawns happen on
  * the thread that runs the layer: an embedder running it in a worker_thread loses the children
@@ -26,10 +28,13 @@ import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeUser } from "./NativeAddon.ts"
-import { adoptOrphans } from "./Orphans.ts"
+import { adoptOrphans, killLeftBehind, leftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild, signalName } from "./Signals.ts"
 import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+
+/** How long after a child's exit its session is looked at (descendants signalled with it are gone by then). */
+const SESSION_CHECK_MS = 1000
 
 /** What the addon throws when a child could not be started. */
 interface NativeError {
@@ -102,7 +107,17 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
     addon.prepare()
     /** Children started and not yet reaped, by pid. */
     const live = new Set<number>()
-    yield* adoptOrphans(addon, (pid) => live.has(pid))
+    const isOurs = (pid: number) => live.has(pid)
+    yield* adoptOrphans(addon, isOurs)
+    /** Sessions (= pids) of children that are alive or left descendants behind. */
+    const sessions = new Set<number>()
+    /** A session is forgotten once nothing is left in it (looked at a moment after its leader exited). */
+    const forgetIfEmpty = (sid: number) =>
+      setTimeout(() => {
+        if (leftBehind(new Set([sid]), isOurs).length === 0) sessions.delete(sid)
+      }, SESSION_CHECK_MS).unref()
+    // added after adoptOrphans, so this runs first: the daemon still adopts what the kill orphans
+    yield* Effect.addFinalizer(() => killLeftBehind(sessions, isOurs))
 
     const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
       Effect.suspend(() => {
@@ -116,6 +131,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         try {
           const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, (code, signal) => {
             live.delete(pid)
+            forgetIfEmpty(pid)
             stdin?.close()
             Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
           })
@@ -125,6 +141,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
           return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
         }
         live.add(pid)
+        sessions.add(pid)
         stdin = stdinWriter(fds[0])
         return Effect.succeed<RawChild>({
           pid,
@@ -136,5 +153,9 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         })
       })
 
-    return Spawner.of({ resolve, spawn })
+    return Spawner.of({
+      resolve,
+      spawn,
+      leftBehind: (pid) => Effect.sync(() => leftBehind(new Set([pid]), isOurs))
+    })
   })

@@ -130,6 +130,9 @@ const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
+/** How long after a stop its child's descendants are looked for. */
+const LEFT_BEHIND_DELAY = Duration.millis(200)
+
 /** The end of the `unhealthy:` log line, per on_unhealthy. */
 const UNHEALTHY_OUTCOME = {
   restart: "restarting it",
@@ -168,6 +171,8 @@ export const make = (
     let stdin: StdinQueue.StdinQueue | undefined
     let generation = 0
     let exitInfo: ExitInfo = { code: 0, signal: null }
+    /** The pid of the child that exited last. */
+    let exitedPid = 0
     // The current spawn's: how its exec: checks run, and its ready= check.
     let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
     let readiness: Readiness.Readiness | undefined
@@ -257,6 +262,24 @@ export const make = (
       yield* dispatch({ _tag: "Spawned", pid: proc.pid })
     })
 
+    /**
+     * After a stop, a moment later (descendants signalled with the child are gone by then): warn
+     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive.
+     */
+    const reportLeftBehind = (pid: number) => {
+      const find = spawner.leftBehind
+      if (find === undefined || pid <= 0) return Effect.void
+      return FiberSet.run(background, Effect.gen(function*() {
+        yield* Effect.sleep(LEFT_BEHIND_DELAY)
+        const pids = yield* find(pid)
+        if (pids.length === 0) return
+        yield* Effect.logWarning(
+          `stopped: ${name} (pid ${pid}) left ${pids.length === 1 ? "a descendant" : `${pids.length} descendants`} running: pid${pids.length === 1 ? "" : "s"} ${pids.join(", ")}`
+        )
+        yield* bus.publish({ _tag: "PROCESS_DESCENDANTS_LEFT", processName: name, groupName: config.group, pid, pids })
+      })).pipe(Effect.asVoid)
+    }
+
     const sendSignal = (signal: string, group: boolean) =>
       Effect.gen(function*() {
         if (child === undefined) return
@@ -327,7 +350,10 @@ export const make = (
           })
         case "logStopped": {
           const line = `stopped: ${name} (${describeExit(exitInfo)})`
-          return event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line)
+          return Effect.andThen(
+            event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line),
+            event._tag === "Exited" ? reportLeftBehind(exitedPid) : Effect.void
+          )
         }
         case "cancelBackoff":
           return Effect.andThen(
@@ -406,6 +432,7 @@ export const make = (
         case "Exited": {
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
+          exitedPid = child?.pid ?? 0
           child = undefined
           stdin = undefined
           return Effect.andThen(

@@ -54,4 +54,9 @@ export class Spawner extends Context.Service<Spawner, {
   /** Resolve a `command=` line to the file to exec (PATH search, supervisord's checks and messages). */
   readonly resolve: (command: string, path: string, cwd: string) => Effect.Effect<ExecArgs, CommandError>
   readonly spawn: (request: SpawnRequest) => Effect.Effect<RawChild, SpawnFailure>
+  /**
+   * After a child exited: the pids of its descendants still alive (in its session, adopted by the
+   * daemon), ascending. Optional: a spawner that cannot tell leaves it out.
+   */
+  readonly leftBehind?: (pid: number) => Effect.Effect<ReadonlyArray<number>>
 }>()("effsup/process/Spawner") {}

@@ -178,6 +178,7 @@ const PLATFORM_SEAMS = new Set([
   "process/ChildPipe.ts",
   "process/NativeAddon.ts",
   "process/NativeSpawner.ts",
+  "process/Orphans.ts",
   "process/ResolveCommand.ts",
   "process/Signals.ts",
   "process/NodeNetwork.ts",

@@ -194,7 +194,8 @@ const PLATFORM_SEAMS = new Set([
   "cli/ctl/Session.ts",
   "cli/ctl/Terminal.ts",
   "cli/ctl/Platform.ts",
-  "logs/RotatingFile.ts"
+  "logs/RotatingFile.ts",
+  "logs/FdReserve.ts"
 ])
 
 /** The transports: they see the Supervisor contract only, never the platform that runs children. */

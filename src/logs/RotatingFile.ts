@@ -44,6 +44,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import { fromErrno, systemErrorText } from "../domain/Errno.ts"
+import * as FdReserve from "./FdReserve.ts"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {
@@ -218,7 +219,7 @@ export const make = (
     // the threadpool path below, which blocks on a FIFO until it has a reader and reports errors.
     // (Opening a FIFO here and closing it again would hand its reader an early EOF; O_NONBLOCK
     // only covers the path turning into one between the stat and the open.)
-    const openRegularNow = (): OpenFile | undefined => {
+    const openRegularNow = (): OpenFile | "reserve" | undefined => {
       let fd: number
       try {
         const existing = Fs.statSync(path, { throwIfNoEntry: false })
@@ -226,6 +227,10 @@ export const make = (
         fd = Fs.openSync(path, APPEND_NONBLOCK, options.mode ?? 0o666)
       } catch {
         return undefined
+      }
+      if (!FdReserve.leavesReserve(fd)) {
+        Fs.closeSync(fd)
+        return "reserve"
       }
       try {
         const opened = describeOpen(fd)
@@ -241,7 +246,10 @@ export const make = (
       Fs.open(path, "a", options.mode ?? 0o666, (err, fd) => resume(err !== null ? Effect.fail(ioError("open", path, err)) : Effect.succeed(fd)))
     ).pipe(Effect.flatMap((fd) =>
       Effect.try({
-        try: () => describeOpen(fd),
+        try: () => {
+          if (!FdReserve.leavesReserve(fd)) throw FdReserve.exhausted()
+          return describeOpen(fd)
+        },
         catch: (e) => {
           Fs.closeSync(fd)
           return ioError("stat", path, e)
@@ -251,16 +259,23 @@ export const make = (
 
     const open = Effect.suspend(() => {
       const opened = openRegularNow()
+      if (opened === "reserve") return Effect.fail(ioError("open", path, FdReserve.exhausted()))
       return opened !== undefined ? Effect.succeed(opened) : openOnThreadpool
     })
 
-    let current: OpenFile | undefined = yield* open
+    // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
+    let current: OpenFile | undefined = yield* open.pipe(
+      Effect.catchIf(
+        (e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)),
+        (e) => Effect.as(Effect.logError(`could not open log file ${path}: ${systemErrorText(e)}; trying again at its next write`), undefined)
+      )
+    )
     let closed = false
     let pending: Array<Item> = []
     let pendingBytes = 0
     /** The writer holds a batch taken from `pending`: a synchronous write now would overtake it. */
     let busy = false
-    let failing = false
+    let failing = current === undefined
     /** Bytes still queued when the writer was stopped at close: lost with what the stream holds. */
     let unsent = 0
     const room = Latch.makeUnsafe(true)

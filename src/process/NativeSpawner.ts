@@ -26,6 +26,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans, killLeftBehind, leftBehind } from "./Orphans.ts"
@@ -35,6 +36,9 @@ import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure }
 
 /** How long after a child's exit its session is looked at (descendants signalled with it are gone by then). */
 const SESSION_CHECK_MS = 1000
+
+/** Fds a spawn opens at once: three pipes, the exec-error pipe and the pidfd. */
+const FDS_PER_SPAWN = 9
 
 /** What the addon throws when a child could not be started. */
 interface NativeError {
@@ -121,6 +125,8 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
 
     const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
       Effect.suspend(() => {
+        // out of fds, the control plane keeps its reserve: the spawn fails as it would at the limit
+        if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(request, { code: "EMFILE" }) }))
         const user = userFor(addon, request.user)
         if (user instanceof SpawnFailure) return Effect.fail(user)
         const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)

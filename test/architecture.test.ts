@@ -178,6 +178,7 @@ const PLATFORM_SEAMS = new Set([
   "process/ChildPipe.ts",
   "process/NativeAddon.ts",
   "process/NativeSpawner.ts",
+  "process/Orphans.ts",
   "process/ResolveCommand.ts",
   "process/Signals.ts",
   "process/NodeNetwork.ts",
@@ -193,7 +194,8 @@ const PLATFORM_SEAMS = new Set([
   "cli/ctl/Session.ts",
   "cli/ctl/Terminal.ts",
   "cli/ctl/Platform.ts",
-  "logs/RotatingFile.ts"
+  "logs/RotatingFile.ts",
+  "logs/FdReserve.ts"
 ])
 
 /** The transports: they see the Supervisor contract only, never the platform that runs children. */

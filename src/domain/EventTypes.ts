@@ -4,7 +4,7 @@
  * without depending on `events/`.
  *
  * Invariants: every name has exactly one parent except the roots: `EVENT`, supervisord's, and
- * one root per family of effsup's own types (`PROCESS_HEALTH`, `GROUP_STRATEGY`), so that a
+ * one root per family of effsup's own types (`PROCESS_HEALTH`, `PROCESS_DESCENDANTS`, `GROUP_STRATEGY`), so that a
  * listener subscribed to `EVENT` sees exactly supervisord's types and gets effsup's only when it
  * names them; the hierarchy is at most two levels deep below a root; a subscription to a type
  * matches that type and every type below it (supervisord dispatches with `isinstance`).
@@ -12,7 +12,7 @@
  * @since 0.1.0
  */
 
-/** The parent of every event type name; the roots (`EVENT`, `PROCESS_HEALTH`, `GROUP_STRATEGY`) have none. */
+/** The parent of every event type name; the roots (`EVENT`, `PROCESS_HEALTH`, `PROCESS_DESCENDANTS`, `GROUP_STRATEGY`) have none. */
 export const EVENT_TYPE_PARENT = {
   EVENT: undefined,
   PROCESS_STATE: "EVENT",
@@ -44,6 +44,8 @@ export const EVENT_TYPE_PARENT = {
   PROCESS_HEALTH: undefined,
   PROCESS_HEALTH_UNHEALTHY: "PROCESS_HEALTH",
   PROCESS_HEALTH_HEALTHY: "PROCESS_HEALTH",
+  PROCESS_DESCENDANTS: undefined,
+  PROCESS_DESCENDANTS_LEFT: "PROCESS_DESCENDANTS",
   GROUP_STRATEGY: undefined,
   GROUP_STRATEGY_RESTART: "GROUP_STRATEGY",
   GROUP_STRATEGY_EXHAUSTED: "GROUP_STRATEGY"
@@ -62,6 +64,7 @@ export const ABSTRACT_EVENT_TYPES = [
   "TICK",
   "PROCESS_GROUP",
   "PROCESS_HEALTH",
+  "PROCESS_DESCENDANTS",
   "GROUP_STRATEGY"
 ] as const
 

@@ -83,6 +83,21 @@ export interface ProcessHealthEvent {
   readonly message: string
 }
 
+/**
+ * effsup's `PROCESS_DESCENDANTS_LEFT`: a process stopped (on request) but descendants of its own
+ * session are still alive; `pids` names them. A listener or filter receives it only when it names
+ * PROCESS_DESCENDANTS (or the type itself), never through EVENT.
+ */
+export interface ProcessDescendantsEvent {
+  readonly _tag: "PROCESS_DESCENDANTS_LEFT"
+  readonly processName: string
+  readonly groupName: string
+  /** The pid of the process that stopped. */
+  readonly pid: number
+  /** Its descendants still alive, ascending. */
+  readonly pids: ReadonlyArray<number>
+}
+
 /** effsup `GROUP_STRATEGY_RESTART`: a `[group:x]` restarts members because `processName` died unexpectedly. */
 export interface GroupStrategyRestartEvent {
   readonly _tag: "GROUP_STRATEGY_RESTART"
@@ -116,6 +131,7 @@ export type SupervisorEvent =
   | ProcessGroupEvent
   | TickEvent
   | ProcessHealthEvent
+  | ProcessDescendantsEvent
   | GroupStrategyRestartEvent
   | GroupStrategyExhaustedEvent
 

@@ -11,7 +11,8 @@
  * - The envelope's `len:` counts characters (code points) of the payload, not bytes (Q6);
  *   the whole envelope is then UTF-8 encoded.
  * effsup's PROCESS_HEALTH_* payloads follow PROCESS_LOG's shape: `processname:x groupname:g pid:N
- * failures:3` then, for UNHEALTHY, a newline and the last check's failure.
+ * failures:3` then, for UNHEALTHY, a newline and the last check's failure; PROCESS_DESCENDANTS_LEFT's
+ * is `processname:x groupname:g pid:N pids:M,K`.
  * supervisord: events.py `*.payload`, process.py `EventListenerPool._eventEnvelope`.
  * See shared/reference/supervisord-4.2.5.md §7.1-7.2 and §11 Q3, Q4, Q6.
  * @since 0.1.0
@@ -95,6 +96,8 @@ export const payload = (event: SupervisorEvent): string => {
       return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid} failures:${event.failures}\n${event.message}`
     case "PROCESS_HEALTH_HEALTHY":
       return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid}`
+    case "PROCESS_DESCENDANTS_LEFT":
+      return `processname:${event.processName} groupname:${event.groupName} pid:${event.pid} pids:${event.pids.join(",")}`
     case "GROUP_STRATEGY_RESTART":
       return `groupname:${event.groupName} strategy:${event.strategy} processname:${event.processName} restarting:${event.processNames.join(",")}`
     case "GROUP_STRATEGY_EXHAUSTED":

@@ -12,6 +12,7 @@
  * Every answer carries the security headers and is counted and timed (Metrics.ts).
  * @since 0.1.0
  */
+import * as ByteSize from "effect/ByteSize"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
@@ -23,8 +24,10 @@ import type * as Scope from "effect/Scope"
 // lazy module takes through it would be bundled into the chunk the daemon loads at start
 import * as Etag from "effect/http/Etag"
 import * as Headers from "effect/http/Headers"
+import * as HttpIncomingMessage from "effect/http/HttpIncomingMessage"
 import * as HttpPlatform from "effect/http/HttpPlatform"
 import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { HttpApiBuilder, HttpApiError } from "effect/http-api"
@@ -46,6 +49,9 @@ export type WebHandler = (
 
 const jsonError = (code: ErrorCode, message: string, status: number = statusOfCode(code)) =>
   HttpServerResponse.text(errorJson(code, message), { status, contentType: "application/json" })
+
+/** The largest request body the API reads (its JSON bodies are a few hundred bytes). */
+export const API_MAX_BODY = 64 * 1024
 
 /** The router answers a body it cannot decode with plain text: say it as the API does. */
 const withJsonErrors = (response: HttpServerResponse.HttpServerResponse) =>
@@ -82,7 +88,12 @@ export const make = (
     const apiRequest = (request: HttpServerRequest.HttpServerRequest) => {
       const refusal = crossSiteRefusal(request.method, siteHeaders(request))
       if (refusal !== undefined) return Effect.succeed(jsonError("FORBIDDEN", refusal))
+      // refused before a byte of it is read; a chunked body is cut off at the same size
+      if (Number(request.headers["content-length"] ?? 0) > API_MAX_BODY) {
+        return Effect.succeed(jsonError("INCORRECT_PARAMETERS", `request bodies are at most ${API_MAX_BODY} bytes`, 413))
+      }
       return api.pipe(
+        Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(API_MAX_BODY)),
         Effect.map((response) => withStreamHeaders(withJsonErrors(response))),
         Effect.catchTag("HttpServerError", (e) =>
           Effect.succeed(
@@ -96,6 +107,15 @@ export const make = (
           const defect = Cause.squash(cause)
           if (HttpApiError.HttpApiSchemaError.is(defect)) {
             return Effect.succeed(jsonError("INCORRECT_PARAMETERS", `${defect.kind}: ${defect.cause.message}`))
+          }
+          // a body the router could not read (cut off at API_MAX_BODY, or broken framing) comes as a defect
+          if (HttpServerError.isHttpServerError(defect) && defect.reason._tag === "RequestParseError") {
+            const tooLarge = defect.reason.reason === "BodyTooLarge" || /maxBytes/.test(String(defect.reason.cause))
+            return Effect.succeed(
+              tooLarge
+                ? jsonError("INCORRECT_PARAMETERS", `request bodies are at most ${API_MAX_BODY} bytes`, 413)
+                : jsonError("INCORRECT_PARAMETERS", "the request body could not be read")
+            )
           }
           return Effect.as(
             Effect.logError(`API request ${request.method} ${request.url} failed: ${Cause.pretty(cause)}`),

@@ -10,7 +10,8 @@
  * token a PROCESS_COMMUNICATION_* event and the debug line `'name' stdout emitted a comm event`.
  *
  * Invariants: chunks are handled in order and never dropped; `drain` completes only after every
- * byte it read is written to the file; a channel without a file (NONE) still captures and
+ * byte it read is written to the file (to a pipe or FIFO whose reader stopped reading: after at
+ * most RotatingFile's FLUSH_LIMIT, then its loss is counted); a channel without a file (NONE) still captures and
  * publishes. Read errors end the drain with a warning; they never fail the caller. When nothing
  * but the file wants a channel's bytes (the common case), they go from the pipe to the file with
  * no fiber or Stream step per chunk: spliced from the pipe into the file where the reader can

@@ -17,10 +17,15 @@
  * - I/O errors never fail a caller: they are logged (once per run of failures) and the bytes of
  *   the failed batch are dropped; the next batch tries again (and reopens the file if needed).
  *
- * Gotchas: anything but a regular file (a pipe, FIFO, tty or socket behind `/dev/stdout`) is
- * always written by the writer fiber through the threadpool, so a stalled reader holds up the
- * queue, never the daemon. A regular file on a hung network filesystem does block the daemon, as
- * it blocks supervisord. Rotation only applies to a regular file named by a path that is not a symlink.
+ * - A pipe or FIFO (also behind `/dev/stdout`) is written through a non-blocking stream: a reader
+ *   that stops reading never holds a libuv thread. While it runs, the queue pushes back on the
+ *   child as for a file; but `flush` waits at most FLUSH_LIMIT, so a process's exit, a stop and a
+ *   shutdown never wait on such a reader. What it has not taken when the file closes (or when the
+ *   reader goes away) is dropped, and the loss is logged with its byte count.
+ *
+ * Gotchas: anything else that is not a regular file (a tty, a character device) is written by the
+ * writer fiber through the threadpool, so a stalled reader holds up the queue, never the daemon.
+ * A regular file on a hung network filesystem does block the daemon, as it blocks supervisord. Rotation only applies to a regular file named by a path that is not a symlink.
  * supervisord logs `Illegal seek` on every write to `/dev/stdout` with maxbytes > 0 (issues
  * #1078/#1224), and with stdout redirected to a file it would rename the `/dev/stdout` link itself;
  * here a pipe, tty, `/dev/null` or symlinked path simply never rotates. Files are opened with
@@ -37,7 +42,9 @@ import * as Latch from "effect/Latch"
 import * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import { fromErrno, systemErrorText } from "../domain/Errno.ts"
+import * as FdReserve from "./FdReserve.ts"
 
 /** A rotating, batched, append-only log file. */
 export interface RotatingFile {
@@ -89,6 +96,12 @@ const APPEND_NONBLOCK = Fs.constants.O_WRONLY | Fs.constants.O_APPEND | Fs.const
 /** Queued bytes beyond which `write` waits for the writer and `writeUnsafe` reports no room (per file; the writer holds one more batch). */
 export const HIGH_WATER_MARK = 1024 * 1024
 
+/** Bytes a pipe or FIFO's stream holds for its reader before the writer waits for it to drain. */
+const STREAM_BUFFER = 1024 * 1024
+
+/** The longest `flush` waits (for a reader that stopped reading; a regular file is done long before). */
+export const FLUSH_LIMIT = 2000
+
 type Command = { readonly _tag: "Flush" | "Reopen" | "Clear"; readonly done: Deferred.Deferred<void> }
 /** Left by a synchronous write for the writer: rotate now, or report an error it could not log. */
 type Followup = { readonly _tag: "Rotate" } | { readonly _tag: "Failed"; readonly error: PlatformError.PlatformError }
@@ -101,6 +114,8 @@ interface OpenFile {
   size: number
   /** A regular file: written synchronously. */
   readonly regular: boolean
+  /** A pipe or FIFO: written through this non-blocking stream, which owns the fd. */
+  readonly stream: Net.Socket | undefined
   readonly rotates: boolean
 }
 
@@ -147,6 +162,36 @@ const writeAsyncAll = (fd: number, chunks: ReadonlyArray<Uint8Array>, path: stri
     step(chunks)
   })
 
+/** A pipe or FIFO's fd as a non-blocking stream (libuv sets O_NONBLOCK on it); undefined for anything else. */
+const pipeStream = (fd: number, info: Fs.Stats): Net.Socket | undefined => {
+  if (!info.isFIFO()) return undefined
+  try {
+    const stream = new Net.Socket({ fd, readable: false, writable: true })
+    stream.on("error", () => undefined)
+    return stream
+  } catch {
+    return undefined
+  }
+}
+
+/** Write `chunks` to a stream; wait only while it holds more than STREAM_BUFFER bytes for its reader. */
+const writeStream = (stream: Net.Socket, chunks: ReadonlyArray<Uint8Array>): Effect.Effect<void> =>
+  Effect.callback<void>((resume) => {
+    for (const chunk of chunks) stream.write(chunk)
+    if (stream.writableLength <= STREAM_BUFFER || stream.destroyed) return resume(Effect.void)
+    return awaitDrained(stream, resume)
+  })
+
+/** Resume once `stream` has handed its reader every byte it holds (or is gone). */
+const awaitDrained = (stream: Net.Socket, resume: (effect: Effect.Effect<void>) => void): Effect.Effect<void> => {
+  const done = () => {
+    stream.off("drain", done).off("close", done)
+    resume(Effect.void)
+  }
+  stream.on("drain", done).on("close", done)
+  return Effect.sync(() => stream.off("drain", done).off("close", done))
+}
+
 /** Open (or create) `path` for appending; the scope closes the fd after writing everything queued. */
 export const make = (
   path: string,
@@ -166,7 +211,7 @@ export const make = (
       } catch {
         // gone already: treated like a link, never renamed
       }
-      return { fd, spliceFd: undefined, size: info.size, regular: info.isFile(), rotates: info.isFile() && link }
+      return { fd, spliceFd: undefined, size: info.size, regular: info.isFile(), stream: pipeStream(fd, info), rotates: info.isFile() && link }
     }
 
     // A regular file (or a new one) is opened at once: one trip to the threadpool per file made a
@@ -174,7 +219,7 @@ export const make = (
     // the threadpool path below, which blocks on a FIFO until it has a reader and reports errors.
     // (Opening a FIFO here and closing it again would hand its reader an early EOF; O_NONBLOCK
     // only covers the path turning into one between the stat and the open.)
-    const openRegularNow = (): OpenFile | undefined => {
+    const openRegularNow = (): OpenFile | "reserve" | undefined => {
       let fd: number
       try {
         const existing = Fs.statSync(path, { throwIfNoEntry: false })
@@ -182,6 +227,10 @@ export const make = (
         fd = Fs.openSync(path, APPEND_NONBLOCK, options.mode ?? 0o666)
       } catch {
         return undefined
+      }
+      if (!FdReserve.leavesReserve(fd)) {
+        Fs.closeSync(fd)
+        return "reserve"
       }
       try {
         const opened = describeOpen(fd)
@@ -197,7 +246,10 @@ export const make = (
       Fs.open(path, "a", options.mode ?? 0o666, (err, fd) => resume(err !== null ? Effect.fail(ioError("open", path, err)) : Effect.succeed(fd)))
     ).pipe(Effect.flatMap((fd) =>
       Effect.try({
-        try: () => describeOpen(fd),
+        try: () => {
+          if (!FdReserve.leavesReserve(fd)) throw FdReserve.exhausted()
+          return describeOpen(fd)
+        },
         catch: (e) => {
           Fs.closeSync(fd)
           return ioError("stat", path, e)
@@ -207,23 +259,39 @@ export const make = (
 
     const open = Effect.suspend(() => {
       const opened = openRegularNow()
+      if (opened === "reserve") return Effect.fail(ioError("open", path, FdReserve.exhausted()))
       return opened !== undefined ? Effect.succeed(opened) : openOnThreadpool
     })
 
-    let current: OpenFile | undefined = yield* open
+    // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
+    let current: OpenFile | undefined = yield* open.pipe(
+      Effect.catchIf(
+        (e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)),
+        (e) => Effect.as(Effect.logError(`could not open log file ${path}: ${systemErrorText(e)}; trying again at its next write`), undefined)
+      )
+    )
     let closed = false
     let pending: Array<Item> = []
     let pendingBytes = 0
     /** The writer holds a batch taken from `pending`: a synchronous write now would overtake it. */
     let busy = false
-    let failing = false
+    let failing = current === undefined
+    /** Bytes still queued when the writer was stopped at close: lost with what the stream holds. */
+    let unsent = 0
     const room = Latch.makeUnsafe(true)
 
-    const closeCurrent = Effect.sync(() => {
+    /** Close the file; what a pipe or FIFO's reader has not taken is dropped, and logged with its count. */
+    const closeCurrent = Effect.suspend(() => {
       reclaim()
       const c = current
       current = undefined
-      if (c === undefined) return
+      if (c === undefined) return Effect.void
+      if (c.stream !== undefined) {
+        const lost = c.stream.writableLength + unsent
+        unsent = 0
+        c.stream.destroy()
+        return lost === 0 ? Effect.void : Effect.logWarning(`dropped ${lost} bytes for log file ${path}: it did not accept them`)
+      }
       for (const fd of [c.fd, c.spliceFd ?? -1]) {
         if (fd < 0) continue
         try {
@@ -232,6 +300,7 @@ export const make = (
           // EBADF/EIO on close: the fd is released either way
         }
       }
+      return Effect.void
     })
 
     /** Log a failure, once per run of failures: `could not reopen log file /x: EACCES (Permission denied)`. */
@@ -289,6 +358,16 @@ export const make = (
       Effect.gen(function*() {
         const c = yield* ensureOpen
         if (c === undefined) return
+        if (c.stream !== undefined) {
+          // a reader that went away (EPIPE) destroys the stream: reopen, which waits for a new reader
+          if (c.stream.destroyed) {
+            yield* closeCurrent
+            return yield* Effect.logWarning(`dropped ${total} bytes for log file ${path}: its reader went away`)
+          }
+          yield* writeStream(c.stream, chunks)
+          c.size += total
+          return
+        }
         const write = c.regular
           ? Effect.try({ try: () => writeSyncAll(c.fd, chunks), catch: (e) => ioError("write", path, e) })
           : writeAsyncAll(c.fd, chunks, path)
@@ -333,6 +412,13 @@ export const make = (
             yield* attempt("remove", fs.remove(path, { force: true }))
             current = yield* attempt("reopen", open)
             break
+          case "Flush": {
+            const stream = current?.stream
+            if (stream !== undefined && stream.writableLength > 0 && !stream.destroyed) {
+              yield* Effect.callback<void>((resume) => awaitDrained(stream, resume))
+            }
+            break
+          }
         }
         yield* Deferred.done(cmd.done, Exit.void)
       })
@@ -451,17 +537,27 @@ export const make = (
     const command = (tag: Command["_tag"]) =>
       Effect.suspend(() => {
         reclaim()
-        // Nothing queued: every byte handed in is already written.
-        if (closed || (tag === "Flush" && !writing)) return Effect.void
+        // Nothing queued: every byte handed in is already written (a stream's reader may still have some to take).
+        if (closed || (tag === "Flush" && !writing && !(current?.stream !== undefined && current.stream.writableLength > 0))) {
+          return Effect.void
+        }
         const done = Deferred.makeUnsafe<void>()
         enqueue({ _tag: tag, done })
         return Deferred.await(done)
       })
 
     yield* Effect.addFinalizer(() => closeCurrent)
-    // Only a flush cut short (interrupted, or a FIFO nobody reads) leaves a writer to interrupt.
-    yield* Effect.addFinalizer(() => Effect.suspend(() => writerFiber === undefined ? Effect.void : Fiber.interrupt(writerFiber)))
-    const flush = command("Flush")
+    // Only a flush cut short (interrupted, or a FIFO nobody reads) leaves a writer to interrupt; what it still holds is lost.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        if (writerFiber === undefined) return Effect.void
+        unsent = pendingBytes
+        pending = []
+        pendingBytes = 0
+        return Fiber.interrupt(writerFiber)
+      })
+    )
+    const flush = command("Flush").pipe(Effect.timeoutOption(FLUSH_LIMIT), Effect.asVoid)
     yield* Effect.addFinalizer(() =>
       Effect.andThen(flush, Effect.sync(() => {
         closed = true

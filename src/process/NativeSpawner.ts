@@ -11,6 +11,8 @@
  * daemon writes, opened as a stream only when something is written. Its exit comes from its
  * pidfd, watched on the event loop: nothing polls, and no other child is ever reaped by mistake.
  * Failures before exec come back as spawn errors with supervisord's texts.
+ * It remembers each child's session while anything is left in it after the child exited, and
+ * when its scope closes, kills what is left (Orphans.ts): no descendant outlives the daemon.
  *
  * An fcgi-program's socket is made here too (`listen`, in the addon: blocking, close-on-exec) and
  * given to each of its children as fd 0; `ready=fd:N` gets a pipe whose write end is the child's
@@ -29,9 +31,10 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
-import { adoptOrphans } from "./Orphans.ts"
+import { adoptOrphans, killLeftBehind, leftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild, signalName } from "./Signals.ts"
 import {
@@ -43,6 +46,12 @@ import {
   Spawner,
   StdinFailure
 } from "./Spawner.ts"
+
+/** How long after a child's exit its session is looked at (descendants signalled with it are gone by then). */
+const SESSION_CHECK_MS = 1000
+
+/** Fds a spawn opens at once: three pipes, a ready=fd:N pipe, the exec-error pipe and the pidfd. */
+const FDS_PER_SPAWN = 11
 
 /** What the addon throws when a child could not be started. */
 interface NativeError {
@@ -179,10 +188,22 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
     addon.prepare()
     /** Children started and not yet reaped, by pid. */
     const live = new Set<number>()
-    yield* adoptOrphans(addon, (pid) => live.has(pid))
+    const isOurs = (pid: number) => live.has(pid)
+    yield* adoptOrphans(addon, isOurs)
+    /** Sessions (= pids) of children that are alive or left descendants behind. */
+    const sessions = new Set<number>()
+    /** A session is forgotten once nothing is left in it (looked at a moment after its leader exited). */
+    const forgetIfEmpty = (sid: number) =>
+      setTimeout(() => {
+        if (leftBehind(new Set([sid]), isOurs).length === 0) sessions.delete(sid)
+      }, SESSION_CHECK_MS).unref()
+    // added after adoptOrphans, so this runs first: the daemon still adopts what the kill orphans
+    yield* Effect.addFinalizer(() => killLeftBehind(sessions, isOurs))
 
     const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
       Effect.suspend(() => {
+        // out of fds, the control plane keeps its reserve: the spawn fails as it would at the limit
+        if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(request, { code: "EMFILE" }) }))
         const user = userFor(addon, request.user)
         if (user instanceof SpawnFailure) return Effect.fail(user)
         const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
@@ -193,6 +214,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         try {
           const onExit = (code: number | null, signal: number | null) => {
             live.delete(pid)
+            forgetIfEmpty(pid)
             stdin?.close()
             Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
           }
@@ -204,6 +226,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
           return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
         }
         live.add(pid)
+        sessions.add(pid)
         // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
         stdin = fds[0] < 0 ? undefined : stdinWriter(fds[0])
         return Effect.succeed<RawChild>({
@@ -217,5 +240,10 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         })
       })
 
-    return Spawner.of({ resolve, spawn, listen: listenWith(addon) })
+    return Spawner.of({
+      resolve,
+      spawn,
+      listen: listenWith(addon),
+      leftBehind: (pid) => Effect.sync(() => leftBehind(new Set([pid]), isOurs))
+    })
   })

@@ -11,16 +11,108 @@
  * reaped only once it has been seen at two scans with an event-loop poll phase between them —
  * by then libuv has handled the SIGCHLD its exit raised and reaped it, if it was libuv's. Scans
  * run after a SIGCHLD, and once more a little later while a zombie is waiting; nothing polls.
+ *
+ * Left behind: every child starts its own session (its pid is the session id), and descendants
+ * keep it unless they start their own. When a program's main process is gone, what is left of its
+ * session has been re-parented to the daemon: `leftBehind(pid)` finds those adopted processes
+ * and their descendants (ProcessActor reports them after a stop). No descendant outlives the
+ * daemon: when the scope closes, whatever is left of every session the spawner started gets
+ * SIGTERM, and SIGKILL after KILL_GRACE_MS. A descendant that started a session of its own
+ * (a double-forking daemon) is adopted and reaped, but not found by its session.
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import * as Fs from "node:fs"
 import { describeExit } from "../domain/ExitInfo.ts"
 import type { NativeAddon } from "./NativeAddon.ts"
 import { signalName } from "./Signals.ts"
 
 /** How long after a scan that saw an unknown zombie the next one runs, if no SIGCHLD comes first. */
 const SECOND_LOOK_MS = 100
+
+/** How long descendants left at shutdown have between SIGTERM and SIGKILL. */
+export const KILL_GRACE_MS = 1000
+
+/** A process's parent, session and state letter, from /proc; undefined once it is gone. */
+const procStat = (pid: number): { readonly ppid: number; readonly sid: number; readonly state: string } | undefined => {
+  try {
+    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "latin1")
+    // after the command name in parentheses: state ppid pgrp session …
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+    return { state: fields[0]!, ppid: Number(fields[1]), sid: Number(fields[3]) }
+  } catch {
+    return undefined
+  }
+}
+
+/** The children of `pid` (all its threads'), from /proc. */
+const childrenOf = (pid: number): ReadonlyArray<number> => {
+  try {
+    return Fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => {
+      const text = Fs.readFileSync(`/proc/${pid}/task/${task}/children`, "latin1").trim()
+      return text === "" ? [] : text.split(" ").map(Number)
+    })
+  } catch {
+    return []
+  }
+}
+
+const alive = (pid: number) => {
+  const stat = procStat(pid)
+  return stat !== undefined && stat.state !== "Z" && stat.state !== "X"
+}
+
+/**
+ * What is left of the session `sid` among the daemon's descendants that are not `isOurs`: the
+ * adopted children in it and, below them, every live descendant (ascending pids).
+ */
+export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyArray<number> => {
+  const found = new Set<number>()
+  const visit = (pid: number) => {
+    if (found.has(pid) || !alive(pid)) return
+    found.add(pid)
+    for (const child of childrenOf(pid)) visit(child)
+  }
+  for (const child of childrenOf(process.pid)) {
+    if (isOurs(child)) continue
+    const stat = procStat(child)
+    if (stat !== undefined && sids.has(stat.sid)) visit(child)
+  }
+  return [...found].sort((a, b) => a - b)
+}
+
+/** Signal each pid, ignoring those already gone. */
+const signalAll = (pids: ReadonlyArray<number>, signal: NodeJS.Signals) => {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, signal)
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * SIGTERM what is left of `sids`, then SIGKILL what is still alive after KILL_GRACE_MS; logs the
+ * pids it signalled. Checks every 50 ms during the grace (only at shutdown, only while some live).
+ */
+export const killLeftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    const pids = leftBehind(sids, isOurs)
+    if (pids.length === 0) return
+    yield* Effect.logWarning(`killing descendants left behind by stopped programs: pids ${pids.join(", ")} (SIGTERM)`)
+    signalAll(pids, "SIGTERM")
+    const deadline = Date.now() + KILL_GRACE_MS
+    let living = pids.filter(alive)
+    while (living.length > 0 && Date.now() < deadline) {
+      yield* Effect.sleep(50)
+      living = living.filter(alive)
+    }
+    if (living.length === 0) return
+    yield* Effect.logWarning(`killing descendants still alive after ${KILL_GRACE_MS} ms: pids ${living.join(", ")} (SIGKILL)`)
+    signalAll(living, "SIGKILL")
+  })
 
 /**
  * Adopters alive in this process (each spawner layer has one): the process is a subreaper while

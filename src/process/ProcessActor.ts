@@ -10,8 +10,9 @@
  * generation so stale ones are ignored. Closing the actor's scope shuts it down through the
  * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
- * before its log line; output is flushed before an exit is acted on; a stdin write runs in the
- * writer's fiber, never holding the loop; a child's checks end when it exits.
+ * before its log line; output is flushed before an exit is acted on; a stdin write is queued
+ * (StdinQueue.ts, bounded) and written by a per-child fiber, never holding the loop or the
+ * caller; a child's checks and its stdin writer end when it exits.
  * supervisord: process.py Subprocess. See shared/reference/supervisord-4.2.5.md §2.
  * @since 0.1.0
  */
@@ -40,6 +41,7 @@ import type { ExecContext } from "./Probe.ts"
 import * as Readiness from "./Readiness.ts"
 import { exitFacts, isExpected, policy } from "./RestartPolicy.ts"
 import { type RawChild, Spawner } from "./Spawner.ts"
+import * as StdinQueue from "./StdinQueue.ts"
 import {
   type Action,
   apply,
@@ -91,8 +93,11 @@ export interface ProcessActor {
   readonly stop: (wait: boolean) => Effect.Effect<void, NotRunning | Failed>
   /** Send a signal (canonical name). */
   readonly signal: (signal: string) => Effect.Effect<void, NotRunning | Failed>
-  /** Write to its stdin (the write itself runs in the caller's fiber, never in the actor's). */
-  readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile>
+  /**
+   * Queue bytes for its stdin; succeeds once they are queued (StdinQueue.ts). Failed when the
+   * queue is full (the child is not reading), NoFile when the child closed its stdin.
+   */
+  readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile | Failed>
   /** The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or backoff. */
   readonly quiesce: Effect.Effect<void>
   /** The first published snapshot (the current one included) that satisfies `done`; no polling. */
@@ -113,8 +118,8 @@ type Reply<A> = Deferred.Deferred<A, Refusal>
 type Message =
   /** A request (Start, Stop, Signal): answered once its transition's actions ran. */
   | { readonly _tag: "Request"; readonly event: Event; readonly reply: Reply<void> }
-  /** A stdin write: answered with the child to write to. */
-  | { readonly _tag: "Stdin"; readonly reply: Reply<RawChild> }
+  /** A stdin write: answered with the current child's stdin queue. */
+  | { readonly _tag: "Stdin"; readonly reply: Reply<StdinQueue.StdinQueue> }
   /** Quiesce / Shutdown: no answer. */
   | { readonly _tag: "Post"; readonly event: Event }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
@@ -126,6 +131,9 @@ const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
+
+/** How long after a stop its child's descendants are looked for. */
+const LEFT_BEHIND_DELAY = Duration.millis(200)
 
 /** The end of the `unhealthy:` log line, per on_unhealthy. */
 const UNHEALTHY_OUTCOME = {
@@ -148,6 +156,7 @@ export const make = (
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
     const checks = yield* FiberSet.make()
+    const stdinWriter = yield* FiberSet.make()
     const backoff = Backoff.make(Backoff.backoffSettings(config))
     const rules = policy(config)
     const name = config.name
@@ -161,8 +170,11 @@ export const make = (
     // The actor's own state: touched only by the loop fiber.
     let current: Status = initialStatus
     let child: RawChild | undefined
+    let stdin: StdinQueue.StdinQueue | undefined
     let generation = 0
     let exitInfo: ExitInfo = { code: 0, signal: null }
+    /** The pid of the child that exited last. */
+    let exitedPid = 0
     // The current spawn's: how its exec: checks run, and its ready= check.
     let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
     let readiness: Readiness.Readiness | undefined
@@ -236,6 +248,7 @@ export const make = (
       if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success
       child = proc
+      stdin = StdinQueue.make(proc.writeStdin, (drain) => FiberSet.run(stdinWriter, drain))
       const gen = generation
       const watched = <E>(source: OutputStream<E>) => readiness?.watch(source) ?? source
       const drains = [
@@ -252,6 +265,24 @@ export const make = (
       }))
       yield* dispatch({ _tag: "Spawned", pid: proc.pid })
     })
+
+    /**
+     * After a stop, a moment later (descendants signalled with the child are gone by then): warn
+     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive.
+     */
+    const reportLeftBehind = (pid: number) => {
+      const find = spawner.leftBehind
+      if (find === undefined || pid <= 0) return Effect.void
+      return FiberSet.run(background, Effect.gen(function*() {
+        yield* Effect.sleep(LEFT_BEHIND_DELAY)
+        const pids = yield* find(pid)
+        if (pids.length === 0) return
+        yield* Effect.logWarning(
+          `stopped: ${name} (pid ${pid}) left ${pids.length === 1 ? "a descendant" : `${pids.length} descendants`} running: pid${pids.length === 1 ? "" : "s"} ${pids.join(", ")}`
+        )
+        yield* bus.publish({ _tag: "PROCESS_DESCENDANTS_LEFT", processName: name, groupName: config.group, pid, pids })
+      })).pipe(Effect.asVoid)
+    }
 
     const sendSignal = (signal: string, group: boolean) =>
       Effect.gen(function*() {
@@ -323,7 +354,10 @@ export const make = (
           })
         case "logStopped": {
           const line = `stopped: ${name} (${describeExit(exitInfo)})`
-          return event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line)
+          return Effect.andThen(
+            event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line),
+            event._tag === "Exited" ? reportLeftBehind(exitedPid) : Effect.void
+          )
         }
         case "cancelBackoff":
           return Effect.andThen(
@@ -391,10 +425,10 @@ export const make = (
         case "Request":
           return Effect.flatMap(dispatch(message.event), (refusal) => answer(message.reply, refusal, undefined))
         case "Stdin": {
-          const proc = child
+          const queue = stdin
           return Effect.flatMap(
-            dispatch({ _tag: "WriteStdin", hasChild: proc !== undefined }),
-            (refusal) => proc === undefined ? Deferred.fail(message.reply, "NotRunning") : answer(message.reply, refusal, proc)
+            dispatch({ _tag: "WriteStdin", hasChild: queue !== undefined }),
+            (refusal) => queue === undefined ? Deferred.fail(message.reply, "NotRunning") : answer(message.reply, refusal, queue)
           )
         }
         case "Post":
@@ -402,9 +436,11 @@ export const make = (
         case "Exited": {
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
+          exitedPid = child?.pid ?? 0
           child = undefined
+          stdin = undefined
           return Effect.andThen(
-            FiberSet.clear(checks),
+            Effect.andThen(FiberSet.clear(checks), FiberSet.clear(stdinWriter)),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
           )
         }
@@ -429,6 +465,16 @@ export const make = (
       })
 
     const notRunning = () => new NotRunning({ detail: name })
+    /** A refused stdin write: closed is supervisord's NO_FILE; full is a FAILED fault and a counted, logged loss. */
+    const stdinRefused = (refused: StdinQueue.StdinRefused): Effect.Effect<never, NoFile | Failed> =>
+      refused.reason === "closed"
+        ? Effect.fail(new NoFile({ detail: name }))
+        : Effect.andThen(
+          Effect.logWarning(
+            `${name}: stdin queue full (${refused.queued} bytes queued, limit ${refused.limit}); refused a write of ${refused.size} bytes`
+          ),
+          Effect.fail(new Failed({ detail: `${name}'s stdin queue is full (${refused.queued} bytes queued, limit ${refused.limit}): the process is not reading` }))
+        )
     const startRefused = (refusal: Refusal) =>
       refusal === "UnknownState"
         ? new Failed({ detail: `${name} is in an unknown process state` })
@@ -503,10 +549,10 @@ export const make = (
       signal: (signal) => request({ _tag: "Signal", signal }, notRunning),
       writeStdin: (data) =>
         Effect.gen(function*() {
-          const reply = Deferred.makeUnsafe<RawChild, Refusal>()
+          const reply = Deferred.makeUnsafe<StdinQueue.StdinQueue, Refusal>()
           yield* Queue.offer(mailbox, { _tag: "Stdin", reply })
-          const proc = yield* Deferred.await(reply).pipe(Effect.mapError(notRunning))
-          yield* proc.writeStdin(data).pipe(Effect.mapError(() => new NoFile({ detail: name })))
+          const queue = yield* Deferred.await(reply).pipe(Effect.mapError(notRunning))
+          yield* queue.offer(data).pipe(Effect.catchTag("StdinRefused", stdinRefused))
         }),
       quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
       waitFor,

@@ -73,4 +73,9 @@ export class Spawner extends Context.Service<Spawner, {
   readonly spawn: (request: SpawnRequest) => Effect.Effect<RawChild, SpawnFailure>
   /** Make an fcgi-program's listening socket, open until the scope closes. */
   readonly listen: (socket: FcgiSocket) => Effect.Effect<ListeningSocket, ListenFailure, Scope.Scope>
+  /**
+   * After a child exited: the pids of its descendants still alive (in its session, adopted by the
+   * daemon), ascending. Optional: a spawner that cannot tell leaves it out.
+   */
+  readonly leftBehind?: (pid: number) => Effect.Effect<ReadonlyArray<number>>
 }>()("effsup/process/Spawner") {}

@@ -20,8 +20,8 @@
  * Event-driven instead of supervisord's once-per-loop-pass: dispatch runs on every accepted event,
  * every listener output and every `PROCESS_STATE_RUNNING` of one of the pool's processes.
  * Everything is handled by one fiber reading a mailbox, so the state needs no locks.
- * A write to a listener's stdin is awaited by that fiber (a listener that says READY but never
- * reads its stdin stalls its own pool, not the others).
+ * A write to a listener's stdin is queued (the process's bounded stdin queue), never awaited: a
+ * listener that says READY but never reads its stdin stays BUSY with its event, as in supervisord.
  * See shared/reference/supervisord-4.2.5.md §7.2-7.4.
  * @since 0.1.0
  */

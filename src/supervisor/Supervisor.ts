@@ -125,7 +125,7 @@ export interface SupervisorShape {
   readonly mainLogPath: Effect.Effect<string, NoFile>
 
   /** Write bytes to a running process's stdin. */
-  readonly sendProcessStdin: (spec: string, data: Uint8Array) => Effect.Effect<void, BadName | NotRunning | NoFile | ShutdownState>
+  readonly sendProcessStdin: (spec: string, data: Uint8Array) => Effect.Effect<void, BadName | NotRunning | NoFile | Failed | ShutdownState>
   /** Publish a REMOTE_COMMUNICATION event (works during shutdown, as in supervisord). */
   readonly sendRemoteCommEvent: (type: string, data: string) => Effect.Effect<void>
 

@@ -19,15 +19,16 @@ type Same<A, B> = [A] extends [B] ? [B] extends [A] ? true : false : false
 const sameNames: Same<ConcreteEventTypeName, EventName> = true
 const processStates: Same<ConcreteTypesOf<"PROCESS_STATE">, `PROCESS_STATE_${string}` & EventName> = true
 // EVENT is supervisord's root: effsup's own types are not below it.
-const everything: Same<ConcreteTypesOf<"EVENT">, Exclude<EventName, `GROUP_STRATEGY_${string}` | `PROCESS_HEALTH_${string}`>> = true
+const everything: Same<ConcreteTypesOf<"EVENT">, Exclude<EventName, `GROUP_STRATEGY_${string}` | `PROCESS_HEALTH_${string}` | `PROCESS_DESCENDANTS_${string}`>> = true
 const strategies: Same<ConcreteTypesOf<"GROUP_STRATEGY">, "GROUP_STRATEGY_RESTART" | "GROUP_STRATEGY_EXHAUSTED"> = true
 const health: Same<ConcreteTypesOf<"PROCESS_HEALTH">, `PROCESS_HEALTH_${string}` & EventName> = true
+const descendants: Same<ConcreteTypesOf<"PROCESS_DESCENDANTS">, "PROCESS_DESCENDANTS_LEFT"> = true
 
 describe("EventTypes", () => {
-  it("knows supervisord's 27 names, 7 of them abstract, and effsup's 6, 2 of them abstract", () => {
-    assert.isTrue(sameNames && processStates && everything && strategies && health)
-    assert.strictEqual(EVENT_TYPE_NAMES.length, 33)
-    assert.strictEqual(CONCRETE_EVENT_TYPES.length, 24)
+  it("knows supervisord's 27 names, 7 of them abstract, and effsup's 8, 3 of them abstract", () => {
+    assert.isTrue(sameNames && processStates && everything && strategies && health && descendants)
+    assert.strictEqual(EVENT_TYPE_NAMES.length, 35)
+    assert.strictEqual(CONCRETE_EVENT_TYPES.length, 25)
     assert.strictEqual(SUPERVISORD_EVENT_TYPES.length, 20)
     assert.deepStrictEqual([...ABSTRACT_EVENT_TYPES].sort(), EVENT_TYPE_NAMES.filter(isAbstractEventType).sort())
   })
@@ -66,9 +67,12 @@ describe("EventTypes", () => {
     assert.isFalse(matches("EVENT", "PROCESS_HEALTH_UNHEALTHY"))
     assert.isFalse(matches("PROCESS_STATE", "PROCESS_HEALTH_UNHEALTHY"))
     assert.isFalse(matches("PROCESS_HEALTH", "PROCESS_STATE_RUNNING"))
+    assert.isTrue(matches("PROCESS_DESCENDANTS", "PROCESS_DESCENDANTS_LEFT"))
+    assert.isFalse(matches("EVENT", "PROCESS_DESCENDANTS_LEFT"))
+    assert.isFalse(matches("PROCESS_STATE", "PROCESS_DESCENDANTS_LEFT"))
     assert.deepStrictEqual(
       CONCRETE_EVENT_TYPES.filter((n) => !SUPERVISORD_EVENT_TYPES.includes(n)),
-      ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY", "GROUP_STRATEGY_RESTART", "GROUP_STRATEGY_EXHAUSTED"]
+      ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY", "PROCESS_DESCENDANTS_LEFT", "GROUP_STRATEGY_RESTART", "GROUP_STRATEGY_EXHAUSTED"]
     )
   })
 

@@ -70,6 +70,13 @@ describe("Payload: cases the capture cannot produce", () => {
     )
   })
 
+  it("effsup's PROCESS_DESCENDANTS_LEFT names the process and the pids left behind", () => {
+    assert.strictEqual(
+      payload({ _tag: "PROCESS_DESCENDANTS_LEFT", processName: "a", groupName: "g", pid: 10, pids: [12, 15] }),
+      "processname:a groupname:g pid:10 pids:12,15"
+    )
+  })
+
   it("TICK_3600", () => {
     assert.strictEqual(envelopeText({ identifier: "x", serial: 1, pool: "p", poolSerial: 0, event: { _tag: "TICK_3600", when: 1795402800 } }),
       "ver:3.0 server:x serial:1 pool:p poolserial:0 eventname:TICK_3600 len:15\nwhen:1795402800")

@@ -4,12 +4,18 @@
  * smuggling, deep nesting, invalid UTF-8, wrong methods and types, missing or wrong
  * credentials, many slow connections, path traversal on log URLs, markup and ANSI in names and
  * output. Each is refused, or rendered as text, quickly and with bounded memory; none is a 500.
+ * The same on the newer routes (the JSON API under /api/v1, the console's pages, /metrics):
+ * oversized bodies, bad and deeply nested JSON, wrong methods, traversal in names, markup and
+ * ANSI in names given back as JSON or plain text, and — with a real daemon whose events keep
+ * coming — many SSE clients that never read do not hold up a normal client.
  */
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Duration, Result } from "effect"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
+import { header, start } from "../e2e/harness.ts"
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
 import { connect, startServers, type Target } from "../support/ControlServers.ts"
 import { processInfo } from "../support/FakeSupervisor.ts"
@@ -58,6 +64,17 @@ const rpcAnswer = (reply: Reply): MethodResponse => {
   return r.success
 }
 const call = (methodName: string, ...params: ReadonlyArray<XmlRpcValue>) => post(encodeMethodCall({ methodName, params }))
+
+/** A request to the web routes (JSON body unless `headers` say otherwise), closing the connection after the answer. */
+const web = (method: string, path: string, body: string | Buffer = "", headers: Record<string, string | number> = {}) => {
+  const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body)
+  const all = { Host: "localhost", Authorization: AUTH, "Content-Type": "application/json", "Content-Length": bytes.length, Connection: "close", ...headers }
+  const lines = Object.entries(all).filter(([, v]) => v !== "").map(([k, v]) => `${k}: ${v}`)
+  return Buffer.concat([Buffer.from(`${method} ${path} HTTP/1.1\r\n${lines.join("\r\n")}\r\n\r\n`), bytes])
+}
+
+/** The JSON error body of an API answer. */
+const apiError = (reply: Reply) => JSON.parse(reply.body) as { readonly code: string; readonly message: string }
 
 describe("hostile input on the control servers", () => {
   let servers: Awaited<ReturnType<typeof startServers>>
@@ -220,4 +237,147 @@ describe("hostile input on the control servers", () => {
     assert.match(tail.received(), /content-type: text\/plain;charset=utf-8/)
     assert.include(tail.received(), MARKUP)
   })
+
+  both("the API, the console and /metrics need credentials like every other route", async (target) => {
+    for (const path of ["/api/v1/processes", "/api/v1/events", "/api/v1/openapi.json", "/", "/console/app.js", "/metrics"]) {
+      assert.strictEqual((await raw(target, get(path, null))).status, 401, path)
+      assert.strictEqual((await raw(target, get(path, `Basic ${Buffer.from("user:nope").toString("base64")}`))).status, 401, path)
+    }
+  })
+
+  both("the API refuses an oversized body at once, and bad, deep or undecodable JSON with 400 — never a 500", async (target) => {
+    // a declared 20 MB body is refused before a byte of it is read
+    const oversized = await raw(target, web("POST", "/api/v1/processes/cat/signal", "", { "Content-Length": 20_000_000 }), true)
+    assert.strictEqual(oversized.status, 413)
+    assert.isBelow(oversized.ms, 700)
+    assert.strictEqual(apiError(oversized).code, "INCORRECT_PARAMETERS")
+    // a chunked one is cut off at the same bound
+    const chunk = "x".repeat(100 * 1024)
+    const chunked = await raw(target, web("POST", "/api/v1/processes/cat/signal", `${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`, {
+      "Content-Length": "",
+      "Transfer-Encoding": "chunked"
+    }))
+    assert.include([400, 413], chunked.status, chunked.body)
+    for (
+      const body of [
+        "{bad json",
+        "[".repeat(60_000),
+        `{"signal":${"[".repeat(30_000)}"HUP"${"]".repeat(30_000)}}`,
+        Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]),
+        "null",
+        "{}",
+        JSON.stringify({ signal: ["HUP"] })
+      ]
+    ) {
+      const reply = await raw(target, web("POST", "/api/v1/processes/cat/signal", body))
+      assert.strictEqual(reply.status, 400, String(body).slice(0, 20))
+      assert.strictEqual(apiError(reply).code, "INCORRECT_PARAMETERS")
+      assert.isBelow(reply.ms, 1000)
+    }
+    // XML where JSON is expected
+    const xml = await raw(target, web("POST", "/api/v1/processes/cat/signal", "<signal>HUP</signal>", { "Content-Type": "text/xml" }))
+    assert.include([400, 415], xml.status)
+  })
+
+  both("wrong methods on the new routes are refused, never served", async (target) => {
+    const refused: ReadonlyArray<readonly [string, string, number]> = [
+      ["DELETE", "/api/v1/processes", 404],
+      ["PUT", "/api/v1/processes/cat/start", 404],
+      ["GET", "/api/v1/processes/cat/start", 404],
+      ["PATCH", "/api/v1/supervisor", 404],
+      ["POST", "/api/v1/events", 404],
+      ["POST", "/metrics", 405],
+      ["DELETE", "/metrics", 405],
+      ["POST", "/", 405],
+      ["PUT", "/index.html", 405]
+    ]
+    for (const [method, path, expected] of refused) {
+      const reply = await raw(target, web(method, path))
+      assert.strictEqual(reply.status, expected, `${method} ${path}`)
+    }
+    assert.strictEqual(apiError(await raw(target, web("DELETE", "/api/v1/processes"))).code, "NOT_FOUND")
+  })
+
+  both("traversal in names and paths on the API and the console never reaches a file", async (target) => {
+    for (
+      const path of [
+        "/api/v1/processes/..%2F..%2Fetc%2Fpasswd", "/api/v1/processes/../../etc/passwd", "/api/v1/processes/cat/log/..%2F..%2Fetc%2Fpasswd",
+        "/api/v1/processes/%2e%2e%2f%2e%2e%2fetc%2fpasswd/log/stdout", "/api/v1/processes/cat%00/log/stdout", "/api/v1/processes/%ZZ",
+        "/console/../../etc/passwd", "/console/..%2F..%2F..%2Fetc%2Fpasswd", "/console/%2e%2e/%2e%2e/etc/passwd", "/console//etc/passwd",
+        "/console/app.js/../../../etc/passwd", "/api/../etc/passwd", "/api/v1/openapi.json/..%2F..%2Fetc%2Fpasswd"
+      ]
+    ) {
+      const reply = await raw(target, get(path))
+      assert.include([400, 404], reply.status, path)
+      assert.notInclude(reply.body, "root:", path)
+    }
+    // a name that looks like a path is just an unknown name
+    const named = await raw(target, get("/api/v1/processes/..%2F..%2Fetc%2Fpasswd"))
+    assert.deepStrictEqual(apiError(named), { code: "BAD_NAME", message: "BAD_NAME: ../../etc/passwd" })
+  })
+
+  both("markup and ANSI in names come back as JSON strings and plain-text metrics, never as markup", async (target) => {
+    const list = await raw(target, get("/api/v1/processes"))
+    assert.match(list.head, /content-type: application\/json/i)
+    assert.match(list.head, /x-content-type-options: nosniff/i)
+    assert.notInclude(list.body, "\u001b") // ESC is escaped in JSON
+    const rows = JSON.parse(list.body) as ReadonlyArray<{ readonly name: string; readonly group: string }>
+    assert.deepStrictEqual(rows.map((r) => [r.group, r.name]), [["cat", "cat"], ["g\u001b[31m", "<b>x</b>"]])
+    const unknown = await raw(target, get(`/api/v1/processes/${encodeURIComponent(MARKUP)}`))
+    assert.deepStrictEqual(apiError(unknown), { code: "BAD_NAME", message: `BAD_NAME: ${MARKUP}` })
+    assert.match(unknown.head, /content-type: application\/json/i)
+    const metrics = await raw(target, get("/metrics"))
+    assert.match(metrics.head, /content-type: text\/plain/i)
+    assert.match(metrics.head, /x-content-type-options: nosniff/i)
+    assert.include(metrics.body, 'process="<b>x</b>"')
+    // the console's pages are static: no name a program has ever reaches them
+    const page = await raw(target, get("/"))
+    assert.strictEqual(page.status, 200)
+    assert.notInclude(page.body, "<b>x</b>")
+  })
+})
+
+describe("slow SSE clients on a live daemon", () => {
+  it("50 clients that never read the event stream do not hold up a normal client", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = Net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as Net.AddressInfo).port
+        s.close(() => resolve(p))
+      })
+    })
+    // a program that crash-loops keeps PROCESS_STATE events (and their process rows) coming
+    const d = await start("effsup", `${header()}
+[inet_http_server]
+port=127.0.0.1:${port}
+username=user
+password=123
+
+[program:flap]
+command=sh -c 'echo ${"x".repeat(200)}; exit 1'
+startsecs=0
+autorestart=true
+startretries=1000000
+`)
+    const target = { port }
+    const readers = Array.from({ length: 50 }, () => connect(target, get("/api/v1/events").replace("Connection: close", "Connection: keep-alive")))
+    try {
+      await Promise.all(readers.map((r) => r.connected))
+      // they never read again: their socket buffers fill while events keep coming
+      for (const r of readers) r.socket.pause()
+      await new Promise((r) => setTimeout(r, 3000))
+      for (let i = 0; i < 5; i++) {
+        const list = await raw(target, get("/api/v1/processes/flap"))
+        assert.strictEqual(list.status, 200)
+        assert.isBelow(list.ms, 1000)
+        const state = await raw(target, call("supervisor.getState"))
+        assert.strictEqual(state.status, 200)
+        assert.isBelow(state.ms, 1000)
+        await new Promise((r) => setTimeout(r, 200))
+      }
+      assert.strictEqual(d.ctl("status", "flap").status < 4, true)
+    } finally {
+      readers.forEach((r) => r.socket.destroy())
+      await d.stop()
+    }
+  }, 60_000)
 })

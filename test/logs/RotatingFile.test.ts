@@ -229,4 +229,33 @@ describe("RotatingFile", () => {
         assert.isTrue(Fs.readFileSync(`${dir}/out`).equals(Buffer.concat(chunks)))
       })
     ))
+
+  it.live("a FIFO whose reader stops reading never holds a flush or the close; what it did not take is dropped with a logged count", () => {
+    const logged: Array<unknown> = []
+    return withDir((dir) =>
+      Effect.gen(function*() {
+        const fifo = `${dir}/stuck`
+        Cp.execFileSync("mkfifo", [fifo])
+        // holds the FIFO open and never reads
+        const reader = Fs.openSync(fifo, Fs.constants.O_RDWR | Fs.constants.O_NONBLOCK)
+        yield* Effect.addFinalizer(() => Effect.sync(() => Fs.closeSync(reader)))
+        const scope = yield* Scope.make()
+        const log = yield* RotatingFile.make(fifo, { maxBytes: 0, backups: 0 }).pipe(Scope.provide(scope))
+        // 4 MiB: the FIFO takes 64 KiB, the stream and the queue 1 MiB each, the rest waits in the queue
+        for (let i = 0; i < 16; i++) log.writeUnsafe(new Uint8Array(256 * 1024).fill(66))
+        const began = Date.now()
+        yield* log.flush
+        const flushed = Date.now() - began
+        assert.isAtLeast(flushed, RotatingFile.FLUSH_LIMIT - 100)
+        assert.isBelow(flushed, RotatingFile.FLUSH_LIMIT + 3000)
+        yield* Scope.close(scope, Exit.void)
+        assert.isBelow(Date.now() - began, 2 * RotatingFile.FLUSH_LIMIT + 5000)
+        const dropped = logged.map(String).find((m) => /^dropped \d+ bytes for log file .*stuck: it did not accept them$/.test(m))
+        assert.isDefined(dropped)
+        const count = Number(/dropped (\d+)/.exec(dropped!)![1])
+        assert.isAbove(count, 4 * 1024 * 1024 - 1024 * 1024 - 128 * 1024)
+        assert.isAtMost(count, 4 * 1024 * 1024)
+      })
+    ).pipe(Effect.provide(Logger.layer([Logger.make(({ message }) => logged.push(...(Array.isArray(message) ? message : [message])))])))
+  })
 })

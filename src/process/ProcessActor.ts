@@ -248,7 +248,10 @@ export const make = (
       if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success
       child = proc
-      stdin = StdinQueue.make(proc.writeStdin, (drain) => FiberSet.run(stdinWriter, drain))
+      // an fcgi-program's child has its socket as stdin: nothing to write to (supervisord: NO_FILE)
+      stdin = environment.stdinFd === undefined
+        ? StdinQueue.make(proc.writeStdin, (drain) => FiberSet.run(stdinWriter, drain))
+        : StdinQueue.closed
       const gen = generation
       const watched = <E>(source: OutputStream<E>) => readiness?.watch(source) ?? source
       const drains = [

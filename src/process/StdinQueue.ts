@@ -80,3 +80,9 @@ export const make = (
 
   return { offer, queued: () => queued }
 }
+
+/** The queue of a child without a stdin to write (an fcgi-program's fd 0 is its socket): every write is refused as closed. */
+export const closed: StdinQueue = {
+  offer: (data) => Effect.fail(new StdinRefused({ reason: "closed", queued: 0, size: data.length, limit: 0 })),
+  queued: () => 0
+}

@@ -36,8 +36,8 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
   captureMaxbytes: option(`${channel}_capture_maxbytes`, Codecs.byteSize, "0", "> 0 turns on capture mode for PROCESS_COMMUNICATION events"),
   /** Emit PROCESS_LOG_STDOUT / _STDERR for every chunk. */
   eventsEnabled: option(`${channel}_events_enabled`, Codecs.boolean, "false", `emit PROCESS_LOG_${channel.toUpperCase()} events`),
-  /** Requested, but not done yet: resolution warns. */
-  syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "not supported yet: true only logs a warning", { scope: "process" })
+  /** Also send each line to syslog (/dev/log), as `processname line`. */
+  syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "also send each line to syslog (/dev/log)", { scope: "process" })
 })
 
 /**
@@ -154,8 +154,8 @@ export const GROUP_OPTIONS = {
 
 /** `[supervisord]`. */
 export const SUPERVISORD_OPTIONS = {
-  /** Absolute path, or `syslog` (refused when the activity log opens). */
-  logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' is not supported yet"),
+  /** Absolute path, or `syslog` (each line to /dev/log instead of a file). */
+  logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' sends it to /dev/log"),
   logfileMaxbytes: option("logfile_maxbytes", Codecs.byteSize, "50MB", "rotate the activity log at this size (0 = never)"),
   logfileBackups: option("logfile_backups", backups, "10", "rotated copies to keep (0 = none)"),
   loglevel: option("loglevel", Codecs.logLevel, "info", "critical, error, warn, info, debug, trace or blather"),

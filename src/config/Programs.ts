@@ -88,9 +88,6 @@ const channel = (
   } else if (logfile._tag === "Auto" && perProcess.logfileMaxbytes === 0) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], AUTO logging used for ${option} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally` })
   }
-  if (syslog) {
-    ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${k}_syslog=true is not supported by effsup yet: ${k} is not sent to syslog (its log file, if any, is still written)` })
-  }
   return { logfile, ...perProcess, ...once, syslog }
 }
 

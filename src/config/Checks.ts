@@ -8,7 +8,8 @@
  * - `tcp:PORT`, `tcp:HOST:PORT`, `tcp:[IPV6]:PORT`: a TCP connection is accepted (host: localhost);
  * - `http://…`, `https://…`, or `http:PORT[/PATH]` (http://localhost:PORT/PATH): a GET answers 2xx or 3xx;
  * - `exec:COMMAND`: `/bin/sh -c COMMAND`, run like the program (user, directory, environment), exits 0;
- * - `log:REGEX` (ready= only): a line of the program's stdout or stderr matches (JavaScript syntax).
+ * - `log:REGEX` (ready= only): a line of the program's stdout or stderr matches (JavaScript syntax);
+ * - `notify` (ready= only): the program sends `READY=1` to $NOTIFY_SOCKET (systemd's sd_notify).
  * Invariant: a check is plain data (strings and numbers), so reread compares it structurally.
  * @since 0.1.0
  */
@@ -27,6 +28,8 @@ export type ReadyCheck =
   | Probe
   /** The JavaScript regular expression's source, checked when the config is read. */
   | { readonly _tag: "Log"; readonly pattern: string }
+  /** systemd's notification protocol (process/Notify.ts). */
+  | { readonly _tag: "Notify" }
 
 /** The text of a check as status and log lines show it, e.g. `tcp:localhost:8080`. */
 export const checkText = (check: ReadyCheck): string => {
@@ -39,6 +42,8 @@ export const checkText = (check: ReadyCheck): string => {
       return `exec:${check.command}`
     case "Log":
       return `log:${check.pattern}`
+    case "Notify":
+      return "notify"
   }
 }
 
@@ -97,8 +102,8 @@ export const probe: Codec<Probe> = (raw) =>
   parseProbe(raw.trim()) ?? Result.fail(`not a valid health check ${strRepr(raw)} (expected ${KINDS})`)
 
 /**
- * `ready=`: a probe or `log:REGEX`. `notify` (systemd's protocol) and `fd:N` (s6's) need the native
- * spawner and are refused with a clear message until it is there.
+ * `ready=`: a probe, `log:REGEX` or `notify` (systemd's protocol). `fd:N` (s6's) is refused with a
+ * clear message until it is there.
  */
 export const readyCheck: Codec<ReadyCheck> = (raw) => {
   const value = raw.trim()
@@ -115,8 +120,9 @@ export const readyCheck: Codec<ReadyCheck> = (raw) => {
     }
     return Result.succeed({ _tag: "Log", pattern })
   }
-  if (lower === "notify" || lower.startsWith("fd:")) {
+  if (lower === "notify") return Result.succeed({ _tag: "Notify" })
+  if (lower.startsWith("fd:")) {
     return Result.fail(`ready=${value} is not supported yet (it needs the native spawner); use tcp:, http:, log: or exec:`)
   }
-  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS} or log:REGEX)`)
+  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS}, log:REGEX or notify)`)
 }

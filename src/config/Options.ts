@@ -46,8 +46,10 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
  */
 const READINESS_OPTIONS = {
   /** Absent: supervisord's rule (RUNNING after startsecs). */
-  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX or exec:COMMAND", { scope: "process" }),
-  readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed")
+  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX, exec:COMMAND or notify", { scope: "process" }),
+  readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed"),
+  /** Absent: no watchdog. With ready=notify only (Programs.ts). */
+  watchdog: optional("watchdog", Codecs.positiveSeconds, "30", "with ready=notify: a RUNNING program silent this long (no WATCHDOG=1) is unhealthy (on_unhealthy)")
 }
 
 /** effsup's liveness options (`[program:x]` only): a RUNNING process is probed every `healthcheck_interval`. */

@@ -158,6 +158,9 @@ export const processesFromSection = (
       environment: { ...globalEnv, ...env }
     })
   }
+  if (processes.some((p) => p.watchdog !== undefined && p.ready?._tag !== "Notify")) {
+    r.fail("watchdog", `[${section.name}] section sets watchdog= but its keep-alives (WATCHDOG=1) come over NOTIFY_SOCKET, which only ready=notify sets up`)
+  }
   return processes.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }
 

@@ -25,7 +25,7 @@ import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
@@ -36,6 +36,7 @@ import * as Backoff from "./Backoff.ts"
 import { searchPath } from "./Command.ts"
 import { childEnvironment } from "./Environment.ts"
 import * as Health from "./Health.ts"
+import * as Notify from "./Notify.ts"
 import type { ExecContext } from "./Probe.ts"
 import * as Readiness from "./Readiness.ts"
 import { exitFacts, isExpected, policy } from "./RestartPolicy.ts"
@@ -164,6 +165,21 @@ export const make = (
     // The current spawn's: how its exec: checks run, and its ready= check.
     let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
     let readiness: Readiness.Readiness | undefined
+    // The current spawn's notification socket (ready=notify): open from before the spawn until its exit.
+    let notifyScope: Scope.Closeable | undefined
+    const actorScope = yield* Effect.scope
+    const closeNotify = Effect.suspend(() => {
+      const open = notifyScope
+      notifyScope = undefined
+      return open === undefined ? Effect.void : Scope.close(open, Exit.void)
+    })
+    /** ready=notify: bind the spawn's socket; the child's environment additions, or why it failed. */
+    const openNotify = Effect.gen(function*() {
+      yield* closeNotify
+      const scope = yield* Scope.fork(actorScope)
+      notifyScope = scope
+      return yield* Scope.provide(Notify.listen(config.watchdog, poster()), scope)
+    })
 
     /** Post `event` for the current spawn (dropped if another spawn came since). */
     const poster = () => {
@@ -218,18 +234,33 @@ export const make = (
       generation++
       current = { ...current, laststart: yield* Clock.currentTimeMillis }
       publishSnapshot()
-      const env = childEnvironment(config, environment.env, environment.serverUrl)
+      let env = childEnvironment(config, environment.env, environment.serverUrl)
+      // A notify socket, like a log: check, exists before the child does.
+      const notify = config.ready?._tag === "Notify" ? yield* Effect.result(openNotify) : undefined
+      if (notify?._tag === "Failure") {
+        yield* closeNotify
+        return yield* dispatch({ _tag: "SpawnFailed", message: `ready=notify: ${notify.failure.message}` })
+      }
+      if (notify !== undefined) env = { ...env, ...notify.success.env }
       execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
       // A log: check reads the output as it is drained, so it exists before the child does.
-      readiness = config.ready === undefined ? undefined : Readiness.make(config.ready, config.readyTimeout, execContext)
+      readiness = config.ready === undefined
+        ? undefined
+        : Readiness.make(config.ready, config.readyTimeout, execContext, notify?.success.ready)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
-      if (resolved._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
+      if (resolved._tag === "Failure") {
+        yield* closeNotify
+        return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
+      }
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
         ...execContext
       }).pipe(Effect.result)
-      if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
+      if (spawned._tag === "Failure") {
+        yield* closeNotify
+        return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
+      }
       const proc = spawned.success
       child = proc
       const gen = generation
@@ -361,9 +392,11 @@ export const make = (
               groupName: config.group,
               pid: current.pid,
               failures: current.healthFailures,
-              message: event._tag === "HealthFailed" ? event.message : ""
+              message: event._tag === "HealthFailed" || event._tag === "WatchdogMissed" ? event.message : ""
             }),
-            Effect.logWarning(`unhealthy: ${name} failed ${current.healthFailures} health checks in a row; ${UNHEALTHY_OUTCOME[config.onUnhealthy]}`)
+            Effect.logWarning(`unhealthy: ${name} ${
+              event._tag === "WatchdogMissed" ? event.message : `failed ${current.healthFailures} health checks in a row`
+            }; ${UNHEALTHY_OUTCOME[config.onUnhealthy]}`)
           )
         case "announceHealthy":
           return Effect.andThen(
@@ -400,7 +433,7 @@ export const make = (
           exitInfo = message.exit
           child = undefined
           return Effect.andThen(
-            FiberSet.clear(checks),
+            Effect.andThen(FiberSet.clear(checks), closeNotify),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
           )
         }

@@ -5,7 +5,8 @@
  * A probe (`tcp:`, `http:`, `exec:`) is tried at once and then again after 100 ms, growing by half
  * each time up to one attempt a second, each attempt bounded by ATTEMPT_TIMEOUT; `log:` waits for
  * a matching line of output (LogWatch.ts), which is why a check is made before the child's output
- * is drained. The table (Transitions.ts) decides what Ready and ReadyTimeout mean.
+ * is drained; `notify` waits for the spawn's READY=1 (Notify.ts, whose socket exists before the
+ * child does: `notified`). The table (Transitions.ts) decides what Ready and ReadyTimeout mean.
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
@@ -33,8 +34,11 @@ export interface Readiness {
   readonly await: Effect.Effect<void, string, Spawner>
 }
 
-/** The check `ready=check` with `ready_timeout=timeout` (seconds) for one spawn; `exec:` runs in `context`. */
-export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecContext): Readiness => {
+/**
+ * The check `ready=check` with `ready_timeout=timeout` (seconds) for one spawn; `exec:` runs in
+ * `context`; `notify` waits for `notified` (the spawn's Notify session; without one it never comes).
+ */
+export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecContext, notified: Effect.Effect<void> = Effect.never): Readiness => {
   const giveUp = (reason: string) => Effect.fail(`not ready within ${Probe.seconds(timeout)} (${reason})`)
   const within = <R>(wait: Effect.Effect<void, never, R>, reason: () => string) =>
     wait.pipe(Effect.timeoutOrElse({ duration: Duration.seconds(timeout), orElse: () => giveUp(reason()) }))
@@ -42,6 +46,7 @@ export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecCont
     const log = LogWatch.make(check.pattern)
     return { watch: log.watch, await: within(log.matched, () => `no line matched ${checkText(check)}`) }
   }
+  if (check._tag === "Notify") return { watch: (source) => source, await: within(notified, () => "no READY=1 on NOTIFY_SOCKET") }
   let lastFailure = `${checkText(check)}: not tried`
   const attempt = Probe.run(check, Math.min(ATTEMPT_TIMEOUT, timeout), context).pipe(
     Effect.tapError((reason) => Effect.sync(() => (lastFailure = reason)))

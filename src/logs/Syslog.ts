@@ -13,13 +13,29 @@
  * syslog daemon: ENOENT / ECONNREFUSED; its buffer full: EAGAIN) is dropped, as glibc drops it;
  * unlike glibc, the first failure of a run of failures is reported through `onFailure` (and the
  * next success ends the run), so a missing syslog is never silent.
+ * The datagram socket is the platform's (process/Datagram.ts, through the native addon), handed
+ * in as {@link DatagramSockets}; supervisor/Layers.ts and the daemon provide it.
  * supervisord: loggers.py SyslogHandler, dispatchers.py _init_normallog.
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { describeErrno } from "../domain/Errno.ts"
-import * as Datagram from "../process/Datagram.ts"
+
+/** Sends datagrams from one unbound unix datagram socket. */
+export interface DatagramSender {
+  /** Send `bytes` to the socket at `path` without waiting: undefined when sent, else the errno code (`ENOENT`, `EAGAIN`). */
+  readonly sendUnsafe: (path: string, bytes: Uint8Array) => string | undefined
+}
+
+/** Opens a sender whose socket lives as long as the scope, or fails saying why it cannot. */
+export type OpenDatagramSender = Effect.Effect<DatagramSender, { readonly message: string }, Scope.Scope>
+
+/** Where syslog gets its datagram sockets: the platform's when provided, else a clear failure. */
+export class DatagramSockets extends Context.Reference<OpenDatagramSender>("effsup/logs/Syslog/DatagramSockets", {
+  defaultValue: () => Effect.fail({ message: "this runtime provides no unix datagram sockets (DatagramSockets)" })
+}) {}
 
 /** The local syslog socket supervisord writes to. */
 export const SYSLOG_PATH = "/dev/log"
@@ -54,10 +70,10 @@ export const failureText = (path: string, code: string): string =>
 export const make = (
   onFailure: (text: string) => void,
   path: string = SYSLOG_PATH
-): Effect.Effect<Syslog, Datagram.DatagramError, Scope.Scope> => {
+): Effect.Effect<Syslog, { readonly message: string }, Scope.Scope> => {
   const encoder = new TextEncoder()
   let failing = false
-  return Effect.map(Datagram.sender, (sender) => ({
+  return Effect.map(Effect.flatMap(DatagramSockets, (open) => open), (sender) => ({
     sendUnsafe: (date, texts) => {
       const head = header(date)
       for (const text of texts) {

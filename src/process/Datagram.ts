@@ -2,7 +2,7 @@
  * Unix datagram sockets (AF_UNIX, SOCK_DGRAM), which Node lacks, through the native addon
  * (native/dgram.c): a scoped `Sender` for fire-and-forget datagrams (syslog to /dev/log), and a
  * scoped `Receiver` bound to a path whose datagrams arrive as a Stream, each with its sender's pid
- * (sd_notify's NOTIFY_SOCKET).
+ * (sd_notify's NOTIFY_SOCKET), possibly in a fresh private directory.
  *
  * Invariants: nothing blocks the event loop: a send to a full socket fails at once with EAGAIN
  * (or ENOBUFS) and the caller decides; receiving is driven by a uv_poll watch on the fd. Closing
@@ -19,7 +19,9 @@ import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
-import { describeErrno } from "../domain/Errno.ts"
+import * as Path from "node:path"
+import { describeErrno, systemErrorText } from "../domain/Errno.ts"
+import type { DatagramSender } from "../logs/Syslog.ts"
 import { loadNativeAddon, type NativeAddon } from "./NativeAddon.ts"
 
 /** A datagram socket could not be made, bound or used: `what` failed (`bind /run/x.sock`) because of `reason`. */
@@ -57,11 +59,8 @@ const socket = (native: NativeAddon, what: string): Effect.Effect<number, Datagr
     (fd) => Effect.sync(() => Fs.closeSync(fd))
   )
 
-/** Sends datagrams from one unbound socket. */
-export interface Sender {
-  /** Send `bytes` to the socket at `path` without waiting: undefined when sent, else the errno code (`ENOENT`, `EAGAIN`). */
-  readonly sendUnsafe: (path: string, bytes: Uint8Array) => string | undefined
-}
+/** Sends datagrams from one unbound socket (the shape syslog asks for). */
+export type Sender = DatagramSender
 
 /** A sender whose socket lives as long as the scope. */
 export const sender: Effect.Effect<Sender, DatagramError, Scope.Scope> = Effect.gen(function*() {
@@ -124,4 +123,27 @@ export const receiver = (path: string): Effect.Effect<Receiver, DatagramError, S
       )
     )
     return { path, datagrams }
+  })
+
+/**
+ * A receiver at `name` in a fresh directory under the temp dir (`prefix` + random), which the
+ * scope removes: the directory is mode 0711 (it cannot be listed, so only those told the path
+ * know it) and the socket 0666 (a child running as another user can send to it).
+ */
+export const privateReceiver = (prefix: string, name: string): Effect.Effect<Receiver, DatagramError, Scope.Scope> =>
+  Effect.gen(function*() {
+    const dir = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => {
+          const made = Fs.mkdtempSync(Path.join(Os.tmpdir(), prefix))
+          Fs.chmodSync(made, 0o711)
+          return made
+        },
+        catch: (e) => new DatagramError({ what: `make a directory for ${name} in ${Os.tmpdir()}`, reason: systemErrorText(e) })
+      }),
+      (made) => Effect.sync(() => Fs.rmSync(made, { recursive: true, force: true }))
+    )
+    const bound = yield* receiver(Path.join(dir, name))
+    Fs.chmodSync(bound.path, 0o666)
+    return bound
   })

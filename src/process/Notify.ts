@@ -23,9 +23,6 @@ import * as Option from "effect/Option"
 import * as Queue from "effect/Queue"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import * as Fs from "node:fs"
-import * as Os from "node:os"
-import * as Path from "node:path"
 import * as Datagram from "./Datagram.ts"
 import type { Event } from "./Transitions.ts"
 
@@ -64,21 +61,6 @@ export interface Session {
   readonly ready: Effect.Effect<void>
 }
 
-/** A fresh private directory holding the bound socket; the scope removes both. */
-const bind: Effect.Effect<Datagram.Receiver, Datagram.DatagramError, Scope.Scope> = Effect.gen(function*() {
-  const dir = yield* Effect.acquireRelease(
-    Effect.sync(() => {
-      const made = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-notify-"))
-      Fs.chmodSync(made, 0o711)
-      return made
-    }),
-    (made) => Effect.sync(() => Fs.rmSync(made, { recursive: true, force: true }))
-  )
-  const receiver = yield* Datagram.receiver(Path.join(dir, "notify"))
-  Fs.chmodSync(receiver.path, 0o666)
-  return receiver
-})
-
 /**
  * Listen for one spawn's notifications until the scope closes, posting what the table must know
  * (Notified, WatchdogMissed, HealthPassed) with `post`.
@@ -88,7 +70,7 @@ export const listen = (
   post: (event: Event) => Effect.Effect<void>
 ): Effect.Effect<Session, Datagram.DatagramError, Scope.Scope> =>
   Effect.gen(function*() {
-    const receiver = yield* bind
+    const receiver = yield* Datagram.privateReceiver("effsup-notify-", "notify")
     const ready = yield* Deferred.make<void>()
     const keepAlives = yield* Queue.sliding<void>(1)
     const decoder = new TextDecoder()

@@ -3,6 +3,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, FileSystem, Stream } from "effect"
 import type { LogLevelName, SupervisordConfig } from "../../src/config/Types.ts"
 import * as ActivityLog from "../../src/logs/ActivityLog.ts"
+import { DatagramSockets } from "../../src/logs/Syslog.ts"
 import * as Datagram from "../../src/process/Datagram.ts"
 import { supervisordConfig } from "../support/Configs.ts"
 
@@ -141,7 +142,7 @@ describe("ActivityLog.layer", () => {
         assert.isUndefined(log.path)
         yield* log.reopen
       })
-      yield* program.pipe(Effect.provide(layer))
+      yield* program.pipe(Effect.provide(layer), Effect.provideService(DatagramSockets, Datagram.sender))
       const got = yield* receiver.datagrams.pipe(Stream.take(3), Stream.runCollect)
       const SYSLOG = /^<14>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d supervisord: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /
       const texts = got.map((d) => new TextDecoder().decode(d.bytes))
@@ -150,6 +151,15 @@ describe("ActivityLog.layer", () => {
       assert.deepStrictEqual(echoed.map((l) => l.slice(24)), ["INFO supervisord started with pid 7\n", "WARN two\nlines\n\n"])
     }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
 
+  it.effect("logfile=syslog without datagram sockets is a clear startup error", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(Effect.void.pipe(Effect.provide(ActivityLog.layer(config({ logfile: "syslog" })))))
+      assert.strictEqual(
+        error.message,
+        "could not open the activity log (logfile=syslog): this runtime provides no unix datagram sockets (DatagramSockets)"
+      )
+    }).pipe(Effect.provide(NodeServices.layer)))
+
   it.effect("logfile=syslog says on the echo, once, that syslog is not there", () =>
     Effect.gen(function*() {
       const echoed: Array<string> = []
@@ -157,7 +167,10 @@ describe("ActivityLog.layer", () => {
         echoed.push(new TextDecoder().decode(line).slice(24))
       })
       const layer = ActivityLog.layerWith(config({ logfile: "syslog" }), echo, "/nonexistent/dev/log")
-      yield* Effect.provide(Effect.andThen(Effect.logInfo("a"), Effect.logInfo("b")), layer)
+      yield* Effect.andThen(Effect.logInfo("a"), Effect.logInfo("b")).pipe(
+        Effect.provide(layer),
+        Effect.provideService(DatagramSockets, Datagram.sender)
+      )
       assert.deepStrictEqual(echoed, [
         "INFO a\n",
         "WARN cannot send to syslog at /nonexistent/dev/log: ENOENT (No such file or directory); its lines are dropped until it can\n",

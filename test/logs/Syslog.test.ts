@@ -22,7 +22,7 @@ describe("Syslog", () => {
   })
 
   it.effect("sends one datagram per text, and reports only the first failure of each run of failures", () =>
-    Effect.scoped(Effect.gen(function*() {
+    Effect.gen(function*() {
       const path = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-syslog-")), "log")
       const failures: Array<string> = []
       const syslog = yield* Syslog.make((text) => failures.push(text), path)
@@ -38,5 +38,5 @@ describe("Syslog", () => {
         "<14>Dec  6 16:04:35 supervisord: x one",
         "<14>Dec  6 16:04:35 supervisord: x two"
       ])
-    })))
+    }).pipe(Effect.scoped, Effect.provideService(Syslog.DatagramSockets, Datagram.sender)))
 })

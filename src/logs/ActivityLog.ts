@@ -121,8 +121,8 @@ export const layerWith = (
   }))
 
 /**
- * `logfile=syslog`: every line to syslog (and the echo); a failure to send is said on the echo, or
- * on stderr without one. Fails when the datagram socket cannot be made.
+ * `logfile=syslog`: every line to syslog (and the echo), LogLine's last-resort lines too; a failure
+ * to send is said on the echo, or on stderr without one. Fails when the datagram socket cannot be made.
  */
 const syslogLayer = (config: SupervisordConfig, copy: Echo, path: string) =>
   Effect.gen(function*() {
@@ -140,6 +140,12 @@ const syslogLayer = (config: SupervisordConfig, copy: Echo, path: string) =>
       copy?.(encoder.encode(format(date, logLevel, text)))
       syslog.sendUnsafe(date, Syslog.recordLines(text).map((line) => format(date, logLevel, line)))
     })
+    const decoder = new TextDecoder()
+    const lastResort = (line: Uint8Array) => {
+      copy?.(line)
+      syslog.sendUnsafe(new Date(), [decoder.decode(line)])
+    }
+    yield* Effect.acquireRelease(Effect.sync(() => setLastResortUnsafe(lastResort)), () => Effect.sync(() => setLastResortUnsafe(undefined)))
     return Layer.mergeAll(
       Layer.succeed(ActivityLog, ActivityLog.of({ path: undefined, flush: Effect.void, reopen: Effect.void, clear: Effect.void })),
       Logger.layer([logger]),

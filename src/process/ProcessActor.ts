@@ -6,8 +6,9 @@
  * (timers, the Spawner, the backoff schedule, log lines, PROCESS_STATE_* events) and answers.
  * Its state is touched only by the loop fiber; readers get published snapshots. Timers
  * (startsecs, backoff, stopwaitsecs, backoff_reset_after) and checks (ready=, healthcheck=: see
- * Readiness.ts, Health.ts) are fibers that post back to the mailbox, tagged with the spawn's
- * generation so stale ones are ignored. Closing the actor's scope shuts it down through the
+ * Readiness.ts, Health.ts; ready=notify's socket: Notify.ts, open from before the spawn until its
+ * exit) are fibers that post back to the mailbox, tagged with the spawn's generation so stale
+ * ones are ignored. Closing the actor's scope shuts it down through the
  * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
  * before its log line; output is flushed before an exit is acted on; a stdin write runs in the

@@ -231,6 +231,9 @@ export const make = (
         return t.refusal
       })
 
+    /** The spawn failed: nothing of it stays open, and the table hears why. */
+    const spawnFailed = (message: string) => Effect.andThen(closeNotify, dispatch({ _tag: "SpawnFailed", message }))
+
     const spawn: Effect.Effect<void> = Effect.gen(function*() {
       generation++
       current = { ...current, laststart: yield* Clock.currentTimeMillis }
@@ -238,10 +241,7 @@ export const make = (
       let env = childEnvironment(config, environment.env, environment.serverUrl)
       // A notify socket, like a log: check, exists before the child does.
       const notify = config.ready?._tag === "Notify" ? yield* Effect.result(openNotify) : undefined
-      if (notify?._tag === "Failure") {
-        yield* closeNotify
-        return yield* dispatch({ _tag: "SpawnFailed", message: `ready=notify: ${notify.failure.message}` })
-      }
+      if (notify?._tag === "Failure") return yield* spawnFailed(`ready=notify: ${notify.failure.message}`)
       if (notify !== undefined) env = { ...env, ...notify.success.env }
       execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
       // A log: check reads the output as it is drained, so it exists before the child does.
@@ -249,19 +249,13 @@ export const make = (
         ? undefined
         : Readiness.make(config.ready, config.readyTimeout, execContext, notify?.success.ready)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
-      if (resolved._tag === "Failure") {
-        yield* closeNotify
-        return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
-      }
+      if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
         ...execContext
       }).pipe(Effect.result)
-      if (spawned._tag === "Failure") {
-        yield* closeNotify
-        return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
-      }
+      if (spawned._tag === "Failure") return yield* spawnFailed(spawned.failure.message)
       const proc = spawned.success
       child = proc
       const gen = generation

@@ -23,7 +23,11 @@ describe("Syslog", () => {
 
   it.effect("sends one datagram per text, and reports only the first failure of each run of failures", () =>
     Effect.gen(function*() {
-      const path = Path.join(Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-syslog-")), "log")
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-syslog-"))),
+        (made) => Effect.sync(() => Fs.rmSync(made, { recursive: true, force: true }))
+      )
+      const path = Path.join(dir, "log")
       const failures: Array<string> = []
       const syslog = yield* Syslog.make((text) => failures.push(text), path)
       const date = new Date(2026, 11, 6, 16, 4, 35)

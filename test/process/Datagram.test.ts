@@ -3,7 +3,7 @@
  * (ours, or another process) sends, with the sender's pid; errors come back as errno codes; the
  * scope removes the path.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
@@ -12,7 +12,13 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Datagram from "../../src/process/Datagram.ts"
 
-const tempDir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-dgram-"))
+const made: Array<string> = []
+const tempDir = () => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-dgram-"))
+  made.push(dir)
+  return dir
+}
+afterAll(() => made.forEach((dir) => Fs.rmSync(dir, { recursive: true, force: true })))
 const text = (d: Datagram.Datagram) => Buffer.from(d.bytes).toString("utf8")
 
 describe("Datagram", () => {

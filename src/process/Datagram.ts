@@ -34,7 +34,7 @@ export class DatagramError extends Data.TaggedError("DatagramError")<{ readonly 
 const errnoNames = new Map(Object.entries(Os.constants.errno).map(([name, number]) => [number, name]))
 
 /** The errno code (`ENOENT`) of a negative errno from the addon. */
-export const errnoName = (negative: number): string => errnoNames.get(-negative) ?? `E${-negative}`
+const errnoName = (negative: number): string => errnoNames.get(-negative) ?? `E${-negative}`
 
 /** The addon, or a DatagramError naming why it is not there. */
 const addon = (what: string): Effect.Effect<NativeAddon, DatagramError> =>

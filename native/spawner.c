@@ -57,6 +57,8 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dgram.h"
+
 #ifndef CLONE_PIDFD
 #define CLONE_PIDFD 0x00001000
 #endif
@@ -1155,6 +1157,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "growPipe", NULL, grow_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  dgram_define(env, exports); /* unix datagram sockets: native/dgram.c */
   return exports;
 }
 

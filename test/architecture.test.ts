@@ -177,6 +177,7 @@ const PLATFORM_SEAMS = new Set([
   "process/ChildProcessSpawner.ts",
   "process/ChildPipe.ts",
   "process/NativeAddon.ts",
+  "process/Datagram.ts",
   "process/NativeSpawner.ts",
   "process/Orphans.ts",
   "process/ResolveCommand.ts",

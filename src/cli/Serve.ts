@@ -190,7 +190,8 @@ const serve = (
         Effect.as(Effect.logFatal(`effsup stops on an unexpected error: ${errorLine(defect, true)}`), { _tag: "Crashed" } satisfies Served)
       ),
       Effect.scoped,
-      Effect.provide(ActivityLog.layer(sup))
+      Effect.provide(ActivityLog.layer(sup)),
+      Effect.provide(Layers.datagramSockets)
     )
   }).pipe(
     Effect.catchTags({

@@ -9,7 +9,8 @@
  * - `http://…`, `https://…`, or `http:PORT[/PATH]` (http://localhost:PORT/PATH): a GET answers 2xx or 3xx;
  * - `exec:COMMAND`: `/bin/sh -c COMMAND`, run like the program (user, directory, environment), exits 0;
  * - `log:REGEX` (ready= only): a line of the program's stdout or stderr matches (JavaScript syntax);
- * - `fd:N` (ready= only, s6's notification-fd): the program writes a newline to its fd N (3 or more).
+ * - `fd:N` (ready= only, s6's notification-fd): the program writes a newline to its fd N (3 or more);
+ * - `notify` (ready= only): the program sends `READY=1` to $NOTIFY_SOCKET (systemd's sd_notify).
  * Invariant: a check is plain data (strings and numbers), so reread compares it structurally.
  * @since 0.1.0
  */
@@ -30,6 +31,8 @@ export type ReadyCheck =
   | { readonly _tag: "Log"; readonly pattern: string }
   /** The fd (3 or more) of the child's end of the pipe it writes a newline to. */
   | { readonly _tag: "Fd"; readonly fd: number }
+  /** systemd's notification protocol (process/Notify.ts). */
+  | { readonly _tag: "Notify" }
 
 /** The text of a check as status and log lines show it, e.g. `tcp:localhost:8080`. */
 export const checkText = (check: ReadyCheck): string => {
@@ -44,6 +47,8 @@ export const checkText = (check: ReadyCheck): string => {
       return `log:${check.pattern}`
     case "Fd":
       return `fd:${check.fd}`
+    case "Notify":
+      return "notify"
   }
 }
 
@@ -113,8 +118,7 @@ const readyFd = (raw: string, value: string): Result.Result<ReadyCheck, string> 
 }
 
 /**
- * `ready=`: a probe, `log:REGEX` or `fd:N`. `notify` (systemd's protocol) needs the native
- * spawner and is refused with a clear message until it is there.
+ * `ready=`: a probe, `log:REGEX`, `fd:N` (s6's protocol) or `notify` (systemd's).
  */
 export const readyCheck: Codec<ReadyCheck> = (raw) => {
   const value = raw.trim()
@@ -132,8 +136,6 @@ export const readyCheck: Codec<ReadyCheck> = (raw) => {
     return Result.succeed({ _tag: "Log", pattern })
   }
   if (lower.startsWith("fd:")) return readyFd(raw, value)
-  if (lower === "notify") {
-    return Result.fail(`ready=${value} is not supported yet (it needs the native spawner); use tcp:, http:, log: or exec:`)
-  }
-  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS}, log:REGEX or fd:N)`)
+  if (lower === "notify") return Result.succeed({ _tag: "Notify" })
+  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS}, log:REGEX, fd:N or notify)`)
 }

@@ -36,8 +36,8 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
   captureMaxbytes: option(`${channel}_capture_maxbytes`, Codecs.byteSize, "0", "> 0 turns on capture mode for PROCESS_COMMUNICATION events"),
   /** Emit PROCESS_LOG_STDOUT / _STDERR for every chunk. */
   eventsEnabled: option(`${channel}_events_enabled`, Codecs.boolean, "false", `emit PROCESS_LOG_${channel.toUpperCase()} events`),
-  /** Requested, but not done yet: resolution warns. */
-  syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "not supported yet: true only logs a warning", { scope: "process" })
+  /** Also send each line to syslog (/dev/log), as `processname line`. */
+  syslog: option(`${channel}_syslog`, Codecs.boolean, "false", "also send each line to syslog (/dev/log)", { scope: "process" })
 })
 
 /**
@@ -46,8 +46,10 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
  */
 const READINESS_OPTIONS = {
   /** Absent: supervisord's rule (RUNNING after startsecs). */
-  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX, exec:COMMAND or fd:N", { scope: "process" }),
-  readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed")
+  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX, exec:COMMAND, fd:N or notify", { scope: "process" }),
+  readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed"),
+  /** Absent: no watchdog. With ready=notify only (Programs.ts). */
+  watchdog: optional("watchdog", Codecs.positiveSeconds, "30", "with ready=notify: a RUNNING program silent this long (no WATCHDOG=1) is unhealthy (on_unhealthy)")
 }
 
 /** effsup's liveness options (`[program:x]` only): a RUNNING process is probed every `healthcheck_interval`. */
@@ -162,8 +164,8 @@ export const GROUP_OPTIONS = {
 
 /** `[supervisord]`. */
 export const SUPERVISORD_OPTIONS = {
-  /** Absolute path, or `syslog` (refused when the activity log opens). */
-  logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' is not supported yet"),
+  /** Absolute path, or `syslog` (each line to /dev/log instead of a file). */
+  logfile: option("logfile", Codecs.text, "supervisord.log", "activity log (relative to the start directory); 'syslog' sends it to /dev/log"),
   logfileMaxbytes: option("logfile_maxbytes", Codecs.byteSize, "50MB", "rotate the activity log at this size (0 = never)"),
   logfileBackups: option("logfile_backups", backups, "10", "rotated copies to keep (0 = none)"),
   loglevel: option("loglevel", Codecs.logLevel, "info", "critical, error, warn, info, debug, trace or blather"),

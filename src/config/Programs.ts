@@ -90,9 +90,6 @@ const channel = (
   } else if (logfile._tag === "Auto" && perProcess.logfileMaxbytes === 0) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], AUTO logging used for ${option} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally` })
   }
-  if (syslog) {
-    ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${k}_syslog=true is not supported by effsup yet: ${k} is not sent to syslog (its log file, if any, is still written)` })
-  }
   return { logfile, ...perProcess, ...once, syslog }
 }
 
@@ -162,6 +159,9 @@ export const processesFromSection = (
       stderr,
       environment: { ...globalEnv, ...env }
     })
+  }
+  if (processes.some((p) => p.watchdog !== undefined && p.ready?._tag !== "Notify")) {
+    r.fail("watchdog", `[${section.name}] section sets watchdog= but its keep-alives (WATCHDOG=1) come over NOTIFY_SOCKET, which only ready=notify sets up`)
   }
   return processes.sort((a, b) => a.priority - b.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 }

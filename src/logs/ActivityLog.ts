@@ -11,7 +11,9 @@
  *
  * Gotchas: supervisord has two levels below DEBG (TRAC 5, BLAT 3); Effect has one (Trace), so
  * `trace` and `blather` both enable Trace, and `Effect.logWithLevel("All", …)` prints BLAT.
- * `logfile=syslog` is refused for now. Multi-line messages are written as they are; an error in a
+ * `logfile=syslog` sends each line to /dev/log instead of a file (Syslog.ts: one datagram per line
+ * of a record, each with its timestamp and level, as supervisord does); there is no file then, so
+ * reopen and clear do nothing. Multi-line messages are written as they are; an error in a
  * message is rendered on one line (LogLine.render).
  * supervisord: loggers.py, options.py make_logger. See shared/reference/supervisord-4.2.5.md §4.1.
  * @since 0.1.0
@@ -29,6 +31,7 @@ import type { LogLevelName, SupervisordConfig } from "../config/Types.ts"
 import { systemErrorText } from "../domain/Errno.ts"
 import { format, render, setLastResortUnsafe } from "./LogLine.ts"
 import * as RotatingFile from "./RotatingFile.ts"
+import * as Syslog from "./Syslog.ts"
 
 /** The activity log's file, for clearLog / readLog / SIGUSR2. */
 export class ActivityLog extends Context.Service<ActivityLog, {
@@ -86,16 +89,13 @@ export class ActivityLogError extends Data.TaggedError("ActivityLogError")<{ rea
  */
 export const layerWith = (
   config: SupervisordConfig,
-  echo: Effect.Effect<Echo, never, Scope.Scope>
+  echo: Effect.Effect<Echo, never, Scope.Scope>,
+  syslogPath: string = Syslog.SYSLOG_PATH
 ): Layer.Layer<ActivityLog, ActivityLogError, FileSystem.FileSystem> =>
   Layer.unwrap(Effect.gen(function*() {
-    if (config.logfile === "syslog") {
-      return yield* new ActivityLogError({
-        message: "logfile=syslog is not supported yet; use a file path (or /dev/stdout with logfile_maxbytes=0)"
-      })
-    }
     const copy = yield* echo
     const encoder = new TextEncoder()
+    if (config.logfile === "syslog") return yield* syslogLayer(config, copy, syslogPath)
     let file: RotatingFile.RotatingFile | undefined
     const write = (line: Uint8Array) => {
       file?.writeUnsafe(line)
@@ -119,6 +119,39 @@ export const layerWith = (
       Layer.succeed(References.MinimumLogLevel, level)
     )
   }))
+
+/**
+ * `logfile=syslog`: every line to syslog (and the echo), LogLine's last-resort lines too; a failure
+ * to send is said on the echo, or on stderr without one. Fails when the datagram socket cannot be made.
+ */
+const syslogLayer = (config: SupervisordConfig, copy: Echo, path: string) =>
+  Effect.gen(function*() {
+    const encoder = new TextEncoder()
+    const warn = (text: string) => {
+      const line = encoder.encode(format(new Date(), "Warn", text))
+      if (copy === undefined) process.stderr.write(line)
+      else copy(line)
+    }
+    const syslog = yield* Syslog.make(warn, path).pipe(
+      Effect.mapError((e) => new ActivityLogError({ message: `could not open the activity log (logfile=syslog): ${e.message}` }))
+    )
+    const logger = Logger.make<unknown, void>(({ cause, date, logLevel, message }) => {
+      const text = render(message, cause)
+      copy?.(encoder.encode(format(date, logLevel, text)))
+      syslog.sendUnsafe(date, Syslog.recordLines(text).map((line) => format(date, logLevel, line)))
+    })
+    const decoder = new TextDecoder()
+    const lastResort = (line: Uint8Array) => {
+      copy?.(line)
+      syslog.sendUnsafe(new Date(), [decoder.decode(line)])
+    }
+    yield* Effect.acquireRelease(Effect.sync(() => setLastResortUnsafe(lastResort)), () => Effect.sync(() => setLastResortUnsafe(undefined)))
+    return Layer.mergeAll(
+      Layer.succeed(ActivityLog, ActivityLog.of({ path: undefined, flush: Effect.void, reopen: Effect.void, clear: Effect.void })),
+      Logger.layer([logger]),
+      Layer.succeed(References.MinimumLogLevel, minimumLevel(config.loglevel))
+    )
+  })
 
 /** The activity log for `[supervisord]`: the logger, the minimum level and the ActivityLog service. */
 export const layer = (config: SupervisordConfig): Layer.Layer<ActivityLog, ActivityLogError, FileSystem.FileSystem> =>

@@ -5,7 +5,8 @@
  *
  * Per chunk, in supervisord's order (dispatchers.py POutputDispatcher._log / record_output):
  * capture-mode split (if `capture_maxbytes > 0`) → ANSI strip (if `strip_ansi`) → the rotating
- * log file (text outside capture tokens only) → the activity log at debug level
+ * log file and syslog (if `*_syslog`; Syslog.ts: `name line` per line) (text outside capture
+ * tokens only) → the activity log at debug level
  * (`'name' stdout output:\n<data>`) → PROCESS_LOG_* event (if `*_events_enabled`); at each END
  * token a PROCESS_COMMUNICATION_* event and the debug line `'name' stdout emitted a comm event`.
  *
@@ -27,7 +28,7 @@
 import * as Effect from "effect/Effect"
 import type * as FileSystem from "effect/FileSystem"
 import * as LogLevel from "effect/LogLevel"
-import type * as PlatformError from "effect/PlatformError"
+import * as PlatformError from "effect/PlatformError"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import type { ChannelConfig } from "../config/Types.ts"
@@ -35,8 +36,10 @@ import type { Channel } from "../domain/Channel.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { bytesRepr, strRepr } from "../domain/PyRepr.ts"
 import * as Capture from "./Capture.ts"
+import { writeLastResortUnsafe } from "./LogLine.ts"
 import * as RotatingFile from "./RotatingFile.ts"
 import * as StripAnsi from "./StripAnsi.ts"
+import * as Syslog from "./Syslog.ts"
 
 /** AUTO log files: create one per channel at group creation; delete old ones at startup (see AutoLog.ts). */
 export { autoLogPath, cleanupAutoLogs } from "./AutoLog.ts"
@@ -53,6 +56,8 @@ export interface ChildOutputOptions {
   readonly stripAnsi: boolean
   /** AUTO → file mode 0600. */
   readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
+  /** Where `*_syslog` lines go (default: /dev/log). */
+  readonly syslogPath?: string | undefined
 }
 
 /**
@@ -161,6 +166,14 @@ export const make = (
       : yield* open(options.stderrPath, "stderr")
     const files = [...new Set([stdoutFile, stderrFile])].filter((f) => f !== undefined)
     const name = strRepr(options.processName)
+    const syslog = options.stdout.syslog || options.stderr.syslog
+      ? yield* Syslog.make((text) => writeLastResortUnsafe("Warn", text), options.syslogPath).pipe(
+        Effect.mapError((e) =>
+          PlatformError.badArgument({ module: "ChildOutput", method: "syslog", description: `${options.processName}: ${e.message}` })
+        )
+      )
+      : undefined
+    const decoder = new TextDecoder()
 
     const drain: ChildOutput["drain"] = (channel, pid, source) =>
       Effect.gen(function*() {
@@ -170,6 +183,7 @@ export const make = (
         const strip = options.stripAnsi ? StripAnsi.make() : undefined
         const splitter = config.captureMaxbytes > 0 ? Capture.make(config.captureMaxbytes, strip) : undefined
         const suffix = channel === "stdout" ? "STDOUT" : "STDERR"
+        const toSyslog = config.syslog ? syslog : undefined
         const common = { processName: options.processName, groupName: options.groupName, pid }
 
         /** Side effects every logged piece has, in or out of capture mode. */
@@ -181,6 +195,10 @@ export const make = (
         const log = (bytes: Uint8Array) =>
           Effect.suspend(() => {
             if (bytes.length === 0) return Effect.void
+            if (toSyslog !== undefined) {
+              const prefix = `${options.processName} `
+              toSyslog.sendUnsafe(new Date(), Syslog.recordLines(decoder.decode(bytes)).map((line) => prefix + line))
+            }
             const write = file === undefined ? Effect.void : file.write(bytes)
             return toMainLog || config.eventsEnabled ? Effect.andThen(write, announce(bytes)) : write
           })
@@ -201,7 +219,7 @@ export const make = (
         const handle = (chunk: Uint8Array): Effect.Effect<void> =>
           splitter !== undefined ? segments(splitter.feed(chunk)) : log(strip === undefined ? chunk : strip(chunk))
         // Nothing but the file wants the bytes: the read callback hands them straight to it.
-        const plain = splitter === undefined && strip === undefined && !toMainLog && !config.eventsEnabled
+        const plain = splitter === undefined && strip === undefined && !toMainLog && !config.eventsEnabled && toSyslog === undefined
 
         if (plain && file !== undefined && source.readBySplice !== undefined) {
           yield* source.readBySplice(file, file.writeUnsafe, file.ready)

@@ -79,6 +79,14 @@ export interface NativeAddon {
   readonly watchSplice: (watch: NativeWatch, file: number, budget: number) => void
   /** End splice mode: the bytes it moved since watchSplice. */
   readonly watchUnsplice: (watch: NativeWatch) => number
+  /** A unix datagram socket (close-on-exec, non-blocking; native/dgram.c): its fd, or a negative errno. */
+  readonly dgramSocket: () => number
+  /** Bind it to a path and ask for senders' credentials: 0, or a negative errno. */
+  readonly dgramBind: (fd: number, path: string) => number
+  /** Send one datagram to the socket at `path` without blocking: the bytes sent, or a negative errno. */
+  readonly dgramSend: (fd: number, path: string, bytes: Uint8Array) => number
+  /** Receive one datagram into `buffer`: its length and the sender's pid (0: unknown), or a negative errno. */
+  readonly dgramReceive: (fd: number, buffer: Uint8Array) => readonly [length: number, pid: number] | number
 }
 
 /** What `listen` makes: a unix socket at `path`, or a TCP one on `host:port`. */

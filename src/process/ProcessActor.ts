@@ -6,8 +6,9 @@
  * (timers, the Spawner, the backoff schedule, log lines, PROCESS_STATE_* events) and answers.
  * Its state is touched only by the loop fiber; readers get published snapshots. Timers
  * (startsecs, backoff, stopwaitsecs, backoff_reset_after) and checks (ready=, healthcheck=: see
- * Readiness.ts, Health.ts) are fibers that post back to the mailbox, tagged with the spawn's
- * generation so stale ones are ignored. Closing the actor's scope shuts it down through the
+ * Readiness.ts, Health.ts; ready=notify's socket: Notify.ts, open from before the spawn until its
+ * exit) are fibers that post back to the mailbox, tagged with the spawn's generation so stale
+ * ones are ignored. Closing the actor's scope shuts it down through the
  * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
  * before its log line; output is flushed before an exit is acted on; a stdin write is queued
@@ -26,7 +27,7 @@ import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
@@ -37,6 +38,7 @@ import * as Backoff from "./Backoff.ts"
 import { searchPath } from "./Command.ts"
 import { childEnvironment } from "./Environment.ts"
 import * as Health from "./Health.ts"
+import * as Notify from "./Notify.ts"
 import type { ExecContext } from "./Probe.ts"
 import * as Readiness from "./Readiness.ts"
 import { exitFacts, isExpected, policy } from "./RestartPolicy.ts"
@@ -178,6 +180,21 @@ export const make = (
     // The current spawn's: how its exec: checks run, and its ready= check.
     let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
     let readiness: Readiness.Readiness | undefined
+    // The current spawn's notification socket (ready=notify): open from before the spawn until its exit.
+    let notifyScope: Scope.Closeable | undefined
+    const actorScope = yield* Effect.scope
+    const closeNotify = Effect.suspend(() => {
+      const open = notifyScope
+      notifyScope = undefined
+      return open === undefined ? Effect.void : Scope.close(open, Exit.void)
+    })
+    /** ready=notify: bind the spawn's socket; the child's environment additions, or why it failed. */
+    const openNotify = Effect.gen(function*() {
+      yield* closeNotify
+      const scope = yield* Scope.fork(actorScope)
+      notifyScope = scope
+      return yield* Scope.provide(Notify.listen(config.watchdog, poster()), scope)
+    })
 
     /** Post `event` for the current spawn (dropped if another spawn came since). */
     const poster = () => {
@@ -228,16 +245,25 @@ export const make = (
         return t.refusal
       })
 
+    /** The spawn failed: nothing of it stays open, and the table hears why. */
+    const spawnFailed = (message: string) => Effect.andThen(closeNotify, dispatch({ _tag: "SpawnFailed", message }))
+
     const spawn: Effect.Effect<void> = Effect.gen(function*() {
       generation++
       current = { ...current, laststart: yield* Clock.currentTimeMillis }
       publishSnapshot()
-      const env = childEnvironment(config, environment.env, environment.serverUrl)
+      let env = childEnvironment(config, environment.env, environment.serverUrl)
+      // A notify socket, like a log: check, exists before the child does.
+      const notify = config.ready?._tag === "Notify" ? yield* Effect.result(openNotify) : undefined
+      if (notify?._tag === "Failure") return yield* spawnFailed(`ready=notify: ${notify.failure.message}`)
+      if (notify !== undefined) env = { ...env, ...notify.success.env }
       execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
       // A log: check reads the output as it is drained, so it exists before the child does.
-      readiness = config.ready === undefined ? undefined : Readiness.make(config.ready, config.readyTimeout, execContext)
+      readiness = config.ready === undefined
+        ? undefined
+        : Readiness.make(config.ready, config.readyTimeout, execContext, notify?.success.ready)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
-      if (resolved._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
+      if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
@@ -245,7 +271,7 @@ export const make = (
         stdinFd: environment.stdinFd,
         readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined
       }).pipe(Effect.result)
-      if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
+      if (spawned._tag === "Failure") return yield* spawnFailed(spawned.failure.message)
       const proc = spawned.success
       child = proc
       // an fcgi-program's child has its socket as stdin: nothing to write to (supervisord: NO_FILE)
@@ -402,9 +428,11 @@ export const make = (
               groupName: config.group,
               pid: current.pid,
               failures: current.healthFailures,
-              message: event._tag === "HealthFailed" ? event.message : ""
+              message: event._tag === "HealthFailed" || event._tag === "WatchdogMissed" ? event.message : ""
             }),
-            Effect.logWarning(`unhealthy: ${name} failed ${current.healthFailures} health checks in a row; ${UNHEALTHY_OUTCOME[config.onUnhealthy]}`)
+            Effect.logWarning(`unhealthy: ${name} ${
+              event._tag === "WatchdogMissed" ? event.message : `failed ${current.healthFailures} health checks in a row`
+            }; ${UNHEALTHY_OUTCOME[config.onUnhealthy]}`)
           )
         case "announceHealthy":
           return Effect.andThen(
@@ -443,7 +471,7 @@ export const make = (
           child = undefined
           stdin = undefined
           return Effect.andThen(
-            Effect.andThen(FiberSet.clear(checks), FiberSet.clear(stdinWriter)),
+            Effect.andThen(Effect.andThen(FiberSet.clear(checks), FiberSet.clear(stdinWriter)), closeNotify),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
           )
         }

@@ -7,8 +7,9 @@
  * a matching line of output (LogWatch.ts), which is why a check is made before the child's output
  * is drained. `fd:N` (s6's notification-fd) reads the pipe the spawner put at the child's fd N:
  * the first newline makes it ready (and the daemon's end is closed); the pipe closed without one is
- * a failed start at once, as no later attempt could succeed. The table (Transitions.ts) decides
- * what Ready and ReadyTimeout mean.
+ * a failed start at once, as no later attempt could succeed. `notify` waits for the spawn's READY=1
+ * (Notify.ts, whose socket exists before the child does: `notified`). The table (Transitions.ts)
+ * decides what Ready and ReadyTimeout mean.
  * @since 0.1.0
  */
 import * as Duration from "effect/Duration"
@@ -50,8 +51,11 @@ const readyLine = (child: RawChild, fd: number): Effect.Effect<void, string> => 
   )
 }
 
-/** The check `ready=check` with `ready_timeout=timeout` (seconds) for one spawn; `exec:` runs in `context`. */
-export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecContext): Readiness => {
+/**
+ * The check `ready=check` with `ready_timeout=timeout` (seconds) for one spawn; `exec:` runs in
+ * `context`; `notify` waits for `notified` (the spawn's Notify session; without one it never comes).
+ */
+export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecContext, notified: Effect.Effect<void> = Effect.never): Readiness => {
   const giveUp = (reason: string) => Effect.fail(`not ready within ${Probe.seconds(timeout)} (${reason})`)
   const within = <R>(wait: Effect.Effect<void, never, R>, reason: () => string) =>
     wait.pipe(Effect.timeoutOrElse({ duration: Duration.seconds(timeout), orElse: () => giveUp(reason()) }))
@@ -69,6 +73,7 @@ export const make = (check: ReadyCheck, timeout: number, context: Probe.ExecCont
         )
     }
   }
+  if (check._tag === "Notify") return { watch: (source) => source, await: () => within(notified, () => "no READY=1 on NOTIFY_SOCKET") }
   let lastFailure = `${checkText(check)}: not tried`
   const attempt = Probe.run(check, Math.min(ATTEMPT_TIMEOUT, timeout), context).pipe(
     Effect.tapError((reason) => Effect.sync(() => (lastFailure = reason)))

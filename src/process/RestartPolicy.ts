@@ -57,7 +57,7 @@ export const exitFacts = (
 export interface Policy {
   /** `ready=` is set: RUNNING needs the check's success as well as startsecs; any exit before it is a failed start. */
   readonly awaitsReady: boolean
-  /** `healthcheck=` is set: the process is probed while RUNNING. */
+  /** `healthcheck=` (probed while RUNNING) or `watchdog=` (keep-alives expected while RUNNING) is set. */
   readonly checksHealth: boolean
   /** Failed checks in a row that make it unhealthy (`healthcheck_retries`). */
   readonly healthRetries: number
@@ -81,10 +81,10 @@ export const SUPERVISORD_POLICY: Policy = {
 
 /** The policy a program's options ask for. */
 export const policy = (
-  config: Pick<ProcessConfig, "ready" | "healthcheck" | "healthcheckRetries" | "onUnhealthy" | "backoff" | "backoffResetAfter">
+  config: Pick<ProcessConfig, "ready" | "healthcheck" | "watchdog" | "healthcheckRetries" | "onUnhealthy" | "backoff" | "backoffResetAfter">
 ): Policy => ({
   awaitsReady: config.ready !== undefined,
-  checksHealth: config.healthcheck !== undefined,
+  checksHealth: config.healthcheck !== undefined || config.watchdog !== undefined,
   healthRetries: config.healthcheckRetries,
   onUnhealthy: config.onUnhealthy,
   backoffAfterRunning: config.backoff !== undefined,

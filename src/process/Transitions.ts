@@ -15,7 +15,9 @@
  *   as a failed start (BACKOFF, FATAL after startretries); any exit before RUNNING is a failed start.
  * - liveness (`healthcheck=`): checks start on entering RUNNING; `healthcheck_retries` failures in
  *   a row make the process unhealthy, then `on_unhealthy` restarts it (stop path, then start),
- *   stops it, or only announces it. A pass after that announces it healthy again.
+ *   stops it, or only announces it. A pass after that announces it healthy again. A missed
+ *   `watchdog=` keep-alive (`ready=notify`) makes a RUNNING process unhealthy at once, the same way.
+ * - notifications (`ready=notify`): `STATUS=` and `MAINPID=` are recorded while the child lives.
  * - restart backoff (`backoff=`): an unexpected exit from RUNNING that autorestart restarts goes
  *   EXITED → BACKOFF and waits per the schedule (supervisord restarts at once); with
  *   `backoff_reset_after=` the count starts over after that long in RUNNING instead of on entering it.
@@ -49,6 +51,10 @@ export interface ProcessSnapshot {
   readonly health: Health
   /** Health checks failed in a row. */
   readonly healthFailures: number
+  /** `ready=notify`: the last `STATUS=` of the current run ("" = none). */
+  readonly notifyStatus: string
+  /** `ready=notify`: the `MAINPID=` of the current run (0 = none). */
+  readonly mainPid: number
 }
 
 /** What ends a stop in progress: the stopped state, a failed start (BACKOFF), or a new start. */
@@ -76,6 +82,8 @@ export const initialStatus: Status = {
   ready: false,
   health: "unchecked",
   healthFailures: 0,
+  notifyStatus: "",
+  mainPid: 0,
   quiesced: false,
   startsecsPassed: false,
   afterStop: "stopped"
@@ -122,6 +130,10 @@ export type Event =
   | { readonly _tag: "HealthPassed" }
   /** A health check failed (or timed out) with `message`. */
   | { readonly _tag: "HealthFailed"; readonly message: string }
+  /** `watchdog=` passed without a keep-alive; `message` says so. */
+  | { readonly _tag: "WatchdogMissed"; readonly message: string }
+  /** The child sent `STATUS=` and/or `MAINPID=` (ready=notify). */
+  | { readonly _tag: "Notified"; readonly status?: string | undefined; readonly mainPid?: number | undefined }
   /** An exit from RUNNING that autorestart restarts is to wait per the backoff schedule first. */
   | { readonly _tag: "DelayRestart" }
   /** The process stayed RUNNING `backoff_reset_after` seconds. */
@@ -236,7 +248,7 @@ const EXITED_TOO_QUICKLY = "Exited too quickly (process log may have details)"
 const EXITED_BEFORE_READY = "Exited before it was ready (process log may have details)"
 
 /** The facts of a run before anything happened to it. */
-const FRESH_RUN = { ready: false, startsecsPassed: false, health: "unchecked", healthFailures: 0 } as const
+const FRESH_RUN = { ready: false, startsecsPassed: false, health: "unchecked", healthFailures: 0, notifyStatus: "", mainPid: 0 } as const
 
 /** A (re)start clears the last run's spawnerr and exitstatus, and its readiness and health facts (those not fresh already). */
 const toStarting = (status: Status) => {
@@ -330,16 +342,26 @@ const healthFailed = (status: Status, policy: Policy): Transition => {
   const healthFailures = status.healthFailures + 1
   if (status.health === "unhealthy") return stay({ healthFailures })
   if (healthFailures < policy.healthRetries) return stay({ healthFailures }, "logHealthFailed")
-  const patch: Patch = { health: "unhealthy", healthFailures }
+  return unhealthy(policy, { health: "unhealthy", healthFailures }, "logHealthFailed")
+}
+
+/** RUNNING, now unhealthy: `on_unhealthy` restarts it (stop path, then start), stops it, or only announces it. */
+const unhealthy = (policy: Policy, patch: Patch, ...log: ReadonlyArray<Action>): Transition => {
   switch (policy.onUnhealthy) {
     case "restart":
-      return go("STOPPING", { ...patch, afterStop: "restart" }, "logHealthFailed", "announceUnhealthy", "signalStop")
+      return go("STOPPING", { ...patch, afterStop: "restart" }, ...log, "announceUnhealthy", "signalStop")
     case "stop":
-      return go("STOPPING", patch, "logHealthFailed", "announceUnhealthy", "signalStop")
+      return go("STOPPING", patch, ...log, "announceUnhealthy", "signalStop")
     case "event":
-      return stay(patch, "logHealthFailed", "announceUnhealthy")
+      return stay(patch, ...log, "announceUnhealthy")
   }
 }
+
+/** What a notification records (only what it says). */
+const notified = (event: { readonly status?: string | undefined; readonly mainPid?: number | undefined }): Patch => ({
+  ...(event.status === undefined ? {} : { notifyStatus: event.status }),
+  ...(event.mainPid === undefined ? {} : { mainPid: event.mainPid })
+})
 
 const healthPassed = (status: Status): Transition => {
   if (status.health === "healthy" && status.healthFailures === 0) return IGNORE
@@ -400,6 +422,12 @@ export const transition = (status: Status, event: Event, policy: Policy = SUPERV
       return state === "RUNNING" && policy.checksHealth ? healthPassed(status) : IGNORE
     case "HealthFailed":
       return state === "RUNNING" && policy.checksHealth ? healthFailed(status, policy) : IGNORE
+    case "WatchdogMissed":
+      return state === "RUNNING" && policy.checksHealth && status.health !== "unhealthy"
+        ? unhealthy(policy, { health: "unhealthy" })
+        : IGNORE
+    case "Notified":
+      return state === "STARTING" || state === "RUNNING" || state === "STOPPING" ? stay(notified(event)) : IGNORE
     case "BackoffExhausted":
       return state === "BACKOFF" ? toFatal(NO_PATCH) : IGNORE
     case "Stop":

@@ -39,6 +39,10 @@ export interface ProcessInfo {
 export interface ProcessReadiness {
   readonly check: string
   readonly ready: boolean
+  /** `ready=notify`: the child's last `STATUS=`, while it lives (absent when it sent none). */
+  readonly status?: string
+  /** `ready=notify`: the child's `MAINPID=`, while it lives (absent when it sent none). */
+  readonly mainPid?: number
 }
 
 /** A process's `healthcheck=`: as written, the verdict of the current run, failed checks in a row, and how many make it unhealthy. */

@@ -5,7 +5,9 @@
  * effsup adds what its checks say, only for a program that has them: with `ready=`, RUNNING ends
  * in `, ready` and STARTING reads `waiting for tcp:localhost:8080` (or `ready, waiting for
  * startsecs`); with `healthcheck=`, RUNNING ends in `, healthy` or `, unhealthy (2/3)` (failed
- * checks in a row, of healthcheck_retries). {@link checkInfo} is where those facts come from.
+ * checks in a row, of healthcheck_retries); with `ready=notify`, the child's `STATUS=` follows in
+ * parentheses (`ready (Listening on :8080)`, `waiting for notify (Loading 40%)`) and a `MAINPID=`
+ * other than its pid is shown (`, main pid 4242`). {@link checkInfo} is where those facts come from.
  * A process whose start waits on its dependencies says what it waits for ({@link waitingFor}).
  * supervisord: rpcinterface.py `_interpretProcessInfo`.
  * @since 0.1.0
@@ -41,7 +43,12 @@ export const checkInfo = (
   config: Pick<ProcessConfig, "ready" | "healthcheck" | "healthcheckRetries">
 ): { readonly readiness?: ProcessReadiness; readonly health?: ProcessHealth } => {
   const live = snapshot.state === "STARTING" || snapshot.state === "RUNNING"
-  const readiness = config.ready === undefined ? undefined : { check: checkText(config.ready), ready: live && snapshot.ready }
+  const readiness = config.ready === undefined ? undefined : {
+    check: checkText(config.ready),
+    ready: live && snapshot.ready,
+    ...(live && snapshot.notifyStatus !== "" ? { status: snapshot.notifyStatus } : {}),
+    ...(live && snapshot.mainPid !== 0 ? { mainPid: snapshot.mainPid } : {})
+  }
   const health = config.healthcheck === undefined ? undefined : {
     check: checkText(config.healthcheck),
     status: snapshot.health,
@@ -50,6 +57,12 @@ export const checkInfo = (
   }
   return readiness === undefined ? (health === undefined ? {} : { health }) : health === undefined ? { readiness } : { readiness, health }
 }
+
+/** What a notify child said of itself: ` (STATUS)`, `, main pid N` (when not its pid), or ''. */
+const notifyText = (readiness: ProcessReadiness | undefined, pid: number, part: "status" | "mainPid"): string =>
+  part === "status"
+    ? readiness?.status === undefined ? "" : ` (${readiness.status})`
+    : readiness?.mainPid === undefined || readiness.mainPid === pid ? "" : `, main pid ${readiness.mainPid}`
 
 const healthText = (health: ProcessHealth): string =>
   health.failures > 0
@@ -72,15 +85,15 @@ export const describe = (info: {
 }): string => {
   switch (info.state) {
     case "RUNNING":
-      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}${info.readiness === undefined ? "" : ", ready"}${
-        info.health === undefined ? "" : healthText(info.health)
-      }`
+      return `pid ${info.pid}, uptime ${formatUptime(info.now - info.start)}${
+        info.readiness === undefined ? "" : `, ready${notifyText(info.readiness, info.pid, "status")}`
+      }${notifyText(info.readiness, info.pid, "mainPid")}${info.health === undefined ? "" : healthText(info.health)}`
     case "STARTING":
       return info.readiness === undefined
         ? ""
-        : info.readiness.ready
-        ? "ready, waiting for startsecs"
-        : `waiting for ${info.readiness.check}`
+        : `${info.readiness.ready ? "ready, waiting for startsecs" : `waiting for ${info.readiness.check}`}${
+          notifyText(info.readiness, info.pid, "status")
+        }`
     case "FATAL":
     case "BACKOFF":
       return info.spawnerr === "" ? `unknown error (try "tail ${info.name}")` : info.spawnerr

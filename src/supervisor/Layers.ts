@@ -19,6 +19,8 @@ import { type ConfigError, load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"
 import { EventBus } from "../events/EventBus.ts"
+import { DatagramSockets } from "../logs/Syslog.ts"
+import * as Datagram from "../process/Datagram.ts"
 import * as NodeSpawner from "../process/NodeSpawner.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import { Supervisor } from "./Supervisor.ts"
@@ -68,11 +70,15 @@ export const layerWith = (
     })
   )
 
-/** The platform pieces a Supervisor runs on, on Node: spawner, event bus, file system. */
+/** Unix datagram sockets for syslog (`*_syslog`, `logfile=syslog`): the native addon's. */
+export const datagramSockets: Layer.Layer<never> = Layer.succeed(DatagramSockets, Datagram.sender)
+
+/** The platform pieces a Supervisor runs on, on Node: spawner, event bus, file system, datagram sockets. */
 const platform: Layer.Layer<Spawner | EventBus | FileSystem.FileSystem | Path.Path> = Layer.mergeAll(
   NodeSpawner.layer,
   EventBus.layer,
-  NodeServices.layer
+  NodeServices.layer,
+  datagramSockets
 )
 
 /** A self-contained Supervisor on Node for a loaded config (`load(path, env, cwd)`). */

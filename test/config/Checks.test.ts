@@ -45,8 +45,10 @@ describe("ready= and healthcheck= specs", () => {
     )
   })
 
-  it("notify is refused with what it needs", () => {
-    expect(failure(readyCheck("notify"))).toBe("ready=notify is not supported yet (it needs the native spawner); use tcp:, http:, log: or exec:")
+  it("notify is systemd's protocol (ready= only)", () => {
+    expect(ok(readyCheck(" Notify "))).toEqual({ _tag: "Notify" })
+    expect(checkText({ _tag: "Notify" })).toBe("notify")
+    expect(failure(probe("notify"))).toContain("not a valid health check 'notify'")
     expect(failure(readyCheck("port 80"))).toContain("not a valid ready check 'port 80'")
   })
 
@@ -123,6 +125,16 @@ describe("the [program:x] options", () => {
       `${FILE}:5: [eventlistener:l] ready: [eventlistener:l] section sets ready= but an event listener is ready when it says READY, and its stdout is the protocol`,
       `${FILE}:6: [eventlistener:l] healthcheck: [eventlistener:l] section sets healthcheck= but an event listener is ready when it says READY, and its stdout is the protocol`
     ])
+  })
+
+  it("watchdog= is read with ready=notify, and refused without it (its keep-alives come over NOTIFY_SOCKET)", () => {
+    const { process, issues } = program("ready=notify\nwatchdog=2.5")
+    expect(issues).toEqual([])
+    expect(process).toMatchObject({ ready: { _tag: "Notify" }, watchdog: 2.5 })
+    expect(program("ready=tcp:80\nwatchdog=5").issues).toEqual([
+      `${FILE}:5: [program:p] watchdog: [program:p] section sets watchdog= but its keep-alives (WATCHDOG=1) come over NOTIFY_SOCKET, which only ready=notify sets up`
+    ])
+    expect(program("ready=notify\nwatchdog=0").issues[0]).toContain("watchdog")
   })
 
   it("backoff_reset_after without backoff= is a warning: it would change nothing", () => {

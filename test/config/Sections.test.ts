@@ -167,7 +167,6 @@ serverurl=http://h:1
     expect([p.stdout.logfile, p.stdout.syslog]).toEqual([{ _tag: "None" }, true])
     expect(r.notices.map((n) => n.message)).toEqual([
       "For [program:x], stdout_logfile=syslog but this is deprecated and will be removed.  Use stdout_syslog=true to enable syslog instead.",
-      "For [program:x], stdout_syslog=true is not supported by effsup yet: stdout is not sent to syslog (its log file, if any, is still written)",
       "For [program:x], AUTO logging used for stderr_logfile without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally"
     ])
   })

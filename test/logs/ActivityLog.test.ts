@@ -1,8 +1,10 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, FileSystem } from "effect"
+import { Effect, FileSystem, Stream } from "effect"
 import type { LogLevelName, SupervisordConfig } from "../../src/config/Types.ts"
 import * as ActivityLog from "../../src/logs/ActivityLog.ts"
+import { DatagramSockets } from "../../src/logs/Syslog.ts"
+import * as Datagram from "../../src/process/Datagram.ts"
 import { supervisordConfig } from "../support/Configs.ts"
 
 /** No rotation unless a test asks for it. */
@@ -122,9 +124,57 @@ describe("ActivityLog.layer", () => {
       assert.strictEqual(error.message, "could not open the activity log /: EISDIR (Is a directory)")
     }).pipe(Effect.provide(NodeServices.layer)))
 
-  it.effect("refuses logfile=syslog with a clear error", () =>
+  it.effect("logfile=syslog sends each line of a record to syslog as one datagram, and echoes the record", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const receiver = yield* Datagram.receiver(`${dir}/log`)
+      const echoed: Array<string> = []
+      const echo = Effect.succeed((line: Uint8Array) => {
+        echoed.push(new TextDecoder().decode(line))
+      })
+      const layer = ActivityLog.layerWith(config({ logfile: "syslog", loglevel: "info" }), echo, `${dir}/log`)
+      const program = Effect.gen(function*() {
+        yield* Effect.logInfo("supervisord started with pid 7")
+        yield* Effect.logDebug("not at info")
+        yield* Effect.logWarning("two\nlines\n")
+        const log = yield* ActivityLog.ActivityLog
+        assert.isUndefined(log.path)
+        yield* log.reopen
+      })
+      yield* program.pipe(Effect.provide(layer), Effect.provideService(DatagramSockets, Datagram.sender))
+      const got = yield* receiver.datagrams.pipe(Stream.take(3), Stream.runCollect)
+      const SYSLOG = /^<14>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d supervisord: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /
+      const texts = got.map((d) => new TextDecoder().decode(d.bytes))
+      for (const text of texts) assert.match(text, SYSLOG)
+      assert.deepStrictEqual(texts.map((t) => t.replace(SYSLOG, "")), ["INFO supervisord started with pid 7\n", "WARN two\n", "WARN lines\n"])
+      assert.deepStrictEqual(echoed.map((l) => l.slice(24)), ["INFO supervisord started with pid 7\n", "WARN two\nlines\n\n"])
+    }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
+
+  it.effect("logfile=syslog without datagram sockets is a clear startup error", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(Effect.void.pipe(Effect.provide(ActivityLog.layer(config({ logfile: "syslog" })))))
-      assert.include(error.message, "syslog is not supported")
+      assert.strictEqual(
+        error.message,
+        "could not open the activity log (logfile=syslog): this runtime provides no unix datagram sockets (DatagramSockets)"
+      )
+    }).pipe(Effect.provide(NodeServices.layer)))
+
+  it.effect("logfile=syslog says on the echo, once, that syslog is not there", () =>
+    Effect.gen(function*() {
+      const echoed: Array<string> = []
+      const echo = Effect.succeed((line: Uint8Array) => {
+        echoed.push(new TextDecoder().decode(line).slice(24))
+      })
+      const layer = ActivityLog.layerWith(config({ logfile: "syslog" }), echo, "/nonexistent/dev/log")
+      yield* Effect.andThen(Effect.logInfo("a"), Effect.logInfo("b")).pipe(
+        Effect.provide(layer),
+        Effect.provideService(DatagramSockets, Datagram.sender)
+      )
+      assert.deepStrictEqual(echoed, [
+        "INFO a\n",
+        "WARN cannot send to syslog at /nonexistent/dev/log: ENOENT (No such file or directory); its lines are dropped until it can\n",
+        "INFO b\n"
+      ])
     }).pipe(Effect.provide(NodeServices.layer)))
 })

@@ -5,6 +5,8 @@ import type { ChannelConfig } from "../../src/config/Types.ts"
 import type { ProcessLogEvent, SupervisorEvent } from "../../src/events/Event.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 import * as ChildOutput from "../../src/logs/ChildOutput.ts"
+import { DatagramSockets } from "../../src/logs/Syslog.ts"
+import * as Datagram from "../../src/process/Datagram.ts"
 import { channelConfig } from "../support/Configs.ts"
 
 const enc = new TextEncoder()
@@ -58,6 +60,37 @@ const harness = <A, E>(
 const read = (path: string) => Effect.flatMap(FileSystem.FileSystem, (fs) => fs.readFileString(path))
 
 describe("ChildOutput", () => {
+  it.effect("*_syslog: each line of each chunk (after the ANSI strip) as `name line`, besides the file", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const receiver = yield* Datagram.receiver(`${dir}/log`)
+        const out = yield* ChildOutput.make({
+          processName: "web_01", groupName: "grp",
+          stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          stdout: channel({ syslog: true }), stderr: channel({ syslog: true }), stripAnsi: true,
+          autoLog: { stdout: false, stderr: false }, syslogPath: `${dir}/log`
+        }).pipe(Effect.provideService(DatagramSockets, Datagram.sender))
+        yield* out.drain("stdout", 42, source("one\ntwo\n\n", "\x1b[1mbold\x1b[0m part"))
+        yield* out.drain("stderr", 42, source("err\n"))
+        assert.strictEqual(yield* read(`${dir}/out.log`), "one\ntwo\n\nbold part")
+        const got = yield* receiver.datagrams.pipe(Stream.take(4), Stream.runCollect)
+        assert.deepStrictEqual(Array.from(got, (d) => dec.decode(d.bytes).replace(/^<14>.{15} supervisord: /, "")), [
+          "web_01 one", "web_01 two", "web_01 bold part", "web_01 err"
+        ])
+      })
+    ))
+
+  it.effect("*_syslog without datagram sockets is an error naming the process", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(ChildOutput.make({
+          processName: "web", groupName: "grp", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          stdout: channel({ syslog: true }), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        }))
+        assert.include(error.message, "web: this runtime provides no unix datagram sockets (DatagramSockets)")
+      })
+    ))
+
   it.effect("writes each channel to its file; drain returns once it is on disk", () =>
     harness(({ dir, lines }) =>
       Effect.gen(function*() {

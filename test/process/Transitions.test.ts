@@ -42,7 +42,9 @@ const EVENTS: Record<string, Event> = {
   HealthFailed: { _tag: "HealthFailed", message: "down" },
   DelayRestart: { _tag: "DelayRestart" },
   BackoffResetElapsed: { _tag: "BackoffResetElapsed" },
-  Abandon: { _tag: "Abandon", reason: "dependency db is FATAL" }
+  Abandon: { _tag: "Abandon", reason: "dependency db is FATAL" },
+  WatchdogMissed: { _tag: "WatchdogMissed", message: "sent no WATCHDOG=1 for 5 seconds" },
+  Notified: { _tag: "Notified", status: "Serving", mainPid: 99 }
 }
 
 const REQUESTS = new Set(["Start", "Stop", "Signal", "WriteStdin"])
@@ -86,6 +88,7 @@ const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
   // Abandoning a FATAL process only changes its reason.
   FATAL: { ...STOPPED_ROW, Abandon: `- {spawnerr="dependency db is FATAL"}` },
   STARTING: {
+    Notified: `- {mainPid=99,notifyStatus="Serving"}`,
     "Start(request)": "!AlreadyStarted",
     "Start(autostart)": "!AlreadyStarted",
     "Start(autorestart)": "!AlreadyStarted",
@@ -104,6 +107,7 @@ const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
     Shutdown: "STOPPING {quiesced=true} signalStop"
   },
   RUNNING: {
+    Notified: `- {mainPid=99,notifyStatus="Serving"}`,
     "Start(request)": "!AlreadyStarted",
     "Start(autostart)": "!AlreadyStarted",
     "Start(autorestart)": "!AlreadyStarted",
@@ -137,6 +141,7 @@ const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
     Shutdown: "FATAL {backoff=0,pid=0,quiesced=true} resetBackoff,logGaveUp"
   },
   STOPPING: {
+    Notified: `- {mainPid=99,notifyStatus="Serving"}`,
     "Start(request)": "!AlreadyStarted",
     "Start(autostart)": "!AlreadyStarted",
     "Start(autorestart)": "!AlreadyStarted",
@@ -342,6 +347,18 @@ const CASES: ReadonlyArray<Case> = [
   ["a pass while healthy changes nothing", "RUNNING", { health: "healthy" }, "HealthPassed", HEALTH, "none"],
   ["a pass after failures since the last pass resets the count", "RUNNING", { health: "healthy", healthFailures: 2 }, "HealthPassed", HEALTH, `- {health="healthy",healthFailures=0}`],
   ["checks count only while RUNNING", "STOPPING", { healthFailures: 2 }, "HealthFailed", HEALTH, "none"],
+  // watchdog= (ready=notify): one missed keep-alive makes it unhealthy at once, then on_unhealthy.
+  ["a missed watchdog restarts it through the stop path", "RUNNING", {}, "WatchdogMissed", HEALTH,
+    `STOPPING {afterStop="restart",health="unhealthy"} announceUnhealthy,signalStop`],
+  ["on_unhealthy=stop stops it", "RUNNING", {}, "WatchdogMissed", { ...HEALTH, onUnhealthy: "stop" }, `STOPPING {health="unhealthy"} announceUnhealthy,signalStop`],
+  ["on_unhealthy=event only says so", "RUNNING", {}, "WatchdogMissed", { ...HEALTH, onUnhealthy: "event" }, `- {health="unhealthy"} announceUnhealthy`],
+  ["once unhealthy, another miss changes nothing", "RUNNING", { health: "unhealthy" }, "WatchdogMissed", { ...HEALTH, onUnhealthy: "event" }, "none"],
+  ["the watchdog counts only while RUNNING", "STARTING", {}, "WatchdogMissed", HEALTH, "none"],
+  // ready=notify: STATUS= and MAINPID= are recorded while the child lives, and forgotten by the next start.
+  ["a notification is recorded", "STARTING", {}, "Notified", READY, `- {mainPid=99,notifyStatus="Serving"}`],
+  ["not once the child is gone", "BACKOFF", {}, "Notified", READY, "none"],
+  ["a new start forgets them", "EXITED", { notifyStatus: "Serving", mainPid: 99 }, "Start(request)", READY,
+    `STARTING {exitstatus=0,mainPid=0,notifyStatus="",spawnerr=""} spawn`],
   // backoff=: a crash after RUNNING waits per the schedule.
   ["a crash from RUNNING: EXITED, then BACKOFF", "RUNNING", {}, "Exited(unexpected)", BACKOFF,
     `EXITED {exitstatus=3,laststop=5,pid=0,spawnerr="Bad exit code 3"} logExited,delayRestart`],

@@ -40,6 +40,23 @@ describe("Description", () => {
     })
   })
 
+  it("with ready=notify: the child's STATUS= in parentheses, and a MAINPID= other than its pid", () => {
+    const config = processConfig({ ready: { _tag: "Notify" } })
+    const info = (over: Partial<typeof initialStatus>) => ({ ...base, state: over.state!, ...checkInfo({ ...initialStatus, ...over }, config) })
+    expect(describeProcess(info({ state: "STARTING" }))).toBe("waiting for notify")
+    expect(describeProcess(info({ state: "STARTING", notifyStatus: "Loading 40%" }))).toBe("waiting for notify (Loading 40%)")
+    expect(describeProcess(info({ state: "STARTING", ready: true, notifyStatus: "Warming up" }))).toBe("ready, waiting for startsecs (Warming up)")
+    expect(describeProcess(info({ state: "RUNNING", ready: true, notifyStatus: "Serving" }))).toBe("pid 12, uptime 0:00:05, ready (Serving)")
+    expect(describeProcess(info({ state: "RUNNING", ready: true, mainPid: 12 }))).toBe("pid 12, uptime 0:00:05, ready")
+    expect(describeProcess(info({ state: "RUNNING", ready: true, notifyStatus: "up", mainPid: 4242 }))).toBe(
+      "pid 12, uptime 0:00:05, ready (up), main pid 4242"
+    )
+    expect(checkInfo({ ...initialStatus, state: "RUNNING", ready: true, notifyStatus: "up", mainPid: 4242 }, config).readiness).toEqual({
+      check: "notify", ready: true, status: "up", mainPid: 4242
+    })
+    expect(checkInfo({ ...initialStatus, state: "EXITED", notifyStatus: "up", mainPid: 4242 }, config).readiness).toEqual({ check: "notify", ready: false })
+  })
+
   it("a readiness timeout shows as the spawn error in BACKOFF", () => {
     const spawnerr = "not ready within 60 seconds (tcp:localhost:8080: connect ECONNREFUSED 127.0.0.1:8080)"
     expect(describeProcess({ ...base, state: "BACKOFF", spawnerr })).toBe(spawnerr)

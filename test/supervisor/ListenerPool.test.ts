@@ -41,7 +41,7 @@ const fakeListener = (pool: ListenerPool, name: string, pid: number) =>
       received,
       process: {
         config: processConfig({ name }),
-        snapshot: Effect.sync((): ProcessActor.ProcessSnapshot => ({ state: fake.state, pid, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0, ready: false, health: "unchecked", healthFailures: 0 })),
+        snapshot: Effect.sync((): ProcessActor.ProcessSnapshot => ({ state: fake.state, pid, laststart: 0, laststop: 0, spawnerr: "", exitstatus: 0, backoff: 0, ready: false, health: "unchecked", healthFailures: 0, notifyStatus: "", mainPid: 0 })),
         writeStdin: (data: Uint8Array) =>
           fake.brokenStdin ? Effect.fail(new NoFile({ detail: name })) : Effect.sync(() => void received.push(Buffer.from(data).toString("utf8")))
       },

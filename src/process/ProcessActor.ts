@@ -125,6 +125,9 @@ const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
+/** supervisord's debug line after it reaped a child (it logs it per SIGCHLD; here once per exit, after its exited/stopped line). */
+const childQuit = Effect.logDebug("received SIGCHLD indicating a child quit")
+
 /** The end of the `unhealthy:` log line, per on_unhealthy. */
 const UNHEALTHY_OUTCOME = {
   restart: "restarting it",
@@ -290,11 +293,11 @@ export const make = (
               : `success: ${name} entered RUNNING state, process is ready (${checkText(config.ready)}) and has stayed up for > than ${config.startsecs} seconds (startsecs)`
           )
         case "logExitedTooQuickly":
-          return Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`)
+          return Effect.andThen(Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`), childQuit)
         case "logExited": {
           const expected = event._tag === "Exited" && event.expected
           const line = `exited: ${name} (${describeExit(exitInfo)}; ${expected ? "expected" : "not expected"})`
-          return expected ? Effect.logInfo(line) : Effect.logWarning(line)
+          return Effect.andThen(expected ? Effect.logInfo(line) : Effect.logWarning(line), childQuit)
         }
         case "restart":
           return dispatch({ _tag: "Start", by: "autorestart" })
@@ -319,7 +322,7 @@ export const make = (
           })
         case "logStopped": {
           const line = `stopped: ${name} (${describeExit(exitInfo)})`
-          return event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line)
+          return Effect.andThen(event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line), childQuit)
         }
         case "cancelBackoff":
           return Effect.andThen(

@@ -18,7 +18,7 @@ import type * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
 import * as Scope from "effect/Scope"
 import type { GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
-import { STOPPED_STATES } from "../domain/ProcessState.ts"
+import { RUNNING_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
@@ -124,12 +124,22 @@ export const make = (
     return { config, actors, members, close }
   })
 
-/** Stop a set of processes for shutdown in the given order: all signalled, then all awaited. */
-export const shutdownInOrder = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
+/**
+ * Stop a set of processes for shutdown in the given order: each signalled (its request taken, so
+ * its `killing` line is logged) before the next, `signalled(i)` run once `actors[i]` is, then all
+ * are awaited.
+ */
+export const shutdownInOrder = (
+  actors: ReadonlyArray<ProcessActor.ProcessActor>,
+  signalled: (index: number) => Effect.Effect<void> = () => Effect.void
+): Effect.Effect<void> =>
   Effect.flatMap(
-    Effect.forEach(actors, (actor) => actor.shutdown),
+    Effect.forEach(actors, (actor, i) => Effect.tap(actor.shutdown, () => Effect.andThen(actor.waitFor(tookShutdown), signalled(i)))),
     (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
   )
+
+/** A shutdown request moves a process out of the running states (to STOPPING, or FATAL from BACKOFF). */
+const tookShutdown = (s: ProcessActor.ProcessSnapshot) => !RUNNING_STATES.has(s.state)
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>

@@ -310,13 +310,24 @@ export const make = (
       yield* starter.cancelAll
       yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
+      // supervisord's report: the processes not yet stopped, groups by priority then name, once the
+      // first group to stop is signalled (its `killing` lines come first; at the latest once the
+      // first wave is), then every 3 seconds.
       const waiting = Effect.gen(function*() {
-        const names = (yield* Effect.forEach(activeGroups(), Group.unstopped)).flat()
+        const reported = activeGroups().sort((a, b) => a.config.priority - b.config.priority || byName(a.config.name, b.config.name))
+        const names = (yield* Effect.forEach(reported, Group.unstopped)).flat()
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
-      const reporter = yield* waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild)
+      let reporter: Fiber.Fiber<unknown> | undefined
+      const startReporting = Effect.andThen(
+        waiting,
+        waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild, Effect.map((fiber) => {
+          reporter = fiber
+        }))
+      )
       const order = activeGroups().reverse()
       const left = new Map(order.map((g) => [g, g.members.length]))
+      const firstToStop = new Set(order[0]?.actors)
       const closeStopped = Effect.forEach(order, (g) => {
         if (left.get(g) !== 0 || !groups.has(g.config.name)) return Effect.void
         groups.delete(g.config.name)
@@ -327,12 +338,18 @@ export const make = (
       // groups of the same priority have no order between them: they stop in one wave
       const samePriority = (a: Member, b: Member) => groupOf.get(a)!.config.priority === groupOf.get(b)!.config.priority
       for (const wave of stopWaves(members, dependenciesOf, samePriority)) {
-        yield* Group.shutdownInOrder(wave.map((m) => m.actor))
+        const actors = wave.map((m) => m.actor)
+        yield* Group.shutdownInOrder(actors, (i) =>
+          Effect.suspend(() => {
+            firstToStop.delete(actors[i]!)
+            const due = reporter === undefined && (firstToStop.size === 0 || i === actors.length - 1)
+            return due ? startReporting : Effect.void
+          }))
         for (const m of wave) left.set(groupOf.get(m)!, left.get(groupOf.get(m)!)! - 1)
         yield* closeStopped
       }
       yield* closeStopped
-      yield* Fiber.interrupt(reporter)
+      if (reporter !== undefined) yield* Fiber.interrupt(reporter)
     }).pipe(Effect.uninterruptible)
 
     // Build every group, then autostart in priority order.

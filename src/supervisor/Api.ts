@@ -4,6 +4,7 @@
  * so transports map them one to one. See shared/reference/supervisord-4.2.5.md §5.4.
  * @since 0.1.0
  */
+import type { Dependency } from "../config/Types.ts"
 import type { SupervisorError } from "../domain/Errors.ts"
 import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
 import type { Health } from "../process/Transitions.ts"
@@ -33,6 +34,8 @@ export interface ProcessInfo {
   readonly readiness?: ProcessReadiness | undefined
   /** effsup, only for a program with `healthcheck=`. */
   readonly health?: ProcessHealth | undefined
+  /** effsup, only while its start waits on dependencies: those not met yet (the description says the same). */
+  readonly waitingFor?: ReadonlyArray<Dependency> | undefined
 }
 
 /** A process's `ready=` check: as written, and whether it has succeeded for the current start (false once it is gone). */

@@ -48,7 +48,7 @@ import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
-import { checkInfo, describe } from "./Description.ts"
+import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
 import * as Group from "./Group.ts"
 import type { GroupHooks, Member } from "./Member.ts"
@@ -198,7 +198,8 @@ export const make = (
     const infoAt = (actor: ProcessActor, nowMillis: number): ProcessInfo => {
       const s = actor.snapshotUnsafe()
       const now = Math.floor(nowMillis / 1000)
-      const waiting = starter.waiting(actor)
+      const unmet = starter.waiting(actor)
+      const waiting = unmet === undefined ? undefined : waitingFor(unmet)
       const last = lastInfo.get(actor)
       if (last !== undefined && last.snapshot === s && last.waiting === waiting && last.info.now === now) return last.info
       const base = {
@@ -215,7 +216,7 @@ export const make = (
         pid: s.pid,
         ...checkInfo(s, actor.config)
       }
-      const info = { ...base, description: waiting ?? describe(base) }
+      const info = { ...base, description: waiting ?? describe(base), ...(unmet === undefined ? {} : { waitingFor: unmet }) }
       lastInfo.set(actor, { snapshot: s, waiting, info })
       return info
     }

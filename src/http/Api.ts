@@ -81,12 +81,19 @@ export const GroupStrategy = Schema.Struct({
   onExhausted: Schema.Literals(["stop", "fatal", "shutdown"])
 }).annotate({ identifier: "GroupStrategy" })
 
-/** A group and its processes (namespecs, in supervisord's order), with its restart strategy. */
+/**
+ * A group and its processes (namespecs, in supervisord's order), with its restart strategy and
+ * what the strategy restarted: `restarts` since the group was made, `recentRestarts` of them
+ * within max_restarts_period (what max_restarts is held against). Both 0 for a group that does
+ * not manage its members (one_for_one without max_restarts: each process restarts itself).
+ */
 export const GroupInfo = Schema.Struct({
   name: Schema.String,
   priority: Int,
   processes: Schema.Array(Schema.String),
-  supervision: GroupStrategy
+  supervision: GroupStrategy,
+  restarts: Int,
+  recentRestarts: Int
 }).annotate({ identifier: "GroupInfo" })
 
 /** The outcome for one process of an action (supervisord's result struct plus `namespec` and `code`). */

@@ -112,14 +112,14 @@ export const layer = (deps: HandlerDeps) => {
       .handle("get", ({ params }) => apiErrors(Effect.map(supervisor.processInfo(params.namespec), processInfoJson)))
       .handle("groups", () =>
         Effect.gen(function*() {
-          const configs = new Map((yield* supervisor.config).groups.map((g) => [g.name, g]))
+          const status = new Map((yield* supervisor.allGroupStatus).map((g) => [g.name, g]))
           const groups = new Map<string, Array<string>>()
           for (const p of yield* supervisor.allProcessInfo) {
             const members = groups.get(p.group) ?? []
             members.push(namespec(p.group, p.name))
             groups.set(p.group, members)
           }
-          return [...groups].map(([name, members]) => groupInfoJson(name, members, configs.get(name)))
+          return [...groups].map(([name, members]) => groupInfoJson(name, members, status.get(name)))
         }))
       .handle("start", ({ params, query }) =>
         act(

@@ -7,12 +7,11 @@
  * @since 0.1.0
  */
 import { DEFAULT_SUPERVISION } from "../config/Programs.ts"
-import type { GroupConfig } from "../config/Types.ts"
 import type { SupervisorError } from "../domain/Errors.ts"
 import { namespec } from "../domain/Names.ts"
 import { ProcessStateCode } from "../domain/ProcessState.ts"
 import { faultFromError, faultNameOf, Faults } from "../rpc/Faults.ts"
-import type { ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
+import type { GroupStatus, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import type * as Api from "./Api.ts"
 
 /** getProcessInfo's struct as JSON, plus `namespec`. */
@@ -37,18 +36,20 @@ export const processInfoJson = (info: ProcessInfo): typeof Api.ProcessInfo.Type 
   ...(info.waitingFor === undefined ? {} : { waitingFor: info.waitingFor })
 })
 
-/** A group: its processes' namespecs and, from its config (undefined: the defaults), its priority and restart strategy. */
+/** A group: its processes' namespecs, and its priority, strategy and restarts (undefined status: the defaults, none yet). */
 export const groupInfoJson = (
   name: string,
   processes: ReadonlyArray<string>,
-  config: GroupConfig | undefined
+  status: GroupStatus | undefined
 ): typeof Api.GroupInfo.Type => {
-  const { strategy, maxRestarts, maxRestartsPeriod, onExhausted } = config?.supervision ?? DEFAULT_SUPERVISION
+  const { strategy, maxRestarts, maxRestartsPeriod, onExhausted } = status?.supervision ?? DEFAULT_SUPERVISION
   return {
     name,
-    priority: config?.priority ?? 999,
+    priority: status?.priority ?? 999,
     processes,
-    supervision: { strategy, ...(maxRestarts === undefined ? {} : { maxRestarts }), maxRestartsPeriod, onExhausted }
+    supervision: { strategy, ...(maxRestarts === undefined ? {} : { maxRestarts }), maxRestartsPeriod, onExhausted },
+    restarts: status?.restarts ?? 0,
+    recentRestarts: status?.recentRestarts ?? 0
   }
 }
 

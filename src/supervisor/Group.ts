@@ -16,6 +16,7 @@ import * as Exit from "effect/Exit"
 import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
+import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import type { GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
 import { RUNNING_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
@@ -35,6 +36,8 @@ export interface Group {
   readonly actors: ReadonlyArray<ProcessActor.ProcessActor>
   /** The same processes with their configs, in the same order. */
   readonly members: ReadonlyArray<Member>
+  /** What its strategy has restarted (nothing for a group that does not manage its members). */
+  readonly restarts: Effect.Effect<Strategy.RestartRecord>
   /** Close the group: stop every process (reverse priority), flush and close logs. */
   readonly close: Effect.Effect<void>
 }
@@ -75,6 +78,7 @@ export const make = (
   Effect.gen(function*() {
     const scope = yield* Scope.fork(yield* Effect.scope)
     const managed = Strategy.isManaged(config.supervision)
+    const restarts = yield* Ref.make(Strategy.NO_RESTARTS)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
       const pool = config.kind === "eventlistener" && config.listener !== undefined
@@ -106,7 +110,7 @@ export const make = (
           return { actor, config: processConfig } satisfies Member
         }), { concurrency: 16 })
       if (pool !== undefined) yield* pool.attach(members.map((m) => m.actor))
-      if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks))
+      if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks, restarts))
       const ended = hooks.ended
       if (ended !== undefined) {
         for (const member of members.filter((m) => m.config.significant)) {
@@ -121,7 +125,7 @@ export const make = (
       yield* stopAll(actors)
       yield* Scope.close(scope, Exit.void)
     })
-    return { config, actors, members, close }
+    return { config, actors, members, restarts: Ref.get(restarts), close }
   })
 
 /**

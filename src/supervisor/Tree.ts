@@ -45,7 +45,7 @@ import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
-import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
+import type { Channel, ConfigInfo, GroupStatus, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
 import { checkInfo, describe, waitingFor } from "./Description.ts"
@@ -55,6 +55,7 @@ import type { GroupHooks, Member } from "./Member.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
 import { exitStatusOf, hasEnded } from "./Outcome.ts"
 import { stopWaves } from "./StopOrder.ts"
+import { restartsWithin } from "./Strategy.ts"
 import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
@@ -379,6 +380,15 @@ export const make = (
         [...allActors()]
           .sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
           .map((actor) => infoAt(actor, now))),
+      allGroupStatus: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.forEach([...groups.values()].sort((a, b) => byName(a.config.name, b.config.name)), (g) =>
+          Effect.map(g.restarts, (record): GroupStatus => ({
+            name: g.config.name,
+            priority: g.config.priority,
+            supervision: g.config.supervision,
+            restarts: record.total,
+            recentRestarts: restartsWithin(record, now, g.config.supervision.maxRestartsPeriod)
+          })))),
       allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
         c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
           .sort((a, b) => byName(a.name, b.name))),

@@ -93,11 +93,12 @@ describe("http/Api (JSON API on a real daemon)", () => {
     const { body } = await api(unix, "GET", "/groups")
     // no strategy: each process restarts itself, as in supervisord
     const plain = { strategy: "one_for_one", maxRestartsPeriod: 5, onExhausted: "stop" }
+    const none = { restarts: 0, recentRestarts: 0 }
     expect(body).toEqual([
-      { name: "failing", priority: 999, processes: ["failing"], supervision: plain },
-      { name: "pool", priority: 999, processes: ["pool:a", "pool:b"], supervision: plain },
-      { name: "sleeper", priority: 999, processes: ["sleeper"], supervision: plain },
-      { name: "talker", priority: 999, processes: ["talker"], supervision: plain }
+      { name: "failing", priority: 999, processes: ["failing"], supervision: plain, ...none },
+      { name: "pool", priority: 999, processes: ["pool:a", "pool:b"], supervision: plain, ...none },
+      { name: "sleeper", priority: 999, processes: ["sleeper"], supervision: plain, ...none },
+      { name: "talker", priority: 999, processes: ["talker"], supervision: plain, ...none }
     ])
   })
 

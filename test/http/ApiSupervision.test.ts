@@ -119,20 +119,27 @@ describe("http/Api: readiness, health, dependencies and strategies as typed fiel
     expect(Object.keys(plain)).not.toContain("waitingFor")
   })
 
-  it("gives each group its restart strategy", async () => {
-    const groups = (await api(unix, "GET", "/groups")).body
-    const crew = groups.find((g: any) => g.name === "crew")
-    expect(crew).toEqual({
+  it("gives each group its restart strategy and counts the strategy's restarts", async () => {
+    const crew = async () => (await api(unix, "GET", "/groups")).body.find((g: any) => g.name === "crew")
+    expect(await crew()).toEqual({
       name: "crew",
       priority: 999,
       processes: ["crew:x", "crew:y"],
-      supervision: { strategy: "one_for_all", maxRestarts: 3, maxRestartsPeriod: 60, onExhausted: "fatal" }
+      supervision: { strategy: "one_for_all", maxRestarts: 3, maxRestartsPeriod: 60, onExhausted: "fatal" },
+      restarts: 0,
+      recentRestarts: 0
     })
-    expect(groups.find((g: any) => g.name === "plain").supervision).toEqual({
-      strategy: "one_for_one",
-      maxRestartsPeriod: 5,
-      onExhausted: "stop"
-    })
+    const plain = (await api(unix, "GET", "/groups")).body.find((g: any) => g.name === "plain")
+    expect(plain).toMatchObject({ supervision: { strategy: "one_for_one", maxRestartsPeriod: 5, onExhausted: "stop" }, restarts: 0 })
+    expect(plain.supervision.maxRestarts).toBeUndefined()
+
+    await waitFor(async () => (await info("crew:y")).statename === "RUNNING" || undefined, "crew to run")
+    for (const times of [1, 2]) {
+      expect((await api(unix, "POST", "/processes/crew:x/signal", { json: { signal: "KILL" } })).status).toBe(200)
+      await waitFor(async () => (await crew()).restarts === times || undefined, `restart ${times} to be counted`)
+      expect(await crew()).toMatchObject({ restarts: times, recentRestarts: times })
+      await waitFor(async () => (await info("crew:x")).statename === "RUNNING" || undefined, "crew:x to run again")
+    }
   })
 
   it("declares the fields in the OpenAPI document", async () => {

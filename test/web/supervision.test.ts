@@ -147,6 +147,7 @@ describe("web console: readiness, health, dependencies, strategies (headless Chr
       return now.statename === "RUNNING" && now.pid !== y
     }, "crew:y to be restarted")
     await rowState(page, "crew:y", "RUNNING")
+    await textIn(page, `tbody[data-group="crew"] tr.group .strategy`, "restarted 1 time, 1 in the last 60 s")
     await screenshot(page, "supervision")
   })
 })

@@ -129,7 +129,8 @@ const timeNow = () => new Date().toLocaleTimeString()
  *   readiness?: Readiness, health?: Health, waitingFor?: Array<DependencyWait>
  * }} ProcessInfo
  * @typedef {{ strategy: string, maxRestarts?: number, maxRestartsPeriod: number, onExhausted: string }} Supervision
- * @typedef {{ name: string, priority: number, processes: Array<string>, supervision: Supervision }} GroupInfo
+ * @typedef {{ name: string, priority: number, processes: Array<string>, supervision: Supervision,
+ *   restarts: number, recentRestarts: number }} GroupInfo
  * @typedef {{ info: ProcessInfo, tr: HTMLTableRowElement, state: HTMLElement, badges: HTMLElement, desc: HTMLElement,
  *   pid: HTMLElement, buttons: Record<string, HTMLButtonElement> }} Row
  * @typedef {{ name: string, tbody: HTMLTableSectionElement, header: HTMLTableRowElement | undefined,
@@ -141,8 +142,8 @@ const timeNow = () => new Date().toLocaleTimeString()
 const rows = new Map()
 /** @type {Map<string, Group>} */
 const groups = new Map()
-/** Each group's restart strategy, from `/groups`. @type {Map<string, Supervision>} */
-const supervision = new Map()
+/** Each group's restart strategy and restarts, from `/groups`. @type {Map<string, GroupInfo>} */
+const groupInfos = new Map()
 /** Server clock minus ours, in seconds (the uptime column ticks locally). */
 let clockOffset = 0
 const table = /** @type {HTMLTableElement} */ ($("processes"))
@@ -192,11 +193,25 @@ const paintBadges = (row) => {
   row.badges.replaceChildren(...badges.map((b) => el("span", { class: `badge ${b.tone}`, title: b.title }, b.text)))
 }
 
-/** A group's restart strategy in words, or "" for supervisord's (each process restarts itself). @param {Supervision | undefined} s */
-const strategyText = (s) => {
-  if (s === undefined || (s.strategy === "one_for_one" && s.maxRestarts === undefined)) return ""
+/**
+ * A group's restart strategy and what it restarted, in words; "" for supervisord's way (each
+ * process restarts itself).
+ * @param {GroupInfo | undefined} g
+ */
+const strategyText = (g) => {
+  if (g === undefined) return ""
+  const s = g.supervision
+  if (s.strategy === "one_for_one" && s.maxRestarts === undefined) return ""
   const limit = s.maxRestarts === undefined ? "" : `, at most ${s.maxRestarts} restarts in ${s.maxRestartsPeriod} s, then ${s.onExhausted}`
-  return `${s.strategy}${limit}`
+  const done = g.restarts === 0 ? ""
+    : ` · restarted ${g.restarts} time${g.restarts === 1 ? "" : "s"}${s.maxRestarts === undefined ? "" : `, ${g.recentRestarts} in the last ${s.maxRestartsPeriod} s`}`
+  return `${s.strategy}${limit}${done}`
+}
+
+/** Set the groups' strategies and restarts from `/groups`. @param {Array<GroupInfo>} infos */
+const setGroupInfos = (infos) => {
+  groupInfos.clear()
+  for (const g of infos) groupInfos.set(g.name, g)
 }
 
 /** What the per-process buttons may do in a state (supervisord's page: restart/stop when running, start when stopped). */
@@ -298,7 +313,7 @@ const paintGroupHeader = (group) => {
     group.strategy = strategy
     group.toggle = toggle
   }
-  if (group.strategy) setText(group.strategy, strategyText(supervision.get(group.name)))
+  if (group.strategy) setText(group.strategy, strategyText(groupInfos.get(group.name)))
   const running = group.members.filter((m) => rows.get(m)?.info.statename === "RUNNING").length
   if (group.summary) group.summary.textContent = `${running} of ${group.members.length} running`
 }
@@ -526,10 +541,9 @@ const refresh = async () => {
   }
   refreshing = true
   try {
-    const [infos, daemon, groupInfos] = await Promise.all([api("/processes"), api("/supervisor"), api("/groups")])
+    const [infos, daemon, groupList] = await Promise.all([api("/processes"), api("/supervisor"), api("/groups")])
     if (infos.length > 0) clockOffset = infos[0].now - Date.now() / 1000
-    supervision.clear()
-    for (const g of /** @type {Array<GroupInfo>} */ (groupInfos)) supervision.set(g.name, g.supervision)
+    setGroupInfos(groupList)
     setAll(infos)
     if (performance.getEntriesByName("effsup:table-filled").length === 0) performance.mark("effsup:table-filled")
     $("identity").textContent = daemon.identification === "supervisor" ? "effsup" : daemon.identification
@@ -645,7 +659,8 @@ const eventText = (name, e) => {
 }
 
 /**
- * Lists an event (and re-reads the process a health event is about: its badge changes with no state change).
+ * Lists an event, and re-reads what it changed with no state change: a health event's process
+ * (its badge), a strategy event's group (its restarts).
  * @param {string} name @param {Record<string, any>} event
  */
 const noteEvent = (name, event) => {
@@ -657,6 +672,12 @@ const noteEvent = (name, event) => {
   $("events").hidden = false
   if (name.startsWith("PROCESS_HEALTH_")) {
     api(nameUrl(event["namespec"])).then((info) => live(() => setOne(info)), () => {})
+  } else {
+    api("/groups").then((infos) => live(() => {
+      setGroupInfos(infos)
+      const group = groups.get(event["groupName"])
+      if (group !== undefined) paintGroupHeader(group)
+    }), () => {})
   }
 }
 

@@ -99,6 +99,7 @@ export const make = (
             stdout: processConfig.stdout,
             stderr: processConfig.stderr,
             stripAnsi: supervisord.stripAnsi,
+            listenerStdout: config.kind === "eventlistener",
             autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
           // A group that restarts its members itself runs them with autorestart off (Strategy.ts).

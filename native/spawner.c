@@ -45,8 +45,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -90,7 +94,9 @@ struct request {
   gid_t gid;
   gid_t *groups;
   size_t ngroups;
-  int stdio[3];         /* the child's ends of its stdin, stdout and stderr pipes */
+  int stdio[3];         /* the child's ends of its stdin (or a given fd, e.g. a FastCGI socket), stdout and stderr */
+  int ready_fd;         /* -1, or the write end of the ready=fd:N pipe, placed at ready_target in the child */
+  int ready_target;
   int unshare_from;     /* > 0: the fd table is shared (CLONE_FILES); keep only the fds below this */
   pid_t parent;
   volatile int stage;
@@ -116,13 +122,20 @@ static int child_main(void *arg) {
   if (req->unshare_from > 0 && syscall(SYS_close_range, (unsigned)req->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
     FAIL(STAGE_STDIO);
   if (setsid() < 0) FAIL(STAGE_SETSID);
-  /* Move our pipe ends above 2 first, so that placing one cannot clobber another. */
+  /* Move our fds above every target first (0-2, and the ready fd's), so that placing one cannot
+   * clobber another. */
+  int above = req->ready_fd >= 0 && req->ready_target >= 3 ? req->ready_target + 1 : 3;
   for (int i = 0; i < 3; i++) {
-    if (req->stdio[i] < 3) {
-      int moved = fcntl(req->stdio[i], F_DUPFD_CLOEXEC, 3);
+    if (req->stdio[i] < above) {
+      int moved = fcntl(req->stdio[i], F_DUPFD_CLOEXEC, above);
       if (moved < 0) FAIL(STAGE_STDIO);
       req->stdio[i] = moved;
     }
+  }
+  if (req->ready_fd >= 0 && req->ready_fd < above) {
+    int moved = fcntl(req->ready_fd, F_DUPFD_CLOEXEC, above);
+    if (moved < 0) FAIL(STAGE_STDIO);
+    req->ready_fd = moved;
   }
   for (int i = 0; i < 3; i++) {
     if (dup2(req->stdio[i], i) < 0) FAIL(STAGE_STDIO);
@@ -130,6 +143,8 @@ static int child_main(void *arg) {
   /* Whatever the daemon inherited without close-on-exec stays out of the child (supervisord closes
    * every fd above 2). Failing (an old kernel) is harmless: the daemon's own fds are all CLOEXEC. */
   syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
+  /* The one fd above 2 the child gets on purpose (dup2 leaves it without close-on-exec). */
+  if (req->ready_fd >= 0 && dup2(req->ready_fd, req->ready_target) < 0) FAIL(STAGE_STDIO);
   if (req->change_user) {
     if (syscall(SYS_setgroups, req->ngroups, req->groups) < 0) FAIL(STAGE_SETGROUPS);
     if (syscall(SYS_setgid, req->gid) < 0) FAIL(STAGE_SETGID);
@@ -152,15 +167,16 @@ static int child_main(void *arg) {
 /*
  * What every spawn uses, made once and used by one spawn at a time (spawn_lock): the child's
  * stack, a mapping with a guard page below; and, where the kernel has CLOSE_RANGE_UNSHARE (5.9),
- * three fd slots reserved low in the daemon's fd table (holding /dev/null between spawns). A
- * spawn places the child's pipe ends in the slots and shares the fd table with the child
+ * four fd slots reserved low in the daemon's fd table (holding /dev/null between spawns): stdin,
+ * stdout, stderr and a ready=fd:N pipe. A spawn places the child's fds in the slots and shares the fd table with the child
  * (CLONE_FILES), which then keeps only the fds below the slots' end: a few dozen, whatever the
  * daemon holds (measured: 0.8 ms per spawn with 3000 open fds when the child copies them all).
  */
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 static char *child_stack_top;
 static int null_fd = -1;
-static int slots[3] = { -1, -1, -1 };
+#define NSLOTS 4
+static int slots[NSLOTS] = { -1, -1, -1, -1 };
 static int slots_end; /* 0: no slots, every spawn copies the whole fd table */
 
 /* The probe's child: can it unshare its fd table with close_range? (Never try it in the daemon:
@@ -187,10 +203,11 @@ static void ensure_slots(void) {
   if (null_fd >= 0) return;
   null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0 || !kernel_can_unshare()) return; /* before Linux 5.9: every spawn copies the table */
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < NSLOTS; i++) {
     slots[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
     if (slots[i] < 0) {
       for (int j = 0; j < i; j++) close(slots[j]);
+      slots_end = 0; /* no slots after all: every spawn copies the table */
       return;
     }
     if (slots[i] + 1 > slots_end) slots_end = slots[i] + 1;
@@ -199,7 +216,7 @@ static void ensure_slots(void) {
 
 /* Put /dev/null back in the slots, dropping the daemon's references to the child's pipe ends. */
 static void clear_slots(void) {
-  if (slots_end > 0) for (int i = 0; i < 3; i++) dup3(null_fd, slots[i], O_CLOEXEC);
+  if (slots_end > 0) for (int i = 0; i < NSLOTS; i++) dup3(null_fd, slots[i], O_CLOEXEC);
 }
 
 static int ensure_stack(void) {
@@ -394,23 +411,40 @@ static void close_all(int *fds, int n) {
   for (int i = 0; i < n; i++) if (fds[i] >= 0) close(fds[i]);
 }
 
+/* An optional numeric property of an options object: 0 and *out set, 1 absent, -1 not a number. */
+static int optional_int(napi_env env, napi_value object, const char *name, int64_t *out) {
+  bool has = false;
+  napi_value v;
+  if (napi_has_named_property(env, object, name, &has) != napi_ok || !has) return 1;
+  if (napi_get_named_property(env, object, name, &v) != napi_ok) return -1;
+  napi_valuetype type;
+  if (napi_typeof(env, v, &type) != napi_ok) return -1;
+  if (type == napi_undefined) return 1;
+  return int_arg(env, v, out);
+}
+
 /*
  * spawn(file: string, argv: string[], envp: string[], cwd: string | null, umask: number (-1 none),
- *       user: { uid, gid, groups: number[] } | null, onExit: (code, signal) => void)
- *   → [pid, stdin, stdout, stderr]: the pid and the daemon's ends of the three pipes (stdin is
- *     the write end; all close-on-exec, stdout/stderr non-blocking).
+ *       user: { uid, gid, groups: number[] } | null, onExit: (code, signal) => void,
+ *       options?: { stdin?: fd, readyFd?: N })
+ *   → [pid, stdin, stdout, stderr, ready]: the pid and the daemon's ends of the pipes (stdin is
+ *     the write end; all close-on-exec, stdout/stderr/ready non-blocking). With options.stdin the
+ *     child's fd 0 is a duplicate of that fd (a FastCGI socket) and stdin is -1. With
+ *     options.readyFd (>= 3) the child's fd N is the write end of a pipe whose read end is
+ *     `ready`; otherwise ready is -1.
  * Throws an Error with `code` (errno name) and `stage` (where the child failed, or "pipe"/"clone").
  */
 static napi_value spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
-  napi_value args[7];
+  size_t argc = 8;
+  napi_value args[8];
   struct request req;
   memset(&req, 0, sizeof req);
   char *file = NULL, *cwd = NULL;
   char **argv = NULL, **envp = NULL;
   gid_t *groups = NULL;
   napi_value result = NULL;
-  int fds[6] = { -1, -1, -1, -1, -1, -1 }; /* stdin r/w, stdout r/w, stderr r/w */
+  int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }; /* stdin r/w, stdout r/w, stderr r/w, ready r/w */
+  int64_t given_stdin = -1, ready_target = -1;
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 7) {
     napi_throw_type_error(env, NULL, "spawn takes 7 arguments");
@@ -458,17 +492,36 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "onExit must be a function");
     goto done;
   }
+  if (argc >= 8) {
+    CHECK(napi_typeof(env, args[7], &type));
+    if (type == napi_object && (optional_int(env, args[7], "stdin", &given_stdin) < 0 ||
+                                optional_int(env, args[7], "readyFd", &ready_target) < 0 ||
+                                (ready_target != -1 && (ready_target < 3 || ready_target > 1023)))) {
+      napi_throw_type_error(env, NULL, "options must be { stdin?: fd, readyFd?: 3..1023 }");
+      goto done;
+    }
+  }
 
-  for (int i = 0; i < 3; i++) {
+  for (int i = 0; i < 4; i++) {
+    if (i == 0 && given_stdin >= 0) {
+      /* fds[0] is ours to close like a pipe end; the caller keeps its own fd. */
+      if ((fds[0] = fcntl((int)given_stdin, F_DUPFD_CLOEXEC, 3)) < 0) {
+        throw_errno(env, "stdin", errno);
+        goto done;
+      }
+      continue;
+    }
+    if (i == 3 && ready_target < 0) break;
     if (pipe2(&fds[2 * i], O_CLOEXEC) < 0) {
       throw_errno(env, "pipe", errno);
       goto done;
     }
   }
-  /* The daemon reads stdout/stderr without blocking; stdin is written through libuv too. */
+  /* The daemon reads stdout/stderr/ready without blocking; stdin is written through libuv too. */
   fcntl(fds[2], F_SETFL, O_NONBLOCK);
   fcntl(fds[4], F_SETFL, O_NONBLOCK);
-  fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  if (fds[1] >= 0) fcntl(fds[1], F_SETFL, O_NONBLOCK);
+  if (fds[6] >= 0) fcntl(fds[6], F_SETFL, O_NONBLOCK);
 
   req.file = file;
   req.argv = argv;
@@ -478,6 +531,8 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   req.stdio[0] = fds[0];
   req.stdio[1] = fds[3];
   req.stdio[2] = fds[5];
+  req.ready_fd = fds[7];
+  req.ready_target = (int)ready_target;
   req.parent = getpid();
 
   int pidfd = -1;
@@ -492,8 +547,9 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   }
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
   if (slots_end > 0 && dup3(fds[0], slots[0], O_CLOEXEC) >= 0 && dup3(fds[3], slots[1], O_CLOEXEC) >= 0 &&
-      dup3(fds[5], slots[2], O_CLOEXEC) >= 0) {
+      dup3(fds[5], slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0)) {
     for (int i = 0; i < 3; i++) req.stdio[i] = slots[i];
+    if (fds[7] >= 0) req.ready_fd = slots[3];
     req.unshare_from = slots_end;
     flags |= CLONE_FILES;
   }
@@ -508,6 +564,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   close(fds[0]); fds[0] = -1;
   close(fds[3]); fds[3] = -1;
   close(fds[5]); fds[5] = -1;
+  if (fds[7] >= 0) { close(fds[7]); fds[7] = -1; }
 
   if (pid < 0) {
     throw_errno(env, "clone", clone_errno);
@@ -541,14 +598,15 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   CHECK(napi_create_reference(env, args[6], 1, &c->on_exit));
   uv_poll_start(&c->poll, UV_READABLE, child_readable);
 
-  napi_value out[4];
+  napi_value out[5];
   CHECK(napi_create_int32(env, pid, &out[0]));
   CHECK(napi_create_int32(env, fds[1], &out[1]));
   CHECK(napi_create_int32(env, fds[2], &out[2]));
   CHECK(napi_create_int32(env, fds[4], &out[3]));
-  CHECK(napi_create_array_with_length(env, 4, &result));
-  for (uint32_t i = 0; i < 4; i++) CHECK(napi_set_element(env, result, i, out[i]));
-  fds[1] = fds[2] = fds[4] = -1;
+  CHECK(napi_create_int32(env, fds[6], &out[4]));
+  CHECK(napi_create_array_with_length(env, 5, &result));
+  for (uint32_t i = 0; i < 5; i++) CHECK(napi_set_element(env, result, i, out[i]));
+  fds[1] = fds[2] = fds[4] = fds[6] = -1;
   goto done;
 
 bad_user:
@@ -561,12 +619,130 @@ napi_failed:
     if (!pending) napi_throw_error(env, NULL, "spawn: Node-API call failed");
   }
 done:
-  close_all(fds, 6);
+  close_all(fds, 8);
   free(file);
   free(cwd);
   free_string_array(argv);
   free_string_array(envp);
   free(groups);
+  return result;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* listen(spec) → fd: a FastCGI program's listening socket                                    */
+/* ------------------------------------------------------------------------------------------ */
+
+/* Throw an Error for a failed listen: `stage` (socket, bind, chown, chmod, listen, resolve),
+ * `errno` (negative: a getaddrinfo code) and `reason` (strerror / gai_strerror). */
+static void throw_listen(napi_env env, const char *stage, int err, const char *reason) {
+  napi_value msg, error, stage_value, errno_value, reason_value;
+  if (napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &msg) != napi_ok) return;
+  if (napi_create_error(env, NULL, msg, &error) != napi_ok) return;
+  napi_create_string_utf8(env, stage, NAPI_AUTO_LENGTH, &stage_value);
+  napi_create_int32(env, err, &errno_value);
+  napi_create_string_utf8(env, reason, NAPI_AUTO_LENGTH, &reason_value);
+  napi_set_named_property(env, error, "stage", stage_value);
+  napi_set_named_property(env, error, "errno", errno_value);
+  napi_set_named_property(env, error, "reason", reason_value);
+  napi_throw(env, error);
+}
+
+/*
+ * listen({ path, mode, uid, gid, backlog } | { host, port, backlog }) → fd, as supervisord's
+ * socket_manager makes it: a unix socket replaces whatever is at `path`, is chowned (uid/gid -1:
+ * unchanged) and chmodded (mode -1: unchanged), and is unlinked again when a step fails; a TCP
+ * socket is IPv4 (supervisord's AF_INET) with SO_REUSEADDR. The fd is blocking (the children
+ * accept() on it) and close-on-exec (the spawner places it at a child's fd 0).
+ */
+static napi_value listen_socket(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value spec, v, result = NULL;
+  char *path = NULL, *host = NULL;
+  int64_t backlog = SOMAXCONN, mode = -1, uid = -1, gid = -1, port = 0;
+  bool has_path = false;
+  int fd = -1;
+  const char *stage = "socket";
+  CHECK(napi_get_cb_info(env, info, &argc, &spec, NULL, NULL));
+  if (argc < 1 || napi_has_named_property(env, spec, "path", &has_path) != napi_ok ||
+      optional_int(env, spec, "backlog", &backlog) < 0 || optional_int(env, spec, "mode", &mode) < 0 ||
+      optional_int(env, spec, "uid", &uid) < 0 || optional_int(env, spec, "gid", &gid) < 0 ||
+      optional_int(env, spec, "port", &port) < 0) {
+    napi_throw_type_error(env, NULL, "listen takes { path, mode, uid, gid, backlog } or { host, port, backlog }");
+    return NULL;
+  }
+  if (has_path) {
+    CHECK(napi_get_named_property(env, spec, "path", &v));
+    if ((path = string_arg(env, v)) == NULL) goto done;
+    struct sockaddr_un addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof addr.sun_path) {
+      errno = ENAMETOOLONG;
+      stage = "bind";
+      goto failed;
+    }
+    strcpy(addr.sun_path, path);
+    struct stat st;
+    if (lstat(path, &st) == 0) unlink(path);
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) goto failed;
+    stage = "bind";
+    if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0) goto failed;
+    stage = "chown";
+    if ((uid >= 0 || gid >= 0) && chown(path, (uid_t)uid, (gid_t)gid) < 0) goto unlink_failed;
+    stage = "chmod";
+    if (mode >= 0 && chmod(path, (mode_t)mode) < 0) goto unlink_failed;
+  } else {
+    CHECK(napi_get_named_property(env, spec, "host", &v));
+    if ((host = string_arg(env, v)) == NULL) goto done;
+    struct addrinfo hints, *found = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    char service[16];
+    snprintf(service, sizeof service, "%d", (int)port);
+    int gai = getaddrinfo(host, service, &hints, &found);
+    if (gai != 0) {
+      throw_listen(env, "resolve", gai, gai_strerror(gai));
+      goto done;
+    }
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    int bound = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == 0 &&
+                (stage = "bind", bind(fd, found->ai_addr, found->ai_addrlen) == 0);
+    freeaddrinfo(found);
+    if (!bound) goto failed;
+  }
+  stage = "listen";
+  if (listen(fd, (int)backlog) < 0) {
+    if (path != NULL) goto unlink_failed;
+    goto failed;
+  }
+  CHECK(napi_create_int32(env, fd, &result));
+  fd = -1;
+  goto done;
+unlink_failed:
+  {
+    int err = errno;
+    unlink(path);
+    errno = err;
+  }
+failed:
+  {
+    int err = errno;
+    throw_listen(env, stage, err, strerror(err));
+  }
+  goto done;
+napi_failed:
+  {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, NULL, "listen: Node-API call failed");
+  }
+done:
+  if (fd >= 0) close(fd);
+  free(path);
+  free(host);
   return result;
 }
 
@@ -963,6 +1139,7 @@ static napi_value init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     { "prepare", NULL, prepare, NULL, NULL, NULL, napi_enumerable, NULL },
     { "spawn", NULL, spawn, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "listen", NULL, listen_socket, NULL, NULL, NULL, napi_enumerable, NULL },
     { "lookupUser", NULL, lookup_user, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setSubreaper", NULL, set_subreaper, NULL, NULL, NULL, napi_enumerable, NULL },
     { "zombieCandidates", NULL, zombie_candidates, NULL, NULL, NULL, napi_enumerable, NULL },

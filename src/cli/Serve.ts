@@ -20,6 +20,8 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
 import type * as Path from "effect/Path"
+import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import { hostFacts } from "../config/Load.ts"
@@ -68,8 +70,12 @@ const pidfile = (path: string) =>
     yield* Effect.addFinalizer(() => fs.remove(path).pipe(Effect.ignore))
   })
 
-/** What each daemon signal means. */
-const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => {
+/**
+ * What each daemon signal means. An exit signal also sets `exitAsked`: one that comes while a
+ * restart is under way (the tree no longer takes requests) turns it into a shutdown, as in
+ * supervisord, where the last mood asked for wins.
+ */
+const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals, exitAsked: Ref.Ref<boolean>) => {
   switch (signal) {
     case "SIGHUP":
       return Effect.gen(function*() {
@@ -89,7 +95,7 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals) => 
     default:
       return Effect.andThen(
         Effect.logWarning(`received ${signal} indicating exit request`),
-        supervisor.shutdown.pipe(Effect.ignore)
+        Effect.andThen(Ref.set(exitAsked, true), supervisor.shutdown.pipe(Effect.ignore))
       )
   }
 }
@@ -133,7 +139,9 @@ const serve = (
   config: Config,
   reload: Effect.Effect<Config, CantReread>,
   first: boolean,
-  options: DaemonOptions
+  options: DaemonOptions,
+  received: Queue.Dequeue<NodeJS.Signals>,
+  exitAsked: Ref.Ref<boolean>
 ): Effect.Effect<Served, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const sup = config.supervisord
@@ -159,12 +167,16 @@ const serve = (
       })
       return yield* supervised(config, supervisorLayer, (supervisor) =>
         Effect.gen(function*() {
+        // handle signals before anything is announced or started (they are queued since the daemon began)
+        yield* Stream.fromQueue(received).pipe(
+          Stream.runForEach((s) => onSignal(supervisor, s, exitAsked)),
+          Effect.forkScoped({ startImmediately: true })
+        )
         yield* logNotices(background)
         yield* pidfile(sup.pidfile)
         yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
-        yield* signals(DAEMON_SIGNALS).pipe(Stream.runForEach((s) => onSignal(supervisor, s)), Effect.forkScoped)
         const request: ExitRequest = yield* supervisor.awaitExitRequest
         // a restart is requested only once the re-read config was found good, and the tree keeps it
         const served: Served = request === "shutdown"
@@ -218,12 +230,20 @@ const RESTART_FAILED_EXIT = 2
  */
 export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<number, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
+    // effsup's handlers replace Node's from the start and for the daemon's whole life, restarts
+    // included: a signal that comes before a serve is ready (or between two) waits for it
+    const received = yield* Queue.unbounded<NodeJS.Signals>()
+    const exitAsked = yield* Ref.make(false)
+    yield* signals(DAEMON_SIGNALS).pipe(
+      Stream.runForEach((s) => Queue.offer(received, s)),
+      Effect.forkScoped({ startImmediately: true })
+    )
     const reread = yield* Layers.rereadFile(initial.file, (c) => withOverrides(c, options.overrides))
     let config = initial
     let previous = initial
     let first = true
     while (true) {
-      const served: Served | { readonly _tag: "Failed" } = yield* first ? serve(config, reread, first, options) : serve(config, reread, first, options).pipe(
+      const served: Served | { readonly _tag: "Failed" } = yield* first ? serve(config, reread, first, options, received, exitAsked) : serve(config, reread, first, options, received, exitAsked).pipe(
         Effect.catchTag("UsageError", (e) =>
           Effect.as(lastWords(previous.supervisord.logfile, `could not restart: ${e.message}`), { _tag: "Failed" } as const)
         )
@@ -236,9 +256,10 @@ export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<n
         case "Failed":
           return RESTART_FAILED_EXIT
         case "Restart":
+          if (yield* Ref.get(exitAsked)) return 0
           first = false
           previous = config
           config = served.next
       }
     }
-  })
+  }).pipe(Effect.scoped)

@@ -8,7 +8,8 @@
  * - `tcp:PORT`, `tcp:HOST:PORT`, `tcp:[IPV6]:PORT`: a TCP connection is accepted (host: localhost);
  * - `http://…`, `https://…`, or `http:PORT[/PATH]` (http://localhost:PORT/PATH): a GET answers 2xx or 3xx;
  * - `exec:COMMAND`: `/bin/sh -c COMMAND`, run like the program (user, directory, environment), exits 0;
- * - `log:REGEX` (ready= only): a line of the program's stdout or stderr matches (JavaScript syntax).
+ * - `log:REGEX` (ready= only): a line of the program's stdout or stderr matches (JavaScript syntax);
+ * - `fd:N` (ready= only, s6's notification-fd): the program writes a newline to its fd N (3 or more).
  * Invariant: a check is plain data (strings and numbers), so reread compares it structurally.
  * @since 0.1.0
  */
@@ -27,6 +28,8 @@ export type ReadyCheck =
   | Probe
   /** The JavaScript regular expression's source, checked when the config is read. */
   | { readonly _tag: "Log"; readonly pattern: string }
+  /** The fd (3 or more) of the child's end of the pipe it writes a newline to. */
+  | { readonly _tag: "Fd"; readonly fd: number }
 
 /** The text of a check as status and log lines show it, e.g. `tcp:localhost:8080`. */
 export const checkText = (check: ReadyCheck): string => {
@@ -39,6 +42,8 @@ export const checkText = (check: ReadyCheck): string => {
       return `exec:${check.command}`
     case "Log":
       return `log:${check.pattern}`
+    case "Fd":
+      return `fd:${check.fd}`
   }
 }
 
@@ -96,9 +101,20 @@ const KINDS = "tcp:PORT, tcp:HOST:PORT, http://HOST:PORT/PATH, exec:COMMAND"
 export const probe: Codec<Probe> = (raw) =>
   parseProbe(raw.trim()) ?? Result.fail(`not a valid health check ${strRepr(raw)} (expected ${KINDS})`)
 
+/** The highest `fd:N` accepted (the spawner places it below the usual 1024 open-file limit). */
+export const MAX_READY_FD = 1023
+
+/** `fd:N`: 3 to MAX_READY_FD (0–2 are the child's stdin, stdout and stderr). */
+const readyFd = (raw: string, value: string): Result.Result<ReadyCheck, string> => {
+  const n = /^\d{1,4}$/.test(value.slice(3).trim()) ? Number(value.slice(3).trim()) : NaN
+  return n >= 3 && n <= MAX_READY_FD
+    ? Result.succeed({ _tag: "Fd", fd: n })
+    : Result.fail(`not a valid fd check ${strRepr(raw)} (fd:N with N from 3 to ${MAX_READY_FD}: 0, 1 and 2 are stdin, stdout and stderr)`)
+}
+
 /**
- * `ready=`: a probe or `log:REGEX`. `notify` (systemd's protocol) and `fd:N` (s6's) need the native
- * spawner and are refused with a clear message until it is there.
+ * `ready=`: a probe, `log:REGEX` or `fd:N`. `notify` (systemd's protocol) needs the native
+ * spawner and is refused with a clear message until it is there.
  */
 export const readyCheck: Codec<ReadyCheck> = (raw) => {
   const value = raw.trim()
@@ -115,8 +131,9 @@ export const readyCheck: Codec<ReadyCheck> = (raw) => {
     }
     return Result.succeed({ _tag: "Log", pattern })
   }
-  if (lower === "notify" || lower.startsWith("fd:")) {
+  if (lower.startsWith("fd:")) return readyFd(raw, value)
+  if (lower === "notify") {
     return Result.fail(`ready=${value} is not supported yet (it needs the native spawner); use tcp:, http:, log: or exec:`)
   }
-  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS} or log:REGEX)`)
+  return Result.fail(`not a valid ready check ${strRepr(raw)} (expected ${KINDS}, log:REGEX or fd:N)`)
 }

@@ -46,7 +46,7 @@ const channelOptions = (channel: "stdout" | "stderr") => ({
  */
 const READINESS_OPTIONS = {
   /** Absent: supervisord's rule (RUNNING after startsecs). */
-  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX or exec:COMMAND", { scope: "process" }),
+  ready: optional("ready", Checks.readyCheck, "tcp:8080", "RUNNING only once this succeeds: tcp:[HOST:]PORT, http://URL, log:REGEX, exec:COMMAND or fd:N", { scope: "process" }),
   readyTimeout: option("ready_timeout", Codecs.positiveSeconds, "60", "seconds to wait for ready= before the start counts as failed")
 }
 
@@ -138,6 +138,14 @@ export const LISTENER_OPTIONS = {
    * so no value is the same as leaving it out: the sample's is an example.
    */
   priority: option("priority", Codecs.integer, "-1", "pool priority (default -1: listeners start first and stop last); also each listener's own", { example: "-1" })
+}
+
+/** `[fcgi-program:x]` (beside every `[program:x]` option): the socket the daemon makes for its processes' fd 0 (FcgiSocket.ts reads them). */
+export const FCGI_OPTIONS = {
+  socket: custom<string>()("socket", { example: "unix:///var/run/%(program_name)s.sock" }, "required: unix:///ABSOLUTE/PATH or tcp://HOST:PORT, every process's fd 0"),
+  socketBacklog: custom<number>()("socket_backlog", { example: "1024" }, "listen backlog, 1 to 65535 (default: the system's maximum)"),
+  socketOwner: custom<string>()("socket_owner", { example: "www-data:www-data" }, "unix socket only: user[:group] (default: the program's user=)"),
+  socketMode: custom<number>()("socket_mode", { example: "0700" }, "unix socket only: its mode (default 0700)")
 }
 
 /** `[group:x]`. */

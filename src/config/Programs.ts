@@ -1,5 +1,5 @@
 /**
- * Process groups from `[program:x]`, `[group:x]` and `[eventlistener:x]` sections. The plain options are
+ * Process groups from `[program:x]`, `[group:x]`, `[eventlistener:x]` and `[fcgi-program:x]` sections. The plain options are
  * decoded from their tables (Options.ts) at the scope each row names; this module adds what the tables
  * cannot say: per-process expansion (`numprocs`, `process_name`, `%(process_num)02d`, program `environment`),
  * the channel log rules (`stdout_logfile` expanded twice, `syslog`, AUTO) and the cross-option and
@@ -17,7 +17,8 @@ import type { Vars } from "./Expand.ts"
 import { absolutePath, expandUser } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { MAX_PROCESSES } from "./Limits.ts"
-import { GROUP_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS } from "./Options.ts"
+import { parseSocket } from "./FcgiSocket.ts"
+import { FCGI_OPTIONS, GROUP_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS } from "./Options.ts"
 import { type Context, envVars, type Reader, reader, readOption, readOptions, warnUnknownOptions } from "./Reader.ts"
 import { type DecodedValues, optionNames } from "./Table.ts"
 import type { ChannelConfig, GroupConfig, GroupSupervision, ListenerConfig, LogFileSetting, ProcessConfig } from "./Types.ts"
@@ -25,6 +26,7 @@ import type { ChannelConfig, GroupConfig, GroupSupervision, ListenerConfig, LogF
 const PROGRAM_NAMES = optionNames(PROGRAM_OPTIONS)
 const LISTENER_NAMES = optionNames(PROGRAM_OPTIONS, LISTENER_OPTIONS)
 const GROUP_NAMES = optionNames(GROUP_OPTIONS)
+const FCGI_NAMES = optionNames(PROGRAM_OPTIONS, FCGI_OPTIONS)
 
 type ChannelOptions = typeof PROGRAM_OPTIONS.stdout.rows
 
@@ -176,6 +178,28 @@ const listenerOptions = (ctx: Context, r: Reader, vars: Vars): ListenerConfig & 
   return { events, bufferSize, resultHandler, priority }
 }
 
+/**
+ * The socket of an `[fcgi-program:x]` (`socket` sees here, ENV_* and program_name; the other socket
+ * options and `user` see here and ENV_*); undefined after recording why there is none.
+ */
+const fcgiSocket = (ctx: Context, r: Reader, programName: string, baseVars: Vars) => {
+  const written = r.text(FCGI_OPTIONS.socket.name, { ...baseVars, program_name: programName })
+  if (written === undefined || written === "") {
+    r.fail(undefined, `[${r.section.name}] section requires a "socket" line`)
+    return undefined
+  }
+  const parsed = parseSocket(r.section.name, {
+    socket: written,
+    backlog: r.text(FCGI_OPTIONS.socketBacklog.name, baseVars),
+    owner: r.text(FCGI_OPTIONS.socketOwner.name, baseVars),
+    mode: r.text(FCGI_OPTIONS.socketMode.name, baseVars),
+    user: r.text(PROGRAM_OPTIONS.user.name, baseVars)
+  }, ctx.host)
+  if (Result.isSuccess(parsed)) return parsed.success
+  r.fail(parsed.failure.option, parsed.failure.message)
+  return undefined
+}
+
 /** The supervision of a group that is no `[group:x]` (and of one that sets nothing): supervisord's, each process on its own. */
 export const DEFAULT_SUPERVISION: GroupSupervision = {
   strategy: GROUP_OPTIONS.strategy.absent,
@@ -204,15 +228,21 @@ export const groupsFromDocument = (
     const { programs, priority, ...supervision } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
     const processes: Array<ProcessConfig> = []
     for (const program of programs) {
-      const member = doc.sections.get(`program:${program}`)
+      const plain = doc.sections.get(`program:${program}`)
+      const fcgi = doc.sections.get(`fcgi-program:${program}`)
+      if (plain !== undefined && fcgi !== undefined) {
+        r.fail("programs", `[${section.name}] name ${program} is ambiguous (exists as program and fcgi-program)`)
+      }
+      // supervisord builds an fcgi-program listed in a group as a plain program: it gets no socket.
+      const member = plain ?? fcgi
       if (member !== undefined) {
         inGroup.add(member.name)
         processes.push(...processesFromSection(ctx, member, name, "group", baseVars, globalEnv))
-      } else if (!doc.sections.has(`fcgi-program:${program}`)) {
+      } else {
         r.fail("programs", `[${section.name}] names unknown program or fcgi-program ${program}`)
       }
     }
-    groups.push({ name, kind: "group", priority, processes, listener: undefined, supervision })
+    groups.push({ name, kind: "group", priority, processes, listener: undefined, socket: undefined, supervision })
   }
   for (const section of sections) {
     if (section.name.startsWith("program:")) {
@@ -222,16 +252,23 @@ export const groupsFromDocument = (
       const name = nameOf(r)
       const priority = readOption(ctx, r, PROGRAM_OPTIONS.priority, baseVars)
       const processes = processesFromSection(ctx, section, name, "program", baseVars, globalEnv)
-      groups.push({ name, kind: "program", priority, processes, listener: undefined, supervision: DEFAULT_SUPERVISION })
+      groups.push({ name, kind: "program", priority, processes, listener: undefined, socket: undefined, supervision: DEFAULT_SUPERVISION })
     } else if (section.name.startsWith("eventlistener:")) {
       warnUnknownOptions(ctx, section, LISTENER_NAMES)
       const r = reader(ctx, section)
       const name = nameOf(r)
       const { priority, ...listener } = listenerOptions(ctx, r, baseVars)
       const processes = processesFromSection(ctx, section, name, "eventlistener", baseVars, globalEnv)
-      groups.push({ name, kind: "eventlistener", priority, processes, listener, supervision: DEFAULT_SUPERVISION })
+      groups.push({ name, kind: "eventlistener", priority, processes, listener, socket: undefined, supervision: DEFAULT_SUPERVISION })
     } else if (section.name.startsWith("fcgi-program:")) {
-      reader(ctx, section).fail(undefined, `[${section.name}] is not supported by effsup (FastCGI programs need a socket supervisord passes as fd 0); use a [program:x] that listens itself`)
+      warnUnknownOptions(ctx, section, FCGI_NAMES)
+      if (inGroup.has(section.name)) continue
+      const r = reader(ctx, section)
+      const name = nameOf(r)
+      const priority = readOption(ctx, r, PROGRAM_OPTIONS.priority, baseVars)
+      const socket = fcgiSocket(ctx, r, name, baseVars)
+      const processes = processesFromSection(ctx, section, name, "fcgi-program", baseVars, globalEnv)
+      groups.push({ name, kind: "fcgi-program", priority, processes, listener: undefined, socket, supervision: DEFAULT_SUPERVISION })
     }
   }
   return groups.sort(byPriorityThenName)

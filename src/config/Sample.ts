@@ -9,7 +9,7 @@
  * @since 0.1.0
  */
 import {
-  CTL_OPTIONS, GROUP_OPTIONS, INCLUDE_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS,
+  CTL_OPTIONS, FCGI_OPTIONS, GROUP_OPTIONS, INCLUDE_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS,
   UNIX_SERVER_OPTIONS
 } from "./Options.ts"
 import { optionRows, type Row } from "./Table.ts"
@@ -70,6 +70,17 @@ const blocks: ReadonlyArray<string | SampleSection> = [
       intro: [
         "; An event listener pool: processes that receive events on stdin.",
         "; It takes every [program:x] option except redirect_stderr, ready and healthcheck, plus these."
+      ]
+    }
+  ),
+  section(
+    "fcgi-program:thefcgiprogramname",
+    [{ ...PROGRAM_OPTIONS.command, sample: "/usr/bin/php-cgi", doc: "the FastCGI program (required)" }, ...optionRows(FCGI_OPTIONS)],
+    {
+      intro: [
+        "; A FastCGI program: effsup makes its socket when the group is added, every process",
+        "; accepts on it as its fd 0 (stdin), and it stays open across restarts. It takes every",
+        "; [program:x] option, plus these."
       ]
     }
   ),

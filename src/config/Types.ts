@@ -12,9 +12,11 @@
 import type {
   CTL_OPTIONS, GROUP_OPTIONS, INET_SERVER_OPTIONS, LISTENER_OPTIONS, PROGRAM_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS
 } from "./Options.ts"
+import type { FcgiSocket } from "./FcgiSocket.ts"
 import type { Values } from "./Table.ts"
 
 export type { Probe, ReadyCheck } from "./Checks.ts"
+export type { FcgiSocket, SocketOwner } from "./FcgiSocket.ts"
 export type {
   AutoRestart, AutoShutdown, BackoffCurve, Dependency, DependencyCondition, LogFileSetting, LogLevelName, OnExhausted, OnUnhealthy,
   Strategy
@@ -45,15 +47,17 @@ export interface ListenerConfig extends Omit<Values<typeof LISTENER_OPTIONS>, "p
 /** How a group supervises its members (effsup's `[group:x]` options; the defaults for every other group). */
 export interface GroupSupervision extends Omit<Values<typeof GROUP_OPTIONS>, "programs" | "priority"> {}
 
-/** A process group: a `[program:x]` (homogeneous), a `[group:x]` or an `[eventlistener:x]` pool. */
+/** A process group: a `[program:x]` (homogeneous), a `[group:x]`, an `[eventlistener:x]` pool or an `[fcgi-program:x]`. */
 export interface GroupConfig {
   readonly name: string
-  readonly kind: "program" | "group" | "eventlistener"
+  readonly kind: "program" | "group" | "eventlistener" | "fcgi-program"
   readonly priority: number
   /** In config order (`programs=` order for a `[group:x]`, numprocs expanded). */
   readonly processes: ReadonlyArray<ProcessConfig>
   /** Only for `eventlistener` pools. */
   readonly listener: ListenerConfig | undefined
+  /** Only for `fcgi-program` groups: the socket every process gets as fd 0. */
+  readonly socket: FcgiSocket | undefined
   readonly supervision: GroupSupervision
 }
 

@@ -208,6 +208,10 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
     const listener = yield* listen({ path: tmp }, limits)
+    // answer before the socket is published: a client that connects at once must not meet a
+    // server without its handler
+    const creds = Auth.credentials(cfg)
+    const stopAccepting = yield* serve(listener, creds, interfaces, web)
     const published = Effect.gen(function*() {
       yield* fsTry(`Cannot chmod the socket ${cfg.file}`, () => Fs.chmodSync(tmp, cfg.chmod))
       yield* publishSocket(tmp, cfg.file)
@@ -226,8 +230,6 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
       }
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
-    const creds = Auth.credentials(cfg)
-    const stopAccepting = yield* serve(listener, creds, interfaces, web)
     yield* announce("unix_http_server", creds, interfaces)
     return stopAccepting
   })

@@ -7,7 +7,11 @@
  * more as the daemon grows; `umask=` runs the program through `sh -c 'umask …; exec …'` (the
  * daemon's own umask is never changed, and argv[0] becomes the file's path); `user=` runs it
  * through util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
- * uid/gid options drop them all); and a child does not die with the daemon (no PDEATHSIG).
+ * uid/gid options drop them all); a child does not die with the daemon (no PDEATHSIG); and it
+ * cannot make an fcgi-program's socket (Node's listening sockets are non-blocking, which the
+ * children's accept() would inherit): such a group fails to start with a message saying so.
+ * Like the native spawner, it gives a child no fd above 2 but a `ready=fd:N` pipe: libuv marks
+ * every fd it opens close-on-exec (an fd the daemon itself inherited without it is the exception).
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
@@ -17,11 +21,12 @@ import * as Layer from "effect/Layer"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
+import type * as Stream from "node:stream"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { streamOutput } from "./ChildPipe.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild } from "./Signals.ts"
-import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+import { ListenFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
 
 const SETPRIV = "/usr/bin/setpriv"
 const SH = "/bin/sh"
@@ -77,6 +82,16 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
+/** stdin (a pipe, or the given fd), stdout, stderr, and for ready=fd:N nothing up to N, then a pipe. */
+const stdioFor = (request: SpawnRequest): Array<"pipe" | "ignore" | number> => {
+  const stdio: Array<"pipe" | "ignore" | number> = [request.stdinFd ?? "pipe", "pipe", "pipe"]
+  if (request.readyFd !== undefined) {
+    while (stdio.length < request.readyFd) stdio.push("ignore")
+    stdio.push("pipe")
+  }
+  return stdio
+}
+
 const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
   Effect.callback<RawChild, SpawnFailure>((resume) => {
     const plain = { file: request.file, args: request.argv.slice(1), argv0: request.argv[0] ?? request.file }
@@ -89,7 +104,7 @@ const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
         cwd: request.cwd,
         env: request.env,
         detached: true,
-        stdio: ["pipe", "pipe", "pipe"]
+        stdio: stdioFor(request)
       })
     } catch (cause) {
       return resume(Effect.fail(new SpawnFailure({ message: spawnMessage(request, cause) })))
@@ -100,8 +115,9 @@ const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
     })
     child.once("spawn", () => {
       const pid = child.pid!
-      const stdin = child.stdin!
-      stdin.on("error", () => undefined)
+      const stdin = child.stdin
+      stdin?.on("error", () => undefined)
+      const ready = request.readyFd === undefined ? undefined : child.stdio[request.readyFd] as Stream.Readable | null
       child.once("exit", (code, signal) => Deferred.doneUnsafe(exited, Exit.succeed({ code, signal })))
       resume(Effect.succeed({
         pid,
@@ -111,13 +127,23 @@ const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
         kill: killChild(pid),
         writeStdin: (data) =>
           Effect.callback<void, StdinFailure>((done) => {
+            if (stdin === null) return done(Effect.fail(new StdinFailure({ message: "EBADF" })))
             if (stdin.destroyed || !stdin.writable) return done(Effect.fail(new StdinFailure({ message: "EPIPE" })))
             stdin.write(data, (cause) =>
               done(cause ? Effect.fail(new StdinFailure({ message: errnoOf(cause) })) : Effect.void))
-          })
+          }),
+        readyPipe: ready === undefined || ready === null ? undefined : streamOutput(ready)
       }))
     })
   })
 
 /** The Spawner on node:child_process. */
-export const layer: Layer.Layer<Spawner> = Layer.succeed(Spawner, Spawner.of({ resolve, spawn }))
+export const layer: Layer.Layer<Spawner> = Layer.succeed(
+  Spawner,
+  Spawner.of({
+    resolve,
+    spawn,
+    listen: () =>
+      Effect.fail(new ListenFailure({ message: "fcgi-program sockets need effsup's native spawner, which did not load here" }))
+  })
+)

@@ -29,6 +29,9 @@ export interface NativeAddon {
    * its pidfd; `onExit` gets the exit code or the signal number once it has been reaped. Returns
    * its pid and the daemon's ends of its stdin (write), stdout and stderr (read) pipes. Throws an
    * Error with `code` (errno name) and `stage` (where it failed) when the child could not exec.
+   * `options.stdin` makes the child's fd 0 a duplicate of that fd (then stdin is -1);
+   * `options.readyFd` (3..1023) gives the child the write end of a pipe at that fd, whose
+   * (non-blocking) read end is `ready` (else -1).
    */
   readonly spawn: (
     file: string,
@@ -37,8 +40,15 @@ export interface NativeAddon {
     cwd: string | null,
     umask: number,
     user: NativeUser | null,
-    onExit: (code: number | null, signal: number | null) => void
-  ) => readonly [pid: number, stdin: number, stdout: number, stderr: number]
+    onExit: (code: number | null, signal: number | null) => void,
+    options?: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined }
+  ) => readonly [pid: number, stdin: number, stdout: number, stderr: number, ready: number]
+  /**
+   * Make a blocking, close-on-exec listening socket: a unix one (replacing what is at `path`, then
+   * chown (-1: unchanged) and chmod (-1: unchanged)) or an IPv4 TCP one with SO_REUSEADDR. Throws an
+   * Error with `stage`, `errno` (negative: getaddrinfo's) and `reason` (strerror) when it cannot.
+   */
+  readonly listen: (spec: NativeListen) => number
   /** A user by name or uid, through the system's user database (NSS); null when unknown. */
   readonly lookupUser: (nameOrUid: string) => NativeUser | null
   /** PR_SET_CHILD_SUBREAPER: adopt the orphans of our descendants (or stop); whether it was set before. */
@@ -70,6 +80,11 @@ export interface NativeAddon {
   /** End splice mode: the bytes it moved since watchSplice. */
   readonly watchUnsplice: (watch: NativeWatch) => number
 }
+
+/** What `listen` makes: a unix socket at `path`, or a TCP one on `host:port`. */
+export type NativeListen =
+  | { readonly path: string; readonly mode: number; readonly uid: number; readonly gid: number; readonly backlog?: number | undefined }
+  | { readonly host: string; readonly port: number; readonly backlog?: number | undefined }
 
 /** A watched fd (see `watch`). */
 export interface NativeWatch {

@@ -12,12 +12,17 @@
  * pidfd, watched on the event loop: nothing polls, and no other child is ever reaped by mistake.
  * Failures before exec come back as spawn errors with supervisord's texts.
  *
+ * An fcgi-program's socket is made here too (`listen`, in the addon: blocking, close-on-exec) and
+ * given to each of its children as fd 0; `ready=fd:N` gets a pipe whose write end is the child's
+ * fd N. A child gets no other fd of the daemon's: everything above 2 (but fd N) is closed at exec.
+ *
  * Gotcha: PR_SET_PDEATHSIG fires when the *thread* that spawned the child ends. Spawns happen on
  * the thread that runs the layer: an embedder running it in a worker_thread loses the children
  * with that worker.
  * @since 0.1.0
  */
 import * as Deferred from "effect/Deferred"
+import type { FcgiSocket, SocketOwner } from "../config/FcgiSocket.ts"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
@@ -25,11 +30,19 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import { pipeOutput } from "./ChildPipe.ts"
-import type { NativeAddon, NativeUser } from "./NativeAddon.ts"
+import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild, signalName } from "./Signals.ts"
-import { type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
+import {
+  ListenFailure,
+  type ListeningSocket,
+  type RawChild,
+  type SpawnRequest,
+  SpawnFailure,
+  Spawner,
+  StdinFailure
+} from "./Spawner.ts"
 
 /** What the addon throws when a child could not be started. */
 interface NativeError {
@@ -70,6 +83,70 @@ const userFor = (addon: NativeAddon, user: string | undefined): NativeUser | nul
   // the primary group first, as supervisord puts it
   return { ...found, groups: [found.gid, ...found.groups.filter((g) => g !== found.gid)] }
 }
+
+/** What the addon throws when a socket could not be made. */
+interface NativeListenError {
+  readonly stage?: string
+  readonly errno?: number
+  readonly reason?: string
+}
+
+/** A gid from a group name or number (/etc/group); undefined when unknown. */
+const groupId = (group: string): number | undefined => {
+  if (/^\d+$/.test(group)) return Number(group)
+  for (const line of Fs.readFileSync("/etc/group", "utf8").split("\n")) {
+    const [name, , gid] = line.split(":")
+    if (name === group && gid !== undefined) return Number(gid)
+  }
+  return undefined
+}
+
+/** uid and gid to chown a socket to (-1: unchanged), or why not. */
+const ownerIds = (addon: NativeAddon, owner: SocketOwner | undefined): { readonly uid: number; readonly gid: number } | string => {
+  if (owner === undefined) return { uid: -1, gid: -1 }
+  const user = addon.lookupUser(owner.user)
+  if (user === null) return `Invalid user:group definition ${owner.user}`
+  const gid = owner.group === undefined ? -1 : groupId(owner.group)
+  return gid === undefined ? `Invalid user:group definition ${owner.user}:${owner.group}` : { uid: user.uid, gid }
+}
+
+/** supervisord's text for a failed socket step (Python's OSError string, inside its ValueError for chown/chmod). */
+const listenMessage = (socket: FcgiSocket, error: NativeListenError): string => {
+  const os = `[Errno ${error.errno ?? 0}] ${error.reason ?? "unknown error"}`
+  const path = socket._tag === "Unix" ? socket.path : ""
+  switch (error.stage) {
+    case "chown":
+      return `Could not change ownership of socket file: ${os}: '${path}'`
+    case "chmod":
+      return `Could not change permissions of socket file: ${os}: '${path}'`
+  }
+  return os
+}
+
+/** Make an fcgi-program's socket with the addon; closed (a unix one's file unlinked) with the scope. */
+const listenWith = (addon: NativeAddon) => (socket: FcgiSocket): Effect.Effect<ListeningSocket, ListenFailure, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.suspend(() => {
+      let spec: NativeListen
+      if (socket._tag === "Unix") {
+        const ids = ownerIds(addon, socket.owner)
+        if (typeof ids === "string") return Effect.fail(new ListenFailure({ message: ids }))
+        spec = { path: socket.path, mode: socket.mode, ...ids, backlog: socket.backlog }
+      } else {
+        spec = { host: socket.host, port: socket.port, backlog: socket.backlog }
+      }
+      try {
+        return Effect.succeed({ fd: addon.listen(spec) })
+      } catch (cause) {
+        return Effect.fail(new ListenFailure({ message: listenMessage(socket, cause as NativeListenError) }))
+      }
+    }),
+    ({ fd }) =>
+      Effect.sync(() => {
+        Fs.closeSync(fd)
+        if (socket._tag === "Unix") Fs.rmSync(socket.path, { force: true })
+      })
+  )
 
 /** The daemon's end of a child's stdin: the fd until something is written, then a stream on it. */
 const stdinWriter = (fd: number) => {
@@ -112,29 +189,33 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
         const exited = Deferred.makeUnsafe<ExitInfo>()
         let stdin: ReturnType<typeof stdinWriter> | undefined
         let pid: number
-        let fds: readonly [number, number, number]
+        let fds: readonly [number, number, number, number]
         try {
-          const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, (code, signal) => {
+          const onExit = (code: number | null, signal: number | null) => {
             live.delete(pid)
             stdin?.close()
             Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
-          })
+          }
+          const options = { stdin: request.stdinFd, readyFd: request.readyFd }
+          const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)
           pid = started[0]
-          fds = [started[1], started[2], started[3]]
+          fds = [started[1], started[2], started[3], started[4]]
         } catch (cause) {
           return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
         }
         live.add(pid)
-        stdin = stdinWriter(fds[0])
+        // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
+        stdin = fds[0] < 0 ? undefined : stdinWriter(fds[0])
         return Effect.succeed<RawChild>({
           pid,
           stdout: pipeOutput(addon, fds[1]),
           stderr: pipeOutput(addon, fds[2]),
           exit: Deferred.await(exited),
           kill: killChild(pid),
-          writeStdin: stdin.write
+          writeStdin: stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),
+          readyPipe: fds[3] < 0 ? undefined : pipeOutput(addon, fds[3])
         })
       })
 
-    return Spawner.of({ resolve, spawn })
+    return Spawner.of({ resolve, spawn, listen: listenWith(addon) })
   })

@@ -63,6 +63,8 @@ export interface ActorEnvironment {
   readonly cwd: string
   /** SUPERVISOR_SERVER_URL fallback for serverurl=AUTO. */
   readonly serverUrl: string | undefined
+  /** An fcgi-program's listening socket: every child gets it as fd 0 (and has no stdin to write). */
+  readonly stdinFd?: number | undefined
 }
 
 /** The handle on one process actor. */
@@ -230,7 +232,9 @@ export const make = (
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
-        ...execContext
+        ...execContext,
+        stdinFd: environment.stdinFd,
+        readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined
       }).pipe(Effect.result)
       if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success
@@ -338,9 +342,9 @@ export const make = (
             ? Effect.logDebug(`attempted to send ${name} sig ${event.signal} but it wasn't running`)
             : Effect.void
         case "startReadiness": {
-          if (readiness === undefined) return Effect.void
+          if (readiness === undefined || child === undefined) return Effect.void
           const post = poster()
-          return check(readiness.await.pipe(Effect.matchEffect({
+          return check(readiness.await(child).pipe(Effect.matchEffect({
             onSuccess: () => post({ _tag: "Ready" }),
             onFailure: (message) => post({ _tag: "ReadyTimeout", message })
           })))

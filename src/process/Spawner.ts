@@ -8,6 +8,8 @@
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import type { FcgiSocket } from "../config/FcgiSocket.ts"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import type { OutputStream } from "../logs/ChildOutput.ts"
 import type { CommandError, ExecArgs } from "./Command.ts"
@@ -24,6 +26,10 @@ export interface SpawnRequest {
   readonly umask: number | undefined
   /** `user=` (name or uid): the child runs as that user with its groups. */
   readonly user: string | undefined
+  /** The child's fd 0 is this fd (an fcgi-program's listening socket) instead of a pipe; it has no stdin to write. */
+  readonly stdinFd?: number | undefined
+  /** `ready=fd:N`: the child's fd N (3 or more) is the write end of a pipe, read through {@link RawChild.readyPipe}. */
+  readonly readyFd?: number | undefined
 }
 
 /** The parent could not start the child; `message` is supervisord's spawnerr text. */
@@ -47,11 +53,24 @@ export interface RawChild {
   readonly kill: (signal: string, group: boolean) => Effect.Effect<void, KillFailure>
   /** Write to the child's stdin. */
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, StdinFailure>
+  /** With {@link SpawnRequest.readyFd}: what the child writes to that fd (it ends when every copy of the fd is closed). */
+  readonly readyPipe?: OutputStream | undefined
 }
+
+/** A listening socket the daemon made for an fcgi-program group (closed, and unlinked, with its scope). */
+export interface ListeningSocket {
+  /** The daemon's fd of the socket, given to each child as its fd 0 ({@link SpawnRequest.stdinFd}). */
+  readonly fd: number
+}
+
+/** The socket could not be made; `message` is the reason as supervisord words it (`[Errno 98] Address already in use`). */
+export class ListenFailure extends Data.TaggedError("ListenFailure")<{ readonly message: string }> {}
 
 /** The Spawner service. */
 export class Spawner extends Context.Service<Spawner, {
   /** Resolve a `command=` line to the file to exec (PATH search, supervisord's checks and messages). */
   readonly resolve: (command: string, path: string, cwd: string) => Effect.Effect<ExecArgs, CommandError>
   readonly spawn: (request: SpawnRequest) => Effect.Effect<RawChild, SpawnFailure>
+  /** Make an fcgi-program's listening socket, open until the scope closes. */
+  readonly listen: (socket: FcgiSocket) => Effect.Effect<ListeningSocket, ListenFailure, Scope.Scope>
 }>()("effsup/process/Spawner") {}

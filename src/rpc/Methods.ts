@@ -20,7 +20,7 @@
  */
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import { AbnormalTermination, AlreadyStarted, BadName, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
+import { AbnormalTermination, AlreadyStarted, BadName, NoFile, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
 import { parseNameSpec } from "../domain/Names.ts"
 import { ProcessStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
@@ -358,7 +358,12 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
     withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
   ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
-    withSup((s) => done(s.sendProcessStdin(name, chars).pipe(namedAsGiven(name)))))],
+    withSup((s) =>
+      done(s.sendProcessStdin(name, chars).pipe(
+        namedAsGiven(name),
+        // no stdin to write to (it closed it, or an fcgi-program's is the socket): NO_FILE with the name as given
+        Effect.mapError((e) => e._tag === "NoFile" ? new NoFile({ detail: name }) : e)
+      ))))],
   ["sendRemoteCommEvent", method(
     "boolean",
     [p("string"), p("string")],

@@ -3,7 +3,9 @@
  * ProcessActor per process. Processes are kept in priority order (then name); starting walks
  * that order, stopping walks it in reverse. Closing a group stops its children and flushes
  * their logs before the files are closed. An `[eventlistener:x]` group also owns its ListenerPool,
- * which its processes' stdout feeds.
+ * which its processes' stdout feeds. An `[fcgi-program:x]` group owns its listening socket: made
+ * before its processes (a failure fails the group, with supervisord's message), given to each as
+ * fd 0, open across their restarts, and closed (a unix socket's file removed) after they stopped.
  * A `[group:x]` with a strategy other than one_for_one or a `max_restarts` supervises its members
  * itself (Strategy.ts): their actors run with autorestart off and the group restarts them. The
  * group also watches its significant members for the tree's exit policy (ExitPolicy.ts). Both
@@ -18,12 +20,12 @@ import type * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
-import type { GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
+import type { FcgiSocket, GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
 import { RUNNING_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
-import { Spawner } from "../process/Spawner.ts"
+import { ListenFailure, Spawner } from "../process/Spawner.ts"
 import * as ExitPolicy from "./ExitPolicy.ts"
 import * as ListenerPool from "./ListenerPool.ts"
 import type { GroupHooks, Member } from "./Member.ts"
@@ -74,13 +76,16 @@ export const make = (
   supervisord: SupervisordConfig,
   environment: ProcessActor.ActorEnvironment,
   hooks: GroupHooks
-): Effect.Effect<Group, PlatformError.PlatformError, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
+): Effect.Effect<Group, PlatformError.PlatformError | ListenFailure, Scope.Scope | Spawner | EventBus | FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const scope = yield* Scope.fork(yield* Effect.scope)
     const managed = Strategy.isManaged(config.supervision)
     const restarts = yield* Ref.make(Strategy.NO_RESTARTS)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
+      // Made first, so closed last: after every process of the group has stopped.
+      const socket = config.socket === undefined ? undefined : yield* listen(spawner, config.socket)
+      const actorEnvironment = socket === undefined ? environment : { ...environment, stdinFd: socket.fd }
       const pool = config.kind === "eventlistener" && config.listener !== undefined
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
@@ -103,7 +108,7 @@ export const make = (
             autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
           // A group that restarts its members itself runs them with autorestart off (Strategy.ts).
-          const makeActor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, environment)
+          const makeActor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, actorEnvironment)
           // A listener's stdout feeds its pool's protocol parser (and is still logged).
           const actor = yield* pool === undefined
             ? makeActor
@@ -128,6 +133,18 @@ export const make = (
     })
     return { config, actors, members, restarts: Ref.get(restarts), close }
   })
+
+/** An fcgi-program's socket for the group's scope, logged as supervisord logs it; a failure says which socket. */
+const listen = (spawner: Spawner["Service"], socket: FcgiSocket) =>
+  Effect.andThen(
+    Effect.logInfo(`Creating socket ${socket.url}`),
+    Effect.acquireRelease(
+      spawner.listen(socket).pipe(
+        Effect.mapError((e) => new ListenFailure({ message: `Could not create FastCGI socket ${socket.url}: ${e.message}` }))
+      ),
+      () => Effect.logInfo(`Closing socket ${socket.url}`)
+    )
+  )
 
 /**
  * Stop a set of processes for shutdown in the given order: each signalled (its request taken, so

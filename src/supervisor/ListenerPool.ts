@@ -281,6 +281,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
       tapStdout,
       spawnerFor: (processName, spawner) => ({
         resolve: spawner.resolve,
+        listen: spawner.listen,
         spawn: (request) =>
           Effect.map(spawner.spawn(request), (child) => ({
             pid: child.pid,

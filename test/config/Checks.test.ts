@@ -45,10 +45,28 @@ describe("ready= and healthcheck= specs", () => {
     )
   })
 
-  it("notify and fd:N are refused with what they need", () => {
+  it("notify is refused with what it needs", () => {
     expect(failure(readyCheck("notify"))).toBe("ready=notify is not supported yet (it needs the native spawner); use tcp:, http:, log: or exec:")
-    expect(failure(readyCheck("fd:3"))).toContain("ready=fd:3 is not supported yet")
     expect(failure(readyCheck("port 80"))).toContain("not a valid ready check 'port 80'")
+  })
+
+  it("fd:N (s6's notification-fd): N from 3, as the child's fd", () => {
+    expect(ok(readyCheck("fd:3"))).toEqual({ _tag: "Fd", fd: 3 })
+    expect(ok(readyCheck(" FD: 42 "))).toEqual({ _tag: "Fd", fd: 42 })
+    expect(checkText(ok(readyCheck("fd:5")))).toBe("fd:5")
+    expect(ok(readyCheck("fd:1023"))).toEqual({ _tag: "Fd", fd: 1023 })
+    for (const bad of ["fd:0", "fd:1", "fd:2", "fd:1024", "fd:", "fd:x", "fd:-3", "fd:3.5"]) {
+      expect(failure(readyCheck(bad))).toBe(
+        `not a valid fd check '${bad}' (fd:N with N from 3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)`
+      )
+    }
+  })
+
+  it("ready=fd:N in a program section; a bad one is located", () => {
+    expect(program("ready=fd:3").process?.ready).toEqual({ _tag: "Fd", fd: 3 })
+    expect(program("ready=fd:2").issues).toEqual([
+      `${FILE}:4: [program:p] ready: not a valid fd check 'fd:2' (fd:N with N from 3 to 1023: 0, 1 and 2 are stdin, stdout and stderr)`
+    ])
   })
 })
 

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
 import type { Host } from "../../src/config/Host.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
@@ -207,8 +209,57 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
     expect(errors(`${HEAD}[eventlistener:l]\ncommand=l\n`)).toEqual([`${FILE}:2: [eventlistener:l] events: [eventlistener:l] section requires an "events" line`])
   })
 
-  it("refuses [fcgi-program:x] with a clear message", () => {
-    expect(errors(`${HEAD}[fcgi-program:f]\ncommand=f\nsocket=unix:///tmp/f.sock\n`)[0]).toMatch(/^\/etc\/sv\/main.conf:2: \[fcgi-program:f\] \[fcgi-program:f\] is not supported by effsup/)
+  it("[fcgi-program:x]: a group of its own with its socket; %(program_name)s and %(here)s in socket=", () => {
+    const c = config(`${HEAD}[fcgi-program:php]\ncommand=php-cgi\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)s\npriority=5\nsocket=unix://%(here)s/../run/%(program_name)s.sock\nsocket_mode=0660\nsocket_backlog=64\n`)
+    const g = group(c, "php")
+    expect([g.kind, g.priority, g.processes.map((p) => [p.name, p.group, p.section])]).toEqual([
+      "fcgi-program", 5, [["php_0", "php", "fcgi-program:php"], ["php_1", "php", "fcgi-program:php"]]
+    ])
+    expect(g.socket).toEqual({ _tag: "Unix", url: "unix:///etc/run/php.sock", path: "/etc/run/php.sock", mode: 0o660, owner: undefined, backlog: 64 })
+    const tcp = group(config(`${HEAD}[fcgi-program:f]\ncommand=f\nsocket=tcp://LocalHost:9000\n`), "f")
+    expect(tcp.socket).toEqual({ _tag: "Tcp", url: "tcp://localhost:9000", host: "localhost", port: 9000, backlog: undefined })
+  })
+
+  it("[fcgi-program:x]: a unix socket is owned by the program's user= (its primary group) unless socket_owner says otherwise", () => {
+    const owner = (more: string) => group(config(`${HEAD}[fcgi-program:f]\ncommand=f\nsocket=unix:///run/f.sock\n${more}`), "f").socket
+    expect(owner("user=ann\n")).toMatchObject({ owner: { user: "ann", group: "1000" }, mode: 0o700 })
+    expect(owner("user=ann\nsocket_owner=root\n")).toMatchObject({ owner: { user: "root", group: undefined } })
+    expect(owner("socket_owner=ann:root\n")).toMatchObject({ owner: { user: "ann", group: "root" } })
+  })
+
+  it("[fcgi-program:x]: supervisord's errors, located", () => {
+    const fcgi = (lines: string) => errors(`${HEAD}[fcgi-program:f]\ncommand=f\n${lines}`)
+    expect(fcgi("")).toEqual([`${FILE}:2: [fcgi-program:f] [fcgi-program:f] section requires a "socket" line`])
+    expect(fcgi("socket=foo://bar\n")).toEqual([`${FILE}:4: [fcgi-program:f] socket: Bad socket format foo://bar in [fcgi-program:f] socket`])
+    expect(fcgi("socket=unix://relative/path\n")).toEqual([
+      `${FILE}:4: [fcgi-program:f] socket: Unix socket path relative/path is not an absolute path in [fcgi-program:f] socket`
+    ])
+    expect(fcgi("socket=tcp://localhost:9000\nsocket_mode=0666\n")).toEqual([
+      `${FILE}:4: [fcgi-program:f] socket: socket_owner and socket_mode params should only be used with a Unix domain socket in [fcgi-program:f] socket`
+    ])
+    expect(fcgi("socket=tcp://localhost:70000\n")).toEqual([`${FILE}:4: [fcgi-program:f] socket: 70000 is not a valid port number in [fcgi-program:f] socket`])
+    expect(fcgi("socket=unix:///run/f.sock\nsocket_backlog=0\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_backlog: Invalid socket_backlog value 0`])
+    expect(fcgi("socket=unix:///run/f.sock\nsocket_owner=nobody-here\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_owner: Invalid socket_owner value nobody-here`])
+    expect(fcgi("socket=unix:///run/f.sock\nsocket_mode=999\n")).toEqual([`${FILE}:5: [fcgi-program:f] socket_mode: Invalid socket_mode value 999`])
+  })
+
+  it("loads the shape of a public config: a group of twelve programs and an fcgi-program", () => {
+    const fixture = Fs.readFileSync(Path.resolve(import.meta.dirname, "../fixtures/fds/group-and-fcgi.conf"), "utf8")
+    const c = config(`${HEAD}${fixture}`, { ...host, env: { ...host.env, EFFSUP_ACCEPTOR: "/opt/acceptor.py" } })
+    expect(c.groups.map((g) => [g.name, g.kind, g.processes.length])).toEqual([["app", "group", 12], ["php", "fcgi-program", 3]])
+    const php = group(c, "php")
+    expect(php.processes.map((p) => [p.name, p.command])).toEqual(["php-00", "php-01", "php-02"].map((n) => [n, "python3 /opt/acceptor.py"]))
+    expect(php.socket).toEqual({
+      _tag: "Unix", url: "unix:///etc/sv/php.sock", path: "/etc/sv/php.sock", mode: 0o660, owner: { user: "root", group: "root" }, backlog: 128
+    })
+  })
+
+  it("an fcgi-program in a [group:x] is a plain member without a socket (supervisord's quirk); one named twice is ambiguous", () => {
+    const c = config(`${HEAD}[fcgi-program:f]\ncommand=f\nsocket=tcp://localhost:9000\n[group:g]\nprograms=f\n`)
+    expect(c.groups.map((g) => [g.name, g.kind, g.socket])).toEqual([["g", "group", undefined]])
+    expect(errors(`${HEAD}[program:f]\ncommand=f\n[fcgi-program:f]\ncommand=f\nsocket=tcp://localhost:9000\n[group:g]\nprograms=f\n`)).toEqual([
+      `${FILE}:8: [group:g] programs: [group:g] name f is ambiguous (exists as program and fcgi-program)`
+    ])
   })
 })
 

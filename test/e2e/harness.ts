@@ -12,7 +12,8 @@ import { afterAll, beforeAll } from "vitest"
 /** Which daemon a test runs. */
 export type Kind = "effsup" | "supervisord"
 
-const ROOT = Path.resolve(import.meta.dirname, "../..")
+/** The repository root. */
+export const ROOT = Path.resolve(import.meta.dirname, "../..")
 
 /** Is the reference supervisord installed? */
 export const haveSupervisord = (): boolean => Cp.spawnSync("supervisord", ["--version"]).status === 0

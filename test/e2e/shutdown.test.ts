@@ -4,10 +4,13 @@
  * brings the control socket back at once — as supervisord does (it exits in 0.1–0.2 s).
  * The real supervisord 4.2.5, where installed, is held the same ways (all at once) as the reference.
  */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, livePids, start, type Kind } from "./harness.ts"
+import { type Daemon, haveSupervisord, header, livePids, ROOT, start, type Kind } from "./harness.ts"
 
 const mark = (kind: Kind) => `${process.pid}.${kind === "effsup" ? 4242 : 4343}`
 const kinds: ReadonlyArray<Kind> = haveSupervisord() ? ["effsup", "supervisord"] : ["effsup"]
@@ -74,6 +77,61 @@ const termWith = async (kind: Kind, holders: ReadonlyArray<(d: Daemon, port: num
     await d.stop()
   }
 }
+
+/** Many programs, so that the autostart is still going on when the daemon says it started. */
+const manyPrograms = () =>
+  header() + Array.from({ length: 60 }, (_, i) => `[program:p${i}]\ncommand=sleep ${mark("effsup")}\nstartsecs=0\n`).join("")
+
+/** Start effsup on `config` and SIGTERM it `delayMs` after its "supervisord started" line; resolves with whether it exited in time. */
+const termRightAfterStart = async (config: string, delayMs: number): Promise<boolean> => {
+  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-early-term-"))
+  Fs.writeFileSync(Path.join(dir, "test.conf"), config)
+  const child = Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", Path.join(dir, "test.conf")], {
+    cwd: dir,
+    stdio: "ignore"
+  })
+  const exited = new Promise<true>((resolve) => child.once("exit", () => resolve(true)))
+  try {
+    const log = Path.join(dir, "main.log")
+    const deadline = Date.now() + 20_000
+    while (!(Fs.existsSync(log) && Fs.readFileSync(log, "utf8").includes("supervisord started with pid")) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2))
+    }
+    await new Promise((r) => setTimeout(r, delayMs))
+    child.kill("SIGTERM")
+    return await Promise.race([exited, new Promise<false>((resolve) => setTimeout(() => resolve(false), 8000))])
+  } finally {
+    child.kill("SIGKILL")
+    for (const pid of livePids(`sleep ${mark("effsup")}`)) process.kill(pid, "SIGKILL")
+    Fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+describe("a signal as soon as the daemon says it started", () => {
+  // before the fix, one run in four to ten ignored it (Node's default handler was still in place
+  // while the autostart ran, and interrupting the serving daemon does nothing): eight runs
+  it("effsup: SIGTERM while the programs autostart ends the daemon, every time", async () => {
+    const outcomes: Array<boolean> = []
+    for (let run = 0; run < 8; run++) outcomes.push(await termRightAfterStart(manyPrograms(), (run % 4) * 15))
+    expect(outcomes).toEqual(outcomes.map(() => true))
+  }, 120_000)
+
+  it("effsup: SIGTERM during a SIGHUP restart ends the daemon instead of the restart, as in supervisord", async () => {
+    for (const delayMs of [10, 60, 200]) {
+      const d = await start("effsup", manyPrograms())
+      try {
+        await d.waitForLog(/success: p59 entered RUNNING/)
+        d.child.kill("SIGHUP")
+        await new Promise((r) => setTimeout(r, delayMs))
+        const took = await exitAfterTerm(d, 10_000)
+        expect(took, `SIGTERM ${delayMs} ms after SIGHUP: milliseconds to exit`).toBeLessThan(8000)
+        expect(livePids(`sleep ${mark("effsup")}`)).toEqual([])
+      } finally {
+        await d.stop()
+      }
+    }
+  }, 120_000)
+})
 
 describe("shutdown and reload never wait on a client", () => {
   // each way of holding a connection failed on its own before the fix: one test each

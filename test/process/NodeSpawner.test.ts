@@ -12,6 +12,7 @@ import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Os from "node:os"
 import * as Path from "node:path"
 import { EventBus } from "../../src/events/EventBus.ts"
@@ -68,9 +69,26 @@ const capturing = <A, E>(logged: Array<string>, effect: Effect.Effect<A, E>) =>
     })])
   )
 
-const implementations: ReadonlyArray<readonly [string, Layer.Layer<Spawner>]> = [
-  ["native spawner", NodeSpawner.nativeLayer],
-  ["node:child_process spawner", NodeSpawner.childProcessLayer]
+/** The fds above 2 this process holds without close-on-exec (the O_CLOEXEC bit of /proc/self/fdinfo's octal flags). */
+const inheritable = (): ReadonlyArray<string> =>
+  Fs.readdirSync("/proc/self/fd").filter((fd) => {
+    try {
+      const flags = /^flags:\s+([0-7]+)$/m.exec(Fs.readFileSync(`/proc/self/fdinfo/${fd}`, "utf8"))?.[1]
+      return Number(fd) > 2 && flags !== undefined && (parseInt(flags, 8) & 0o2000000) === 0
+    } catch {
+      return false // the directory's own fd, gone by now
+    }
+  })
+
+/**
+ * Each implementation, and the fds above 2 a child gets besides those it was given: none from the
+ * native spawner (it closes everything above 2 at exec, as supervisord does), and from the
+ * node:child_process fallback the daemon's own fds that lack close-on-exec (libuv closes nothing;
+ * every fd Node opens has it, so these are only fds the daemon inherited).
+ */
+const implementations: ReadonlyArray<readonly [string, Layer.Layer<Spawner>, () => ReadonlyArray<string>]> = [
+  ["native spawner", NodeSpawner.nativeLayer, () => []],
+  ["node:child_process spawner", NodeSpawner.childProcessLayer, inheritable]
 ]
 
 it("the native addon loads on Linux", () => {
@@ -93,7 +111,7 @@ it.live("where the addon cannot load, children are started with node:child_proce
   )
 })
 
-for (const [name, layer] of implementations) {
+for (const [name, layer, leaked] of implementations) {
   describe(`Spawner contract: ${name}`, () => {
     it.live("keeps output written the moment a child starts, on both streams, for many children at once", () =>
       Effect.gen(function*() {
@@ -210,8 +228,97 @@ for (const [name, layer] of implementations) {
         expect(groups!.split(" ").sort()).toEqual(expected)
         expect(exit).toEqual({ code: 0, signal: null })
       }).pipe(Effect.provide(layer)))
+
+    it.live("ready=fd:N: the child gets a pipe at fd N and no other fd above 2; what it writes there comes through readyPipe", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        // ls, exec'd by the shell, lists its own fds: the three it was given, fd 5, and 3, its listing of /proc/self/fd
+        const listing = yield* spawner.spawn(request("exec ls /proc/self/fd", { readyFd: 5 }))
+        const [fds, , listed] = yield* run(listing)
+        expect(fds.trim().split("\n").sort()).toEqual(["0", "1", "2", "3", "5", ...leaked()].sort())
+        expect(listed).toEqual({ code: 0, signal: null })
+        const child = yield* spawner.spawn(request("printf 'up\\n' >&5; echo done", { readyFd: 5 }))
+        expect(child.readyPipe).toBeDefined()
+        const [ready, [out, , exit]] = yield* Effect.all([text(child.readyPipe!), run(child)], { concurrency: "unbounded" })
+        expect([ready, out, exit]).toEqual(["up\n", "done\n", { code: 0, signal: null }])
+        const plain = yield* spawner.spawn(request("true"))
+        expect(plain.readyPipe).toBeUndefined()
+        yield* run(plain)
+      }).pipe(Effect.provide(layer)))
   })
 }
+
+describe("fcgi-program sockets", () => {
+  const dir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fcgi-"))
+  const ask = (path: string) =>
+    Effect.promise(() =>
+      new Promise<string>((resolve, reject) => {
+        let answer = ""
+        Net.connect(path).on("data", (d) => (answer += String(d))).on("end", () => resolve(answer)).on("error", reject)
+      })
+    )
+  const ACCEPTOR = Path.resolve(import.meta.dirname, "../fixtures/fds/acceptor.py")
+
+  it.live("native: a unix socket with its mode is every child's fd 0; the scope's end closes it and removes its file", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const path = Path.join(dir(), "app.sock")
+      Fs.writeFileSync(path, "left over") // replaced, as supervisord does
+      const socket = { _tag: "Unix", url: `unix://${path}`, path, mode: 0o640, owner: undefined, backlog: 5 } as const
+      yield* Effect.scoped(Effect.gen(function*() {
+        const listening = yield* spawner.listen(socket)
+        expect(Fs.statSync(path).isSocket()).toBe(true)
+        expect(Fs.statSync(path).mode & 0o777).toBe(0o640)
+        const child = yield* spawner.spawn({ ...request(""), file: "/usr/bin/python3", argv: ["python3", ACCEPTOR], stdinFd: listening.fd })
+        const [pid, inode] = (yield* ask(path)).trim().split(" ").map(Number)
+        expect(pid).toBe(child.pid)
+        expect(inode).toBe(Fs.fstatSync(listening.fd).ino)
+        // ls, exec'd by the shell, lists its own fds: the three it was given and 3, its listing of /proc/self/fd
+        const [listing] = yield* run(yield* spawner.spawn(request("readlink /proc/self/fd/0; exec ls /proc/self/fd", { stdinFd: listening.fd })))
+        expect(listing).toBe(`socket:[${inode}]\n0\n1\n2\n3\n`)
+        expect((yield* Effect.flip(child.writeStdin(new Uint8Array([10])))).message).toBe("EBADF")
+        yield* child.kill("SIGTERM", false)
+        expect(yield* child.exit).toEqual({ code: null, signal: "SIGTERM" })
+      }))
+      expect(Fs.existsSync(path)).toBe(false)
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live.skipIf(process.getuid?.() !== 0)("native: socket_owner (a user and a group, by name or id) owns the socket file", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const path = Path.join(dir(), "owned.sock")
+      const nobody = Cp.execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()
+      const nogroup = Cp.execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]!
+      const owned = (owner: { readonly user: string; readonly group: string | undefined }) =>
+        Effect.scoped(Effect.gen(function*() {
+          yield* spawner.listen({ _tag: "Unix", url: `unix://${path}`, path, mode: 0o700, owner, backlog: undefined })
+          const st = Fs.statSync(path)
+          return [st.uid, st.gid]
+        }))
+      expect(yield* owned({ user: "nobody", group: "nogroup" })).toEqual([Number(nobody), Number(nogroup)])
+      expect(yield* owned({ user: nobody, group: undefined })).toEqual([Number(nobody), 0]) // the group unchanged
+      const unknown = yield* Effect.flip(owned({ user: "nobody", group: "no-such-group-here" }))
+      expect(unknown.message).toBe("Invalid user:group definition nobody:no-such-group-here")
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live("native: a tcp port in use fails with supervisord's OSError text; the fallback cannot make sockets and says why", () =>
+    Effect.gen(function*() {
+      const server = Net.createServer()
+      const port = yield* Effect.promise(() => new Promise<number>((resolve) => server.listen(0, "127.0.0.1", () => resolve((server.address() as Net.AddressInfo).port))))
+      try {
+        const tcp = { _tag: "Tcp", url: `tcp://127.0.0.1:${port}`, host: "127.0.0.1", port, backlog: undefined } as const
+        const busy = yield* Effect.scoped(Effect.flatMap(Spawner, (s) => s.listen(tcp))).pipe(Effect.flip, Effect.provide(NodeSpawner.nativeLayer))
+        expect(busy.message).toBe("[Errno 98] Address already in use")
+        const unknown = { ...tcp, host: "no-such-host.invalid" }
+        const unresolved = yield* Effect.scoped(Effect.flatMap(Spawner, (s) => s.listen(unknown))).pipe(Effect.flip, Effect.provide(NodeSpawner.nativeLayer))
+        expect(unresolved.message).toMatch(/^\[Errno -\d+\] /)
+        const fallback = yield* Effect.scoped(Effect.flatMap(Spawner, (s) => s.listen(tcp))).pipe(Effect.flip, Effect.provide(NodeSpawner.childProcessLayer))
+        expect(fallback.message).toBe("fcgi-program sockets need effsup's native spawner, which did not load here")
+      } finally {
+        server.close()
+      }
+    }))
+})
 
 describe("native spawner only", () => {
   it.live("reports exec failures and unknown users with supervisord's texts", () =>

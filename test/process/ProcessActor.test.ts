@@ -378,6 +378,46 @@ describe("ProcessActor: ready=, healthcheck=, backoff= (scripted children and ne
         }))
     }))
 
+  it.effect("ready=fd:N: the child gets a pipe at fd N; a newline on it makes it ready", () =>
+    Effect.gen(function*() {
+      yield* scenario(config({ ready: { _tag: "Fd", fd: 3 }, startsecs: 1 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          const first = yield* child(fake, 0)
+          assert.deepStrictEqual(first.fds, { stdin: undefined, ready: 3 })
+          yield* first.notify("not yet")
+          yield* TestClock.adjust("5 seconds")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          assert.isFalse((yield* snapshot(actor)).ready)
+          yield* first.notify(" ready\n")
+          yield* inState(actor, "RUNNING")
+        }))
+    }))
+
+  it.effect("ready=fd:N: the pipe closed without a newline is a failed start at once; ready_timeout applies", () =>
+    Effect.gen(function*() {
+      const closed = yield* scenario(config({ ready: { _tag: "Fd", fd: 4 }, startsecs: 0, startretries: 0 }), ({ actor, events, fake }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          const first = yield* child(fake, 0)
+          yield* first.notify("no newline")
+          yield* first.closeReady
+          yield* inState(actor, "FATAL")
+          assert.deepStrictEqual(first.signals, ["SIGTERM"])
+          assert.deepStrictEqual(events, ["STARTING:0", "STOPPING", "BACKOFF:1", "FATAL"])
+        }))
+      assert.strictEqual(closed.spawnerr, "not ready: fd:4 was closed without a newline")
+      const silent = yield* scenario(config({ ready: { _tag: "Fd", fd: 3 }, readyTimeout: 2, startsecs: 0, startretries: 0 }), ({ actor }) =>
+        Effect.gen(function*() {
+          yield* actor.start(false, "autostart")
+          yield* TestClock.adjust("1999 millis")
+          assert.strictEqual(yield* state(actor), "STARTING")
+          yield* TestClock.adjust("1 millis")
+          yield* inState(actor, "FATAL")
+        }))
+      assert.strictEqual(silent.spawnerr, "not ready within 2 seconds (nothing written to fd 3)")
+    }))
+
   it.effect("an exit before ready= succeeded is a failed start", () =>
     Effect.gen(function*() {
       const last = yield* scenario(config({ ready: TCP, startsecs: 0, startretries: 0 }), ({ actor, events, fake }) =>

@@ -60,7 +60,7 @@ export const programGroup = (
   name: string,
   processes: ReadonlyArray<ProcessConfig> = [processConfig({ name })],
   overrides: Partial<GroupConfig> = {}
-): GroupConfig => ({ name, kind: "program", priority: 999, processes, listener: undefined, supervision: defaultProgram.supervision, ...overrides })
+): GroupConfig => ({ name, kind: "program", priority: 999, processes, listener: undefined, socket: undefined, supervision: defaultProgram.supervision, ...overrides })
 
 /** `[unix_http_server]` on `file`. */
 export const unixServerConfig = (file: string, overrides: Partial<UnixServerConfig> = {}): UnixServerConfig =>

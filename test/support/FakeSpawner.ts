@@ -20,6 +20,11 @@ export interface FakeChild {
   readonly stdin: Array<string>
   /** Write to its stdout (which ends when it exits). */
   readonly print: (text: string) => Effect.Effect<void>
+  /** Write to its ready=fd:N pipe (which ends when it exits, or at `closeReady`). */
+  readonly notify: (text: string) => Effect.Effect<void>
+  readonly closeReady: Effect.Effect<void>
+  /** The fds the request asked for: stdinFd and readyFd. */
+  readonly fds: { readonly stdin: number | undefined; readonly ready: number | undefined }
   readonly exit: (info: ExitInfo) => Effect.Effect<void>
 }
 
@@ -43,6 +48,7 @@ export const make = Effect.gen(function*() {
   let nextPid = 1000
   const spawner = Spawner.of({
     resolve: (command) => Effect.succeed({ file: `/fake/${command.split(" ")[0]}`, argv: command.split(" ") }),
+    listen: (socket) => Effect.sync(() => (journal.push(`listen ${socket.url}`), { fd: -1 })),
     spawn: (request) =>
       Effect.gen(function*() {
         const command = request.argv[0] ?? ""
@@ -50,6 +56,7 @@ export const make = Effect.gen(function*() {
         if (failure !== undefined) return yield* new SpawnFailure({ message: failure })
         const exited = yield* Deferred.make<ExitInfo>()
         const stdout = yield* Queue.unbounded<Uint8Array, Cause.Done>()
+        const ready = yield* Queue.unbounded<Uint8Array, Cause.Done>()
         const pid = nextPid++
         const child: FakeChild = {
           pid,
@@ -57,7 +64,11 @@ export const make = Effect.gen(function*() {
           signals: [],
           stdin: [],
           print: (text) => Queue.offer(stdout, new TextEncoder().encode(text)).pipe(Effect.asVoid),
-          exit: (info) => Effect.andThen(Queue.end(stdout), Deferred.done(exited, Exit.succeed(info))).pipe(Effect.asVoid)
+          notify: (text) => Queue.offer(ready, new TextEncoder().encode(text)).pipe(Effect.asVoid),
+          closeReady: Effect.asVoid(Queue.end(ready)),
+          fds: { stdin: request.stdinFd, ready: request.readyFd },
+          exit: (info) =>
+            Effect.andThen(Effect.andThen(Queue.end(stdout), Queue.end(ready)), Deferred.done(exited, Exit.succeed(info))).pipe(Effect.asVoid)
         }
         journal.push(`spawn ${command}`)
         yield* Ref.update(children, (cs) => [...cs, child])
@@ -76,7 +87,8 @@ export const make = Effect.gen(function*() {
           writeStdin: (data) =>
             Effect.sync(() => {
               child.stdin.push(new TextDecoder().decode(data))
-            })
+            }),
+          readyPipe: request.readyFd === undefined ? undefined : Stream.fromQueue(ready)
         } satisfies RawChild
       })
   })

@@ -89,7 +89,7 @@ describe("the built executable (dist/app/bin.js)", () => {
     const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bundle-web-"))
     const file = Path.join(dir, "effsup.conf")
     Fs.writeFileSync(file, config(dir))
-    const daemon = Cp.spawn(BIN, ["run", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
+    const daemon = Cp.spawn(BIN, ["run", "-n", "-c", file], { stdio: ["ignore", "ignore", "pipe"] })
     const exited = new Promise<number | null>((resolve) => daemon.once("exit", (code) => resolve(code)))
     const socket = Path.join(dir, "sock")
     try {

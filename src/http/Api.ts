@@ -26,7 +26,31 @@ export const ProcessStateName = Schema.Literals(
   Object.keys(ProcessStateCode) as ReadonlyArray<keyof typeof ProcessStateCode>
 )
 
-/** One process: getProcessInfo's struct, JSON-typed, plus its `namespec`. Times are epoch seconds (0 = never). */
+/** effsup's `ready=` check of a process: as written, and whether it has succeeded for the current start. */
+export const ProcessReadiness = Schema.Struct({
+  check: Schema.String,
+  ready: Schema.Boolean
+}).annotate({ identifier: "ProcessReadiness" })
+
+/** effsup's `healthcheck=` of a process: as written, the verdict of the current run, failed checks in a row, and how many make it unhealthy. */
+export const ProcessHealth = Schema.Struct({
+  check: Schema.String,
+  status: Schema.Literals(["unchecked", "healthy", "unhealthy"]),
+  failures: Int,
+  retries: Int
+}).annotate({ identifier: "ProcessHealth" })
+
+/** One `depends_on` entry a process's start still waits for: what it names and the condition. */
+export const DependencyWait = Schema.Struct({
+  target: Schema.String,
+  condition: Schema.Literals(["running", "started", "completed"])
+}).annotate({ identifier: "DependencyWait" })
+
+/**
+ * One process: getProcessInfo's struct, JSON-typed, plus its `namespec`. Times are epoch seconds (0 = never).
+ * effsup's own members are there only when they apply: `readiness` (a program with `ready=`),
+ * `health` (with `healthcheck=`), `waitingFor` (while its start waits on dependencies).
+ */
 export const ProcessInfo = Schema.Struct({
   namespec: Schema.String,
   name: Schema.String,
@@ -42,14 +66,34 @@ export const ProcessInfo = Schema.Struct({
   stdout_logfile: Schema.String,
   stderr_logfile: Schema.String,
   pid: Int,
-  description: Schema.String
+  description: Schema.String,
+  readiness: Schema.optional(ProcessReadiness),
+  health: Schema.optional(ProcessHealth),
+  waitingFor: Schema.optional(Schema.Array(DependencyWait))
 }).annotate({ identifier: "ProcessInfo" })
 
-/** A group and its processes (namespecs, in supervisord's order). */
+/** A `[group:x]`'s restart strategy (effsup): OTP's strategy, its intensity and period, and what happens when exhausted. */
+export const GroupStrategy = Schema.Struct({
+  strategy: Schema.Literals(["one_for_one", "one_for_all", "rest_for_one"]),
+  /** Absent: no limit. */
+  maxRestarts: Schema.optional(Int),
+  maxRestartsPeriod: Int,
+  onExhausted: Schema.Literals(["stop", "fatal", "shutdown"])
+}).annotate({ identifier: "GroupStrategy" })
+
+/**
+ * A group and its processes (namespecs, in supervisord's order), with its restart strategy and
+ * what the strategy restarted: `restarts` since the group was made, `recentRestarts` of them
+ * within max_restarts_period (what max_restarts is held against). Both 0 for a group that does
+ * not manage its members (one_for_one without max_restarts: each process restarts itself).
+ */
 export const GroupInfo = Schema.Struct({
   name: Schema.String,
   priority: Int,
-  processes: Schema.Array(Schema.String)
+  processes: Schema.Array(Schema.String),
+  supervision: GroupStrategy,
+  restarts: Int,
+  recentRestarts: Int
 }).annotate({ identifier: "GroupInfo" })
 
 /** The outcome for one process of an action (supervisord's result struct plus `namespec` and `code`). */

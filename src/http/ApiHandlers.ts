@@ -19,7 +19,7 @@ import type { Channel, ProcessResult } from "../supervisor/Api.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
 import { Api } from "./Api.ts"
 import { fromSupervisorError } from "./ApiErrors.ts"
-import { processInfoJson, resultJson, resultsJson } from "./ApiJson.ts"
+import { groupInfoJson, processInfoJson, resultJson, resultsJson } from "./ApiJson.ts"
 import type { EventFeed } from "./EventFeed.ts"
 import { DEFAULT_TAIL, logEvents } from "./LogStream.ts"
 import { update } from "./Update.ts"
@@ -112,14 +112,14 @@ export const layer = (deps: HandlerDeps) => {
       .handle("get", ({ params }) => apiErrors(Effect.map(supervisor.processInfo(params.namespec), processInfoJson)))
       .handle("groups", () =>
         Effect.gen(function*() {
-          const priority = new Map((yield* supervisor.allConfigInfo).map((c) => [c.group, c.groupPrio]))
+          const status = new Map((yield* supervisor.allGroupStatus).map((g) => [g.name, g]))
           const groups = new Map<string, Array<string>>()
           for (const p of yield* supervisor.allProcessInfo) {
             const members = groups.get(p.group) ?? []
             members.push(namespec(p.group, p.name))
             groups.set(p.group, members)
           }
-          return [...groups].map(([name, members]) => ({ name, priority: priority.get(name) ?? 999, processes: members }))
+          return [...groups].map(([name, members]) => groupInfoJson(name, members, status.get(name)))
         }))
       .handle("start", ({ params, query }) =>
         act(

@@ -21,7 +21,7 @@
  * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
  * capture tokens (DOC≠CODE, Q2). When stdout and stderr name the same file, one RotatingFile
  * serves both (supervisord opens it twice and corrupts rotation). Undecodable output is shown as
- * `Undecodable: b'...'` in the activity log.
+ * `Undecodable: b'...'` in the activity log; an event listener's stdout always as `b'...'`.
  * See shared/reference/supervisord-4.2.5.md §4.2, §4.4, §4.5.
  * @since 0.1.0
  */
@@ -58,6 +58,11 @@ export interface ChildOutputOptions {
   readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
   /** Where `*_syslog` lines go (default: /dev/log). */
   readonly syslogPath?: string | undefined
+  /**
+   * stdout is an event listener's protocol: at debug level its bytes are shown as Python's bytes
+   * repr (`b'READY\n'`), as supervisord's listener dispatcher logs them. Default false.
+   */
+  readonly listenerStdout?: boolean | undefined
 }
 
 /**
@@ -184,12 +189,13 @@ export const make = (
         const splitter = config.captureMaxbytes > 0 ? Capture.make(config.captureMaxbytes, strip) : undefined
         const suffix = channel === "stdout" ? "STDOUT" : "STDERR"
         const toSyslog = config.syslog ? syslog : undefined
+        const shown = channel === "stdout" && options.listenerStdout === true ? bytesRepr : describeOutput
         const common = { processName: options.processName, groupName: options.groupName, pid }
 
         /** Side effects every logged piece has, in or out of capture mode. */
         const announce = (bytes: Uint8Array) =>
           Effect.gen(function*() {
-            if (toMainLog) yield* Effect.logDebug(`${name} ${channel} output:\n${describeOutput(bytes)}`)
+            if (toMainLog) yield* Effect.logDebug(`${name} ${channel} output:\n${shown(bytes)}`)
             if (config.eventsEnabled) yield* bus.publish({ _tag: `PROCESS_LOG_${suffix}`, ...common, data: bytes })
           })
         const log = (bytes: Uint8Array) =>

@@ -137,6 +137,9 @@ const DRAIN_GRACE = Duration.millis(200)
 /** How long after a stop its child's descendants are looked for. */
 const LEFT_BEHIND_DELAY = Duration.millis(200)
 
+/** supervisord's debug line after it reaped a child (it logs it per SIGCHLD; here once per exit, after its exited/stopped line). */
+const childQuit = Effect.logDebug("received SIGCHLD indicating a child quit")
+
 /** The end of the `unhealthy:` log line, per on_unhealthy. */
 const UNHEALTHY_OUTCOME = {
   restart: "restarting it",
@@ -354,11 +357,11 @@ export const make = (
               : `success: ${name} entered RUNNING state, process is ready (${checkText(config.ready)}) and has stayed up for > than ${config.startsecs} seconds (startsecs)`
           )
         case "logExitedTooQuickly":
-          return Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`)
+          return Effect.andThen(Effect.logWarning(`exited: ${name} (${describeExit(exitInfo)}; not expected)`), childQuit)
         case "logExited": {
           const expected = event._tag === "Exited" && event.expected
           const line = `exited: ${name} (${describeExit(exitInfo)}; ${expected ? "expected" : "not expected"})`
-          return expected ? Effect.logInfo(line) : Effect.logWarning(line)
+          return Effect.andThen(expected ? Effect.logInfo(line) : Effect.logWarning(line), childQuit)
         }
         case "restart":
           return dispatch({ _tag: "Start", by: "autorestart" })
@@ -385,7 +388,7 @@ export const make = (
           const line = `stopped: ${name} (${describeExit(exitInfo)})`
           return Effect.andThen(
             event._tag === "Exited" && event.expected ? Effect.logInfo(line) : Effect.logWarning(line),
-            event._tag === "Exited" ? reportLeftBehind(exitedPid) : Effect.void
+            Effect.andThen(childQuit, event._tag === "Exited" ? reportLeftBehind(exitedPid) : Effect.void)
           )
         }
         case "cancelBackoff":

@@ -4,6 +4,7 @@
  * so transports map them one to one. See shared/reference/supervisord-4.2.5.md §5.4.
  * @since 0.1.0
  */
+import type { Dependency, GroupSupervision } from "../config/Types.ts"
 import type { SupervisorError } from "../domain/Errors.ts"
 import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
 import type { Health } from "../process/Transitions.ts"
@@ -33,6 +34,8 @@ export interface ProcessInfo {
   readonly readiness?: ProcessReadiness | undefined
   /** effsup, only for a program with `healthcheck=`. */
   readonly health?: ProcessHealth | undefined
+  /** effsup, only while its start waits on dependencies: those not met yet (the description says the same). */
+  readonly waitingFor?: ReadonlyArray<Dependency> | undefined
 }
 
 /** A process's `ready=` check: as written, and whether it has succeeded for the current start (false once it is gone). */
@@ -51,6 +54,17 @@ export interface ProcessHealth {
   readonly status: Health
   readonly failures: number
   readonly retries: number
+}
+
+/** effsup: an active group, its restart strategy, and what the strategy has restarted. */
+export interface GroupStatus {
+  readonly name: string
+  readonly priority: number
+  readonly supervision: GroupSupervision
+  /** Restarts by the strategy since the group was made (0 for a group that does not manage its members). */
+  readonly restarts: number
+  /** Of those, how many count toward max_restarts now (within max_restarts_period). */
+  readonly recentRestarts: number
 }
 
 /** getAllConfigInfo's struct (supervisord field names). */

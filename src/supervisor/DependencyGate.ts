@@ -29,7 +29,6 @@ import { AbnormalTermination, type AlreadyStarted, type Failed, type NoFile, typ
 import { namespec } from "../domain/Names.ts"
 import type { ProcessState } from "../domain/ProcessState.ts"
 import type { ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
-import { waitingFor } from "./Description.ts"
 import type { Member } from "./Member.ts"
 import { exitedExpectedly, hasEnded, type Policy } from "./Outcome.ts"
 
@@ -78,8 +77,8 @@ interface Pending {
 export interface Starter {
   /** Start a member: at once without dependencies; else through its gate (joining a pending one). */
   readonly start: (member: Member, wait: boolean, by: "request" | "autostart") => Effect.Effect<void, StartError>
-  /** `waiting for db (running), …` while a member's gate waits; undefined otherwise. */
-  readonly waiting: (actor: ProcessActor) => string | undefined
+  /** The dependencies a member's gate still waits for (not empty); undefined when it is not waiting. */
+  readonly waiting: (actor: ProcessActor) => ReadonlyArray<Dependency> | undefined
   /** Cancel a member's pending start; whether there was one. */
   readonly cancel: (actor: ProcessActor) => Effect.Effect<boolean>
   /** Cancel every pending start (the supervisor is stopping). */
@@ -165,7 +164,7 @@ export const make = (
         const unmet = entry.needs.filter((n) =>
           n.members === undefined || n.members.some((m) => !meets(n.dependency.condition, m.config, m.actor.snapshotUnsafe()))
         )
-        return unmet.length === 0 ? undefined : waitingFor(unmet.map((n) => n.dependency))
+        return unmet.length === 0 ? undefined : unmet.map((n) => n.dependency)
       },
       cancel: (actor) =>
         Effect.suspend(() => {

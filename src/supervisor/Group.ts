@@ -18,9 +18,10 @@ import * as Exit from "effect/Exit"
 import type * as FileSystem from "effect/FileSystem"
 import type * as Path from "effect/Path"
 import type * as PlatformError from "effect/PlatformError"
+import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import type { FcgiSocket, GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
-import { STOPPED_STATES } from "../domain/ProcessState.ts"
+import { RUNNING_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
@@ -37,6 +38,8 @@ export interface Group {
   readonly actors: ReadonlyArray<ProcessActor.ProcessActor>
   /** The same processes with their configs, in the same order. */
   readonly members: ReadonlyArray<Member>
+  /** What its strategy has restarted (nothing for a group that does not manage its members). */
+  readonly restarts: Effect.Effect<Strategy.RestartRecord>
   /** Close the group: stop every process (reverse priority), flush and close logs. */
   readonly close: Effect.Effect<void>
 }
@@ -77,6 +80,7 @@ export const make = (
   Effect.gen(function*() {
     const scope = yield* Scope.fork(yield* Effect.scope)
     const managed = Strategy.isManaged(config.supervision)
+    const restarts = yield* Ref.make(Strategy.NO_RESTARTS)
     const build = Effect.gen(function*() {
       const spawner = yield* Spawner
       // Made first, so closed last: after every process of the group has stopped.
@@ -100,6 +104,7 @@ export const make = (
             stdout: processConfig.stdout,
             stderr: processConfig.stderr,
             stripAnsi: supervisord.stripAnsi,
+            listenerStdout: config.kind === "eventlistener",
             autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
           })
           // A group that restarts its members itself runs them with autorestart off (Strategy.ts).
@@ -111,7 +116,7 @@ export const make = (
           return { actor, config: processConfig } satisfies Member
         }), { concurrency: 16 })
       if (pool !== undefined) yield* pool.attach(members.map((m) => m.actor))
-      if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks))
+      if (managed) yield* Effect.forkScoped(Strategy.supervise(config, members, hooks, restarts))
       const ended = hooks.ended
       if (ended !== undefined) {
         for (const member of members.filter((m) => m.config.significant)) {
@@ -126,7 +131,7 @@ export const make = (
       yield* stopAll(actors)
       yield* Scope.close(scope, Exit.void)
     })
-    return { config, actors, members, close }
+    return { config, actors, members, restarts: Ref.get(restarts), close }
   })
 
 /** An fcgi-program's socket for the group's scope, logged as supervisord logs it; a failure says which socket. */
@@ -141,12 +146,22 @@ const listen = (spawner: Spawner["Service"], socket: FcgiSocket) =>
     )
   )
 
-/** Stop a set of processes for shutdown in the given order: all signalled, then all awaited. */
-export const shutdownInOrder = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>
+/**
+ * Stop a set of processes for shutdown in the given order: each signalled (its request taken, so
+ * its `killing` line is logged) before the next, `signalled(i)` run once `actors[i]` is, then all
+ * are awaited.
+ */
+export const shutdownInOrder = (
+  actors: ReadonlyArray<ProcessActor.ProcessActor>,
+  signalled: (index: number) => Effect.Effect<void> = () => Effect.void
+): Effect.Effect<void> =>
   Effect.flatMap(
-    Effect.forEach(actors, (actor) => actor.shutdown),
+    Effect.forEach(actors, (actor, i) => Effect.tap(actor.shutdown, () => Effect.andThen(actor.waitFor(tookShutdown), signalled(i)))),
     (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
   )
+
+/** A shutdown request moves a process out of the running states (to STOPPING, or FATAL from BACKOFF). */
+const tookShutdown = (s: ProcessActor.ProcessSnapshot) => !RUNNING_STATES.has(s.state)
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>

@@ -22,6 +22,7 @@
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Queue from "effect/Queue"
+import * as Ref from "effect/Ref"
 import type * as Scope from "effect/Scope"
 import type { GroupConfig, GroupSupervision, ProcessConfig, Strategy } from "../config/Types.ts"
 import { STOPPED_STATES } from "../domain/ProcessState.ts"
@@ -73,18 +74,34 @@ const stopMembers = (members: ReadonlyArray<Member>) =>
     Effect.forEach(members, (m) => m.actor.waitFor((s) => STOPPED_STATES.has(s.state)), { discard: true })
   )
 
+/**
+ * What a managed group's strategy has done: the restarts since the group was made, and the times
+ * (epoch ms) of those that count toward max_restarts (forgotten when the group gives up).
+ */
+export interface RestartRecord {
+  readonly total: number
+  readonly recent: ReadonlyArray<number>
+}
+
+/** A group that has restarted nothing. */
+export const NO_RESTARTS: RestartRecord = { total: 0, recent: [] }
+
+/** How many of `record`'s restarts fall within `periodSeconds` before `now` (ms). */
+export const restartsWithin = (record: RestartRecord, now: number, periodSeconds: number): number =>
+  record.recent.filter((at) => at > now - periodSeconds * 1000).length
+
 /** Supervise a managed group's members (forked by the group, in its scope; runs until interrupted). */
 export const supervise = (
   config: GroupConfig,
   members: ReadonlyArray<Member>,
-  hooks: GroupHooks
+  hooks: GroupHooks,
+  restarts: Ref.Ref<RestartRecord>
 ): Effect.Effect<never, never, Scope.Scope | EventBus> =>
   Effect.gen(function*() {
     const bus = yield* EventBus
     const { strategy, maxRestarts, maxRestartsPeriod, onExhausted } = config.supervision
     const ordered = [...members].sort((a, b) => config.processes.indexOf(a.config) - config.processes.indexOf(b.config))
     const deaths = yield* Queue.unbounded<Death>()
-    let history: ReadonlyArray<number> = []
 
     const watch = (member: Member, index: number) =>
       Effect.gen(function*() {
@@ -133,8 +150,10 @@ export const supervise = (
       Effect.gen(function*() {
         // Dropped: the supervisor is stopping, or the member has moved on (a restart covered it, a request started it).
         if (hooks.stopping() || death.member.actor.snapshotUnsafe() !== death.snapshot) return
-        const counted = recordRestart(history, yield* Clock.currentTimeMillis, config.supervision)
-        history = counted.exhausted ? [] : counted.history
+        const before = yield* Ref.get(restarts)
+        const counted = recordRestart(before.recent, yield* Clock.currentTimeMillis, config.supervision)
+        // giving up forgets the history (OTP); a restart is counted
+        yield* Ref.set(restarts, counted.exhausted ? { total: before.total, recent: [] } : { total: before.total + 1, recent: counted.history })
         yield* counted.exhausted ? giveUp(death) : restart(death)
       })
 

@@ -37,6 +37,7 @@ import type {
   Channel,
   ConfigChanges,
   ConfigInfo,
+  GroupStatus,
   LogTail,
   ProcessInfo,
   ProcessResult,
@@ -63,6 +64,8 @@ export interface SupervisorShape {
   readonly allProcessInfo: Effect.Effect<ReadonlyArray<ProcessInfo>>
   /** Every configured process (active or not), sorted by process name. */
   readonly allConfigInfo: Effect.Effect<ReadonlyArray<ConfigInfo>>
+  /** effsup: every active group with its restart strategy and restart counts, sorted by name. */
+  readonly allGroupStatus: Effect.Effect<ReadonlyArray<GroupStatus>>
 
   /** Start one process; with `wait`, until RUNNING (or failure). */
   readonly startProcess: (

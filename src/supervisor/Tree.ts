@@ -45,16 +45,17 @@ import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
-import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "./Api.ts"
+import type { Channel, ConfigInfo, GroupStatus, ProcessInfo, ProcessResult } from "./Api.ts"
 import { configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
-import { checkInfo, describe } from "./Description.ts"
+import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
 import * as Group from "./Group.ts"
 import type { GroupHooks, Member } from "./Member.ts"
 import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
 import { exitStatusOf, hasEnded } from "./Outcome.ts"
 import { stopWaves } from "./StopOrder.ts"
+import { restartsWithin } from "./Strategy.ts"
 import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
@@ -198,7 +199,8 @@ export const make = (
     const infoAt = (actor: ProcessActor, nowMillis: number): ProcessInfo => {
       const s = actor.snapshotUnsafe()
       const now = Math.floor(nowMillis / 1000)
-      const waiting = starter.waiting(actor)
+      const unmet = starter.waiting(actor)
+      const waiting = unmet === undefined ? undefined : waitingFor(unmet)
       const last = lastInfo.get(actor)
       if (last !== undefined && last.snapshot === s && last.waiting === waiting && last.info.now === now) return last.info
       const base = {
@@ -215,7 +217,7 @@ export const make = (
         pid: s.pid,
         ...checkInfo(s, actor.config)
       }
-      const info = { ...base, description: waiting ?? describe(base) }
+      const info = { ...base, description: waiting ?? describe(base), ...(unmet === undefined ? {} : { waitingFor: unmet }) }
       lastInfo.set(actor, { snapshot: s, waiting, info })
       return info
     }
@@ -310,13 +312,24 @@ export const make = (
       yield* starter.cancelAll
       yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
+      // supervisord's report: the processes not yet stopped, groups by priority then name, once the
+      // first group to stop is signalled (its `killing` lines come first; at the latest once the
+      // first wave is), then every 3 seconds.
       const waiting = Effect.gen(function*() {
-        const names = (yield* Effect.forEach(activeGroups(), Group.unstopped)).flat()
+        const reported = activeGroups().sort((a, b) => a.config.priority - b.config.priority || byName(a.config.name, b.config.name))
+        const names = (yield* Effect.forEach(reported, Group.unstopped)).flat()
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
-      const reporter = yield* waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild)
+      let reporter: Fiber.Fiber<unknown> | undefined
+      const startReporting = Effect.andThen(
+        waiting,
+        waiting.pipe(Effect.repeat(Schedule.spaced("3 seconds")), Effect.delay("3 seconds"), Effect.forkChild, Effect.map((fiber) => {
+          reporter = fiber
+        }))
+      )
       const order = activeGroups().reverse()
       const left = new Map(order.map((g) => [g, g.members.length]))
+      const firstToStop = new Set(order[0]?.actors)
       const closeStopped = Effect.forEach(order, (g) => {
         if (left.get(g) !== 0 || !groups.has(g.config.name)) return Effect.void
         groups.delete(g.config.name)
@@ -327,12 +340,18 @@ export const make = (
       // groups of the same priority have no order between them: they stop in one wave
       const samePriority = (a: Member, b: Member) => groupOf.get(a)!.config.priority === groupOf.get(b)!.config.priority
       for (const wave of stopWaves(members, dependenciesOf, samePriority)) {
-        yield* Group.shutdownInOrder(wave.map((m) => m.actor))
+        const actors = wave.map((m) => m.actor)
+        yield* Group.shutdownInOrder(actors, (i) =>
+          Effect.suspend(() => {
+            firstToStop.delete(actors[i]!)
+            const due = reporter === undefined && (firstToStop.size === 0 || i === actors.length - 1)
+            return due ? startReporting : Effect.void
+          }))
         for (const m of wave) left.set(groupOf.get(m)!, left.get(groupOf.get(m)!)! - 1)
         yield* closeStopped
       }
       yield* closeStopped
-      yield* Fiber.interrupt(reporter)
+      if (reporter !== undefined) yield* Fiber.interrupt(reporter)
     }).pipe(Effect.uninterruptible)
 
     // Build every group, then autostart in priority order.
@@ -361,6 +380,15 @@ export const make = (
         [...allActors()]
           .sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
           .map((actor) => infoAt(actor, now))),
+      allGroupStatus: Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.forEach([...groups.values()].sort((a, b) => byName(a.config.name, b.config.name)), (g) =>
+          Effect.map(g.restarts, (record): GroupStatus => ({
+            name: g.config.name,
+            priority: g.config.priority,
+            supervision: g.config.supervision,
+            restarts: record.total,
+            recentRestarts: restartsWithin(record, now, g.config.supervision.maxRestartsPeriod)
+          })))),
       allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
         c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
           .sort((a, b) => byName(a.name, b.name))),

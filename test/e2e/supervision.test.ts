@@ -20,6 +20,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** A command that writes the time (ns) to `file` in the daemon's directory, then runs `then`. */
 const stamp = (file: string, then = `exec ${sleeper(1000)}`) => `sh -c 'date +%%s%%N > %(here)s/${file}; ${then}'`
 const readStamp = (d: Daemon, file: string) => Number(Fs.readFileSync(Path.join(d.dir, file), "utf8").trim()) / 1e6
+/** A program with startsecs=0 is RUNNING at once, maybe before its shell has written its stamp. */
+const stampWritten = (d: Daemon, file: string) => Fs.existsSync(Path.join(d.dir, file)) && readStamp(d, file) > 0
 
 const waitFor = async (what: string, check: () => boolean, timeoutMs = 20_000) => {
   const deadline = Date.now() + timeoutMs
@@ -72,6 +74,7 @@ describe("depends_on end to end", () => {
 
   it("an app that depends on a database starts only once the database is RUNNING (startsecs=1)", async () => {
     await d.waitForLog(/success: app entered RUNNING/)
+    await waitFor("app's stamp", () => stampWritten(d, "app.start"))
     expect(readStamp(d, "app.start") - readStamp(d, "db.start")).toBeGreaterThanOrEqual(900)
     expect(d.log().findIndex((l) => l.includes("success: db entered RUNNING"))).toBeLessThan(
       d.log().findIndex((l) => l.includes("spawned: 'app'"))
@@ -80,7 +83,7 @@ describe("depends_on end to end", () => {
 
   it("a migration with :completed has finished before what needs it starts", async () => {
     await d.waitForLog(/success: api entered RUNNING/)
-    expect(Fs.existsSync(Path.join(d.dir, "api.start"))).toBe(true)
+    await waitFor("api's stamp", () => stampWritten(d, "api.start"))
     expect(readStamp(d, "api.start")).toBeGreaterThanOrEqual(readStamp(d, "migrate.start") + 400)
     expect(d.ctl("status", "migrate").stdout).toMatch(/^migrate\s+EXITED/)
   })

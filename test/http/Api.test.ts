@@ -91,11 +91,14 @@ describe("http/Api (JSON API on a real daemon)", () => {
 
   it("lists groups with their processes", async () => {
     const { body } = await api(unix, "GET", "/groups")
+    // no strategy: each process restarts itself, as in supervisord
+    const plain = { strategy: "one_for_one", maxRestartsPeriod: 5, onExhausted: "stop" }
+    const none = { restarts: 0, recentRestarts: 0 }
     expect(body).toEqual([
-      { name: "failing", priority: 999, processes: ["failing"] },
-      { name: "pool", priority: 999, processes: ["pool:a", "pool:b"] },
-      { name: "sleeper", priority: 999, processes: ["sleeper"] },
-      { name: "talker", priority: 999, processes: ["talker"] }
+      { name: "failing", priority: 999, processes: ["failing"], supervision: plain, ...none },
+      { name: "pool", priority: 999, processes: ["pool:a", "pool:b"], supervision: plain, ...none },
+      { name: "sleeper", priority: 999, processes: ["sleeper"], supervision: plain, ...none },
+      { name: "talker", priority: 999, processes: ["talker"], supervision: plain, ...none }
     ])
   })
 

@@ -194,6 +194,19 @@ describe("ChildOutput", () => {
       assert.strictEqual(ChildOutput.describeOutput(enc.encode("héllo")), "héllo")
     }))
 
+  it.effect("an event listener's stdout is shown as supervisord's listener dispatcher shows it: a bytes repr", () =>
+    harness(({ lines }) =>
+      Effect.gen(function*() {
+        const out = yield* ChildOutput.make({
+          processName: "lis", groupName: "lis", stdoutPath: undefined, stderrPath: undefined,
+          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }, listenerStdout: true
+        })
+        yield* out.drain("stdout", 1, source("READY\n"))
+        yield* out.drain("stderr", 1, source("log line\n"))
+        assert.deepStrictEqual(lines, ["Debug 'lis' stdout output:\nb'READY\\n'", "Debug 'lis' stderr output:\nlog line\n"])
+      })
+    ))
+
   it.effect("one file for both channels when the paths are equal", () =>
     harness(({ dir }) =>
       Effect.gen(function*() {

@@ -140,16 +140,27 @@ describe("[group:x] strategies (scripted children, TestClock)", () => {
             yield* FakeSpawner.eventually(Effect.sync(() => fake.journal.filter((l) => l.startsWith("spawn")).length === before + 3), "restarted")
             yield* allRunning(supervisor)
           })
+        // what allGroupStatus says: restarts since the start, and those within the period now
+        const counts = Effect.map(supervisor.allGroupStatus, (all) => {
+          const g = all.find((s) => s.name === "g")!
+          return [g.restarts, g.recentRestarts]
+        })
+        assert.deepStrictEqual(yield* counts, [0, 0])
         yield* die("a")
+        assert.deepStrictEqual(yield* counts, [1, 1])
         yield* TestClock.adjust("4 seconds")
         yield* die("b")
+        assert.deepStrictEqual(yield* counts, [2, 2])
         // The first restart leaves the window: this one is the second in 10 s, not the third.
         yield* TestClock.adjust("7 seconds")
+        assert.deepStrictEqual(yield* counts, [2, 1])
         yield* die("c")
         yield* TestClock.adjust("1 second")
         const later = since(fake.journal)
         yield* exit(fake, "a", 1)
         yield* FakeSpawner.eventually(Effect.map(states(supervisor), (s) => s.every((l) => /(STOPPED|EXITED)$/.test(l))), "all stopped")
+        // giving up forgets the window, not the count
+        assert.deepStrictEqual(yield* counts, [3, 0])
         assert.deepStrictEqual(later(), ["SIGTERM c", "SIGTERM b"])
         assert.deepStrictEqual(yield* states(supervisor), ["g:a EXITED", "g:b STOPPED", "g:c STOPPED"])
         assert.deepStrictEqual(strategyEvents(events), [

@@ -7,6 +7,7 @@
  */
 import { Effect, Layer, Stream } from "effect"
 import * as Fs from "node:fs"
+import { DEFAULT_SUPERVISION } from "../../src/config/Programs.ts"
 import { AlreadyStarted, BadArguments, BadName, NoFile, NotRunning } from "../../src/domain/Errors.ts"
 import { RUNNING_STATES, type SupervisorState, SupervisorStateCode } from "../../src/domain/ProcessState.ts"
 import type { Channel, ConfigInfo, ProcessInfo, ProcessResult } from "../../src/supervisor/Api.ts"
@@ -97,6 +98,14 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     processInfo: (spec) => Effect.andThen(record("processInfo", spec), find(spec)),
     allProcessInfo: Effect.sync(() => [...procs.values()].sort((a, b) => a.group.localeCompare(b.group) || a.name.localeCompare(b.name))),
     allConfigInfo: Effect.sync(() => [...procs.values()].map((p) => configInfo({ name: p.name, group: p.group }))),
+    allGroupStatus: Effect.sync(() =>
+      [...new Set([...procs.values()].map((p) => p.group))].sort().map((name) => ({
+        name,
+        priority: 999,
+        supervision: DEFAULT_SUPERVISION,
+        restarts: 0,
+        recentRestarts: 0
+      }))),
     startProcess: (spec, wait) =>
       record("startProcess", spec, wait).pipe(
         Effect.andThen(guard),

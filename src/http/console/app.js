@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * effsup's web console: the status table, actions, log views and reread/update, on the JSON API
- * (`api/v1`) and its event stream only. Live: state changes arrive as Server-Sent Events; the
+ * effsup's web console: the status table (with readiness, health and dependency badges and each
+ * group's restart strategy), actions, log views, reread/update, and a list of the health and
+ * group-strategy events, on the JSON API (`api/v1`) and its event stream only. Live: state changes arrive as Server-Sent Events; the
  * page never polls. Safe: everything a program prints and every name is set as text
  * (`textContent`), never as markup, and every state change is a POST.
  */
@@ -119,29 +120,99 @@ const timeNow = () => new Date().toLocaleTimeString()
 // ---------------------------------------------------------------------------------------------
 
 /**
+ * @typedef {{ check: string, ready: boolean }} Readiness
+ * @typedef {{ check: string, status: "unchecked" | "healthy" | "unhealthy", failures: number, retries: number }} Health
+ * @typedef {{ target: string, condition: string }} DependencyWait
  * @typedef {{
  *   namespec: string, name: string, group: string, start: number, stop: number, now: number,
- *   state: number, statename: string, spawnerr: string, exitstatus: number, pid: number, description: string
+ *   state: number, statename: string, spawnerr: string, exitstatus: number, pid: number, description: string,
+ *   readiness?: Readiness, health?: Health, waitingFor?: Array<DependencyWait>
  * }} ProcessInfo
- * @typedef {{ info: ProcessInfo, tr: HTMLTableRowElement, state: HTMLElement, desc: HTMLElement, pid: HTMLElement,
- *   buttons: Record<string, HTMLButtonElement> }} Row
+ * @typedef {{ strategy: string, maxRestarts?: number, maxRestartsPeriod: number, onExhausted: string }} Supervision
+ * @typedef {{ name: string, priority: number, processes: Array<string>, supervision: Supervision,
+ *   restarts: number, recentRestarts: number }} GroupInfo
+ * @typedef {{ info: ProcessInfo, tr: HTMLTableRowElement, state: HTMLElement, badges: HTMLElement, desc: HTMLElement,
+ *   pid: HTMLElement, buttons: Record<string, HTMLButtonElement> }} Row
  * @typedef {{ name: string, tbody: HTMLTableSectionElement, header: HTMLTableRowElement | undefined,
- *   summary: HTMLElement | undefined, toggle: HTMLButtonElement | undefined, members: Array<string>, collapsed: boolean }} Group
+ *   summary: HTMLElement | undefined, strategy: HTMLElement | undefined, toggle: HTMLButtonElement | undefined,
+ *   members: Array<string>, collapsed: boolean }} Group
  */
 
 /** @type {Map<string, Row>} */
 const rows = new Map()
 /** @type {Map<string, Group>} */
 const groups = new Map()
+/** Each group's restart strategy and restarts, from `/groups`. @type {Map<string, GroupInfo>} */
+const groupInfos = new Map()
 /** Server clock minus ours, in seconds (the uptime column ticks locally). */
 let clockOffset = 0
 const table = /** @type {HTMLTableElement} */ ($("processes"))
 
-/** @param {ProcessInfo} info */
+/** The server's `pid N, uptime …` head of a RUNNING process's description (what follows is readiness or health). */
+const RUNNING_HEAD = /^pid \d+, uptime (\d+ days?, )?\d+:\d\d:\d\d/
+
+/** The description, its uptime ticking locally. @param {ProcessInfo} info */
 const describe = (info) =>
   info.statename === "RUNNING" && info.start > 0
-    ? `pid ${info.pid}, uptime ${formatUptime(Date.now() / 1000 + clockOffset - info.start)}`
+    ? `pid ${info.pid}, uptime ${formatUptime(Date.now() / 1000 + clockOffset - info.start)}${info.description.replace(RUNNING_HEAD, "")}`
     : info.description
+
+/**
+ * The badges of a process: readiness, health and dependency waits, each as text (the colour only
+ * repeats it) with the check in its title.
+ * @param {ProcessInfo} info
+ * @returns {Array<{ text: string, tone: string, title: string }>}
+ */
+const badgesOf = (info) => {
+  const badges = []
+  const live = info.statename === "STARTING" || info.statename === "RUNNING"
+  if (info.readiness !== undefined && live) {
+    badges.push(info.readiness.ready
+      ? { text: "ready", tone: "ok", title: `ready: ${info.readiness.check} succeeded` }
+      : { text: "not ready", tone: "busy", title: `waiting for ${info.readiness.check}` })
+  }
+  if (info.health !== undefined && info.health.status !== "unchecked") {
+    const { status, failures, retries, check } = info.health
+    badges.push(status === "healthy"
+      ? { text: "healthy", tone: "ok", title: `healthcheck ${check} passes` }
+      : { text: `unhealthy ${Math.min(failures, retries)}/${retries}`, tone: "bad", title: `healthcheck ${check}: ${failures} failed in a row` })
+  }
+  if (info.waitingFor !== undefined) {
+    const needs = info.waitingFor.map((d) => `${d.target} (${d.condition})`).join(", ")
+    badges.push({ text: `waits for ${info.waitingFor.map((d) => d.target).join(", ")}`, tone: "busy", title: `waiting for ${needs}` })
+  }
+  return badges
+}
+
+/** @param {Row} row */
+const paintBadges = (row) => {
+  const badges = badgesOf(row.info)
+  const key = badges.map((b) => `${b.tone}:${b.text}:${b.title}`).join("|")
+  if (row.badges.dataset["key"] === key) return
+  row.badges.dataset["key"] = key
+  row.badges.replaceChildren(...badges.map((b) => el("span", { class: `badge ${b.tone}`, title: b.title }, b.text)))
+}
+
+/**
+ * A group's restart strategy and what it restarted, in words; "" for supervisord's way (each
+ * process restarts itself).
+ * @param {GroupInfo | undefined} g
+ */
+const strategyText = (g) => {
+  if (g === undefined) return ""
+  const s = g.supervision
+  if (s.strategy === "one_for_one" && s.maxRestarts === undefined) return ""
+  const limit = s.maxRestarts === undefined ? "" : `, at most ${s.maxRestarts} restarts in ${s.maxRestartsPeriod} s, then ${s.onExhausted}`
+  const done = g.restarts === 0 ? ""
+    : ` · restarted ${g.restarts} time${g.restarts === 1 ? "" : "s"}${s.maxRestarts === undefined ? "" : `, ${g.recentRestarts} in the last ${s.maxRestartsPeriod} s`}`
+  return `${s.strategy}${limit}${done}`
+}
+
+/** Set the groups' strategies and restarts from `/groups`. @param {Array<GroupInfo>} infos */
+const setGroupInfos = (infos) => {
+  groupInfos.clear()
+  for (const g of infos) groupInfos.set(g.name, g)
+}
 
 /** What the per-process buttons may do in a state (supervisord's page: restart/stop when running, start when stopped). */
 const ACTIONS = /** @type {const} */ (["start", "stop", "restart", "clear", "log"])
@@ -165,7 +236,8 @@ const makeRow = (info) => {
   nameButton.addEventListener("click", () => openProcessLog(info.namespec))
   name.append(nameButton)
   const stateCell = el("td", { class: "state-cell" })
-  stateCell.append(state)
+  const badges = el("span", { class: "badges" })
+  stateCell.append(state, badges)
   const actions = el("td", { class: "actions" })
   /** @type {Record<string, HTMLButtonElement>} */
   const buttons = {}
@@ -177,7 +249,7 @@ const makeRow = (info) => {
     actions.append(button)
   }
   tr.append(stateCell, desc, name, pid, actions)
-  const row = { info, tr, state, desc, pid, buttons }
+  const row = { info, tr, state, badges, desc, pid, buttons }
   paintRow(row)
   return row
 }
@@ -194,6 +266,7 @@ const paintRow = (row) => {
   const cls = `state ${stateClass(info.statename)}`
   if (row.state.className !== cls) row.state.className = cls
   setText(row.desc, describe(info))
+  paintBadges(row)
   setText(row.pid, info.pid === 0 ? "" : String(info.pid))
   for (const action of ACTIONS) {
     const disabled = !allowed(action, info.statename)
@@ -204,7 +277,7 @@ const paintRow = (row) => {
 /** @param {string} name @returns {Group} */
 const makeGroup = (name) => {
   const tbody = el("tbody", { "data-group": name })
-  return { name, tbody, header: undefined, summary: undefined, toggle: undefined, members: [], collapsed: false }
+  return { name, tbody, header: undefined, summary: undefined, strategy: undefined, toggle: undefined, members: [], collapsed: false }
 }
 
 /** A header row with group actions, for groups that are more than one homonymous process. @param {Group} group */
@@ -225,19 +298,22 @@ const paintGroupHeader = (group) => {
       applyFilter()
     })
     const summary = el("span", { class: "summary" })
+    const strategy = el("span", { class: "strategy" })
     const actions = el("span", { class: "actions" })
     for (const action of /** @type {const} */ (["start", "stop", "restart"])) {
       const button = el("button", { type: "button", "aria-label": `${LABELS[action]} group ${group.name}` }, `${LABELS[action]} group`)
       button.addEventListener("click", () => processAction(action, `${group.name}:*`, button))
       actions.append(button)
     }
-    th.append(toggle, summary, actions)
+    th.append(toggle, summary, strategy, actions)
     header.append(th)
     group.tbody.prepend(header)
     group.header = header
     group.summary = summary
+    group.strategy = strategy
     group.toggle = toggle
   }
+  if (group.strategy) setText(group.strategy, strategyText(groupInfos.get(group.name)))
   const running = group.members.filter((m) => rows.get(m)?.info.statename === "RUNNING").length
   if (group.summary) group.summary.textContent = `${running} of ${group.members.length} running`
 }
@@ -465,8 +541,9 @@ const refresh = async () => {
   }
   refreshing = true
   try {
-    const [infos, daemon] = await Promise.all([api("/processes"), api("/supervisor")])
+    const [infos, daemon, groupList] = await Promise.all([api("/processes"), api("/supervisor"), api("/groups")])
     if (infos.length > 0) clockOffset = infos[0].now - Date.now() / 1000
+    setGroupInfos(groupList)
     setAll(infos)
     if (performance.getEntriesByName("effsup:table-filled").length === 0) performance.mark("effsup:table-filled")
     $("identity").textContent = daemon.identification === "supervisor" ? "effsup" : daemon.identification
@@ -548,9 +625,60 @@ const connect = () => {
     })
   }
   for (const name of ["PROCESS_GROUP_ADDED", "PROCESS_GROUP_REMOVED"]) source.addEventListener(name, () => void refresh())
+  for (const name of NOTABLE_EVENTS) {
+    source.addEventListener(name, (e) => {
+      const event = JSON.parse(/** @type {MessageEvent} */ (e).data)
+      live(() => noteEvent(name, event))
+    })
+  }
   source.addEventListener("SUPERVISOR_STATE_CHANGE_STOPPING", () => {
     $("daemon-state").textContent = "SHUTDOWN"
   })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Health and group-strategy events
+// ---------------------------------------------------------------------------------------------
+
+/** effsup's events with no state change to show them: listed, newest first. */
+const NOTABLE_EVENTS = ["PROCESS_HEALTH_UNHEALTHY", "PROCESS_HEALTH_HEALTHY", "GROUP_STRATEGY_RESTART", "GROUP_STRATEGY_EXHAUSTED"]
+const EVENTS_KEPT = 50
+
+/** What an event says, in words. @param {string} name @param {Record<string, any>} e */
+const eventText = (name, e) => {
+  switch (name) {
+    case "PROCESS_HEALTH_UNHEALTHY":
+      return `${e["namespec"]} is unhealthy after ${e["failures"]} failed checks${e["message"] === "" ? "" : `: ${e["message"]}`}`
+    case "PROCESS_HEALTH_HEALTHY":
+      return `${e["namespec"]} is healthy again`
+    case "GROUP_STRATEGY_RESTART":
+      return `group ${e["groupName"]}: ${e["processName"]} died, restarting ${e["processNames"].join(", ")} (${e["strategy"]})`
+    default:
+      return `group ${e["groupName"]} gave up after more than ${e["maxRestarts"]} restarts in ${e["period"]} s (${e["action"]})`
+  }
+}
+
+/**
+ * Lists an event, and re-reads what it changed with no state change: a health event's process
+ * (its badge), a strategy event's group (its restarts).
+ * @param {string} name @param {Record<string, any>} event
+ */
+const noteEvent = (name, event) => {
+  const list = $("event-list")
+  const item = el("li", name === "PROCESS_HEALTH_UNHEALTHY" || name === "GROUP_STRATEGY_EXHAUSTED" ? { class: "bad" } : {})
+  item.append(el("time", {}, timeNow()), el("code", {}, name), el("span", {}, eventText(name, event)))
+  list.prepend(item)
+  while (list.children.length > EVENTS_KEPT) list.lastElementChild?.remove()
+  $("events").hidden = false
+  if (name.startsWith("PROCESS_HEALTH_")) {
+    api(nameUrl(event["namespec"])).then((info) => live(() => setOne(info)), () => {})
+  } else {
+    api("/groups").then((infos) => live(() => {
+      setGroupInfos(infos)
+      const group = groups.get(event["groupName"])
+      if (group !== undefined) paintGroupHeader(group)
+    }), () => {})
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

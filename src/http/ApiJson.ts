@@ -9,28 +9,15 @@
 import { DEFAULT_SUPERVISION } from "../config/Programs.ts"
 import type { SupervisorError } from "../domain/Errors.ts"
 import { namespec } from "../domain/Names.ts"
-import { ProcessStateCode } from "../domain/ProcessState.ts"
 import { faultFromError, faultNameOf, Faults } from "../rpc/Faults.ts"
 import type { GroupStatus, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
+import { supervisordInfoFields } from "../supervisor/Api.ts"
 import type * as Api from "./Api.ts"
 
 /** getProcessInfo's struct as JSON, plus `namespec`. */
 export const processInfoJson = (info: ProcessInfo): typeof Api.ProcessInfo.Type => ({
   namespec: namespec(info.group, info.name),
-  name: info.name,
-  group: info.group,
-  start: info.start,
-  stop: info.stop,
-  now: info.now,
-  state: ProcessStateCode[info.state],
-  statename: info.state,
-  spawnerr: info.spawnerr,
-  exitstatus: info.exitstatus,
-  logfile: info.stdoutLogfile,
-  stdout_logfile: info.stdoutLogfile,
-  stderr_logfile: info.stderrLogfile,
-  pid: info.pid,
-  description: info.description,
+  ...supervisordInfoFields(info),
   ...(info.readiness === undefined ? {} : { readiness: info.readiness }),
   ...(info.health === undefined ? {} : { health: info.health }),
   ...(info.waitingFor === undefined ? {} : { waitingFor: info.waitingFor })

@@ -22,8 +22,8 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { AbnormalTermination, AlreadyStarted, BadName, NoFile, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
 import { parseNameSpec } from "../domain/Names.ts"
-import { ProcessStateCode } from "../domain/ProcessState.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
+import { supervisordInfoFields } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
 import {
@@ -141,30 +141,13 @@ const infoStructs = new WeakMap<ProcessInfo, Struct>()
 
 /** getProcessInfo's struct: supervisord's members, then effsup's (only for a program with those checks; supervisorctl ignores them). */
 const toInfoStruct = (info: ProcessInfo): Struct => {
-  const struct = supervisordInfoStruct(info)
+  const struct: Struct = supervisordInfoFields(info)
   return info.readiness === undefined && info.health === undefined ? struct : {
     ...struct,
     ...(info.readiness === undefined ? {} : { readiness: { ...info.readiness } }),
     ...(info.health === undefined ? {} : { health: { ...info.health } })
   }
 }
-
-const supervisordInfoStruct = (info: ProcessInfo): Struct => ({
-  name: info.name,
-  group: info.group,
-  start: info.start,
-  stop: info.stop,
-  now: info.now,
-  state: ProcessStateCode[info.state],
-  statename: info.state,
-  spawnerr: info.spawnerr,
-  exitstatus: info.exitstatus,
-  logfile: info.stdoutLogfile,
-  stdout_logfile: info.stdoutLogfile,
-  stderr_logfile: info.stderrLogfile,
-  pid: info.pid,
-  description: info.description
-})
 
 const channelStruct = (prefix: "stdout" | "stderr", c: ChannelInfo): Struct => ({
   [`${prefix}_capture_maxbytes`]: c.captureMaxbytes,

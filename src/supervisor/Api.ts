@@ -1,12 +1,13 @@
 /**
  * The shapes the public `Supervisor` service speaks in: process info, config info and
  * per-process results. Field names and meanings follow supervisord's XML-RPC structs
- * so transports map them one to one. See shared/reference/supervisord-4.2.5.md §5.4.
+ * so transports map them one to one ({@link supervisordInfoFields} is that mapping for process
+ * info, shared by the XML-RPC struct and the JSON API). See shared/reference/supervisord-4.2.5.md §5.4.
  * @since 0.1.0
  */
 import type { Dependency, GroupSupervision } from "../config/Types.ts"
 import type { SupervisorError } from "../domain/Errors.ts"
-import type { ProcessState, SupervisorState } from "../domain/ProcessState.ts"
+import { type ProcessState, ProcessStateCode, type SupervisorState } from "../domain/ProcessState.ts"
 import type { Health } from "../process/Transitions.ts"
 
 /** A child's output channel (the contract's name for it). */
@@ -37,6 +38,24 @@ export interface ProcessInfo {
   /** effsup, only while its start waits on dependencies: those not met yet (the description says the same). */
   readonly waitingFor?: ReadonlyArray<Dependency> | undefined
 }
+
+/** supervisord's getProcessInfo members of `info`, in its order (`logfile` is the stdout log, as in supervisord). */
+export const supervisordInfoFields = (info: ProcessInfo) => ({
+  name: info.name,
+  group: info.group,
+  start: info.start,
+  stop: info.stop,
+  now: info.now,
+  state: ProcessStateCode[info.state],
+  statename: info.state,
+  spawnerr: info.spawnerr,
+  exitstatus: info.exitstatus,
+  logfile: info.stdoutLogfile,
+  stdout_logfile: info.stdoutLogfile,
+  stderr_logfile: info.stderrLogfile,
+  pid: info.pid,
+  description: info.description
+})
 
 /** A process's `ready=` check: as written, and whether it has succeeded for the current start (false once it is gone). */
 export interface ProcessReadiness {

@@ -122,6 +122,9 @@ type Message =
 const QUIESCE: Message = { _tag: "Post", event: { _tag: "Quiesce" } }
 const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
+/** The exec context of a process without checks (nothing runs in it). */
+const NO_EXEC_CONTEXT: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
+
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
@@ -161,8 +164,10 @@ export const make = (
     let child: RawChild | undefined
     let generation = 0
     let exitInfo: ExitInfo = { code: 0, signal: null }
-    // The current spawn's: how its exec: checks run, and its ready= check.
-    let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
+    // The current spawn's: how its exec: checks run, and its ready= check. Kept only by a process
+    // that has checks (the child's environment is a few KiB: per program, at 500 programs, it showed).
+    const hasChecks = config.ready !== undefined || config.healthcheck !== undefined
+    let execContext: ExecContext = NO_EXEC_CONTEXT
     let readiness: Readiness.Readiness | undefined
 
     /** Post `event` for the current spawn (dropped if another spawn came since). */
@@ -219,15 +224,16 @@ export const make = (
       current = { ...current, laststart: yield* Clock.currentTimeMillis }
       publishSnapshot()
       const env = childEnvironment(config, environment.env, environment.serverUrl)
-      execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
+      const context: ExecContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
+      if (hasChecks) execContext = context
       // A log: check reads the output as it is drained, so it exists before the child does.
-      readiness = config.ready === undefined ? undefined : Readiness.make(config.ready, config.readyTimeout, execContext)
+      readiness = config.ready === undefined ? undefined : Readiness.make(config.ready, config.readyTimeout, context)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: resolved.failure.message })
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
-        ...execContext
+        ...context
       }).pipe(Effect.result)
       if (spawned._tag === "Failure") return yield* dispatch({ _tag: "SpawnFailed", message: spawned.failure.message })
       const proc = spawned.success

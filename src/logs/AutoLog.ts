@@ -17,8 +17,6 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import type * as PlatformError from "effect/PlatformError"
 import * as Random from "effect/Random"
-import * as Fs from "node:fs"
-import { fromErrno } from "../domain/Errno.ts"
 import { strRepr } from "../domain/PyRepr.ts"
 
 /** The characters of mkstemp's random part (Python's tempfile._RandomNameSequence). */
@@ -36,25 +34,20 @@ const randomPart = Effect.gen(function*() {
 export const autoLogPrefix = (processName: string, channel: "stdout" | "stderr", identifier: string): string =>
   `${processName}-${channel}---${identifier}-`
 
-/**
- * Create a new, empty AUTO log file (mode 0600) in `childlogdir` and return its path. Created
- * synchronously, as RotatingFile opens a regular file: a daemon with 500 programs makes 1000 of
- * them before anything starts, and a trip to the threadpool per file cost a third of its cold start.
- */
+/** Create a new, empty AUTO log file (mode 0600) in `childlogdir` and return its path. */
 export const autoLogPath = (
   childlogdir: string,
   processName: string,
   channel: "stdout" | "stderr",
   identifier: string
-): Effect.Effect<string, PlatformError.PlatformError> =>
+): Effect.Effect<string, PlatformError.PlatformError, FileSystem.FileSystem> =>
   Effect.gen(function*() {
+    const fs = yield* FileSystem.FileSystem
     const prefix = `${childlogdir.replace(/\/+$/, "")}/${autoLogPrefix(processName, channel, identifier)}`
     for (let attempt = 1;; attempt++) {
       const path = `${prefix}${yield* randomPart}.log`
-      const created = yield* Effect.try({
-        try: () => Fs.closeSync(Fs.openSync(path, "wx", 0o600)),
-        catch: (e) => fromErrno("open", path, e, (e as Error).message)
-      }).pipe(
+      const created = yield* fs.open(path, { flag: "wx", mode: 0o600 }).pipe(
+        Effect.scoped,
         Effect.as(true),
         Effect.catchIf(
           (e) => e.reason._tag === "AlreadyExists" && attempt < ATTEMPTS,

@@ -148,7 +148,9 @@ export const make = (
     const mailbox = yield* Queue.unbounded<Message>()
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
-    const checks = yield* FiberSet.make()
+    // Only a process with checks has fibers for them (an idle actor keeps as few as it can).
+    const hasChecks = config.ready !== undefined || config.healthcheck !== undefined
+    const checks = hasChecks ? yield* FiberSet.make() : undefined
     const backoff = Backoff.make(Backoff.backoffSettings(config))
     const rules = policy(config)
     const name = config.name
@@ -166,7 +168,6 @@ export const make = (
     let exitInfo: ExitInfo = { code: 0, signal: null }
     // The current spawn's: how its exec: checks run, and its ready= check. Kept only by a process
     // that has checks (the child's environment is a few KiB: per program, at 500 programs, it showed).
-    const hasChecks = config.ready !== undefined || config.healthcheck !== undefined
     let execContext: ExecContext = NO_EXEC_CONTEXT
     let readiness: Readiness.Readiness | undefined
 
@@ -181,7 +182,7 @@ export const make = (
 
     /** Run a check of the current child until it posts its verdict (or, for health, until the child is gone). */
     const check = (effect: Effect.Effect<void, never, Spawner>) =>
-      FiberSet.run(checks, Effect.provideService(effect, Spawner, spawner)).pipe(Effect.asVoid)
+      checks === undefined ? Effect.void : FiberSet.run(checks, Effect.provideService(effect, Spawner, spawner)).pipe(Effect.asVoid)
 
     /** Announce a state change on the bus, with the pid the process had (the one that just ended, for EXITED/STOPPED). */
     const announce = (before: Status) =>
@@ -406,7 +407,7 @@ export const make = (
           exitInfo = message.exit
           child = undefined
           return Effect.andThen(
-            FiberSet.clear(checks),
+            checks === undefined ? Effect.void : FiberSet.clear(checks),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
           )
         }

@@ -57,7 +57,7 @@ export type { ProcessSnapshot } from "./Transitions.ts"
 
 /** Where the actor runs: the daemon environment and paths it needs to spawn. */
 export interface ActorEnvironment {
-  /** The daemon's environment (copied into every child). */
+  /** The daemon's environment (copied into every child; the tree reads process.env once, when it is built). */
   readonly env: Readonly<Record<string, string | undefined>>
   /** The daemon's working directory (relative commands resolve against it). */
   readonly cwd: string

@@ -14,7 +14,9 @@ const END = "<!-- bench:results:end -->"
 export const resultsSection = (results: string): string => {
   const lines = results.split("\n")
   const date = lines.find((l) => l.startsWith("Date: ")) ?? ""
-  const machine = lines.filter((l) => /^- \*\*(nproc|cpu|memory|kernel|node|supervisord)\*\*/.test(l))
+  // the machine list comes before the table (the method list after it has a "memory" scenario too)
+  const beforeTable = lines.slice(0, Math.max(0, lines.findIndex((l) => l.startsWith("|"))))
+  const machine = beforeTable.filter((l) => /^- \*\*(nproc|cpu|memory|kernel|node|supervisord)\*\*/.test(l))
   const table = lines.filter((l) => l.startsWith("|"))
   return [date, "", ...machine, "", ...table].join("\n")
 }

@@ -180,11 +180,13 @@ export const make = (
       : undefined
     const decoder = new TextDecoder()
 
-    const drain: ChildOutput["drain"] = (channel, pid, source) =>
+    /**
+     * Everything but the file wants the bytes: each chunk through capture, strip, file, activity
+     * log and events, as a stream step. Built only then: most drains never need these closures.
+     */
+    const pipeline = (channel: Channel, pid: number, source: OutputStream<unknown>, file: RotatingFile.RotatingFile | undefined, toMainLog: boolean) =>
       Effect.gen(function*() {
         const config = options[channel]
-        const file = channel === "stdout" ? stdoutFile : stderrFile
-        const toMainLog = yield* LogLevel.isEnabled("Debug")
         const strip = options.stripAnsi ? StripAnsi.make() : undefined
         const splitter = config.captureMaxbytes > 0 ? Capture.make(config.captureMaxbytes, strip) : undefined
         const suffix = channel === "stdout" ? "STDOUT" : "STDERR"
@@ -224,20 +226,29 @@ export const make = (
           }, { discard: true })
         const handle = (chunk: Uint8Array): Effect.Effect<void> =>
           splitter !== undefined ? segments(splitter.feed(chunk)) : log(strip === undefined ? chunk : strip(chunk))
+
+        yield* source.pipe(
+          Stream.runForEachArray((batch) => Effect.forEach(batch, handle, { discard: true })),
+          Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
+        )
+        if (splitter !== undefined) yield* segments(splitter.end())
+      })
+
+    const drain: ChildOutput["drain"] = (channel, pid, source) =>
+      Effect.gen(function*() {
+        const config = options[channel]
+        const file = channel === "stdout" ? stdoutFile : stderrFile
+        const toMainLog = yield* LogLevel.isEnabled("Debug")
         // Nothing but the file wants the bytes: the read callback hands them straight to it.
-        const plain = splitter === undefined && strip === undefined && !toMainLog && !config.eventsEnabled && toSyslog === undefined
+        const plain = config.captureMaxbytes <= 0 && !options.stripAnsi && !toMainLog && !config.eventsEnabled && !config.syslog
 
         if (plain && file !== undefined && source.readBySplice !== undefined) {
           yield* source.readBySplice(file, file.writeUnsafe, file.ready)
         } else if (plain && source.readByCallback !== undefined) {
           yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
         } else {
-          yield* source.pipe(
-            Stream.runForEachArray((batch) => Effect.forEach(batch, handle, { discard: true })),
-            Effect.catch((error) => Effect.logWarning(`${name} ${channel} read failed: ${String(error)}`))
-          )
+          yield* pipeline(channel, pid, source, file, toMainLog)
         }
-        if (splitter !== undefined) yield* segments(splitter.end())
         if (file !== undefined) yield* file.flush
       })
 

@@ -61,7 +61,7 @@ export type { ProcessSnapshot } from "./Transitions.ts"
 
 /** Where the actor runs: the daemon environment and paths it needs to spawn. */
 export interface ActorEnvironment {
-  /** The daemon's environment (copied into every child). */
+  /** The daemon's environment (copied into every child; the tree reads process.env once, when it is built). */
   readonly env: Readonly<Record<string, string | undefined>>
   /** The daemon's working directory (relative commands resolve against it). */
   readonly cwd: string
@@ -131,6 +131,9 @@ type Message =
 const QUIESCE: Message = { _tag: "Post", event: { _tag: "Quiesce" } }
 const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
+/** The exec context of a process without checks (nothing runs in it). */
+const NO_EXEC_CONTEXT: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
+
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
@@ -160,7 +163,9 @@ export const make = (
     const mailbox = yield* Queue.unbounded<Message>()
     const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
-    const checks = yield* FiberSet.make()
+    // Only a process with checks has fibers for them (an idle actor keeps as few as it can).
+    const hasChecks = config.ready !== undefined || config.healthcheck !== undefined || config.watchdog !== undefined
+    const checks = hasChecks ? yield* FiberSet.make() : undefined
     const stdinWriter = yield* FiberSet.make()
     const backoff = Backoff.make(Backoff.backoffSettings(config))
     const rules = policy(config)
@@ -180,8 +185,9 @@ export const make = (
     let exitInfo: ExitInfo = { code: 0, signal: null }
     /** The pid of the child that exited last. */
     let exitedPid = 0
-    // The current spawn's: how its exec: checks run, and its ready= check.
-    let execContext: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
+    // The current spawn's: how its exec: checks run, and its ready= check. Kept only by a process
+    // that has checks (the child's environment is a few KiB: per program, at 500 programs, it showed).
+    let execContext: ExecContext = NO_EXEC_CONTEXT
     let readiness: Readiness.Readiness | undefined
     // The current spawn's notification socket (ready=notify): open from before the spawn until its exit.
     let notifyScope: Scope.Closeable | undefined
@@ -210,7 +216,7 @@ export const make = (
 
     /** Run a check of the current child until it posts its verdict (or, for health, until the child is gone). */
     const check = (effect: Effect.Effect<void, never, Spawner>) =>
-      FiberSet.run(checks, Effect.provideService(effect, Spawner, spawner)).pipe(Effect.asVoid)
+      checks === undefined ? Effect.void : FiberSet.run(checks, Effect.provideService(effect, Spawner, spawner)).pipe(Effect.asVoid)
 
     /** Announce a state change on the bus, with the pid the process had (the one that just ended, for EXITED/STOPPED). */
     const announce = (before: Status) =>
@@ -260,17 +266,18 @@ export const make = (
       const notify = config.ready?._tag === "Notify" ? yield* Effect.result(openNotify) : undefined
       if (notify?._tag === "Failure") return yield* spawnFailed(`ready=notify: ${notify.failure.message}`)
       if (notify !== undefined) env = { ...env, ...notify.success.env }
-      execContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
+      const context: ExecContext = { env, cwd: config.directory, umask: config.umask, user: config.user }
+      if (hasChecks) execContext = context
       // A log: check reads the output as it is drained, so it exists before the child does.
       readiness = config.ready === undefined
         ? undefined
-        : Readiness.make(config.ready, config.readyTimeout, execContext, notify?.success.ready)
+        : Readiness.make(config.ready, config.readyTimeout, context, notify?.success.ready)
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({
         file: resolved.success.file,
         argv: resolved.success.argv,
-        ...execContext,
+        ...context,
         stdinFd: environment.stdinFd,
         readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined
       }).pipe(Effect.result)
@@ -474,7 +481,10 @@ export const make = (
           child = undefined
           stdin = undefined
           return Effect.andThen(
-            Effect.andThen(Effect.andThen(FiberSet.clear(checks), FiberSet.clear(stdinWriter)), closeNotify),
+            Effect.andThen(
+              Effect.andThen(checks === undefined ? Effect.void : FiberSet.clear(checks), FiberSet.clear(stdinWriter)),
+              closeNotify
+            ),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
           )
         }

@@ -81,7 +81,7 @@ type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 /** How many autostart spawns are in flight at once. */
-const AUTOSTART_IN_FLIGHT = 4
+const AUTOSTART_IN_FLIGHT = 16
 
 /** Build the tree from a config and start its autostart processes. Closing the scope shuts it down. */
 export const make = (
@@ -104,6 +104,10 @@ export const make = (
     const groupScope = yield* Scope.fork(yield* Effect.scope)
 
     const guard = Effect.suspend(() => requireRunning(mood))
+    // The daemon's environment is read once, like its working directory: process.env answers each
+    // variable through getenv(3), and reading it whole for each of 500 spawns was a tenth of their
+    // CPU (profiled). supervisord, likewise, copies the os.environ Python read at startup.
+    const environment: ActorEnvironment = { ...options.environment, env: { ...options.environment.env } }
 
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
@@ -143,7 +147,7 @@ export const make = (
     const makeGroup = (groupConfig: GroupConfig) =>
       Effect.gen(function*() {
         const supervisord = (yield* Ref.get(config)).supervisord
-        return yield* Group.make(groupConfig, supervisord, options.environment, hooks).pipe(
+        return yield* Group.make(groupConfig, supervisord, environment, hooks).pipe(
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
@@ -162,10 +166,11 @@ export const make = (
 
     /**
      * Start the autostart processes of these groups in priority order, AUTOSTART_IN_FLIGHT at a
-     * time: the helper forks in the order the requests come, while the daemon prepares the next
-     * ones (measured with 500 programs: about 25 % faster than one at a time; 8 was no faster
-     * than 4). Returns once each has been spawned or has failed to. Processes with dependencies
-     * come after the others: each opens its gate, which waits on its own.
+     * time: each start is a message to its actor and a wait for its spawn, so some in flight keep
+     * the actors' fibers busy back to back (measured with 500 programs and the native spawner, CPU
+     * time of the daemon until all RUNNING, medians of 4: 1 in flight 1130 ms, 4: 930 ms, 16: 890 ms).
+     * Returns once each has been spawned or has failed to. Processes with dependencies come after
+     * the others: each opens its gate, which waits on its own.
      */
     const autostart = (some: ReadonlyArray<Group.Group>) => {
       const chosen = some.flatMap((g) => g.members.filter((m) => m.config.autostart))

@@ -163,9 +163,9 @@ describe("report", () => {
 })
 
 describe("README sync", () => {
-  it("copies date, machine and table between the markers, and nothing else", async () => {
+  it("copies date, machine and table between the markers, and nothing else (not a scenario named like a machine field)", async () => {
     const { resultsSection, spliceReadme } = await import("../../bench/readme.ts")
-    const results = "# t\n\nDate: D.\n\n- **nproc**: 2\n- **node**: v24\n\ntext\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## How\n- **respawn**: x\n"
+    const results = "# t\n\nDate: D.\n\n- **nproc**: 2\n- **node**: v24\n\ntext\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## How\n- **respawn**: x\n- **memory**: 0, 50 and 500 programs\n"
     const section = resultsSection(results)
     expect(section).toBe("Date: D.\n\n- **nproc**: 2\n- **node**: v24\n\n| a | b |\n|---|---|\n| 1 | 2 |")
     const readme = "intro\n<!-- bench:results:start -->\nold\n<!-- bench:results:end -->\nafter\n"

@@ -53,7 +53,7 @@ export const detectEffsup = (): EffsupEntry => {
   if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}${build.stderr}`)
   const bin = Path.join(ROOT, "dist/app/bin.js")
   const nodeArgs = effsupNodeArgs()
-  return { argv: nodeArgs.length === 0 ? [bin] : [process.execPath, "--max-semi-space-size=1", ...nodeArgs, bin] }
+  return { argv: nodeArgs.length === 0 ? [bin] : [process.execPath, ...nodeArgs, bin] }
 }
 
 /** Throws with installation advice when the reference supervisord is missing. */

@@ -74,7 +74,7 @@ const takeSnapshot = async (pid: number, dir: string): Promise<HeapBreakdown> =>
 
 /** effsup started through node with the snapshot signal (the binary is the entry's last argument). */
 const withSnapshots = (effsup: EffsupEntry): EffsupEntry => ({
-  argv: [process.execPath, "--max-semi-space-size=1", `--heapsnapshot-signal=${SNAPSHOT_SIGNAL}`, effsup.argv[effsup.argv.length - 1]!]
+  argv: [process.execPath, `--heapsnapshot-signal=${SNAPSHOT_SIGNAL}`, effsup.argv[effsup.argv.length - 1]!]
 })
 
 /** The memory breakdown scenario. */

@@ -1,8 +1,8 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 /**
- * The `effsup` executable: runs the CLI on Node. The shebang gives V8 a small young generation: a
- * supervisor lives long and allocates little, and this keeps the daemon's RSS about 30 MiB lower (the
- * flag only works at startup). Startup matters for `effsup ctl` too (scripts call it in loops): Node's
+ * The `effsup` executable: runs the CLI on Node. The daemon (`run`) tunes V8's heap for a
+ * long-lived process first (cli/DaemonHeap.ts), whether it was started through this file's
+ * shebang or as `node bin.js`. Startup matters for `effsup ctl` too (scripts call it in loops): Node's
  * compile cache is enabled before anything else loads, and only what the command needs is loaded
  * (cli/Main.ts routes): the ctl path is a separate bundle (cli/ctl/Bin.ts) with neither effect/cli,
  * the supervisor nor @effect/platform-node's services; `run` gets Node's platform services without
@@ -12,6 +12,7 @@
 import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Module from "node:module"
+import { tuneDaemonHeap } from "./cli/DaemonHeap.ts"
 import { route } from "./cli/Main.ts"
 
 Module.enableCompileCache?.()
@@ -21,6 +22,7 @@ const chosen = route(process.argv.slice(2), process.argv[1] ?? "effsup")
 if (chosen._tag === "Ctl") {
   ;(await import("./cli/ctl/Bin.ts")).run(chosen.argv, chosen.progname)
 } else {
+  if (chosen._tag === "Run") tuneDaemonHeap()
   const [{ runProcess }, NodeServices, E] = await Promise.all([
     import("./cli/RunMain.ts"),
     import("@effect/platform-node/NodeServices"),

@@ -34,7 +34,7 @@ import type { ExitInfo } from "../domain/ExitInfo.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
-import { adoptOrphans, killLeftBehind, leftBehind } from "./Orphans.ts"
+import { adoptOrphans, killLeftBehind, leftBehind, occupiedSessions } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild, signalName } from "./Signals.ts"
 import {
@@ -192,11 +192,29 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
     yield* adoptOrphans(addon, isOurs)
     /** Sessions (= pids) of children that are alive or left descendants behind. */
     const sessions = new Set<number>()
-    /** A session is forgotten once nothing is left in it (looked at a moment after its leader exited). */
-    const forgetIfEmpty = (sid: number) =>
-      setTimeout(() => {
-        if (leftBehind(new Set([sid]), isOurs).length === 0) sessions.delete(sid)
-      }, SESSION_CHECK_MS).unref()
+    // A session is forgotten once nothing is left in it, looked at 1–2 SESSION_CHECK_MS after its
+    // leader exited: one /proc scan per interval for all of them (a crash loop exits hundreds of
+    // times a second; a scan and a timer each would be most of its garbage).
+    let exitedRecently: Array<number> = []
+    let exitedBefore: Array<number> = []
+    let sweep: ReturnType<typeof setInterval> | undefined
+    const sweepSessions = () => {
+      if (exitedBefore.length > 0) {
+        const occupied = occupiedSessions(isOurs)
+        for (const sid of exitedBefore) if (!occupied.has(sid)) sessions.delete(sid)
+      }
+      exitedBefore = exitedRecently
+      exitedRecently = []
+      if (exitedBefore.length === 0) {
+        clearInterval(sweep)
+        sweep = undefined
+      }
+    }
+    const forgetIfEmpty = (sid: number) => {
+      exitedRecently.push(sid)
+      if (sweep === undefined) sweep = setInterval(sweepSessions, SESSION_CHECK_MS).unref()
+    }
+    yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(sweep)))
     // added after adoptOrphans, so this runs first: the daemon still adopts what the kill orphans
     yield* Effect.addFinalizer(() => killLeftBehind(sessions, isOurs))
 

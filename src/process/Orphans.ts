@@ -34,10 +34,25 @@ const SECOND_LOOK_MS = 100
 /** How long descendants left at shutdown have between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 1000
 
+/** The buffer /proc files are read into (they are small; readFileSync would allocate 64 KiB per file). */
+const procBuffer = Buffer.allocUnsafe(64 * 1024)
+
+/** A /proc file's text (latin1), read into the shared buffer (or whole, when larger); throws when the file is gone. */
+const readProc = (path: string): string => {
+  const fd = Fs.openSync(path, "r")
+  try {
+    let length = 0
+    for (let n = 1; n > 0 && length < procBuffer.length; length += n) n = Fs.readSync(fd, procBuffer, length, procBuffer.length - length, null)
+    return length < procBuffer.length ? procBuffer.toString("latin1", 0, length) : Fs.readFileSync(path, "latin1")
+  } finally {
+    Fs.closeSync(fd)
+  }
+}
+
 /** A process's parent, session and state letter, from /proc; undefined once it is gone. */
 const procStat = (pid: number): { readonly ppid: number; readonly sid: number; readonly state: string } | undefined => {
   try {
-    const stat = Fs.readFileSync(`/proc/${pid}/stat`, "latin1")
+    const stat = readProc(`/proc/${pid}/stat`)
     // after the command name in parentheses: state ppid pgrp session …
     const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
     return { state: fields[0]!, ppid: Number(fields[1]), sid: Number(fields[3]) }
@@ -50,7 +65,7 @@ const procStat = (pid: number): { readonly ppid: number; readonly sid: number; r
 const childrenOf = (pid: number): ReadonlyArray<number> => {
   try {
     return Fs.readdirSync(`/proc/${pid}/task`).flatMap((task) => {
-      const text = Fs.readFileSync(`/proc/${pid}/task/${task}/children`, "latin1").trim()
+      const text = readProc(`/proc/${pid}/task/${task}/children`).trim()
       return text === "" ? [] : text.split(" ").map(Number)
     })
   } catch {
@@ -80,6 +95,17 @@ export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => b
     if (stat !== undefined && sids.has(stat.sid)) visit(child)
   }
   return [...found].sort((a, b) => a - b)
+}
+
+/** The sessions that still have something in them: those of the daemon's live adopted children. */
+export const occupiedSessions = (isOurs: (pid: number) => boolean): ReadonlySet<number> => {
+  const occupied = new Set<number>()
+  for (const child of childrenOf(process.pid)) {
+    if (isOurs(child)) continue
+    const stat = procStat(child)
+    if (stat !== undefined && stat.state !== "Z" && stat.state !== "X") occupied.add(stat.sid)
+  }
+  return occupied
 }
 
 /** Signal each pid, ignoring those already gone. */

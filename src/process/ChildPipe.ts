@@ -34,9 +34,10 @@ const EAGAIN = -Os.constants.errno.EAGAIN
 
 /**
  * The daemon's end of a native pipe as a ByteSource (one object per pipe: a daemon holds two per
- * program). Given a splice target, it borrows the log file whenever the file lends it, and the
- * addon splices the pipe into it on each wake-up without calling back until the lease's budget is
- * spent or the pipe ends; meanwhile (the file busy rotating, a write queued) it reads.
+ * program). Given a splice target, once a read has returned output, it borrows the log file
+ * whenever the file lends it, and the addon splices the pipe into it on each wake-up without
+ * calling back until the lease's budget is spent or the pipe ends; meanwhile (the file busy
+ * rotating, a write queued) it reads.
  */
 class NativePipe implements ByteSource {
   watch: NativeWatch | undefined = undefined
@@ -44,6 +45,11 @@ class NativePipe implements ByteSource {
   closed = false
   /** The pipe's capacity: a read that takes less has emptied it. */
   capacity = DEFAULT_PIPE
+  /**
+   * Whether a read has returned bytes: only then is the log file borrowed for splicing (borrowing
+   * opens a second fd on it, once per file; a quiet child's pipe that only ever ends needs none).
+   */
+  carried = false
   target: SpliceTarget | undefined = undefined
   lease: SpliceLease | undefined = undefined
   onChunk: ((chunk: Uint8Array) => void) | undefined = undefined
@@ -74,7 +80,7 @@ class NativePipe implements ByteSource {
       lease.end(moved)
     }
     if (this.closed || this.paused) return
-    if (this.target !== undefined && !ended) {
+    if (this.target !== undefined && this.carried && !ended) {
       const next = this.target.lendUnsafe(this)
       if (next !== undefined) {
         this.lease = next
@@ -87,6 +93,7 @@ class NativePipe implements ByteSource {
     for (let i = 0; i < READS_PER_WAKE && !this.paused && !this.closed; i++) {
       const n = this.addon.read(this.fd, shared)
       if (n > 0) {
+        this.carried = true
         const emptied = n < this.capacity
         if (!emptied) this.grow()
         this.onChunk!(shared.subarray(0, n))

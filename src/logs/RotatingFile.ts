@@ -608,21 +608,33 @@ class File implements RotatingFile {
     }
   }
 
+  /**
+   * Take back a lent file; then whether `tag` has nothing to wait for: the file is closed, or it is
+   * a flush and every byte handed in is already written (a stream's reader may still have some to take).
+   */
+  private nothingToWaitFor(tag: Command["_tag"]): boolean {
+    this.reclaim()
+    const streamHolds = this.current?.stream !== undefined && this.current.stream.writableLength > 0
+    return this.closed || (tag === "Flush" && !this.writing && !streamHolds)
+  }
+
   private command(tag: Command["_tag"]): Effect.Effect<void> {
     return Effect.suspend(() => {
-      this.reclaim()
-      // Nothing queued: every byte handed in is already written (a stream's reader may still have some to take).
-      const streamHolds = this.current?.stream !== undefined && this.current.stream.writableLength > 0
-      if (this.closed || (tag === "Flush" && !this.writing && !streamHolds)) return Effect.void
+      if (this.nothingToWaitFor(tag)) return Effect.void
       const done = Deferred.makeUnsafe<void>()
       this.enqueue({ _tag: tag, done })
       return Deferred.await(done)
     })
   }
 
-  /** Waits at most FLUSH_LIMIT: a pipe or FIFO whose reader stopped reading never holds up an exit, a stop or a shutdown. */
+  /**
+   * Waits at most FLUSH_LIMIT: a pipe or FIFO whose reader stopped reading never holds up an exit,
+   * a stop or a shutdown. With nothing queued (the usual case at an exit) no timer is armed.
+   */
   get flush(): Effect.Effect<void> {
-    return this.command("Flush").pipe(Effect.timeoutOption(FLUSH_LIMIT), Effect.asVoid)
+    return Effect.suspend(() =>
+      this.nothingToWaitFor("Flush") ? Effect.void : this.command("Flush").pipe(Effect.timeoutOption(FLUSH_LIMIT), Effect.asVoid)
+    )
   }
 
   get reopen(): Effect.Effect<void> {

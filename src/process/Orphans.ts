@@ -31,6 +31,9 @@ import { signalName } from "./Signals.ts"
 /** How long after a scan that saw an unknown zombie the next one runs, if no SIGCHLD comes first. */
 const SECOND_LOOK_MS = 100
 
+/** The least time between two scans for unknown zombies. */
+const SCAN_SPACING_MS = 20
+
 /** How long descendants left at shutdown have between SIGTERM and SIGKILL. */
 export const KILL_GRACE_MS = 1000
 
@@ -165,9 +168,13 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
     let seen = new Set<number>()
     let scanQueued = false
     let secondLook: ReturnType<typeof setTimeout> | undefined
+    let lastScan = -Infinity
+    let spaced: ReturnType<typeof setTimeout> | undefined
 
     const scan = () => {
       scanQueued = false
+      spaced = undefined
+      lastScan = performance.now()
       const waiting = new Set<number>()
       for (const pid of addon.zombieCandidates()) {
         if (isOurs(pid) || !addon.isZombie(pid)) continue
@@ -190,11 +197,15 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
         secondLook.unref()
       }
     }
-    // A scan runs after the poll phase in which SIGCHLD was read (setImmediate), never in it.
+    // A scan runs after the poll phase in which SIGCHLD was read (setImmediate), never in it, and
+    // at most once per SCAN_SPACING_MS: each lists all the daemon's children, and 200 programs
+    // stopping at once raise a SIGCHLD each.
     const queueScan = () => {
       if (scanQueued) return
       scanQueued = true
-      setImmediate(scan)
+      const wait = lastScan + SCAN_SPACING_MS - performance.now()
+      if (wait <= 0) setImmediate(scan)
+      else (spaced = setTimeout(scan, wait)).unref()
     }
 
     yield* Effect.acquireRelease(
@@ -206,6 +217,7 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
         Effect.sync(() => {
           process.off("SIGCHLD", queueScan)
           if (secondLook !== undefined) clearTimeout(secondLook)
+          if (spaced !== undefined) clearTimeout(spaced)
           release(addon)
         })
     )

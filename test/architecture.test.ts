@@ -192,6 +192,7 @@ const PLATFORM_SEAMS = new Set([
   "cli/Run.ts",
   "cli/Daemonize.ts",
   "cli/Rlimits.ts",
+  "cli/DaemonHeap.ts",
   "cli/ctl/Session.ts",
   "cli/ctl/Terminal.ts",
   "cli/ctl/Platform.ts",

@@ -10,48 +10,15 @@ import * as Net from "node:net"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, header, start } from "../e2e/harness.ts"
-import { api, freePort, type Target, waitFor } from "./support.ts"
+import { api, freePort, supervisionPrograms, type Target, waitFor } from "./support.ts"
 
 const SLEEP = `sleep 1000.${process.pid}2`
 
-const programs = (port: number) => `
-[program:web]
-command=${SLEEP}
-startsecs=0
-ready=tcp:127.0.0.1:${port}
-ready_timeout=120
-
-[program:app]
-command=${SLEEP}
-startsecs=0
-depends_on=web
-
-[program:checked]
-command=${SLEEP}
-startsecs=0
-healthcheck=exec:test -f %(here)s/healthy
-healthcheck_interval=0.3
-healthcheck_retries=2
-on_unhealthy=event
-
+const programs = (port: number) =>
+  supervisionPrograms({ sleep: SLEEP, readyPort: port, healthyFile: "%(here)s/healthy", onExhausted: "fatal" }) + `
 [program:plain]
 command=${SLEEP}
 startsecs=0
-
-[program:x]
-command=${SLEEP}
-startsecs=0
-
-[program:y]
-command=${SLEEP}
-startsecs=0
-
-[group:crew]
-programs=x,y
-strategy=one_for_all
-max_restarts=3
-max_restarts_period=60
-on_exhausted=fatal
 `
 
 describe("http/Api: readiness, health, dependencies and strategies as typed fields", () => {

@@ -142,3 +142,55 @@ export const basic = (user: string, password: string) => `Basic ${Buffer.from(`$
 /** An `[inet_http_server]` section with Basic credentials. */
 export const inetSection = (port: number, user = "admin", password = "s3cret") =>
   `[inet_http_server]\nport=127.0.0.1:${port}\nusername=${user}\npassword=${password}\n`
+
+/** What differs between the supervision configs of the API and console tests. */
+export interface SupervisionSetup {
+  /** The programs' command (each test file its own, so leftovers are told apart). */
+  readonly sleep: string
+  /** The port `web` is ready on. */
+  readonly readyPort: number
+  /** The file whose presence makes `checked` healthy. */
+  readonly healthyFile: string
+  /** What the `crew` group does when its restarts are exhausted. */
+  readonly onExhausted: "fatal" | "stop"
+}
+
+/**
+ * The programs of the supervision tests: `web` ready on a TCP port, `app` depending on it,
+ * `checked` with an exec healthcheck, and the one_for_all group `crew` of `x` and `y`.
+ */
+export const supervisionPrograms = (setup: SupervisionSetup) => `
+[program:web]
+command=${setup.sleep}
+startsecs=0
+ready=tcp:127.0.0.1:${setup.readyPort}
+ready_timeout=120
+
+[program:app]
+command=${setup.sleep}
+startsecs=0
+depends_on=web
+
+[program:checked]
+command=${setup.sleep}
+startsecs=0
+healthcheck=exec:test -f ${setup.healthyFile}
+healthcheck_interval=0.3
+healthcheck_retries=2
+on_unhealthy=event
+
+[program:x]
+command=${setup.sleep}
+startsecs=0
+
+[program:y]
+command=${setup.sleep}
+startsecs=0
+
+[group:crew]
+programs=x,y
+strategy=one_for_all
+max_restarts=3
+max_restarts_period=60
+on_exhausted=${setup.onExhausted}
+`

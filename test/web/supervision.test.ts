@@ -11,7 +11,7 @@ import * as Path from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, header, start } from "../e2e/harness.ts"
-import { api, freePort, inetSection, type Target, waitFor } from "../http/support.ts"
+import { api, freePort, inetSection, supervisionPrograms, type Target, waitFor } from "../http/support.ts"
 import { type Browser, launch, rowState, screenshot, textIn } from "./browser.ts"
 
 const SLEEP = `sleep 1000.${process.pid}5`
@@ -20,41 +20,8 @@ const CREDENTIALS = { username: "admin", password: "s3cret" }
 // page functions run in the browser; this file is compiled without the DOM library
 declare const document: any
 
-const programs = (readyPort: number, flags: string) => `
-[program:web]
-command=${SLEEP}
-startsecs=0
-ready=tcp:127.0.0.1:${readyPort}
-ready_timeout=120
-
-[program:app]
-command=${SLEEP}
-startsecs=0
-depends_on=web
-
-[program:checked]
-command=${SLEEP}
-startsecs=0
-healthcheck=exec:test -f ${flags}/healthy
-healthcheck_interval=0.3
-healthcheck_retries=2
-on_unhealthy=event
-
-[program:x]
-command=${SLEEP}
-startsecs=0
-
-[program:y]
-command=${SLEEP}
-startsecs=0
-
-[group:crew]
-programs=x,y
-strategy=one_for_all
-max_restarts=3
-max_restarts_period=60
-on_exhausted=stop
-`
+const programs = (readyPort: number, flags: string) =>
+  supervisionPrograms({ sleep: SLEEP, readyPort, healthyFile: `${flags}/healthy`, onExhausted: "stop" })
 
 describe("web console: readiness, health, dependencies, strategies (headless Chromium)", () => {
   let daemon: Daemon

@@ -41,6 +41,9 @@ import * as RotatingFile from "./RotatingFile.ts"
 import * as StripAnsi from "./StripAnsi.ts"
 import * as Syslog from "./Syslog.ts"
 
+/** Decodes a chunk for syslog (one call per chunk, so no state: one decoder for every process). */
+const utf8 = new TextDecoder()
+
 /** AUTO log files: create one per channel at group creation; delete old ones at startup (see AutoLog.ts). */
 export { autoLogPath, cleanupAutoLogs } from "./AutoLog.ts"
 
@@ -178,7 +181,6 @@ export const make = (
         )
       )
       : undefined
-    const decoder = new TextDecoder()
 
     /**
      * Everything but the file wants the bytes: each chunk through capture, strip, file, activity
@@ -205,7 +207,7 @@ export const make = (
             if (bytes.length === 0) return Effect.void
             if (toSyslog !== undefined) {
               const prefix = `${options.processName} `
-              toSyslog.sendUnsafe(new Date(), Syslog.recordLines(decoder.decode(bytes)).map((line) => prefix + line))
+              toSyslog.sendUnsafe(new Date(), Syslog.recordLines(utf8.decode(bytes)).map((line) => prefix + line))
             }
             const write = file === undefined ? Effect.void : file.write(bytes)
             return toMainLog || config.eventsEnabled ? Effect.andThen(write, announce(bytes)) : write

@@ -114,16 +114,31 @@ class Reader {
     return Effect.suspend(() => {
       let full = false
       let done = false
-      const wake = Latch.makeUnsafe(false)
+      // The drain, while it waits for the consumer to fill up or the end (no latch: a daemon has
+      // two drains per program, and this is one closure per wait instead of a latch's eight).
+      let waiting: ((effect: Effect.Effect<void>) => void) | undefined
+      const wake = () => {
+        const resume = waiting
+        waiting = undefined
+        resume?.(Effect.void)
+      }
       this.attach((chunk) => {
         if (onChunk(chunk)) return true
         full = true
         this.pause()
-        wake.openUnsafe()
+        wake()
         return false
       }, () => {
         done = true
-        wake.openUnsafe()
+        wake()
+      })
+      // Checked again as the wait begins: whatever came before it is not missed.
+      const nextWake = Effect.callback<void>((resume) => {
+        if (full || done || this.ended) return resume(Effect.void)
+        waiting = resume
+        return Effect.sync(() => {
+          if (waiting === resume) waiting = undefined
+        })
       })
       const loop: Effect.Effect<void> = Effect.suspend(() => {
         if (full) {
@@ -131,8 +146,7 @@ class Reader {
           return Effect.andThen(ready, Effect.suspend(() => (this.resume(), loop)))
         }
         if (done || this.ended) return Effect.void
-        wake.closeUnsafe()
-        return Effect.andThen(wake.await, loop)
+        return Effect.andThen(nextWake, loop)
       })
       return Effect.ensuring(loop, Effect.sync(() => this.destroy()))
     })

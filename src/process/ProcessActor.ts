@@ -166,7 +166,14 @@ export const make = (
     // Only a process with checks has fibers for them (an idle actor keeps as few as it can).
     const hasChecks = config.ready !== undefined || config.healthcheck !== undefined || config.watchdog !== undefined
     const checks = hasChecks ? yield* FiberSet.make() : undefined
-    const stdinWriter = yield* FiberSet.make()
+    // The fiber that writes a child's stdin: its set is made at the first write (most programs never get one).
+    let stdinWriter: FiberSet.FiberSet | undefined
+    const runStdinWriter = (drain: Effect.Effect<void>) =>
+      Effect.suspend(() =>
+        stdinWriter !== undefined
+          ? FiberSet.run(stdinWriter, drain)
+          : Effect.flatMap(Scope.provide(FiberSet.make(), actorScope), (set) => FiberSet.run(stdinWriter ??= set, drain))
+      )
     const backoff = Backoff.make(Backoff.backoffSettings(config))
     const rules = policy(config)
     const name = config.name
@@ -286,7 +293,7 @@ export const make = (
       child = proc
       // an fcgi-program's child has its socket as stdin: nothing to write to (supervisord: NO_FILE)
       stdin = environment.stdinFd === undefined
-        ? StdinQueue.make(proc.writeStdin, (drain) => FiberSet.run(stdinWriter, drain))
+        ? StdinQueue.make(proc.writeStdin, runStdinWriter)
         : StdinQueue.closed
       const gen = generation
       const watched = <E>(source: OutputStream<E>) => readiness?.watch(source) ?? source
@@ -482,7 +489,7 @@ export const make = (
           stdin = undefined
           return Effect.andThen(
             Effect.andThen(
-              Effect.andThen(checks === undefined ? Effect.void : FiberSet.clear(checks), FiberSet.clear(stdinWriter)),
+              Effect.andThen(checks === undefined ? Effect.void : FiberSet.clear(checks), stdinWriter === undefined ? Effect.void : FiberSet.clear(stdinWriter)),
               closeNotify
             ),
             dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })

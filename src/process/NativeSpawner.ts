@@ -218,45 +218,47 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
     // added after adoptOrphans, so this runs first: the daemon still adopts what the kill orphans
     yield* Effect.addFinalizer(() => killLeftBehind(sessions, isOurs))
 
-    const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
-      Effect.suspend(() => {
-        // out of fds, the control plane keeps its reserve: the spawn fails as it would at the limit
-        if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(request, { code: "EMFILE" }) }))
-        const user = userFor(addon, request.user)
-        if (user instanceof SpawnFailure) return Effect.fail(user)
-        const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
-        const exited = Deferred.makeUnsafe<ExitInfo>()
-        let stdin: ReturnType<typeof stdinWriter> | undefined
-        let pid: number
-        let fds: readonly [number, number, number, number]
-        try {
-          const onExit = (code: number | null, signal: number | null) => {
-            live.delete(pid)
-            forgetIfEmpty(pid)
-            stdin?.close()
-            Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
-          }
-          const options = { stdin: request.stdinFd, readyFd: request.readyFd }
-          const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)
-          pid = started[0]
-          fds = [started[1], started[2], started[3], started[4]]
-        } catch (cause) {
-          return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
+    // A function of its own, apart from `spawn`'s thunk: the closures a child keeps until it exits
+    // (its exit callback) would otherwise keep the request, and so its whole environment, alive.
+    const spawnNow = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> => {
+      // out of fds, the control plane keeps its reserve: the spawn fails as it would at the limit
+      if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(request, { code: "EMFILE" }) }))
+      const user = userFor(addon, request.user)
+      if (user instanceof SpawnFailure) return Effect.fail(user)
+      const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
+      const exited = Deferred.makeUnsafe<ExitInfo>()
+      let stdin: ReturnType<typeof stdinWriter> | undefined
+      let pid: number
+      let fds: readonly [number, number, number, number]
+      try {
+        const onExit = (code: number | null, signal: number | null) => {
+          live.delete(pid)
+          forgetIfEmpty(pid)
+          stdin?.close()
+          Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
         }
-        live.add(pid)
-        sessions.add(pid)
-        // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
-        stdin = fds[0] < 0 ? undefined : stdinWriter(fds[0])
-        return Effect.succeed<RawChild>({
-          pid,
-          stdout: pipeOutput(addon, fds[1]),
-          stderr: pipeOutput(addon, fds[2]),
-          exit: Deferred.await(exited),
-          kill: killChild(pid),
-          writeStdin: stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),
-          readyPipe: fds[3] < 0 ? undefined : pipeOutput(addon, fds[3])
-        })
+        const options = { stdin: request.stdinFd, readyFd: request.readyFd }
+        const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)
+        pid = started[0]
+        fds = [started[1], started[2], started[3], started[4]]
+      } catch (cause) {
+        return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
+      }
+      live.add(pid)
+      sessions.add(pid)
+      // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
+      stdin = fds[0] < 0 ? undefined : stdinWriter(fds[0])
+      return Effect.succeed<RawChild>({
+        pid,
+        stdout: pipeOutput(addon, fds[1]),
+        stderr: pipeOutput(addon, fds[2]),
+        exit: Deferred.await(exited),
+        kill: killChild(pid),
+        writeStdin: stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),
+        readyPipe: fds[3] < 0 ? undefined : pipeOutput(addon, fds[3])
       })
+    }
+    const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> => Effect.suspend(() => spawnNow(request))
 
     return Spawner.of({
       resolve,

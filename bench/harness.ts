@@ -45,7 +45,7 @@ export interface EffsupEntry {
 
 /**
  * Builds effsup (`npm run build`) and returns how to run the shipped binary `dist/app/bin.js` (the
- * bundle): directly, so its shebang's Node flags apply, or through `node` with
+ * bundle): directly, as users run it (its shebang), or through `node` with
  * BENCH_EFFSUP_NODE_ARGS (e.g. `--cpu-prof`).
  */
 export const detectEffsup = (): EffsupEntry => {

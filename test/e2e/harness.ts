@@ -15,6 +15,18 @@ export type Kind = "effsup" | "supervisord"
 /** The repository root. */
 export const ROOT = Path.resolve(import.meta.dirname, "../..")
 
+/**
+ * Fail with what to do when `nobody` cannot read effsup's sources (tests that run it as nobody): a
+ * checkout inside a private directory, such as a clone in a fresh `mktemp -d`, is not readable.
+ */
+export const requireReadableByNobody = (): void => {
+  const bin = Path.join(ROOT, "src/bin.ts")
+  const probe = Cp.spawnSync("setpriv", ["--reuid", "nobody", "--regid", "nogroup", "--clear-groups", "--", "test", "-r", bin])
+  if (probe.status !== 0) {
+    throw new Error(`this test runs effsup as nobody, who cannot read ${bin}: make the checkout's directories readable (chmod o+rx)`)
+  }
+}
+
 /** Is the reference supervisord installed? */
 export const haveSupervisord = (): boolean => Cp.spawnSync("supervisord", ["--version"]).status === 0
 

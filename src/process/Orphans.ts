@@ -76,10 +76,19 @@ const childrenOf = (pid: number): ReadonlyArray<number> => {
   }
 }
 
-const alive = (pid: number) => {
-  const stat = procStat(pid)
-  return stat !== undefined && stat.state !== "Z" && stat.state !== "X"
-}
+/** A stat of a process that has not exited (not a zombie, not dead). */
+const living = (stat: ReturnType<typeof procStat>): stat is NonNullable<ReturnType<typeof procStat>> =>
+  stat !== undefined && stat.state !== "Z" && stat.state !== "X"
+
+const alive = (pid: number) => living(procStat(pid))
+
+/** The daemon's live children that are not `isOurs` (adopted ones), with their sessions. */
+const adoptedChildren = (isOurs: (pid: number) => boolean): ReadonlyArray<{ readonly pid: number; readonly sid: number }> =>
+  childrenOf(process.pid).flatMap((pid) => {
+    if (isOurs(pid)) return []
+    const stat = procStat(pid)
+    return living(stat) ? [{ pid, sid: stat.sid }] : []
+  })
 
 /**
  * What is left of the session `sid` among the daemon's descendants that are not `isOurs`: the
@@ -92,24 +101,13 @@ export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => b
     found.add(pid)
     for (const child of childrenOf(pid)) visit(child)
   }
-  for (const child of childrenOf(process.pid)) {
-    if (isOurs(child)) continue
-    const stat = procStat(child)
-    if (stat !== undefined && sids.has(stat.sid)) visit(child)
-  }
+  for (const child of adoptedChildren(isOurs)) if (sids.has(child.sid)) visit(child.pid)
   return [...found].sort((a, b) => a - b)
 }
 
 /** The sessions that still have something in them: those of the daemon's live adopted children. */
-export const occupiedSessions = (isOurs: (pid: number) => boolean): ReadonlySet<number> => {
-  const occupied = new Set<number>()
-  for (const child of childrenOf(process.pid)) {
-    if (isOurs(child)) continue
-    const stat = procStat(child)
-    if (stat !== undefined && stat.state !== "Z" && stat.state !== "X") occupied.add(stat.sid)
-  }
-  return occupied
-}
+export const occupiedSessions = (isOurs: (pid: number) => boolean): ReadonlySet<number> =>
+  new Set(adoptedChildren(isOurs).map((child) => child.sid))
 
 /** Signal each pid, ignoring those already gone. */
 const signalAll = (pids: ReadonlyArray<number>, signal: NodeJS.Signals) => {

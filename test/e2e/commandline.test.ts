@@ -11,7 +11,7 @@ import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { VERSION } from "../../src/domain/Version.ts"
-import { haveSupervisord, requireReadableByNobody } from "./harness.ts"
+import { haveSupervisord, canRunAsNobody } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
@@ -107,8 +107,7 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
   }, 60_000)
 
   // root runs both as nobody
-  it.skipIf(process.getuid?.() !== 0)("user= that a non-root user cannot become is supervisord's usage error, in front and in daemon mode", async () => {
-    requireReadableByNobody()
+  it.skipIf(!canRunAsNobody())("user= that a non-root user cannot become is supervisord's usage error, in front and in daemon mode", async () => {
     Fs.chmodSync(dir, 0o755)
     const conf = file("user.conf", `[supervisord]\nlogfile=${dir}/user.log\npidfile=${dir}/user.pid\nuser=root\n`)
     Fs.chmodSync(conf, 0o644)

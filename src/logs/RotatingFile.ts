@@ -21,6 +21,8 @@
  *   child as for a file; but `flush` waits at most FLUSH_LIMIT, so a process's exit, a stop and a
  *   shutdown never wait on such a reader. What it has not taken when the file closes (or when the
  *   reader goes away) is dropped, and the loss is logged with its byte count.
+ * - `make` opens whatever the path names (stat, open, fstat, lstat, to know what it is);
+ *   `makeExclusive` creates a new file (AUTO child logs) with a single open(2) and keeps that fd.
  * - The fd of a log file never eats into the control plane's reserve (FdReserve.ts): out of fds
  *   at creation, the error is logged and the file is opened at its next write instead (the
  *   process still starts); a later open refused that way is an I/O error like any other.
@@ -99,6 +101,9 @@ export interface RotatingFileOptions {
 
 /** open(2) flags of `openRegularNow`: "a" (append, create), and never block. */
 const APPEND_NONBLOCK = Fs.constants.O_WRONLY | Fs.constants.O_APPEND | Fs.constants.O_CREAT | Fs.constants.O_NONBLOCK
+
+/** open(2) flags of `makeExclusive`: as APPEND_NONBLOCK, and fail if the path exists (a symlink too, even a dangling one). */
+const CREATE_EXCLUSIVE = APPEND_NONBLOCK | Fs.constants.O_EXCL
 
 /** Queued bytes beyond which `write` waits for the writer and `writeUnsafe` reports no room (per file; the writer holds one more batch). */
 export const HIGH_WATER_MARK = 1024 * 1024
@@ -320,6 +325,21 @@ class File implements RotatingFile {
       if (opened === "reserve") return Effect.fail(ioError("open", this.path, FdReserve.exhausted()))
       return opened !== undefined ? Effect.succeed(opened) : this.openOnThreadpool()
     })
+  }
+
+  /**
+   * Create the path, which must not exist, and keep the fd: one open(2). A file just created
+   * with O_EXCL is known without a stat: regular, empty, and not a symlink (so it rotates).
+   * Undefined when the fd would eat into the control plane's reserve (closed again: the file
+   * exists, empty). Throws the open's error.
+   */
+  createNow(): OpenFile | undefined {
+    const fd = Fs.openSync(this.path, CREATE_EXCLUSIVE, this.options.mode ?? 0o666)
+    if (!FdReserve.leavesReserve(fd)) {
+      Fs.closeSync(fd)
+      return undefined
+    }
+    return { fd, spliceFd: undefined, size: 0, regular: true, stream: undefined, rotates: true }
   }
 
   /** Start with `opened` as the open file; undefined (out of fds): open it at the next write, failing until then. */
@@ -692,6 +712,10 @@ class File implements RotatingFile {
   }
 }
 
+/** The error line of a log file refused an fd by the reserve at creation (FdReserve.ts): it is opened at its next write. */
+const openLater = (path: string, e: PlatformError.PlatformError): Effect.Effect<undefined> =>
+  Effect.as(Effect.logError(`could not open log file ${path}: ${systemErrorText(e)}; trying again at its next write`), undefined)
+
 /** Open (or create) `path` for appending; the scope closes the fd after writing everything queued. */
 export const make = (
   path: string,
@@ -701,13 +725,30 @@ export const make = (
     const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
     // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
     file.adopt(
-      yield* file.openNow().pipe(
-        Effect.catchIf(
-          (e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)),
-          (e) => Effect.as(Effect.logError(`could not open log file ${path}: ${systemErrorText(e)}; trying again at its next write`), undefined)
-        )
-      )
+      yield* file.openNow().pipe(Effect.catchIf((e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)), (e) => openLater(path, e)))
     )
     yield* Effect.addFinalizer(() => file.close)
     return file
   })
+
+/**
+ * Create `path`, which must not exist yet (O_EXCL: fails with `AlreadyExists` if anything is
+ * there), and keep the fd it was created with: one system call, no stat (AUTO child logs, where a
+ * daemon with 500 programs creates 1000 files before its first spawn). The creation and the
+ * finalizer that closes the fd are one uninterruptible step, so an interrupted build leaks nothing.
+ * Out of fds (FdReserve.ts), the file is created, logged and opened at its next write, as by `make`.
+ */
+export const makeExclusive = (
+  path: string,
+  options: RotatingFileOptions
+): Effect.Effect<RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
+  Effect.acquireRelease(
+    Effect.gen(function*() {
+      const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
+      // failing exactly as the FileSystem service's exclusive open, which AUTO logs were made with
+      const opened = yield* Effect.try({ try: () => file.createNow(), catch: (e) => fromErrno("open", path, e) })
+      file.adopt(opened ?? (yield* openLater(path, ioError("open", path, FdReserve.exhausted()))))
+      return file
+    }),
+    (file) => file.close
+  )

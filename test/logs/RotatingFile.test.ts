@@ -259,3 +259,89 @@ describe("RotatingFile", () => {
     ).pipe(Effect.provide(Logger.layer([Logger.make(({ message }) => logged.push(...(Array.isArray(message) ? message : [message])))])))
   })
 })
+
+describe("RotatingFile.makeExclusive", () => {
+  /** The fds of this process open on `path`. */
+  const fdsOn = (path: string) =>
+    Fs.readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        return Fs.readlinkSync(`/proc/self/fd/${fd}`) === path
+      } catch {
+        return false
+      }
+    })
+
+  it.effect("creates the file with the given mode and writes through the fd it created it with, until the scope closes it", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const scope = yield* Scope.make()
+        const log = yield* RotatingFile.makeExclusive(`${dir}/a.log`, { maxBytes: 0, backups: 0, mode: 0o600 }).pipe(Scope.provide(scope))
+        const info = yield* fs.stat(`${dir}/a.log`)
+        assert.strictEqual(info.mode & 0o777, 0o600)
+        assert.strictEqual(Number(info.size), 0)
+        assert.lengthOf(fdsOn(`${dir}/a.log`), 1)
+        // the same fd, not a reopen of the path: after a rename the bytes follow the file
+        yield* fs.rename(`${dir}/a.log`, `${dir}/moved`)
+        yield* log.write(text("one"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { moved: "one" })
+        yield* Scope.close(scope, Exit.void)
+        assert.lengthOf(fdsOn(`${dir}/moved`), 0)
+      })
+    ))
+
+  it.effect("rotates the file it created, reopening the path with the same mode", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const log = yield* RotatingFile.makeExclusive(`${dir}/a.log`, { maxBytes: 10, backups: 2, mode: 0o600 })
+        for (let i = 0; i < 5; i++) yield* log.write(text(`line ${i}..\n`))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), {
+          "a.log": "line 4..\n",
+          "a.log.1": "line 2..\nline 3..\n",
+          "a.log.2": "line 0..\nline 1..\n"
+        })
+        assert.strictEqual((yield* fs.stat(`${dir}/a.log`)).mode & 0o777, 0o600)
+        yield* log.clear
+        yield* log.write(text("cleared"))
+        yield* log.flush
+        assert.strictEqual((yield* listing(dir))["a.log"], "cleared")
+      })
+    ))
+
+  it.effect("fails with AlreadyExists on anything at the path (a file, a dangling symlink) and leaves it alone", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(`${dir}/a.log`, "mine")
+        yield* fs.symlink(`${dir}/nowhere`, `${dir}/link.log`)
+        for (const name of ["a.log", "link.log"]) {
+          const error = yield* Effect.flip(RotatingFile.makeExclusive(`${dir}/${name}`, { maxBytes: 0, backups: 0 }))
+          assert.strictEqual(error.reason._tag, "AlreadyExists")
+        }
+        assert.strictEqual(yield* fs.readFileString(`${dir}/a.log`), "mine")
+        assert.strictEqual(Fs.readlinkSync(`${dir}/link.log`), `${dir}/nowhere`)
+        assert.isFalse(yield* fs.exists(`${dir}/nowhere`))
+        assert.lengthOf(fdsOn(`${dir}/a.log`), 0)
+      })
+    ))
+
+  it.effect("fails as the FileSystem service's exclusive open would (same reason, method, path and message)", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(`${dir}/file`, "")
+        for (const path of [`${dir}/missing/a.log`, `${dir}/file/a.log`]) {
+          const ours = yield* Effect.flip(RotatingFile.makeExclusive(path, { maxBytes: 0, backups: 0 }))
+          const theirs = yield* Effect.flip(Effect.scoped(fs.open(path, { flag: "wx", mode: 0o600 })))
+          assert.strictEqual(ours.message, theirs.message)
+          assert.deepStrictEqual(
+            [ours.reason._tag, ours.reason.module, ours.reason.method, (ours.reason as { pathOrDescriptor?: unknown }).pathOrDescriptor],
+            [theirs.reason._tag, theirs.reason.module, theirs.reason.method, (theirs.reason as { pathOrDescriptor?: unknown }).pathOrDescriptor]
+          )
+        }
+      })
+    ))
+})

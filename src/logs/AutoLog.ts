@@ -4,8 +4,10 @@
  *
  * Invariants: an AUTO file is created exclusively (O_EXCL) with mode 0600 under a fresh random
  * name `<process>-<channel>---<identifier>-<8 chars>.log`, like `tempfile.mkstemp`; a new name is
- * drawn on every call (supervisord makes new names after every reload). Cleanup removes exactly
- * the files whose names match supervisord's pattern, and only reports problems as warnings.
+ * drawn on every call (supervisord makes new names after every reload). The fd it is created with
+ * stays the log file's fd (RotatingFile.makeExclusive): one system call per file, where a daemon
+ * with 500 programs creates 1000 of them before its first spawn. Cleanup removes exactly the
+ * files whose names match supervisord's pattern, and only reports problems as warnings.
  *
  * Gotchas: supervisord puts `identifier` into its regex unescaped; here it is escaped, so an
  * identifier with regex characters matches only itself.
@@ -17,16 +19,20 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import type * as PlatformError from "effect/PlatformError"
 import * as Random from "effect/Random"
+import type * as Scope from "effect/Scope"
 import { strRepr } from "../domain/PyRepr.ts"
+import * as RotatingFile from "./RotatingFile.ts"
 
 /** The characters of mkstemp's random part (Python's tempfile._RandomNameSequence). */
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
 /** How many names to try before giving up (Python's TMP_MAX). */
 const ATTEMPTS = 10000
 
-const randomPart = Effect.gen(function*() {
+/** The 8 random characters of a name, in one effect: the draws of 8 × `Random.nextIntBetween(0, 36)`. */
+const randomPart = Effect.withFiberSucceed((fiber) => {
+  const random = fiber.getRef(Random.Random)
   let s = ""
-  for (let i = 0; i < 8; i++) s += ALPHABET[yield* Random.nextIntBetween(0, ALPHABET.length - 1)]
+  for (let i = 0; i < 8; i++) s += ALPHABET[Math.floor(random.nextDoubleUnsafe() * ALPHABET.length)]
   return s
 })
 
@@ -34,27 +40,29 @@ const randomPart = Effect.gen(function*() {
 export const autoLogPrefix = (processName: string, channel: "stdout" | "stderr", identifier: string): string =>
   `${processName}-${channel}---${identifier}-`
 
-/** Create a new, empty AUTO log file (mode 0600) in `childlogdir` and return its path. */
-export const autoLogPath = (
+/**
+ * Create a new, empty AUTO log file (mode 0600) in `childlogdir` as the channel's rotating log,
+ * open from the start; the scope closes it. A name that exists already is drawn again. Fails as
+ * opening the file fails (`NotFound` for a missing `childlogdir`, `PermissionDenied` …).
+ */
+export const createAutoLog = (
   childlogdir: string,
   processName: string,
   channel: "stdout" | "stderr",
-  identifier: string
-): Effect.Effect<string, PlatformError.PlatformError, FileSystem.FileSystem> =>
+  identifier: string,
+  rotation: { readonly maxBytes: number; readonly backups: number }
+): Effect.Effect<RotatingFile.RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
     const prefix = `${childlogdir.replace(/\/+$/, "")}/${autoLogPrefix(processName, channel, identifier)}`
+    const options = { maxBytes: rotation.maxBytes, backups: rotation.backups, mode: 0o600 }
     for (let attempt = 1;; attempt++) {
-      const path = `${prefix}${yield* randomPart}.log`
-      const created = yield* fs.open(path, { flag: "wx", mode: 0o600 }).pipe(
-        Effect.scoped,
-        Effect.as(true),
+      const file = yield* RotatingFile.makeExclusive(`${prefix}${yield* randomPart}.log`, options).pipe(
         Effect.catchIf(
           (e) => e.reason._tag === "AlreadyExists" && attempt < ATTEMPTS,
-          () => Effect.succeed(false)
+          () => Effect.succeed(undefined)
         )
       )
-      if (created) return path
+      if (file !== undefined) return file
     }
   })
 

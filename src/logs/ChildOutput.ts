@@ -45,20 +45,24 @@ import * as Syslog from "./Syslog.ts"
 const utf8 = new TextDecoder()
 
 /** AUTO log files: create one per channel at group creation; delete old ones at startup (see AutoLog.ts). */
-export { autoLogPath, cleanupAutoLogs } from "./AutoLog.ts"
+export { cleanupAutoLogs, createAutoLog } from "./AutoLog.ts"
+
+/**
+ * A channel's log file: a resolved path, opened (or created) for appending; a file already open,
+ * which the pipeline takes over (an AUTO log, made by `createAutoLog` in the same scope); or
+ * undefined for NONE.
+ */
+export type ChannelLog = string | RotatingFile.RotatingFile | undefined
 
 /** What a process's output pipeline needs to know. */
 export interface ChildOutputOptions {
   readonly processName: string
   readonly groupName: string
-  /** Resolved file path, or undefined for NONE. */
-  readonly stdoutPath: string | undefined
-  readonly stderrPath: string | undefined
+  readonly stdoutLog: ChannelLog
+  readonly stderrLog: ChannelLog
   readonly stdout: ChannelConfig
   readonly stderr: ChannelConfig
   readonly stripAnsi: boolean
-  /** AUTO → file mode 0600. */
-  readonly autoLog: { readonly stdout: boolean; readonly stderr: boolean }
   /** Where `*_syslog` lines go (default: /dev/log). */
   readonly syslogPath?: string | undefined
   /**
@@ -154,24 +158,20 @@ export const describeOutput = (bytes: Uint8Array): string => {
   }
 }
 
-/** Open the log files of a process; the scope closes (and flushes) them. */
+/** Open the log files of a process (taking over those already open); the scope closes (and flushes) them. */
 export const make = (
   options: ChildOutputOptions
 ): Effect.Effect<ChildOutput, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem | EventBus> =>
   Effect.gen(function*() {
     const bus = yield* EventBus
-    const open = (path: string | undefined, channel: Channel) =>
-      path === undefined
-        ? Effect.succeed(undefined)
-        : RotatingFile.make(path, {
-          maxBytes: options[channel].logfileMaxbytes,
-          backups: options[channel].logfileBackups,
-          ...(options.autoLog[channel] ? { mode: 0o600 } : {})
-        })
-    const stdoutFile = yield* open(options.stdoutPath, "stdout")
-    const stderrFile = options.stderrPath !== undefined && options.stderrPath === options.stdoutPath
+    const open = (log: ChannelLog, channel: Channel) =>
+      typeof log === "string"
+        ? RotatingFile.make(log, { maxBytes: options[channel].logfileMaxbytes, backups: options[channel].logfileBackups })
+        : Effect.succeed(log)
+    const stdoutFile = yield* open(options.stdoutLog, "stdout")
+    const stderrFile = options.stderrLog !== undefined && options.stderrLog === options.stdoutLog
       ? stdoutFile
-      : yield* open(options.stderrPath, "stderr")
+      : yield* open(options.stderrLog, "stderr")
     const files = [...new Set([stdoutFile, stderrFile])].filter((f) => f !== undefined)
     const name = strRepr(options.processName)
     const syslog = options.stdout.syslog || options.stderr.syslog
@@ -258,8 +258,8 @@ export const make = (
       Effect.forEach(files, f, { discard: true })
 
     return {
-      stdoutPath: options.stdoutPath,
-      stderrPath: options.stderrPath,
+      stdoutPath: stdoutFile?.path,
+      stderrPath: stderrFile?.path,
       drain,
       flush: each((f) => f.flush),
       reopen: each((f) => f.reopen),

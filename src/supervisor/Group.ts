@@ -48,19 +48,21 @@ export interface Group {
 export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> =>
   [...processes].sort((a, b) => a.priority - b.priority)
 
-const logPath = (
+/** A channel's log: its path, or its AUTO file, created now in the group's scope (open from the start), or none. */
+const channelLog = (
   setting: LogFileSetting,
   supervisord: SupervisordConfig,
   processConfig: ProcessConfig,
   channel: "stdout" | "stderr"
-) => {
+): Effect.Effect<ChildOutput.ChannelLog, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> => {
   switch (setting._tag) {
     case "Path":
       return Effect.succeed(setting.path)
     case "Auto":
-      return ChildOutput.autoLogPath(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier).pipe(
-        Effect.map((path): string | undefined => path)
-      )
+      return ChildOutput.createAutoLog(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier, {
+        maxBytes: processConfig[channel].logfileMaxbytes,
+        backups: processConfig[channel].logfileBackups
+      })
     default:
       return Effect.succeed(undefined)
   }
@@ -89,23 +91,22 @@ export const make = (
       const pool = config.kind === "eventlistener" && config.listener !== undefined
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
-      // Processes are built concurrently (an AUTO log file costs trips to the threadpool) and kept in start order.
+      // Processes are built concurrently (a log file at a path may cost a trip to the threadpool) and kept in start order.
       const members = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
         Effect.gen(function*() {
-          const stdoutPath = yield* logPath(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
-          const stderrPath = processConfig.redirectStderr
+          const stdoutLog = yield* channelLog(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
+          const stderrLog = processConfig.redirectStderr
             ? undefined
-            : yield* logPath(processConfig.stderr.logfile, supervisord, processConfig, "stderr")
+            : yield* channelLog(processConfig.stderr.logfile, supervisord, processConfig, "stderr")
           const output = yield* ChildOutput.make({
             processName: processConfig.name,
             groupName: config.name,
-            stdoutPath,
-            stderrPath,
+            stdoutLog,
+            stderrLog,
             stdout: processConfig.stdout,
             stderr: processConfig.stderr,
             stripAnsi: supervisord.stripAnsi,
-            listenerStdout: config.kind === "eventlistener",
-            autoLog: { stdout: processConfig.stdout.logfile._tag === "Auto", stderr: processConfig.stderr.logfile._tag === "Auto" }
+            listenerStdout: config.kind === "eventlistener"
           })
           // A group that restarts its members itself runs them with autorestart off (Strategy.ts).
           const makeActor = ProcessActor.make(managed ? Strategy.memberConfig(processConfig) : processConfig, output, actorEnvironment)

@@ -1,7 +1,9 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, FileSystem, Layer, Logger } from "effect"
+import { Effect, FileSystem, Layer, Logger, Random } from "effect"
 import * as AutoLog from "../../src/logs/AutoLog.ts"
+
+const NO_ROTATION = { maxBytes: 0, backups: 0 }
 
 describe("AutoLog", () => {
   it("matches supervisord's cleanup pattern", () => {
@@ -17,22 +19,54 @@ describe("AutoLog", () => {
     assert.isTrue(AutoLog.autoLogPattern("a.b").test("p-stdout---a.b-123.log"))
   })
 
-  it.effect("creates a fresh 0600 file per call and cleanup removes only matching files", () =>
+  it.effect("creates a fresh, empty 0600 file per call, open from the start; cleanup removes only matching files", () =>
     Effect.gen(function*() {
       const fs = yield* FileSystem.FileSystem
       const dir = yield* fs.makeTempDirectoryScoped()
-      const a = yield* AutoLog.autoLogPath(dir, "web", "stdout", "supervisor")
-      const b = yield* AutoLog.autoLogPath(`${dir}/`, "web", "stdout", "supervisor")
-      assert.notStrictEqual(a, b)
-      assert.match(a, new RegExp(`^${dir}/web-stdout---supervisor-[a-z0-9_]{8}\\.log$`))
-      assert.strictEqual((yield* fs.stat(a)).mode & 0o777, 0o600)
-      assert.strictEqual(Number((yield* fs.stat(a)).size), 0)
-      yield* fs.writeFileString(`${a}.1`, "backup")
+      const a = yield* AutoLog.createAutoLog(dir, "web", "stdout", "supervisor", NO_ROTATION)
+      const b = yield* AutoLog.createAutoLog(`${dir}/`, "web", "stdout", "supervisor", NO_ROTATION)
+      assert.notStrictEqual(a.path, b.path)
+      assert.match(a.path, new RegExp(`^${dir}/web-stdout---supervisor-[a-z0-9_]{8}\\.log$`))
+      assert.match(b.path, new RegExp(`^${dir}/web-stdout---supervisor-[a-z0-9_]{8}\\.log$`))
+      assert.strictEqual((yield* fs.stat(a.path)).mode & 0o777, 0o600)
+      assert.strictEqual(Number((yield* fs.stat(a.path)).size), 0)
+      yield* a.write(new TextEncoder().encode("out"))
+      assert.strictEqual(yield* fs.readFileString(a.path), "out")
+      yield* fs.writeFileString(`${a.path}.1`, "backup")
       yield* fs.writeFileString(`${dir}/keep.log`, "")
       yield* fs.writeFileString(`${dir}/web-stdout---other-12345678.log`, "")
       yield* AutoLog.cleanupAutoLogs(dir, "supervisor")
       assert.deepStrictEqual((yield* fs.readDirectory(dir)).sort(), ["keep.log", "web-stdout---other-12345678.log"])
-    }).pipe(Effect.provide(NodeServices.layer)))
+    }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
+
+  it.effect("draws names as 8 × Random.nextIntBetween(0, 36) over mkstemp's alphabet, and draws again when one exists", () =>
+    Effect.gen(function*() {
+      const fs = yield* FileSystem.FileSystem
+      const dir = yield* fs.makeTempDirectoryScoped()
+      const alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_"
+      const expected = yield* Effect.gen(function*() {
+        const names: Array<string> = []
+        for (let n = 0; n < 2; n++) {
+          let s = ""
+          for (let i = 0; i < 8; i++) s += alphabet[yield* Random.nextIntBetween(0, 36)]
+          names.push(`${dir}/p-stderr---id-${s}.log`)
+        }
+        return names
+      }).pipe(Random.withSeed("autolog"))
+      const first = yield* AutoLog.createAutoLog(dir, "p", "stderr", "id", NO_ROTATION).pipe(Random.withSeed("autolog"))
+      assert.strictEqual(first.path, expected[0])
+      // the same seed again: its first name exists now, so the second one is taken
+      const second = yield* AutoLog.createAutoLog(dir, "p", "stderr", "id", NO_ROTATION).pipe(Random.withSeed("autolog"))
+      assert.strictEqual(second.path, expected[1])
+      assert.deepStrictEqual((yield* fs.readDirectory(dir)).sort(), expected.map((p) => p.slice(dir.length + 1)).sort())
+    }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
+
+  it.effect("a missing childlogdir fails with the path it tried, as the FileSystem service's open does", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(AutoLog.createAutoLog("/nonexistent/effsup", "web", "stdout", "supervisor", NO_ROTATION))
+      assert.strictEqual(error.reason._tag, "NotFound")
+      assert.match(error.message, /^NotFound: FileSystem\.open \(\/nonexistent\/effsup\/web-stdout---supervisor-[a-z0-9_]{8}\.log\)$/)
+    }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
 
   it.effect("cleanup of a missing directory only warns", () => {
     const lines: Array<unknown> = []

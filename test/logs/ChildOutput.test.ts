@@ -66,9 +66,9 @@ describe("ChildOutput", () => {
         const receiver = yield* Datagram.receiver(`${dir}/log`)
         const out = yield* ChildOutput.make({
           processName: "web_01", groupName: "grp",
-          stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          stdoutLog: `${dir}/out.log`, stderrLog: undefined,
           stdout: channel({ syslog: true }), stderr: channel({ syslog: true }), stripAnsi: true,
-          autoLog: { stdout: false, stderr: false }, syslogPath: `${dir}/log`
+          syslogPath: `${dir}/log`
         }).pipe(Effect.provideService(DatagramSockets, Datagram.sender))
         yield* out.drain("stdout", 42, source("one\ntwo\n\n", "\x1b[1mbold\x1b[0m part"))
         yield* out.drain("stderr", 42, source("err\n"))
@@ -84,8 +84,8 @@ describe("ChildOutput", () => {
     harness(({ dir }) =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(ChildOutput.make({
-          processName: "web", groupName: "grp", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
-          stdout: channel({ syslog: true }), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          processName: "web", groupName: "grp", stdoutLog: `${dir}/out.log`, stderrLog: undefined,
+          stdout: channel({ syslog: true }), stderr: channel(), stripAnsi: false
         }))
         assert.include(error.message, "web: this runtime provides no unix datagram sockets (DatagramSockets)")
       })
@@ -96,8 +96,8 @@ describe("ChildOutput", () => {
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
           processName: "web", groupName: "grp",
-          stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
-          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          stdoutLog: `${dir}/out.log`, stderrLog: `${dir}/err.log`,
+          stdout: channel(), stderr: channel(), stripAnsi: false
         })
         yield* Effect.all([
           out.drain("stdout", 42, source("hello ", "world\n")),
@@ -125,8 +125,8 @@ describe("ChildOutput", () => {
           })
         const out = yield* ChildOutput.make({
           processName: "web", groupName: "grp",
-          stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
-          stdout: channel(), stderr: channel({ eventsEnabled: true }), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          stdoutLog: `${dir}/out.log`, stderrLog: `${dir}/err.log`,
+          stdout: channel(), stderr: channel({ eventsEnabled: true }), stripAnsi: false
         })
         yield* out.drain("stdout", 42, dual("a", "b", "c\n"))
         yield* out.drain("stderr", 42, dual("x", "y\n"))
@@ -139,9 +139,9 @@ describe("ChildOutput", () => {
     harness(({ dir, events, lines }) =>
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
-          processName: "comm", groupName: "g", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
+          processName: "comm", groupName: "g", stdoutLog: `${dir}/out.log`, stderrLog: undefined,
           stdout: channel({ captureMaxbytes: 100, eventsEnabled: true }), stderr: channel(),
-          stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          stripAnsi: false
         })
         yield* out.drain("stdout", 7, source(`before${B}capt`, `ured${E}af`, "ter<!--XSUPERVISOR:BE"))
         assert.strictEqual(yield* read(`${dir}/out.log`), "beforeafter<!--XSUPERVISOR:BE")
@@ -163,9 +163,9 @@ describe("ChildOutput", () => {
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         const out = yield* ChildOutput.make({
-          processName: "p", groupName: "p", stdoutPath: undefined, stderrPath: `${dir}/err.log`,
+          processName: "p", groupName: "p", stdoutLog: undefined, stderrLog: `${dir}/err.log`,
           stdout: channel({ eventsEnabled: true, captureMaxbytes: 10 }), stderr: channel(),
-          stripAnsi: true, autoLog: { stdout: false, stderr: false }
+          stripAnsi: true
         })
         yield* out.drain("stdout", 1, source(`\x1b[31mred\x1b[0m${B}\x1b[1mc${E}`))
         yield* out.drain("stderr", 1, source("\x1b[", "32mgreen\n"))
@@ -184,8 +184,8 @@ describe("ChildOutput", () => {
       yield* harness(({ lines }) =>
         Effect.gen(function*() {
           const out = yield* ChildOutput.make({
-            processName: "q", groupName: "q", stdoutPath: undefined, stderrPath: undefined,
-            stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+            processName: "q", groupName: "q", stdoutLog: undefined, stderrLog: undefined,
+            stdout: channel(), stderr: channel(), stripAnsi: false
           })
           yield* out.drain("stdout", 1, source("quiet"))
           assert.deepStrictEqual(lines, [])
@@ -198,8 +198,8 @@ describe("ChildOutput", () => {
     harness(({ lines }) =>
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
-          processName: "lis", groupName: "lis", stdoutPath: undefined, stderrPath: undefined,
-          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }, listenerStdout: true
+          processName: "lis", groupName: "lis", stdoutLog: undefined, stderrLog: undefined,
+          stdout: channel(), stderr: channel(), stripAnsi: false, listenerStdout: true
         })
         yield* out.drain("stdout", 1, source("READY\n"))
         yield* out.drain("stderr", 1, source("log line\n"))
@@ -211,9 +211,8 @@ describe("ChildOutput", () => {
     harness(({ dir }) =>
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
-          processName: "x", groupName: "x", stdoutPath: `${dir}/both.log`, stderrPath: `${dir}/both.log`,
-          stdout: channel({ captureMaxbytes: 10 }), stderr: channel(), stripAnsi: false,
-          autoLog: { stdout: false, stderr: false }
+          processName: "x", groupName: "x", stdoutLog: `${dir}/both.log`, stderrLog: `${dir}/both.log`,
+          stdout: channel({ captureMaxbytes: 10 }), stderr: channel(), stripAnsi: false
         })
         yield* out.drain("stdout", 1, source(`a${B}b${E}`))
         yield* out.drain("stderr", 1, source("c"))
@@ -225,14 +224,28 @@ describe("ChildOutput", () => {
     harness(({ dir, lines }) =>
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
-          processName: "f", groupName: "f", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
-          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: true, stderr: false }
+          processName: "f", groupName: "f", stdoutLog: `${dir}/out.log`, stderrLog: undefined,
+          stdout: channel(), stderr: channel(), stripAnsi: false
         })
         yield* out.drain("stdout", 1, Stream.concat(source("kept"), Stream.fail("EIO")))
         assert.strictEqual(yield* read(`${dir}/out.log`), "kept")
         assert.include(lines, "Warn 'f' stdout read failed: EIO")
+      })
+    ))
+
+  it.effect("takes over an AUTO file already open: its path is the channel's, drains land in it", () =>
+    harness(({ dir }) =>
+      Effect.gen(function*() {
+        const stdoutLog = yield* ChildOutput.createAutoLog(dir, "a", "stdout", "supervisor", { maxBytes: 0, backups: 0 })
+        const out = yield* ChildOutput.make({
+          processName: "a", groupName: "a", stdoutLog, stderrLog: `${dir}/err.log`,
+          stdout: channel(), stderr: channel(), stripAnsi: false
+        })
+        assert.deepStrictEqual([out.stdoutPath, out.stderrPath], [stdoutLog.path, `${dir}/err.log`])
+        yield* out.drain("stdout", 1, source("auto"))
+        assert.strictEqual(yield* read(stdoutLog.path), "auto")
         const fs = yield* FileSystem.FileSystem
-        assert.strictEqual((yield* fs.stat(`${dir}/out.log`)).mode & 0o777, 0o600)
+        assert.strictEqual((yield* fs.stat(stdoutLog.path)).mode & 0o777, 0o600)
       })
     ))
 
@@ -240,8 +253,8 @@ describe("ChildOutput", () => {
     harness(({ dir }) =>
       Effect.gen(function*() {
         const out = yield* ChildOutput.make({
-          processName: "c", groupName: "c", stdoutPath: `${dir}/out.log`, stderrPath: `${dir}/err.log`,
-          stdout: channel(), stderr: channel(), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          processName: "c", groupName: "c", stdoutLog: `${dir}/out.log`, stderrLog: `${dir}/err.log`,
+          stdout: channel(), stderr: channel(), stripAnsi: false
         })
         yield* out.drain("stdout", 1, source("one"))
         yield* out.drain("stderr", 1, source("two"))

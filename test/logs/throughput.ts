@@ -57,8 +57,8 @@ const viaRotatingFile = (maxBytes: number) => (dir: string) =>
 const viaChildOutput = (maxBytes: number, source: () => Stream.Stream<Uint8Array, unknown>) => (dir: string) =>
   run(Effect.gen(function*() {
     const out = yield* ChildOutput.make({
-      processName: "cat", groupName: "cat", stdoutPath: `${dir}/out.log`, stderrPath: undefined,
-      stdout: channel(maxBytes), stderr: channel(0), stripAnsi: false, autoLog: { stdout: false, stderr: false }
+      processName: "cat", groupName: "cat", stdoutLog: `${dir}/out.log`, stderrLog: undefined,
+      stdout: channel(maxBytes), stderr: channel(0), stripAnsi: false
     })
     yield* out.drain("stdout", 1, source())
   }))

@@ -362,8 +362,8 @@ describe("native spawner only", () => {
         const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: maxBytes, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
         yield* Effect.scoped(Effect.gen(function*() {
           const output = yield* ChildOutput.make({
-            processName: "w", groupName: "w", stdoutPath: `${dir}/out.log`, stderrPath: both ? `${dir}/out.log` : undefined,
-            stdout: channel, stderr: channel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+            processName: "w", groupName: "w", stdoutLog: `${dir}/out.log`, stderrLog: both ? `${dir}/out.log` : undefined,
+            stdout: channel, stderr: channel, stripAnsi: false
           })
           const child = yield* spawner.spawn(request(script))
           yield* sleepMs(50) // some output waits in the read-ahead before the drain comes

@@ -46,8 +46,8 @@ const scenario = (cfg: ProcessConfig, script: (world: World) => Effect.Effect<vo
         Effect.forkScoped({ startImmediately: true })
       )
       const output = yield* ChildOutput.make({
-        processName: cfg.name, groupName: cfg.group, stdoutPath: undefined, stderrPath: undefined,
-        stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        processName: cfg.name, groupName: cfg.group, stdoutLog: undefined, stderrLog: undefined,
+        stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false
       })
       const actor = yield* ProcessActor.make(cfg, output, { env: { PATH: "/bin:/usr/bin" }, cwd: "/", serverUrl: undefined })
       yield* script({ actor, fake: fake.control, net, events })
@@ -291,8 +291,8 @@ describe("ProcessActor (scripted children, TestClock)", () => {
       const actor = yield* Effect.gen(function*() {
         const cfg = config({ startsecs: 0 })
         const output = yield* ChildOutput.make({
-          processName: cfg.name, groupName: cfg.group, stdoutPath: undefined, stderrPath: undefined,
-          stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+          processName: cfg.name, groupName: cfg.group, stdoutLog: undefined, stderrLog: undefined,
+          stdout: cfg.stdout, stderr: cfg.stderr, stripAnsi: false
         })
         const actor = yield* ProcessActor.make(cfg, output, { env: {}, cwd: "/", serverUrl: undefined })
         yield* actor.start(false, "autostart")

@@ -225,8 +225,8 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
         stdout: quietChannel, stderr: quietChannel, environment: { RECORD: record }
       })
       const output = yield* ChildOutput.make({
-        processName: "listener", groupName: "listener", stdoutPath: undefined, stderrPath: undefined,
-        stdout: quietChannel, stderr: quietChannel, stripAnsi: false, autoLog: { stdout: false, stderr: false }
+        processName: "listener", groupName: "listener", stdoutLog: undefined, stderrLog: undefined,
+        stdout: quietChannel, stderr: quietChannel, stripAnsi: false
       })
       const spawner = yield* Spawner
       const actor = yield* ProcessActor.make(config, output, { env: { PATH: process.env["PATH"] }, cwd: dir, serverUrl: undefined })

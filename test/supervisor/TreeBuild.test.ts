@@ -6,7 +6,7 @@
  */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, FileSystem, Layer, Ref } from "effect"
+import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import * as Path from "node:path"
@@ -42,6 +42,8 @@ stderr_logfile = AUTO
 
 [eventlistener:l]
 command = /bin/l
+; made after the programs (a listener's default priority, -1, puts it first)
+priority = 1000
 events = PROCESS_STATE
 stdout_logfile = NONE
 stderr_logfile = ${dir}/l.err
@@ -74,24 +76,15 @@ const interruptBuild = (hold: Hold) =>
           publish: (event) =>
             hold === "registering the groups" && event._tag === "PROCESS_GROUP_ADDED" ? holdHere : inner.publish(event),
           subscribe: inner.subscribe,
+          // l's listener pool subscribes when its group is being made, before its processes are
           subscribeWithDrops: Effect.andThen(
             Effect.acquireRelease(Effect.sync(() => subscriptions++), () => Effect.sync(() => subscriptions--)),
-            inner.subscribeWithDrops
+            hold === "creating a group" ? holdHere : inner.subscribeWithDrops
           )
         }))
     ).pipe(Layer.provide(EventBus.layer))
-    // b's AUTO log is the one file whose creation goes through FileSystem.open.
-    const files = Layer.effect(
-      FileSystem.FileSystem,
-      Effect.map(FileSystem.FileSystem, (fs) =>
-        FileSystem.FileSystem.of({
-          ...fs,
-          open: (path, options) =>
-            hold === "creating a group" && Path.basename(path).startsWith("b-stdout---") ? holdHere : fs.open(path, options)
-        }))
-    )
     const spawner = yield* FakeSpawner.make
-    const platform = Layer.mergeAll(spawner.layer, bus, files).pipe(Layer.provideMerge(NodeServices.layer))
+    const platform = Layer.mergeAll(spawner.layer, bus).pipe(Layer.provideMerge(NodeServices.layer))
 
     const build = yield* Layer.build(Layers.layerWith(config)).pipe(
       Effect.scoped,
@@ -109,8 +102,9 @@ describe("building the tree", () => {
   it.effect("interrupted while a group is being created: the groups made so far are closed", () =>
     Effect.gen(function*() {
       const { before, after } = yield* interruptBuild("creating a group")
-      // a's and l's groups were complete, b's was being made
-      assert.includeMembers([...before.files], ["a.out", "a.err", "l.err"])
+      // a's and b's groups were complete (b with its two AUTO logs), l's was being made
+      assert.includeMembers([...before.files], ["a.out", "a.err"])
+      assert.lengthOf(before.files.filter((f) => /^b-std(out|err)---supervisor-\w{8}\.log$/.test(f)), 2)
       assert.strictEqual(before.subscriptions, 1)
       assert.deepStrictEqual(after, { files: [], subscriptions: 0, spawned: 0 })
     }))

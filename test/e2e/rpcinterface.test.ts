@@ -92,7 +92,8 @@ ${rpc}
 command=sh -c 'trap "" HUP; exec sleep 1000.${process.pid}'
 process_name=g_%(process_num)d
 numprocs=2
-startsecs=0
+# RUNNING once the shell has surely set its trap: a HUP sent the moment it spawned would kill it
+startsecs=1
 autostart=false
 
 [program:solo]

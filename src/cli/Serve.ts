@@ -16,6 +16,7 @@
  */
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Layer from "effect/Layer"
@@ -35,12 +36,17 @@ import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
+import { compactDaemonHeap } from "./DaemonHeap.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
 import { dropPrivileges } from "./Privileges.ts"
 import { raiseLimits } from "./Rlimits.ts"
 import type { Overrides } from "./RunOptions.ts"
 import { DAEMON_SIGNALS, signals } from "./Signals.ts"
 import { UsageError } from "./Usage.ts"
+
+
+/** How long after its autostart programs have been started the daemon compacts its heap (DaemonHeap.ts). */
+const COMPACT_AFTER_START = Duration.millis(250)
 
 /** How the daemon was asked to run, besides its config. */
 export interface DaemonOptions {
@@ -160,6 +166,8 @@ const serve = (
       const supervisorLayer = Layers.layer(config, {
         reload,
         autostartGate: Deferred.await(announced),
+        // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
+        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(compactDaemonHeap)),
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
         mainLog: activity.path === undefined
           ? undefined

@@ -36,6 +36,8 @@ export interface LayerOptions {
   readonly serverUrl?: string | undefined
   /** Start autostart programs only once this completes (default: while the layer is built). */
   readonly autostartGate?: Effect.Effect<void> | undefined
+  /** Run this once the autostart programs have been started (the daemon compacts its heap then). */
+  readonly afterAutostart?: Effect.Effect<void> | undefined
 }
 
 /**
@@ -66,6 +68,7 @@ export const layerWith = (
       mainLog: options.mainLog,
       pid: process.pid,
       autostartGate: options.autostartGate,
+      afterAutostart: options.afterAutostart,
       environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
     })
   )

@@ -74,6 +74,8 @@ export interface TreeOptions {
   readonly pid: number
   /** Autostart waits for this (e.g. until the daemon has announced itself); undefined = at once. */
   readonly autostartGate: Effect.Effect<void> | undefined
+  /** Runs once the autostart programs have been started (each spawned or failed to); undefined = nothing. */
+  readonly afterAutostart?: Effect.Effect<void> | undefined
 }
 
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
@@ -367,7 +369,7 @@ export const make = (
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
     yield* Effect.forkScoped(publishTicks)
-    const autostartAll = Effect.suspend(() => autostart(activeGroups()))
+    const autostartAll = Effect.andThen(Effect.suspend(() => autostart(activeGroups())), options.afterAutostart ?? Effect.void)
     if (options.autostartGate === undefined) yield* autostartAll
     else yield* Effect.forkScoped(Effect.andThen(options.autostartGate, autostartAll))
 

@@ -3,6 +3,7 @@
  * so interrupting the layer while groups are being created or registered closes every group made
  * so far — its log files and its listener pool's bus subscription (its actors live in the same
  * scope). The scripted Spawner stands in for processes: nothing may have been spawned.
+ * Once built, the hook run after the autostart programs runs once, when all of them are spawned.
  */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
@@ -116,4 +117,24 @@ describe("building the tree", () => {
       assert.strictEqual(before.subscriptions, 1)
       assert.deepStrictEqual(after, { files: [], subscriptions: 0, spawned: 0 })
     }))
+
+  it.effect("afterAutostart runs once, when every autostart program has been spawned", () =>
+    Effect.gen(function*() {
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-treebuild-"))
+      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const file = Path.join(dir, "supervisord.conf")
+      const program = (name: string, autostart: boolean) =>
+        `[program:${name}]\ncommand = /bin/${name}\nautostart = ${autostart}\nstdout_logfile = NONE\nstderr_logfile = NONE\n`
+      Fs.writeFileSync(file, `[supervisord]\nchildlogdir = ${dir}\n${program("a", true)}${program("b", true)}${program("c", false)}${program("d", true)}`)
+      const config = yield* load(file, process.env, dir)
+      const spawner = yield* FakeSpawner.make
+      const seen: Array<ReadonlyArray<string>> = []
+      const afterAutostart = Effect.map(Ref.get(spawner.control.children), (children) => {
+        seen.push(children.map((child) => child.command).sort())
+      })
+      yield* Layer.build(Layers.layerWith(config, { afterAutostart })).pipe(
+        Effect.provide(Layer.mergeAll(spawner.layer, EventBus.layer).pipe(Layer.provideMerge(NodeServices.layer)))
+      )
+      assert.deepStrictEqual(seen, [["/bin/a", "/bin/b", "/bin/d"]])
+    }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))
 })

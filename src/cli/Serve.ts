@@ -44,7 +44,6 @@ import type { Overrides } from "./RunOptions.ts"
 import { DAEMON_SIGNALS, signals } from "./Signals.ts"
 import { UsageError } from "./Usage.ts"
 
-
 /** How long after its autostart programs have been started the daemon compacts its heap (DaemonHeap.ts). */
 const COMPACT_AFTER_START = Duration.millis(250)
 

@@ -34,7 +34,7 @@ import type { ExitInfo } from "../domain/ExitInfo.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
-import { adoptOrphans, killLeftBehind, leftBehind, occupiedSessions } from "./Orphans.ts"
+import { adoptOrphans, killLeftBehind, occupiedSessions, sharedLeftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild, signalName } from "./Signals.ts"
 import {
@@ -264,6 +264,6 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
       resolve,
       spawn,
       listen: listenWith(addon),
-      leftBehind: (pid) => Effect.sync(() => leftBehind(new Set([pid]), isOurs))
+      leftBehind: sharedLeftBehind(isOurs)
     })
   })

@@ -91,18 +91,58 @@ const adoptedChildren = (isOurs: (pid: number) => boolean): ReadonlyArray<{ read
   })
 
 /**
- * What is left of the session `sid` among the daemon's descendants that are not `isOurs`: the
- * adopted children in it and, below them, every live descendant (ascending pids).
+ * What is left of each session of `sids` among the daemon's descendants that are not `isOurs`: the
+ * adopted children in it and, below them, every live descendant (ascending pids); one listing of
+ * the daemon's children for all of them.
  */
-export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyArray<number> => {
-  const found = new Set<number>()
-  const visit = (pid: number) => {
-    if (found.has(pid) || !alive(pid)) return
-    found.add(pid)
-    for (const child of childrenOf(pid)) visit(child)
+const leftBehindBySession = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyMap<number, ReadonlyArray<number>> => {
+  const found = new Map<number, Set<number>>()
+  const seen = new Set<number>()
+  const visit = (pid: number, into: Set<number>) => {
+    if (seen.has(pid) || !alive(pid)) return
+    seen.add(pid)
+    into.add(pid)
+    for (const child of childrenOf(pid)) visit(child, into)
   }
-  for (const child of adoptedChildren(isOurs)) if (sids.has(child.sid)) visit(child.pid)
-  return [...found].sort((a, b) => a - b)
+  for (const child of adoptedChildren(isOurs)) {
+    if (!sids.has(child.sid)) continue
+    const into = found.get(child.sid) ?? new Set<number>()
+    found.set(child.sid, into)
+    visit(child.pid, into)
+  }
+  return new Map([...found].map(([sid, pids]) => [sid, [...pids].sort((a, b) => a - b)]))
+}
+
+/** What is left of the sessions `sids` (see leftBehindBySession), all together (ascending pids). */
+export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyArray<number> =>
+  [...leftBehindBySession(sids, isOurs).values()].flat().sort((a, b) => a - b)
+
+/** How long left-behind questions wait for others to share one listing of the daemon's children. */
+const SHARED_LOOK_MS = 20
+
+/**
+ * `leftBehind` for one session at a time, as programs ask after each stop: the questions asked
+ * within SHARED_LOOK_MS share one look at /proc (stopping 200 programs asked 200 times, each
+ * reading every thread's children file, 200 ms after each stop).
+ */
+export const sharedLeftBehind = (isOurs: (pid: number) => boolean) => {
+  let asked: Map<number, Array<(pids: ReadonlyArray<number>) => void>> | undefined
+  const answer = () => {
+    const questions = asked!
+    asked = undefined
+    const found = leftBehindBySession(new Set(questions.keys()), isOurs)
+    for (const [sid, waiting] of questions) for (const reply of waiting) reply(found.get(sid) ?? [])
+  }
+  return (sid: number): Effect.Effect<ReadonlyArray<number>> =>
+    Effect.callback<ReadonlyArray<number>>((resume) => {
+      if (asked === undefined) {
+        asked = new Map()
+        setTimeout(answer, SHARED_LOOK_MS).unref()
+      }
+      const waiting = asked.get(sid) ?? []
+      asked.set(sid, waiting)
+      waiting.push((pids) => resume(Effect.succeed(pids)))
+    })
 }
 
 /** The sessions that still have something in them: those of the daemon's live adopted children. */

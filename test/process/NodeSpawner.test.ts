@@ -405,6 +405,21 @@ describe("native spawner only", () => {
       expect([count("o"), count("e"), count("\n"), text.length]).toEqual([800000, 800000, 400000, 2000000])
     }))
 
+  it.live("left behind: asked together for two stopped children, each hears only what is left of its own session", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      // each shell leaves a background sleep in its session and exits; the sleeps are adopted
+      const leave = (seconds: string) => spawner.spawn(request(`sleep ${seconds} >/dev/null 2>&1 & echo $!`))
+      const [a, b] = yield* Effect.all([leave("30.1"), leave("30.2")])
+      const [[outA], [outB]] = yield* Effect.all([run(a!), run(b!)], { concurrency: "unbounded" })
+      const [left, right] = yield* Effect.all([spawner.leftBehind!(a!.pid), spawner.leftBehind!(b!.pid)], { concurrency: "unbounded" })
+      try {
+        expect([left, right]).toEqual([[Number(outA.trim())], [Number(outB.trim())]])
+      } finally {
+        for (const pid of [outA, outB]) process.kill(Number(pid.trim()), "SIGKILL")
+      }
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
   it.live("adopts and reaps the orphans of its children, and never takes node:child_process's children from it", () => {
     const logged: Array<string> = []
     return capturing(

@@ -114,7 +114,7 @@ const leftBehindBySession = (sids: ReadonlySet<number>, isOurs: (pid: number) =>
 }
 
 /** What is left of the sessions `sids` (see leftBehindBySession), all together (ascending pids). */
-export const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyArray<number> =>
+const leftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) => boolean): ReadonlyArray<number> =>
   [...leftBehindBySession(sids, isOurs).values()].flat().sort((a, b) => a - b)
 
 /** How long left-behind questions wait for others to share one listing of the daemon's children. */

@@ -36,7 +36,7 @@ import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
-import { compactDaemonHeap } from "./DaemonHeap.ts"
+import { makeHeapReducer } from "./DaemonHeap.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
 import { dropPrivileges } from "./Privileges.ts"
 import { raiseLimits } from "./Rlimits.ts"
@@ -162,11 +162,12 @@ const serve = (
       }
       if (!sup.nocleanup) yield* cleanupAutoLogs(sup.childlogdir, sup.identifier).pipe(Effect.ignore)
       const announced = yield* Deferred.make<void>()
+      const heap = makeHeapReducer()
       const supervisorLayer = Layers.layer(config, {
         reload,
         autostartGate: Deferred.await(announced),
         // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
-        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(compactDaemonHeap)),
+        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(heap.compact)),
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
         mainLog: activity.path === undefined
           ? undefined
@@ -178,6 +179,11 @@ const serve = (
         yield* Stream.fromQueue(received).pipe(
           Stream.runForEach((s) => onSignal(supervisor, s, exitAsked)),
           Effect.forkScoped({ startImmediately: true })
+        )
+        yield* supervisor.events.pipe(
+          Stream.filter((event) => event._tag === "TICK_5"),
+          Stream.runForEach(() => Effect.sync(heap.look)),
+          Effect.forkScoped
         )
         yield* logNotices(background)
         yield* pidfile(sup.pidfile)

@@ -112,6 +112,13 @@ export interface ProcessActor {
    * the process is in a stopped state (so a caller can ask many in order, then wait for all).
    */
   readonly shutdown: Effect.Effect<Effect.Effect<void>>
+  /**
+   * Like `shutdown`, in turn: the actor takes the request only once `after` has completed, and
+   * runs `then` right after it has taken it (its process signalled, if it had one). A caller
+   * stopping many in order queues all requests at once, each after the previous one's `then`: the
+   * signals go out in that order, back to back.
+   */
+  readonly shutdownInTurn: (after: Effect.Effect<void>, then: Effect.Effect<void>) => Effect.Effect<Effect.Effect<void>>
 }
 
 /** A request's answer: nothing, or why it was refused. */
@@ -122,8 +129,8 @@ type Message =
   | { readonly _tag: "Request"; readonly event: Event; readonly reply: Reply<void> }
   /** A stdin write: answered with the current child's stdin queue. */
   | { readonly _tag: "Stdin"; readonly reply: Reply<StdinQueue.StdinQueue> }
-  /** Quiesce / Shutdown: no answer. */
-  | { readonly _tag: "Post"; readonly event: Event }
+  /** Quiesce / Shutdown: no answer; taken once `after` completes, `then` runs right after. */
+  | { readonly _tag: "Post"; readonly event: Event; readonly after?: Effect.Effect<void>; readonly then?: Effect.Effect<void> }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   /** A timer's or a check's event, for the spawn of `generation`. */
   | { readonly _tag: "Internal"; readonly generation: number; readonly event: Event }
@@ -480,7 +487,9 @@ export const make = (
           )
         }
         case "Post":
-          return dispatch(message.event)
+          return message.after === undefined
+            ? dispatch(message.event)
+            : Effect.andThen(message.after, Effect.andThen(dispatch(message.event), message.then ?? Effect.void))
         case "Exited": {
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
@@ -583,6 +592,8 @@ export const make = (
       })
 
     const shutdown = Effect.as(Queue.offer(mailbox, SHUTDOWN), awaitStopped)
+    const shutdownInTurn = (after: Effect.Effect<void>, then: Effect.Effect<void>) =>
+      Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, after, then }), awaitStopped)
 
     // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop is interrupted).
     yield* Effect.addFinalizer(() =>
@@ -608,6 +619,7 @@ export const make = (
       quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
       waitFor,
       abandon: (reason) => Effect.orDie(request({ _tag: "Abandon", reason }, notRunning)),
-      shutdown
+      shutdown,
+      shutdownInTurn
     } satisfies ProcessActor
   })

@@ -13,6 +13,7 @@
  * supervisord: process.py ProcessGroup (start_necessary, stop_all, get_unstopped_processes).
  * @since 0.1.0
  */
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as FileSystem from "effect/FileSystem"
@@ -21,7 +22,7 @@ import type * as PlatformError from "effect/PlatformError"
 import * as Ref from "effect/Ref"
 import * as Scope from "effect/Scope"
 import type { FcgiSocket, GroupConfig, LogFileSetting, ProcessConfig, SupervisordConfig } from "../config/Types.ts"
-import { RUNNING_STATES, STOPPED_STATES } from "../domain/ProcessState.ts"
+import { STOPPED_STATES } from "../domain/ProcessState.ts"
 import type { EventBus } from "../events/EventBus.ts"
 import * as ChildOutput from "../logs/ChildOutput.ts"
 import * as ProcessActor from "../process/ProcessActor.ts"
@@ -150,19 +151,21 @@ const listen = (spawner: Spawner["Service"], socket: FcgiSocket) =>
 /**
  * Stop a set of processes for shutdown in the given order: each signalled (its request taken, so
  * its `killing` line is logged) before the next, `signalled(i)` run once `actors[i]` is, then all
- * are awaited.
+ * are awaited. All requests are queued at once, each to be taken after the previous one: the
+ * actors take them back to back as they wake, in order, without a round trip through the caller.
  */
 export const shutdownInOrder = (
   actors: ReadonlyArray<ProcessActor.ProcessActor>,
   signalled: (index: number) => Effect.Effect<void> = () => Effect.void
 ): Effect.Effect<void> =>
-  Effect.flatMap(
-    Effect.forEach(actors, (actor, i) => Effect.tap(actor.shutdown, () => Effect.andThen(actor.waitFor(tookShutdown), signalled(i)))),
-    (stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true })
-  )
-
-/** A shutdown request moves a process out of the running states (to STOPPING, or FATAL from BACKOFF). */
-const tookShutdown = (s: ProcessActor.ProcessSnapshot) => !RUNNING_STATES.has(s.state)
+  Effect.suspend(() => {
+    const took = actors.map(() => Deferred.makeUnsafe<void>())
+    return Effect.forEach(actors, (actor, i) =>
+      actor.shutdownInTurn(i === 0 ? Effect.void : Deferred.await(took[i - 1]!), Deferred.succeed(took[i]!, undefined))).pipe(
+        Effect.tap(Effect.forEach(took, (t, i) => Effect.andThen(Deferred.await(t), signalled(i)), { discard: true })),
+        Effect.flatMap((stopped) => Effect.all(stopped, { concurrency: "unbounded", discard: true }))
+      )
+  })
 
 /** Stop every process of a set for shutdown: all signalled in reverse priority order, then wait for all. */
 export const stopAll = (actors: ReadonlyArray<ProcessActor.ProcessActor>): Effect.Effect<void> =>

@@ -30,11 +30,16 @@ export const stopWaves = <A>(
     for (const d of new Set(dependencies.get(next!))) dependents.set(d, dependents.get(d)! - 1)
   }
   const waves: Array<Array<A>> = []
+  let needed = new Set<A>() // what the processes of the last wave depend on
   for (const a of order) {
     const wave = waves[waves.length - 1]
-    const fits = wave !== undefined && sameWave(wave[wave.length - 1]!, a) && !wave.some((w) => dependencies.get(w)!.includes(a))
-    if (fits) wave.push(a)
-    else waves.push([a])
+    if (wave !== undefined && sameWave(wave[wave.length - 1]!, a) && !needed.has(a)) {
+      wave.push(a)
+    } else {
+      waves.push([a])
+      needed = new Set()
+    }
+    for (const d of dependencies.get(a)!) needed.add(d)
   }
   return waves
 }

@@ -595,9 +595,14 @@ export const make = (
     const shutdownInTurn = (after: Effect.Effect<void>, then: Effect.Effect<void>) =>
       Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, after, then }), awaitStopped)
 
-    // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop is interrupted).
+    // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop
+    // is interrupted); one that is already stopped has nothing to stop, and its loop is not woken.
     yield* Effect.addFinalizer(() =>
-      Effect.flatten(shutdown).pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5)))
+      Effect.suspend(() =>
+        stopOutcome(published.state) === "stopped"
+          ? Effect.void
+          : Effect.flatten(shutdown).pipe(Effect.timeoutOption(Duration.seconds(config.stopwaitsecs + 5)))
+      )
     )
 
     return {

@@ -130,7 +130,8 @@ export const make = (
     const members = yield* build.pipe(Scope.provide(scope), Effect.onError((cause) => Scope.close(scope, Exit.failCause(cause))))
     const actors = members.map((m) => m.actor)
     const close = Effect.gen(function*() {
-      yield* stopAll(actors)
+      // a shutdown or a group removal has stopped them all already, as a rule
+      if (!actors.every((a) => STOPPED_STATES.has(a.snapshotUnsafe().state))) yield* stopAll(actors)
       yield* Scope.close(scope, Exit.void)
     })
     return { config, actors, members, restarts: Ref.get(restarts), close }

@@ -306,8 +306,13 @@ export const make = (
         yield* Deferred.succeed(exitRequest, request)
       })
 
-    /** From now on nothing restarts (supervisord: no spawning once the mood is below RUNNING). */
-    const quiesceAll = Effect.suspend(() => Effect.forEach(allActors(), (a) => a.quiesce, { discard: true }))
+    /** From now on nothing restarts (supervisord: no spawning once the mood is below RUNNING); once is enough. */
+    let quiesced = false
+    const quiesceAll = Effect.suspend(() => {
+      if (quiesced) return Effect.void
+      quiesced = true
+      return Effect.forEach(allActors(), (a) => a.quiesce, { discard: true })
+    })
 
     /**
      * Stop groups in reverse priority order, the groups of one priority together, logging who we

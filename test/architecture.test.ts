@@ -193,6 +193,7 @@ const PLATFORM_SEAMS = new Set([
   "cli/Daemonize.ts",
   "cli/Rlimits.ts",
   "cli/DaemonHeap.ts",
+  "cli/Pidfile.ts",
   "cli/ctl/Session.ts",
   "cli/ctl/Terminal.ts",
   "cli/ctl/Platform.ts",

@@ -14,7 +14,6 @@
  * supervisord: supervisord.py main / run / runforever. See reference §2.5.
  * @since 0.1.0
  */
-import * as Fs from "node:fs"
 import * as Context from "effect/Context"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
@@ -29,7 +28,6 @@ import * as Stream from "effect/Stream"
 import { hostFacts } from "../config/Load.ts"
 import { guessServerUrl } from "../config/Sections.ts"
 import type { Config, ConfigNotice } from "../config/Types.ts"
-import { systemErrorText } from "../domain/Errno.ts"
 import { CantReread } from "../domain/Errors.ts"
 import * as Server from "../http/Server.ts"
 import * as ActivityLog from "../logs/ActivityLog.ts"
@@ -38,6 +36,7 @@ import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
 import { makeHeapReducer } from "./DaemonHeap.ts"
+import { pidfile } from "./Pidfile.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
 import { dropPrivileges } from "./Privileges.ts"
 import { raiseLimits } from "./Rlimits.ts"
@@ -65,17 +64,6 @@ const logNotices = (notices: ReadonlyArray<ConfigNotice>) =>
   Effect.forEach([...notices].sort((a, b) => LEVEL_ORDER[a.level] - LEVEL_ORDER[b.level]), (n) =>
     n.level === "crit" ? Effect.logFatal(n.message) : n.level === "warn" ? Effect.logWarning(n.message) : Effect.logInfo(n.message), {
     discard: true
-  })
-
-/** Write the pidfile now and remove it when the scope closes. */
-const pidfile = (path: string) =>
-  Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const written = yield* fs.writeFileString(path, `${process.pid}\n`).pipe(Effect.result)
-    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}: ${systemErrorText(written.failure)}`)
-    // rmSync is one unlink in C++; FileSystem.remove goes through fs.rm, whose first use loads more
-    // of Node (3 ms of a shutdown)
-    yield* Effect.addFinalizer(() => Effect.ignore(Effect.try(() => Fs.rmSync(path, { force: true }))))
   })
 
 /**

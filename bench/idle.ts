@@ -1,6 +1,6 @@
 /**
  * Scenario 6, idle cost: with 50 programs RUNNING and nobody talking to it, the daemon's CPU
- * (utime + stime from /proc/PID/stat) over a window of 20 s (quick: 5 s), and its memory
+ * (its threads' on-CPU time from /proc/PID/task/TID/schedstat) over a window of 20 s (quick: 5 s), and its memory
  * (RSS and PSS from /proc/PID/smaps_rollup) at the end of the window.
  *
  * Method: both daemons idle at the same time, over the same window (an idle daemon does not
@@ -18,7 +18,7 @@ export const idle: Scenario = {
   name: "idle",
   method:
     `${N} × \`sleep 1000\` RUNNING, both daemons idle side by side over the same window (20 s; quick 5 s) after ` +
-    "2 s of settling: CPU % of one core from utime+stime in /proc/PID/stat; RSS and PSS from smaps_rollup; " +
+    "2 s of settling: CPU % of one core from the threads' on-CPU time in /proc/PID/task/TID/schedstat (ns; utime+stime count 10 ms ticks); RSS and PSS from smaps_rollup; " +
     "each of all the daemon's own processes together.",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 2

@@ -129,8 +129,8 @@ type Message =
   | { readonly _tag: "Request"; readonly event: Event; readonly reply: Reply<void> }
   /** A stdin write: answered with the current child's stdin queue. */
   | { readonly _tag: "Stdin"; readonly reply: Reply<StdinQueue.StdinQueue> }
-  /** Quiesce / Shutdown: no answer; taken once `after` completes, `then` runs right after. */
-  | { readonly _tag: "Post"; readonly event: Event; readonly after?: Effect.Effect<void>; readonly then?: Effect.Effect<void> }
+  /** Quiesce / Shutdown: no answer; in a `turn`, taken once `after` completes, and `then` runs right after. */
+  | { readonly _tag: "Post"; readonly event: Event; readonly turn?: { readonly after: Effect.Effect<void>; readonly then: Effect.Effect<void> } }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   /** A timer's or a check's event, for the spawn of `generation`. */
   | { readonly _tag: "Internal"; readonly generation: number; readonly event: Event }
@@ -487,9 +487,9 @@ export const make = (
           )
         }
         case "Post":
-          return message.after === undefined
+          return message.turn === undefined
             ? dispatch(message.event)
-            : Effect.andThen(message.after, Effect.andThen(dispatch(message.event), message.then ?? Effect.void))
+            : Effect.andThen(message.turn.after, Effect.andThen(dispatch(message.event), message.turn.then))
         case "Exited": {
           if (message.generation !== generation) return Effect.void
           exitInfo = message.exit
@@ -593,7 +593,7 @@ export const make = (
 
     const shutdown = Effect.as(Queue.offer(mailbox, SHUTDOWN), awaitStopped)
     const shutdownInTurn = (after: Effect.Effect<void>, then: Effect.Effect<void>) =>
-      Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, after, then }), awaitStopped)
+      Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, turn: { after, then } }), awaitStopped)
 
     // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop
     // is interrupted); one that is already stopped has nothing to stop, and its loop is not woken.

@@ -23,7 +23,6 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
-import * as FiberHandle from "effect/FiberHandle"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Schedule from "effect/Schedule"
@@ -168,8 +167,10 @@ export const make = (
     const bus = yield* EventBus
     const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
-    const timer = yield* FiberHandle.make()
     const background = yield* FiberSet.make()
+    // The one timer (startsecs, backoff, stopwaitsecs, backoff reset): a fiber in `background`;
+    // arming another replaces it. (No FiberHandle of its own: one finalizer less per program.)
+    let timer: Fiber.Fiber<void> | undefined
     // Only a process with checks has fibers for them (an idle actor keeps as few as it can).
     const hasChecks = config.ready !== undefined || config.healthcheck !== undefined || config.watchdog !== undefined
     const checks = hasChecks ? yield* FiberSet.make() : undefined
@@ -226,7 +227,20 @@ export const make = (
     }
 
     const arm = (delay: Duration.Duration, event: Event) =>
-      FiberHandle.run(timer, Effect.andThen(Effect.sleep(delay), poster()(event))).pipe(Effect.asVoid)
+      Effect.flatMap(FiberSet.run(background, Effect.andThen(Effect.sleep(delay), poster()(event))), (fiber) =>
+        Effect.sync(() => {
+          const previous = timer
+          timer = fiber
+          previous?.interruptUnsafe()
+          fiber.addObserver(() => {
+            if (timer === fiber) timer = undefined
+          })
+        }))
+    const clearTimer = Effect.suspend(() => {
+      const previous = timer
+      timer = undefined
+      return previous === undefined ? Effect.void : Fiber.interrupt(previous)
+    })
 
     /** Run a check of the current child until it posts its verdict (or, for health, until the child is gone). */
     const check = (effect: Effect.Effect<void, never, Spawner>) =>
@@ -370,7 +384,7 @@ export const make = (
         case "giveUp":
           return dispatch({ _tag: "BackoffExhausted" })
         case "resetBackoff":
-          return Effect.andThen(backoff.reset, FiberHandle.clear(timer))
+          return Effect.andThen(backoff.reset, clearTimer)
         case "logSuccess":
           return Effect.logInfo(
             config.ready === undefined
@@ -415,7 +429,7 @@ export const make = (
         case "cancelBackoff":
           return Effect.andThen(
             Effect.logDebug(`Attempted to kill ${name}, which is in BACKOFF state.`),
-            FiberHandle.clear(timer)
+            clearTimer
           )
         case "sendSignal":
           return event._tag === "Signal"

@@ -5,8 +5,8 @@
  * Invariants: an AUTO file is created exclusively (O_EXCL) with mode 0600 under a fresh random
  * name `<process>-<channel>---<identifier>-<8 chars>.log`, like `tempfile.mkstemp`; a new name is
  * drawn on every call (supervisord makes new names after every reload). The fd it is created with
- * stays the log file's fd (RotatingFile.makeExclusive): one system call per file, where a daemon
- * with 500 programs creates 1000 of them before its first spawn. Cleanup removes exactly the
+ * stays the log file's fd (RotatingFile.createExclusive): one system call per file, made on the
+ * threadpool while the daemon goes on (a daemon with 500 programs creates 1000 of them). Cleanup removes exactly the
  * files whose names match supervisord's pattern, and only reports problems as warnings.
  *
  * Gotchas: supervisord puts `identifier` into its regex unescaped; here it is escaped, so an
@@ -28,22 +28,22 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789_"
 /** How many names to try before giving up (Python's TMP_MAX). */
 const ATTEMPTS = 10000
 
-/** The 8 random characters of a name, in one effect: the draws of 8 × `Random.nextIntBetween(0, 36)`. */
-const randomPart = Effect.withFiberSucceed((fiber) => {
-  const random = fiber.getRef(Random.Random)
+/** The 8 random characters of a name: the draws of 8 × `Random.nextIntBetween(0, 36)` from `random`. */
+const randomPart = (random: Random.Random): string => {
   let s = ""
   for (let i = 0; i < 8; i++) s += ALPHABET[Math.floor(random.nextDoubleUnsafe() * ALPHABET.length)]
   return s
-})
+}
 
 /** The name prefix of an AUTO log: `<process>-<channel>---<identifier>-`. */
 export const autoLogPrefix = (processName: string, channel: "stdout" | "stderr", identifier: string): string =>
   `${processName}-${channel}---${identifier}-`
 
 /**
- * Create a new, empty AUTO log file (mode 0600) in `childlogdir` as the channel's rotating log,
- * open from the start; the scope closes it. A name that exists already is drawn again. Fails as
- * opening the file fails (`NotFound` for a missing `childlogdir`, `PermissionDenied` …).
+ * Create a new, empty AUTO log file (mode 0600) in `childlogdir` as the channel's rotating log;
+ * the scope closes it. A name that exists already is drawn again. The file is made in the
+ * background (RotatingFile.createExclusive: `opened` waits for it); a `childlogdir` that cannot
+ * take it fails at once, as opening the file fails (`NotFound`, `PermissionDenied` …).
  */
 export const createAutoLog = (
   childlogdir: string,
@@ -52,18 +52,14 @@ export const createAutoLog = (
   identifier: string,
   rotation: { readonly maxBytes: number; readonly backups: number }
 ): Effect.Effect<RotatingFile.RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
-  Effect.gen(function*() {
+  Effect.withFiber((fiber) => {
+    const random = fiber.getRef(Random.Random)
     const prefix = `${childlogdir.replace(/\/+$/, "")}/${autoLogPrefix(processName, channel, identifier)}`
-    const options = { maxBytes: rotation.maxBytes, backups: rotation.backups, mode: 0o600 }
-    for (let attempt = 1;; attempt++) {
-      const file = yield* RotatingFile.makeExclusive(`${prefix}${yield* randomPart}.log`, options).pipe(
-        Effect.catchIf(
-          (e) => e.reason._tag === "AlreadyExists" && attempt < ATTEMPTS,
-          () => Effect.succeed(undefined)
-        )
-      )
-      if (file !== undefined) return file
-    }
+    return RotatingFile.createExclusive(
+      () => `${prefix}${randomPart(random)}.log`,
+      { maxBytes: rotation.maxBytes, backups: rotation.backups, mode: 0o600 },
+      ATTEMPTS
+    )
   })
 
 /** supervisord's pattern for AUTO logs and their backups (`re.match`: anchored at the start only). */

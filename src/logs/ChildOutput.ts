@@ -48,7 +48,7 @@ const utf8 = new TextDecoder()
 export { cleanupAutoLogs, createAutoLog } from "./AutoLog.ts"
 
 /**
- * A channel's log file: a resolved path, opened (or created) for appending; a file already open,
+ * A channel's log file: a resolved path, opened (or created) for appending; a file already made,
  * which the pipeline takes over (an AUTO log, made by `createAutoLog` in the same scope); or
  * undefined for NONE.
  */
@@ -131,6 +131,8 @@ export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
 export interface ChildOutput {
   readonly stdoutPath: string | undefined
   readonly stderrPath: string | undefined
+  /** Completes once the log files are open (an AUTO log is made in the background): awaited before each spawn. */
+  readonly opened: Effect.Effect<void>
   /**
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
    * PROCESS_COMMUNICATION_* events, and the activity log at debug level. Completes after the
@@ -258,8 +260,16 @@ export const make = (
       Effect.forEach(files, f, { discard: true })
 
     return {
-      stdoutPath: stdoutFile?.path,
-      stderrPath: stderrFile?.path,
+      // read from the file each time: an AUTO log being made may still draw another name
+      get stdoutPath() {
+        return stdoutFile?.path
+      },
+      get stderrPath() {
+        return stderrFile?.path
+      },
+      get opened() {
+        return files.length === 1 ? files[0]!.opened : each((f) => f.opened)
+      },
       drain,
       flush: each((f) => f.flush),
       reopen: each((f) => f.reopen),

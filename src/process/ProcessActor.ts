@@ -300,6 +300,8 @@ export const make = (
       readiness = config.ready === undefined
         ? undefined
         : Readiness.make(config.ready, config.readyTimeout, context, notify?.success.ready)
+      // Its log files exist before the child does (an AUTO log is made in the background).
+      yield* output.opened
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({

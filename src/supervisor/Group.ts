@@ -49,7 +49,7 @@ export interface Group {
 export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> =>
   [...processes].sort((a, b) => a.priority - b.priority)
 
-/** A channel's log: its path, or its AUTO file, created now in the group's scope (open from the start), or none. */
+/** A channel's log: its path, or its AUTO file, made now in the background in the group's scope (ChildOutput.opened waits for it), or none. */
 const channelLog = (
   setting: LogFileSetting,
   supervisord: SupervisordConfig,

@@ -25,6 +25,8 @@ describe("AutoLog", () => {
       const dir = yield* fs.makeTempDirectoryScoped()
       const a = yield* AutoLog.createAutoLog(dir, "web", "stdout", "supervisor", NO_ROTATION)
       const b = yield* AutoLog.createAutoLog(`${dir}/`, "web", "stdout", "supervisor", NO_ROTATION)
+      yield* a.opened
+      yield* b.opened
       assert.notStrictEqual(a.path, b.path)
       assert.match(a.path, new RegExp(`^${dir}/web-stdout---supervisor-[a-z0-9_]{8}\\.log$`))
       assert.match(b.path, new RegExp(`^${dir}/web-stdout---supervisor-[a-z0-9_]{8}\\.log$`))
@@ -54,9 +56,12 @@ describe("AutoLog", () => {
         return names
       }).pipe(Random.withSeed("autolog"))
       const first = yield* AutoLog.createAutoLog(dir, "p", "stderr", "id", NO_ROTATION).pipe(Random.withSeed("autolog"))
+      yield* first.opened
       assert.strictEqual(first.path, expected[0])
       // the same seed again: its first name exists now, so the second one is taken
       const second = yield* AutoLog.createAutoLog(dir, "p", "stderr", "id", NO_ROTATION).pipe(Random.withSeed("autolog"))
+      // made in the background: the name is final once it is open
+      yield* second.opened
       assert.strictEqual(second.path, expected[1])
       assert.deepStrictEqual((yield* fs.readDirectory(dir)).sort(), expected.map((p) => p.slice(dir.length + 1)).sort())
     }).pipe(Effect.scoped, Effect.provide(NodeServices.layer)))

@@ -260,7 +260,11 @@ describe("RotatingFile", () => {
   })
 })
 
-describe("RotatingFile.makeExclusive", () => {
+describe("RotatingFile.createExclusive", () => {
+  /** A file created under `path` only (one name to try), open once it is made. */
+  const exclusive = (path: string, options: RotatingFile.RotatingFileOptions) =>
+    Effect.tap(RotatingFile.createExclusive(() => path, options, 1), (log) => log.opened)
+
   /** The fds of this process open on `path`. */
   const fdsOn = (path: string) =>
     Fs.readdirSync("/proc/self/fd").filter((fd) => {
@@ -276,7 +280,7 @@ describe("RotatingFile.makeExclusive", () => {
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         const scope = yield* Scope.make()
-        const log = yield* RotatingFile.makeExclusive(`${dir}/a.log`, { maxBytes: 0, backups: 0, mode: 0o600 }).pipe(Scope.provide(scope))
+        const log = yield* exclusive(`${dir}/a.log`, { maxBytes: 0, backups: 0, mode: 0o600 }).pipe(Scope.provide(scope))
         const info = yield* fs.stat(`${dir}/a.log`)
         assert.strictEqual(info.mode & 0o777, 0o600)
         assert.strictEqual(Number(info.size), 0)
@@ -295,7 +299,7 @@ describe("RotatingFile.makeExclusive", () => {
     withDir((dir) =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
-        const log = yield* RotatingFile.makeExclusive(`${dir}/a.log`, { maxBytes: 10, backups: 2, mode: 0o600 })
+        const log = yield* exclusive(`${dir}/a.log`, { maxBytes: 10, backups: 2, mode: 0o600 })
         for (let i = 0; i < 5; i++) yield* log.write(text(`line ${i}..\n`))
         yield* log.flush
         assert.deepStrictEqual(yield* listing(dir), {
@@ -311,19 +315,51 @@ describe("RotatingFile.makeExclusive", () => {
       })
     ))
 
-  it.effect("fails with AlreadyExists on anything at the path (a file, a dangling symlink) and leaves it alone", () =>
+  it.effect("draws another name while anything is at the path (a file, a dangling symlink) and leaves it alone", () =>
     withDir((dir) =>
       Effect.gen(function*() {
         const fs = yield* FileSystem.FileSystem
         yield* fs.writeFileString(`${dir}/a.log`, "mine")
         yield* fs.symlink(`${dir}/nowhere`, `${dir}/link.log`)
-        for (const name of ["a.log", "link.log"]) {
-          const error = yield* Effect.flip(RotatingFile.makeExclusive(`${dir}/${name}`, { maxBytes: 0, backups: 0 }))
-          assert.strictEqual(error.reason._tag, "AlreadyExists")
-        }
-        assert.strictEqual(yield* fs.readFileString(`${dir}/a.log`), "mine")
+        const names = ["a.log", "link.log", "new.log"]
+        const log = yield* RotatingFile.createExclusive(() => `${dir}/${names.shift()}`, { maxBytes: 0, backups: 0 }, 3)
+        yield* log.opened
+        assert.strictEqual(log.path, `${dir}/new.log`)
+        yield* log.write(text("ours"))
+        yield* log.flush
         assert.strictEqual(Fs.readlinkSync(`${dir}/link.log`), `${dir}/nowhere`)
         assert.isFalse(yield* fs.exists(`${dir}/nowhere`))
+        yield* fs.remove(`${dir}/link.log`)
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "mine", "new.log": "ours" })
+        assert.lengthOf(fdsOn(`${dir}/a.log`), 0)
+      })
+    ))
+
+  it.effect("out of names, logs it and never writes to what is there", () => {
+    const logged: Array<unknown> = []
+    return withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        yield* fs.writeFileString(`${dir}/a.log`, "mine")
+        const log = yield* RotatingFile.createExclusive(() => `${dir}/a.log`, { maxBytes: 0, backups: 0 }, 2)
+        yield* log.opened
+        yield* log.write(text("ours"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "mine" })
+        assert.deepStrictEqual(logged, [`could not create log file ${dir}/a.log: EEXIST (File exists)`])
+        assert.lengthOf(fdsOn(`${dir}/a.log`), 0)
+      })
+    ).pipe(Effect.provide(Logger.layer([Logger.make(({ message }) => logged.push(...(Array.isArray(message) ? message : [message])))])))
+  })
+
+  it.effect("a write before the file is made waits for it; closing waits for it and closes its fd", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const scope = yield* Scope.make()
+        const log = yield* RotatingFile.createExclusive(() => `${dir}/a.log`, { maxBytes: 0, backups: 0 }, 1).pipe(Scope.provide(scope))
+        yield* log.write(text("early"))
+        yield* Scope.close(scope, Exit.void)
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "early" })
         assert.lengthOf(fdsOn(`${dir}/a.log`), 0)
       })
     ))
@@ -334,7 +370,7 @@ describe("RotatingFile.makeExclusive", () => {
         const fs = yield* FileSystem.FileSystem
         yield* fs.writeFileString(`${dir}/file`, "")
         for (const path of [`${dir}/missing/a.log`, `${dir}/file/a.log`]) {
-          const ours = yield* Effect.flip(RotatingFile.makeExclusive(path, { maxBytes: 0, backups: 0 }))
+          const ours = yield* Effect.flip(exclusive(path, { maxBytes: 0, backups: 0 }))
           const theirs = yield* Effect.flip(Effect.scoped(fs.open(path, { flag: "wx", mode: 0o600 })))
           assert.strictEqual(ours.message, theirs.message)
           assert.deepStrictEqual(

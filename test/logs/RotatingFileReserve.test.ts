@@ -18,7 +18,8 @@ vi.mock("../../src/logs/FdReserve.ts", async (importOriginal) => {
 const text = (s: string) => new TextEncoder().encode(s)
 
 describe("a log file out of fds at creation", () => {
-  for (const [name, make] of [["make", RotatingFile.make], ["makeExclusive", RotatingFile.makeExclusive]] as const) {
+  const exclusive = (path: string, options: RotatingFile.RotatingFileOptions) => RotatingFile.createExclusive(() => path, options, 1)
+  for (const [name, make] of [["make", RotatingFile.make], ["createExclusive", exclusive]] as const) {
     it.effect(`${name}: logs the error, leaves the file there, and opens it at its next write`, () => {
       const logged: Array<unknown> = []
       return Effect.gen(function*() {
@@ -27,6 +28,7 @@ describe("a log file out of fds at creation", () => {
         const path = `${dir}/a.log`
         vi.mocked(FdReserve.leavesReserve).mockReturnValueOnce(false)
         const log = yield* make(path, { maxBytes: 0, backups: 0, mode: 0o600 })
+        yield* log.opened
         assert.deepStrictEqual(logged, [`could not open log file ${path}: EMFILE (Too many open files); trying again at its next write`])
         assert.strictEqual(yield* fs.readFileString(path), "")
         assert.strictEqual((yield* fs.stat(path)).mode & 0o777, 0o600)

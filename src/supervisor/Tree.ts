@@ -114,6 +114,10 @@ export const make = (
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)
     const allActors = () => activeGroups().flatMap((g) => g.actors)
+    /** Every process by group, then name (getAllProcessInfo's order), kept until a group comes or goes. */
+    let byGroupAndName: ReadonlyArray<ProcessActor> | undefined
+    const actorsByName = () =>
+      byGroupAndName ??= allActors().sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
     const allMembers = () => activeGroups().flatMap((g) => g.members)
 
     /** The active processes a dependency names (undefined when none is active). */
@@ -162,6 +166,7 @@ export const make = (
     const register = (group: Group.Group) =>
       Effect.gen(function*() {
         groups.set(group.config.name, group)
+        byGroupAndName = undefined
         yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: group.config.name })
         return group
       })
@@ -345,6 +350,7 @@ export const make = (
       const closeStopped = Effect.forEach(order, (g) => {
         if (left.get(g) !== 0 || !groups.has(g.config.name)) return Effect.void
         groups.delete(g.config.name)
+        byGroupAndName = undefined
         return g.close
       }, { discard: true })
       const groupOf = new Map(order.flatMap((g) => g.members.map((m) => [m, g] as const)))
@@ -388,10 +394,7 @@ export const make = (
       pid: Effect.succeed(options.pid),
 
       processInfo: (spec) => Effect.flatMap(findActor(spec), info),
-      allProcessInfo: Effect.map(Clock.currentTimeMillis, (now) =>
-        [...allActors()]
-          .sort((a, b) => byName(a.config.group, b.config.group) || byName(a.config.name, b.config.name))
-          .map((actor) => infoAt(actor, now))),
+      allProcessInfo: Effect.map(Clock.currentTimeMillis, (now) => actorsByName().map((actor) => infoAt(actor, now))),
       allGroupStatus: Effect.flatMap(Clock.currentTimeMillis, (now) =>
         Effect.forEach([...groups.values()].sort((a, b) => byName(a.config.name, b.config.name)), (g) =>
           Effect.map(g.restarts, (record): GroupStatus => ({
@@ -485,6 +488,7 @@ export const make = (
           if ((yield* Group.unstopped(group)).length > 0) return yield* new StillRunning({ detail: name })
           yield* starter.forget(group.actors)
           groups.delete(name)
+          byGroupAndName = undefined
           yield* group.close
           yield* bus.publish({ _tag: "PROCESS_GROUP_REMOVED", groupName: name })
         })),

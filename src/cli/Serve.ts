@@ -159,6 +159,7 @@ const serve = (
         autostartGate: Deferred.await(announced),
         // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
         afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(heap.compact)),
+        onTick: (tick) => tick._tag === "TICK_5" ? Effect.sync(heap.look) : Effect.void,
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
         mainLog: activity.path === undefined
           ? undefined
@@ -170,11 +171,6 @@ const serve = (
         yield* Stream.fromQueue(received).pipe(
           Stream.runForEach((s) => onSignal(supervisor, s, exitAsked)),
           Effect.forkScoped({ startImmediately: true })
-        )
-        yield* supervisor.events.pipe(
-          Stream.filter((event) => event._tag === "TICK_5"),
-          Stream.runForEach(() => Effect.sync(heap.look)),
-          Effect.forkScoped
         )
         yield* logNotices(background)
         yield* pidfile(sup.pidfile)

@@ -60,8 +60,14 @@ export const ticks: Stream.Stream<TickEvent> = Stream.unwrap(
   Effect.map(Clock.currentTimeMillis, (start) => Stream.paginate(slicesAt(start), nextTicks))
 )
 
-/** Publish every tick to the bus, forever. */
-export const publishTicks: Effect.Effect<never, never, EventBus> = Effect.flatMap(
-  EventBus,
-  (bus) => Stream.runForEach(ticks, bus.publish).pipe(Effect.andThen(Effect.never))
-)
+/**
+ * Publish every tick to the bus, forever, running `after` on each once it is published (for a
+ * caller that wants only the ticks: no subscription to the whole bus, which every event would wake).
+ */
+export const publishTicks = (
+  after: ((tick: TickEvent) => Effect.Effect<void>) | undefined
+): Effect.Effect<never, never, EventBus> =>
+  Effect.flatMap(EventBus, (bus) =>
+    Stream.runForEach(ticks, after === undefined ? bus.publish : (tick) => Effect.andThen(bus.publish(tick), after(tick))).pipe(
+      Effect.andThen(Effect.never)
+    ))

@@ -18,6 +18,7 @@ import type * as Path from "effect/Path"
 import { type ConfigError, load } from "../config/Load.ts"
 import type { Config } from "../config/Types.ts"
 import { CantReread } from "../domain/Errors.ts"
+import type { TickEvent } from "../events/Event.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { DatagramSockets } from "../logs/Syslog.ts"
 import * as Datagram from "../process/Datagram.ts"
@@ -38,6 +39,8 @@ export interface LayerOptions {
   readonly autostartGate?: Effect.Effect<void> | undefined
   /** Run this once the autostart programs have been started (the daemon compacts its heap then). */
   readonly afterAutostart?: Effect.Effect<void> | undefined
+  /** Run this after each tick is published (the daemon looks at its heap at TICK_5). */
+  readonly onTick?: ((tick: TickEvent) => Effect.Effect<void>) | undefined
 }
 
 /**
@@ -69,6 +72,7 @@ export const layerWith = (
       pid: process.pid,
       autostartGate: options.autostartGate,
       afterAutostart: options.afterAutostart,
+      onTick: options.onTick,
       environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
     })
   )

@@ -40,6 +40,7 @@ import {
 import { namespec, parseNameSpec } from "../domain/Names.ts"
 import { type ProcessState, RUNNING_STATES, SIGNALLABLE_STATES } from "../domain/ProcessState.ts"
 import { parseSignal } from "../domain/Signals.ts"
+import type { TickEvent } from "../events/Event.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
@@ -76,6 +77,8 @@ export interface TreeOptions {
   readonly autostartGate: Effect.Effect<void> | undefined
   /** Runs once the autostart programs have been started (each spawned or failed to); undefined = nothing. */
   readonly afterAutostart?: Effect.Effect<void> | undefined
+  /** Runs after each tick is published; undefined = nothing. */
+  readonly onTick?: ((tick: TickEvent) => Effect.Effect<void>) | undefined
 }
 
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
@@ -379,7 +382,7 @@ export const make = (
     for (const made of created) if (made._tag === "Success") yield* register(made.success)
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })
-    yield* Effect.forkScoped(publishTicks)
+    yield* Effect.forkScoped(publishTicks(options.onTick))
     const autostartAll = Effect.andThen(Effect.suspend(() => autostart(activeGroups())), options.afterAutostart ?? Effect.void)
     if (options.autostartGate === undefined) yield* autostartAll
     else yield* Effect.forkScoped(Effect.andThen(options.autostartGate, autostartAll))

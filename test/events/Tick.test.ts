@@ -2,7 +2,8 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { TickEvent } from "../../src/events/Event.ts"
-import { dueTicks, slicesAt, ticks, timeslice } from "../../src/events/Tick.ts"
+import { EventBus } from "../../src/events/EventBus.ts"
+import { dueTicks, publishTicks, slicesAt, ticks, timeslice } from "../../src/events/Tick.ts"
 
 const collect = (n: number) => ticks.pipe(Stream.take(n), Stream.runCollect, Effect.forkChild({ startImmediately: true }))
 
@@ -60,4 +61,19 @@ describe("Tick", () => {
       assert.deepStrictEqual([count("TICK_5"), count("TICK_60"), count("TICK_3600")], [720, 60, 1])
       assert.deepStrictEqual(got.at(-1), { _tag: "TICK_3600", when: 3600 })
     }))
+
+  it.effect("publishTicks publishes each tick to the bus and runs `after` on it", () =>
+    Effect.gen(function*() {
+      const bus = yield* EventBus
+      const published: Array<string> = []
+      const events = yield* bus.subscribe
+      yield* Effect.forkScoped(Stream.runForEach(events, (e) => Effect.sync(() => published.push(e._tag))))
+      const seen: Array<string> = []
+      yield* Effect.forkScoped(publishTicks((tick) => Effect.sync(() => seen.push(tick._tag))))
+      yield* Effect.yieldNow
+      yield* TestClock.adjust("60 seconds")
+      yield* Effect.yieldNow
+      assert.deepStrictEqual(seen, [...Array<string>(12).fill("TICK_5"), "TICK_60"])
+      assert.deepStrictEqual(published, seen)
+    }).pipe(Effect.scoped, Effect.provide(EventBus.layer)))
 })

@@ -59,12 +59,15 @@ export const coldStart: Scenario = {
         supervisord: daemonTrial("supervisord"),
         floor: async () => {
           const dir = tempDir("spawn-floor")
-          const t0 = now()
-          const spawner = shell(`exec ${floorProgram} start ${n} 1000`, dir)
-          await spawner.done
-          samples.floor.push(nsToMs(now() - t0))
-          process.kill(-spawner.pid, "SIGKILL")
-          Fs.rmSync(dir, { recursive: true, force: true })
+          try {
+            const t0 = now()
+            const spawner = shell(`exec ${floorProgram} start ${n} 1000`, dir)
+            await spawner.done
+            samples.floor.push(nsToMs(now() - t0))
+            process.kill(-spawner.pid, "SIGKILL")
+          } finally {
+            Fs.rmSync(dir, { recursive: true, force: true })
+          }
         }
       }, ctx.log)
       rows.push(makeRow({

@@ -8,10 +8,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { header, livePids, start } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const MiB = 1024 * 1024
 
@@ -106,7 +106,7 @@ stopwaitsecs=2
 describe("a log file that stops accepting data (a FIFO nobody reads)", () => {
   it("never holds a stop, ctl stop or the shutdown; the bytes it could not take are dropped with a logged count", async () => {
     const yes = `${process.pid}.7272`
-    const fifoDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fifo-"))
+    const fifoDir = tempDir("fifo")
     const fifo = Path.join(fifoDir, "out.fifo")
     Cp.execFileSync("mkfifo", [fifo])
     // a reader that holds the FIFO open and never reads (O_RDWR does not wait for a writer)
@@ -138,7 +138,6 @@ stdout_logfile=${fifo}
     } finally {
       Fs.closeSync(reader)
       await d.stop()
-      Fs.rmSync(fifoDir, { recursive: true, force: true })
     }
   }, 90_000)
 })

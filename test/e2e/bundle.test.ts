@@ -7,9 +7,9 @@
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "dist/app/bin.js")
@@ -56,7 +56,7 @@ describe("the built executable (dist/app/bin.js)", () => {
   }, 250_000)
 
   it("checks a config, runs it, answers ctl status and stop, and exits 0 on SIGTERM", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bundle-"))
+    const dir = tempDir("bundle")
     const file = Path.join(dir, "effsup.conf")
     Fs.writeFileSync(file, config(dir))
     expect(run("check", file).status).toBe(0)
@@ -86,7 +86,7 @@ describe("the built executable (dist/app/bin.js)", () => {
   })
 
   it("serves the web console's assets (copied by the build), the JSON API and /metrics", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bundle-web-"))
+    const dir = tempDir("bundle-web")
     const file = Path.join(dir, "effsup.conf")
     Fs.writeFileSync(file, config(dir))
     // -n: in front, so that the SIGTERM below reaches the daemon itself (without it, the daemon

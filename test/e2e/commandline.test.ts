@@ -7,16 +7,15 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { VERSION } from "../../src/domain/Version.ts"
 import { haveSupervisord, canRunAsNobody } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
-const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-cmdline-"))
-afterAll(() => Fs.rmSync(dir, { recursive: true, force: true }))
+const dir = tempDir("cmdline")
 
 const file = (name: string, text: string) => {
   Fs.writeFileSync(Path.join(dir, name), text)
@@ -124,16 +123,12 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
   }, 60_000)
 
   it("answers to the names supervisord and supervisorctl (a symlink to the executable)", async () => {
-    const links = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-links-"))
-    try {
-      for (const name of ["supervisord", "supervisorctl"]) Fs.symlinkSync(BIN, Path.join(links, name))
-      const d = await exec(process.execPath, [Path.join(links, "supervisord"), "--bogus"])
-      expect(d).toEqual({ code: 2, stdout: "", stderr: `Error: option --bogus not recognized\nFor help, use ${links}/supervisord -h\n` })
-      const c = await exec(process.execPath, [Path.join(links, "supervisorctl"), "-c", ok, "pid"])
-      expect(c).toEqual({ code: 7, stdout: `unix://${dir}/none.sock no such file\n`, stderr: "" })
-      expect((await exec(process.execPath, [Path.join(links, "supervisorctl"), "-h"])).stdout).toContain(`Usage: ${links}/supervisorctl [options]`)
-    } finally {
-      Fs.rmSync(links, { recursive: true, force: true })
-    }
+    const links = tempDir("links")
+    for (const name of ["supervisord", "supervisorctl"]) Fs.symlinkSync(BIN, Path.join(links, name))
+    const d = await exec(process.execPath, [Path.join(links, "supervisord"), "--bogus"])
+    expect(d).toEqual({ code: 2, stdout: "", stderr: `Error: option --bogus not recognized\nFor help, use ${links}/supervisord -h\n` })
+    const c = await exec(process.execPath, [Path.join(links, "supervisorctl"), "-c", ok, "pid"])
+    expect(c).toEqual({ code: 7, stdout: `unix://${dir}/none.sock no such file\n`, stderr: "" })
+    expect((await exec(process.execPath, [Path.join(links, "supervisorctl"), "-h"])).stdout).toContain(`Usage: ${links}/supervisorctl [options]`)
   }, 60_000)
 })

@@ -8,10 +8,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { haveSupervisord } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
@@ -50,7 +50,7 @@ os.waitpid(pid, 0)
 print(json.dumps(chunks))
 `
 
-const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-complete-"))
+const dir = tempDir("complete")
 const conf = Path.join(dir, "sup.conf")
 let daemon: Cp.ChildProcess | undefined
 
@@ -95,7 +95,6 @@ afterAll(async () => {
     daemon.kill("SIGTERM")
     await exited
   }
-  Fs.rmSync(dir, { recursive: true, force: true })
 }, 30_000)
 
 type Client = "supervisorctl" | "effsup"

@@ -8,10 +8,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { haveSupervisord, type Kind } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
@@ -86,7 +86,7 @@ startsecs=0
 `
 
 const makeDir = (kind: Kind, text: string) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-daemon-${kind}-`))
+  const dir = tempDir(`daemon-${kind}`)
   Fs.mkdirSync(Path.join(dir, "work"))
   Fs.writeFileSync(Path.join(dir, "test.conf"), text)
   pidfiles.add(Path.join(dir, "daemon.pid"))

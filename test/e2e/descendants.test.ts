@@ -6,10 +6,10 @@
  * supervisord 4.2.5 leaves such grandchildren running after it exits.
  */
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { header, livePids, start } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
@@ -29,7 +29,7 @@ describe("descendants left behind", () => {
   it("a stop that leaves a descendant running is reported, and shutdown kills what is left", async () => {
     const bg = `${process.pid}.8181`
     const main = `${process.pid}.8282`
-    const scripts = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-listener-"))
+    const scripts = tempDir("listener")
     Fs.writeFileSync(Path.join(scripts, "listener.py"), LISTENER)
     const d = await start("effsup", `${header()}
 [program:shell]
@@ -71,7 +71,6 @@ events=PROCESS_DESCENDANTS
       expect(d.log().some((l) => /WARN killing descendants left behind by stopped programs: pids \d+, \d+ \(SIGTERM\)/.test(l))).toBe(true)
     } finally {
       await d.stop()
-      Fs.rmSync(scripts, { recursive: true, force: true })
     }
   }, 60_000)
 })

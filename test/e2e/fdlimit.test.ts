@@ -7,10 +7,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { header } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const havePrlimit = Cp.spawnSync("prlimit", ["--version"]).status === 0
@@ -23,7 +23,7 @@ afterAll(() => {
 
 describe.runIf(havePrlimit)("a hard limit of 64 fds with 40 programs", () => {
   it("the control socket answers and spawns without fds fail as spawn errors", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fdlimit-"))
+    const dir = tempDir("fdlimit")
     const mark = `${process.pid}.6464`
     const programs = Array.from({ length: 40 }, (_, i) => `[program:p${i}]\ncommand=sleep ${mark}${i}\nstartsecs=0\nstartretries=1\n`).join("\n")
     const file = Path.join(dir, "test.conf")
@@ -68,7 +68,6 @@ describe.runIf(havePrlimit)("a hard limit of 64 fds with 40 programs", () => {
       child.kill("SIGKILL")
       await exited
       daemon = undefined
-      Fs.rmSync(dir, { recursive: true, force: true })
     }
   }, 60_000)
 })

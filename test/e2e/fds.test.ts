@@ -8,10 +8,10 @@
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, type Kind, livePids, start, usePair } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const ACCEPTOR = Path.join(ROOT, "test/fixtures/fds/acceptor.py")
@@ -164,7 +164,7 @@ command=sleep 1101.${MARK}
 
   it("is reported with supervisord's message: supervisord exits; effsup leaves the group out and runs the rest", async () => {
     const message = `Could not create FastCGI socket tcp://127.0.0.1:${port}: [Errno 98] Address already in use`
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-busy-"))
+    const dir = tempDir("busy")
     Fs.writeFileSync(Path.join(dir, "test.conf"), config())
     const reference = Cp.spawnSync("supervisord", ["-n", "-c", Path.join(dir, "test.conf")], { cwd: dir, encoding: "utf8", timeout: 20_000 })
     expect(reference.status).toBe(1)
@@ -182,7 +182,7 @@ command=sleep 1101.${MARK}
 
 /** A daemon of `kind` started with one more fd (3, a pipe, without close-on-exec) than the harness gives it. */
 const startWithExtraFd = async (kind: Kind, config: string) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-fd-${kind}-`))
+  const dir = tempDir(`fd-${kind}`)
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, config)
   const command = kind === "effsup" ? [process.execPath, Path.join(ROOT, "src/bin.ts"), "run"] : ["supervisord"]

@@ -5,10 +5,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, usePair } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 
@@ -130,7 +130,7 @@ describe.skipIf(!haveSupervisord())("features: effsup vs supervisord 4.2.5", () 
 
 describe("config errors", () => {
   it("are all reported with file:line and exit 2, nothing started", () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-bad-"))
+    const dir = tempDir("bad")
     Fs.writeFileSync(Path.join(dir, "bad.conf"), `[supervisord]\nlogfile=%(here)s/x.log\n\n[program:a]\ncommand=sleep 1\nautostart=maybe\nstartsecs=abc\n\n[program:b]\nstopsignal=FOO\ncommand=sleep 1\nautorestrat=true\n`)
     const r = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "check", Path.join(dir, "bad.conf")], { encoding: "utf8" })
     expect(r.status).toBe(2)

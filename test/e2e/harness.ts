@@ -5,9 +5,9 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll } from "vitest"
+import { tempDir } from "../support/TempDir.ts"
 
 /** Which daemon a test runs. */
 export type Kind = "effsup" | "supervisord"
@@ -69,14 +69,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /**
  * Every daemon this test file started and that has not exited yet. A test that times out never
  * reaches its own `finally`, so the file's afterAll stops whatever is left: no daemon (and none
- * of its children) outlives its test file.
+ * of its children) outlives its test file. The daemons' directories are removed after that (see
+ * TempDir), so a test can still read a daemon's files after `stop()`.
  */
 const started = new Set<() => Promise<number | null>>()
 afterAll(() => Promise.all([...started].map((stop) => stop())), 60_000)
 
 /** Start a daemon of `kind` on `config` (the text after the header); resolves when its socket answers. */
 export const start = async (kind: Kind, config: string): Promise<Daemon> => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-${kind}-`))
+  const dir = tempDir(kind)
   Fs.chmodSync(dir, 0o777) // user= programs write their results here
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, config)

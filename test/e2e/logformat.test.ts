@@ -8,9 +8,9 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
+import { tempDir } from "../support/TempDir.ts"
 
 const BIN = Path.resolve(import.meta.dirname, "../../src/bin.ts")
 
@@ -37,7 +37,7 @@ const linesOf = (text: string) => text.split("\n").filter((l) => l !== "")
 
 describe("the daemon's output", () => {
   it("is all in the activity log's format, with actionable errors, whatever fails", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-logformat-"))
+    const dir = tempDir("logformat")
     const file = Path.join(dir, "test.conf")
     Fs.mkdirSync(Path.join(dir, "logs"))
     Fs.writeFileSync(file, config())
@@ -89,6 +89,5 @@ describe("the daemon's output", () => {
       `CRIT could not restart: could not open the activity log ${dir}/logs/main.log: EISDIR (Is a directory)`
     ])
     expect(all.filter((l) => /Unknown:|BadResource:|FileSystem\.|illegal operation/.test(l))).toEqual([])
-    Fs.rmSync(dir, { recursive: true, force: true })
   }, 60_000)
 })

@@ -7,10 +7,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { haveSupervisord, type Kind, canRunAsNobody } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
@@ -43,8 +43,6 @@ startsecs=0
   Fs.chmodSync(file, 0o644)
   return file
 }
-
-const tempDir = (kind: Kind) => Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-rlimit-${kind}-`))
 
 const running = new Set<Cp.ChildProcess>()
 afterAll(async () => {
@@ -93,7 +91,7 @@ describe.skipIf(!haveSupervisord())("minfds and minprocs, as supervisord", () =>
   it.skipIf(process.getuid?.() !== 0)("raise a soft limit below the minimum up to it, with supervisord's log line; the program inherits it", async () => {
     const seen: Record<string, unknown> = {}
     for (const kind of ["supervisord", "effsup"] as const) {
-      const file = config(tempDir(kind), "minprocs=300")
+      const file = config(tempDir(`rlimit-${kind}`), "minprocs=300")
       const { child, probe } = await startUnder(kind, ["--nproc=100:1000"], file)
       seen[kind] = { log: increased(file), program: limit(probe, "Max processes") }
       expect(await stop(child)).toBe(0)
@@ -106,7 +104,7 @@ describe.skipIf(!haveSupervisord())("minfds and minprocs, as supervisord", () =>
   it.skipIf(!canRunAsNobody())("fail with supervisord's message and exit 2 when the minimum is above what the user may raise, in daemon mode too", async () => {
     const seen: Record<string, unknown> = {}
     for (const kind of ["supervisord", "effsup"] as const) {
-      const file = config(tempDir(kind), "minfds=4096")
+      const file = config(tempDir(`rlimit-${kind}`), "minfds=4096")
       for (const mode of [["-n"], []]) {
         const [cmd, ...args] = command(kind, [...mode, "-c", file])
         const run = Cp.spawnSync(
@@ -130,7 +128,7 @@ describe.skipIf(!haveSupervisord())("minfds and minprocs, as supervisord", () =>
   }, 90_000)
 
   it("minfds within the hard limit: Node has already raised its soft limit to the hard one (a kept difference)", async () => {
-    const file = config(tempDir("effsup"), "minfds=2048")
+    const file = config(tempDir("rlimit-effsup"), "minfds=2048")
     const { child, probe } = await startUnder("effsup", ["--nofile=1024:4096"], file)
     // supervisord logs "Increased RLIMIT_NOFILE limit to 2048" and its program gets 2048:4096
     expect({ log: increased(file), program: limit(probe, "Max open files") }).toEqual({ log: [], program: "4096:4096" })

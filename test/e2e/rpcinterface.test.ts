@@ -7,10 +7,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { haveSupervisord, type Kind } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
@@ -55,7 +55,7 @@ afterAll(async () => {
 
 /** Start a daemon of `kind` in the foreground on `config`; resolves once system.listMethods answers. */
 const start = async (kind: Kind, config: string) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-rpcns-${kind}-`))
+  const dir = tempDir(`rpcns-${kind}`)
   Fs.writeFileSync(Path.join(dir, "test.conf"), config)
   const args = ["-n", "-c", Path.join(dir, "test.conf")]
   const child = kind === "effsup"

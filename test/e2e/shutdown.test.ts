@@ -7,10 +7,10 @@
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, ROOT, start, type Kind } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const mark = (kind: Kind) => `${process.pid}.${kind === "effsup" ? 4242 : 4343}`
 const kinds: ReadonlyArray<Kind> = haveSupervisord() ? ["effsup", "supervisord"] : ["effsup"]
@@ -84,7 +84,7 @@ const manyPrograms = () =>
 
 /** Start effsup on `config` and SIGTERM it `delayMs` after its "supervisord started" line; resolves with whether it exited in time. */
 const termRightAfterStart = async (config: string, delayMs: number): Promise<boolean> => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-early-term-"))
+  const dir = tempDir("early-term")
   Fs.writeFileSync(Path.join(dir, "test.conf"), config)
   const child = Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", Path.join(dir, "test.conf")], {
     cwd: dir,
@@ -103,7 +103,6 @@ const termRightAfterStart = async (config: string, delayMs: number): Promise<boo
   } finally {
     child.kill("SIGKILL")
     for (const pid of livePids(`sleep ${mark("effsup")}`)) process.kill(pid, "SIGKILL")
-    Fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -7,10 +7,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, start } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const TAG = `effsup-sup-${process.pid}`
@@ -190,7 +190,7 @@ describe("group strategies end to end", () => {
 
 /** Run effsup on `config` until it exits by itself; its exit status and activity log. */
 const runToExit = async (config: string, timeoutMs = 30_000) => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-exit-"))
+  const dir = tempDir("exit")
   Fs.writeFileSync(Path.join(dir, "test.conf"), config)
   const child = Cp.spawn(process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", Path.join(dir, "test.conf")], {
     cwd: dir,
@@ -202,7 +202,6 @@ const runToExit = async (config: string, timeoutMs = 30_000) => {
   const code = await new Promise<number | null>((resolve) => child.once("exit", (c) => resolve(c)))
   clearTimeout(timer)
   const log = Fs.readFileSync(Path.join(dir, "main.log"), "utf8")
-  Fs.rmSync(dir, { recursive: true, force: true })
   return { code, log, stderr }
 }
 

@@ -11,16 +11,19 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import * as Datagram from "../../src/process/Datagram.ts"
 import { haveSupervisord, type Kind } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const BIN = Path.resolve(import.meta.dirname, "../../src/bin.ts")
 
-/** `sh -c NAMESPACE sh SOCKET CMD…`: a fresh /dev (links to the real nodes) whose `log` is SOCKET, then CMD. */
-const NAMESPACE = `old=$(mktemp -d) && mount --bind /dev "$old" && mount -t tmpfs tmpfs /dev || exit 111
+/**
+ * `sh -c NAMESPACE sh SOCKET CMD…`: a fresh /dev (links to the real nodes, bound at `dev` next to
+ * SOCKET, so nothing is left outside the test's directory) whose `log` is SOCKET, then CMD.
+ */
+const NAMESPACE = `old="\${1%/*}/dev" && mkdir "$old" && mount --bind /dev "$old" && mount -t tmpfs tmpfs /dev || exit 111
 for f in "$old"/*; do ln -s "$f" /dev/; done
 rm -f /dev/log && ln -s "$1" /dev/log && shift && exec "$@"`
 
@@ -51,7 +54,7 @@ const ASCTIME = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /
 
 /** Run `kind` on CONFIG until its program has exited and it has been told to stop: every datagram it sent to /dev/log. */
 const datagramsOf = async (kind: Kind): Promise<ReadonlyArray<string>> => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), `effsup-syslog-${kind}-`))
+  const dir = tempDir(`syslog-${kind}`)
   const file = Path.join(dir, "test.conf")
   Fs.writeFileSync(file, CONFIG)
   const socket = Path.join(dir, "log")
@@ -78,7 +81,6 @@ const datagramsOf = async (kind: Kind): Promise<ReadonlyArray<string>> => {
     child.kill("SIGKILL")
     await Effect.runPromise(Fiber.interrupt(reading))
     await Effect.runPromise(Scope.close(scope, Exit.void))
-    Fs.rmSync(dir, { recursive: true, force: true })
   }
 }
 

@@ -13,12 +13,12 @@ import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Duration, Result } from "effect"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { header, start } from "../e2e/harness.ts"
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
 import { connect, startServers, type Target } from "../support/ControlServers.ts"
 import { processInfo } from "../support/FakeSupervisor.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const AUTH = `Basic ${Buffer.from("user:123").toString("base64")}`
 const MARKUP = "<script>alert(1)</script>&amp;\u001b[31mred\u001b[0m"
@@ -78,7 +78,7 @@ const apiError = (reply: Reply) => JSON.parse(reply.body) as { readonly code: st
 
 describe("hostile input on the control servers", () => {
   let servers: Awaited<ReturnType<typeof startServers>>
-  const logDir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-hostile-"))
+  const logDir = tempDir("hostile")
   const catLog = Path.join(logDir, "cat.log")
 
   beforeAll(async () => {
@@ -96,7 +96,6 @@ describe("hostile input on the control servers", () => {
   })
   afterAll(async () => {
     await servers.release()
-    Fs.rmSync(logDir, { recursive: true, force: true })
   })
 
   const both = (name: string, test: (target: Target) => Promise<void>, timeout?: number) => {

@@ -5,13 +5,13 @@ import { createHash } from "node:crypto"
 import * as Fs from "node:fs"
 import * as Http from "node:http"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import type { UnixServerConfig } from "../../src/config/Types.ts"
 import { layer } from "../../src/http/Server.ts"
 import { decodeMethodResponse, encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
 import { inetServerConfig, unixServerConfig } from "../support/Configs.ts"
 import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 type Target = { readonly socketPath: string } | { readonly port: number }
 interface Reply {
@@ -79,7 +79,7 @@ const unixConfig = (file: string, extra: Partial<UnixServerConfig> = {}): UnixSe
   unixServerConfig(file, { chmod: 0o760, ...extra })
 
 describe("http/Server", () => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-http-"))
+  const dir = tempDir("http")
   const sock = Path.join(dir, "supervisor.sock")
   const catLog = Path.join(dir, "cat.log")
   const mainLog = Path.join(dir, "main.log")
@@ -105,7 +105,6 @@ describe("http/Server", () => {
   })
   afterAll(async () => {
     await runtime.dispose()
-    Fs.rmSync(dir, { recursive: true, force: true })
   })
 
   it("creates the unix socket with the configured mode and logs the missing auth", () => {
@@ -218,7 +217,7 @@ describe("http/Server socket lifecycle", () => {
     })
 
   it("replaces a stale socket, refuses a live one, removes its socket on release", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-sock-"))
+    const dir = tempDir("sock")
     const file = Path.join(dir, "s.sock")
     // a stale socket file: bound by a process that is gone
     await new Promise<void>((resolve) =>
@@ -237,7 +236,6 @@ describe("http/Server socket lifecycle", () => {
     await Effect.runPromise(first.close)
     tail.close()
     assert.isFalse(Fs.existsSync(file))
-    Fs.rmSync(dir, { recursive: true, force: true })
   })
 
   it("reports a busy inet port, and chowns the unix socket", async () => {
@@ -254,7 +252,7 @@ describe("http/Server socket lifecycle", () => {
     busy.close()
     assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "Another program is already listening")
 
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-sock-"))
+    const dir = tempDir("sock")
     const file = Path.join(dir, "s.sock")
     const owned = await Effect.runPromise(
       Layer.build(layer({ unixHttpServer: unixConfig(file, { chown: "nobody:nogroup", chmod: 0o700 }), inetHttpServers: [] })).pipe(
@@ -265,11 +263,10 @@ describe("http/Server socket lifecycle", () => {
     )
     if (process.getuid?.() === 0) assert.deepStrictEqual([owned.uid, owned.gid, owned.mode & 0o777], [65534, 65534, 0o700])
     assert.isFalse(Fs.existsSync(file))
-    Fs.rmSync(dir, { recursive: true, force: true })
   })
 
   it("ends open log tails on release instead of waiting for them", async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-sock-"))
+    const dir = tempDir("sock")
     const file = Path.join(dir, "s.sock")
     const log = Path.join(dir, "main.log")
     Fs.writeFileSync(log, "hello\n")
@@ -286,6 +283,5 @@ describe("http/Server socket lifecycle", () => {
     await Effect.runPromise(Scope.close(scope, Exit.void))
     assert.isBelow(Date.now() - started, 5000)
     tail.close()
-    Fs.rmSync(dir, { recursive: true, force: true })
   })
 })

@@ -22,6 +22,7 @@ const MIB = 1024 * 1024
 const size = Number(process.argv[2] ?? 256) * MIB
 const rounds = Number(process.argv[3] ?? 3)
 const root = Fs.mkdtempSync("/tmp/effsup-throughput-")
+process.once("exit", () => Fs.rmSync(root, { recursive: true, force: true })) // also when a run fails (src.bin alone is 256 MiB by default)
 const src = `${root}/src.bin`
 Fs.writeFileSync(src, Buffer.alloc(size, "0123456789abcdef\n"))
 const chunks = Array.from({ length: size / (64 * 1024) }, () => Buffer.alloc(64 * 1024, "0123456789abcdef\n"))
@@ -79,4 +80,3 @@ const nodeRead = await best(() => run(Stream.runDrain(catPipe())))
 report("Node reads the pipe, discards", nodeRead)
 report("ChildOutput.drain(cat), no rotation", await best(viaChildOutput(0, catPipe)), nodeRead)
 report("ChildOutput.drain(cat), rotate at 50 MiB", await best(viaChildOutput(50 * MIB, catPipe)), nodeRead)
-Fs.rmSync(root, { recursive: true, force: true })

@@ -3,28 +3,21 @@
  * (ours, or another process) sends, with the sender's pid; errors come back as errno codes; the
  * scope removes the path.
  */
-import { afterAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import * as Datagram from "../../src/process/Datagram.ts"
+import { tempDir } from "../support/TempDir.ts"
 
-const made: Array<string> = []
-const tempDir = () => {
-  const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-dgram-"))
-  made.push(dir)
-  return dir
-}
-afterAll(() => made.forEach((dir) => Fs.rmSync(dir, { recursive: true, force: true })))
 const text = (d: Datagram.Datagram) => Buffer.from(d.bytes).toString("utf8")
 
 describe("Datagram", () => {
   it.effect("delivers datagrams whole and in order, with the sender's pid, and removes the path at the end", () =>
     Effect.gen(function*() {
-      const path = Path.join(tempDir(), "s.sock")
+      const path = Path.join(tempDir("dgram"), "s.sock")
       yield* Effect.scoped(Effect.gen(function*() {
         const receiver = yield* Datagram.receiver(path)
         const sender = yield* Datagram.sender
@@ -41,7 +34,7 @@ describe("Datagram", () => {
 
   it.effect("receives from another process and names it", () =>
     Effect.scoped(Effect.gen(function*() {
-      const path = Path.join(tempDir(), "n.sock")
+      const path = Path.join(tempDir("dgram"), "n.sock")
       const receiver = yield* Datagram.receiver(path)
       const script = "import socket,sys; s=socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); s.sendto(b'READY=1', sys.argv[1])"
       const child = Cp.spawn("python3", ["-c", script, path], { stdio: "ignore" })
@@ -52,7 +45,7 @@ describe("Datagram", () => {
 
   it.effect("reports a send to nowhere as its errno code, and a bind that cannot be made as a DatagramError", () =>
     Effect.scoped(Effect.gen(function*() {
-      const dir = tempDir()
+      const dir = tempDir("dgram")
       const sender = yield* Datagram.sender
       expect(sender.sendUnsafe(Path.join(dir, "none.sock"), new Uint8Array([1]))).toBe("ENOENT")
       Fs.writeFileSync(Path.join(dir, "file"), "")

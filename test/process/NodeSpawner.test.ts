@@ -20,6 +20,7 @@ import * as ChildOutput from "../../src/logs/ChildOutput.ts"
 import { loadNativeAddon } from "../../src/process/NativeAddon.ts"
 import * as NodeSpawner from "../../src/process/NodeSpawner.ts"
 import { type RawChild, type SpawnRequest, Spawner } from "../../src/process/Spawner.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const request = (script: string, extra: Partial<SpawnRequest> = {}): SpawnRequest => ({
   file: "/bin/sh",
@@ -249,7 +250,6 @@ for (const [name, layer, leaked] of implementations) {
 }
 
 describe("fcgi-program sockets", () => {
-  const dir = () => Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-fcgi-"))
   const ask = (path: string) =>
     Effect.promise(() =>
       new Promise<string>((resolve, reject) => {
@@ -262,7 +262,7 @@ describe("fcgi-program sockets", () => {
   it.live("native: a unix socket with its mode is every child's fd 0; the scope's end closes it and removes its file", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner
-      const path = Path.join(dir(), "app.sock")
+      const path = Path.join(tempDir("fcgi"), "app.sock")
       Fs.writeFileSync(path, "left over") // replaced, as supervisord does
       const socket = { _tag: "Unix", url: `unix://${path}`, path, mode: 0o640, owner: undefined, backlog: 5 } as const
       yield* Effect.scoped(Effect.gen(function*() {
@@ -286,7 +286,7 @@ describe("fcgi-program sockets", () => {
   it.live.skipIf(process.getuid?.() !== 0)("native: socket_owner (a user and a group, by name or id) owns the socket file", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner
-      const path = Path.join(dir(), "owned.sock")
+      const path = Path.join(tempDir("fcgi"), "owned.sock")
       const nobody = Cp.execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()
       const nogroup = Cp.execFileSync("getent", ["group", "nogroup"], { encoding: "utf8" }).split(":")[2]!
       const owned = (owner: { readonly user: string; readonly group: string | undefined }) =>

@@ -1,13 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Result } from "effect"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { BadName, NotRunning } from "../../src/domain/Errors.ts"
 import { Faults, faultFromError, faultNameOf, makeFault } from "../../src/rpc/Faults.ts"
 import { handle, methodNames, MULTICALL_MAX_ANSWER, MULTICALL_MAX_CALLS, SUPERVISOR_VERSION } from "../../src/rpc/Methods.ts"
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
 import { type FakeOptions, makeFakeSupervisor, processInfo } from "../support/FakeSupervisor.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const rpcUnder = (
   interfaces: ReadonlyArray<string>,
@@ -260,7 +260,7 @@ describe("Methods", () => {
 
   it("returns log reads as UTF-8 strings and tails as [text, offset, overflow]", () =>
     Effect.gen(function*() {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-methods-"))
+      const dir = tempDir("methods")
       const log = Path.join(dir, "cat.log")
       Fs.writeFileSync(log, Buffer.concat([Buffer.from("héllo "), Buffer.from([0xff]), Buffer.from(" end")]))
       const f = fake({ logFiles: { "cat:cat/stdout": log }, mainLog: log })
@@ -270,7 +270,6 @@ describe("Methods", () => {
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", -1, 5)), { faultCode: 3, faultString: "BAD_ARGUMENTS" })
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readProcessStderrLog", "cat", 0, 0)), { faultCode: 20, faultString: "NO_FILE: None" })
       assert.deepStrictEqual(value(yield* rpc(f, "supervisor.tailProcessLog", "cat", 0, 10)), ["", 0, false])
-      Fs.rmSync(dir, { recursive: true })
     }).pipe(Effect.runPromise))
 
   it("fails only on unparseable bodies", () =>

@@ -10,10 +10,10 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
 import { header } from "../e2e/harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const WARMUP = 1000
@@ -43,7 +43,7 @@ afterAll(() => {
 
 describe("crash-loop memory", () => {
   it(`RSS and the heap stay flat over ${RSS_RESTARTS + HEAP_RESTARTS} restarts`, async () => {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-soak-"))
+    const dir = tempDir("soak")
     const file = Path.join(dir, "test.conf")
     Fs.writeFileSync(file, `${header().replace("loglevel=debug", "loglevel=info")}
 [program:flap]

@@ -1,10 +1,9 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
+import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { type Cause, Effect, Layer, Logger, Queue, References, type Scope, Stream } from "effect"
+import { type Cause, Effect, FileSystem, Layer, Logger, Queue, References, type Scope, Stream } from "effect"
 import { NoFile } from "../../src/domain/Errors.ts"
 import type { ProcessState } from "../../src/domain/ProcessState.ts"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
@@ -209,9 +208,8 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
 
   it.live("delivers buffered and live events to an unmodified supervisord listener script", () =>
     Effect.gen(function*() {
-      const dir = mkdtempSync(join(tmpdir(), "effsup-pool-"))
+      const dir = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "effsup-pool-" })
       const record = join(dir, "record.jsonl")
-      yield* Effect.addFinalizer(() => Effect.sync(() => rmSync(dir, { recursive: true, force: true })))
       const bus = yield* EventBus
       const pool = yield* make({
         name: "listener",

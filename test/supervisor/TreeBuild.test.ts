@@ -7,9 +7,8 @@
  */
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Ref } from "effect"
+import { Deferred, Effect, Fiber, FileSystem, Layer, Ref } from "effect"
 import * as Fs from "node:fs"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import { load } from "../../src/config/Load.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
@@ -60,8 +59,7 @@ type Hold = "creating a group" | "registering the groups"
  */
 const interruptBuild = (hold: Hold) =>
   Effect.gen(function*() {
-    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-treebuild-"))
-    yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+    const dir = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "effsup-treebuild-" })
     const file = Path.join(dir, "supervisord.conf")
     Fs.writeFileSync(file, CONFIG(dir))
     const config = yield* load(file, process.env, dir)
@@ -120,8 +118,7 @@ describe("building the tree", () => {
 
   it.effect("afterAutostart runs once, when every autostart program has been spawned", () =>
     Effect.gen(function*() {
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-treebuild-"))
-      yield* Effect.addFinalizer(() => Effect.sync(() => Fs.rmSync(dir, { recursive: true, force: true })))
+      const dir = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "effsup-treebuild-" })
       const file = Path.join(dir, "supervisord.conf")
       const program = (name: string, autostart: boolean) =>
         `[program:${name}]\ncommand = /bin/${name}\nautostart = ${autostart}\nstdout_logfile = NONE\nstderr_logfile = NONE\n`

@@ -6,13 +6,13 @@
  */
 import * as Fs from "node:fs"
 import * as Net from "node:net"
-import * as Os from "node:os"
 import * as Path from "node:path"
 import type { Page } from "playwright-core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, header, start } from "../e2e/harness.ts"
 import { api, freePort, inetSection, supervisionPrograms, type Target, waitFor } from "../http/support.ts"
 import { type Browser, launch, rowState, screenshot, textIn } from "./browser.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 const SLEEP = `sleep 1000.${process.pid}5`
 const CREDENTIALS = { username: "admin", password: "s3cret" }
@@ -30,7 +30,7 @@ describe("web console: readiness, health, dependencies, strategies (headless Chr
   let page: Page
   let readyPort: number
   let server: Net.Server | undefined
-  const flags = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-health-"))
+  const flags = tempDir("health")
 
   const badges = (namespec: string): Promise<Array<{ text: string; tone: string; title: string }>> =>
     page.evaluate((ns) =>
@@ -68,7 +68,6 @@ describe("web console: readiness, health, dependencies, strategies (headless Chr
     server?.close()
     await browser?.close()
     await daemon?.stop()
-    Fs.rmSync(flags, { recursive: true, force: true })
   })
 
   it("badges a readiness check and a dependency wait, then ready once the check passes", async () => {

@@ -31,8 +31,12 @@ export const bytesRepr = (bytes: Uint8Array): string => {
 // Python's str.isprintable is false for categories Cc, Cf, Cs, Co, Cn, Zl, Zp and Zs other than the space.
 const NON_PRINTABLE = /[\p{C}\p{Z}]/u
 
+/** Printable ASCII without a quote or a backslash: what repr() puts between single quotes unchanged (most names). */
+const PLAIN_ASCII = /^[\x20-\x21\x23-\x26\x28-\x5b\x5d-\x7e]*$/
+
 /** `repr(s)` for a Python `str` value, e.g. `'listener'`. */
 export const strRepr = (s: string): string => {
+  if (PLAIN_ASCII.test(s)) return `'${s}'`
   const quote = quoteFor(s.includes("'"), s.includes("\""))
   let out = quote
   for (const ch of s) {

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import * as Cp from "node:child_process"
 import { bytesRepr, strRepr } from "../../src/domain/PyRepr.ts"
 
 const bytes = (...xs: ReadonlyArray<number | string>): Uint8Array =>
@@ -21,5 +22,17 @@ describe("PyRepr", () => {
     assert.strictEqual(strRepr("a\nb\\"), "'a\\nb\\\\'")
     assert.strictEqual(strRepr("\x00\x1f\x7f\t\r"), "'\\x00\\x1f\\x7f\\t\\r'")
     assert.strictEqual(strRepr("é ✓\u0085\u00ad\u2028😀\udfff"), "'é ✓\\x85\\xad\\u2028😀\\udfff'")
+  })
+
+  it("str: every ASCII character, alone and among others, as CPython 3 prints it", () => {
+    const samples = [...Array(128).keys()].flatMap((c) => {
+      const ch = String.fromCharCode(c)
+      return [ch, `a${ch}b`, `${ch}'`, `${ch}"`]
+    })
+    const python = Cp.execFileSync("python3", ["-c", "import json,sys; print(json.dumps([repr(s) for s in json.load(sys.stdin)]))"], {
+      input: JSON.stringify(samples),
+      encoding: "utf8"
+    })
+    assert.deepStrictEqual(samples.map(strRepr), JSON.parse(python) as Array<string>)
   })
 })

@@ -36,6 +36,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <pwd.h>
 #include <sched.h>
@@ -1128,6 +1129,18 @@ static napi_value grow_pipe(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/*
+ * trimMalloc(): give the pages malloc holds free back to the kernel, in every arena (malloc_trim).
+ * Each thread's arena keeps what was freed in it: compilation zones of V8's workers, buffers of
+ * a start burst. Returns whether any memory was released.
+ */
+static napi_value trim_malloc(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_get_boolean(env, malloc_trim(0) == 1, &result);
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   struct env_data *data = calloc(1, sizeof *data);
   napi_value name;
@@ -1155,6 +1168,7 @@ static napi_value init(napi_env env, napi_value exports) {
     { "watchUnsplice", NULL, watch_splice_end, NULL, NULL, NULL, napi_enumerable, NULL },
     { "read", NULL, read_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "growPipe", NULL, grow_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL },
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   dgram_define(env, exports); /* unix datagram sockets: native/dgram.c */

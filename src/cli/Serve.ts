@@ -35,7 +35,7 @@ import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
-import { makeHeapReducer } from "./DaemonHeap.ts"
+import { makeHeapReducer, nodeHeapProbe } from "./DaemonHeap.ts"
 import { pidfile } from "./Pidfile.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
 import { dropPrivileges } from "./Privileges.ts"
@@ -153,7 +153,7 @@ const serve = (
       }
       if (!sup.nocleanup) yield* cleanupAutoLogs(sup.childlogdir, sup.identifier).pipe(Effect.ignore)
       const announced = yield* Deferred.make<void>()
-      const heap = makeHeapReducer()
+      const heap = makeHeapReducer(nodeHeapProbe(Layers.releaseFreedMemory))
       const supervisorLayer = Layers.layer(config, {
         reload,
         autostartGate: Deferred.await(announced),

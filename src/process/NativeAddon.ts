@@ -61,6 +61,8 @@ export interface NativeAddon {
   readonly reap: (pid: number) => readonly [code: number | null, signal: number | null] | null
   /** Set a pipe's capacity (F_SETPIPE_SZ); the new capacity, or -1 when refused. */
   readonly growPipe: (fd: number, bytes: number) => number
+  /** Give the pages malloc holds free back to the kernel, in every arena (malloc_trim); whether any were. */
+  readonly trimMalloc: () => boolean
   /** Call `onReadable` on the event loop whenever `fd` is readable (or at its end), until stopped or closed. */
   readonly watch: (fd: number, onReadable: () => void) => NativeWatch
   /** Resume the calls of a stopped watch. */

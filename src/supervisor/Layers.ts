@@ -22,6 +22,7 @@ import type { TickEvent } from "../events/Event.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { DatagramSockets } from "../logs/Syslog.ts"
 import * as Datagram from "../process/Datagram.ts"
+import { loadNativeAddon } from "../process/NativeAddon.ts"
 import * as NodeSpawner from "../process/NodeSpawner.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import { Supervisor } from "./Supervisor.ts"
@@ -76,6 +77,16 @@ export const layerWith = (
       environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
     })
   )
+
+/**
+ * Give the pages malloc holds free back to the kernel, in every thread's arena (glibc's
+ * malloc_trim, through the native addon; nothing without it). glibc keeps what was freed in each
+ * thread's arena; the daemon calls this after it compacts its heap (cli/DaemonHeap.ts).
+ */
+export const releaseFreedMemory = (): void => {
+  const native = loadNativeAddon()
+  if (native._tag === "Loaded") native.addon.trimMalloc()
+}
 
 /** Unix datagram sockets for syslog (`*_syslog`, `logfile=syslog`): the native addon's. */
 export const datagramSockets: Layer.Layer<never> = Layer.succeed(DatagramSockets, Datagram.sender)

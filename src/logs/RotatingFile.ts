@@ -210,6 +210,9 @@ const awaitDrained = (stream: Net.Socket, resume: (effect: Effect.Effect<void>) 
   return Effect.sync(() => stream.off("drain", done).off("close", done))
 }
 
+/** Files `createInBackground` is making now, across the process: each may hold an fd already. */
+let filesBeingMade = 0
+
 /**
  * One open log file. A class, not a record of closures: a daemon keeps two per program for its
  * whole life, and methods on the prototype are shared (measured: 1.0 KiB of heap per open file,
@@ -369,12 +372,14 @@ class File implements RotatingFile {
    * once; either way the file is opened at its next write.
    */
   createInBackground(nextPath: () => string, attempts: number): void {
-    const creating = Deferred.makeUnsafe<void>()
-    this.creating = creating
+    const done = Deferred.makeUnsafe<void>()
+    this.creating = done
+    filesBeingMade++
     const settle = (opened: OpenFile | undefined, log: Effect.Effect<void>) => {
+      filesBeingMade--
       this.adopt(opened)
       this.creating = undefined
-      Effect.runForkWith(this.context)(Effect.andThen(log, Deferred.done(creating, Exit.void)))
+      Effect.runForkWith(this.context)(Effect.andThen(log, Deferred.done(done, Exit.void)))
     }
     const attempt = (n: number): void =>
       Fs.open(this.path, CREATE_EXCLUSIVE, this.options.mode ?? 0o666, (err, fd) => {
@@ -798,8 +803,10 @@ export const make = (
  * was created with: one system call, no stat (AUTO child logs). Returns at once: the file is made
  * on libuv's threadpool, where a daemon with 500 programs makes its 1000 AUTO logs while it spawns
  * (the kernel spends 0.05–0.3 ms of CPU on each create on ext4); `opened` waits for it, and bytes
- * written meanwhile are queued. A directory that cannot take a new file (not there, not a
- * directory, not writable) fails here, as the exclusive open fails; a failure found later is
+ * written meanwhile are queued. Near the fd limit (fewer fds free than the control plane's reserve
+ * and the files being made need), and for a directory that cannot take a new file (not there, not
+ * a directory, not writable), the file is made at once instead: the latter fails here, as the
+ * exclusive open fails; a failure found later is
  * logged and the file opened at its next write. Out of fds (FdReserve.ts), the file is created,
  * logged and opened at its next write, as by `make`. The scope closes the fd once the file is made.
  */
@@ -812,7 +819,8 @@ export const createExclusive = (
   // contexts alive with the finalizer (measured: 0.25 KiB more per file).
   Effect.uninterruptible(Effect.gen(function*() {
     const file = new File(nextPath(), options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
-    if (takesNewFiles(Path.dirname(file.path))) {
+    // in the background only while the fds it may take leave the control plane its reserve (FdReserve.ts)
+    if (takesNewFiles(Path.dirname(file.path)) && FdReserve.roomFor(filesBeingMade + 1)) {
       file.createInBackground(nextPath, attempts)
     } else {
       // failing exactly as the FileSystem service's exclusive open, which AUTO logs were made with

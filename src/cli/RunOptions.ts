@@ -88,42 +88,32 @@ const existingDirpath: Reader = (v, facts) => {
 /** `-l`: a path as `existing_dirpath`, or `syslog` as written. */
 const logfilePath: Reader = (v, facts) => v === "syslog" ? Result.succeed(v) : existingDirpath(v, facts)
 
-const SETTINGS: Readonly<Record<string, Setting>> = {
-  c: { key: "configuration", read: text },
-  configuration: { key: "configuration", read: text },
-  n: { key: "nodaemon", read: flag },
-  nodaemon: { key: "nodaemon", read: flag },
-  u: { key: "user", read: text },
-  user: { key: "user", read: text },
-  m: { key: "umask", read: codec(Codecs.octal) },
-  umask: { key: "umask", read: codec(Codecs.octal) },
-  d: { key: "directory", read: existingDirectory },
-  directory: { key: "directory", read: existingDirectory },
-  l: { key: "logfile", read: logfilePath },
-  logfile: { key: "logfile", read: logfilePath },
-  y: { key: "logfileMaxbytes", read: codec(Codecs.byteSize) },
-  logfile_maxbytes: { key: "logfileMaxbytes", read: codec(Codecs.byteSize) },
-  z: { key: "logfileBackups", read: codec(Codecs.integer) },
-  logfile_backups: { key: "logfileBackups", read: codec(Codecs.integer) },
-  e: { key: "loglevel", read: codec(Codecs.logLevel) },
-  loglevel: { key: "loglevel", read: codec(Codecs.logLevel) },
-  j: { key: "pidfile", read: existingDirpath },
-  pidfile: { key: "pidfile", read: existingDirpath },
-  i: { key: "identifier", read: text },
-  identifier: { key: "identifier", read: text },
-  q: { key: "childlogdir", read: existingDirectory },
-  childlogdir: { key: "childlogdir", read: existingDirectory },
-  a: { key: "minfds", read: codec(Codecs.integer) },
-  minfds: { key: "minfds", read: codec(Codecs.integer) },
-  minprocs: { key: "minprocs", read: codec(Codecs.integer) },
-  k: { key: "nocleanup", read: flag },
-  nocleanup: { key: "nocleanup", read: flag },
-  t: { key: "stripAnsi", read: flag },
-  strip_ansi: { key: "stripAnsi", read: flag },
-  profile_options: { key: "profileOptions", read: text },
-  s: { key: "silent", read: flag },
-  silent: { key: "silent", read: flag }
-}
+/** Each option: its short letter (if any), its long name, and the setting both name. */
+const OPTIONS: ReadonlyArray<readonly [string | undefined, string, Setting]> = [
+  ["c", "configuration", { key: "configuration", read: text }],
+  ["n", "nodaemon", { key: "nodaemon", read: flag }],
+  ["u", "user", { key: "user", read: text }],
+  ["m", "umask", { key: "umask", read: codec(Codecs.octal) }],
+  ["d", "directory", { key: "directory", read: existingDirectory }],
+  ["l", "logfile", { key: "logfile", read: logfilePath }],
+  ["y", "logfile_maxbytes", { key: "logfileMaxbytes", read: codec(Codecs.byteSize) }],
+  ["z", "logfile_backups", { key: "logfileBackups", read: codec(Codecs.integer) }],
+  ["e", "loglevel", { key: "loglevel", read: codec(Codecs.logLevel) }],
+  ["j", "pidfile", { key: "pidfile", read: existingDirpath }],
+  ["i", "identifier", { key: "identifier", read: text }],
+  ["q", "childlogdir", { key: "childlogdir", read: existingDirectory }],
+  ["a", "minfds", { key: "minfds", read: codec(Codecs.integer) }],
+  [undefined, "minprocs", { key: "minprocs", read: codec(Codecs.integer) }],
+  ["k", "nocleanup", { key: "nocleanup", read: flag }],
+  ["t", "strip_ansi", { key: "stripAnsi", read: flag }],
+  [undefined, "profile_options", { key: "profileOptions", read: text }],
+  ["s", "silent", { key: "silent", read: flag }]
+]
+
+/** The setting each option name (short or long) stands for. */
+const SETTINGS: Readonly<Record<string, Setting>> = Object.fromEntries(
+  OPTIONS.flatMap(([short, long, setting]) => short === undefined ? [[long, setting]] : [[short, setting], [long, setting]])
+)
 
 const usage = (message: string): RunCommandLine => ({ _tag: "Usage", message })
 

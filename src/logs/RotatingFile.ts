@@ -375,17 +375,19 @@ class File implements RotatingFile {
     const done = Deferred.makeUnsafe<void>()
     this.creating = done
     filesBeingMade++
-    const settle = (opened: OpenFile | undefined, log: Effect.Effect<void>) => {
+    // a failure is logged before anyone waiting for the file goes on
+    const settle = (opened: OpenFile | undefined, failure?: Effect.Effect<void>) => {
       filesBeingMade--
       this.adopt(opened)
       this.creating = undefined
-      Effect.runForkWith(this.context)(Effect.andThen(log, Deferred.done(done, Exit.void)))
+      if (failure === undefined) Deferred.doneUnsafe(done, Exit.void)
+      else Effect.runForkWith(this.context)(Effect.andThen(failure, Deferred.done(done, Exit.void)))
     }
     const attempt = (n: number): void =>
       Fs.open(this.path, CREATE_EXCLUSIVE, this.options.mode ?? 0o666, (err, fd) => {
         if (err === null) {
           const opened = this.created(fd)
-          return settle(opened, opened === undefined ? openLater(this.path, ioError("open", this.path, FdReserve.exhausted())) : Effect.void)
+          return settle(opened, opened === undefined ? openLater(this.path, ioError("open", this.path, FdReserve.exhausted())) : undefined)
         }
         if (err.code === "EEXIST" && n < attempts) {
           this.currentPath = nextPath()

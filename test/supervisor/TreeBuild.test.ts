@@ -52,12 +52,20 @@ stderr_logfile = ${dir}/l.err
 /** Where the build is held until the test interrupts it. */
 type Hold = "creating a group" | "registering the groups"
 
+/** The files of `dir` this process holds open once at least `count` are (AUTO logs are made on the threadpool), or after 2 s. */
+const openedUnder = (dir: string, count: number) =>
+  Effect.gen(function*() {
+    const deadline = Date.now() + 2000
+    while (openFilesUnder(dir).length < count && Date.now() < deadline) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)))
+    return openFilesUnder(dir)
+  })
+
 /**
  * Build the tree from the config above with the scripted Spawner, a bus that counts live
  * subscriptions, and a file system; hold the build at `hold`, interrupt it, and report what was
- * open just before and what is left after.
+ * open just before (once `expected` files are) and what is left after.
  */
-const interruptBuild = (hold: Hold) =>
+const interruptBuild = (hold: Hold, expected: number) =>
   Effect.gen(function*() {
     const dir = yield* (yield* FileSystem.FileSystem).makeTempDirectoryScoped({ prefix: "effsup-treebuild-" })
     const file = Path.join(dir, "supervisord.conf")
@@ -91,7 +99,7 @@ const interruptBuild = (hold: Hold) =>
       Effect.forkChild
     )
     yield* Deferred.await(held)
-    const before = { files: openFilesUnder(dir), subscriptions }
+    const before = { files: yield* openedUnder(dir, expected), subscriptions }
     yield* Fiber.interrupt(build)
     const after = { files: openFilesUnder(dir), subscriptions, spawned: (yield* Ref.get(spawner.control.children)).length }
     return { before, after }
@@ -100,7 +108,7 @@ const interruptBuild = (hold: Hold) =>
 describe("building the tree", () => {
   it.effect("interrupted while a group is being created: the groups made so far are closed", () =>
     Effect.gen(function*() {
-      const { before, after } = yield* interruptBuild("creating a group")
+      const { before, after } = yield* interruptBuild("creating a group", 4)
       // a's and b's groups were complete (b with its two AUTO logs), l's was being made
       assert.includeMembers([...before.files], ["a.out", "a.err"])
       assert.lengthOf(before.files.filter((f) => /^b-std(out|err)---supervisor-\w{8}\.log$/.test(f)), 2)
@@ -110,7 +118,7 @@ describe("building the tree", () => {
 
   it.effect("interrupted while the groups are being registered: every group is closed", () =>
     Effect.gen(function*() {
-      const { before, after } = yield* interruptBuild("registering the groups")
+      const { before, after } = yield* interruptBuild("registering the groups", 5)
       assert.strictEqual(before.files.length, 5) // a.out, a.err, l.err and b's two AUTO logs
       assert.strictEqual(before.subscriptions, 1)
       assert.deepStrictEqual(after, { files: [], subscriptions: 0, spawned: 0 })

@@ -15,15 +15,12 @@
  *
  * A compaction frees much that was malloc'd (ArrayBuffer backing stores, buffers of a burst), and
  * V8's worker threads free their compilation zones, but glibc keeps freed pages in each thread's
- * arena (up to 8 arenas per core). So the daemon's compaction ends with malloc_trim (through the
- * native addon), which gives every arena's free pages back: RSS 1.5 s after a start of 500
- * programs 91.4–94.6 → 84.2–85.2 MiB (4 interleaved runs each); the trim takes 0.5–4 ms.
- *
- * Likewise the daemon's malloc: glibc gives each thread an arena of its own at its first
- * allocation (up to 8 per core), and each keeps the pages freed in it. The daemon's libuv and V8
- * threads held 6–9 MiB of RSS that way at 500 programs (RSS 92.6–98.7 → 86.8–89.8 MiB with one
- * arena, 91.0–91.8 with two). `tuneDaemonMalloc` caps them at DAEMON_MALLOC_ARENAS through the
- * native addon (mallopt M_ARENA_MAX), unless MALLOC_ARENA_MAX is set (glibc took it already).
+ * arena (a thread gets its own at its first allocation, up to 8 per core): 6–9 MiB at 500 programs
+ * (RSS 92.6–98.7 → 86.8–89.8 MiB with MALLOC_ARENA_MAX=1 set from outside; capping the arenas with
+ * mallopt at run time comes too late, the threads have theirs). So the daemon's compaction ends
+ * with malloc_trim (the probe's `releaseFreed`; Serve.ts passes NodeSupervisor.releaseFreedMemory),
+ * which gives every arena's free pages back: RSS 1.5 s after a start of 500 programs 91.4–94.6 →
+ * 84.2–85.2 MiB (4 interleaved runs each); the trim takes 0.5–4 ms.
  *
  * The daemon gives memory back itself instead of through V8's memory reducer
  * (`--memory-reducer-gc-count=0`, the one memory reducer setting V8 reads at run time). V8 arms its

@@ -6,8 +6,9 @@
  * name `<process>-<channel>---<identifier>-<8 chars>.log`, like `tempfile.mkstemp`; a new name is
  * drawn on every call (supervisord makes new names after every reload). The fd it is created with
  * stays the log file's fd (RotatingFile.createExclusive): one system call per file, made on the
- * threadpool while the daemon goes on (a daemon with 500 programs creates 1000 of them). Cleanup removes exactly the
- * files whose names match supervisord's pattern, and only reports problems as warnings.
+ * threadpool while the daemon goes on (a daemon with 500 programs creates 1000 of them). Cleanup
+ * removes exactly the files whose names match supervisord's pattern, and only reports problems as
+ * warnings.
  *
  * Gotchas: supervisord puts `identifier` into its regex unescaped; here it is escaped, so an
  * identifier with regex characters matches only itself.

@@ -291,12 +291,12 @@ export const make = (
         return inOrderOf(members, results)
       })
 
-    /** A process's log file for reading, once it exists (an AUTO log is made in the background). */
+    /** A process's log file for reading (undefined for NONE), once it exists (an AUTO log is made in the background). */
+    const openedLogPath = (actor: ProcessActor, channel: Channel): Effect.Effect<string | undefined> =>
+      Effect.andThen(actor.output.opened, Effect.sync(() => channel === "stdout" ? actor.output.stdoutPath : actor.output.stderrPath))
     const logPathOf = (actor: ProcessActor, channel: Channel) =>
-      Effect.andThen(actor.output.opened, Effect.suspend(() => {
-        const path = channel === "stdout" ? actor.output.stdoutPath : actor.output.stderrPath
-        return path === undefined ? Effect.fail(new NoFile({ detail: `${actor.config.name}` })) : Effect.succeed(path)
-      }))
+      Effect.flatMap(openedLogPath(actor, channel), (path) =>
+        path === undefined ? Effect.fail(new NoFile({ detail: `${actor.config.name}` })) : Effect.succeed(path))
 
     const checkSignal = (signal: string) => {
       const parsed = parseSignal(signal)
@@ -448,13 +448,11 @@ export const make = (
       tailProcessLog: (spec, channel, offset, length) =>
         guard.pipe(
           Effect.andThen(findActor(spec)),
-          Effect.flatMap((a) =>
-            Effect.andThen(a.output.opened, Effect.suspend(() => {
-              const path = channel === "stdout" ? a.output.stdoutPath : a.output.stderrPath
-              return path === undefined
-                ? Effect.succeed({ bytes: new Uint8Array(0), offset: 0, overflow: false })
-                : LogRead.tailLog(path, offset, length).pipe(Effect.provide(services))
-            })))
+          Effect.flatMap((a) => openedLogPath(a, channel)),
+          Effect.flatMap((path) =>
+            path === undefined
+              ? Effect.succeed({ bytes: new Uint8Array(0), offset: 0, overflow: false })
+              : LogRead.tailLog(path, offset, length).pipe(Effect.provide(services)))
         ),
       clearProcessLogs: (spec) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.output.clear)),
       clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allMembers(), () => true, (m) => m.actor.output.clear))),

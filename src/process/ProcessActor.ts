@@ -25,7 +25,6 @@ import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
-import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
@@ -140,6 +139,11 @@ const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 /** The exec context of a process without checks (nothing runs in it). */
 const NO_EXEC_CONTEXT: ExecContext = { env: {}, cwd: undefined, umask: undefined, user: undefined }
 
+/** supervisord's throttle of `waiting for x to stop` (process.py stop_report). */
+const STOP_REPORT_MS = 2000
+
+const STOP_TIMEOUT: Event = { _tag: "StopTimeout" }
+
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
@@ -226,8 +230,9 @@ export const make = (
       return (event: Event) => Queue.offer(mailbox, { _tag: "Internal", generation: gen, event }).pipe(Effect.asVoid)
     }
 
-    const arm = (delay: Duration.Duration, event: Event) =>
-      Effect.flatMap(FiberSet.run(background, Effect.andThen(Effect.sleep(delay), poster()(event))), (fiber) =>
+    /** Make `body` the one timer (see `timer`), replacing the one armed before. */
+    const armWith = (body: Effect.Effect<void>) =>
+      Effect.flatMap(FiberSet.run(background, body), (fiber) =>
         Effect.sync(() => {
           const previous = timer
           timer = fiber
@@ -236,6 +241,49 @@ export const make = (
             if (timer === fiber) timer = undefined
           })
         }))
+    /** Post `event` for the current spawn after `delay`. */
+    const arm = (delay: Duration.Duration, event: Event) => armWith(Effect.andThen(Effect.sleep(delay), poster()(event)))
+
+    // Callers waiting for a stop (stop with wait) hear supervisord's `waiting for x to stop`: at
+    // once, then at most every STOP_REPORT_MS while the process is STOPPING (from the stop timer,
+    // so a waiting caller costs no timer of its own).
+    let stopWaiters = 0
+    let lastStopReport = Number.NEGATIVE_INFINITY
+    const reportStopWait = Effect.suspend(() => {
+      if (stopWaiters === 0) return Effect.void
+      return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        if (now - lastStopReport < STOP_REPORT_MS) return Effect.void
+        lastStopReport = now
+        return Effect.logInfo(`waiting for ${name} to stop`)
+      })
+    })
+    /**
+     * The stop timer: StopTimeout after stopwaitsecs; every STOP_REPORT_MS until then, and after
+     * it while the process is still STOPPING (a child that outlives SIGKILL), the report to waiting
+     * callers. It ends once the process has left STOPPING.
+     */
+    const stopTimer = (post: (event: Event) => Effect.Effect<void>) =>
+      Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
+        const deadline = start + config.stopwaitsecs * 1000
+        let timedOut = false
+        let nextReport = start + STOP_REPORT_MS
+        while (true) {
+          const now = yield* Clock.currentTimeMillis
+          yield* Effect.sleep(Duration.millis(Math.max(0, (timedOut ? nextReport : Math.min(deadline, nextReport)) - now)))
+          if (published.state !== "STOPPING") return
+          const at = yield* Clock.currentTimeMillis
+          if (!timedOut && at >= deadline) {
+            timedOut = true
+            yield* post(STOP_TIMEOUT)
+          }
+          if (at >= nextReport) {
+            yield* reportStopWait
+            // on the cadence of the last report (a caller that came later reported at once)
+            nextReport = (at - lastStopReport < STOP_REPORT_MS ? lastStopReport : at) + STOP_REPORT_MS
+          }
+        }
+      })
     const clearTimer = Effect.suspend(() => {
       const previous = timer
       timer = undefined
@@ -410,7 +458,8 @@ export const make = (
             yield* Effect.logDebug(
               `killing ${name} (pid ${current.pid}) ${group ? "process group " : ""}with signal ${config.stopsignal}`
             )
-            yield* arm(Duration.seconds(config.stopwaitsecs), { _tag: "StopTimeout" })
+            lastStopReport = Number.NEGATIVE_INFINITY
+            yield* armWith(stopTimer(poster()))
             yield* sendSignal(config.stopsignal, group)
           })
         case "kill":
@@ -596,11 +645,8 @@ export const make = (
         yield* request({ _tag: "Stop" }, notRunning)
         if (!wait) return
         if (stopOutcome(published.state) === "pending") {
-          // supervisord reports every wait at once, then every 2 s.
-          yield* Effect.logInfo(`waiting for ${name} to stop`).pipe(
-            Effect.repeat(Schedule.spaced("2 seconds")),
-            Effect.raceFirst(awaitStopped)
-          )
+          stopWaiters++
+          yield* Effect.andThen(reportStopWait, awaitStopped).pipe(Effect.ensuring(Effect.sync(() => stopWaiters--)))
         }
         if (stopOutcome(published.state) === "UnknownState") {
           return yield* new Failed({ detail: `${name} is in an unknown process state` })

@@ -1,6 +1,6 @@
 import { NodeServices } from "@effect/platform-node"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Exit, Fiber, Layer, Ref, Scope, Stream } from "effect"
+import { Effect, Exit, Fiber, Layer, Logger, Ref, Scope, Stream } from "effect"
 import { TestClock } from "effect/testing"
 import type { ProcessConfig } from "../../src/config/Types.ts"
 import type { ProcessState } from "../../src/domain/ProcessState.ts"
@@ -160,6 +160,43 @@ describe("ProcessActor (scripted children, TestClock)", () => {
         }))
       assert.strictEqual(last.state, "STOPPED")
       assert.strictEqual(last.exitstatus, -1)
+    }))
+
+  it.effect("a caller waiting for a stop hears `waiting for x to stop` at once, then every 2 s while it is STOPPING", () =>
+    Effect.gen(function*() {
+      const logged: Array<string> = []
+      const waiting = () => logged.filter((line) => line === "Info waiting for cat to stop").length
+      yield* scenario(config({ name: "cat", startsecs: 0, stopwaitsecs: 3 }), ({ actor, fake }) =>
+        Effect.gen(function*() {
+          // it ignores SIGTERM and (for a while) SIGKILL: the reports go on after stopwaitsecs
+          yield* Ref.set(fake.ignored, ["SIGTERM", "SIGKILL"])
+          yield* actor.start(false, "autostart")
+          const stopping = yield* actor.stop(true).pipe(Effect.forkChild({ startImmediately: true }))
+          yield* inState(actor, "STOPPING")
+          assert.strictEqual(waiting(), 1)
+          yield* TestClock.adjust("1999 millis")
+          assert.strictEqual(waiting(), 1)
+          yield* TestClock.adjust("1 millis")
+          assert.strictEqual(waiting(), 2)
+          yield* TestClock.adjust("1 seconds") // stopwaitsecs: SIGKILL, still STOPPING
+          assert.deepStrictEqual((yield* child(fake, 0)).signals, ["SIGTERM", "SIGKILL"])
+          assert.strictEqual(waiting(), 2)
+          yield* TestClock.adjust("1 seconds")
+          assert.strictEqual(waiting(), 3)
+          yield* (yield* child(fake, 0)).exit({ code: null, signal: "SIGKILL" })
+          yield* Fiber.join(stopping)
+          yield* TestClock.adjust("10 seconds")
+          assert.strictEqual(waiting(), 3)
+          // a stop nobody waits for reports nothing
+          yield* Ref.set(fake.ignored, ["SIGTERM"])
+          yield* actor.start(false, "autostart")
+          yield* actor.stop(false)
+          yield* inState(actor, "STOPPING")
+          yield* TestClock.adjust("3 seconds")
+          assert.strictEqual(waiting(), 3)
+        })).pipe(Effect.provide(Logger.layer([Logger.make(({ logLevel, message }) => {
+        logged.push(`${logLevel} ${String(Array.isArray(message) ? message.join(" ") : message)}`)
+      })])))
     }))
 
   it.effect("stop in BACKOFF goes straight to STOPPED; start refuses a running process; stop refuses a stopped one", () =>

@@ -1,6 +1,7 @@
 /**
  * Scenario 2, cold start: N programs (`sleep 1000`, startsecs=0, numprocs=N) from the daemon's
- * exec to all N RUNNING, against a C program posix_spawning N sleeps (the floor). Once all N are
+ * exec to all N RUNNING, against a C program posix_spawning N sleeps (the floor) and the least a
+ * Node daemon on the addon does for them (bench/nodeSpawnFloor.ts). Once all N are
  * RUNNING, the daemons' memory (RSS and PSS of all their processes, at the largest N) and whether
  * each child's parent is the daemon itself (getppid() = supervisor.getPID(), as supervisord).
  *
@@ -9,11 +10,15 @@
  * the time is taken when an answer shows N RUNNING. Both daemons are polled identically.
  * @since 0.1.0
  */
-import { allInfo, childrenOf, interleave, type Kind, memoryMiB, now, type Scenario, shell, sleep, startDaemon, tempDir, waitAllRunning } from "./harness.ts"
+import { allInfo, childrenOf, interleave, ROOT, type Kind, memoryMiB, now, type Scenario, shell, sleep, startDaemon, tempDir, waitAllRunning } from "./harness.ts"
 import { makeRow, type Row } from "./report.ts"
 import { posixSpawnProgram } from "./spawnCost.ts"
 import { nsToMs } from "./stats.ts"
 import * as Fs from "node:fs"
+import * as Path from "node:path"
+
+/** The Node floor program (see its doc). */
+const NODE_FLOOR = Path.join(ROOT, "bench/nodeSpawnFloor.ts")
 
 /** The `sleep 1000` programs of the cold start, RPC and stop scenarios. */
 export const sleepers = (n: number) => [{ name: "sleep", command: "sleep 1000", numprocs: n, options: { startsecs: 0 } }]
@@ -25,16 +30,17 @@ export const coldStart: Scenario = {
   method:
     "N × `sleep 1000` (numprocs=N, startsecs=0). Time from exec of the daemon to the getAllProcessInfo answer " +
     "showing N RUNNING (polled over the socket, 10 ms between requests). Floor: a C program posix_spawning N " +
-    "`sleep 1000` (bench/posixSpawn.c), exec to its exit. Memory: RSS/PSS from /proc/PID/smaps_rollup 1 s after all " +
-    "N are RUNNING, of the daemon and any process of its own. Parent: the share of the N children whose parent " +
-    "(/proc/PID/task/PID/children) is the daemon.",
+    "`sleep 1000` (bench/posixSpawn.c), exec to its exit; a second floor, the least a Node daemon on the addon does " +
+    "(bench/nodeSpawnFloor.ts: 2 AUTO log files per program made on the threadpool, spawn, watch the pipes), exec " +
+    "to its exit. Memory: RSS/PSS from /proc/PID/smaps_rollup 1 s after all N are RUNNING, of the daemon and any " +
+    "process of its own. Parent: the share of the N children whose parent (/proc/PID/task/PID/children) is the daemon.",
   run: async (ctx) => {
     const floorProgram = posixSpawnProgram()
     const sizes = ctx.quick ? [100] : [100, 500]
     const reps = ctx.quick ? 1 : 3
     const rows: Array<Row> = []
     for (const n of sizes) {
-      const samples: Record<Kind | "floor", Array<number>> = { effsup: [], supervisord: [], floor: [] }
+      const samples: Record<Kind | "floor" | "nodeFloor", Array<number>> = { effsup: [], supervisord: [], floor: [], nodeFloor: [] }
       const rss: Record<Kind, Array<number>> = { effsup: [], supervisord: [] }
       const parented: Record<Kind, Array<number>> = { effsup: [], supervisord: [] }
       const pss: Record<Kind, Array<number>> = { effsup: [], supervisord: [] }
@@ -68,6 +74,17 @@ export const coldStart: Scenario = {
           } finally {
             Fs.rmSync(dir, { recursive: true, force: true })
           }
+        },
+        nodeFloor: async () => {
+          const dir = tempDir("node-floor")
+          try {
+            const t0 = now()
+            // its children die with it (PR_SET_PDEATHSIG)
+            await shell(`exec "${process.execPath}" "${NODE_FLOOR}" ${n} logs 1000`, dir).done
+            samples.nodeFloor.push(nsToMs(now() - t0))
+          } finally {
+            Fs.rmSync(dir, { recursive: true, force: true })
+          }
         }
       }, ctx.log)
       rows.push(makeRow({
@@ -80,6 +97,10 @@ export const coldStart: Scenario = {
             pass: effsup !== undefined && floor !== undefined && effsup.median <= 1.5 * floor.median
           })
         } : {})
+      }))
+      rows.push(makeRow({
+        scenario: "coldStart", metric: `${n} programs, the least a Node daemon does: AUTO log files + spawn`, unit: "ms", tails: false,
+        floor: { label: "bench/nodeSpawnFloor.ts", samples: samples.nodeFloor }
       }))
       if (n === sizes[sizes.length - 1]) {
         rows.push(

@@ -134,6 +134,11 @@ export interface ChildOutput {
   /** Completes once the log files are open (an AUTO log is made in the background): awaited before each spawn. */
   readonly opened: Effect.Effect<void>
   /**
+   * Before a spawn, after `opened`: reopen a log file whose path no longer names it (deleted,
+   * moved or replaced while the program was stopped), as supervisord opens them at each spawn.
+   */
+  readonly reopenIfReplaced: Effect.Effect<void>
+  /**
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
    * PROCESS_COMMUNICATION_* events, and the activity log at debug level. Completes after the
    * last byte is written.
@@ -270,6 +275,7 @@ export const make = (
       get opened() {
         return files.length === 1 ? files[0]!.opened : each((f) => f.opened)
       },
+      reopenIfReplaced: each((f) => f.reopenIfReplaced),
       drain,
       flush: each((f) => f.flush),
       reopen: each((f) => f.reopen),

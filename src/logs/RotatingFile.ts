@@ -83,6 +83,12 @@ export interface RotatingFile {
   readonly flush: Effect.Effect<void>
   /** Close and reopen the same path (SIGUSR2, for external logrotate). */
   readonly reopen: Effect.Effect<void>
+  /**
+   * Reopen the path if it no longer names the open file (a regular file deleted, moved or replaced
+   * since it was opened), as supervisord opens a program's log files anew at each spawn; called
+   * before a spawn. The first call after the file was opened does not look (it was just opened).
+   */
+  readonly reopenIfReplaced: Effect.Effect<void>
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
   /**
@@ -240,6 +246,8 @@ class File implements RotatingFile {
   private writerFiber: Fiber.Fiber<void> | undefined = undefined
   /** The reader the file is lent to (see lendUnsafe). */
   private lent: { readonly giveBack: () => number } | undefined = undefined
+  /** Opened since `reopenIfReplaced` last looked: it need not look. */
+  private fresh = true
   /** Completed once the creation `createInBackground` started is over; undefined when none is underway. */
   private creating: Deferred.Deferred<void> | undefined = undefined
 
@@ -403,6 +411,7 @@ class File implements RotatingFile {
   /** Start with `opened` as the open file; undefined (out of fds): open it at the next write, failing until then. */
   adopt(opened: OpenFile | undefined): void {
     this.current = opened
+    this.fresh = true
     this.failing = opened === undefined
   }
 
@@ -453,6 +462,7 @@ class File implements RotatingFile {
   private reopenNow(): Effect.Effect<void> {
     return Effect.map(this.attempt("reopen", this.openNow()), (opened) => {
       this.current = opened
+      this.fresh = true
     })
   }
 
@@ -460,7 +470,10 @@ class File implements RotatingFile {
     return Effect.suspend(() =>
       this.current !== undefined
         ? Effect.succeed(this.current)
-        : Effect.map(this.attempt("open", this.openNow()), (o) => (this.current = o))
+        : Effect.map(this.attempt("open", this.openNow()), (o) => {
+          this.fresh = true
+          return (this.current = o)
+        })
     )
   }
 
@@ -719,6 +732,28 @@ class File implements RotatingFile {
 
   get reopen(): Effect.Effect<void> {
     return this.command("Reopen")
+  }
+
+  get reopenIfReplaced(): Effect.Effect<void> {
+    return Effect.suspend(() => {
+      const c = this.current
+      const look = !this.fresh
+      this.fresh = false
+      // a pipe or FIFO is left alone: reopening one waits for a reader
+      return look && c !== undefined && c.regular && this.replaced(c) ? this.reopen : Effect.void
+    })
+  }
+
+  /** Whether the path names another file than `c` (or none): deleted, moved or replaced. */
+  private replaced(c: OpenFile): boolean {
+    try {
+      const named = Fs.statSync(this.path, { throwIfNoEntry: false })
+      if (named === undefined) return true
+      const held = Fs.fstatSync(c.fd)
+      return named.ino !== held.ino || named.dev !== held.dev
+    } catch {
+      return false
+    }
   }
 
   get clear(): Effect.Effect<void> {

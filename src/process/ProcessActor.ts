@@ -348,8 +348,10 @@ export const make = (
       readiness = config.ready === undefined
         ? undefined
         : Readiness.make(config.ready, config.readyTimeout, context, notify?.success.ready)
-      // Its log files exist before the child does (an AUTO log is made in the background).
+      // Its log files exist before the child does (an AUTO log is made in the background), also
+      // when they were deleted or moved since the last spawn.
       yield* output.opened
+      yield* output.reopenIfReplaced
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({

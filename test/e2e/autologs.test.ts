@@ -2,7 +2,8 @@
  * AUTO child logs side by side with supervisord 4.2.5: every process of every group gets its two
  * files in `childlogdir` when the daemon starts (started or not), named and moded alike (0600),
  * empty until the program writes; a program's first output is in its file; `tail` of a program
- * never started is empty. effsup makes these files on libuv's threadpool (RotatingFile
+ * never started is empty; a file deleted or moved while its program is stopped is made again at
+ * its next start. effsup makes these files on libuv's threadpool (RotatingFile
  * `createExclusive`), so this pins that nothing a client can see differs from supervisord.
  */
 import * as Fs from "node:fs"
@@ -52,5 +53,24 @@ describe.skipIf(!haveSupervisord())("AUTO child logs: effsup vs supervisord 4.2.
     expect(ours).toEqual(theirs)
     expect(ours!["idle-stdout"]).toEqual([0o600, ""])
     expect(ours!["talk_07-stdout"]).toEqual([0o600, "hello 7\n"])
+  })
+
+  it("a log file deleted or moved while its program is stopped is made again at its next start", async () => {
+    const logOf = (d: Daemon, process: string) => Fs.readdirSync(d.dir).find((f) => f.startsWith(`${process}-stdout---`))!
+    for (const d of pair.both()) {
+      expect(d.ctl("stop", "talk:talk_03", "talk:talk_04").status, d.kind).toBe(0)
+      const deleted = logOf(d, "talk_03")
+      const moved = logOf(d, "talk_04")
+      Fs.rmSync(Path.join(d.dir, deleted))
+      Fs.renameSync(Path.join(d.dir, moved), Path.join(d.dir, "moved.log"))
+      expect(d.ctl("start", "talk:talk_03", "talk:talk_04").status, d.kind).toBe(0)
+      const deadline = Date.now() + 10_000
+      while (!(Fs.existsSync(Path.join(d.dir, deleted)) && Fs.existsSync(Path.join(d.dir, moved))) && Date.now() < deadline) await sleep(50)
+      while (Fs.readFileSync(Path.join(d.dir, moved), "utf8") === "" && Date.now() < deadline) await sleep(50)
+      expect(Fs.readFileSync(Path.join(d.dir, deleted), "utf8"), d.kind).toBe("hello 3\n")
+      expect(Fs.readFileSync(Path.join(d.dir, moved), "utf8"), d.kind).toBe("hello 4\n")
+      expect(Fs.readFileSync(Path.join(d.dir, "moved.log"), "utf8"), d.kind).toBe("hello 4\n")
+      expect(d.ctl("tail", "talk:talk_03").stdout, d.kind).toBe("hello 3\n\n") // and supervisorctl's newline
+    }
   })
 })

@@ -122,6 +122,39 @@ describe("RotatingFile", () => {
       })
     ))
 
+  it.effect("reopenIfReplaced reopens a path deleted or moved since it was opened, and only then", () =>
+    withDir((dir) =>
+      Effect.gen(function*() {
+        const fs = yield* FileSystem.FileSystem
+        const log = yield* RotatingFile.make(`${dir}/a.log`, { maxBytes: 0, backups: 0 })
+        yield* log.write(text("one"))
+        yield* log.flush
+        // the first look after an open does not look
+        yield* fs.remove(`${dir}/a.log`)
+        yield* log.reopenIfReplaced
+        yield* log.write(text("-lost"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), {})
+        // deleted: made again
+        yield* log.reopenIfReplaced
+        yield* log.write(text("two"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "two" })
+        // unchanged: kept (the first look after that reopen does not look, the second finds it the same)
+        yield* log.reopenIfReplaced
+        yield* log.reopenIfReplaced
+        yield* log.write(text("-same"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "two-same" })
+        // moved away (logrotate without a signal): the path is made anew
+        yield* fs.rename(`${dir}/a.log`, `${dir}/a.log.old`)
+        yield* log.reopenIfReplaced
+        yield* log.write(text("three"))
+        yield* log.flush
+        assert.deepStrictEqual(yield* listing(dir), { "a.log": "three", "a.log.old": "two-same" })
+      })
+    ))
+
   it.effect("reopen follows the path after an external rename; clear deletes only the file", () =>
     withDir((dir) =>
       Effect.gen(function*() {

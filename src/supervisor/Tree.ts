@@ -244,7 +244,12 @@ export const make = (
       error
     })
 
-    /** supervisord's make_allfunc: act on every process matching `when` at once, then wait for each. */
+    /**
+     * supervisord's make_allfunc: act on every process matching `when` at once, then wait for each.
+     * The results come in the order the processes were done, as supervisord's (a refusal or a
+     * process with startsecs=0 at once, before one that must stay up for a second); those done in
+     * the same millisecond in the given order.
+     */
     const forAll = <E extends SupervisorError>(
       members: ReadonlyArray<Member>,
       when: (state: ProcessState) => boolean,
@@ -252,18 +257,11 @@ export const make = (
     ) =>
       Effect.gen(function*() {
         const chosen = members.filter((m) => when(m.actor.snapshotUnsafe().state))
-        const outcomes = yield* Effect.forEach(chosen, (m) => Effect.result(act(m)), { concurrency: "unbounded" })
-        return chosen.map((m, i) => {
-          const outcome = outcomes[i]!
-          return resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined)
-        })
+        const done = yield* Effect.forEach(chosen, (m, index) =>
+          Effect.flatMap(Effect.result(act(m)), (outcome) =>
+            Effect.map(Clock.currentTimeMillis, (at) => ({ at, index, result: resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined) }))), { concurrency: "unbounded" })
+        return done.sort((a, b) => a.at - b.at || a.index - b.index).map((d) => d.result)
       })
-
-    /** Results in the order of `members` (results of several rounds merged). */
-    const inOrderOf = (members: ReadonlyArray<Member>, results: ReadonlyArray<ProcessResult>) => {
-      const index = new Map(members.map((m, i) => [`${m.config.group}:${m.config.name}`, i]))
-      return [...results].sort((a, b) => index.get(`${a.group}:${a.name}`)! - index.get(`${b.group}:${b.name}`)!)
-    }
 
     /** Start every process not running: those without dependencies first, then the others through their gates. */
     const startMany = (members: ReadonlyArray<Member>, wait: boolean) =>
@@ -271,7 +269,7 @@ export const make = (
         const notRunning = (s: ProcessState) => !RUNNING_STATES.has(s)
         const plain = yield* forAll(members.filter((m) => m.config.dependsOn.length === 0), notRunning, (m) => m.actor.start(wait))
         const gated = yield* forAll(members.filter((m) => m.config.dependsOn.length > 0), notRunning, (m) => starter.start(m, wait, "request"))
-        return gated.length === 0 ? plain : inOrderOf(members, [...plain, ...gated])
+        return [...plain, ...gated]
       })
 
     /**
@@ -288,7 +286,7 @@ export const make = (
         for (const [i, wave] of waves.entries()) {
           results.push(...yield* forAll(wave, running, (m) => m.actor.stop(wait || i < waves.length - 1)))
         }
-        return inOrderOf(members, results)
+        return results
       })
 
     /** A process's log file for reading (undefined for NONE), once it exists (an AUTO log is made in the background). */

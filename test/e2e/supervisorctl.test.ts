@@ -41,6 +41,18 @@ startsecs=0
 
 [group:grp]
 programs=member
+
+[program:a_slow]
+command=sleep 1000
+autostart=false
+
+[program:b_fast]
+command=sleep 1000
+startsecs=0
+autostart=false
+
+[group:mixed]
+programs=a_slow,b_fast
 `
 
 const mask = (text: string) =>
@@ -105,6 +117,11 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     same(["start"])
     same(["stop"])
     expect(same(["start", "quick"]).out).toBe("quick: ERROR (spawn error)\n")
+  })
+
+  it("a group's start answers in the order its processes are done (startsecs=0 before startsecs=1)", () => {
+    expect(same(["start", "mixed:*"]).out).toBe("mixed:b_fast: started\nmixed:a_slow: started\n")
+    sameLines(["stop", "mixed:*"])
   })
 
   it("signal", () => {

@@ -145,13 +145,15 @@ describe("depends_on (scripted children, TestClock)", () => {
         yield* until(supervisor, "app", "RUNNING")
         assert.deepStrictEqual(spawns(fake.journal), ["spawn db", "spawn solo", "spawn app"])
         fake.journal.length = 0
+        // the results in the order the processes were done (the first wave's in reverse priority order), then db's
         const results = yield* supervisor.stopAll(false)
-        assert.deepStrictEqual(results.map((r) => `${r.name} ${r.error?._tag ?? "ok"}`), ["app ok", "db ok", "solo ok"])
+        assert.deepStrictEqual(results.map((r) => `${r.name} ${r.error?._tag ?? "ok"}`), ["solo ok", "app ok", "db ok"])
         // stop all signals everything at once, except that db waits until app has stopped.
         assert.deepStrictEqual([...fake.journal.slice(0, 2)].sort(), ["SIGTERM app", "SIGTERM solo"])
         assert.deepStrictEqual(fake.journal.slice(2), ["SIGTERM db"])
+        // app is done last: it waited for db
         const restarted = yield* supervisor.startAll(true)
-        assert.deepStrictEqual(restarted.map((r) => `${r.name} ${r.error?._tag ?? "ok"}`), ["app ok", "db ok", "solo ok"])
+        assert.deepStrictEqual(restarted.map((r) => `${r.name} ${r.error?._tag ?? "ok"}`), ["db ok", "solo ok", "app ok"])
         fake.journal.length = 0
       }), ({ events, fake }) =>
       Effect.sync(() => {

@@ -14,20 +14,38 @@ export const SIGNALS: Readonly<Record<string, number>> = {
   SIGSYS: 31, SIGRTMIN: 34, SIGRTMAX: 64
 }
 
-const PRIMARY: ReadonlyArray<string> = Object.keys(SIGNALS).filter((n) => !["SIGIOT", "SIGCLD", "SIGPOLL"].includes(n))
+/** The name of each number, as Python's signal module (and so supervisord) gives it: 6 is SIGABRT, 29 SIGPOLL. */
+const PRIMARY: ReadonlyArray<string> = Object.keys(SIGNALS).filter((n) => !["SIGIOT", "SIGCLD", "SIGIO"].includes(n))
+
+/**
+ * What else supervisord takes as a signal name: Python's signal module has these `SIG` names too
+ * (its handler and mask constants), and supervisord looks names up there.
+ */
+const PYTHON_CONSTANTS: Readonly<Record<string, number>> = { SIG_DFL: 0, SIG_IGN: 1, SIG_BLOCK: 0, SIG_UNBLOCK: 1, SIG_SETMASK: 2 }
+
+/** The numbers supervisord accepts: those of the module's `SIG` names (0–31, SIGRTMIN 34, SIGRTMAX 64). */
+const ACCEPTED = new Set([...Object.values(SIGNALS), ...Object.values(PYTHON_CONSTANTS)])
 
 /** The canonical name of a signal number (`15` → `SIGTERM`), or `signal N` for an unnamed one. */
 export const signalName = (num: number): string => PRIMARY.find((n) => SIGNALS[n] === num) ?? `signal ${num}`
 
-/** Parse a signal the way supervisord does: a name with or without `SIG` (any case), or a number. */
+/** The number of a canonical name (`signalName`'s), or undefined. */
+export const signalNumber = (name: string): number | undefined =>
+  SIGNALS[name] ?? (/^signal (\d+)$/.test(name) ? Number(name.slice("signal ".length)) : undefined)
+
+/**
+ * Parse a signal the way supervisord does: a number as Python's int() reads it (sign, `_` between
+ * digits) that is one of the accepted ones (0, a probe, included), or a name with or without `SIG`
+ * (any case).
+ */
 export const parseSignal = (input: string): { readonly name: string; readonly number: number } | undefined => {
   const s = input.trim()
-  if (/^\d+$/.test(s)) {
-    const n = Number(s)
-    return n >= 1 && n <= 64 ? { name: signalName(n), number: n } : undefined
+  if (/^[+-]?\d+(?:_\d+)*$/.test(s)) {
+    const n = Math.abs(Number(s.replaceAll("_", ""))) === 0 ? 0 : Number(s.replaceAll("_", ""))
+    return ACCEPTED.has(n) ? { name: signalName(n), number: n } : undefined
   }
   const up = s.toUpperCase()
   const name = up.startsWith("SIG") ? up : `SIG${up}`
-  const number = SIGNALS[name]
+  const number = SIGNALS[name] ?? PYTHON_CONSTANTS[name]
   return number === undefined ? undefined : { name: signalName(number), number }
 }

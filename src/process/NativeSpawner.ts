@@ -31,12 +31,13 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { signalName } from "../domain/Signals.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
 import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans, killLeftBehind, occupiedSessions, sharedLeftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
-import { killChild, signalName } from "./Signals.ts"
+import { killChild } from "./Signals.ts"
 import {
   ListenFailure,
   type ListeningSocket,

@@ -26,7 +26,7 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import { describeExit } from "../domain/ExitInfo.ts"
 import type { NativeAddon } from "./NativeAddon.ts"
-import { signalName } from "./Signals.ts"
+import { signalName } from "../domain/Signals.ts"
 
 /** How long after a scan that saw an unknown zombie the next one runs, if no SIGCHLD comes first. */
 const SECOND_LOOK_MS = 100

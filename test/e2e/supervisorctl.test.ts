@@ -53,6 +53,10 @@ autostart=false
 
 [group:mixed]
 programs=a_slow,b_fast
+
+[program:rt]
+command=sleep 1000
+startsecs=0
 `
 
 const mask = (text: string) =>
@@ -124,11 +128,23 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     sameLines(["stop", "mixed:*"])
   })
 
-  it("signal", () => {
+  it("signal", async () => {
     same(["signal", "HUP", "idle"])
     same(["signal", "BOGUS", "sleeper"])
     same(["signal", "USR1", "bogus"])
     same(["signal", "HUP"])
+    // Python's signal numbers: 0 (a probe) and the real-time bounds, not those between
+    same(["signal", "0", "sleeper"])
+    same(["signal", "35", "sleeper"])
+    // SIGRTMIN, which Node has no name for, reaches the child (whose default is to die): restarted
+    const pids = pair.both().map((d) => d.ctl("pid", "rt").stdout)
+    same(["signal", "RTMIN", "rt"])
+    for (const [i, d] of pair.both().entries()) {
+      const deadline = Date.now() + 10_000
+      const restarted = () => ctl(d, ["status", "rt"]).out.includes("RUNNING") && d.ctl("pid", "rt").stdout !== pids[i]
+      while (!restarted() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200))
+      expect(restarted(), d.kind).toBe(true)
+    }
   })
 
   it("tail and clear", () => {

@@ -59,6 +59,9 @@ import { stopWaves } from "./StopOrder.ts"
 import { restartsWithin } from "./Strategy.ts"
 import { type ExitRequest, requireRunning, type SupervisorShape } from "./Supervisor.ts"
 
+/** How often supervisord looks at the processes a group action still waits for (its deferred callbacks' delay). */
+const POLL_MS = 50
+
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
 export interface TreeOptions {
   /**
@@ -246,9 +249,10 @@ export const make = (
 
     /**
      * supervisord's make_allfunc: act on every process matching `when` at once, then wait for each.
-     * The results come in the order the processes were done, as supervisord's (a refusal or a
-     * process with startsecs=0 at once, before one that must stay up for a second); those done in
-     * the same millisecond in the given order.
+     * The results come as supervisord's do: it looks at the processes still pending at most every
+     * POLL_MS and reports those done since, in the given order. So what is done together (a stop
+     * of processes that die at once, starts with the same startsecs) comes in the given order, and
+     * a process with startsecs=0 before one that must stay up for a second.
      */
     const forAll = <E extends SupervisorError>(
       members: ReadonlyArray<Member>,
@@ -256,11 +260,16 @@ export const make = (
       act: (member: Member) => Effect.Effect<void, E>
     ) =>
       Effect.gen(function*() {
+        const start = yield* Clock.currentTimeMillis
         const chosen = members.filter((m) => when(m.actor.snapshotUnsafe().state))
         const done = yield* Effect.forEach(chosen, (m, index) =>
           Effect.flatMap(Effect.result(act(m)), (outcome) =>
-            Effect.map(Clock.currentTimeMillis, (at) => ({ at, index, result: resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined) }))), { concurrency: "unbounded" })
-        return done.sort((a, b) => a.at - b.at || a.index - b.index).map((d) => d.result)
+            Effect.map(Clock.currentTimeMillis, (at) => ({
+              poll: Math.floor((at - start) / POLL_MS),
+              index,
+              result: resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined)
+            }))), { concurrency: "unbounded" })
+        return done.sort((a, b) => a.poll - b.poll || a.index - b.index).map((d) => d.result)
       })
 
     /** Start every process not running: those without dependencies first, then the others through their gates. */

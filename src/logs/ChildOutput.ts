@@ -125,6 +125,11 @@ export type ReadBySplice = (
 export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
   readonly readByCallback?: ReadByCallback | undefined
   readonly readBySplice?: ReadBySplice | undefined
+  /**
+   * When read by callback (or splice): hand the reader everything the source holds now, and say
+   * whether that emptied it (or it ended). False when it cannot tell.
+   */
+  readonly settle?: (() => boolean) | undefined
 }
 
 /** The output pipeline of one process. */

@@ -90,20 +90,38 @@ class NativePipe implements ByteSource {
         return
       }
     }
-    for (let i = 0; i < READS_PER_WAKE && !this.paused && !this.closed; i++) {
+    this.readSome(READS_PER_WAKE)
+  }
+
+  /** Read at most `limit` times: until a read empties the pipe, it ends, or the reader pauses it. */
+  readSome(limit: number): "empty" | "ended" | "stopped" | "more" {
+    for (let i = 0; i < limit; i++) {
+      if (this.paused || this.closed) return "stopped"
       const n = this.addon.read(this.fd, shared)
       if (n > 0) {
         this.carried = true
+        // a read that takes less than the pipe holds has emptied it
         const emptied = n < this.capacity
         if (!emptied) this.grow()
         this.onChunk!(shared.subarray(0, n))
-        if (emptied) return
+        if (emptied) return "empty"
       } else if (n === EAGAIN) {
-        return
+        return "empty"
       } else {
-        return this.end()
+        this.end()
+        return "ended"
       }
     }
+    return "more"
+  }
+
+  settle(): boolean {
+    if (this.closed) return true
+    if (this.watch === undefined) return false
+    const lease = this.lease
+    if (lease !== undefined) lease.end(this.unsplice())
+    const read = this.readSome(Number.POSITIVE_INFINITY)
+    return read === "empty" || read === "ended"
   }
 
   /** The lease's count, splice mode ended (the file takes it back this way too: giveBack). */

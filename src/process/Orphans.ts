@@ -172,8 +172,9 @@ export const killLeftBehind = (sids: ReadonlySet<number>, isOurs: (pid: number) 
     signalAll(pids, "SIGTERM")
     const deadline = Date.now() + KILL_GRACE_MS
     let living = pids.filter(alive)
-    while (living.length > 0 && Date.now() < deadline) {
-      yield* Effect.sleep(50)
+    // most die at once: look again after 1 ms, then less and less often (at most every 50 ms)
+    for (let wait = 1; living.length > 0 && Date.now() < deadline; wait = Math.min(2 * wait, 50)) {
+      yield* Effect.sleep(wait)
       living = living.filter(alive)
     }
     if (living.length === 0) return

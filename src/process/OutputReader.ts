@@ -43,6 +43,11 @@ export interface ByteSource {
   readonly destroy: () => void
   /** Splice what it can into `target` from now on, delivering only the rest (sources that can splice). */
   readonly spliceTo?: ((target: SpliceTarget) => void) | undefined
+  /**
+   * Deliver at once everything the source holds now (sources that can tell): true when that
+   * emptied it or it ended, false when the reader paused it first.
+   */
+  readonly settle?: (() => boolean) | undefined
 }
 
 /** The prototype of Effect's streams: a reader is a Stream whose `channel` is made on demand. */
@@ -55,6 +60,8 @@ class Reader {
   paused = false
   ended = false
   onEnd: (() => void) | undefined = undefined
+  /** Read by callback: a chunk delivered is in the consumer's hands (see `settle`). */
+  byCallback = false
   made: Channel.Channel<Arr.NonEmptyReadonlyArray<Uint8Array>> | undefined = undefined
   readonly source: ByteSource
   readonly readBySplice: OutputStream["readBySplice"]
@@ -110,6 +117,17 @@ class Reader {
     this.source.destroy()
   }
 
+  /**
+   * Hand the callback reader everything the source holds now: true when the source is then empty
+   * or ended. False when it cannot tell: read as a stream (chunks wait in the stream), not yet
+   * attached, paused for want of room, or a source that cannot settle.
+   */
+  settle(): boolean {
+    if (this.ended) return true
+    if (!this.byCallback || this.paused) return false
+    return this.source.settle?.() ?? false
+  }
+
   readByCallback(onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>): Effect.Effect<void> {
     return Effect.suspend(() => {
       let full = false
@@ -122,6 +140,7 @@ class Reader {
         waiting = undefined
         resume?.(Effect.void)
       }
+      this.byCallback = true
       this.attach((chunk) => {
         if (onChunk(chunk)) return true
         full = true

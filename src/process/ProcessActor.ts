@@ -147,6 +147,9 @@ const STOP_TIMEOUT: Event = { _tag: "StopTimeout" }
 /** How long an exit waits for the child's pipes to drain before it is acted on. */
 const DRAIN_GRACE = Duration.millis(200)
 
+/** Whether everything in `source` is in its reader's hands now (see OutputStream.settle). */
+const settled = (source: OutputStream<unknown>): boolean => source.settle?.() ?? false
+
 /** How long after a stop its child's descendants are looked for. */
 const LEFT_BEHIND_DELAY = Duration.millis(200)
 
@@ -377,8 +380,12 @@ export const make = (
       yield* FiberSet.run(background, Effect.gen(function*() {
         const exit = yield* proc.exit
         const at = yield* Clock.currentTimeMillis
-        // Usually the pipes are at EOF by now; a grandchild holding them open gets DRAIN_GRACE.
-        if (drains.some((d) => d.pollUnsafe() === undefined)) yield* Fiber.awaitAll(drains).pipe(Effect.timeoutOption(DRAIN_GRACE))
+        // Usually the pipes are at EOF by now. Else what the child wrote before it exited is in
+        // them: read at once, that is enough (a descendant may hold them open, writing nothing).
+        // A drain that cannot tell (a stream, or one waiting for room) gets DRAIN_GRACE to reach EOF.
+        if (drains.some((d) => d.pollUnsafe() === undefined) && !(settled(proc.stdout) && settled(proc.stderr))) {
+          yield* Fiber.awaitAll(drains).pipe(Effect.timeoutOption(DRAIN_GRACE))
+        }
         yield* output.flush
         yield* Queue.offer(mailbox, { _tag: "Exited", generation: gen, exit, at })
       }))

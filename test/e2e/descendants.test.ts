@@ -73,4 +73,30 @@ events=PROCESS_DESCENDANTS
       await d.stop()
     }
   }, 60_000)
+
+  it("an exit is acted on at once when a descendant holds the pipes, after the program's last output", async () => {
+    const job = `${process.pid}.8383`
+    const d = await start("effsup", `${header("loglevel=info")}
+[program:wrapper]
+command=sh -c 'echo last words; sleep ${job} & exit 3'
+startsecs=0
+autorestart=false
+stdout_logfile=%(here)s/wrapper.log
+`)
+    try {
+      await d.waitForLog(/exited: wrapper \(exit status 3; not expected\)/)
+      expect(Fs.readFileSync(Path.join(d.dir, "wrapper.log"), "utf8")).toBe("last words\n")
+      // the activity log's own clock: spawned → exited, without waiting for the pipes' end (200 ms)
+      const at = (pattern: RegExp) => {
+        const line = Fs.readFileSync(Path.join(d.dir, "main.log"), "utf8").split("\n").find((l) => pattern.test(l))!
+        const [, h, m, sec, ms] = /^\S+ (\d\d):(\d\d):(\d\d),(\d{3}) /.exec(line)!
+        return ((Number(h) * 60 + Number(m)) * 60 + Number(sec)) * 1000 + Number(ms)
+      }
+      expect(at(/exited: wrapper/) - at(/spawned: 'wrapper'/)).toBeLessThan(180)
+      expect(livePids(`sleep ${job}`)).toHaveLength(1)
+    } finally {
+      await d.stop()
+    }
+    expect(livePids(`sleep ${job}`)).toEqual([])
+  }, 60_000)
 })

@@ -41,7 +41,8 @@ export const signalNumber = (name: string): number | undefined =>
 export const parseSignal = (input: string): { readonly name: string; readonly number: number } | undefined => {
   const s = input.trim()
   if (/^[+-]?\d+(?:_\d+)*$/.test(s)) {
-    const n = Math.abs(Number(s.replaceAll("_", ""))) === 0 ? 0 : Number(s.replaceAll("_", ""))
+    const value = Number(s.replaceAll("_", ""))
+    const n = value === 0 ? 0 : value // -0 is 0
     return ACCEPTED.has(n) ? { name: signalName(n), number: n } : undefined
   }
   const up = s.toUpperCase()

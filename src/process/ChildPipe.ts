@@ -115,6 +115,7 @@ class NativePipe implements ByteSource {
     return "more"
   }
 
+  /** What the pipe holds now, read (ending a splice lease first): whether that emptied it, or it ended. */
   settle(): boolean {
     if (this.closed) return true
     if (this.watch === undefined) return false

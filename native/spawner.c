@@ -947,9 +947,11 @@ static napi_value is_zombie(napi_env env, napi_callback_info info) {
 
 /*
  * One watched fd: a uv_poll_t that calls onReadable() while the fd is readable and started. In
- * splice mode (watchSplice) the readable pipe is spliced into a file here, with no call into JS,
- * until `budget` bytes have moved, the pipe ends or fails; then onReadable() is called, and JS
- * takes the count back with watchUnsplice.
+ * splice mode (watchSplice) the readable pipe's bytes are moved into a file here, with no call into
+ * JS, until `budget` bytes have moved, the pipe ends or fails; then onReadable() is called, and JS
+ * takes the count back with watchUnsplice. They are moved with read(2) and write(2) through one
+ * buffer, not splice(2): splice holds the pipe's lock while it writes the file, so the child's
+ * writes wait for the disk; with 4 KiB writes from the child that halved the throughput.
  */
 struct watch {
   uv_poll_t poll;
@@ -962,20 +964,35 @@ struct watch {
   int64_t moved;
 };
 
-/* Splice mode's work for one wake-up: whether JS must be called (budget spent, end, or error). */
+/* The buffer splice mode moves bytes through (the event loop's thread moves one pipe at a time). */
+static char move_buffer[1 << 20];
+
+/* Append all `n` bytes of `data` to `fd` (its offset set to its end); false on an error. */
+static int append_all(int fd, const char *data, ssize_t n) {
+  if (lseek(fd, 0, SEEK_END) < 0) return 0;
+  for (ssize_t off = 0; off < n;) {
+    ssize_t m = write(fd, data + off, (size_t)(n - off));
+    if (m < 0 && errno == EINTR) continue;
+    if (m <= 0) return 0;
+    off += m;
+  }
+  return 1;
+}
+
+/*
+ * Splice mode's work for one wake-up: whether JS must be called (budget spent, end, or error). On a
+ * failed write the bytes of that read are lost, as they would be by the file's own writer, and JS
+ * reads the pipe from then on: the file reports the error at its next write.
+ */
 static int watch_splice(struct watch *w) {
   for (int i = 0; i < 64; i++) {
-    ssize_t n = lseek(w->splice_to, 0, SEEK_END);
-    if (n >= 0) {
-      do n = splice(w->fd, NULL, w->splice_to, NULL, 1 << 20, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-      while (n < 0 && errno == EINTR);
-    }
-    if (n > 0) {
-      w->moved += n;
-      if (w->moved >= w->budget) return 1;
-      continue;
-    }
-    return !(n < 0 && errno == EAGAIN);
+    ssize_t n;
+    do n = read(w->fd, move_buffer, sizeof move_buffer);
+    while (n < 0 && errno == EINTR);
+    if (n < 0) return errno != EAGAIN;
+    if (n == 0 || !append_all(w->splice_to, move_buffer, n)) return 1;
+    w->moved += n;
+    if (w->moved >= w->budget) return 1;
   }
   return 0;
 }

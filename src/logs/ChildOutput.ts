@@ -81,10 +81,10 @@ export interface ChildOutputOptions {
 export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Effect.Effect<void>) => Effect.Effect<void>
 
 /**
- * What a log file lends a reader that splices a child's pipe into it (splice(2): the bytes are
- * never copied through the daemon): an fd on the file opened without O_APPEND (splice refuses it;
- * the reader appends by seeking to the end), and how many bytes may go in before the file must
- * look at its size again (rotation). The reader ends the lease with the count it moved.
+ * What a log file lends a reader that moves a child's pipe into it on its own (the native addon,
+ * with no JS per wake-up): an fd on the file opened without O_APPEND (the reader appends by seeking
+ * to the end), and how many bytes may go in before the file must look at its size again
+ * (rotation). The reader ends the lease with the count it moved.
  */
 export interface SpliceLease {
   readonly fd: number
@@ -108,8 +108,8 @@ export interface SpliceTarget {
 }
 
 /**
- * Like ReadByCallback, but moving the bytes into `target` with splice(2) whenever it can take
- * them; `onChunk` gets only what could not go that way.
+ * Like ReadByCallback, but moving the bytes into `target` itself (in the addon, no JS per
+ * wake-up) whenever it can take them; `onChunk` gets only what could not go that way.
  */
 export type ReadBySplice = (
   target: SpliceTarget,

@@ -5,9 +5,10 @@
  *
  * A native pipe is watched by the addon (a uv_poll on the event loop) and read with read(2) into
  * one shared buffer, as much as the pipe holds per read: no stream object, no buffer per read.
- * When the log file can take the bytes straight away, the addon splices them from the pipe into
- * it instead (splice(2): the kernel moves them, the daemon never copies them, and no JS runs per
- * wake-up until the file must look at its size for rotation). A pipe that fills up, or is spliced
+ * When the log file can take the bytes straight away, the addon moves them from the pipe into it
+ * itself on each wake-up (read(2) and write(2) through one buffer in C: no JS runs until the file
+ * must look at its size for rotation; not splice(2), which holds the pipe's lock while it writes
+ * the file, so that the child's writes wait for the disk). A pipe that fills up, or is moved
  * from, is grown to 1 MiB (F_SETPIPE_SZ) so that a busy child writes in large steps; a quiet one
  * keeps the default size and so leaves the user's pipe quota (fs.pipe-user-pages-soft) to the
  * programs that need it.

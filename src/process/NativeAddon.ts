@@ -74,9 +74,10 @@ export interface NativeAddon {
   /** read(2) into `buffer`: the byte count (0 at EOF) or a negative errno (-EAGAIN: nothing yet). */
   readonly read: (fd: number, buffer: Uint8Array) => number
   /**
-   * Splice mode for a watched pipe: on each wake-up the addon splices it into `file` (an fd opened
-   * without O_APPEND, which splice refuses; appended to by seeking to its end) and calls
-   * onReadable only once `budget` bytes have moved, at the pipe's end, or on an error.
+   * Splice mode for a watched pipe: on each wake-up the addon moves what it holds into `file` (an
+   * fd appended to by seeking to its end; read(2) and write(2) through one buffer, not splice(2):
+   * see native/spawner.c) and calls onReadable only once `budget` bytes have moved, at the pipe's
+   * end, or on an error (the bytes of a failed write are lost; the file reports its next one).
    */
   readonly watchSplice: (watch: NativeWatch, file: number, budget: number) => void
   /** End splice mode: the bytes it moved since watchSplice. */

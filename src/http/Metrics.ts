@@ -3,8 +3,8 @@
  * in one process, as in tests, never mix their series). This module is loaded with the servers
  * because what it counts starts at start-up: per-process starts, restarts and backoff tries are
  * derived from the event bus (never from the process actor), XML-RPC and API requests are
- * counted and timed as they are served, and the bus's drops are counted per subscriber. The
- * snapshot-derived gauges (state, uptime, exit status) and the Prometheus rendering are done at
+ * counted and timed as they are served, and the bus's drops are counted per subscriber (the
+ * recorder itself observes the bus synchronously and loses none). The snapshot-derived gauges (state, uptime, exit status) and the Prometheus rendering are done at
  * scrape time by the lazily loaded MetricsEndpoint.ts.
  *
  * Invariant: every series of a process carries `group` and `process` labels, and the series of
@@ -16,9 +16,8 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Metric from "effect/Metric"
 import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import type * as HttpServerResponse from "effect/http/HttpServerResponse"
-import type { EventOrDrop } from "../events/EventBus.ts"
+import type { SupervisorEvent } from "../events/Event.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
 
 const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
@@ -138,7 +137,7 @@ const PROCESS_METRICS: ReadonlyArray<Metric.Metric<number, unknown>> = [
 
 /**
  * A recorder with a fresh registry, counting from now; its event collector runs until `scope`
- * closes. Per-process counters come from the bus's PROCESS_STATE events.
+ * closes. Per-process counters come from the bus's PROCESS_STATE events, observed as they are published.
  */
 export const make = (supervisor: Supervisor["Service"]): Effect.Effect<Recorder, never, Scope.Scope> =>
   Effect.gen(function*() {
@@ -171,10 +170,8 @@ export const make = (supervisor: Supervisor["Service"]): Effect.Effect<Recorder,
     const recordDrops = (subscriber: string, count: number) =>
       Metric.withAttributes(metrics.busDrops, { subscriber }).updateUnsafe(count, context)
 
-    const onEvent = (item: EventOrDrop) => {
+    const onEvent = (item: SupervisorEvent) => {
       switch (item._tag) {
-        case "EventsDropped":
-          return recordDrops("metrics", item.count)
         case "PROCESS_GROUP_REMOVED":
           for (const labels of [...(byGroup.get(item.groupName)?.values() ?? [])]) forgetProcess(labels)
           return
@@ -190,8 +187,8 @@ export const make = (supervisor: Supervisor["Service"]): Effect.Effect<Recorder,
           return seriesOf(item.groupName, item.processName).backoffTries.updateUnsafe(0, context)
       }
     }
-    const events = yield* supervisor.subscribeWithDrops
-    yield* events.pipe(Stream.runForEach((item) => Effect.sync(() => onEvent(item))), Effect.forkScoped)
+    // counted in the publisher's step: no event is lost, and no fiber wakes per event
+    yield* supervisor.observe(onEvent)
 
     const observe = (kind: "rpc" | "api", method: string) =>
     <E, R>(handler: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>

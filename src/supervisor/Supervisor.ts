@@ -168,6 +168,12 @@ export interface SupervisorShape {
   readonly subscribeWithDrops: Effect.Effect<Stream.Stream<EventOrDrop>, never, Scope.Scope>
   /** Every event from the moment the stream is run (same policy as `subscribe`). */
   readonly events: Stream.Stream<SupervisorEvent>
+  /**
+   * Call `observer` synchronously with every event as it is published, until the scope closes:
+   * no event is lost and no fiber is used, but the observer runs inside the publisher's step, so
+   * it must be quick and must not throw (counters, gauges; anything slower wants `subscribe`).
+   */
+  readonly observe: (observer: (event: SupervisorEvent) => void) => Effect.Effect<void, never, Scope.Scope>
 }
 
 /**

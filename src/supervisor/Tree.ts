@@ -526,7 +526,8 @@ export const make = (
 
       subscribe: bus.subscribe,
       subscribeWithDrops: bus.subscribeWithDrops,
-      events: Stream.unwrap(bus.subscribe)
+      events: Stream.unwrap(bus.subscribe),
+      observe: bus.observe
     }
     return shape
   })

@@ -1,5 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Stream } from "effect"
+import { Effect, Exit, Fiber, Scope, Stream } from "effect"
 import type { SupervisorEvent } from "../../src/events/Event.ts"
 import { EventBus } from "../../src/events/EventBus.ts"
 
@@ -16,6 +16,22 @@ describe("EventBus", () => {
       for (let i = 1; i <= 3; i++) yield* bus.publish(tick(i))
       assert.deepStrictEqual(whens(yield* Stream.runCollect(Stream.take(stream, 3))), [1, 2, 3])
     }).pipe(Effect.provide(EventBus.layer)))
+
+  it.effect("an observer sees every event by the time publish returns, more than a buffer holds, until its scope closes", () =>
+    Effect.gen(function*() {
+      const bus = yield* EventBus
+      const seen: Array<SupervisorEvent> = []
+      yield* bus.publish(tick(0))
+      const scope = yield* Scope.make()
+      yield* Scope.provide(bus.observe((event) => seen.push(event)), scope)
+      for (let i = 1; i <= 10; i++) {
+        yield* bus.publish(tick(i))
+        assert.strictEqual(seen.length, i) // no fiber in between: seen within the publish
+      }
+      yield* Scope.close(scope, Exit.void)
+      yield* bus.publish(tick(11))
+      assert.deepStrictEqual(whens(seen), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+    }).pipe(Effect.provide(EventBus.layerWith(4))))
 
   it.effect("a slow subscriber blocks neither the publisher nor a fast subscriber, and learns how many it lost", () =>
     Effect.gen(function*() {

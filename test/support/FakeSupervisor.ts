@@ -158,6 +158,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     subscribe: Effect.succeed(Stream.empty),
     subscribeWithDrops: Effect.succeed(Stream.empty),
     events: Stream.empty,
+    observe: () => Effect.void,
     ...options.overrides
   }
   return {

@@ -127,13 +127,13 @@ type Message =
   | { readonly _tag: "Request"; readonly event: Event; readonly reply: Reply<void> }
   /** A stdin write: answered with the current child's stdin queue. */
   | { readonly _tag: "Stdin"; readonly reply: Reply<StdinQueue.StdinQueue> }
-  /** Quiesce / Shutdown: no answer; in a `turn`, taken once `after` completes, and `then` runs right after. */
+  /** Shutdown: no answer; in a `turn`, taken once `after` completes, and `then` runs right after. */
   | { readonly _tag: "Post"; readonly event: Event; readonly turn?: { readonly after: Effect.Effect<void>; readonly then: Effect.Effect<void> } }
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   /** A timer's or a check's event, for the spawn of `generation`. */
   | { readonly _tag: "Internal"; readonly generation: number; readonly event: Event }
 
-const QUIESCE: Message = { _tag: "Post", event: { _tag: "Quiesce" } }
+const QUIESCE: Event = { _tag: "Quiesce" }
 const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
 
 /** The exec context of a process without checks (nothing runs in it). */
@@ -201,6 +201,9 @@ export const make = (
 
     // The actor's own state: touched only by the loop fiber.
     let current: Status = initialStatus
+    // Set by `quiesce` from any fiber, without waking the loop: the loop applies it before its
+    // next transition (which is where any restart would be decided), even to a message queued before.
+    let quiesceAsked = false
     let child: RawChild | undefined
     let stdin: StdinQueue.StdinQueue | undefined
     let generation = 0
@@ -323,6 +326,7 @@ export const make = (
     /** Run one transition: apply its patch, announce a state change, perform its actions, publish. */
     const dispatch = (event: Event): Effect.Effect<Refusal | undefined> =>
       Effect.gen(function*() {
+        if (quiesceAsked && !current.quiesced) current = apply(current, transition(current, QUIESCE, rules))
         const before = current
         const t = transition(before, event, rules)
         current = apply(before, t)
@@ -583,9 +587,11 @@ export const make = (
       }
     }
 
+    // No yield between messages (forever's default): the take suspends when the mailbox is empty,
+    // and the scheduler's op budget still preempts a long run.
     yield* Queue.take(mailbox).pipe(
       Effect.flatMap(handle),
-      Effect.forever,
+      Effect.forever({ disableYield: true }),
       Effect.annotateLogs("process", name),
       Effect.forkScoped
     )
@@ -692,7 +698,9 @@ export const make = (
           const queue = yield* Deferred.await(reply).pipe(Effect.mapError(notRunning))
           yield* queue.offer(data).pipe(Effect.catchTag("StdinRefused", stdinRefused))
         }),
-      quiesce: Effect.asVoid(Queue.offer(mailbox, QUIESCE)),
+      quiesce: Effect.sync(() => {
+        quiesceAsked = true
+      }),
       waitFor,
       abandon: (reason) => Effect.orDie(request({ _tag: "Abandon", reason }, notRunning)),
       shutdown,

@@ -98,7 +98,10 @@ export interface ProcessActor {
    * queue is full (the child is not reading), NoFile when the child closed its stdin.
    */
   readonly writeStdin: (data: Uint8Array) => Effect.Effect<void, NotRunning | NoFile | Failed>
-  /** The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or backoff. */
+  /**
+   * The supervisor is stopping: from now on nothing is (re)started by autostart, autorestart or
+   * backoff, and a stop no longer looks for the descendants it left (the spawner does, as it closes).
+   */
   readonly quiesce: Effect.Effect<void>
   /** The first published snapshot (the current one included) that satisfies `done`; no polling. */
   readonly waitFor: (done: (s: ProcessSnapshot) => boolean) => Effect.Effect<ProcessSnapshot>
@@ -398,11 +401,13 @@ export const make = (
 
     /**
      * After a stop, a moment later (descendants signalled with the child are gone by then): warn
-     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive.
+     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive. Not
+     * once the supervisor is stopping: the spawner kills and logs what is left when it closes,
+     * and a fiber per process that would only sleep until then is what a shutdown can do without.
      */
     const reportLeftBehind = (pid: number) => {
       const find = spawner.leftBehind
-      if (find === undefined || pid <= 0) return Effect.void
+      if (find === undefined || pid <= 0 || quiesceAsked) return Effect.void
       return FiberSet.run(background, Effect.gen(function*() {
         yield* Effect.sleep(LEFT_BEHIND_DELAY)
         const pids = yield* find(pid)

@@ -594,11 +594,15 @@ export const make = (
 
     // No yield between messages (forever's default): the take suspends when the mailbox is empty,
     // and the scheduler's op budget still preempts a long run.
-    yield* Queue.take(mailbox).pipe(
-      Effect.flatMap(handle),
-      Effect.forever({ disableYield: true }),
-      Effect.annotateLogs("process", name),
-      Effect.forkScoped
+    // In `background` with the timers and drains: the scope interrupts them all in one finalizer
+    // (after the actor's own, below, which stops the child through this loop).
+    yield* FiberSet.run(
+      background,
+      Queue.take(mailbox).pipe(
+        Effect.flatMap(handle),
+        Effect.forever({ disableYield: true }),
+        Effect.annotateLogs("process", name)
+      )
     )
 
     /** Send a request and wait for its answer; a refusal becomes the caller's error. */

@@ -151,19 +151,22 @@ const listen = (spawner: Spawner["Service"], socket: FcgiSocket) =>
 
 /**
  * Stop a set of processes for shutdown in the given order: each signalled (its request taken, so
- * its `killing` line is logged) before the next, `signalled(i)` run once `actors[i]` is, then all
- * are awaited. All requests are queued at once, each to be taken after the previous one: the
- * actors take them back to back as they wake, in order, without a round trip through the caller.
+ * its `killing` line is logged) before the next, then all are awaited; `signalled.then` runs once
+ * `actors[signalled.index]` (and so every one before it) is signalled. All requests are queued at
+ * once, each to be taken after the previous one: the actors take them back to back as they wake,
+ * in order, without a round trip through the caller.
  */
 export const shutdownInOrder = (
   actors: ReadonlyArray<ProcessActor.ProcessActor>,
-  signalled: (index: number) => Effect.Effect<void> = () => Effect.void
+  signalled?: { readonly index: number; readonly then: Effect.Effect<void> }
 ): Effect.Effect<void> =>
   Effect.suspend(() => {
     const took = actors.map(() => Deferred.makeUnsafe<void>())
+    const last = took[actors.length - 1]
     return Effect.forEach(actors, (actor, i) =>
       actor.shutdownInTurn(i === 0 ? Effect.void : Deferred.await(took[i - 1]!), Deferred.succeed(took[i]!, undefined))).pipe(
-        Effect.tap(Effect.forEach(took, (t, i) => Effect.andThen(Deferred.await(t), signalled(i)), { discard: true })),
+        Effect.tap(signalled === undefined ? Effect.void : Effect.andThen(Deferred.await(took[signalled.index]!), signalled.then)),
+        Effect.tap(last === undefined ? Effect.void : Deferred.await(last)),
         // all were signalled: waiting for each in turn takes as long as waiting for all at once, without a fiber each
         Effect.flatMap((stopped) => Effect.all(stopped, { discard: true }))
       )

@@ -371,12 +371,12 @@ export const make = (
       const samePriority = (a: Member, b: Member) => groupOf.get(a)!.config.priority === groupOf.get(b)!.config.priority
       for (const wave of stopWaves(members, dependenciesOf, samePriority)) {
         const actors = wave.map((m) => m.actor)
-        yield* Group.shutdownInOrder(actors, (i) =>
-          Effect.suspend(() => {
-            firstToStop.delete(actors[i]!)
-            const due = reporter === undefined && (firstToStop.size === 0 || i === actors.length - 1)
-            return due ? startReporting : Effect.void
-          }))
+        // the report starts once the first group to stop is signalled, at the latest with the first wave
+        const pending = firstToStop.size
+        const firstInWave = actors.flatMap((a, i) => firstToStop.has(a) ? [i] : [])
+        for (const a of actors) firstToStop.delete(a)
+        const index = pending === 0 ? 0 : firstToStop.size === 0 ? firstInWave.at(-1)! : actors.length - 1
+        yield* Group.shutdownInOrder(actors, reporter !== undefined || actors.length === 0 ? undefined : { index, then: startReporting })
         for (const m of wave) left.set(groupOf.get(m)!, left.get(groupOf.get(m)!)! - 1)
         yield* closeStopped
       }

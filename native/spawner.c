@@ -942,14 +942,14 @@ static napi_value is_zombie(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* Reading pipes: watch(fd, onReadable), read(fd, buffer), watchSplice / watchUnsplice         */
+/* Reading pipes: watch(fd, onReadable), read(fd, buffer), startMoving / stopMoving         */
 /* ------------------------------------------------------------------------------------------ */
 
 /*
  * One watched fd: a uv_poll_t that calls onReadable() while the fd is readable and started. In
- * splice mode (watchSplice) the readable pipe's bytes are moved into a file here, with no call into
+ * move mode (startMoving) the readable pipe's bytes are moved into a file here, with no call into
  * JS, until `budget` bytes have moved, the pipe ends or fails; then onReadable() is called, and JS
- * takes the count back with watchUnsplice. They are moved with read(2) and write(2) through one
+ * takes the count back with stopMoving. They are moved with read(2) and write(2) through one
  * buffer, not splice(2): splice holds the pipe's lock while it writes the file, so the child's
  * writes wait for the disk; with 4 KiB writes from the child that halved the throughput.
  */
@@ -959,12 +959,12 @@ struct watch {
   napi_ref on_readable;
   int fd;
   int started;
-  int splice_to; /* -1: not splicing */
+  int move_to; /* -1: not moving */
   int64_t budget;
   int64_t moved;
 };
 
-/* The buffer splice mode moves bytes through (the event loop's thread moves one pipe at a time). */
+/* The buffer move mode moves bytes through (the event loop's thread moves one pipe at a time). */
 static char move_buffer[1 << 20];
 
 /* Append all `n` bytes of `data` to `fd` (its offset set to its end); false on an error. */
@@ -980,17 +980,17 @@ static int append_all(int fd, const char *data, ssize_t n) {
 }
 
 /*
- * Splice mode's work for one wake-up: whether JS must be called (budget spent, end, or error). On a
+ * Move mode's work for one wake-up: whether JS must be called (budget spent, end, or error). On a
  * failed write the bytes of that read are lost, as they would be by the file's own writer, and JS
  * reads the pipe from then on: the file reports the error at its next write.
  */
-static int watch_splice(struct watch *w) {
+static int watch_move(struct watch *w) {
   for (int i = 0; i < 64; i++) {
     ssize_t n;
     do n = read(w->fd, move_buffer, sizeof move_buffer);
     while (n < 0 && errno == EINTR);
     if (n < 0) return errno != EAGAIN;
-    if (n == 0 || !append_all(w->splice_to, move_buffer, n)) return 1;
+    if (n == 0 || !append_all(w->move_to, move_buffer, n)) return 1;
     w->moved += n;
     if (w->moved >= w->budget) return 1;
   }
@@ -1004,7 +1004,7 @@ static void watch_closed(uv_handle_t *handle) {
 static void watch_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   struct watch *w = poll->data;
-  if (status == 0 && w->splice_to >= 0 && !watch_splice(w)) return;
+  if (status == 0 && w->move_to >= 0 && !watch_move(w)) return;
   napi_env env = w->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) != napi_ok) return;
@@ -1043,7 +1043,7 @@ static napi_value watch(napi_env env, napi_callback_info info) {
   w->poll.data = w;
   w->env = env;
   w->fd = (int)fd;
-  w->splice_to = -1;
+  w->move_to = -1;
   napi_create_reference(env, args[1], 1, &w->on_readable);
   uv_poll_start(&w->poll, UV_READABLE, watch_readable);
   w->started = 1;
@@ -1067,34 +1067,34 @@ static napi_value watch_set(napi_env env, napi_callback_info info, int start) {
 static napi_value watch_start(napi_env env, napi_callback_info info) { return watch_set(env, info, 1); }
 static napi_value watch_stop(napi_env env, napi_callback_info info) { return watch_set(env, info, 0); }
 
-/* watchSplice(handle, file, budget): splice the pipe into `file` (opened without O_APPEND; appended
+/* startMoving(handle, file, budget): move the pipe into `file` (opened without O_APPEND; appended
  * to by seeking to its end) on each wake-up, calling onReadable only after `budget` bytes, at the
  * pipe's end or on an error. */
-static napi_value watch_splice_start(napi_env env, napi_callback_info info) {
+static napi_value watch_move_start(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value args[3];
   int64_t file, budget;
   if (napi_get_cb_info(env, info, &argc, args, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, NULL, "watchSplice takes a watch, an fd and a budget");
+    napi_throw_type_error(env, NULL, "startMoving takes a watch, an fd and a budget");
     return NULL;
   }
   struct watch *w = watch_arg(env, args[0]);
   if (w == NULL || int_arg(env, args[1], &file) < 0 || int_arg(env, args[2], &budget) < 0) return NULL;
-  w->splice_to = (int)file;
+  w->move_to = (int)file;
   w->budget = budget;
   w->moved = 0;
   return NULL;
 }
 
-/* watchUnsplice(handle) → the bytes spliced since watchSplice; splice mode ends. */
-static napi_value watch_splice_end(napi_env env, napi_callback_info info) {
+/* stopMoving(handle) → the bytes moved since startMoving; move mode ends. */
+static napi_value watch_move_end(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value arg, result;
   napi_get_cb_info(env, info, &argc, &arg, NULL, NULL);
   struct watch *w = watch_arg(env, arg);
   if (w == NULL) return NULL;
-  int64_t moved = w->splice_to >= 0 ? w->moved : 0;
-  w->splice_to = -1;
+  int64_t moved = w->move_to >= 0 ? w->moved : 0;
+  w->move_to = -1;
   w->moved = 0;
   napi_create_int64(env, moved, &result);
   return result;
@@ -1181,8 +1181,8 @@ static napi_value init(napi_env env, napi_value exports) {
     { "watchStart", NULL, watch_start, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchStop", NULL, watch_stop, NULL, NULL, NULL, napi_enumerable, NULL },
     { "watchClose", NULL, watch_close, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "watchSplice", NULL, watch_splice_start, NULL, NULL, NULL, napi_enumerable, NULL },
-    { "watchUnsplice", NULL, watch_splice_end, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "startMoving", NULL, watch_move_start, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "stopMoving", NULL, watch_move_end, NULL, NULL, NULL, napi_enumerable, NULL },
     { "read", NULL, read_fd, NULL, NULL, NULL, napi_enumerable, NULL },
     { "growPipe", NULL, grow_pipe, NULL, NULL, NULL, napi_enumerable, NULL },
     { "trimMalloc", NULL, trim_malloc, NULL, NULL, NULL, napi_enumerable, NULL },

@@ -15,7 +15,7 @@
  * most RotatingFile's FLUSH_LIMIT, then its loss is counted); a channel without a file (NONE) still captures and
  * publishes. Read errors end the drain with a warning; they never fail the caller. When nothing
  * but the file wants a channel's bytes (the common case), they go from the pipe to the file with
- * no fiber or Stream step per chunk: spliced from the pipe into the file where the reader can
+ * no fiber or Stream step per chunk: moved from the pipe into the file where the reader can
  * (the native spawner's pipes), else handed from the read callback to the file.
  *
  * Gotchas: as in supervisord, PROCESS_LOG events and the debug line also carry the bytes inside
@@ -86,14 +86,14 @@ export type ReadByCallback = (onChunk: (chunk: Uint8Array) => boolean, ready: Ef
  * to the end), and how many bytes may go in before the file must look at its size again
  * (rotation). The reader ends the lease with the count it moved.
  */
-export interface SpliceLease {
+export interface MoveLease {
   readonly fd: number
   readonly budget: number
   readonly end: (moved: number) => void
 }
 
 /** A reader holding a lease: asked to give it back, it stops at once and says how many bytes it moved. */
-export interface SpliceBorrower {
+export interface MoveBorrower {
   readonly giveBack: () => number
 }
 
@@ -103,30 +103,30 @@ export interface SpliceBorrower {
  * else returns undefined and the bytes are read and written as usual. The file takes the lease back
  * (giveBack) before anything else touches it: another write, a flush, a reopen, closing.
  */
-export interface SpliceTarget {
-  readonly lendUnsafe: (borrower: SpliceBorrower) => SpliceLease | undefined
+export interface MoveTarget {
+  readonly lendUnsafe: (borrower: MoveBorrower) => MoveLease | undefined
 }
 
 /**
  * Like ReadByCallback, but moving the bytes into `target` itself (in the addon, no JS per
  * wake-up) whenever it can take them; `onChunk` gets only what could not go that way.
  */
-export type ReadBySplice = (
-  target: SpliceTarget,
+export type ReadByMove = (
+  target: MoveTarget,
   onChunk: (chunk: Uint8Array) => boolean,
   ready: Effect.Effect<void>
 ) => Effect.Effect<void>
 
 /**
  * A child's output channel: a stream of chunks, and optionally faster ways to read the same
- * bytes (by callback, or spliced to a file), which a drain uses when nothing but the log file
+ * bytes (by callback, or moved to a file), which a drain uses when nothing but the log file
  * wants them. Use one of them, once. A stream derived from this one (`pipe`) has neither.
  */
 export interface OutputStream<E = never> extends Stream.Stream<Uint8Array, E> {
   readonly readByCallback?: ReadByCallback | undefined
-  readonly readBySplice?: ReadBySplice | undefined
+  readonly readByMove?: ReadByMove | undefined
   /**
-   * When read by callback (or splice): hand the reader everything the source holds now, and say
+   * When read by callback (or moved into a file): hand the reader everything the source holds now, and say
    * whether that emptied it (or it ended). False when it cannot tell.
    */
   readonly settle?: (() => boolean) | undefined
@@ -256,8 +256,8 @@ export const make = (
         // Nothing but the file wants the bytes: the read callback hands them straight to it.
         const plain = config.captureMaxbytes <= 0 && !options.stripAnsi && !toMainLog && !config.eventsEnabled && !config.syslog
 
-        if (plain && file !== undefined && source.readBySplice !== undefined) {
-          yield* source.readBySplice(file, file.writeUnsafe, file.ready)
+        if (plain && file !== undefined && source.readByMove !== undefined) {
+          yield* source.readByMove(file, file.writeUnsafe, file.ready)
         } else if (plain && source.readByCallback !== undefined) {
           yield* file === undefined ? source.readByCallback(() => true, Effect.void) : source.readByCallback(file.writeUnsafe, file.ready)
         } else {

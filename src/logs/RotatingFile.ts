@@ -92,7 +92,7 @@ export interface RotatingFile {
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
   /**
-   * Lend the file to a reader that splices a child's pipe into it (see ChildOutput's SpliceTarget)
+   * Lend the file to a reader that moves a child's pipe into it (see ChildOutput's MoveTarget)
    * when bytes would be written at once anyway: a regular file, nothing queued, not lent already.
    * The lease's fd is the file opened again without O_APPEND, its budget the bytes left before a
    * rotation; the bytes it moved count as written (rotation follows as after a write) when the
@@ -133,8 +133,8 @@ type Item = Uint8Array | Command | Followup
 
 interface OpenFile {
   readonly fd: number
-  /** The same file opened again without O_APPEND, for splice (opened at the first splice; -1: cannot). */
-  spliceFd: number | undefined
+  /** The same file opened again without O_APPEND, for moving a pipe into (opened at the first lease; -1: cannot). */
+  moveFd: number | undefined
   size: number
   /** A regular file: written synchronously. */
   readonly regular: boolean
@@ -288,7 +288,7 @@ class File implements RotatingFile {
     }
     return {
       fd,
-      spliceFd: undefined,
+      moveFd: undefined,
       size: info.size,
       regular: info.isFile(),
       stream: pipeStream(fd, info),
@@ -370,7 +370,7 @@ class File implements RotatingFile {
       Fs.closeSync(fd)
       return undefined
     }
-    return { fd, spliceFd: undefined, size: 0, regular: true, stream: undefined, rotates: true }
+    return { fd, moveFd: undefined, size: 0, regular: true, stream: undefined, rotates: true }
   }
 
   /**
@@ -428,7 +428,7 @@ class File implements RotatingFile {
         c.stream.destroy()
         return lost === 0 ? Effect.void : Effect.logWarning(`dropped ${lost} bytes for log file ${this.path}: it did not accept them`)
       }
-      for (const fd of [c.fd, c.spliceFd ?? -1]) {
+      for (const fd of [c.fd, c.moveFd ?? -1]) {
         if (fd < 0) continue
         try {
           Fs.closeSync(fd)
@@ -491,7 +491,7 @@ class File implements RotatingFile {
       for (const [from, to] of rotationRenames(self.path, self.options.backups)) {
         // a missing source (no such backup yet, or deleted by a cleanup script) is skipped, like
         // supervisord's exists check and removeAndRename. Renamed at once, as a regular file is written:
-        // a trip to the threadpool per name held a busy child's output (its splicing) for milliseconds.
+        // a trip to the threadpool per name held a busy child's output (its moving) for milliseconds.
         const rename = Effect.try({
           try: () => {
             try {
@@ -661,7 +661,7 @@ class File implements RotatingFile {
   }
 
   /** Bytes a lease moved are written: count them, and rotate as after a write. */
-  private accountSpliced(moved: number): void {
+  private accountMoved(moved: number): void {
     const c = this.current
     if (c === undefined || moved <= 0) return
     c.size += moved
@@ -673,30 +673,30 @@ class File implements RotatingFile {
     const borrower = this.lent
     if (borrower === undefined) return
     this.lent = undefined
-    this.accountSpliced(borrower.giveBack())
+    this.accountMoved(borrower.giveBack())
   }
 
   lendUnsafe(borrower: { readonly giveBack: () => number }): ReturnType<RotatingFile["lendUnsafe"]> {
     const c = this.current
     if (this.lent !== undefined || this.closed || c === undefined || !c.regular || this.busy || this.pending.length > 0 || this.failing) return undefined
-    if (c.spliceFd === undefined) {
+    if (c.moveFd === undefined) {
       try {
         // the very file the fd has open, wherever its name went since
-        c.spliceFd = Fs.openSync(`/proc/self/fd/${c.fd}`, Fs.constants.O_WRONLY)
+        c.moveFd = Fs.openSync(`/proc/self/fd/${c.fd}`, Fs.constants.O_WRONLY)
       } catch {
-        c.spliceFd = -1
+        c.moveFd = -1
       }
     }
-    if (c.spliceFd < 0) return undefined
+    if (c.moveFd < 0) return undefined
     this.lent = borrower
     const budget = this.rotating && c.rotates ? Math.max(1, this.options.maxBytes - c.size) : Number.MAX_SAFE_INTEGER
     return {
-      fd: c.spliceFd,
+      fd: c.moveFd,
       budget,
       end: (moved) => {
         if (this.lent !== borrower) return
         this.lent = undefined
-        this.accountSpliced(moved)
+        this.accountMoved(moved)
       }
     }
   }

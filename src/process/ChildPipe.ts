@@ -17,7 +17,7 @@
 import * as Fs from "node:fs"
 import * as Os from "node:os"
 import type * as Stream from "node:stream"
-import type { OutputStream, SpliceLease, SpliceTarget } from "../logs/ChildOutput.ts"
+import type { MoveLease, MoveTarget, OutputStream } from "../logs/ChildOutput.ts"
 import type { NativeAddon, NativeWatch } from "./NativeAddon.ts"
 import { type ByteSource, outputStream } from "./OutputReader.ts"
 
@@ -28,15 +28,15 @@ const shared = new Uint8Array(1024 * 1024)
 const DEFAULT_PIPE = 64 * 1024
 /** What a busy child's pipe grows to. */
 const BUSY_PIPE = 1024 * 1024
-/** Reads (or splices) per wake-up while the pipe keeps them full, before other work gets a turn. */
+/** Reads (or moves) per wake-up while the pipe keeps them full, before other work gets a turn. */
 const READS_PER_WAKE = 8
 
 const EAGAIN = -Os.constants.errno.EAGAIN
 
 /**
  * The daemon's end of a native pipe as a ByteSource (one object per pipe: a daemon holds two per
- * program). Given a splice target, once a read has returned output, it borrows the log file
- * whenever the file lends it, and the addon splices the pipe into it on each wake-up without
+ * program). Given a move target, once a read has returned output, it borrows the log file
+ * whenever the file lends it, and the addon moves the pipe into it on each wake-up without
  * calling back until the lease's budget is spent or the pipe ends; meanwhile (the file busy
  * rotating, a write queued) it reads.
  */
@@ -47,12 +47,12 @@ class NativePipe implements ByteSource {
   /** The pipe's capacity: a read that takes less has emptied it. */
   capacity = DEFAULT_PIPE
   /**
-   * Whether a read has returned bytes: only then is the log file borrowed for splicing (borrowing
+   * Whether a read has returned bytes: only then is the log file borrowed for moving (borrowing
    * opens a second fd on it, once per file; a quiet child's pipe that only ever ends needs none).
    */
   carried = false
-  target: SpliceTarget | undefined = undefined
-  lease: SpliceLease | undefined = undefined
+  target: MoveTarget | undefined = undefined
+  lease: MoveLease | undefined = undefined
   onChunk: ((chunk: Uint8Array) => void) | undefined = undefined
   onEnd: (() => void) | undefined = undefined
   readonly addon: NativeAddon
@@ -76,7 +76,7 @@ class NativePipe implements ByteSource {
     let ended = false
     const lease = this.lease
     if (lease !== undefined) {
-      const moved = this.unsplice()
+      const moved = this.endMove()
       ended = moved < lease.budget
       lease.end(moved)
     }
@@ -85,9 +85,9 @@ class NativePipe implements ByteSource {
       const next = this.target.lendUnsafe(this)
       if (next !== undefined) {
         this.lease = next
-        // from the next wake-up on, the addon splices; the pipe is still readable, so that comes at once
+        // from the next wake-up on, the addon moves; the pipe is still readable, so that comes at once
         this.grow()
-        this.addon.watchSplice(this.watch!, next.fd, next.budget)
+        this.addon.startMoving(this.watch!, next.fd, next.budget)
         return
       }
     }
@@ -116,27 +116,27 @@ class NativePipe implements ByteSource {
     return "more"
   }
 
-  /** What the pipe holds now, read (ending a splice lease first): whether that emptied it, or it ended. */
+  /** What the pipe holds now, read (ending a move lease first): whether that emptied it, or it ended. */
   settle(): boolean {
     if (this.closed) return true
     if (this.watch === undefined) return false
     const lease = this.lease
-    if (lease !== undefined) lease.end(this.unsplice())
+    if (lease !== undefined) lease.end(this.endMove())
     const read = this.readSome(Number.POSITIVE_INFINITY)
     return read === "empty" || read === "ended"
   }
 
-  /** The lease's count, splice mode ended (the file takes it back this way too: giveBack). */
-  unsplice(): number {
+  /** The lease's count, move mode ended (the file takes it back this way too: giveBack). */
+  endMove(): number {
     this.lease = undefined
-    return this.watch === undefined ? 0 : this.addon.watchUnsplice(this.watch)
+    return this.watch === undefined ? 0 : this.addon.stopMoving(this.watch)
   }
 
   giveBack(): number {
-    return this.unsplice()
+    return this.endMove()
   }
 
-  /** A pipe busy enough to fill up, or to be spliced from, gets a large capacity (once). */
+  /** A pipe busy enough to fill up, or to be moved from, gets a large capacity (once). */
   grow(): void {
     if (this.capacity === DEFAULT_PIPE) this.capacity = Math.max(this.capacity, this.addon.growPipe(this.fd, BUSY_PIPE))
   }
@@ -160,13 +160,13 @@ class NativePipe implements ByteSource {
 
   destroy(): void {
     if (this.closed) return
-    if (this.lease !== undefined) this.lease.end(this.unsplice())
+    if (this.lease !== undefined) this.lease.end(this.endMove())
     this.closed = true
     if (this.watch !== undefined) this.addon.watchClose(this.watch)
     Fs.closeSync(this.fd)
   }
 
-  spliceTo(target: SpliceTarget): void {
+  moveTo(target: MoveTarget): void {
     this.target = target
   }
 }

@@ -74,14 +74,14 @@ export interface NativeAddon {
   /** read(2) into `buffer`: the byte count (0 at EOF) or a negative errno (-EAGAIN: nothing yet). */
   readonly read: (fd: number, buffer: Uint8Array) => number
   /**
-   * Splice mode for a watched pipe: on each wake-up the addon moves what it holds into `file` (an
+   * Move mode for a watched pipe: on each wake-up the addon moves what it holds into `file` (an
    * fd appended to by seeking to its end; read(2) and write(2) through one buffer, not splice(2):
    * see native/spawner.c) and calls onReadable only once `budget` bytes have moved, at the pipe's
    * end, or on an error (the bytes of a failed write are lost; the file reports its next one).
    */
-  readonly watchSplice: (watch: NativeWatch, file: number, budget: number) => void
-  /** End splice mode: the bytes it moved since watchSplice. */
-  readonly watchUnsplice: (watch: NativeWatch) => number
+  readonly startMoving: (watch: NativeWatch, file: number, budget: number) => void
+  /** End move mode: the bytes it moved since startMoving. */
+  readonly stopMoving: (watch: NativeWatch) => number
   /** A unix datagram socket (close-on-exec, non-blocking; native/dgram.c): its fd, or a negative errno. */
   readonly dgramSocket: () => number
   /** Bind it to a path and ask for senders' credentials: 0, or a negative errno. */

@@ -1,7 +1,7 @@
 /**
  * A child's stdout or stderr as an OutputStream, whatever reads the bytes underneath (a pipe
  * read into the shared buffer, or a node:child_process stream): a stream for consumers that
- * look at the bytes (capture mode, events, strip_ansi), or a callback reader (or splicer) for
+ * look at the bytes (capture mode, events, strip_ansi), or a callback reader (or mover) for
  * the common case where the bytes only go to the log file.
  *
  * Invariants: reading starts at once, so output written the moment a child starts is kept
@@ -21,7 +21,7 @@ import * as Latch from "effect/Latch"
 import type * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import type { OutputStream, SpliceTarget } from "../logs/ChildOutput.ts"
+import type { MoveTarget, OutputStream } from "../logs/ChildOutput.ts"
 
 /** Unread output beyond which a source is paused until its reader catches up. */
 export const READ_AHEAD = 1024 * 1024
@@ -41,8 +41,8 @@ export interface ByteSource {
   readonly resume: () => void
   /** Close it; nothing more is delivered. */
   readonly destroy: () => void
-  /** Splice what it can into `target` from now on, delivering only the rest (sources that can splice). */
-  readonly spliceTo?: ((target: SpliceTarget) => void) | undefined
+  /** Move what it can into `target` from now on, delivering only the rest (sources that can move). */
+  readonly moveTo?: ((target: MoveTarget) => void) | undefined
   /**
    * Deliver at once everything the source holds now (sources that can tell): true when that
    * emptied it or it ended, false when the reader paused it first.
@@ -64,12 +64,12 @@ class Reader {
   byCallback = false
   made: Channel.Channel<Arr.NonEmptyReadonlyArray<Uint8Array>> | undefined = undefined
   readonly source: ByteSource
-  readonly readBySplice: OutputStream["readBySplice"]
+  readonly readByMove: OutputStream["readByMove"]
 
   constructor(source: ByteSource) {
     this.source = source
-    // Early chunks are handed to the reader first (by attach), so spliced bytes never overtake them.
-    this.readBySplice = source.spliceTo === undefined ? undefined : spliceReader
+    // Early chunks are handed to the reader first (by attach), so moved bytes never overtake them.
+    this.readByMove = source.moveTo === undefined ? undefined : moveReader
     source.start((chunk) => this.take(chunk), () => this.end())
   }
 
@@ -210,15 +210,15 @@ class Reader {
 }
 Object.setPrototypeOf(Reader.prototype, StreamPrototype)
 
-/** readBySplice of a reader whose source can splice (a method: `this` is the reader). */
-function spliceReader(
+/** readByMove of a reader whose source can move (a method: `this` is the reader). */
+function moveReader(
   this: Reader,
-  target: SpliceTarget,
+  target: MoveTarget,
   onChunk: (chunk: Uint8Array) => boolean,
   ready: Effect.Effect<void>
 ): Effect.Effect<void> {
   return Effect.suspend(() => {
-    this.source.spliceTo!(target)
+    this.source.moveTo!(target)
     return this.readByCallback(onChunk, ready)
   })
 }

@@ -357,7 +357,7 @@ describe("native spawner only", () => {
   const logOf = (script: string, maxBytes: number, both: boolean) =>
     Effect.gen(function*() {
       const spawner = yield* Spawner
-      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-splice-"))
+      const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-move-"))
       try {
         const channel = { logfile: { _tag: "Auto" as const }, logfileMaxbytes: maxBytes, logfileBackups: 10, captureMaxbytes: 0, eventsEnabled: false, syslog: false }
         yield* Effect.scoped(Effect.gen(function*() {
@@ -384,7 +384,7 @@ describe("native spawner only", () => {
 
   const numbers = Array.from({ length: 600000 }, (_, i) => `${i + 1}\n`).join("")
 
-  it.live("splices a child's output into its log file: early bytes first, every byte in order, to the end", () =>
+  it.live("moves a child's output into its log file: early bytes first, every byte in order, to the end", () =>
     Effect.gen(function*() {
       const { sizes, text } = yield* logOf("seq 1 600000", 0, false)
       expect(sizes.length).toBe(1)
@@ -392,7 +392,7 @@ describe("native spawner only", () => {
       expect(text === numbers).toBe(true)
     }))
 
-  it.live("splices across rotations: every byte in order over the backups", () =>
+  it.live("moves across rotations: every byte in order over the backups", () =>
     Effect.gen(function*() {
       const { sizes, text } = yield* logOf("seq 1 600000", 1_000_000, false)
       // rotated at 1 000 000 bytes, each file at most one read (≤ 1 MiB) beyond: how many depends on the reads
@@ -405,7 +405,7 @@ describe("native spawner only", () => {
       expect(text === numbers).toBe(true)
     }))
 
-  it.live("stdout and stderr spliced and written into one file at once lose and repeat nothing", () =>
+  it.live("stdout and stderr moved and written into one file at once lose and repeat nothing", () =>
     Effect.gen(function*() {
       const { text } = yield* logOf("yes oooo | head -n 200000 & yes eeee | head -n 200000 >&2; wait", 0, true)
       const count = (c: string) => text.split(c).length - 1

@@ -10,7 +10,7 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { haveSupervisord, type Kind } from "./harness.ts"
+import { CONTROL_SECTIONS, haveSupervisord, type Kind } from "./harness.ts"
 import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
@@ -71,15 +71,7 @@ childlogdir=%(here)s
 directory=%(here)s/work
 umask=027
 ${extra}
-[unix_http_server]
-file=%(here)s/sock
-
-[supervisorctl]
-serverurl=unix://%(here)s/sock
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
+${CONTROL_SECTIONS}
 [program:probe]
 command=sleep 1000.${process.pid}
 startsecs=0

@@ -32,14 +32,8 @@ export const canRunAsNobody = (): boolean => {
 /** Is the reference supervisord installed? */
 export const haveSupervisord = (): boolean => Cp.spawnSync("supervisord", ["--version"]).status === 0
 
-/** The common head of every test config (socket, logs and pidfile in the temp dir). */
-export const header = (extra = "") => `[supervisord]
-logfile=%(here)s/main.log
-pidfile=%(here)s/daemon.pid
-childlogdir=%(here)s
-loglevel=debug
-${extra}
-[unix_http_server]
+/** The control sections every test config ends its head with: the socket in the temp dir, ctl and the RPC interface. */
+export const CONTROL_SECTIONS = `[unix_http_server]
 file=%(here)s/sock
 
 [supervisorctl]
@@ -48,6 +42,15 @@ serverurl=unix://%(here)s/sock
 [rpcinterface:supervisor]
 supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 `
+
+/** The common head of every test config (socket, logs and pidfile in the temp dir). */
+export const header = (extra = "") => `[supervisord]
+logfile=%(here)s/main.log
+pidfile=%(here)s/daemon.pid
+childlogdir=%(here)s
+loglevel=debug
+${extra}
+${CONTROL_SECTIONS}`
 
 /** A running daemon under test. */
 export interface Daemon {

@@ -9,7 +9,7 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { haveSupervisord, type Kind, canRunAsNobody } from "./harness.ts"
+import { canRunAsNobody, CONTROL_SECTIONS, haveSupervisord, type Kind } from "./harness.ts"
 import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
@@ -27,15 +27,7 @@ pidfile=%(here)s/daemon.pid
 childlogdir=%(here)s
 ${limits}
 
-[unix_http_server]
-file=%(here)s/sock
-
-[supervisorctl]
-serverurl=unix://%(here)s/sock
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
+${CONTROL_SECTIONS}
 [program:probe]
 command=sleep 1000.${process.pid}
 startsecs=0

@@ -12,29 +12,7 @@ import { decodeMethodResponse, encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
 import { inetServerConfig, unixServerConfig } from "../support/Configs.ts"
 import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
 import { tempDir } from "../support/TempDir.ts"
-
-type Target = { readonly socketPath: string } | { readonly port: number }
-interface Reply {
-  readonly status: number
-  readonly headers: Http.IncomingHttpHeaders
-  readonly body: Buffer
-}
-
-const request = (
-  target: Target,
-  method: string,
-  path: string,
-  options: { readonly headers?: Http.OutgoingHttpHeaders; readonly body?: string | Buffer } = {}
-) =>
-  new Promise<Reply>((resolve, reject) => {
-    const req = Http.request({ ...target, host: "127.0.0.1", method, path, headers: options.headers }, (res) => {
-      const chunks: Array<Buffer> = []
-      res.on("data", (c: Buffer) => chunks.push(c))
-      res.on("end", () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }))
-    })
-    req.on("error", reject)
-    req.end(options.body)
-  })
+import { request, type Reply, type Target } from "./support.ts"
 
 const xmlCall = (methodName: string, ...params: Array<string | number | boolean>) => {
   const body = encodeMethodCall({ methodName, params })

@@ -766,21 +766,31 @@ class File implements RotatingFile {
    * lost, and counted); close the fd.
    */
   get close(): Effect.Effect<void> {
-    // a file still being made is closed once it is there: its fd is never left open
-    return Effect.andThen(this.opened, this.flush).pipe(
-      Effect.andThen(Effect.sync(() => {
-        this.closed = true
-        this.room?.openUnsafe()
-      })),
-      Effect.andThen(Effect.suspend(() => {
-        if (this.writerFiber === undefined) return Effect.void
-        this.unsent = this.pendingBytes
-        this.pending = []
-        this.pendingBytes = 0
-        return Fiber.interrupt(this.writerFiber)
-      })),
-      Effect.andThen(this.closeCurrent())
-    )
+    return Effect.suspend(() => {
+      // the usual case, a file that is made and has nothing in flight, closes in this one step
+      if (this.creating === undefined && this.writerFiber === undefined && this.nothingToWaitFor("Flush")) {
+        this.markClosed()
+        return this.closeCurrent()
+      }
+      // a file still being made is closed once it is there: its fd is never left open
+      return Effect.andThen(this.opened, this.flush).pipe(
+        Effect.andThen(Effect.sync(() => this.markClosed())),
+        Effect.andThen(Effect.suspend(() => {
+          if (this.writerFiber === undefined) return Effect.void
+          this.unsent = this.pendingBytes
+          this.pending = []
+          this.pendingBytes = 0
+          return Fiber.interrupt(this.writerFiber)
+        })),
+        Effect.andThen(this.closeCurrent())
+      )
+    })
+  }
+
+  /** From now on writes are dropped, and a writer waiting for room is let go. */
+  private markClosed(): void {
+    this.closed = true
+    this.room?.openUnsafe()
   }
 
   private hasRoom(): boolean {

@@ -74,8 +74,10 @@ export class EventBus extends Context.Service<EventBus, {
           publish: (event) =>
             Effect.suspend(() => {
               for (const observer of observers) observer(event)
-              return PubSub.publish(pubsub, { seq: ++published, event })
-            }).pipe(Effect.asVoid),
+              const item = { seq: ++published, event }
+              // sliding: only a full buffer needs the strategy's surplus handling
+              return PubSub.publishUnsafe(pubsub, item) ? Effect.void : Effect.asVoid(PubSub.publish(pubsub, item))
+            }),
           subscribe: Effect.map(PubSub.subscribe(pubsub), (sub) => Stream.map(Stream.fromSubscription(sub), (s) => s.event)),
           subscribeWithDrops: Effect.map(PubSub.subscribe(pubsub), (sub) => {
             const first = published + 1 // the subscription sees every event published from now on

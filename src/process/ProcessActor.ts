@@ -579,13 +579,14 @@ export const make = (
           exitedPid = child?.pid ?? 0
           child = undefined
           stdin = undefined
-          return Effect.andThen(
-            Effect.andThen(
-              Effect.andThen(checks === undefined ? Effect.void : FiberSet.clear(checks), stdinWriter === undefined ? Effect.void : FiberSet.clear(stdinWriter)),
-              closeNotify
-            ),
-            dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
-          )
+          const exited = dispatch({ _tag: "Exited", at: message.at, ...exitFacts(config, message.exit, current.laststart, message.at) })
+          // what belonged to the spawn ends first (most processes have none of it)
+          const ending = [
+            ...(checks === undefined ? [] : [FiberSet.clear(checks)]),
+            ...(stdinWriter === undefined ? [] : [FiberSet.clear(stdinWriter)]),
+            ...(notifyScope === undefined ? [] : [closeNotify])
+          ]
+          return ending.length === 0 ? exited : Effect.andThen(Effect.all(ending, { discard: true }), exited)
         }
         case "Internal":
           return message.generation === generation ? dispatch(message.event) : Effect.void

@@ -12,8 +12,11 @@
  * Invariants:
  * - a client that half-closes after a complete request is answered, then closed;
  * - a connection that has not sent complete headers within `headersTimeout`, or a complete
- *   request within `requestTimeout`, is answered 408 and closed (Node's own checks), so a
- *   slowloris holds a descriptor for a bounded time and others are answered meanwhile;
+ *   request within `requestTimeout`, is answered 408 (Node's answer) and closed, so a
+ *   slowloris holds a descriptor for a bounded time and others are answered meanwhile; both are
+ *   counted from the accept, and on a kept-alive connection from the end of the previous answer;
+ * - a daemon with no client connected has no timer for them (Node's periodic check, which woke an
+ *   idle daemon every 5 s, is not used: each connection has its own deadline while it is open);
  * - `close` cuts at once every connection that is not in the middle of answering a complete
  *   request; those get `closeGrace` to finish and are then cut too. It returns once every
  *   connection is gone.
@@ -59,16 +62,67 @@ export interface TrackedServer {
   readonly close: Effect.Effect<void>
 }
 
+/** The longest delay a Node timer takes (about 24.8 days). */
+const NEVER_MILLIS = 2 ** 31 - 1
+
+/** A connection's deadline: once it passes (unless its request is complete by then), the connection is answered 408 and closed. */
+interface Deadline {
+  /**
+   * Move the deadline to `millis` after the start: then a request that is `complete` is spared,
+   * and one whose answer has `begun` is cut without a 408.
+   */
+  readonly extend: (millis: number, complete: () => boolean, begun: () => boolean) => void
+  readonly cancel: () => void
+}
+
+/** What Node answers a request past its time, byte for byte. */
+const REQUEST_TIMEOUT_ANSWER = "HTTP/1.1 408 Request Timeout\r\nConnection: close\r\n\r\n"
+
+/** How long a client answered 408 has to read it and hang up before the connection is cut. */
+const TIMEOUT_GRACE_MILLIS = 1000
+
+/**
+ * Answer 408 and close: the connection is no longer read, so a client still sending (a slowloris
+ * dripping headers) gets no error for its writes and can read the answer, then it is cut.
+ */
+const timeOut = (socket: Net.Socket) => {
+  socket.pause()
+  socket.end(REQUEST_TIMEOUT_ANSWER)
+  setTimeout(() => socket.destroy(), TIMEOUT_GRACE_MILLIS).unref()
+}
+
+/** A deadline `millis` from now for `socket`; its timer does not keep the daemon's loop alive. */
+const startDeadline = (socket: Net.Socket, millis: number): Deadline => {
+  const start = Date.now()
+  let complete = () => false
+  let begun = () => false
+  const expire = () => {
+    if (complete() || socket.destroyed) return
+    if (begun()) socket.destroy()
+    else timeOut(socket)
+  }
+  let timer = setTimeout(expire, millis).unref()
+  return {
+    extend: (total, isComplete, hasBegun) => {
+      clearTimeout(timer)
+      complete = isComplete
+      begun = hasBegun
+      timer = setTimeout(expire, Math.max(0, start + total - Date.now())).unref()
+    },
+    cancel: () => clearTimeout(timer)
+  }
+}
+
 /** A Node HTTP server with `limits` applied, whose connections are tracked. */
 export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
   const headersMillis = Duration.toMillis(limits.headersTimeout)
+  const requestMillis = Math.max(headersMillis, Duration.toMillis(limits.requestTimeout))
   const server = Http.createServer({
     headersTimeout: headersMillis,
-    requestTimeout: Math.max(headersMillis, Duration.toMillis(limits.requestTimeout)),
-    // how often Node looks for connections past those timeouts (its default is 30 s): half the
-    // headers timeout, so a silent client is closed within 1.5 × it. The check wakes an idle
-    // daemon each time, so not more often than every 5 s (every 1 s had tripled idle CPU)
-    connectionsCheckingInterval: Math.max(250, Math.min(5000, headersMillis / 2))
+    requestTimeout: requestMillis,
+    // Node looks for connections past those timeouts on an interval that runs whether or not a
+    // client is connected; the deadlines below replace it, so it is set as far out as a timer goes
+    connectionsCheckingInterval: NEVER_MILLIS
   })
   // A client that sends its request and then half-closes (`nc`, `socat`) still gets the answer,
   // as from supervisord; by default Node drops every request in progress at the client's FIN.
@@ -79,19 +133,33 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
   const answering = new Map<Net.Socket, HttpTypes.IncomingMessage>()
   let onDrained: (() => void) | undefined
 
+  // each open connection's one deadline: for its headers, then for the rest of its request
+  const deadlines = new Map<Net.Socket, Deadline>()
+
   server.on("connection", (socket: Net.Socket) => {
     open.add(socket)
+    deadlines.set(socket, startDeadline(socket, headersMillis))
     socket.once("close", () => {
       open.delete(socket)
       answering.delete(socket)
+      deadlines.get(socket)?.cancel()
+      deadlines.delete(socket)
       if (open.size === 0) onDrained?.()
     })
   })
   const onRequest = (request: HttpTypes.IncomingMessage, response: HttpTypes.ServerResponse) => {
     const socket = request.socket as Net.Socket
     answering.set(socket, request)
+    // the headers are in: the whole request is due `requestTimeout` after the message started
+    const deadline = deadlines.get(socket)
+    deadline?.extend(requestMillis, () => request.complete, () => response.headersSent)
     response.once("close", () => {
       if (answering.get(socket) === request) answering.delete(socket)
+      // kept alive: the next request's headers are due `headersTimeout` from now
+      if (deadlines.get(socket) === deadline && !socket.destroyed) {
+        deadline?.cancel()
+        deadlines.set(socket, startDeadline(socket, headersMillis))
+      }
     })
   }
   server.on("request", onRequest)

@@ -2,12 +2,13 @@
  * The control servers' connection handling on real sockets (unix and inet): releasing the
  * servers never waits on a client that sends nothing or half a request, gives an answer in
  * progress a bounded grace, stopAccepting refuses new clients while open ones are answered, and
- * Node's header timeout closes silent clients.
+ * the header and request timeouts close silent clients (each connection's own deadline: an idle
+ * daemon keeps no timer for them).
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
 import * as Http from "node:http"
-import type { ConnectionLimits } from "../../src/http/Connections.ts"
+import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer } from "../../src/http/Connections.ts"
 import { encodeMethodCall } from "../../src/rpc/XmlRpc.ts"
 import type { SupervisorShape } from "../../src/supervisor/Supervisor.ts"
 import { connect, startServers } from "../support/ControlServers.ts"
@@ -113,5 +114,41 @@ describe("http/Server connections", () => {
       assert.match(trickle.received(), /^HTTP\/1\.1 408/)
     }
     await s.release()
+  })
+
+  it("spares a complete request whose answer takes longer than the request timeout", async () => {
+    const s = await servers(
+      { headersTimeout: Duration.millis(200), requestTimeout: Duration.millis(300) },
+      { stopAll: () => Effect.as(Effect.sleep("700 millis"), []) }
+    )
+    for (const target of s.targets) {
+      const slow = connect(target, rpcRequest("supervisor.stopAllProcesses").replace("Host: x\r\n", "Host: x\r\nConnection: close\r\n"))
+      await slow.closed
+      assert.match(slow.received(), /^HTTP\/1\.1 200 OK/)
+      assert.match(slow.received(), /<array><data>[\s\S]*<\/methodResponse>\n$/)
+    }
+    await s.release()
+  })
+
+  it("times out a kept-alive connection whose next request does not come in time, from the end of the last answer", async () => {
+    const s = await servers({ headersTimeout: Duration.millis(400), requestTimeout: Duration.millis(800) })
+    for (const target of s.targets) {
+      const client = connect(target, rpcRequest("supervisor.getState").replace("Host: x\r\n", "Host: x\r\nConnection: keep-alive\r\n"))
+      await new Promise((r) => setTimeout(r, 300))
+      assert.match(client.received(), /^HTTP\/1\.1 200 OK/)
+      const answered = Date.now()
+      client.socket.write("GET /ok.html HTTP/1.1\r\n")
+      await client.closed
+      assert.isAtLeast(Date.now() - answered, 50)
+      assert.isBelow(Date.now() - answered, 2000)
+      assert.match(client.received(), /HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n\r\n$/)
+    }
+    await s.release()
+  })
+
+  it("keeps no periodic check: an idle daemon is not woken for clients it does not have", () => {
+    // Node's own check would run every connectionsCheckingInterval whether or not a client is connected
+    const { server } = makeTrackedServer(defaultConnectionLimits)
+    assert.isAtLeast((server as typeof server & { readonly connectionsCheckingInterval: number }).connectionsCheckingInterval, 2 ** 31 - 1)
   })
 })

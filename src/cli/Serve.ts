@@ -85,8 +85,9 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals, exi
     case "SIGUSR2":
       return Effect.gen(function*() {
         yield* Effect.logInfo("received SIGUSR2 indicating log reopen request")
-        yield* supervisor.reopenLogs
+        // written before the reopen, so both lines end the file logrotate moved away (as supervisord's)
         yield* Effect.logInfo("supervisord logreopen")
+        yield* supervisor.reopenLogs
       })
     default:
       return Effect.andThen(

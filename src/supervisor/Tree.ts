@@ -82,6 +82,12 @@ export interface TreeOptions {
   readonly afterAutostart?: Effect.Effect<void> | undefined
   /** Runs after each tick is published; undefined = nothing. */
   readonly onTick?: ((tick: TickEvent) => Effect.Effect<void>) | undefined
+  /**
+   * The events' global serials; undefined = a fresh counter for this tree. A daemon passes one
+   * counter to every tree it builds: supervisord's serials go on across a restart (SIGHUP, `reload`),
+   * only the pool serials start again at 0.
+   */
+  readonly serials?: EventSerials | undefined
 }
 
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
@@ -100,7 +106,7 @@ export const make = (
     const bus = yield* EventBus
     const services = yield* Effect.context<Spawner | EventBus | FileSystem.FileSystem | Path.Path>()
     const config = yield* Ref.make(initial)
-    const serials = makeEventSerials()
+    const serials = options.serials ?? makeEventSerials()
     const groups = new Map<string, Group.Group>()
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()

@@ -1,6 +1,7 @@
 /**
  * The daemon's log-reopen and restart signals, effsup against supervisord 4.2.5: where SIGUSR2's
- * lines go when logrotate has moved the activity log away.
+ * lines go when logrotate has moved the activity log away, and what an event listener sees across
+ * a SIGHUP restart (the global serials go on, the pool serials start again).
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -35,6 +36,12 @@ const waitFor = async (check: () => boolean, what: string) => {
   throw new Error(`timed out waiting for ${what}`)
 }
 
+/** The recorded envelope headers, without the `ver:`/`server:` prefix and the payload length. */
+const headers = (d: Daemon) =>
+  read(d, "events.jsonl").trim().split("\n").filter((l) => l !== "").map((l) =>
+    (JSON.parse(l) as { header: string }).header.replace(/^ver:\S+ server:\S+ /, "").replace(/ len:\d+$/, "")
+  )
+
 describe.skipIf(!haveSupervisord())("daemon signals: effsup vs supervisord 4.2.5", () => {
   const pair = usePair(CONFIG, /success: recorder entered RUNNING/)
 
@@ -54,5 +61,22 @@ describe.skipIf(!haveSupervisord())("daemon signals: effsup vs supervisord 4.2.5
       ])
       expect(read(d, "main.log"), d.kind).toBe("")
     }
+  })
+
+  it("SIGHUP: the listener's global serials go on after the restart, its pool serials start at 0", async () => {
+    const before = 3 // PROCESS_GROUP_ADDED recorder and a, SUPERVISOR_STATE_CHANGE_RUNNING
+    for (const d of pair.both()) await waitFor(() => headers(d).length >= before, `${d.kind} first events`)
+    for (const d of pair.both()) d.child.kill("SIGHUP")
+    for (const d of pair.both()) await waitFor(() => headers(d).length >= 2 * before, `${d.kind} events after the restart`)
+    const [ours, theirs] = pair.both().map(headers)
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([
+      "serial:0 pool:recorder poolserial:0 eventname:PROCESS_GROUP_ADDED",
+      "serial:1 pool:recorder poolserial:1 eventname:PROCESS_GROUP_ADDED",
+      "serial:2 pool:recorder poolserial:2 eventname:SUPERVISOR_STATE_CHANGE_RUNNING",
+      "serial:3 pool:recorder poolserial:0 eventname:PROCESS_GROUP_ADDED",
+      "serial:4 pool:recorder poolserial:1 eventname:PROCESS_GROUP_ADDED",
+      "serial:5 pool:recorder poolserial:2 eventname:SUPERVISOR_STATE_CHANGE_RUNNING"
+    ])
   })
 })

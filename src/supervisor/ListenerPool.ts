@@ -16,7 +16,10 @@
  *   RUNNING and READY; a write failure is logged and the next listener tried; if nobody takes it,
  *   it goes back to the head and dispatch stops;
  * - a rejected event (FAIL, bad result line, handler error) or the event of a listener whose
- *   stdout closes while BUSY goes back to the HEAD of the buffer, keeping both serials.
+ *   child ends while BUSY goes back to the HEAD of the buffer, keeping both serials. The latter
+ *   happens at the child's exit (its state event, after that event is buffered, as in supervisord's
+ *   `finish`), not when its stdout closes: a listener that closes its stdout keeps its event until
+ *   it exits.
  * Event-driven instead of supervisord's once-per-loop-pass: dispatch runs on every accepted event,
  * every listener output and every `PROCESS_STATE_RUNNING` of one of the pool's processes.
  * Everything is handled by one fiber reading a mailbox, so the state needs no locks.
@@ -108,8 +111,12 @@ type Message =
   | { readonly _tag: "Spawned"; readonly name: string; readonly pid: number }
   | { readonly _tag: "Output"; readonly name: string; readonly pid: number; readonly data: Uint8Array }
   | { readonly _tag: "Closed"; readonly name: string; readonly pid: number }
+  | { readonly _tag: "Gone"; readonly name: string; readonly pid: number }
   | { readonly _tag: "Attach"; readonly processes: ReadonlyArray<ListenerProcess> }
   | { readonly _tag: "Wake" }
+
+/** The state events that say a process's child has ended (the event's pid is that child's). */
+const CHILD_GONE: ReadonlySet<string> = new Set(["PROCESS_STATE_EXITED", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_STOPPED"])
 
 /** The pool's view of one listener child. */
 interface Listener {
@@ -228,7 +235,9 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             break
           case "Dropped":
             yield* Effect.logError(`pool ${name} missed ${message.count} events: the event bus overflowed`)
-            return
+            // an exit may be among them: the event of a listener whose stdout is closed goes back now
+            for (const l of listeners.values()) if (!l.open) yield* requeue(l)
+            break
           case "Spawned": {
             const previous = listeners.get(message.name)
             if (previous !== undefined) yield* requeue(previous)
@@ -242,6 +251,12 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             break
           }
           case "Closed": {
+            const l = current(message.name, message.pid)
+            if (l === undefined) return
+            l.open = false
+            break
+          }
+          case "Gone": {
             const l = current(message.name, message.pid)
             if (l === undefined) return
             l.open = false
@@ -259,10 +274,13 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
 
     yield* Stream.runForEach(events, (item): Effect.Effect<unknown> => {
       if (item._tag === "EventsDropped") return Queue.offer(mailbox, { _tag: "Dropped", count: item.count })
-      const wake = item._tag === "PROCESS_STATE_RUNNING" && item.groupName === name
+      const ours = "fromState" in item && item.groupName === name
+      const wake = ours && item._tag === "PROCESS_STATE_RUNNING"
+      const gone = ours && CHILD_GONE.has(item._tag) && item.pid !== 0
       return Effect.all([
         matchesAny(config.events, item._tag) ? Queue.offer(mailbox, { _tag: "Event", event: item }) : Effect.void,
-        wake ? Queue.offer(mailbox, { _tag: "Wake" }) : Effect.void
+        wake ? Queue.offer(mailbox, { _tag: "Wake" }) : Effect.void,
+        gone ? Queue.offer(mailbox, { _tag: "Gone", name: item.processName, pid: item.pid }) : Effect.void
       ])
     }).pipe(Effect.forkScoped)
     yield* Queue.take(mailbox).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)

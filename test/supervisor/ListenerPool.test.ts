@@ -22,6 +22,10 @@ const running = (processName: string, groupName: string): SupervisorEvent => ({
   _tag: "PROCESS_STATE_RUNNING", processName, groupName, fromState: "STARTING", pid: 1, tries: 0, expected: true
 })
 
+const exited = (processName: string, groupName: string, pid: number): SupervisorEvent => ({
+  _tag: "PROCESS_STATE_EXITED", processName, groupName, fromState: "RUNNING", pid, tries: 0, expected: false
+})
+
 /** Wait (without time) until the pool's fibers have caught up and `check` holds. */
 const eventually = (check: () => boolean) =>
   Effect.gen(function*() {
@@ -146,13 +150,17 @@ describe("ListenerPool", () => {
       assert.strictEqual(a!.received.length, 1)
     })))
 
-  it.effect("the event of a listener that dies while BUSY is re-queued; a respawned listener starts ACKNOWLEDGED", () =>
+  it.effect("the event of a listener that dies while BUSY is re-queued at its exit; a respawned listener starts ACKNOWLEDGED", () =>
     run(Effect.gen(function*() {
-      const { bus, fakes: [a, b], pool } = yield* setup({ events: ["EVENT"] })
+      const { bus, fakes: [a, b], pool } = yield* setup({ events: ["PROCESS_GROUP"] })
       yield* a!.say("READY\n")
       yield* bus.publish(group("g0"))
       yield* eventually(() => a!.received.length === 1)
+      // a closed stdout alone keeps the event with its listener (supervisord: until the exit)
       yield* a!.close
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.strictEqual((yield* pool.buffered).length, 0)
+      yield* bus.publish(exited("a", "pool", 100))
       yield* eventually(() => logs.some((l) => l.startsWith("Debug rebuffering event 0")))
       assert.strictEqual((yield* pool.buffered).length, 1)
       const again = yield* fakeListener(pool, "a", 200) // respawn of a with a new pid

@@ -1,0 +1,52 @@
+/**
+ * The control servers' startup lines, effsup against supervisord 4.2.5: with an
+ * `[inet_http_server]` and a `[unix_http_server]`, the inet server is made (and announced) first,
+ * whatever the order of the sections in the file.
+ */
+import * as Net from "node:net"
+import { describe, expect, it } from "vitest"
+import { haveSupervisord, header, type Kind, start } from "./harness.ts"
+
+/** A TCP port free at the time of asking. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = Net.createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as Net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+/** The activity log's lines up to the announcement of the daemon's start, with both servers configured. */
+const startLines = async (kind: Kind) => {
+  const d = await start(kind, `${header("user=root")}
+[inet_http_server]
+port=127.0.0.1:${await freePort()}
+
+[program:a]
+command=sleep 1000
+autostart=false
+`)
+  try {
+    await d.waitForLog(/supervisord started with pid/)
+    const lines = d.log()
+    return lines.slice(0, lines.findIndex((l) => l.includes("supervisord started with pid")))
+  } finally {
+    await d.stop()
+  }
+}
+
+describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("control servers: effsup vs supervisord 4.2.5", () => {
+  it("announces the inet server before the unix one", async () => {
+    const [ours, theirs] = await Promise.all([startLines("effsup"), startLines("supervisord")])
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([
+      "INFO Set uid to user 0 succeeded",
+      "INFO RPC interface 'supervisor' initialized",
+      "CRIT Server 'inet_http_server' running without any HTTP authentication checking",
+      "INFO RPC interface 'supervisor' initialized",
+      "CRIT Server 'unix_http_server' running without any HTTP authentication checking"
+    ])
+  }, 60_000)
+})

@@ -176,8 +176,7 @@ const serve = (
           Effect.forkScoped({ startImmediately: true })
         )
         yield* logNotices(background)
-        yield* pidfile(sup.pidfile)
-        yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
+        if (yield* pidfile(sup.pidfile)) yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
         const request: ExitRequest = yield* supervisor.awaitExitRequest

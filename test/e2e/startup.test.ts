@@ -1,7 +1,8 @@
 /**
- * The control servers' startup lines, effsup against supervisord 4.2.5: with an
- * `[inet_http_server]` and a `[unix_http_server]`, the inet server is made (and announced) first,
- * whatever the order of the sections in the file.
+ * The daemon's startup lines, effsup against supervisord 4.2.5: with an `[inet_http_server]` and a
+ * `[unix_http_server]`, the inet server is made (and announced) first, whatever the order of the
+ * sections in the file; a pidfile that cannot be written is a CRIT line and the daemon goes on,
+ * without its `supervisord started with pid N` line.
  */
 import * as Net from "node:net"
 import { describe, expect, it } from "vitest"
@@ -37,7 +38,7 @@ autostart=false
   }
 }
 
-describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("control servers: effsup vs supervisord 4.2.5", () => {
+describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("startup lines: effsup vs supervisord 4.2.5", () => {
   it("announces the inet server before the unix one", async () => {
     const [ours, theirs] = await Promise.all([startLines("effsup"), startLines("supervisord")])
     expect(ours).toEqual(theirs)
@@ -48,5 +49,24 @@ describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("control servers
       "INFO RPC interface 'supervisor' initialized",
       "CRIT Server 'unix_http_server' running without any HTTP authentication checking"
     ])
+  }, 60_000)
+
+  it("a pidfile that cannot be written (/proc takes no new file): CRIT, and no 'supervisord started' line", async () => {
+    const config = `${header("user=root").replace("pidfile=%(here)s/daemon.pid", "pidfile=/proc/effsup-test.pid")}
+[program:a]
+command=sleep 1000
+autostart=false
+`
+    const whole = async (kind: Kind) => {
+      const d = await start(kind, config)
+      await d.waitForLog(/could not write pidfile/)
+      await d.stop()
+      // effsup adds the system's reason (README: a system error names the errno and its text)
+      return d.log().map((l) => l.replace(/: ENOENT \(No such file or directory\)$/, ""))
+    }
+    const [ours, theirs] = await Promise.all([whole("effsup"), whole("supervisord")])
+    expect(ours).toEqual(theirs)
+    expect(ours).toContain("CRIT could not write pidfile /proc/effsup-test.pid")
+    expect(ours.some((l) => l.includes("supervisord started"))).toBe(false)
   }, 60_000)
 })

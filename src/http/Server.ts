@@ -41,6 +41,7 @@ import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
+import * as Medusa from "./MedusaLines.ts"
 import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
 import * as Web from "./Web.ts"
@@ -230,6 +231,7 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
       }
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
+    yield* Medusa.unixStarted(cfg.file)
     yield* announce("unix_http_server", creds, interfaces)
     return stopAccepting
   })
@@ -241,6 +243,7 @@ const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, li
     const listener = yield* listen(options, limits)
     const creds = Auth.credentials(cfg)
     const stopAccepting = yield* serve(listener, creds, interfaces, web)
+    yield* Medusa.inetStarted(cfg.host === "*" ? "" : cfg.host, cfg.port)
     yield* announce(cfg.section, creds, interfaces)
     return stopAccepting
   })

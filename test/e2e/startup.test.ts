@@ -1,8 +1,10 @@
 /**
  * The daemon's startup lines, effsup against supervisord 4.2.5: with an `[inet_http_server]` and a
  * `[unix_http_server]`, the inet server is made (and announced) first, whatever the order of the
- * sections in the file; a pidfile that cannot be written is a CRIT line and the daemon goes on,
- * without its `supervisord started with pid N` line.
+ * sections in the file; at loglevel=trace each server's start is medusa's line (`ip:Medusa (V1.12)
+ * started at …`, with its hostname and port), an ERRO line at every level when it says "error";
+ * a pidfile that cannot be written is a CRIT line and the daemon goes on, without its
+ * `supervisord started with pid N` line.
  */
 import * as Net from "node:net"
 import { describe, expect, it } from "vitest"
@@ -20,10 +22,11 @@ const freePort = () =>
   })
 
 /** The activity log's lines up to the announcement of the daemon's start, with both servers configured. */
-const startLines = async (kind: Kind) => {
-  const d = await start(kind, `${header("user=root")}
+const startLines = async (kind: Kind, extra = "", host = "127.0.0.1", socket = "sock") => {
+  const port = await freePort()
+  const d = await start(kind, `${header(`user=root\n${extra}`).replaceAll("%(here)s/sock", `%(here)s/${socket}`)}
 [inet_http_server]
-port=127.0.0.1:${await freePort()}
+port=${host}:${port}
 
 [program:a]
 command=sleep 1000
@@ -33,10 +36,14 @@ autostart=false
     await d.waitForLog(/supervisord started with pid/)
     const lines = d.log()
     return lines.slice(0, lines.findIndex((l) => l.includes("supervisord started with pid")))
+      .map((l) => l.split(d.dir).join("DIR").split(String(port)).join("PORT").replace(/started at \w{3} \w{3} [ \d]\d [\d:]{8} \d{4}$/, "started at T"))
   } finally {
     await d.stop()
   }
 }
+
+/** The trace lines of the daemon's servers, with the medusa lines' continuation lines. */
+const medusa = (lines: ReadonlyArray<string>) => lines.filter((l) => /^(TRAC|ERRO) |^\t/.test(l))
 
 describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("startup lines: effsup vs supervisord 4.2.5", () => {
   it("announces the inet server before the unix one", async () => {
@@ -48,6 +55,30 @@ describe.skipIf(!haveSupervisord() || process.getuid?.() !== 0)("startup lines: 
       "CRIT Server 'inet_http_server' running without any HTTP authentication checking",
       "INFO RPC interface 'supervisor' initialized",
       "CRIT Server 'unix_http_server' running without any HTTP authentication checking"
+    ])
+  }, 60_000)
+
+  it("loglevel=trace: medusa's start line for each server, with its ip, hostname and port", async () => {
+    for (const host of ["127.0.0.1", "*"]) {
+      const [ours, theirs] = await Promise.all([startLines("effsup", "loglevel=trace", host), startLines("supervisord", "loglevel=trace", host)])
+      expect(medusa(ours), host).toEqual(medusa(theirs))
+      expect(medusa(ours), host).toContain("\tPort:DIR/sock")
+    }
+  }, 60_000)
+
+  it("loglevel=info: no medusa line, unless the socket's path says 'error' (then it is ERRO)", async () => {
+    const [ours, theirs] = await Promise.all([startLines("effsup"), startLines("supervisord")])
+    expect(medusa(ours)).toEqual([])
+    expect(medusa(theirs)).toEqual([])
+    const [ourErrors, theirErrors] = await Promise.all([
+      startLines("effsup", "", "127.0.0.1", "Error.sock"),
+      startLines("supervisord", "", "127.0.0.1", "Error.sock")
+    ])
+    expect(medusa(ourErrors)).toEqual(medusa(theirErrors))
+    expect(medusa(ourErrors)).toEqual([
+      "ERRO DIR/Error.sock:Medusa (V1.12) started at T",
+      "\tHostname: <unix domain socket>",
+      "\tPort:DIR/Error.sock"
     ])
   }, 60_000)
 

@@ -28,10 +28,16 @@ export const parsePid = (text: string): number | undefined => {
   return /^[+-]?\d+$/.test(t) && Number(t) > 0 ? Number(t) : undefined
 }
 
+/** supervisord's usage text (its module docstring, printed with a blank line after it); our program name. */
 const USAGE = [
   "pidproxy -- run command and proxy signals to it via its pidfile.",
   "",
+  "This executable runs a command and then monitors a pidfile.  When this",
+  "executable receives a signal, it sends the same signal to the pid",
+  "in the pidfile.",
+  "",
   "Usage: effsup pidproxy <pidfile name> <command> [<cmdarg1> ...]",
+  "",
   ""
 ].join("\n")
 

@@ -1,0 +1,20 @@
+/**
+ * `effsup pidproxy` against supervisord 4.2.5's `pidproxy`: without its arguments, the same usage
+ * text (the program's name aside) on stdout and exit status 1.
+ */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { describe, expect, it } from "vitest"
+
+const ROOT = Path.resolve(import.meta.dirname, "../..")
+
+describe.skipIf(!Fs.existsSync("/usr/bin/pidproxy"))("pidproxy: effsup vs supervisord 4.2.5", () => {
+  it("prints supervisord's usage text and exits 1 without a pidfile and a command", () => {
+    const ours = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "pidproxy"], { encoding: "utf8" })
+    const theirs = Cp.spawnSync("/usr/bin/pidproxy", [], { encoding: "utf8" })
+    expect(ours.status).toBe(1)
+    expect(theirs.status).toBe(1)
+    expect(ours.stdout.replace("effsup pidproxy", "PROG")).toBe(theirs.stdout.replace("/usr/bin/pidproxy", "PROG"))
+  })
+})

@@ -1,6 +1,7 @@
 /**
  * `effsup pidproxy` against supervisord 4.2.5's `pidproxy`: without its arguments, the same usage
- * text (the program's name aside) on stdout and exit status 1.
+ * text (the program's name aside) on stdout and exit status 1; the command's own flags are its
+ * own.
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -17,4 +18,13 @@ describe.skipIf(!Fs.existsSync("/usr/bin/pidproxy"))("pidproxy: effsup vs superv
     expect(theirs.status).toBe(1)
     expect(ours.stdout.replace("effsup pidproxy", "PROG")).toBe(theirs.stdout.replace("/usr/bin/pidproxy", "PROG"))
   })
+
+  it("runs the command with its own flags, as they are", () => {
+    const pidfile = Path.join(ROOT, "no-such.pid")
+    const args = [pidfile, "/bin/sh", "-c", "echo ran with $0", "-x"]
+    const ours = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "pidproxy", ...args], { encoding: "utf8" })
+    const theirs = Cp.spawnSync("/usr/bin/pidproxy", args, { encoding: "utf8", timeout: 20_000 })
+    expect(theirs.stdout).toBe("ran with -x\n")
+    expect(ours.stdout).toBe(theirs.stdout)
+  }, 30_000)
 })

@@ -1,7 +1,7 @@
 /**
  * `effsup pidproxy` against supervisord 4.2.5's `pidproxy`: without its arguments, the same usage
  * text (the program's name aside) on stdout and exit status 1; the command's own flags are its
- * own.
+ * own; once the command exits, exit 0 whatever its status.
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -26,5 +26,13 @@ describe.skipIf(!Fs.existsSync("/usr/bin/pidproxy"))("pidproxy: effsup vs superv
     const theirs = Cp.spawnSync("/usr/bin/pidproxy", args, { encoding: "utf8", timeout: 20_000 })
     expect(theirs.stdout).toBe("ran with -x\n")
     expect(ours.stdout).toBe(theirs.stdout)
+  }, 30_000)
+
+  it("exits 0 once the command has exited, whatever its exit status", () => {
+    const pidfile = Path.join(ROOT, "no-such.pid")
+    const ours = Cp.spawnSync(process.execPath, [Path.join(ROOT, "src/bin.ts"), "pidproxy", pidfile, "/bin/sh", "-c", "exit 3"], { encoding: "utf8" })
+    const theirs = Cp.spawnSync("/usr/bin/pidproxy", [pidfile, "/bin/sh", "-c", "exit 3"], { encoding: "utf8", timeout: 20_000 })
+    expect(theirs.status).toBe(0)
+    expect(ours.status).toBe(0)
   }, 30_000)
 })

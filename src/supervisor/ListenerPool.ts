@@ -8,7 +8,10 @@
  * spawns them) and writes their stdin.
  *
  * Rules (supervisord: process.py `EventListenerPool`, dispatchers.py `PEventListenerDispatcher`):
- * - the pool subscribes to the bus when created: events published before are not seen;
+ * - the pool sees the events published from its own group's PROCESS_GROUP_ADDED on (that event
+ *   included): supervisord makes each pool just before it announces the pool's group, one group
+ *   at a time in (priority, name) order, so at startup a pool misses the PROCESS_GROUP_ADDED of the
+ *   groups announced before its own (other pools with a lower name, programs with a lower priority);
  * - an accepted event gets the global serial (once, shared by every pool, see `EventSerials`) and
  *   the next pool serial; a full buffer drops its OLDEST event (ERRO `pool x event buffer
  *   overflowed, discarding event N`);
@@ -84,6 +87,11 @@ export interface PoolOptions {
   readonly listener: ListenerConfig
   /** `[supervisord] identifier`, the `server:` of every envelope. */
   readonly identifier: string
+  /**
+   * Whether the pool's group has already been announced (PROCESS_GROUP_ADDED): then the pool sees
+   * events at once. Default false: it sees them from its group's announcement on, as the tree makes it.
+   */
+  readonly announced?: boolean | undefined
 }
 
 /** A running pool. */
@@ -272,8 +280,17 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
         yield* dispatch
       })
 
+    // the tree makes every group before it announces any: wait for our own announcement
+    let announced = options.announced ?? false
     yield* Stream.runForEach(events, (item): Effect.Effect<unknown> => {
-      if (item._tag === "EventsDropped") return Queue.offer(mailbox, { _tag: "Dropped", count: item.count })
+      if (item._tag === "EventsDropped") {
+        announced = true // the announcement may be among the lost: better late than never
+        return Queue.offer(mailbox, { _tag: "Dropped", count: item.count })
+      }
+      if (!announced) {
+        if (item._tag !== "PROCESS_GROUP_ADDED" || item.groupName !== name) return Effect.void
+        announced = true
+      }
       const ours = "fromState" in item && item.groupName === name
       const wake = ours && item._tag === "PROCESS_STATE_RUNNING"
       const gone = ours && CHILD_GONE.has(item._tag) && item.pid !== 0

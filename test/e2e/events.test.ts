@@ -1,7 +1,9 @@
 /**
  * Event listeners end to end, effsup against supervisord 4.2.5: the same recorder listener
  * (test/fixtures/events/capture/recorder.py) gets the same envelopes, byte for byte once pids
- * and serials are masked; and the example exit-on-fatal listener shuts both daemons down.
+ * and serials are masked; two pools and a program of a lower priority get the same serials and
+ * pool serials (a pool sees the PROCESS_GROUP_ADDED of its own group and the groups announced
+ * after it); and the example exit-on-fatal listener shuts both daemons down.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -100,6 +102,52 @@ xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervis
     for (const d of pair.both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
     expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))
     expect(remote(pair.effsup)).toEqual(["type:mytype\nhello\nworld"])
+  })
+})
+
+const POOLS = `${header()}
+[eventlistener:beta]
+command=python3 ${RECORDER}
+events=PROCESS_GROUP,SUPERVISOR_STATE_CHANGE_RUNNING
+environment=RECORD="%(here)s/beta.jsonl"
+
+[eventlistener:alpha]
+command=python3 ${RECORDER}
+events=PROCESS_GROUP,SUPERVISOR_STATE_CHANGE_RUNNING
+environment=RECORD="%(here)s/alpha.jsonl"
+
+[program:early]
+command=sleep 1000
+priority=-5
+autostart=false
+
+[program:late]
+command=sleep 1000
+autostart=false
+`
+
+describe.skipIf(!haveSupervisord())("two listener pools at startup: effsup vs supervisord 4.2.5", () => {
+  const pair = usePair(POOLS, /success: beta entered RUNNING/)
+
+  it("each pool sees its own group's PROCESS_GROUP_ADDED and the later ones, with the same serials", async () => {
+    const seen = (d: Daemon, pool: string) => {
+      const file = Path.join(d.dir, `${pool}.jsonl`)
+      return Fs.existsSync(file)
+        ? Fs.readFileSync(file, "utf8").trim().split("\n").map((l) => {
+          const e = JSON.parse(l) as Envelope
+          return `${e.header.replace(/^ver:\S+ server:\S+ /, "").replace(/ len:\d+$/, "")} ${e.payload}`.trim()
+        })
+        : []
+    }
+    for (const d of pair.both()) {
+      await waitFor(() => seen(d, "alpha").length >= 4 && seen(d, "beta").length >= 3, `${d.kind} events`)
+    }
+    for (const pool of ["alpha", "beta"]) expect(seen(pair.effsup, pool), pool).toEqual(seen(pair.supervisord, pool))
+    expect(seen(pair.effsup, "beta")).toEqual([
+      "serial:1 pool:beta poolserial:0 eventname:PROCESS_GROUP_ADDED groupname:beta",
+      "serial:2 pool:beta poolserial:1 eventname:PROCESS_GROUP_ADDED groupname:late",
+      "serial:3 pool:beta poolserial:2 eventname:SUPERVISOR_STATE_CHANGE_RUNNING"
+    ])
   })
 })
 

@@ -62,6 +62,7 @@ const setup = (options: { readonly events: ReadonlyArray<string>; readonly buffe
     const pool = yield* make({
       name: "pool",
       identifier: "supervisor",
+      announced: true,
       listener: listenerConfig({ events: options.events, bufferSize: options.bufferSize ?? 10 })
     })
     const fakes = yield* Effect.forEach(options.names ?? ["a", "b"], (n, i) => fakeListener(pool, n, 100 + i))
@@ -195,10 +196,21 @@ describe("ListenerPool", () => {
       assert.isTrue(logs.includes("Debug epipe occurred while sending event 0 to listener a, listener state unchanged"))
     })))
 
+  it.effect("a pool sees nothing before its own group's PROCESS_GROUP_ADDED, which it sees", () =>
+    run(Effect.gen(function*() {
+      const bus = yield* EventBus
+      const pool = yield* make({ name: "late", identifier: "supervisor", listener: listenerConfig({ events: ["EVENT"] }) })
+      yield* bus.publish(group("early"))
+      yield* bus.publish(group("late"))
+      yield* bus.publish(group("after"))
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.deepStrictEqual((yield* pool.buffered).map((b) => [b.event, b.poolSerial]), [[group("late"), 0], [group("after"), 1]])
+    })))
+
   it.effect("pools share the global serial; each has its own pool serial", () =>
     run(Effect.gen(function*() {
       const one = yield* setup({ events: ["TICK"], names: ["a"] })
-      const two = yield* make({ name: "two", identifier: "supervisor", listener: listenerConfig({ events: ["EVENT"] }) })
+      const two = yield* make({ name: "two", identifier: "supervisor", announced: true, listener: listenerConfig({ events: ["EVENT"] }) })
       yield* one.bus.publish(tick(5))
       yield* one.bus.publish(group("g"))
       yield* one.bus.publish(tick(10))
@@ -222,6 +234,7 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
       const pool = yield* make({
         name: "listener",
         identifier: "supervisor",
+        announced: true,
         listener: listenerConfig({ events: ["PROCESS_GROUP", "REMOTE_COMMUNICATION"] })
       })
       const early = [group("a"), group("b")]

@@ -23,6 +23,11 @@
  *   happens at the child's exit (its state event, after that event is buffered, as in supervisord's
  *   `finish`), not when its stdout closes: a listener that closes its stdout keeps its event until
  *   it exits.
+ * - supervisord's quirk kept: a rejected event (either kind above) is also put back into every
+ *   OTHER pool that has a listener of the rejecting listener's priority (its `handle_rejected` asks
+ *   `process in pool`, and processes compare equal by priority), subscribed to that event or not:
+ *   with the default priority (-1) of every listener, each pool gets it. The pool serial is the one
+ *   that pool gave the event, or a new one (`EventRejections`).
  * Event-driven instead of supervisord's once-per-loop-pass: dispatch runs on every accepted event,
  * every listener output and every `PROCESS_STATE_RUNNING` of one of the pool's processes.
  * Everything is handled by one fiber reading a mailbox, so the state needs no locks.
@@ -71,6 +76,42 @@ export const makeEventSerials = (): EventSerials => {
 /** The serials shared by every pool of a supervisor. Defaults to one counter per process; provide a fresh one per supervisor. */
 export const EventSerials = Context.Reference<EventSerials>("effsup/supervisor/EventSerials", {
   defaultValue: makeEventSerials
+})
+
+/** An event a listener rejected (or held when it died), as every pool of the supervisor hears of it. */
+export interface RejectedEvent {
+  readonly event: SupervisorEvent
+  readonly serial: number
+  /** The pool of the listener that rejected it. */
+  readonly pool: string
+  /** That listener's priority. */
+  readonly priority: number
+}
+
+/** How the pools of a supervisor hear of each other's rejected events (supervisord's EventRejectedEvent). */
+export interface EventRejections {
+  readonly publish: (rejected: RejectedEvent) => void
+  /** Hear of every rejected event until the returned function is called. */
+  readonly subscribe: (listener: (rejected: RejectedEvent) => void) => () => void
+}
+
+/** A fresh hub of rejected events, for one supervisor's pools. */
+export const makeEventRejections = (): EventRejections => {
+  const listeners = new Set<(rejected: RejectedEvent) => void>()
+  return {
+    publish: (rejected) => {
+      for (const listener of listeners) listener(rejected)
+    },
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    }
+  }
+}
+
+/** The rejected-event hub of a supervisor's pools. Defaults to one per process; provide a fresh one per supervisor. */
+export const EventRejections = Context.Reference<EventRejections>("effsup/supervisor/EventRejections", {
+  defaultValue: makeEventRejections
 })
 
 /** An event in a pool buffer, with the serials it was accepted with. */
@@ -122,12 +163,14 @@ type Message =
   | { readonly _tag: "Gone"; readonly name: string; readonly pid: number }
   | { readonly _tag: "Attach"; readonly processes: ReadonlyArray<ListenerProcess> }
   | { readonly _tag: "Wake" }
+  | { readonly _tag: "Rejected"; readonly rejected: RejectedEvent }
 
 /** The state events that say a process's child has ended (the event's pid is that child's). */
 const CHILD_GONE: ReadonlySet<string> = new Set(["PROCESS_STATE_EXITED", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_STOPPED"])
 
 /** The pool's view of one listener child. */
 interface Listener {
+  readonly name: string
   readonly pid: number
   protocol: Protocol.ProtocolState
   inFlight: BufferedEvent | undefined
@@ -139,6 +182,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
   Effect.gen(function*() {
     const { identifier, listener: config, name } = options
     const serials = yield* EventSerials
+    const rejections = yield* EventRejections
     const bus = yield* EventBus
     const mailbox = yield* Queue.unbounded<Message>()
     const events = yield* bus.subscribeWithDrops
@@ -147,6 +191,8 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
     const listeners = new Map<string, Listener>()
     let processes: ReadonlyArray<ListenerProcess> = []
     let lastPoolSerial = -1
+    /** The pool serial this pool gave each event it accepted (a rejected event may come back from another pool). */
+    const poolSerials = new WeakMap<SupervisorEvent, number>()
 
     const accept = (item: SupervisorEvent | BufferedEvent, head: boolean) =>
       Effect.gen(function*() {
@@ -159,6 +205,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
         } else {
           lastPoolSerial = lastPoolSerial === Number.MAX_SAFE_INTEGER ? 0 : lastPoolSerial + 1
           buffered = { event: item, serial: serials.serialOf(item), poolSerial: lastPoolSerial }
+          poolSerials.set(item, lastPoolSerial)
         }
         if (buffer.length >= config.bufferSize && buffer.length > 0) {
           const discarded = buffer.shift()!
@@ -168,12 +215,27 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
         else buffer.push(buffered)
       })
 
-    /** Put back the event a listener held, if any. */
+    /** Put back the event a listener held, if any, and tell the other pools (they may take it too). */
     const requeue = (l: Listener) =>
       Effect.suspend(() => {
         const item = l.inFlight
         l.inFlight = undefined
-        return item === undefined ? Effect.void : accept(item, true)
+        if (item === undefined) return Effect.void
+        const priority = processes.find((p) => p.config.name === l.name)?.config.priority
+        return Effect.andThen(
+          accept(item, true),
+          Effect.sync(() => {
+            if (priority !== undefined) rejections.publish({ event: item.event, serial: item.serial, pool: name, priority })
+          })
+        )
+      })
+
+    /** Another pool's rejected event: ours too when one of our listeners has the rejecting one's priority. */
+    const onRejected = (rejected: RejectedEvent) =>
+      Effect.suspend(() => {
+        if (!processes.some((p) => p.config.priority === rejected.priority)) return Effect.void
+        const poolSerial = poolSerials.get(rejected.event)
+        return accept(poolSerial === undefined ? rejected.event : { event: rejected.event, serial: rejected.serial, poolSerial }, true)
       })
 
     const available = (process: ListenerProcess) =>
@@ -249,7 +311,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
           case "Spawned": {
             const previous = listeners.get(message.name)
             if (previous !== undefined) yield* requeue(previous)
-            listeners.set(message.name, { pid: message.pid, protocol: Protocol.initial, inFlight: undefined, open: true })
+            listeners.set(message.name, { name: message.name, pid: message.pid, protocol: Protocol.initial, inFlight: undefined, open: true })
             return
           }
           case "Output": {
@@ -276,6 +338,9 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             break
           case "Wake":
             break
+          case "Rejected":
+            yield* onRejected(message.rejected)
+            break
         }
         yield* dispatch
       })
@@ -301,6 +366,10 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
       ])
     }).pipe(Effect.forkScoped)
     yield* Queue.take(mailbox).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)
+    const unsubscribe = rejections.subscribe((rejected) => {
+      if (rejected.pool !== name) Queue.offerUnsafe(mailbox, { _tag: "Rejected", rejected })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
 
     const post = (message: Message) => Queue.offer(mailbox, message)
     const tapStdout: ListenerPool["tapStdout"] = (processName, pid, stdout) =>

@@ -53,7 +53,7 @@ import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
 import * as Group from "./Group.ts"
 import type { GroupHooks, Member } from "./Member.ts"
-import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
+import { EventRejections, EventSerials, makeEventRejections, makeEventSerials } from "./ListenerPool.ts"
 import { exitStatusOf, hasEnded } from "./Outcome.ts"
 import { stopWaves } from "./StopOrder.ts"
 import { restartsWithin } from "./Strategy.ts"
@@ -107,6 +107,7 @@ export const make = (
     const services = yield* Effect.context<Spawner | EventBus | FileSystem.FileSystem | Path.Path>()
     const config = yield* Ref.make(initial)
     const serials = options.serials ?? makeEventSerials()
+    const rejections = makeEventRejections()
     const groups = new Map<string, Group.Group>()
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
@@ -169,6 +170,7 @@ export const make = (
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
+          Effect.provideService(EventRejections, rejections),
           Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e) ?? e.message}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )

@@ -8,7 +8,7 @@
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, start, usePair } from "./harness.ts"
+import { type Daemon, haveSupervisord, header, sendRemoteCommEvent, start, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
@@ -85,19 +85,7 @@ describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.
   })
 
   it("REMOTE_COMMUNICATION from the RPC reaches the listener", async () => {
-    const send = `import xmlrpc.client, http.client, socket, sys
-class C(http.client.HTTPConnection):
-    def __init__(s, p): super().__init__("localhost"); s.p = p
-    def connect(s): s.sock = socket.socket(socket.AF_UNIX); s.sock.connect(s.p)
-class T(xmlrpc.client.Transport):
-    def __init__(s, p): super().__init__(); s.p = p
-    def make_connection(s, h): return C(s.p)
-xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervisor.sendRemoteCommEvent("mytype", "hello\\nworld")`
-    const { spawnSync } = await import("node:child_process")
-    for (const d of pair.both()) {
-      const r = spawnSync("python3", ["-c", send, Path.join(d.dir, "sock")], { encoding: "utf8" })
-      expect(r.status, r.stderr).toBe(0)
-    }
+    for (const d of pair.both()) sendRemoteCommEvent(d, "mytype", "hello\nworld")
     const remote = (d: Daemon) => recorded(d).filter((e) => e.header.includes("REMOTE_COMMUNICATION")).map((e) => e.payload)
     for (const d of pair.both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
     expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))

@@ -4,11 +4,16 @@
  * sections in the file; at loglevel=trace each server's start is medusa's line (`ip:Medusa (V1.12)
  * started at …`, with its hostname and port), an ERRO line at every level when it says "error";
  * a pidfile that cannot be written is a CRIT line and the daemon goes on, without its
- * `supervisord started with pid N` line.
+ * `supervisord started with pid N` line; a server that cannot listen is supervisord's usage error
+ * with the errno's name and number.
  */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { haveSupervisord, header, type Kind, start } from "./harness.ts"
+import { haveSupervisord, header, type Kind, ROOT, start } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
 
 /** A TCP port free at the time of asking. */
 const freePort = () =>
@@ -99,5 +104,21 @@ autostart=false
     expect(ours).toEqual(theirs)
     expect(ours).toContain("CRIT could not write pidfile /proc/effsup-test.pid")
     expect(ours.some((l) => l.includes("supervisord started"))).toBe(false)
+  }, 60_000)
+
+  it("a socket that cannot be made (no such directory): errno.ENOENT (2), exit 2", () => {
+    const run = (kind: Kind) => {
+      const dir = tempDir(kind)
+      const file = Path.join(dir, "test.conf")
+      Fs.writeFileSync(file, header("user=root").replaceAll("%(here)s/sock", "%(here)s/missing/sock"))
+      const [command, args] = kind === "effsup"
+        ? [process.execPath, [Path.join(ROOT, "src/bin.ts"), "run", "-n", "-c", file]]
+        : ["supervisord", ["-n", "-c", file]]
+      const r = Cp.spawnSync(command, args, { encoding: "utf8", timeout: 20_000 })
+      return { status: r.status, error: r.stderr.split("\n")[0] }
+    }
+    const [ours, theirs] = [run("effsup"), run("supervisord")]
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual({ status: 2, error: "Error: Cannot open an HTTP server: socket.error reported errno.ENOENT (2)" })
   }, 60_000)
 })

@@ -187,6 +187,7 @@ const PLATFORM_SEAMS = new Set([
   "http/Server.ts",
   "http/Connections.ts",
   "http/Tail.ts",
+  "http/MedusaLines.ts",
   "rpc/Client.ts",
   "cli/Pidproxy.ts",
   "cli/Run.ts",

@@ -1,6 +1,7 @@
 /**
  * The daemon's pidfile (`[supervisord] pidfile`): written once the daemon serves, removed when it
- * stops. A write that fails is logged (CRIT, as supervisord logs it) and the daemon goes on.
+ * stops. A write that fails is logged (CRIT, as supervisord logs it) and the daemon goes on, without
+ * its `supervisord started with pid N` line (supervisord writes that line only after the pidfile).
  * @since 0.1.0
  */
 import * as Fs from "node:fs"
@@ -9,13 +10,21 @@ import * as FileSystem from "effect/FileSystem"
 import type * as Scope from "effect/Scope"
 import { systemErrorText } from "../domain/Errno.ts"
 
-/** Write the pidfile now and remove it when the scope closes. */
-export const pidfile = (path: string): Effect.Effect<void, never, FileSystem.FileSystem | Scope.Scope> =>
+/**
+ * Write the pidfile now and remove it when the scope closes; whether it was written.
+ * Gotcha: supervisord announces `supervisord started with pid N` only once its pidfile is written
+ * (options.py write_pidfile): the caller logs it on `true`.
+ */
+export const pidfile = (path: string): Effect.Effect<boolean, never, FileSystem.FileSystem | Scope.Scope> =>
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const written = yield* fs.writeFileString(path, `${process.pid}\n`).pipe(Effect.result)
-    if (written._tag === "Failure") return yield* Effect.logFatal(`could not write pidfile ${path}: ${systemErrorText(written.failure)}`)
+    if (written._tag === "Failure") {
+      yield* Effect.logFatal(`could not write pidfile ${path}: ${systemErrorText(written.failure)}`)
+      return false
+    }
     // rmSync is one unlink in C++; FileSystem.remove goes through fs.rm, whose first use at
     // shutdown loads more of Node (3 ms)
     yield* Effect.addFinalizer(() => Effect.ignore(Effect.try(() => Fs.rmSync(path, { force: true }))))
+    return true
   })

@@ -5,7 +5,9 @@
  *
  * Differences from supervisord's (on purpose): the child's exit is event-driven (no 5 s waitpid
  * poll), and a forwarded TERM/INT/QUIT does not exit at once: we exit with the child, which is what
- * supervisord then observes anyway. Like supervisord, COMMAND is not searched in PATH (it is taken
+ * supervisord then observes anyway. As supervisord's, pidproxy exits 0 whatever the child's exit
+ * status; a COMMAND that cannot be started is said on stderr and exits 127 (supervisord's forked
+ * child exits 127 silently, and pidproxy 0 after its next 5 s poll). Like supervisord, COMMAND is not searched in PATH (it is taken
  * relative to the current directory); an unreadable pidfile prints `Can't read child pidfile <f>!`.
  * This is the only cli module that may import node:child_process.
  * See shared/reference/supervisord-4.2.5.md §8.
@@ -28,12 +30,21 @@ export const parsePid = (text: string): number | undefined => {
   return /^[+-]?\d+$/.test(t) && Number(t) > 0 ? Number(t) : undefined
 }
 
+/** supervisord's usage text (its module docstring, printed with a blank line after it); our program name. */
 const USAGE = [
   "pidproxy -- run command and proxy signals to it via its pidfile.",
   "",
+  "This executable runs a command and then monitors a pidfile.  When this",
+  "executable receives a signal, it sends the same signal to the pid",
+  "in the pidfile.",
+  "",
   "Usage: effsup pidproxy <pidfile name> <command> [<cmdarg1> ...]",
+  "",
   ""
 ].join("\n")
+
+/** pidproxy's status when COMMAND cannot be started (a shell's "command not found"). */
+const SPAWN_FAILED = 127
 
 /** Run `command` and forward signals to the pid in `pidfile` until the child exits; the child's exit status. */
 export const pidproxy = (pidfile: string, command: ReadonlyArray<string>) =>
@@ -70,7 +81,7 @@ export const pidproxy = (pidfile: string, command: ReadonlyArray<string>) =>
       child.once("error", (error) => {
         release()
         process.stderr.write(`pidproxy: ${error.message}\n`)
-        resume(Effect.succeed(127))
+        resume(Effect.succeed(SPAWN_FAILED))
       })
       child.once("exit", (code, signal) => {
         release()
@@ -90,8 +101,9 @@ export const pidproxyCommand = Command.make("pidproxy", {
       process.stdout.write(USAGE)
       return yield* new ExitCode({ code: 1 })
     }
+    // supervisord's pidproxy returns once its child is reaped, so it exits 0 whatever the child's status
     const code = yield* pidproxy(pidfile.value, command)
-    if (code !== 0) return yield* new ExitCode({ code })
+    if (code === SPAWN_FAILED) return yield* new ExitCode({ code })
   })).pipe(
     Command.withDescription("Run a command and proxy TERM HUP INT USR1 USR2 QUIT to the pid in its pidfile (supervisord's pidproxy)")
   )

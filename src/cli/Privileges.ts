@@ -1,6 +1,7 @@
 /**
  * `[supervisord] user=` (and `-u`): become that user before anything is opened, as supervisord does
- * at every start. Already that user: nothing to do. Not root: a usage error (`Can't drop privilege as
+ * at every start. Already that user: nothing to do, but the notice is the same (`Set uid to user 0
+ * succeeded` for `user=root` as root: supervisord names the user by uid). Not root: a usage error (`Can't drop privilege as
  * nonroot user`). Root: the user's groups (initgroups), gid, then uid. Without `user=`, root gets
  * supervisord's CRIT notice. What to log is returned: the activity log does not exist yet.
  * supervisord: options.py drop_privileges / set_uid_or_exit.
@@ -38,7 +39,9 @@ export const dropPrivileges = (
     if (entry === undefined) {
       return Effect.fail(new UsageError({ message: numeric ? `Can't find uid ${Number(user)}` : `Can't find username ${strRepr(user)}` }))
     }
-    if (current === entry.uid) return Effect.succeed([])
+    // supervisord names the user by uid, also when it already is that user (`user=root` as root)
+    const succeeded: ReadonlyArray<ConfigNotice> = [{ level: "info", message: `Set uid to user ${entry.uid} succeeded` }]
+    if (current === entry.uid) return Effect.succeed(succeeded)
     if (current !== 0) return Effect.fail(new UsageError({ message: "Can't drop privilege as nonroot user" }))
     return Effect.try({
       try: () => (process as { initgroups?: (user: string, extraGroup: number) => void }).initgroups?.(entry.name, entry.gid),
@@ -49,6 +52,6 @@ export const dropPrivileges = (
         catch: () => new UsageError({ message: "Could not set group id of effective user" })
       })),
       Effect.andThen(Effect.sync(() => process.setuid?.(entry.uid))),
-      Effect.as([{ level: "info", message: `Set uid to user ${user} succeeded` }])
+      Effect.as(succeeded)
     )
   })

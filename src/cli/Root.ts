@@ -40,13 +40,20 @@ export const cli = (subcommands: ReadonlyArray<Subcommand>) =>
   )
 
 /**
+ * pidproxy's COMMAND is taken as it is, as supervisord's pidproxy takes it: its flags
+ * (`pidproxy x.pid /bin/sh -c '…'`) are the command's, not effsup's, so they follow a `--`.
+ */
+const verbatimCommand = (argv: ReadonlyArray<string>): ReadonlyArray<string> =>
+  argv[0] === "pidproxy" && argv.length > 2 && !argv[1]!.startsWith("-") ? [argv[0], argv[1]!, "--", ...argv.slice(2)] : argv
+
+/**
  * Run the CLI on an argv (without the node and script entries) and give the exit status.
  * The subcommands are chosen at run time, so the services they need are only known to bin.ts
  * (the Node ones).
  */
 export const runCli = (argv: ReadonlyArray<string>): Effect.Effect<number, unknown, unknown> =>
   Effect.promise(() => (loaders[argv[0] ?? ""] ?? everything)()).pipe(
-    Effect.flatMap((subcommands) => Command.runWith(cli(subcommands), { version: VERSION })(argv)),
+    Effect.flatMap((subcommands) => Command.runWith(cli(subcommands), { version: VERSION })(verbatimCommand(argv))),
     Effect.as(0),
     Effect.catch((e) => (e instanceof ExitCode ? Effect.succeed(e.code) : Effect.fail(e)))
   )

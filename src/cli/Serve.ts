@@ -85,8 +85,9 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals, exi
     case "SIGUSR2":
       return Effect.gen(function*() {
         yield* Effect.logInfo("received SIGUSR2 indicating log reopen request")
-        yield* supervisor.reopenLogs
+        // written before the reopen, so both lines end the file logrotate moved away (as supervisord's)
         yield* Effect.logInfo("supervisord logreopen")
+        yield* supervisor.reopenLogs
       })
     default:
       return Effect.andThen(
@@ -137,7 +138,8 @@ const serve = (
   first: boolean,
   options: DaemonOptions,
   received: Queue.Dequeue<NodeJS.Signals>,
-  exitAsked: Ref.Ref<boolean>
+  exitAsked: Ref.Ref<boolean>,
+  serials: Layers.EventSerials
 ): Effect.Effect<Served, UsageError, FileSystem.FileSystem | Path.Path> =>
   Effect.gen(function*() {
     const sup = config.supervisord
@@ -160,6 +162,7 @@ const serve = (
         // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
         afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(heap.compact)),
         onTick: (tick) => tick._tag === "TICK_5" ? Effect.sync(heap.look) : Effect.void,
+        serials,
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
         mainLog: activity.path === undefined
           ? undefined
@@ -173,8 +176,7 @@ const serve = (
           Effect.forkScoped({ startImmediately: true })
         )
         yield* logNotices(background)
-        yield* pidfile(sup.pidfile)
-        yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
+        if (yield* pidfile(sup.pidfile)) yield* Effect.logInfo(`supervisord started with pid ${process.pid}`)
         options.report.ready()
         yield* Deferred.succeed(announced, undefined)
         const request: ExitRequest = yield* supervisor.awaitExitRequest
@@ -243,8 +245,11 @@ export const daemon = (initial: Config, options: DaemonOptions): Effect.Effect<n
     let config = initial
     let previous = initial
     let first = true
+    // one counter for the daemon's life: supervisord's event serials go on across a restart
+    const serials = Layers.makeEventSerials()
     while (true) {
-      const served: Served | { readonly _tag: "Failed" } = yield* first ? serve(config, reread, first, options, received, exitAsked) : serve(config, reread, first, options, received, exitAsked).pipe(
+      const serving = serve(config, reread, first, options, received, exitAsked, serials)
+      const served: Served | { readonly _tag: "Failed" } = yield* first ? serving : serving.pipe(
         Effect.catchTag("UsageError", (e) =>
           Effect.as(lastWords(previous.supervisord.logfile, `could not restart: ${e.message}`), { _tag: "Failed" } as const)
         )

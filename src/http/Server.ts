@@ -35,12 +35,14 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Os from "node:os"
 import { parseGroup, parsePasswd } from "../config/Accounts.ts"
 import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
 import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
+import * as Medusa from "./MedusaLines.ts"
 import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
 import * as Web from "./Web.ts"
@@ -51,12 +53,31 @@ export class ServerError extends Data.TaggedError("ServerError")<{ readonly mess
 const IN_USE = "Another program is already listening on a port that one of our HTTP servers is configured to use.  " +
   "Shut this program down first before starting supervisord."
 
-const fromListenError = (cause: unknown): ServerError => {
+/**
+ * The errno a unix socket at `path` fails with. Node reports EACCES for any failed bind of a unix
+ * socket; creating a file there meets the same checks and says which (ENOENT for a missing
+ * directory, ENOTDIR, EROFS, EACCES …).
+ */
+const unixBindErrno = (path: string): string | undefined => {
+  try {
+    Fs.closeSync(Fs.openSync(path, "wx"))
+    Fs.rmSync(path, { force: true })
+    return undefined
+  } catch (cause) {
+    return (cause as NodeJS.ErrnoException).code
+  }
+}
+
+/** supervisord's startup error for a server that cannot listen: `errno.ENOENT (2)`, or the in-use message. */
+const fromListenError = (options: NodeHttpServer.Options) => (cause: unknown): ServerError => {
   const errno = (cause as { readonly cause?: NodeJS.ErrnoException }).cause ?? (cause as NodeJS.ErrnoException)
+  const code = errno.code === "EACCES" && typeof options.path === "string" ? unixBindErrno(options.path) ?? errno.code : errno.code
+  if (code === "EADDRINUSE") return new ServerError({ message: IN_USE })
+  const number = code === undefined ? undefined : (Os.constants.errno as Record<string, number | undefined>)[code]
   return new ServerError({
-    message: errno.code === "EADDRINUSE"
-      ? IN_USE
-      : `Cannot open an HTTP server: socket.error reported ${errno.code === undefined ? String(cause) : `errno.${errno.code}`}`
+    message: `Cannot open an HTTP server: socket.error reported ${
+      code === undefined ? String(cause) : number === undefined ? `errno.${code}` : `errno.${code} (${number})`
+    }`
   })
 }
 
@@ -138,7 +159,7 @@ interface Listener {
 const listen = (options: NodeHttpServer.Options, limits: ConnectionLimits) =>
   Effect.gen(function*() {
     const tracked = makeTrackedServer(limits)
-    const server = yield* NodeHttpServer.make(() => tracked.server, options).pipe(Effect.mapError(fromListenError))
+    const server = yield* NodeHttpServer.make(() => tracked.server, options).pipe(Effect.mapError(fromListenError(options)))
     return { server, tracked } satisfies Listener
   })
 
@@ -230,6 +251,7 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
       }
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
+    yield* Medusa.unixStarted(cfg.file)
     yield* announce("unix_http_server", creds, interfaces)
     return stopAccepting
   })
@@ -241,6 +263,7 @@ const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, li
     const listener = yield* listen(options, limits)
     const creds = Auth.credentials(cfg)
     const stopAccepting = yield* serve(listener, creds, interfaces, web)
+    yield* Medusa.inetStarted(cfg.host === "*" ? "" : cfg.host, cfg.port)
     yield* announce(cfg.section, creds, interfaces)
     return stopAccepting
   })
@@ -269,8 +292,9 @@ export const layer = (
     const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
     const web = yield* Web.make
     const stops: Array<Effect.Effect<void>> = []
-    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
+    // supervisord makes (and logs, and fails on) the inet servers first, whatever the file's order
     for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits, web))
+    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
     // registered after the servers, so it runs before they wait for open requests
     yield* Effect.addFinalizer(() => web.close)
     return ControlServers.of({ stopAccepting: Effect.andThen(Effect.forEach(stops, (stop) => stop, { discard: true }), web.close) })

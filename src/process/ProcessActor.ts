@@ -504,10 +504,6 @@ export const make = (
           return event._tag === "Signal"
             ? Effect.andThen(Effect.logDebug(`sending ${name} (pid ${current.pid}) sig ${event.signal}`), sendSignal(event.signal, false))
             : Effect.void
-        case "logSignalRefused":
-          return event._tag === "Signal"
-            ? Effect.logDebug(`attempted to send ${name} sig ${event.signal} but it wasn't running`)
-            : Effect.void
         case "startReadiness": {
           if (readiness === undefined || child === undefined) return Effect.void
           const post = poster()

@@ -175,8 +175,6 @@ export type Action =
   | "cancelBackoff"
   /** Log `sending x (pid N) sig S` and send the requested signal to the child. */
   | "sendSignal"
-  /** Log that a signal was asked for a process that is not running. */
-  | "logSignalRefused"
   /** Start the `ready=` check of the child; it reports Ready, or ReadyTimeout after ready_timeout. */
   | "startReadiness"
   /** Log why the start failed for want of readiness (the spawnerr). */
@@ -437,7 +435,8 @@ export const transition = (status: Status, event: Event, policy: Policy = SUPERV
     case "KillFailed":
       return state === "UNKNOWN" ? IGNORE : go("UNKNOWN", NO_PATCH)
     case "Signal":
-      return SIGNALLABLE_STATES.has(state) ? stay(NO_PATCH, "sendSignal") : refuse("NotRunning", "logSignalRefused")
+      // supervisord: signalProcess refuses before it reaches the process, so nothing is logged.
+      return SIGNALLABLE_STATES.has(state) ? stay(NO_PATCH, "sendSignal") : refuse("NotRunning")
     case "WriteStdin":
       // supervisord: refused without a pid or while the process is being stopped.
       return event.hasChild && state !== "STOPPING" ? IGNORE : refuse("NotRunning")

@@ -25,6 +25,7 @@ import * as Datagram from "../process/Datagram.ts"
 import { loadNativeAddon } from "../process/NativeAddon.ts"
 import * as NodeSpawner from "../process/NodeSpawner.ts"
 import type { Spawner } from "../process/Spawner.ts"
+import * as ListenerPool from "./ListenerPool.ts"
 import { Supervisor } from "./Supervisor.ts"
 import * as Tree from "./Tree.ts"
 
@@ -42,7 +43,15 @@ export interface LayerOptions {
   readonly afterAutostart?: Effect.Effect<void> | undefined
   /** Run this after each tick is published (the daemon looks at its heap at TICK_5). */
   readonly onTick?: ((tick: TickEvent) => Effect.Effect<void>) | undefined
+  /** The events' global serials, to go on across the trees a daemon builds (default: a fresh counter; see `makeEventSerials`). */
+  readonly serials?: EventSerials | undefined
 }
+
+/** Assigns each event its global serial (the `serial:` of listener envelopes). */
+export type EventSerials = ListenerPool.EventSerials
+
+/** A fresh counter of the events' global serials (0, 1, 2, …), for `LayerOptions.serials`. */
+export const makeEventSerials: () => EventSerials = ListenerPool.makeEventSerials
 
 /**
  * reloadConfig's re-read of a config file: `load` with this process's environment and working
@@ -74,6 +83,7 @@ export const layerWith = (
       autostartGate: options.autostartGate,
       afterAutostart: options.afterAutostart,
       onTick: options.onTick,
+      serials: options.serials,
       environment: { env: process.env, cwd: process.cwd(), serverUrl: options.serverUrl }
     })
   )

@@ -8,7 +8,10 @@
  * spawns them) and writes their stdin.
  *
  * Rules (supervisord: process.py `EventListenerPool`, dispatchers.py `PEventListenerDispatcher`):
- * - the pool subscribes to the bus when created: events published before are not seen;
+ * - the pool sees the events published from its own group's PROCESS_GROUP_ADDED on (that event
+ *   included): supervisord makes each pool just before it announces the pool's group, one group
+ *   at a time in (priority, name) order, so at startup a pool misses the PROCESS_GROUP_ADDED of the
+ *   groups announced before its own (other pools with a lower name, programs with a lower priority);
  * - an accepted event gets the global serial (once, shared by every pool, see `EventSerials`) and
  *   the next pool serial; a full buffer drops its OLDEST event (ERRO `pool x event buffer
  *   overflowed, discarding event N`);
@@ -16,7 +19,15 @@
  *   RUNNING and READY; a write failure is logged and the next listener tried; if nobody takes it,
  *   it goes back to the head and dispatch stops;
  * - a rejected event (FAIL, bad result line, handler error) or the event of a listener whose
- *   stdout closes while BUSY goes back to the HEAD of the buffer, keeping both serials.
+ *   child ends while BUSY goes back to the HEAD of the buffer, keeping both serials. The latter
+ *   happens at the child's exit (its state event, after that event is buffered, as in supervisord's
+ *   `finish`), not when its stdout closes: a listener that closes its stdout keeps its event until
+ *   it exits.
+ * - supervisord's quirk kept: a rejected event (either kind above) is also put back into every
+ *   OTHER pool that has a listener of the rejecting listener's priority (its `handle_rejected` asks
+ *   `process in pool`, and processes compare equal by priority), subscribed to that event or not:
+ *   with the default priority (-1) of every listener, each pool gets it. The pool serial is the one
+ *   that pool gave the event, or a new one (`EventRejections`).
  * Event-driven instead of supervisord's once-per-loop-pass: dispatch runs on every accepted event,
  * every listener output and every `PROCESS_STATE_RUNNING` of one of the pool's processes.
  * Everything is handled by one fiber reading a mailbox, so the state needs no locks.
@@ -67,6 +78,42 @@ export const EventSerials = Context.Reference<EventSerials>("effsup/supervisor/E
   defaultValue: makeEventSerials
 })
 
+/** An event a listener rejected (or held when it died), as every pool of the supervisor hears of it. */
+export interface RejectedEvent {
+  readonly event: SupervisorEvent
+  readonly serial: number
+  /** The pool of the listener that rejected it. */
+  readonly pool: string
+  /** That listener's priority. */
+  readonly priority: number
+}
+
+/** How the pools of a supervisor hear of each other's rejected events (supervisord's EventRejectedEvent). */
+export interface EventRejections {
+  readonly publish: (rejected: RejectedEvent) => void
+  /** Hear of every rejected event until the returned function is called. */
+  readonly subscribe: (listener: (rejected: RejectedEvent) => void) => () => void
+}
+
+/** A fresh hub of rejected events, for one supervisor's pools. */
+export const makeEventRejections = (): EventRejections => {
+  const listeners = new Set<(rejected: RejectedEvent) => void>()
+  return {
+    publish: (rejected) => {
+      for (const listener of listeners) listener(rejected)
+    },
+    subscribe: (listener) => {
+      listeners.add(listener)
+      return () => void listeners.delete(listener)
+    }
+  }
+}
+
+/** The rejected-event hub of a supervisor's pools. Defaults to one per process; provide a fresh one per supervisor. */
+export const EventRejections = Context.Reference<EventRejections>("effsup/supervisor/EventRejections", {
+  defaultValue: makeEventRejections
+})
+
 /** An event in a pool buffer, with the serials it was accepted with. */
 export interface BufferedEvent {
   readonly event: SupervisorEvent
@@ -81,6 +128,11 @@ export interface PoolOptions {
   readonly listener: ListenerConfig
   /** `[supervisord] identifier`, the `server:` of every envelope. */
   readonly identifier: string
+  /**
+   * Whether the pool's group has already been announced (PROCESS_GROUP_ADDED): then the pool sees
+   * events at once. Default false: it sees them from its group's announcement on, as the tree makes it.
+   */
+  readonly announced?: boolean | undefined
 }
 
 /** A running pool. */
@@ -108,11 +160,17 @@ type Message =
   | { readonly _tag: "Spawned"; readonly name: string; readonly pid: number }
   | { readonly _tag: "Output"; readonly name: string; readonly pid: number; readonly data: Uint8Array }
   | { readonly _tag: "Closed"; readonly name: string; readonly pid: number }
+  | { readonly _tag: "Gone"; readonly name: string; readonly pid: number }
   | { readonly _tag: "Attach"; readonly processes: ReadonlyArray<ListenerProcess> }
   | { readonly _tag: "Wake" }
+  | { readonly _tag: "Rejected"; readonly rejected: RejectedEvent }
+
+/** The state events that say a process's child has ended (the event's pid is that child's). */
+const CHILD_GONE: ReadonlySet<string> = new Set(["PROCESS_STATE_EXITED", "PROCESS_STATE_BACKOFF", "PROCESS_STATE_STOPPED"])
 
 /** The pool's view of one listener child. */
 interface Listener {
+  readonly name: string
   readonly pid: number
   protocol: Protocol.ProtocolState
   inFlight: BufferedEvent | undefined
@@ -124,6 +182,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
   Effect.gen(function*() {
     const { identifier, listener: config, name } = options
     const serials = yield* EventSerials
+    const rejections = yield* EventRejections
     const bus = yield* EventBus
     const mailbox = yield* Queue.unbounded<Message>()
     const events = yield* bus.subscribeWithDrops
@@ -132,6 +191,8 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
     const listeners = new Map<string, Listener>()
     let processes: ReadonlyArray<ListenerProcess> = []
     let lastPoolSerial = -1
+    /** The pool serial this pool gave each event it accepted (a rejected event may come back from another pool). */
+    const poolSerials = new WeakMap<SupervisorEvent, number>()
 
     const accept = (item: SupervisorEvent | BufferedEvent, head: boolean) =>
       Effect.gen(function*() {
@@ -144,6 +205,7 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
         } else {
           lastPoolSerial = lastPoolSerial === Number.MAX_SAFE_INTEGER ? 0 : lastPoolSerial + 1
           buffered = { event: item, serial: serials.serialOf(item), poolSerial: lastPoolSerial }
+          poolSerials.set(item, lastPoolSerial)
         }
         if (buffer.length >= config.bufferSize && buffer.length > 0) {
           const discarded = buffer.shift()!
@@ -153,12 +215,27 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
         else buffer.push(buffered)
       })
 
-    /** Put back the event a listener held, if any. */
+    /** Put back the event a listener held, if any, and tell the other pools (they may take it too). */
     const requeue = (l: Listener) =>
       Effect.suspend(() => {
         const item = l.inFlight
         l.inFlight = undefined
-        return item === undefined ? Effect.void : accept(item, true)
+        if (item === undefined) return Effect.void
+        const priority = processes.find((p) => p.config.name === l.name)?.config.priority
+        return Effect.andThen(
+          accept(item, true),
+          Effect.sync(() => {
+            if (priority !== undefined) rejections.publish({ event: item.event, serial: item.serial, pool: name, priority })
+          })
+        )
+      })
+
+    /** Another pool's rejected event: ours too when one of our listeners has the rejecting one's priority. */
+    const onRejected = (rejected: RejectedEvent) =>
+      Effect.suspend(() => {
+        if (!processes.some((p) => p.config.priority === rejected.priority)) return Effect.void
+        const poolSerial = poolSerials.get(rejected.event)
+        return accept(poolSerial === undefined ? rejected.event : { event: rejected.event, serial: rejected.serial, poolSerial }, true)
       })
 
     const available = (process: ListenerProcess) =>
@@ -228,11 +305,13 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             break
           case "Dropped":
             yield* Effect.logError(`pool ${name} missed ${message.count} events: the event bus overflowed`)
-            return
+            // an exit may be among them: the event of a listener whose stdout is closed goes back now
+            for (const l of listeners.values()) if (!l.open) yield* requeue(l)
+            break
           case "Spawned": {
             const previous = listeners.get(message.name)
             if (previous !== undefined) yield* requeue(previous)
-            listeners.set(message.name, { pid: message.pid, protocol: Protocol.initial, inFlight: undefined, open: true })
+            listeners.set(message.name, { name: message.name, pid: message.pid, protocol: Protocol.initial, inFlight: undefined, open: true })
             return
           }
           case "Output": {
@@ -245,6 +324,12 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             const l = current(message.name, message.pid)
             if (l === undefined) return
             l.open = false
+            break
+          }
+          case "Gone": {
+            const l = current(message.name, message.pid)
+            if (l === undefined) return
+            l.open = false
             yield* requeue(l)
             break
           }
@@ -253,19 +338,38 @@ export const make = (options: PoolOptions): Effect.Effect<ListenerPool, never, S
             break
           case "Wake":
             break
+          case "Rejected":
+            yield* onRejected(message.rejected)
+            break
         }
         yield* dispatch
       })
 
+    // the tree makes every group before it announces any: wait for our own announcement
+    let announced = options.announced ?? false
     yield* Stream.runForEach(events, (item): Effect.Effect<unknown> => {
-      if (item._tag === "EventsDropped") return Queue.offer(mailbox, { _tag: "Dropped", count: item.count })
-      const wake = item._tag === "PROCESS_STATE_RUNNING" && item.groupName === name
+      if (item._tag === "EventsDropped") {
+        announced = true // the announcement may be among the lost: better late than never
+        return Queue.offer(mailbox, { _tag: "Dropped", count: item.count })
+      }
+      if (!announced) {
+        if (item._tag !== "PROCESS_GROUP_ADDED" || item.groupName !== name) return Effect.void
+        announced = true
+      }
+      const ours = "fromState" in item && item.groupName === name
+      const wake = ours && item._tag === "PROCESS_STATE_RUNNING"
+      const gone = ours && CHILD_GONE.has(item._tag) && item.pid !== 0
       return Effect.all([
         matchesAny(config.events, item._tag) ? Queue.offer(mailbox, { _tag: "Event", event: item }) : Effect.void,
-        wake ? Queue.offer(mailbox, { _tag: "Wake" }) : Effect.void
+        wake ? Queue.offer(mailbox, { _tag: "Wake" }) : Effect.void,
+        gone ? Queue.offer(mailbox, { _tag: "Gone", name: item.processName, pid: item.pid }) : Effect.void
       ])
     }).pipe(Effect.forkScoped)
     yield* Queue.take(mailbox).pipe(Effect.flatMap(handle), Effect.forever, Effect.forkScoped)
+    const unsubscribe = rejections.subscribe((rejected) => {
+      if (rejected.pool !== name) Queue.offerUnsafe(mailbox, { _tag: "Rejected", rejected })
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(unsubscribe))
 
     const post = (message: Message) => Queue.offer(mailbox, message)
     const tapStdout: ListenerPool["tapStdout"] = (processName, pid, stdout) =>

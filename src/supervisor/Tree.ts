@@ -53,7 +53,7 @@ import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
 import * as Group from "./Group.ts"
 import type { GroupHooks, Member } from "./Member.ts"
-import { EventSerials, makeEventSerials } from "./ListenerPool.ts"
+import { EventRejections, EventSerials, makeEventRejections, makeEventSerials } from "./ListenerPool.ts"
 import { exitStatusOf, hasEnded } from "./Outcome.ts"
 import { stopWaves } from "./StopOrder.ts"
 import { restartsWithin } from "./Strategy.ts"
@@ -82,6 +82,12 @@ export interface TreeOptions {
   readonly afterAutostart?: Effect.Effect<void> | undefined
   /** Runs after each tick is published; undefined = nothing. */
   readonly onTick?: ((tick: TickEvent) => Effect.Effect<void>) | undefined
+  /**
+   * The events' global serials; undefined = a fresh counter for this tree. A daemon passes one
+   * counter to every tree it builds: supervisord's serials go on across a restart (SIGHUP, `reload`),
+   * only the pool serials start again at 0.
+   */
+  readonly serials?: EventSerials | undefined
 }
 
 type Mood = "RUNNING" | "SHUTDOWN" | "RESTARTING"
@@ -100,7 +106,8 @@ export const make = (
     const bus = yield* EventBus
     const services = yield* Effect.context<Spawner | EventBus | FileSystem.FileSystem | Path.Path>()
     const config = yield* Ref.make(initial)
-    const serials = makeEventSerials()
+    const serials = options.serials ?? makeEventSerials()
+    const rejections = makeEventRejections()
     const groups = new Map<string, Group.Group>()
     const membership = yield* Semaphore.make(1)
     const exitRequest = yield* Deferred.make<ExitRequest>()
@@ -163,6 +170,7 @@ export const make = (
           Scope.provide(groupScope),
           Effect.provide(services),
           Effect.provideService(EventSerials, serials),
+          Effect.provideService(EventRejections, rejections),
           Effect.mapError((e) => new Failed({ detail: `could not create group ${groupConfig.name}: ${systemErrorAt(e) ?? e.message}` })),
           Effect.tapError((e) => Effect.logError(e.detail))
         )

@@ -4,7 +4,7 @@
  * UTF-8, stderr alike), the `received SIGCHLD indicating a child quit` line after each exit, and at
  * shutdown `waiting for quick, stubborn to die` once the stop signals are out and then every 3 s
  * while a program that ignores SIGTERM holds on (stopwaitsecs=7: at 0, 3 and 6 s), then SIGKILL.
- * Both daemons run the same config; timestamps and pids are normalised, and supervisord's
+ * A signal asked for a stopped process is refused without a line. Both daemons run the same config; timestamps and pids are normalised, and supervisord's
  * `fd N closed, stopped monitoring <POutputDispatcher at 0x…>` lines (Python object reprs) are left out.
  */
 import * as Fs from "node:fs"
@@ -56,6 +56,8 @@ const scenario = async (kind: Kind) => {
   const d = await start(kind, config(kind))
   await d.waitForLog(/success: quick entered RUNNING/)
   await d.waitForLog(/success: stubborn entered RUNNING/)
+  // a signal for a stopped process is refused (NOT_RUNNING) before anything is logged
+  expect(d.ctl("signal", "HUP", "talk").stdout).toBe("talk: ERROR (not running)\n")
   expect(d.ctl("start", "talk").status).toBe(0)
   const next = async (n: number, logged: string) => {
     Fs.writeFileSync(Path.join(d.dir, `step${n}`), "")

@@ -1,12 +1,14 @@
 /**
  * Event listeners end to end, effsup against supervisord 4.2.5: the same recorder listener
  * (test/fixtures/events/capture/recorder.py) gets the same envelopes, byte for byte once pids
- * and serials are masked; and the example exit-on-fatal listener shuts both daemons down.
+ * and serials are masked; two pools and a program of a lower priority get the same serials and
+ * pool serials (a pool sees the PROCESS_GROUP_ADDED of its own group and the groups announced
+ * after it); and the example exit-on-fatal listener shuts both daemons down.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, start, usePair } from "./harness.ts"
+import { type Daemon, haveSupervisord, header, sendRemoteCommEvent, start, usePair } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
@@ -83,23 +85,57 @@ describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.
   })
 
   it("REMOTE_COMMUNICATION from the RPC reaches the listener", async () => {
-    const send = `import xmlrpc.client, http.client, socket, sys
-class C(http.client.HTTPConnection):
-    def __init__(s, p): super().__init__("localhost"); s.p = p
-    def connect(s): s.sock = socket.socket(socket.AF_UNIX); s.sock.connect(s.p)
-class T(xmlrpc.client.Transport):
-    def __init__(s, p): super().__init__(); s.p = p
-    def make_connection(s, h): return C(s.p)
-xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervisor.sendRemoteCommEvent("mytype", "hello\\nworld")`
-    const { spawnSync } = await import("node:child_process")
-    for (const d of pair.both()) {
-      const r = spawnSync("python3", ["-c", send, Path.join(d.dir, "sock")], { encoding: "utf8" })
-      expect(r.status, r.stderr).toBe(0)
-    }
+    for (const d of pair.both()) sendRemoteCommEvent(d, "mytype", "hello\nworld")
     const remote = (d: Daemon) => recorded(d).filter((e) => e.header.includes("REMOTE_COMMUNICATION")).map((e) => e.payload)
     for (const d of pair.both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
     expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))
     expect(remote(pair.effsup)).toEqual(["type:mytype\nhello\nworld"])
+  })
+})
+
+const POOLS = `${header()}
+[eventlistener:beta]
+command=python3 ${RECORDER}
+events=PROCESS_GROUP,SUPERVISOR_STATE_CHANGE_RUNNING
+environment=RECORD="%(here)s/beta.jsonl"
+
+[eventlistener:alpha]
+command=python3 ${RECORDER}
+events=PROCESS_GROUP,SUPERVISOR_STATE_CHANGE_RUNNING
+environment=RECORD="%(here)s/alpha.jsonl"
+
+[program:early]
+command=sleep 1000
+priority=-5
+autostart=false
+
+[program:late]
+command=sleep 1000
+autostart=false
+`
+
+describe.skipIf(!haveSupervisord())("two listener pools at startup: effsup vs supervisord 4.2.5", () => {
+  const pair = usePair(POOLS, /success: beta entered RUNNING/)
+
+  it("each pool sees its own group's PROCESS_GROUP_ADDED and the later ones, with the same serials", async () => {
+    const seen = (d: Daemon, pool: string) => {
+      const file = Path.join(d.dir, `${pool}.jsonl`)
+      return Fs.existsSync(file)
+        ? Fs.readFileSync(file, "utf8").trim().split("\n").map((l) => {
+          const e = JSON.parse(l) as Envelope
+          return `${e.header.replace(/^ver:\S+ server:\S+ /, "").replace(/ len:\d+$/, "")} ${e.payload}`.trim()
+        })
+        : []
+    }
+    for (const d of pair.both()) {
+      await waitFor(() => seen(d, "alpha").length >= 4 && seen(d, "beta").length >= 3, `${d.kind} events`)
+    }
+    for (const pool of ["alpha", "beta"]) expect(seen(pair.effsup, pool), pool).toEqual(seen(pair.supervisord, pool))
+    expect(seen(pair.effsup, "beta")).toEqual([
+      "serial:1 pool:beta poolserial:0 eventname:PROCESS_GROUP_ADDED groupname:beta",
+      "serial:2 pool:beta poolserial:1 eventname:PROCESS_GROUP_ADDED groupname:late",
+      "serial:3 pool:beta poolserial:2 eventname:SUPERVISOR_STATE_CHANGE_RUNNING"
+    ])
   })
 })
 

@@ -132,6 +132,21 @@ export const normalized = (lines: ReadonlyArray<string>, name: string): Readonly
     .filter((l) => l.includes(name) && !l.startsWith("DEBG") && !l.startsWith("TRAC") && !l.startsWith("BLAT"))
     .map((l) => l.replace(/pid \d+/g, "pid N").replace(/\(\d+\)/g, "(N)"))
 
+const SEND_REMOTE_COMM_EVENT = `import xmlrpc.client, http.client, socket, sys
+class C(http.client.HTTPConnection):
+    def __init__(s, p): super().__init__("localhost"); s.p = p
+    def connect(s): s.sock = socket.socket(socket.AF_UNIX); s.sock.connect(s.p)
+class T(xmlrpc.client.Transport):
+    def __init__(s, p): super().__init__(); s.p = p
+    def make_connection(s, h): return C(s.p)
+xmlrpc.client.ServerProxy("http://localhost", transport=T(sys.argv[1])).supervisor.sendRemoteCommEvent(sys.argv[2], sys.argv[3])`
+
+/** Call `supervisor.sendRemoteCommEvent(type, data)` on a daemon's unix socket with Python's own XML-RPC client. */
+export const sendRemoteCommEvent = (d: Daemon, type: string, data: string): void => {
+  const r = Cp.spawnSync("python3", ["-c", SEND_REMOTE_COMM_EVENT, Path.join(d.dir, "sock"), type, data], { encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`${d.kind}: sendRemoteCommEvent failed: ${r.stderr}`)
+}
+
 /** Pids of live processes whose command line contains `marker` as whole arguments (`sleep 10` is not `sleep 100`). */
 export const livePids = (marker: string): ReadonlyArray<number> =>
   Fs.readdirSync("/proc").filter((d) => /^\d+$/.test(d)).flatMap((d) => {

@@ -2,12 +2,14 @@
  * A restart with a broken config changes nothing, end to end: the real daemon runs a program and an
  * event listener, its config is broken, and a SIGHUP or supervisorctl's `reload` must leave the
  * program running under the same pid, publish no event, and put every error in the activity log.
- * Once the config is good again, SIGHUP restarts everything with it.
+ * Once the config is good again, SIGHUP restarts everything with it. And `supervisorctl update`
+ * removes and adds groups in supervisord's order (added: priority, then name; removed: the order
+ * they were added in), compared with supervisord 4.2.5.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { header, start } from "./harness.ts"
+import { haveSupervisord, header, type Kind, start } from "./harness.ts"
 
 const RECORDER = Path.resolve(import.meta.dirname, "../fixtures/events/capture/recorder.py")
 
@@ -71,4 +73,30 @@ describe("restart with a broken config", () => {
       expect(await d.stop()).toBe(0)
     }
   }, 90_000)
+})
+
+describe.skipIf(!haveSupervisord())("update: effsup vs supervisord 4.2.5", () => {
+  it("removes and adds groups in supervisord's order", async () => {
+    const program = (name: string, priority = 999) => `[program:${name}]\ncommand=sleep 1000\nautostart=false\npriority=${priority}\n`
+    const run = async (kind: Kind) => {
+      const d = await start(kind, `${header()}\n${program("zeta", 5)}${program("alpha")}${program("mid", 50)}`)
+      try {
+        Fs.writeFileSync(
+          Path.join(d.dir, "test.conf"),
+          `${header()}\n${program("beta")}${program("omega", -5)}${program("apple", 500)}${program("gamma")}`
+        )
+        return d.ctl("update").stdout
+      } finally {
+        await d.stop()
+      }
+    }
+    const [ours, theirs] = await Promise.all([run("effsup"), run("supervisord")])
+    expect(ours).toBe(theirs)
+    expect(ours.split("\n").filter((l) => l.includes("added"))).toEqual([
+      "omega: added process group",
+      "apple: added process group",
+      "beta: added process group",
+      "gamma: added process group"
+    ])
+  }, 60_000)
 })

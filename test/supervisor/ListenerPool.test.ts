@@ -22,6 +22,10 @@ const running = (processName: string, groupName: string): SupervisorEvent => ({
   _tag: "PROCESS_STATE_RUNNING", processName, groupName, fromState: "STARTING", pid: 1, tries: 0, expected: true
 })
 
+const exited = (processName: string, groupName: string, pid: number): SupervisorEvent => ({
+  _tag: "PROCESS_STATE_EXITED", processName, groupName, fromState: "RUNNING", pid, tries: 0, expected: false
+})
+
 /** Wait (without time) until the pool's fibers have caught up and `check` holds. */
 const eventually = (check: () => boolean) =>
   Effect.gen(function*() {
@@ -58,6 +62,7 @@ const setup = (options: { readonly events: ReadonlyArray<string>; readonly buffe
     const pool = yield* make({
       name: "pool",
       identifier: "supervisor",
+      announced: true,
       listener: listenerConfig({ events: options.events, bufferSize: options.bufferSize ?? 10 })
     })
     const fakes = yield* Effect.forEach(options.names ?? ["a", "b"], (n, i) => fakeListener(pool, n, 100 + i))
@@ -146,13 +151,17 @@ describe("ListenerPool", () => {
       assert.strictEqual(a!.received.length, 1)
     })))
 
-  it.effect("the event of a listener that dies while BUSY is re-queued; a respawned listener starts ACKNOWLEDGED", () =>
+  it.effect("the event of a listener that dies while BUSY is re-queued at its exit; a respawned listener starts ACKNOWLEDGED", () =>
     run(Effect.gen(function*() {
-      const { bus, fakes: [a, b], pool } = yield* setup({ events: ["EVENT"] })
+      const { bus, fakes: [a, b], pool } = yield* setup({ events: ["PROCESS_GROUP"] })
       yield* a!.say("READY\n")
       yield* bus.publish(group("g0"))
       yield* eventually(() => a!.received.length === 1)
+      // a closed stdout alone keeps the event with its listener (supervisord: until the exit)
       yield* a!.close
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.strictEqual((yield* pool.buffered).length, 0)
+      yield* bus.publish(exited("a", "pool", 100))
       yield* eventually(() => logs.some((l) => l.startsWith("Debug rebuffering event 0")))
       assert.strictEqual((yield* pool.buffered).length, 1)
       const again = yield* fakeListener(pool, "a", 200) // respawn of a with a new pid
@@ -187,10 +196,21 @@ describe("ListenerPool", () => {
       assert.isTrue(logs.includes("Debug epipe occurred while sending event 0 to listener a, listener state unchanged"))
     })))
 
+  it.effect("a pool sees nothing before its own group's PROCESS_GROUP_ADDED, which it sees", () =>
+    run(Effect.gen(function*() {
+      const bus = yield* EventBus
+      const pool = yield* make({ name: "late", identifier: "supervisor", listener: listenerConfig({ events: ["EVENT"] }) })
+      yield* bus.publish(group("early"))
+      yield* bus.publish(group("late"))
+      yield* bus.publish(group("after"))
+      for (let i = 0; i < 50; i++) yield* Effect.yieldNow
+      assert.deepStrictEqual((yield* pool.buffered).map((b) => [b.event, b.poolSerial]), [[group("late"), 0], [group("after"), 1]])
+    })))
+
   it.effect("pools share the global serial; each has its own pool serial", () =>
     run(Effect.gen(function*() {
       const one = yield* setup({ events: ["TICK"], names: ["a"] })
-      const two = yield* make({ name: "two", identifier: "supervisor", listener: listenerConfig({ events: ["EVENT"] }) })
+      const two = yield* make({ name: "two", identifier: "supervisor", announced: true, listener: listenerConfig({ events: ["EVENT"] }) })
       yield* one.bus.publish(tick(5))
       yield* one.bus.publish(group("g"))
       yield* one.bus.publish(tick(10))
@@ -214,6 +234,7 @@ describe("ListenerPool with a real listener process (ProcessActor + NodeSpawner 
       const pool = yield* make({
         name: "listener",
         identifier: "supervisor",
+        announced: true,
         listener: listenerConfig({ events: ["PROCESS_GROUP", "REMOTE_COMMUNICATION"] })
       })
       const early = [group("a"), group("b")]

@@ -25,7 +25,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
 import { dependencyTargets } from "../config/Supervision.ts"
-import type { Config, Dependency, GroupConfig } from "../config/Types.ts"
+import type { Config, Dependency, GroupConfig, ProcessConfig } from "../config/Types.ts"
 import { systemErrorAt } from "../domain/Errno.ts"
 import {
   AlreadyAdded,
@@ -47,7 +47,7 @@ import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, GroupStatus, ProcessInfo, ProcessResult } from "./Api.ts"
-import { configInfo } from "./ConfigInfo.ts"
+import { type AutoLogPaths, configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
 import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
@@ -168,9 +168,18 @@ export const make = (
         )
       })
 
+    // The actor made from each process config object, kept after its group is removed: the AUTO
+    // log paths getAllConfigInfo shows for that config (see ConfigInfo.ts).
+    const actorOfConfig = new WeakMap<ProcessConfig, ProcessActor>()
+    const autoLogsOf = (config: ProcessConfig): AutoLogPaths | undefined => {
+      const actor = actorOfConfig.get(config)
+      return actor === undefined ? undefined : { stdout: actor.output.stdoutPath, stderr: actor.output.stderrPath }
+    }
+
     /** Make a created group active. */
     const register = (group: Group.Group) =>
       Effect.gen(function*() {
+        for (const m of group.members) actorOfConfig.set(m.config, m.actor)
         groups.set(group.config.name, group)
         byGroupAndName = undefined
         yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: group.config.name })
@@ -417,7 +426,7 @@ export const make = (
             recentRestarts: restartsWithin(record, now, g.config.supervision.maxRestartsPeriod)
           })))),
       allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
-        c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
+        c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name), autoLogsOf(p))))
           .sort((a, b) => byName(a.name, b.name))),
 
       startProcess: (spec, wait) => guard.pipe(Effect.andThen(findMember(spec)), Effect.flatMap((m) => starter.start(m, wait, "request"))),

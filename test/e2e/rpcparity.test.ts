@@ -1,0 +1,52 @@
+/**
+ * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
+ * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
+ * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread).
+ */
+import { beforeAll, describe, expect, it } from "vitest"
+import { type Call, type Daemon, haveSupervisord, header, usePair, xmlrpc } from "./harness.ts"
+
+const config = `${header()}
+[program:named]
+command=sleep 1000
+user=nobody
+serverurl=unix:///tmp/elsewhere.sock
+stopsignal=KILL
+stdout_logfile=NONE
+
+[program:plain]
+command=sleep 1000
+autostart=false
+user=0
+
+[program:explicit]
+command=sleep 1000
+autostart=false
+stdout_logfile=%(here)s/explicit.log
+serverurl=http://127.0.0.1:1
+`
+
+/** The calls' answers with the daemon's directory as DIR and AUTO log names without their random part. */
+const answers = (d: Daemon, calls: ReadonlyArray<Call>) =>
+  JSON.parse(JSON.stringify(xmlrpc(d.dir, calls)).split(d.dir).join("DIR").replace(/---supervisor-\w+\.log/g, "---supervisor-X.log"))
+
+describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervisord", () => {
+  const pair = usePair(config)
+  beforeAll(() => new Promise((r) => setTimeout(r, 500)))
+
+  const same = (calls: ReadonlyArray<Call>) => {
+    const [ours, theirs] = pair.both().map((d) => answers(d, calls))
+    expect(ours).toEqual(theirs)
+    return ours as ReadonlyArray<{ value?: unknown }>
+  }
+
+  it("getAllConfigInfo: uid of user=, serverurl AUTO as none, AUTO logs by their path until a reread", () => {
+    const [first] = same([["supervisor.getAllConfigInfo", []]])
+    const plain = (first!.value as ReadonlyArray<Record<string, unknown>>).find((c) => c["name"] === "plain")!
+    expect(plain["stdout_logfile"]).toBe("DIR/plain-stdout---supervisor-X.log")
+    expect(plain["serverurl"]).toBe("none")
+    same([["supervisor.reloadConfig", []], ["supervisor.getAllConfigInfo", []]])
+    same([["supervisor.removeProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
+    same([["supervisor.addProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
+  })
+})

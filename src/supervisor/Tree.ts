@@ -312,7 +312,7 @@ export const make = (
       Effect.andThen(actor.output.opened, Effect.sync(() => channel === "stdout" ? actor.output.stdoutPath : actor.output.stderrPath))
     const logPathOf = (actor: ProcessActor, channel: Channel) =>
       Effect.flatMap(openedLogPath(actor, channel), (path) =>
-        path === undefined ? Effect.fail(new NoFile({ detail: `${actor.config.name}` })) : Effect.succeed(path))
+        path === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(path))
 
     const checkSignal = (signal: string) => {
       const parsed = parseSignal(signal)

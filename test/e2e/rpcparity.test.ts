@@ -1,8 +1,11 @@
 /**
  * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
- * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread).
+ * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
+ * of the log methods.
  */
+import * as Fs from "node:fs"
+import * as Path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
 import { type Call, type Daemon, haveSupervisord, header, usePair, xmlrpc } from "./harness.ts"
 
@@ -48,5 +51,15 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
     same([["supervisor.reloadConfig", []], ["supervisor.getAllConfigInfo", []]])
     same([["supervisor.removeProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
     same([["supervisor.addProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
+  })
+
+  it("log reads: NO_FILE without a detail for a channel not logged, with the path for a missing file", () => {
+    for (const d of pair.both()) Fs.rmSync(Path.join(d.dir, "explicit.log"), { force: true })
+    same([
+      ["supervisor.readProcessStdoutLog", ["named", 0, 0]],
+      ["supervisor.tailProcessStdoutLog", ["named", 0, 10]],
+      ["supervisor.readProcessStdoutLog", ["explicit", 0, 0]],
+      ["supervisor.tailProcessStdoutLog", ["explicit", 0, 10]]
+    ])
   })
 })

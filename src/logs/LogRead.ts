@@ -86,6 +86,10 @@ const readPlanned = <E>(path: string, plan: (size: number) => Result.Result<Byte
     return buffer.subarray(0, filled)
   }).pipe(Effect.scoped)
 
+/** Whether a log file exists now (supervisord checks before reading or clearing; an error counts as missing). */
+export const fileExists = (path: string): Effect.Effect<boolean, never, FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(path)).pipe(Effect.orElseSucceed(() => false))
+
 /** supervisord's readLog / readProcess*Log: `length` bytes from `offset`, or the last `-offset` bytes (§5.5). */
 export const readLog = (
   path: string,
@@ -93,9 +97,7 @@ export const readLog = (
   length: number
 ): Effect.Effect<Uint8Array, BadArguments | NoFile | Failed, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const exists = yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false))
-    if (!exists) return yield* new NoFile({ detail: path })
+    if (!(yield* fileExists(path))) return yield* new NoFile({ detail: path })
     return yield* readPlanned(path, (size) => readRange(size, offset, length)).pipe(
       Effect.catchTag("PlatformError", () => Effect.fail(new Failed({ detail: "" })))
     )
@@ -108,9 +110,7 @@ export const tailLog = (
   length: number
 ): Effect.Effect<Tail, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const exists = yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false))
-    if (!exists) return { bytes: new Uint8Array(0), offset: 0, overflow: false }
+    if (!(yield* fileExists(path))) return { bytes: new Uint8Array(0), offset: 0, overflow: false }
     let planned: ReturnType<typeof tailRange> | undefined
     const bytes = yield* readPlanned(path, (size) => {
       planned = tailRange(size, offset, length)

@@ -479,7 +479,13 @@ export const make = (
             ? Effect.fail(new NoFile({ detail: "" }))
             : readLogWith(Effect.succeed(options.mainLog.path), offset, length)
         ),
-      clearMainLog: Effect.andThen(guard, options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : options.mainLog.clear),
+      clearMainLog: Effect.andThen(guard, Effect.suspend(() => {
+        const mainLog = options.mainLog
+        if (mainLog === undefined) return Effect.fail(new NoFile({ detail: "" }))
+        // supervisord's clearLog: NO_FILE once the file is gone (deleted by hand), else delete and reopen it
+        return Effect.flatMap(LogRead.fileExists(mainLog.path).pipe(Effect.provide(services)), (exists) =>
+          exists ? mainLog.clear : Effect.fail(new NoFile({ detail: "" })))
+      })),
       processLogPath: (spec, channel) => Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)),
       mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(options.mainLog.path),
 

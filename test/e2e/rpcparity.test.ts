@@ -2,7 +2,7 @@
  * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
  * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
- * of the log methods.
+ * of the log methods (a channel logged nowhere, a log file deleted by hand).
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -61,5 +61,10 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
       ["supervisor.readProcessStdoutLog", ["explicit", 0, 0]],
       ["supervisor.tailProcessStdoutLog", ["explicit", 0, 10]]
     ])
+  })
+
+  it("clearLog once the activity log was deleted: NO_FILE, and readLog names the missing file", () => {
+    for (const d of pair.both()) Fs.rmSync(Path.join(d.dir, "main.log"))
+    same([["supervisor.clearLog", []], ["supervisor.readLog", [0, 0]]])
   })
 })

@@ -3,6 +3,7 @@
  * supervisord 4.2.5; the activity-log lines (pids masked) and supervisorctl's answers must match.
  */
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
@@ -135,6 +136,28 @@ priority=20
     expect(a - Math.max(b, c)).toBeGreaterThan(400)
   })
 
+
+  it("SIGUSR1 changes nothing and opens no Node inspector (supervisord does not handle it and dies of it)", async () => {
+    const d = await start("effsup", `${header()}
+[program:idle]
+command=sleep 1000
+startsecs=0
+`)
+    try {
+      await d.waitForLog(/success: idle entered RUNNING/)
+      const pid = d.ctl("pid", "idle").stdout
+      d.child.kill("SIGUSR1")
+      await new Promise((r) => setTimeout(r, 500))
+      expect(d.ctl("pid", "idle").stdout).toBe(pid)
+      const inspector = await new Promise<boolean>((resolve) => {
+        const socket = Net.connect(9229, "127.0.0.1", () => resolve(true)).on("error", () => resolve(false))
+        setTimeout(() => socket.destroy(), 1000)
+      })
+      expect(inspector).toBe(false)
+    } finally {
+      await d.stop()
+    }
+  })
 
   it("a daemon killed with SIGKILL leaves no children (supervisord orphans them)", async () => {
     const marker = `sleep 4000.${process.pid}`

@@ -100,6 +100,25 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
   })
 })
 
+describe.skipIf(!haveSupervisord())("a program that exits at once, restarted by autorestart (startsecs=0)", () => {
+  it("is rerun about once a second, as supervisord's poll loop does, not in a tight loop", async () => {
+    const config = `${header()}
+[program:blink]
+command=sh -c 'exit 1'
+startsecs=0
+autorestart=true
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await new Promise((r) => setTimeout(r, 3500))
+    const spawns = daemons.map((d) => d.log().filter((l) => l.startsWith("INFO spawned: 'blink'")).length)
+    await Promise.all(daemons.map((d) => d.stop()))
+    for (const [i, d] of daemons.entries()) {
+      expect(spawns[i], d.kind).toBeGreaterThanOrEqual(2)
+      expect(spawns[i], d.kind).toBeLessThanOrEqual(8)
+    }
+  })
+})
+
 describe("effsup beyond supervisord", () => {
   it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
     // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart

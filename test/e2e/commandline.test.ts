@@ -62,13 +62,13 @@ const RUN_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["-m", "999"], ["-y", "10xb"], ["-z", "abc"], ["-e", "verbose"], ["-a", "x"], ["--minprocs", "x"], ["--minf=x"],
   ["-d", "/nonexist"], ["-q", "/nonexist"], ["-l", "/nonexist/x.log"], ["-j", "/nonexist/x.pid"],
   ["-c", "a", "-c", "b"], ["-n", "-n"], ["-c", ok, "--configuration", ok], ["-m", "999", "-h"], ["-h", "--bogus"],
-  ["-m", "999", "-v"], ["-c", missing], ["-c", noSupervisord], ["-u", "nosuchuser", "-c", ok], ["-u", "54321", "-c", ok]
+  ["-m", "999", "-v"], ["-c", missing], ["-c", "missing.conf"], ["-c", noSupervisord], ["-u", "nosuchuser", "-c", ok], ["-u", "54321", "-c", ok]
 ]
 
 const CTL_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["--bogus"], ["-v"], ["-c"], ["-u"], ["--interactive=1"], ["--history-file", "x"], ["-h", "--bogus"],
   ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-c", "a", "-c", "b", "status"],
-  ["-c", missing, "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
+  ["-c", missing, "status"], ["-c", "./sub/../missing.conf", "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
   // no serverurl: supervisorctl's default http://localhost:9001 (whatever answers there, both see the same)
   ["-c", noUrl, "version"]
 ]

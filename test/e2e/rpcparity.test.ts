@@ -2,14 +2,27 @@
  * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
  * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
- * of the log methods (a channel logged nowhere, a log file deleted by hand).
+ * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe).
  */
+import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { beforeAll, describe, expect, it } from "vitest"
-import { type Call, type Daemon, haveSupervisord, header, usePair, xmlrpc } from "./harness.ts"
+import { tempDir } from "../support/TempDir.ts"
+import { type Call, type Daemon, haveSupervisord, header, type Kind, usePair, xmlrpc } from "./harness.ts"
 
-const config = `${header()}
+// A FIFO per daemon, each with a reader: a log file that is a pipe, as /dev/stdout is in a container
+// (the harness's own stdio are sockets and /dev/null, which open and seek differently).
+const fifos = tempDir("rpcparity-fifos")
+const fifo = (kind: Kind) => {
+  const path = Path.join(fifos, kind)
+  Cp.spawnSync("mkfifo", [path])
+  Fs.createReadStream(path).on("error", () => undefined).resume()
+  return path
+}
+const FIFO: Record<Kind, string> = { effsup: fifo("effsup"), supervisord: fifo("supervisord") }
+
+const config = (kind: Kind) => `${header()}
 [program:named]
 command=sleep 1000
 user=nobody
@@ -27,11 +40,20 @@ command=sleep 1000
 autostart=false
 stdout_logfile=%(here)s/explicit.log
 serverurl=http://127.0.0.1:1
+
+[program:piped]
+command=sh -c 'echo to the pipe; exec sleep 1000'
+startsecs=0
+stdout_logfile=${FIFO[kind]}
+stdout_logfile_maxbytes=0
 `
 
-/** The calls' answers with the daemon's directory as DIR and AUTO log names without their random part. */
+/** The calls' answers with the daemon's directory as DIR, its FIFO as FIFO and AUTO log names without their random part. */
 const answers = (d: Daemon, calls: ReadonlyArray<Call>) =>
-  JSON.parse(JSON.stringify(xmlrpc(d.dir, calls)).split(d.dir).join("DIR").replace(/---supervisor-\w+\.log/g, "---supervisor-X.log"))
+  JSON.parse(
+    JSON.stringify(xmlrpc(d.dir, calls)).split(d.dir).join("DIR").split(FIFO[d.kind]).join("FIFO")
+      .replace(/---supervisor-\w+\.log/g, "---supervisor-X.log")
+  )
 
 describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervisord", () => {
   const pair = usePair(config)
@@ -60,6 +82,15 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
       ["supervisor.tailProcessStdoutLog", ["named", 0, 10]],
       ["supervisor.readProcessStdoutLog", ["explicit", 0, 0]],
       ["supervisor.tailProcessStdoutLog", ["explicit", 0, 10]]
+    ])
+  })
+
+  it("log reads of a program logged to a pipe: FAILED, and an empty tail at the offset given", () => {
+    same([
+      ["supervisor.readProcessStdoutLog", ["piped", 0, 0]],
+      ["supervisor.readProcessStdoutLog", ["piped", -100, 0]],
+      ["supervisor.tailProcessStdoutLog", ["piped", 0, 10]],
+      ["supervisor.tailProcessStdoutLog", ["piped", 5, 10]]
     ])
   })
 

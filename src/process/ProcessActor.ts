@@ -28,6 +28,7 @@ import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
+import { systemErrorCode } from "../domain/Errno.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
 import { describeExit, type ExitInfo } from "../domain/ExitInfo.ts"
 import { EventBus } from "../events/EventBus.ts"
@@ -153,6 +154,14 @@ const STOP_REPORT_MS = 2000
  */
 const RESTART_FLOOR_MS = 1000
 const AUTORESTART: Event = { _tag: "Start", by: "autorestart" }
+
+/** supervisord's spawnerr for a log file that cannot be opened at a spawn (process.py spawn: making the dispatchers). */
+const logOpenFailure = (name: string, error: unknown): string => {
+  const code = systemErrorCode(error) ?? "UNKNOWN"
+  return code === "EMFILE" || code === "ENFILE"
+    ? `too many open files to spawn '${name}'`
+    : `unknown error making dispatchers for '${name}': ${code}`
+}
 
 const STOP_TIMEOUT: Event = { _tag: "StopTimeout" }
 
@@ -371,6 +380,8 @@ export const make = (
       // when they were deleted or moved since the last spawn.
       yield* output.opened
       yield* output.reopenIfReplaced
+      const logs = yield* Effect.result(output.openIfClosed)
+      if (logs._tag === "Failure") return yield* spawnFailed(logOpenFailure(name, logs.failure))
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({

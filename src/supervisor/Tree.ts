@@ -394,7 +394,8 @@ export const make = (
     }).pipe(Effect.uninterruptible)
 
     // Build every group, then autostart in priority order.
-    // A group whose logs cannot be opened at startup is left out (the error is logged); the rest run.
+    // A group whose AUTO logs cannot be made (or fcgi socket, made) is left out (the error is logged);
+    // the rest run. A log file that cannot be opened fails its program's spawns instead (ChildOutput).
     // Groups are created concurrently (opening their log files is I/O) and registered in config order.
     const created = yield* Effect.forEach(initial.groups, (g) => Effect.result(makeGroup(g)), { concurrency: 16 })
     for (const made of created) if (made._tag === "Success") yield* register(made.success)

@@ -119,6 +119,23 @@ autorestart=true
   })
 })
 
+describe.skipIf(!haveSupervisord())("a log file that cannot be opened (a directory)", () => {
+  it("fails each spawn with supervisord's spawnerr, then FATAL, instead of leaving the program out", async () => {
+    const config = `${header()}
+[program:isdir]
+command=sleep 1000
+stdout_logfile=%(here)s
+startretries=1
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/gave up: isdir/)))
+    const [ours, theirs] = daemons.map((d) => ({ status: d.ctl("status", "isdir"), log: normalized(d.log(), "isdir") }))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours!.status.stdout).toMatch(/^isdir\s+FATAL\s+unknown error making dispatchers for 'isdir': EISDIR/)
+  })
+})
+
 describe("effsup beyond supervisord", () => {
   it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
     // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart

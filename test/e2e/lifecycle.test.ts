@@ -136,6 +136,23 @@ startretries=1
   })
 })
 
+describe.skipIf(!haveSupervisord())("a program killed by a signal that dumps core", () => {
+  it("is logged 'terminated by SIGSEGV (core dumped)' as supervisord logs it", async () => {
+    // the core (if the system writes one where the program is) goes to the daemon's own directory
+    const config = `${header()}
+[program:segv]
+command=sh -c 'ulimit -c unlimited; cd %(here)s; kill -SEGV $$'
+startsecs=0
+autorestart=false
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/exited: segv/)))
+    const [ours, theirs] = daemons.map((d) => normalized(d.log(), "exited: segv"))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+  })
+})
+
 describe("effsup beyond supervisord", () => {
   it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
     // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart

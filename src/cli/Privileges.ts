@@ -49,6 +49,7 @@ export const dropPrivileges = (
         catch: () => new UsageError({ message: "Could not set group id of effective user" })
       })),
       Effect.andThen(Effect.sync(() => process.setuid?.(entry.uid))),
-      Effect.as([{ level: "info", message: `Set uid to user ${user} succeeded` }])
+      // supervisord names the uid it resolved, also for a user given by name
+      Effect.as([{ level: "info", message: `Set uid to user ${entry.uid} succeeded` }])
     )
   })

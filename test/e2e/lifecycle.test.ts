@@ -2,11 +2,12 @@
  * Differential lifecycle test: the same config and the same steps against effsup and the real
  * supervisord 4.2.5; the activity-log lines (pids masked) and supervisorctl's answers must match.
  */
+import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
+import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -150,6 +151,22 @@ autorestart=false
     const [ours, theirs] = daemons.map((d) => normalized(d.log(), "exited: segv"))
     await Promise.all(daemons.map((d) => d.stop()))
     expect(ours).toEqual(theirs)
+  })
+})
+
+describe.skipIf(!haveSupervisord() || !canRunAsNobody())("[supervisord] user= given by name", () => {
+  it("logs the uid it became, as supervisord: 'Set uid to user 65534 succeeded'", async () => {
+    const config = `${header("user=nobody")}
+[program:idle]
+command=sleep 1000
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: idle/)))
+    const [ours, theirs] = daemons.map((d) => d.log().filter((l) => l.includes("Set uid")))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([`INFO Set uid to user ${Cp.execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()} succeeded`])
   })
 })
 

@@ -269,8 +269,9 @@ export const layer = (
     const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
     const web = yield* Web.make
     const stops: Array<Effect.Effect<void>> = []
-    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
+    // inet servers first, as supervisord makes them (and logs their lines) in that order
     for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits, web))
+    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
     // registered after the servers, so it runs before they wait for open requests
     yield* Effect.addFinalizer(() => web.close)
     return ControlServers.of({ stopAccepting: Effect.andThen(Effect.forEach(stops, (stop) => stop, { discard: true }), web.close) })

@@ -35,6 +35,8 @@ import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
+import * as Os from "node:os"
+import * as Path from "node:path"
 import { parseGroup, parsePasswd } from "../config/Accounts.ts"
 import type { Config, InetServerConfig, UnixServerConfig } from "../config/Types.ts"
 import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
@@ -51,12 +53,17 @@ export class ServerError extends Data.TaggedError("ServerError")<{ readonly mess
 const IN_USE = "Another program is already listening on a port that one of our HTTP servers is configured to use.  " +
   "Shut this program down first before starting supervisord."
 
-const fromListenError = (cause: unknown): ServerError => {
+/** supervisord's words for a listen that failed: `socket.error reported errno.ENOENT (2)`. */
+const fromListenError = (options: NodeHttpServer.Options) => (cause: unknown): ServerError => {
   const errno = (cause as { readonly cause?: NodeJS.ErrnoException }).cause ?? (cause as NodeJS.ErrnoException)
+  let code = errno.code
+  // libuv reports a unix socket whose directory is missing as EACCES where bind(2) said ENOENT
+  if (code === "EACCES" && typeof options.path === "string" && !Fs.existsSync(Path.dirname(options.path))) code = "ENOENT"
+  const number = code === undefined ? undefined : (Os.constants.errno as Readonly<Record<string, number>>)[code]
   return new ServerError({
-    message: errno.code === "EADDRINUSE"
+    message: code === "EADDRINUSE"
       ? IN_USE
-      : `Cannot open an HTTP server: socket.error reported ${errno.code === undefined ? String(cause) : `errno.${errno.code}`}`
+      : `Cannot open an HTTP server: socket.error reported ${code === undefined ? String(cause) : `errno.${code}${number === undefined ? "" : ` (${number})`}`}`
   })
 }
 
@@ -138,7 +145,7 @@ interface Listener {
 const listen = (options: NodeHttpServer.Options, limits: ConnectionLimits) =>
   Effect.gen(function*() {
     const tracked = makeTrackedServer(limits)
-    const server = yield* NodeHttpServer.make(() => tracked.server, options).pipe(Effect.mapError(fromListenError))
+    const server = yield* NodeHttpServer.make(() => tracked.server, options).pipe(Effect.mapError(fromListenError(options)))
     return { server, tracked } satisfies Listener
   })
 

@@ -122,6 +122,13 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
     expect(Fs.existsSync(Path.join(dir, "user.pid"))).toBe(false)
   }, 60_000)
 
+  it("a control socket that cannot be made is supervisord's usage error with the errno and its number", async () => {
+    const conf = file("nosockdir.conf", `[supervisord]\nlogfile=${dir}/nosock.log\npidfile=${dir}/nosock.pid\n[unix_http_server]\nfile=${dir}/nodir/sock\n`)
+    const [a, b] = await Promise.all([exec("supervisord", ["-n", "-c", conf]), exec(process.execPath, [BIN, "run", "-n", "-c", conf])])
+    expect([masked(b).code, masked(b).stderr]).toEqual([masked(a).code, masked(a).stderr])
+    expect(masked(b).stderr).toBe("Error: Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\nFor help, use PROG -h\n")
+  }, 60_000)
+
   it("answers to the names supervisord and supervisorctl (a symlink to the executable)", async () => {
     const links = tempDir("links")
     for (const name of ["supervisord", "supervisorctl"]) Fs.symlinkSync(BIN, Path.join(links, name))

@@ -379,7 +379,7 @@ static void child_release(struct child *c) {
   uv_close((uv_handle_t *)&c->poll, child_closed);
 }
 
-/* The pidfd is readable: the child has ended. Reap it and call on_exit(code, signal). */
+/* The pidfd is readable: the child has ended. Reap it and call on_exit(code, signal, dumped). */
 static void child_readable(uv_poll_t *poll, int status, int events) {
   (void)events;
   struct child *c = poll->data;
@@ -391,16 +391,18 @@ static void child_readable(uv_poll_t *poll, int status, int events) {
   napi_env env = c->env;
   napi_handle_scope scope;
   if (napi_open_handle_scope(env, &scope) == napi_ok) {
-    napi_value code, signal, callback, global, result;
+    napi_value code, signal, dumped, callback, global, result;
     napi_get_null(env, &code);
     napi_get_null(env, &signal);
     /* r < 0 (ECHILD: someone else reaped it): both stay null, an unknown termination cause. */
     if (r == 0 && info.si_code == CLD_EXITED) napi_create_int32(env, info.si_status, &code);
     else if (r == 0) napi_create_int32(env, info.si_status, &signal);
-    napi_value argv[2] = { code, signal };
+    /* the signal left a core dump (supervisord says `terminated by SIGSEGV (core dumped)`) */
+    napi_get_boolean(env, r == 0 && info.si_code == CLD_DUMPED, &dumped);
+    napi_value argv[3] = { code, signal, dumped };
     napi_get_reference_value(env, c->on_exit, &callback);
     napi_get_global(env, &global);
-    napi_make_callback(env, env_async(env), global, callback, 2, argv, &result);
+    napi_make_callback(env, env_async(env), global, callback, 3, argv, &result);
     napi_close_handle_scope(env, scope);
   }
   child_release(c);
@@ -856,7 +858,7 @@ static napi_value set_subreaper(napi_env env, napi_callback_info info) {
 }
 
 /*
- * reap(pid) → [code, signal] once that child is a zombie (and now reaped), or null while it is
+ * reap(pid) → [code, signal, dumped] once that child is a zombie (and now reaped), or null while it is
  * not (or is not our child). For orphans adopted as PID 1 or subreaper, never for a pid anyone
  * else waits for.
  */
@@ -874,14 +876,16 @@ static napi_value reap(napi_env env, napi_callback_info info) {
     napi_get_null(env, &result);
     return result;
   }
-  napi_value code, signal;
+  napi_value code, signal, dumped;
   napi_get_null(env, &code);
   napi_get_null(env, &signal);
   if (si.si_code == CLD_EXITED) napi_create_int32(env, si.si_status, &code);
   else napi_create_int32(env, si.si_status, &signal);
-  napi_create_array_with_length(env, 2, &result);
+  napi_get_boolean(env, si.si_code == CLD_DUMPED, &dumped);
+  napi_create_array_with_length(env, 3, &result);
   napi_set_element(env, result, 0, code);
   napi_set_element(env, result, 1, signal);
+  napi_set_element(env, result, 2, dumped);
   return result;
 }
 

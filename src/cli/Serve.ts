@@ -7,7 +7,7 @@
  * `directory`/`umask` (first start only; applied before the tree is built so that programs and files
  * get them, logged here in supervisord's place), write the pidfile, report "serving" to `effsup run`
  * and start the autostart programs. SIGTERM/SIGINT/SIGQUIT shut down (exit 0), SIGHUP restarts,
- * SIGUSR2 reopens every log file. An exit policy (`auto_shutdown`, `on_exhausted=shutdown`) shuts
+ * SIGUSR2 reopens every log file, SIGUSR1 does nothing. An exit policy (`auto_shutdown`, `on_exhausted=shutdown`) shuts
  * down with the exit status it decided. Nothing is left running on exit.
  * A restart (SIGHUP or the restart RPC) reads and checks the config before anything stops: with a
  * broken one nothing changes and the errors are in the activity log (supervisord would exit).
@@ -89,6 +89,10 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals, exi
         yield* Effect.logInfo("supervisord logreopen")
         yield* supervisor.reopenLogs
       })
+    case "SIGUSR1":
+      // handled only so that Node does not open its inspector (see Signals.ts); supervisord's words
+      // for a signal it takes and ignores
+      return Effect.logTrace("received SIGUSR1 indicating nothing")
     default:
       return Effect.andThen(
         Effect.logWarning(`received ${signal} indicating exit request`),

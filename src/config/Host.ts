@@ -69,6 +69,16 @@ export const invalidUser = (host: Host, user: string): string | undefined => {
   return users.some((u) => u.name === user) ? undefined : `Invalid user name ${user}`
 }
 
+/**
+ * The uid a `user=` value names (a numeric value is the uid itself), as supervisord's `name_to_uid`
+ * resolves it; `undefined` without a value, or for a name the host's users do not hold (or when they are unknown).
+ */
+export const uidOf = (host: Host, user: string | undefined): number | undefined => {
+  if (user === undefined) return undefined
+  if (/^\s*[+-]?\d+\s*$/.test(user)) return Number(user)
+  return host.users?.find((u) => u.name === user)?.uid
+}
+
 /** Whether `user[:group]` (names or ids) exists (parts whose table is unknown are accepted). */
 export const isValidOwner = (host: Host, value: string): boolean => {
   const [user = "", group, ...rest] = value.split(":")

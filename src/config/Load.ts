@@ -122,7 +122,8 @@ const locate = Effect.fn("Load.locate")(function*(file: string | undefined, cwd:
   if (file === undefined) return yield* findConfigFile(cwd, options)
   const absolute = path.resolve(cwd, file)
   if (!(yield* fs.exists(absolute).pipe(Effect.orElseSucceed(() => false)))) {
-    return yield* fail(absolute, `could not find config file ${absolute}`)
+    // named as it was given, as supervisord names it
+    return yield* fail(absolute, `could not find config file ${file}`)
   }
   return absolute
 })

@@ -14,7 +14,7 @@ import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import type { Vars } from "./Expand.ts"
-import { absolutePath, expandUser } from "./Host.ts"
+import { absolutePath, expandUser, uidOf } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { MAX_PROCESSES } from "./Limits.ts"
 import { parseSocket } from "./FcgiSocket.ts"
@@ -148,7 +148,7 @@ export const processesFromSection = (
       const valid = Codecs.name(processName)
       if (Result.isFailure(valid)) r.fail("process_name", valid.failure)
     }
-    processes.push({
+    const expanded = {
       name: processName.trim(),
       group,
       section: section.name,
@@ -158,7 +158,8 @@ export const processesFromSection = (
       stdout,
       stderr,
       environment: { ...globalEnv, ...env }
-    })
+    }
+    processes.push({ ...expanded, uid: uidOf(ctx.host, expanded.user) })
   }
   if (processes.some((p) => p.watchdog !== undefined && p.ready?._tag !== "Notify")) {
     r.fail("watchdog", `[${section.name}] section sets watchdog= but its keep-alives (WATCHDOG=1) come over NOTIFY_SOCKET, which only ready=notify sets up`)

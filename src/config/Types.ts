@@ -39,7 +39,10 @@ export interface ProcessIdentity {
 }
 
 /** One process (one of a program's `numprocs`), fully expanded: its identity and every per-process option. */
-export interface ProcessConfig extends ProcessIdentity, Omit<Values<typeof PROGRAM_OPTIONS>, ProgramStructure> {}
+export interface ProcessConfig extends ProcessIdentity, Omit<Values<typeof PROGRAM_OPTIONS>, ProgramStructure> {
+  /** The uid `user=` names, resolved when the config is read (supervisord's `uid`); undefined without `user=`. */
+  readonly uid: number | undefined
+}
 
 /** `[eventlistener:x]` pool options (its `priority` is the group's). */
 export interface ListenerConfig extends Omit<Values<typeof LISTENER_OPTIONS>, "priority"> {}

@@ -162,6 +162,10 @@ export const systemErrorText = (error: unknown): string => {
   return error instanceof Error ? error.message : String(error)
 }
 
+/** The errno name of a system error (`EISDIR`), also inside a PlatformError; undefined for any other error. */
+export const systemErrorCode = (error: unknown): string | undefined =>
+  PlatformError.isPlatformError(error) ? errnoCode(error.reason.cause) : errnoCode(error)
+
 /**
  * A system error with what it is about: `/x/a.log: EACCES (Permission denied)` (the path left out
  * when the error names none); undefined when `error` is no system error (no PlatformError, no

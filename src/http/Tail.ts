@@ -134,7 +134,8 @@ const tailResponse = (file: string, headers: Readonly<Record<string, string>>, u
     const fs = yield* FileSystem.FileSystem
     const info = yield* Effect.option(fs.stat(file))
     if (Option.isNone(info)) return HttpServerResponse.empty({ status: 404 })
-    const body = yield* follow(file)
+    // an empty first chunk sends the headers at once, as supervisord does, even while the log stays empty
+    const body = Stream.concat(Stream.succeed(new Uint8Array(0)), yield* follow(file))
     const modified = Option.getOrUndefined(info.value.mtime)
     return HttpServerResponse.stream(body.pipe(Stream.interruptWhen(until)), {
       contentType: "text/plain;charset=utf-8",

@@ -144,6 +144,12 @@ export interface ChildOutput {
    */
   readonly reopenIfReplaced: Effect.Effect<void>
   /**
+   * Before a spawn: open a log file that is not open (it could not be opened, e.g. a path that is a
+   * directory), failing as it fails: supervisord opens a program's log files at each spawn, and
+   * such a failure is that spawn's error.
+   */
+  readonly openIfClosed: Effect.Effect<void, PlatformError.PlatformError>
+  /**
    * Drain one channel of one spawn until EOF: file (rotating), capture splitter, PROCESS_LOG_* /
    * PROCESS_COMMUNICATION_* events, and the activity log at debug level. Completes after the
    * last byte is written.
@@ -178,7 +184,12 @@ export const make = (
     const bus = yield* EventBus
     const open = (log: ChannelLog, channel: Channel) =>
       typeof log === "string"
-        ? RotatingFile.make(log, { maxBytes: options[channel].logfileMaxbytes, backups: options[channel].logfileBackups })
+        ? RotatingFile.make(log, {
+          maxBytes: options[channel].logfileMaxbytes,
+          backups: options[channel].logfileBackups,
+          // one that cannot be opened fails each spawn instead (openIfClosed), as in supervisord
+          deferOpenFailure: true
+        })
         : Effect.succeed(log)
     const stdoutFile = yield* open(options.stdoutLog, "stdout")
     const stderrFile = options.stderrLog !== undefined && options.stderrLog === options.stdoutLog
@@ -281,6 +292,7 @@ export const make = (
         return files.length === 1 ? files[0]!.opened : each((f) => f.opened)
       },
       reopenIfReplaced: each((f) => f.reopenIfReplaced),
+      openIfClosed: Effect.forEach(files, (f) => f.openIfClosed, { discard: true }),
       drain,
       flush: each((f) => f.flush),
       reopen: each((f) => f.reopen),

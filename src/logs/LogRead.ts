@@ -12,6 +12,8 @@
  *   from `offset` (Q17); the returned offset is always the file size.
  * - a missing file is `NO_FILE` for read, but an empty result with offset 0 for tail.
  * - `BAD_ARGUMENTS` and `FAILED` carry no detail text (supervisord raises them bare).
+ * - a log file that cannot seek (`stdout_logfile=/dev/stdout` on a pipe or terminal) is `FAILED`
+ *   for read and an empty tail at the offset given.
  * See shared/reference/supervisord-4.2.5.md §5.5, §11 Q17.
  * @since 0.1.0
  */
@@ -72,7 +74,11 @@ const readPlanned = <E>(path: string, plan: (size: number) => Result.Result<Byte
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const handle = yield* fs.open(path, { flag: "r" })
-    const size = ByteSize.toNumberUnsafe((yield* handle.stat).size)
+    const info = yield* handle.stat
+    // supervisord seeks first: a log file that cannot seek (a pipe, socket or terminal, as
+    // /dev/stdout in a container) fails there; a read at a position fails the same way (ESPIPE)
+    if (info.type !== "File") yield* handle.read(new Uint8Array(1), { position: 0n })
+    const size = ByteSize.toNumberUnsafe(info.size)
     const range = plan(size)
     if (Result.isFailure(range)) return yield* Effect.fail(range.failure)
     const { start, end } = range.success
@@ -86,6 +92,10 @@ const readPlanned = <E>(path: string, plan: (size: number) => Result.Result<Byte
     return buffer.subarray(0, filled)
   }).pipe(Effect.scoped)
 
+/** Whether a log file exists now (supervisord checks before reading or clearing; an error counts as missing). */
+export const fileExists = (path: string): Effect.Effect<boolean, never, FileSystem.FileSystem> =>
+  Effect.flatMap(FileSystem.FileSystem, (fs) => fs.exists(path)).pipe(Effect.orElseSucceed(() => false))
+
 /** supervisord's readLog / readProcess*Log: `length` bytes from `offset`, or the last `-offset` bytes (§5.5). */
 export const readLog = (
   path: string,
@@ -93,9 +103,7 @@ export const readLog = (
   length: number
 ): Effect.Effect<Uint8Array, BadArguments | NoFile | Failed, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const exists = yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false))
-    if (!exists) return yield* new NoFile({ detail: path })
+    if (!(yield* fileExists(path))) return yield* new NoFile({ detail: path })
     return yield* readPlanned(path, (size) => readRange(size, offset, length)).pipe(
       Effect.catchTag("PlatformError", () => Effect.fail(new Failed({ detail: "" })))
     )
@@ -108,9 +116,7 @@ export const tailLog = (
   length: number
 ): Effect.Effect<Tail, never, FileSystem.FileSystem> =>
   Effect.gen(function*() {
-    const fs = yield* FileSystem.FileSystem
-    const exists = yield* fs.exists(path).pipe(Effect.orElseSucceed(() => false))
-    if (!exists) return { bytes: new Uint8Array(0), offset: 0, overflow: false }
+    if (!(yield* fileExists(path))) return { bytes: new Uint8Array(0), offset: 0, overflow: false }
     let planned: ReturnType<typeof tailRange> | undefined
     const bytes = yield* readPlanned(path, (size) => {
       planned = tailRange(size, offset, length)

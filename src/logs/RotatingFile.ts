@@ -89,6 +89,11 @@ export interface RotatingFile {
    * before a spawn. The first call after the file was opened does not look (it was just opened).
    */
   readonly reopenIfReplaced: Effect.Effect<void>
+  /**
+   * Open the file now if it is not open (its first open failed, or a reopen since), failing as the
+   * open fails; called before a spawn, as supervisord opens a program's log files at each spawn.
+   */
+  readonly openIfClosed: Effect.Effect<void, PlatformError.PlatformError>
   /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
   readonly clear: Effect.Effect<void>
   /**
@@ -109,6 +114,11 @@ export interface RotatingFileOptions {
   readonly backups: number
   /** Creation mode; default is the open(2) default `0o666 & ~umask`. */
   readonly mode?: number
+  /**
+   * `make` does not fail when the file cannot be opened: it stays closed, for `openIfClosed` to
+   * try again (a program's log, which supervisord opens at each spawn, failing that spawn).
+   */
+  readonly deferOpenFailure?: boolean
 }
 
 /** open(2) flags of `openRegularNow`: "a" (append, create), and never block. */
@@ -744,6 +754,14 @@ class File implements RotatingFile {
     })
   }
 
+  get openIfClosed(): Effect.Effect<void, PlatformError.PlatformError> {
+    return Effect.suspend(() =>
+      this.current !== undefined || this.closed || this.creating !== undefined
+        ? Effect.void
+        : Effect.map(this.openNow(), (opened) => this.adopt(opened))
+    )
+  }
+
   /** Whether the path names another file than `c` (or none): deleted, moved or replaced. */
   private replaced(c: OpenFile): boolean {
     try {
@@ -836,9 +854,8 @@ export const make = (
   Effect.gen(function*() {
     const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
     // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
-    file.adopt(
-      yield* file.openNow().pipe(Effect.catchIf((e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)), (e) => openLater(path, e)))
-    )
+    const opened = file.openNow().pipe(Effect.catchIf((e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)), (e) => openLater(path, e)))
+    file.adopt(yield* options.deferOpenFailure === true ? Effect.orElseSucceed(opened, () => undefined) : opened)
     yield* closedWithScope(file)
     return file
   })

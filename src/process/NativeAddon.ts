@@ -5,6 +5,8 @@
  * and effsup falls back to node:child_process.
  * @since 0.1.0
  */
+import type { ExitInfo } from "../domain/ExitInfo.ts"
+import { signalName } from "../domain/Signals.ts"
 import * as Fs from "node:fs"
 import { createRequire } from "node:module"
 import * as Path from "node:path"
@@ -26,7 +28,7 @@ export interface NativeAddon {
   readonly prepare: () => void
   /**
    * Start a child (vfork semantics: new session, umask, chdir, user, PR_SET_PDEATHSIG) and watch
-   * its pidfd; `onExit` gets the exit code or the signal number once it has been reaped. Returns
+   * its pidfd; `onExit` gets the exit code or the signal number (and whether it dumped core) once it has been reaped. Returns
    * its pid and the daemon's ends of its stdin (write), stdout and stderr (read) pipes. Throws an
    * Error with `code` (errno name) and `stage` (where it failed) when the child could not exec.
    * `options.stdin` makes the child's fd 0 a duplicate of that fd (then stdin is -1);
@@ -40,7 +42,7 @@ export interface NativeAddon {
     cwd: string | null,
     umask: number,
     user: NativeUser | null,
-    onExit: (code: number | null, signal: number | null) => void,
+    onExit: (code: number | null, signal: number | null, dumped: boolean) => void,
     options?: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined }
   ) => readonly [pid: number, stdin: number, stdout: number, stderr: number, ready: number]
   /**
@@ -57,8 +59,8 @@ export interface NativeAddon {
   readonly zombieCandidates: () => ReadonlyArray<number>
   /** Whether that child has ended and waits to be reaped (without reaping it). */
   readonly isZombie: (pid: number) => boolean
-  /** Reap that zombie child: its exit code or signal number; null if it is not one. */
-  readonly reap: (pid: number) => readonly [code: number | null, signal: number | null] | null
+  /** Reap that zombie child: its exit code or signal number, and whether it dumped core; null if it is not one. */
+  readonly reap: (pid: number) => readonly [code: number | null, signal: number | null, dumped: boolean] | null
   /** Set a pipe's capacity (F_SETPIPE_SZ); the new capacity, or -1 when refused. */
   readonly growPipe: (fd: number, bytes: number) => number
   /** Give the pages malloc holds free back to the kernel, in every arena (malloc_trim); whether any were. */
@@ -142,3 +144,7 @@ const load = (): NativeLoad => {
     return { _tag: "Unavailable", reason: String((cause as Error)?.message ?? cause).split("\n")[0]! }
   }
 }
+
+/** How a child ended, from what the addon reports (`onExit`, `reap`): its exit code, or its signal and whether it dumped core. */
+export const exitInfoOf = (code: number | null, signal: number | null, dumped: boolean): ExitInfo =>
+  signal === null ? { code, signal: null } : { code, signal: signalName(signal), ...(dumped ? { coreDumped: true } : {}) }

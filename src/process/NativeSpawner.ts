@@ -31,10 +31,9 @@ import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
-import { signalName } from "../domain/Signals.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
 import { pipeOutput } from "./ChildPipe.ts"
-import type { NativeAddon, NativeListen, NativeUser } from "./NativeAddon.ts"
+import { exitInfoOf, type NativeAddon, type NativeListen, type NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans, killLeftBehind, occupiedSessions, sharedLeftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild } from "./Signals.ts"
@@ -232,11 +231,11 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
       let pid: number
       let fds: readonly [number, number, number, number]
       try {
-        const onExit = (code: number | null, signal: number | null) => {
+        const onExit = (code: number | null, signal: number | null, dumped: boolean) => {
           live.delete(pid)
           forgetIfEmpty(pid)
           stdin?.close()
-          Deferred.doneUnsafe(exited, Exit.succeed({ code, signal: signal === null ? null : signalName(signal) }))
+          Deferred.doneUnsafe(exited, Exit.succeed(exitInfoOf(code, signal, dumped)))
         }
         const options = { stdin: request.stdinFd, readyFd: request.readyFd }
         const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)

@@ -25,8 +25,7 @@ import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Fs from "node:fs"
 import { describeExit } from "../domain/ExitInfo.ts"
-import type { NativeAddon } from "./NativeAddon.ts"
-import { signalName } from "../domain/Signals.ts"
+import { exitInfoOf, type NativeAddon } from "./NativeAddon.ts"
 
 /** How long after a scan that saw an unknown zombie the next one runs, if no SIGCHLD comes first. */
 const SECOND_LOOK_MS = 100
@@ -223,8 +222,7 @@ export const adoptOrphans = (addon: NativeAddon, isOurs: (pid: number) => boolea
         }
         const status = addon.reap(pid)
         if (status !== null) {
-          const [code, signal] = status
-          log(`reaped unknown pid ${pid} (${describeExit({ code, signal: signal === null ? null : signalName(signal) })})`)
+          log(`reaped unknown pid ${pid} (${describeExit(exitInfoOf(...status))})`)
         }
       }
       seen = waiting

@@ -28,6 +28,7 @@ import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
+import { systemErrorCode } from "../domain/Errno.ts"
 import { AbnormalTermination, AlreadyStarted, Failed, NoFile, NotExecutable, NotRunning, SpawnError } from "../domain/Errors.ts"
 import { describeExit, type ExitInfo } from "../domain/ExitInfo.ts"
 import { EventBus } from "../events/EventBus.ts"
@@ -144,6 +145,23 @@ const NO_EXEC_CONTEXT: ExecContext = { env: {}, cwd: undefined, umask: undefined
 
 /** supervisord's throttle of `waiting for x to stop` (process.py stop_report). */
 const STOP_REPORT_MS = 2000
+
+/**
+ * The least time from a spawn to the next automatic one: supervisord starts an exited process
+ * again on its poll loop's next turn, which comes a second later when nothing else happens, so a
+ * program that exits at once is rerun once a second (a `startsecs=0`, `autorestart=true` script is
+ * a common way to run something every second); effsup restarts at once, but not sooner than this.
+ */
+const RESTART_FLOOR_MS = 1000
+const AUTORESTART: Event = { _tag: "Start", by: "autorestart" }
+
+/** supervisord's spawnerr for a log file that cannot be opened at a spawn (process.py spawn: making the dispatchers). */
+const logOpenFailure = (name: string, error: unknown): string => {
+  const code = systemErrorCode(error) ?? "UNKNOWN"
+  return code === "EMFILE" || code === "ENFILE"
+    ? `too many open files to spawn '${name}'`
+    : `unknown error making dispatchers for '${name}': ${code}`
+}
 
 const STOP_TIMEOUT: Event = { _tag: "StopTimeout" }
 
@@ -362,6 +380,8 @@ export const make = (
       // when they were deleted or moved since the last spawn.
       yield* output.opened
       yield* output.reopenIfReplaced
+      const logs = yield* Effect.result(output.openIfClosed)
+      if (logs._tag === "Failure") return yield* spawnFailed(logOpenFailure(name, logs.failure))
       const resolved = yield* Effect.result(spawner.resolve(config.command, path, environment.cwd))
       if (resolved._tag === "Failure") return yield* spawnFailed(resolved.failure.message)
       const spawned = yield* spawner.spawn({
@@ -467,7 +487,10 @@ export const make = (
           return Effect.andThen(expected ? Effect.logInfo(line) : Effect.logWarning(line), childQuit)
         }
         case "restart":
-          return dispatch({ _tag: "Start", by: "autorestart" })
+          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+            const wait = current.laststart + RESTART_FLOOR_MS - now
+            return wait <= 0 ? Effect.asVoid(dispatch(AUTORESTART)) : arm(Duration.millis(wait), AUTORESTART)
+          })
         case "logGaveUp":
           return Effect.logInfo(`gave up: ${name} entered FATAL state, too many start retries too quickly`)
         case "signalStop":

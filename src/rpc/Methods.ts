@@ -158,7 +158,7 @@ const channelStruct = (prefix: "stdout" | "stderr", c: ChannelInfo): Struct => (
   [`${prefix}_syslog`]: c.syslog
 })
 
-/** getAllConfigInfo's struct, keys in supervisord's order; an unset directory/uid is `'none'`. */
+/** getAllConfigInfo's struct, keys in supervisord's order; an unset directory/uid/serverurl is `'none'`. */
 export const configInfoStruct = (c: ConfigInfo): Struct => ({
   autostart: c.autostart,
   directory: c.directory ?? "none",
@@ -178,7 +178,7 @@ export const configInfoStruct = (c: ConfigInfo): Struct => ({
   stopsignal: c.stopsignal,
   stopwaitsecs: c.stopwaitsecs,
   ...channelStruct("stderr", c.stderr),
-  serverurl: c.serverurl
+  serverurl: c.serverurl ?? "none"
 })
 
 /** Result structs: status 80 / `OK`, or the fault code and string of the process's error. */

@@ -104,12 +104,13 @@ export interface ConfigInfo {
   readonly startsecs: number
   readonly stopsignal: number
   readonly stopwaitsecs: number
-  readonly serverurl: string
+  /** undefined for `AUTO` (supervisord: `none`). */
+  readonly serverurl: string | undefined
   readonly stdout: ChannelInfo
   readonly stderr: ChannelInfo
 }
 
-/** Per-channel part of ConfigInfo. `logfile` is a path, `auto` or `none`. */
+/** Per-channel part of ConfigInfo. `logfile` is a path (an AUTO log's once made), `auto` or `none`. */
 export interface ChannelInfo {
   readonly captureMaxbytes: number
   readonly eventsEnabled: boolean

@@ -25,7 +25,7 @@ import * as Semaphore from "effect/Semaphore"
 import * as Stream from "effect/Stream"
 import { diffGroups } from "../config/Diff.ts"
 import { dependencyTargets } from "../config/Supervision.ts"
-import type { Config, Dependency, GroupConfig } from "../config/Types.ts"
+import type { Config, Dependency, GroupConfig, ProcessConfig } from "../config/Types.ts"
 import { systemErrorAt } from "../domain/Errno.ts"
 import {
   AlreadyAdded,
@@ -47,7 +47,7 @@ import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import type { Channel, ConfigInfo, GroupStatus, ProcessInfo, ProcessResult } from "./Api.ts"
-import { configInfo } from "./ConfigInfo.ts"
+import { type AutoLogPaths, configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
 import { checkInfo, describe, waitingFor } from "./Description.ts"
 import { shutdownDue } from "./ExitPolicy.ts"
@@ -176,9 +176,18 @@ export const make = (
         )
       })
 
+    // The actor made from each process config object, kept after its group is removed: the AUTO
+    // log paths getAllConfigInfo shows for that config (see ConfigInfo.ts).
+    const actorOfConfig = new WeakMap<ProcessConfig, ProcessActor>()
+    const autoLogsOf = (config: ProcessConfig): AutoLogPaths | undefined => {
+      const actor = actorOfConfig.get(config)
+      return actor === undefined ? undefined : { stdout: actor.output.stdoutPath, stderr: actor.output.stderrPath }
+    }
+
     /** Make a created group active. */
     const register = (group: Group.Group) =>
       Effect.gen(function*() {
+        for (const m of group.members) actorOfConfig.set(m.config, m.actor)
         groups.set(group.config.name, group)
         byGroupAndName = undefined
         yield* bus.publish({ _tag: "PROCESS_GROUP_ADDED", groupName: group.config.name })
@@ -311,7 +320,7 @@ export const make = (
       Effect.andThen(actor.output.opened, Effect.sync(() => channel === "stdout" ? actor.output.stdoutPath : actor.output.stderrPath))
     const logPathOf = (actor: ProcessActor, channel: Channel) =>
       Effect.flatMap(openedLogPath(actor, channel), (path) =>
-        path === undefined ? Effect.fail(new NoFile({ detail: `${actor.config.name}` })) : Effect.succeed(path))
+        path === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(path))
 
     const checkSignal = (signal: string) => {
       const parsed = parseSignal(signal)
@@ -393,7 +402,8 @@ export const make = (
     }).pipe(Effect.uninterruptible)
 
     // Build every group, then autostart in priority order.
-    // A group whose logs cannot be opened at startup is left out (the error is logged); the rest run.
+    // A group whose AUTO logs cannot be made (or fcgi socket, made) is left out (the error is logged);
+    // the rest run. A log file that cannot be opened fails its program's spawns instead (ChildOutput).
     // Groups are created concurrently (opening their log files is I/O) and registered in config order.
     const created = yield* Effect.forEach(initial.groups, (g) => Effect.result(makeGroup(g)), { concurrency: 16 })
     for (const made of created) if (made._tag === "Success") yield* register(made.success)
@@ -425,7 +435,7 @@ export const make = (
             recentRestarts: restartsWithin(record, now, g.config.supervision.maxRestartsPeriod)
           })))),
       allConfigInfo: Effect.map(Ref.get(config), (c): ReadonlyArray<ConfigInfo> =>
-        c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name))))
+        c.groups.flatMap((g) => g.processes.map((p) => configInfo(g, p, groups.has(g.name), autoLogsOf(p))))
           .sort((a, b) => byName(a.name, b.name))),
 
       startProcess: (spec, wait) => guard.pipe(Effect.andThen(findMember(spec)), Effect.flatMap((m) => starter.start(m, wait, "request"))),
@@ -478,7 +488,13 @@ export const make = (
             ? Effect.fail(new NoFile({ detail: "" }))
             : readLogWith(Effect.succeed(options.mainLog.path), offset, length)
         ),
-      clearMainLog: Effect.andThen(guard, options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : options.mainLog.clear),
+      clearMainLog: Effect.andThen(guard, Effect.suspend(() => {
+        const mainLog = options.mainLog
+        if (mainLog === undefined) return Effect.fail(new NoFile({ detail: "" }))
+        // supervisord's clearLog: NO_FILE once the file is gone (deleted by hand), else delete and reopen it
+        return Effect.flatMap(LogRead.fileExists(mainLog.path).pipe(Effect.provide(services)), (exists) =>
+          exists ? mainLog.clear : Effect.fail(new NoFile({ detail: "" })))
+      })),
       processLogPath: (spec, channel) => Effect.flatMap(findActor(spec), (a) => logPathOf(a, channel)),
       mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(options.mainLog.path),
 

@@ -68,7 +68,7 @@ describe("load", () => {
   it.effect("reports a missing explicit file and an empty search path", () =>
     run(Effect.gen(function*() {
       const dir = yield* tempFiles({})
-      expect((yield* Effect.flip(load("nope.conf", env, dir))).message).toBe(`${dir}/nope.conf: could not find config file ${dir}/nope.conf`)
+      expect((yield* Effect.flip(load("nope.conf", env, dir))).message).toBe(`${dir}/nope.conf: could not find config file nope.conf`)
       const none = yield* Effect.flip(load(undefined, env, dir, { searchPaths: ["a.conf", "etc/a.conf"] }))
       expect(none.message).toBe("No config file found at default paths (a.conf, etc/a.conf); use the -c option to specify a config file at a different path")
     })))

@@ -62,13 +62,13 @@ const RUN_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["-m", "999"], ["-y", "10xb"], ["-z", "abc"], ["-e", "verbose"], ["-a", "x"], ["--minprocs", "x"], ["--minf=x"],
   ["-d", "/nonexist"], ["-q", "/nonexist"], ["-l", "/nonexist/x.log"], ["-j", "/nonexist/x.pid"],
   ["-c", "a", "-c", "b"], ["-n", "-n"], ["-c", ok, "--configuration", ok], ["-m", "999", "-h"], ["-h", "--bogus"],
-  ["-m", "999", "-v"], ["-c", missing], ["-c", noSupervisord], ["-u", "nosuchuser", "-c", ok], ["-u", "54321", "-c", ok]
+  ["-m", "999", "-v"], ["-c", missing], ["-c", "missing.conf"], ["-c", noSupervisord], ["-u", "nosuchuser", "-c", ok], ["-u", "54321", "-c", ok]
 ]
 
 const CTL_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["--bogus"], ["-v"], ["-c"], ["-u"], ["--interactive=1"], ["--history-file", "x"], ["-h", "--bogus"],
   ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-c", "a", "-c", "b", "status"],
-  ["-c", missing, "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
+  ["-c", missing, "status"], ["-c", "./sub/../missing.conf", "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
   // no serverurl: supervisorctl's default http://localhost:9001 (whatever answers there, both see the same)
   ["-c", noUrl, "version"]
 ]
@@ -120,6 +120,13 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
       expect(masked(b)).toEqual({ code: 2, stdout: "", stderr: "Error: Can't drop privilege as nonroot user\nFor help, use PROG -h\n" })
     }
     expect(Fs.existsSync(Path.join(dir, "user.pid"))).toBe(false)
+  }, 60_000)
+
+  it("a control socket that cannot be made is supervisord's usage error with the errno and its number", async () => {
+    const conf = file("nosockdir.conf", `[supervisord]\nlogfile=${dir}/nosock.log\npidfile=${dir}/nosock.pid\n[unix_http_server]\nfile=${dir}/nodir/sock\n`)
+    const [a, b] = await Promise.all([exec("supervisord", ["-n", "-c", conf]), exec(process.execPath, [BIN, "run", "-n", "-c", conf])])
+    expect([masked(b).code, masked(b).stderr]).toEqual([masked(a).code, masked(a).stderr])
+    expect(masked(b).stderr).toBe("Error: Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\nFor help, use PROG -h\n")
   }, 60_000)
 
   it("answers to the names supervisord and supervisorctl (a symlink to the executable)", async () => {

@@ -126,6 +126,38 @@ export const start = async (kind: Kind, config: string): Promise<Daemon> => {
   return { kind, dir, child, ctl, log, waitForLog, stop }
 }
 
+const XMLRPC_CALLER = `
+import json, socket, sys, http.client, xmlrpc.client
+class Conn(http.client.HTTPConnection):
+    def connect(self):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.connect(sys.argv[1])
+class T(xmlrpc.client.Transport):
+    def make_connection(self, host):
+        return Conn("localhost")
+proxy = xmlrpc.client.ServerProxy("http://localhost", transport=T())
+out = []
+for name, params in json.load(sys.stdin):
+    try:
+        out.append({"value": getattr(proxy, name)(*params)})
+    except xmlrpc.client.Fault as f:
+        out.append({"fault": [f.faultCode, f.faultString]})
+print(json.dumps(out))
+`
+
+/** One XML-RPC call: method name and parameters. */
+export type Call = readonly [string, ReadonlyArray<unknown>]
+
+/**
+ * Make the calls in order over the socket `sock` in `dir` with Python's own xmlrpc.client; each
+ * gives `{ value }` or `{ fault: [code, string] }`.
+ */
+export const xmlrpc = (dir: string, calls: ReadonlyArray<Call>): ReadonlyArray<unknown> => {
+  const run = Cp.spawnSync("python3", ["-c", XMLRPC_CALLER, Path.join(dir, "sock")], { input: JSON.stringify(calls), encoding: "utf8", timeout: 60_000 })
+  if (run.status !== 0) throw new Error(run.stderr)
+  return JSON.parse(run.stdout) as ReadonlyArray<unknown>
+}
+
 /** The lines of a log that mention a process, with pids replaced by N: the comparable sequence. */
 export const normalized = (lines: ReadonlyArray<string>, name: string): ReadonlyArray<string> =>
   lines

@@ -2,10 +2,12 @@
  * Differential lifecycle test: the same config and the same steps against effsup and the real
  * supervisord 4.2.5; the activity-log lines (pids masked) and supervisorctl's answers must match.
  */
+import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
+import * as Net from "node:net"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
+import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -99,6 +101,75 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
   })
 })
 
+describe.skipIf(!haveSupervisord())("a program that exits at once, restarted by autorestart (startsecs=0)", () => {
+  it("is rerun about once a second, as supervisord's poll loop does, not in a tight loop", async () => {
+    const config = `${header()}
+[program:blink]
+command=sh -c 'exit 1'
+startsecs=0
+autorestart=true
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await new Promise((r) => setTimeout(r, 3500))
+    const spawns = daemons.map((d) => d.log().filter((l) => l.startsWith("INFO spawned: 'blink'")).length)
+    await Promise.all(daemons.map((d) => d.stop()))
+    for (const [i, d] of daemons.entries()) {
+      expect(spawns[i], d.kind).toBeGreaterThanOrEqual(2)
+      expect(spawns[i], d.kind).toBeLessThanOrEqual(8)
+    }
+  })
+})
+
+describe.skipIf(!haveSupervisord())("a log file that cannot be opened (a directory)", () => {
+  it("fails each spawn with supervisord's spawnerr, then FATAL, instead of leaving the program out", async () => {
+    const config = `${header()}
+[program:isdir]
+command=sleep 1000
+stdout_logfile=%(here)s
+startretries=1
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/gave up: isdir/)))
+    const [ours, theirs] = daemons.map((d) => ({ status: d.ctl("status", "isdir"), log: normalized(d.log(), "isdir") }))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours!.status.stdout).toMatch(/^isdir\s+FATAL\s+unknown error making dispatchers for 'isdir': EISDIR/)
+  })
+})
+
+describe.skipIf(!haveSupervisord())("a program killed by a signal that dumps core", () => {
+  it("is logged 'terminated by SIGSEGV (core dumped)' as supervisord logs it", async () => {
+    // the core (if the system writes one where the program is) goes to the daemon's own directory
+    const config = `${header()}
+[program:segv]
+command=sh -c 'ulimit -c unlimited; cd %(here)s; kill -SEGV $$'
+startsecs=0
+autorestart=false
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/exited: segv/)))
+    const [ours, theirs] = daemons.map((d) => normalized(d.log(), "exited: segv"))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+  })
+})
+
+describe.skipIf(!haveSupervisord() || !canRunAsNobody())("[supervisord] user= given by name", () => {
+  it("logs the uid it became, as supervisord: 'Set uid to user 65534 succeeded'", async () => {
+    const config = `${header("user=nobody")}
+[program:idle]
+command=sleep 1000
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: idle/)))
+    const [ours, theirs] = daemons.map((d) => d.log().filter((l) => l.includes("Set uid")))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([`INFO Set uid to user ${Cp.execFileSync("id", ["-u", "nobody"], { encoding: "utf8" }).trim()} succeeded`])
+  })
+})
+
 describe("effsup beyond supervisord", () => {
   it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
     // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart
@@ -135,6 +206,28 @@ priority=20
     expect(a - Math.max(b, c)).toBeGreaterThan(400)
   })
 
+
+  it("SIGUSR1 changes nothing and opens no Node inspector (supervisord does not handle it and dies of it)", async () => {
+    const d = await start("effsup", `${header()}
+[program:idle]
+command=sleep 1000
+startsecs=0
+`)
+    try {
+      await d.waitForLog(/success: idle entered RUNNING/)
+      const pid = d.ctl("pid", "idle").stdout
+      d.child.kill("SIGUSR1")
+      await new Promise((r) => setTimeout(r, 500))
+      expect(d.ctl("pid", "idle").stdout).toBe(pid)
+      const inspector = await new Promise<boolean>((resolve) => {
+        const socket = Net.connect(9229, "127.0.0.1", () => resolve(true)).on("error", () => resolve(false))
+        setTimeout(() => socket.destroy(), 1000)
+      })
+      expect(inspector).toBe(false)
+    } finally {
+      await d.stop()
+    }
+  })
 
   it("a daemon killed with SIGKILL leaves no children (supervisord orphans them)", async () => {
     const marker = `sleep 4000.${process.pid}`

@@ -9,39 +9,11 @@ import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { haveSupervisord, type Kind } from "./harness.ts"
+import { type Call, haveSupervisord, type Kind, xmlrpc } from "./harness.ts"
 import { tempDir } from "../support/TempDir.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const BIN = Path.join(ROOT, "src/bin.ts")
-
-const CALLER = `
-import json, socket, sys, http.client, xmlrpc.client
-class Conn(http.client.HTTPConnection):
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.connect(sys.argv[1])
-class T(xmlrpc.client.Transport):
-    def make_connection(self, host):
-        return Conn("localhost")
-proxy = xmlrpc.client.ServerProxy("http://localhost", transport=T())
-out = []
-for name, params in json.load(sys.stdin):
-    try:
-        out.append({"value": getattr(proxy, name)(*params)})
-    except xmlrpc.client.Fault as f:
-        out.append({"fault": [f.faultCode, f.faultString]})
-print(json.dumps(out))
-`
-
-type Call = readonly [string, ReadonlyArray<unknown>]
-
-/** Make the calls in order over the daemon's socket; each gives `{ value }` or `{ fault: [code, string] }`. */
-const xmlrpc = (dir: string, calls: ReadonlyArray<Call>): ReadonlyArray<unknown> => {
-  const run = Cp.spawnSync("python3", ["-c", CALLER, Path.join(dir, "sock")], { input: JSON.stringify(calls), encoding: "utf8", timeout: 60_000 })
-  if (run.status !== 0) throw new Error(run.stderr)
-  return JSON.parse(run.stdout) as ReadonlyArray<unknown>
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const children = new Set<Cp.ChildProcess>()

@@ -97,6 +97,11 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     expect(ours, args.join(" ")).toEqual(theirs)
   }
 
+  it("the servers' startup lines come in supervisord's order: [inet_http_server] first", () => {
+    const [ours, theirs] = pair.both().map((d) => d.log().filter((l) => /RPC interface|running without/.test(l)))
+    expect(ours).toEqual(theirs)
+  })
+
   it("status, pid and avail", () => {
     expect(same(["status"]).code).toBe(3)
     same(["status", "sleeper", "bogus", "grp:*"])

@@ -268,7 +268,7 @@ describe("Methods", () => {
       assert.strictEqual(value(yield* rpc(f, "supervisor.readProcessLog", "cat", -3, 0)), "end")
       assert.strictEqual(value(yield* rpc(f, "supervisor.readLog", 0, 5)), "héll")
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", -1, 5)), { faultCode: 3, faultString: "BAD_ARGUMENTS" })
-      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readProcessStderrLog", "cat", 0, 0)), { faultCode: 20, faultString: "NO_FILE: None" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readProcessStderrLog", "cat", 0, 0)), { faultCode: 20, faultString: "NO_FILE" })
       assert.deepStrictEqual(value(yield* rpc(f, "supervisor.tailProcessLog", "cat", 0, 10)), ["", 0, false])
     }).pipe(Effect.runPromise))
 

@@ -87,7 +87,7 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
   const logPath = (spec: string, channel: Channel) =>
     Effect.flatMap(find(spec), (p) => {
       const path = options.logFiles?.[`${p.group}:${p.name}/${channel}`]
-      return path === undefined ? Effect.fail(new NoFile({ detail: "None" })) : Effect.succeed(path)
+      return path === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(path)
     })
 
   const shape: SupervisorShape = {
@@ -141,11 +141,11 @@ export const makeFakeSupervisor = (options: FakeOptions = {}) => {
     clearProcessLogs: (spec) => Effect.andThen(record("clearProcessLogs", spec), Effect.asVoid(find(spec))),
     clearAllProcessLogs: Effect.succeed([]),
     readMainLog: (offset, length) =>
-      options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "None" })) : readFile(options.mainLog, offset, length),
+      options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : readFile(options.mainLog, offset, length),
     clearMainLog: Effect.void,
     reopenLogs: record("reopenLogs"),
     processLogPath: logPath,
-    mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "None" })) : Effect.succeed(options.mainLog),
+    mainLogPath: options.mainLog === undefined ? Effect.fail(new NoFile({ detail: "" })) : Effect.succeed(options.mainLog),
     sendProcessStdin: (spec, data) => Effect.andThen(record("sendProcessStdin", spec, data), Effect.asVoid(find(spec))),
     sendRemoteCommEvent: (type, data) => record("sendRemoteCommEvent", type, data),
     reloadConfig: Effect.succeed({ added: ["new"], changed: [], removed: ["old"] }),

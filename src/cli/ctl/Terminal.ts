@@ -56,12 +56,13 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
     })
     // readline lays completion lists out in columns only when its output has a width (GNU readline's default: 80)
     Object.defineProperty(output, "columns", { get: () => process.stdout.columns || 80 })
+    const onTerminal = process.stdin.isTTY === true && process.stdout.isTTY === true
     const open = (): Readline.Interface => {
       if (rl !== undefined) return rl
       const created = Readline.createInterface({
         input: process.stdin,
         output,
-        terminal: process.stdin.isTTY === true && process.stdout.isTTY === true,
+        terminal: onTerminal,
         history: [...history],
         historySize: HISTORY_SIZE,
         removeHistoryDuplicates: false,
@@ -102,8 +103,12 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
     const ask = (question: string, options?: { readonly hidden?: boolean }) =>
       Effect.callback<string | undefined>((resume) => {
         const next = queued.shift()
-        if (next !== undefined) return resume(Effect.succeed(next))
-        if (ended) return resume(Effect.succeed(undefined))
+        if (next !== undefined || ended) {
+          // a line read ahead (piped input) or the end of the input: the prompt is shown all the
+          // same, as supervisorctl shows it before each line it reads
+          if (!onTerminal && options?.hidden !== true) process.stdout.write(question)
+          return resume(Effect.succeed(next))
+        }
         const r = open()
         waiting = (line) => {
           muted = false

@@ -49,8 +49,14 @@ const normalise = (text: string) =>
     .replace(/[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M/g, "DATE")
     .replace(/: file: .* line: \d+$/gm, "")
 
-const same = async (...args: ReadonlyArray<string>) => {
-  const [a, b] = await Promise.all([real(...args), ours(...args)])
+const same = (...args: ReadonlyArray<string>) => sameWithInput(undefined, ...args)
+
+/** The same command line through both clients with `input` on their stdin. */
+const sameWithInput = async (input: string | undefined, ...args: ReadonlyArray<string>) => {
+  const [a, b] = await Promise.all([
+    run("supervisorctl", ["-c", conf(), ...args], input),
+    run(process.execPath, [BIN, "ctl", "-c", conf(), ...args], input)
+  ])
   expect({ out: normalise(b.stdout), err: normalise(b.stderr), code: b.code }).toEqual({
     out: normalise(a.stdout),
     err: normalise(a.stderr),
@@ -159,6 +165,12 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await same("help", "tail")
     await same("help", "nothing")
     await same("bogus", "command")
+  })
+
+  it("the shell on piped input shows its prompt before each line it reads, and at the end", async () => {
+    await sameWithInput("version\npid\nstatus sleeper\n")
+    await sameWithInput("bogus\nversion")
+    await sameWithInput("")
   })
 
   it("tail and maintail, including errors", async () => {

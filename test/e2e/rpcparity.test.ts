@@ -1,0 +1,101 @@
+/**
+ * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
+ * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
+ * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
+ * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe).
+ */
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { beforeAll, describe, expect, it } from "vitest"
+import { tempDir } from "../support/TempDir.ts"
+import { type Call, type Daemon, haveSupervisord, header, type Kind, usePair, xmlrpc } from "./harness.ts"
+
+// A FIFO per daemon, each with a reader: a log file that is a pipe, as /dev/stdout is in a container
+// (the harness's own stdio are sockets and /dev/null, which open and seek differently).
+const fifos = tempDir("rpcparity-fifos")
+const fifo = (kind: Kind) => {
+  const path = Path.join(fifos, kind)
+  Cp.spawnSync("mkfifo", [path])
+  Fs.createReadStream(path).on("error", () => undefined).resume()
+  return path
+}
+const FIFO: Record<Kind, string> = { effsup: fifo("effsup"), supervisord: fifo("supervisord") }
+
+const config = (kind: Kind) => `${header()}
+[program:named]
+command=sleep 1000
+user=nobody
+serverurl=unix:///tmp/elsewhere.sock
+stopsignal=KILL
+stdout_logfile=NONE
+
+[program:plain]
+command=sleep 1000
+autostart=false
+user=0
+
+[program:explicit]
+command=sleep 1000
+autostart=false
+stdout_logfile=%(here)s/explicit.log
+serverurl=http://127.0.0.1:1
+
+[program:piped]
+command=sh -c 'echo to the pipe; exec sleep 1000'
+startsecs=0
+stdout_logfile=${FIFO[kind]}
+stdout_logfile_maxbytes=0
+`
+
+/** The calls' answers with the daemon's directory as DIR, its FIFO as FIFO and AUTO log names without their random part. */
+const answers = (d: Daemon, calls: ReadonlyArray<Call>) =>
+  JSON.parse(
+    JSON.stringify(xmlrpc(d.dir, calls)).split(d.dir).join("DIR").split(FIFO[d.kind]).join("FIFO")
+      .replace(/---supervisor-\w+\.log/g, "---supervisor-X.log")
+  )
+
+describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervisord", () => {
+  const pair = usePair(config)
+  beforeAll(() => new Promise((r) => setTimeout(r, 500)))
+
+  const same = (calls: ReadonlyArray<Call>) => {
+    const [ours, theirs] = pair.both().map((d) => answers(d, calls))
+    expect(ours).toEqual(theirs)
+    return ours as ReadonlyArray<{ value?: unknown }>
+  }
+
+  it("getAllConfigInfo: uid of user=, serverurl AUTO as none, AUTO logs by their path until a reread", () => {
+    const [first] = same([["supervisor.getAllConfigInfo", []]])
+    const plain = (first!.value as ReadonlyArray<Record<string, unknown>>).find((c) => c["name"] === "plain")!
+    expect(plain["stdout_logfile"]).toBe("DIR/plain-stdout---supervisor-X.log")
+    expect(plain["serverurl"]).toBe("none")
+    same([["supervisor.reloadConfig", []], ["supervisor.getAllConfigInfo", []]])
+    same([["supervisor.removeProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
+    same([["supervisor.addProcessGroup", ["plain"]], ["supervisor.getAllConfigInfo", []]])
+  })
+
+  it("log reads: NO_FILE without a detail for a channel not logged, with the path for a missing file", () => {
+    for (const d of pair.both()) Fs.rmSync(Path.join(d.dir, "explicit.log"), { force: true })
+    same([
+      ["supervisor.readProcessStdoutLog", ["named", 0, 0]],
+      ["supervisor.tailProcessStdoutLog", ["named", 0, 10]],
+      ["supervisor.readProcessStdoutLog", ["explicit", 0, 0]],
+      ["supervisor.tailProcessStdoutLog", ["explicit", 0, 10]]
+    ])
+  })
+
+  it("log reads of a program logged to a pipe: FAILED, and an empty tail at the offset given", () => {
+    same([
+      ["supervisor.readProcessStdoutLog", ["piped", 0, 0]],
+      ["supervisor.readProcessStdoutLog", ["piped", -100, 0]],
+      ["supervisor.tailProcessStdoutLog", ["piped", 0, 10]],
+      ["supervisor.tailProcessStdoutLog", ["piped", 5, 10]]
+    ])
+  })
+
+  it("clearLog once the activity log was deleted: NO_FILE, and readLog names the missing file", () => {
+    for (const d of pair.both()) Fs.rmSync(Path.join(d.dir, "main.log"))
+    same([["supervisor.clearLog", []], ["supervisor.readLog", [0, 0]]])
+  })
+})

@@ -146,15 +146,6 @@ const NO_EXEC_CONTEXT: ExecContext = { env: {}, cwd: undefined, umask: undefined
 /** supervisord's throttle of `waiting for x to stop` (process.py stop_report). */
 const STOP_REPORT_MS = 2000
 
-/**
- * The least time from a spawn to the next automatic one: supervisord starts an exited process
- * again on its poll loop's next turn, which comes a second later when nothing else happens, so a
- * program that exits at once is rerun once a second (a `startsecs=0`, `autorestart=true` script is
- * a common way to run something every second); effsup restarts at once, but not sooner than this.
- */
-const RESTART_FLOOR_MS = 1000
-const AUTORESTART: Event = { _tag: "Start", by: "autorestart" }
-
 /** supervisord's spawnerr for a log file that cannot be opened at a spawn (process.py spawn: making the dispatchers). */
 const logOpenFailure = (name: string, error: unknown): string => {
   const code = systemErrorCode(error) ?? "UNKNOWN"
@@ -487,10 +478,7 @@ export const make = (
           return Effect.andThen(expected ? Effect.logInfo(line) : Effect.logWarning(line), childQuit)
         }
         case "restart":
-          return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-            const wait = current.laststart + RESTART_FLOOR_MS - now
-            return wait <= 0 ? Effect.asVoid(dispatch(AUTORESTART)) : arm(Duration.millis(wait), AUTORESTART)
-          })
+          return dispatch({ _tag: "Start", by: "autorestart" })
         case "logGaveUp":
           return Effect.logInfo(`gave up: ${name} entered FATAL state, too many start retries too quickly`)
         case "signalStop":

@@ -161,7 +161,7 @@ export type Action =
   | "logExitedTooQuickly"
   /** Log `exited: x (…; expected|not expected)`. */
   | "logExited"
-  /** Start again: report Start by autorestart (the actor delays it to 1 s after the last spawn at the soonest). */
+  /** Start again: report Start by autorestart. */
   | "restart"
   /** Log `gave up: x entered FATAL state, too many start retries too quickly`. */
   | "logGaveUp"

@@ -3,9 +3,9 @@
  * configured (a group that restarts its members itself runs them with autorestart off, so the
  * actor's own copy of the policy is not the one to ask). Dependency gates, group strategies and
  * exit policies all read snapshots through these.
- * Gotcha: an EXITED snapshot may still be followed by the actor's own autorestart (which comes at
- * once, but no sooner than 1 s after the previous spawn), so judge an EXITED process with its
- * policy (`restartWanted`, `hasEnded`), never by its state alone.
+ * Gotcha: an EXITED snapshot followed at once by an autorestart is never published (the actor
+ * publishes once its actions ran, by then STARTING), so a published EXITED means "no restart by
+ * the actor"; only a group strategy may still restart it.
  * @since 0.1.0
  */
 import type { ProcessConfig } from "../config/Types.ts"

@@ -101,25 +101,6 @@ describe.skipIf(!haveSupervisord())("lifecycle: effsup vs supervisord 4.2.5", ()
   })
 })
 
-describe.skipIf(!haveSupervisord())("a program that exits at once, restarted by autorestart (startsecs=0)", () => {
-  it("is rerun about once a second, as supervisord's poll loop does, not in a tight loop", async () => {
-    const config = `${header()}
-[program:blink]
-command=sh -c 'exit 1'
-startsecs=0
-autorestart=true
-`
-    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
-    await new Promise((r) => setTimeout(r, 3500))
-    const spawns = daemons.map((d) => d.log().filter((l) => l.startsWith("INFO spawned: 'blink'")).length)
-    await Promise.all(daemons.map((d) => d.stop()))
-    for (const [i, d] of daemons.entries()) {
-      expect(spawns[i], d.kind).toBeGreaterThanOrEqual(2)
-      expect(spawns[i], d.kind).toBeLessThanOrEqual(8)
-    }
-  })
-})
-
 describe.skipIf(!haveSupervisord())("a log file that cannot be opened (a directory)", () => {
   it("fails each spawn with supervisord's spawnerr, then FATAL, instead of leaving the program out", async () => {
     const config = `${header()}

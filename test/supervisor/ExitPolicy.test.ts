@@ -63,7 +63,6 @@ describe("auto_shutdown (scripted children, TestClock)", () => {
         Effect.gen(function*() {
           yield* until(world.supervisor, "loop", "RUNNING")
           yield* exit(world.fake, "loop", 9)
-          yield* TestClock.adjust("1 second")
           yield* FakeSpawner.eventually(Effect.sync(() => world.fake.journal.filter((l) => l === "spawn loop").length === 2), "loop restarted")
           yield* world.supervisor.stopProcess("idle", true)
           yield* TestClock.adjust("1 minute")

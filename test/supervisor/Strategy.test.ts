@@ -50,7 +50,6 @@ describe("[group:x] strategies (scripted children, TestClock)", () => {
         yield* allRunning(supervisor)
         const later = since(fake.journal)
         yield* exit(fake, "b", 1)
-        yield* TestClock.adjust("1 second")
         yield* FakeSpawner.eventually(Effect.sync(() => later().length === 1), "b respawned")
         assert.deepStrictEqual(later(), ["spawn b"])
         assert.deepStrictEqual(strategyEvents(events), [])

@@ -9,25 +9,15 @@
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
-import * as Net from "node:net"
 import * as Path from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, start } from "./harness.ts"
+import { freePort } from "../support/FreePort.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
 const MARK = process.pid
 
-/** A TCP port nothing listens on right now. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = Net.createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as Net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
 
 /** A program that waits for the test to create `go.<name>` before it does `then`. */
 const gated = (name: string, then: string) => `sh -c 'while [ ! -f %(here)s/go.${name} ]; do sleep 0.1; done; ${then}'`

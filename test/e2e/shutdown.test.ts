@@ -11,17 +11,11 @@ import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
 import { type Daemon, haveSupervisord, header, livePids, ROOT, start, type Kind } from "./harness.ts"
 import { tempDir } from "../support/TempDir.ts"
+import { freePort } from "../support/FreePort.ts"
 
 const mark = (kind: Kind) => `${process.pid}.${kind === "effsup" ? 4242 : 4343}`
 const kinds: ReadonlyArray<Kind> = haveSupervisord() ? ["effsup", "supervisord"] : ["effsup"]
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 const config = (kind: Kind, port: number) => `${header()}
 [inet_http_server]

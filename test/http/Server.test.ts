@@ -13,6 +13,7 @@ import { inetServerConfig, unixServerConfig } from "../support/Configs.ts"
 import { makeFakeSupervisor } from "../support/FakeSupervisor.ts"
 import { tempDir } from "../support/TempDir.ts"
 import { request, type Reply, type Target } from "./support.ts"
+import { freePort } from "../support/FreePort.ts"
 
 const xmlCall = (methodName: string, ...params: Array<string | number | boolean>) => {
   const body = encodeMethodCall({ methodName, params })
@@ -42,13 +43,6 @@ const follow = (target: Target, path: string) => {
   return { until, text: () => text, status: () => status, close: () => req.destroy() }
 }
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 const sha = (s: string) => `{SHA}${createHash("sha1").update(s).digest("hex")}`
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`

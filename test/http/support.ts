@@ -5,7 +5,7 @@
  * both servers.
  */
 import * as Http from "node:http"
-import * as Net from "node:net"
+export { freePort } from "../support/FreePort.ts"
 
 /** Where a daemon listens. */
 export type Target = { readonly socketPath: string } | { readonly port: number }
@@ -127,14 +127,6 @@ export const sse = (target: Target, path: string, headers: Http.OutgoingHttpHead
   }
 }
 
-/** A free TCP port on 127.0.0.1. */
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 /** `Authorization` for Basic credentials. */
 export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`

@@ -13,18 +13,11 @@ import type { InetServerConfig, UnixServerConfig } from "../../src/config/Types.
 import { type ConnectionLimits, defaultConnectionLimits } from "../../src/http/Connections.ts"
 import { ControlServers, layer } from "../../src/http/Server.ts"
 import { type FakeOptions, makeFakeSupervisor } from "./FakeSupervisor.ts"
+import { freePort } from "./FreePort.ts"
 
 /** Where a raw client connects. */
 export type Target = { readonly path: string } | { readonly port: number }
 
-/** A free TCP port on 127.0.0.1. */
-export const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = Net.createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as Net.AddressInfo).port
-      s.close(() => resolve(port))
-    })
-  })
 
 /** A raw connection that sent `send`: what it received, when it connected and when it closed. */
 export const connect = (target: Target, send: string | Buffer = "") => {

@@ -49,6 +49,16 @@ export interface Group {
 export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> =>
   [...processes].sort((a, b) => a.priority - b.priority)
 
+/**
+ * A group's members in the order of its config (a `[group:x]`'s `programs=`, then process number):
+ * the order supervisord's autostart goes through them, whatever their priorities (requests to start
+ * or stop a group, and shutdown, go by priority).
+ */
+export const inConfigOrder = (group: Group): ReadonlyArray<Member> => {
+  const at = new Map(group.config.processes.map((p, i) => [p, i] as const))
+  return [...group.members].sort((a, b) => at.get(a.config)! - at.get(b.config)!)
+}
+
 /** A channel's log: its path, or its AUTO file, made now in the background in the group's scope (ChildOutput.opened waits for it), or none. */
 const channelLog = (
   setting: LogFileSetting,

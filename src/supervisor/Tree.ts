@@ -203,7 +203,7 @@ export const make = (
      * the others: each opens its gate, which waits on its own.
      */
     const autostart = (some: ReadonlyArray<Group.Group>) => {
-      const chosen = some.flatMap((g) => g.members.filter((m) => m.config.autostart))
+      const chosen = some.flatMap((g) => Group.inConfigOrder(g).filter((m) => m.config.autostart))
       return Effect.andThen(
         Effect.forEach(chosen.filter((m) => m.config.dependsOn.length === 0), (m) => Effect.ignore(m.actor.start(false, "autostart")), {
           discard: true,

@@ -151,6 +151,32 @@ startsecs=0
   })
 })
 
+describe.skipIf(!haveSupervisord())("a [group:x] whose programs have priorities of their own", () => {
+  it("autostarts them in programs= order, as supervisord", async () => {
+    const config = `${header()}
+[group:g]
+programs=x,y
+priority=150
+
+[program:x]
+command=sleep 1000.${process.pid}
+startsecs=0
+priority=20
+
+[program:y]
+command=sleep 1000.${process.pid}
+startsecs=0
+priority=10
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => Promise.all([d.waitForLog(/success: x/), d.waitForLog(/success: y/)])))
+    const [ours, theirs] = daemons.map((d) => normalized(d.log(), "spawned:"))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual(["INFO spawned: 'x' with pid N", "INFO spawned: 'y' with pid N"])
+  })
+})
+
 describe("effsup beyond supervisord", () => {
   it("at shutdown, groups of one priority stop together, and lower priorities after them", async () => {
     // each program takes 0.8 s to stop: one after the other, b and c would be 0.8 s apart

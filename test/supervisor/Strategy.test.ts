@@ -85,7 +85,7 @@ describe("[group:x] strategies (scripted children, TestClock)", () => {
       ({ fake, supervisor }) =>
         Effect.gen(function*() {
           yield* allRunning(supervisor)
-          assert.deepStrictEqual(fake.journal, ["spawn c", "spawn b", "spawn a"])
+          assert.deepStrictEqual(fake.journal, ["spawn a", "spawn b", "spawn c"]) // autostart: programs= order, as supervisord
           const later = since(fake.journal)
           yield* exit(fake, "a", 2)
           yield* FakeSpawner.eventually(Effect.sync(() => later().length === 5), "restarted")

@@ -16,10 +16,10 @@ const PRIORITIES = [
 ].join("")
 
 describe("Tree (scripted children, TestClock)", () => {
-  it.effect("starts autostart programs by group priority, then process priority; stops them in reverse, group by group", () =>
+  it.effect("starts autostart programs by group priority, within a group in programs= order (as supervisord); stops them by priority in reverse, group by group", () =>
     withTree(PRIORITIES, ({ fake, supervisor }) =>
       Effect.gen(function*() {
-        assert.deepStrictEqual(fake.journal, ["spawn a", "spawn y", "spawn x", "spawn c", "spawn n", "spawn n"])
+        assert.deepStrictEqual(fake.journal, ["spawn a", "spawn x", "spawn y", "spawn c", "spawn n", "spawn n"])
         assert.deepStrictEqual(yield* states(supervisor), [
           "a:a STARTING", "b:b STOPPED", "c:c STARTING", "g:x STARTING", "g:y STARTING", "n:n_0 STARTING", "n:n_1 STARTING"
         ])

@@ -19,7 +19,7 @@ command=sh -c 'echo THIS IS NOT THE PROTOCOL; exec sleep 1000'
 events=PROCESS_STATE
 
 [eventlistener:picky]
-command=python3 ${ROOT}/test/fixtures/events/fail-once.py
+command=python3 ${ROOT}/test/fixtures/events/misbehave-once.py fail
 events=PROCESS_GROUP
 environment=RECORD="%(here)s/picky.txt"
 
@@ -74,7 +74,7 @@ describe.skipIf(!haveSupervisord())("listener protocol edge cases: effsup vs sup
 
 const CRASHING = `${header()}
 [eventlistener:crashy]
-command=python3 ${ROOT}/test/fixtures/events/crash-once.py
+command=python3 ${ROOT}/test/fixtures/events/misbehave-once.py crash
 events=PROCESS_STATE_RUNNING,PROCESS_STATE_EXITED
 environment=RECORD="%(here)s/crashy.txt"
 
@@ -119,7 +119,7 @@ describe.skipIf(!haveSupervisord())("a listener that dies with an event: effsup 
 
 const REJECTING = `${header()}
 [eventlistener:picky]
-command=python3 ${ROOT}/test/fixtures/events/fail-once.py
+command=python3 ${ROOT}/test/fixtures/events/misbehave-once.py fail
 events=REMOTE_COMMUNICATION
 environment=RECORD="%(here)s/picky.txt"
 

@@ -35,7 +35,7 @@ import { cleanupAutoLogs } from "../logs/ChildOutput.ts"
 import { errorLine, format, writeLastResortUnsafe } from "../logs/LogLine.ts"
 import * as Layers from "../supervisor/Layers.ts"
 import { type ExitRequest, Supervisor } from "../supervisor/Supervisor.ts"
-import { makeHeapReducer, nodeHeapProbe } from "./DaemonHeap.ts"
+import { makeHeapReducer, nodeHeapProbe, settleDaemonHeap } from "./DaemonHeap.ts"
 import { pidfile } from "./Pidfile.ts"
 import { enterBackground, type StartupReport } from "./Daemonize.ts"
 import { dropPrivileges } from "./Privileges.ts"
@@ -164,7 +164,10 @@ const serve = (
         reload,
         autostartGate: Deferred.await(announced),
         // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
-        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(heap.compact)),
+        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(() => {
+          settleDaemonHeap()
+          heap.compact()
+        })),
         onTick: (tick) => tick._tag === "TICK_5" ? Effect.sync(heap.look) : Effect.void,
         serials,
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),

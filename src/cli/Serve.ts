@@ -160,6 +160,7 @@ const serve = (
       if (!sup.nocleanup) yield* cleanupAutoLogs(sup.childlogdir, sup.identifier).pipe(Effect.ignore)
       const announced = yield* Deferred.make<void>()
       const heap = makeHeapReducer(nodeHeapProbe(Layers.releaseFreedMemory))
+      Layers.growFdTableFor(config)
       const supervisorLayer = Layers.layer(config, {
         reload,
         autostartGate: Deferred.await(announced),

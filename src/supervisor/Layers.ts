@@ -98,6 +98,26 @@ export const releaseFreedMemory = (): void => {
   if (native._tag === "Loaded") native.addon.trimMalloc()
 }
 
+/** The fds a program can hold at once: two log files, its stdin, stdout and stderr pipes, its pidfd. */
+const FDS_PER_PROCESS = 6
+
+/** Fds beyond the programs': the daemon's own (logs, sockets, connections) and spawns in flight. */
+const FDS_BESIDE_PROCESSES = 128
+
+/**
+ * Grow this process's fd table now to what `config`'s programs will hold (through the native addon;
+ * nothing without it). The kernel grows it by doubling as fds are taken, and each growth in a
+ * process with threads stalls every thread that opens an fd for an RCU grace period (4–9 ms here):
+ * four times during a start of 500 programs, once when done up front. The daemon calls it before it
+ * builds the supervisor.
+ */
+export const growFdTableFor = (config: Config): void => {
+  const native = loadNativeAddon()
+  if (native._tag !== "Loaded") return
+  const processes = config.groups.reduce((n, group) => n + group.processes.length, 0)
+  native.addon.growFdTable(FDS_BESIDE_PROCESSES + FDS_PER_PROCESS * processes)
+}
+
 /** Unix datagram sockets for syslog (`*_syslog`, `logfile=syslog`): the native addon's. */
 export const datagramSockets: Layer.Layer<never> = Layer.succeed(DatagramSockets, Datagram.sender)
 

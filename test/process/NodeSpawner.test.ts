@@ -321,6 +321,23 @@ describe("fcgi-program sockets", () => {
 })
 
 describe("native spawner only", () => {
+  it("growFdTable grows the fd table at once (FDSize), leaves no fd open and stops at the fd limit", () => {
+    const native = loadNativeAddon()
+    if (native._tag !== "Loaded") throw new Error(`the addon must load here: ${native._tag}`)
+    const fdSize = () => Number(/^FDSize:\s+(\d+)/m.exec(Fs.readFileSync("/proc/self/status", "latin1"))![1])
+    const open = () => Fs.readdirSync("/proc/self/fd").length
+    const want = Math.max(fdSize(), 64) * 4
+    const before = open()
+    expect(native.addon.growFdTable(want)).toBe(want)
+    expect(fdSize()).toBeGreaterThanOrEqual(want)
+    expect(open()).toBe(before)
+    // at the limit: in a child under `prlimit --nofile=200`, not here (a table of a million fds)
+    const addonModule = Path.resolve(import.meta.dirname, "../../src/process/NativeAddon.ts")
+    const script = `const { loadNativeAddon } = await import(${JSON.stringify(addonModule)}); process.stdout.write(String(loadNativeAddon().addon.growFdTable(2 ** 31)))`
+    const capped = Cp.spawnSync("prlimit", ["--nofile=200:200", process.execPath, "--input-type=module", "-e", script], { encoding: "utf8" })
+    expect(capped.stdout).toBe("200")
+  })
+
   it.live("reports exec failures and unknown users with supervisord's texts", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner

@@ -895,10 +895,23 @@ export const createExclusive = (
     return file
   }))
 
-/** Whether `dir` is a directory this process may create files in (access(2) W_OK|X_OK; one system call, no I/O). */
+/** How long a directory found to take new files is believed to: a start of 500 programs asks 1 000 times in a row about one. */
+const TAKES_NEW_FILES_MS = 100
+
+/** The directory last found to take new files, and when (performance.now(), monotonic). */
+let lastTaking: { readonly dir: string; readonly at: number } | undefined
+
+/**
+ * Whether `dir` is a directory this process may create files in (access(2) W_OK|X_OK; one system
+ * call, no I/O), asked again only TAKES_NEW_FILES_MS after the last yes for the same directory (a
+ * directory made unwritable in between fails its file in the background: logged, opened later).
+ */
 const takesNewFiles = (dir: string): boolean => {
+  const now = performance.now()
+  if (lastTaking !== undefined && lastTaking.dir === dir && now - lastTaking.at < TAKES_NEW_FILES_MS) return true
   try {
     Fs.accessSync(dir, Fs.constants.W_OK | Fs.constants.X_OK)
+    lastTaking = { dir, at: now }
     return true
   } catch {
     return false

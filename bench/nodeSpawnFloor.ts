@@ -2,7 +2,7 @@
  * A second floor for the cold start: the least a Node daemon on effsup's spawner addon does to
  * start N programs with default (AUTO) logs, and nothing else (no config, no Effect, no control
  * socket). It creates each program's two log files with O_EXCL on libuv's threadpool, as effsup
- * does, spawns `sleep SECONDS` with the addon once a program's two files exist, watches each
+ * does, grows the fd table once (as effsup does), spawns `sleep SECONDS` with the addon once a program's two files exist, watches each
  * child's stdout and stderr pipes, and exits after the last spawn (its children die with it:
  * PR_SET_PDEATHSIG). The cold start scenario times it from exec to exit, like the C floor.
  *
@@ -22,6 +22,8 @@ if (native._tag !== "Loaded" || logDir === undefined || seconds === undefined ||
 }
 const addon = native.addon
 addon.prepare()
+// the fd table grown once, as effsup does (each growth on the way stalls the threads for an RCU grace period)
+addon.growFdTable(128 + 6 * count)
 
 const env = Object.entries(process.env).map(([k, v]) => `${k}=${v}`)
 const CREATE = Fs.constants.O_CREAT | Fs.constants.O_EXCL | Fs.constants.O_WRONLY | Fs.constants.O_APPEND

@@ -4,7 +4,9 @@
  * `effect/http-api`, the OpenAPI generator or the Prometheus formatter).
  *
  * It answers:
- * - the console's assets (Assets.ts) on `/`, `/index.html`, `/tail.html` and `/console/*`;
+ * - the console's assets (Assets.ts) on `/`, `/index.html`, `/tail.html` and `/console/*`, except
+ *   supervisord's web UI action links (`/index.html?processname=x&action=stop`), which are acted on
+ *   and redirected as supervisord does (WebActions.ts);
  * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
  *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
  *   `{ code, message }` JSON like every other API error;
@@ -31,15 +33,16 @@ import * as HttpServerError from "effect/http/HttpServerError"
 import * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import { HttpApiBuilder, HttpApiError } from "effect/http-api"
-import type { Supervisor } from "../supervisor/Supervisor.ts"
+import { Supervisor } from "../supervisor/Supervisor.ts"
 import { Api, API_PREFIX } from "./Api.ts"
 import { type ErrorCode, errorJson, statusOfCode } from "./ApiErrors.ts"
 import * as ApiHandlers from "./ApiHandlers.ts"
 import * as Assets from "./Assets.ts"
-import { crossSiteRefusal, siteHeaders } from "./CrossSite.ts"
+import { crossSiteRefusal, linkFromAnotherSite, siteHeaders } from "./CrossSite.ts"
 import * as EventFeed from "./EventFeed.ts"
 import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import type { Recorder } from "./Metrics.ts"
+import * as WebActions from "./WebActions.ts"
 
 /** Answers one request for a console, API or metrics path (`path`: the URL path without the query). */
 export type WebHandler = (
@@ -125,11 +128,34 @@ export const make = (
       )
     }
 
+    /** A supervisord web UI action link to act on (WebActions.ts), or undefined: the page is served. */
+    const actionLink = (request: HttpServerRequest.HttpServerRequest, path: string) => {
+      if (request.method !== "GET" || (path !== "/" && path !== "/index.html")) return undefined
+      const link = WebActions.linkRequest(new URL(request.url, "http://localhost").searchParams)
+      return link === undefined || linkFromAnotherSite(siteHeaders(request)) ? undefined : link
+    }
+
+    const followLink = (request: HttpServerRequest.HttpServerRequest, link: WebActions.LinkRequest) =>
+      WebActions.perform(link).pipe(
+        Effect.provideService(Supervisor, supervisor),
+        Effect.map((outcome) =>
+          outcome._tag === "Done"
+            ? HttpServerResponse.text(`${outcome.message}\n`, {
+              status: 301,
+              headers: { location: WebActions.redirectLocation(request.headers["host"], outcome.message) }
+            })
+            : HttpServerResponse.text(`unknown action ${JSON.stringify(link.action)}\n`, { status: 500 })
+        )
+      )
+
     return (request, path) => {
+      const link = actionLink(request, path)
       const answer = path === "/metrics"
         ? request.method === "GET" || request.method === "HEAD"
           ? MetricsEndpoint.respond(supervisor, recorder)
           : Effect.succeed(HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } }))
+        : link !== undefined
+        ? followLink(request, link)
         : Assets.isAssetPath(path)
         ? assets(request, path)
         : apiRequest(request)

@@ -270,12 +270,14 @@ describe("http/Api (JSON API on a real daemon)", () => {
     expect(sameOrigin.status).toBe(200)
   })
 
-  it("never changes state on a GET, supervisord's old action links included", async () => {
+  it("changes no state on an API GET, nor on supervisord's old action links a browser followed from another site", async () => {
     const pid = (await info("sleeper")).pid
     for (const path of ["/index.html?processname=sleeper&action=stop", "/?action=stopall", "/tail.html?processname=sleeper"]) {
-      const page = await request(unix, "GET", path)
+      const page = await request(unix, "GET", path, { headers: { "sec-fetch-site": "cross-site" } })
       expect([path, page.status, page.headers["content-type"]]).toEqual([path, 200, "text/html; charset=utf-8"])
     }
+    const tail = await request(unix, "GET", "/tail.html?processname=sleeper")
+    expect([tail.status, tail.headers["content-type"]]).toEqual([200, "text/html; charset=utf-8"])
     for (const action of ["stop", "restart", "clear"]) {
       const reply = await request(unix, "GET", `/api/v1/processes/sleeper/${action}`)
       expect([reply.status, JSON.parse(reply.text).code]).toEqual([404, "NOT_FOUND"])

@@ -267,11 +267,25 @@ describe("web console (headless Chromium)", () => {
     await page.waitForFunction(() => document.querySelector(`tr[data-namespec="fresh"]`) === null)
   })
 
-  it("does not act on supervisorctl's old action links", async () => {
+  it("acts on supervisord's old action links as supervisord does, unless followed from another site", async () => {
     const pid = await pidOf("sleeper")
-    await page.goto(`${url}index.html?processname=sleeper&action=stop`)
-    await textIn(page, "#message-text", "This link asks to stop sleeper")
-    expect(await pidOf("sleeper")).toBe(pid)
+    const foreign = Http.createServer((_, res) => {
+      res.setHeader("content-type", "text/html")
+      res.end(`<a id="go" href="${url}index.html?processname=sleeper&action=stop">stop</a>`)
+    })
+    const port = await new Promise<number>((resolve) => foreign.listen(0, "127.0.0.1", () => resolve((foreign.address() as { port: number }).port)))
+    try {
+      await page.goto(`http://localhost:${port}/`)
+      await page.click("#go")
+      await textIn(page, "#message-text", "This link asks to stop sleeper")
+      expect(await pidOf("sleeper")).toBe(pid)
+    } finally {
+      foreign.close()
+    }
+    // typed (or bookmarked): done, then the page shows supervisord's message
+    await page.goto(`${url}index.html?processname=sleeper&action=restart`)
+    await textIn(page, "#message-text", "Process sleeper restarted")
+    expect(await pidOf("sleeper")).not.toBe(pid)
     await page.goto(url)
     await page.waitForFunction(() => document.querySelectorAll("tr[data-namespec]").length === 8)
   })

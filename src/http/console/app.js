@@ -872,7 +872,8 @@ applyButton.addEventListener("click", async () => {
 $("update-close").addEventListener("click", () => updateDialog.close())
 
 // ---------------------------------------------------------------------------------------------
-// supervisord's old links: shown, never acted on
+// supervisord's old links: the server acts on them and redirects with `?message=`, except those a
+// browser followed from another site, which reach the page and are only shown
 // ---------------------------------------------------------------------------------------------
 
 const oldLink = () => {
@@ -886,12 +887,12 @@ const oldLink = () => {
   if (name && action && ["start", "stop", "restart", "clearlog"].includes(action)) {
     const verb = action === "clearlog" ? "clear" : /** @type {"start" | "stop" | "restart"} */ (action)
     showMessage(`This link asks to ${verb === "clear" ? "clear the log of" : verb} ${name}. ` +
-      "effsup does not act on links; use the button if you meant it.", {
+      "It was followed from another site, so effsup did not act on it; use the button if you meant it.", {
       actions: [{ label: `${LABELS[verb]} ${name}`, run: () => void processAction(verb, name, undefined) }]
     })
   } else if (action === "stopall" || action === "restartall") {
     showMessage(`This link asks to ${action === "stopall" ? "stop" : "restart"} all processes. ` +
-      "effsup does not act on links; use the buttons above if you meant it.")
+      "It was followed from another site, so effsup did not act on it; use the buttons above if you meant it.")
   } else if (message) {
     showMessage(message)
   }

@@ -1,0 +1,86 @@
+/**
+ * supervisord's web UI action links (`/index.html?processname=x&action=stop` and the rest), side by
+ * side with supervisord 4.2.5: the same steps get the same 301 and `Location` (the message with its
+ * `… at <ctime>` masked), and leave the same states. A browser following such a link from another
+ * site gets the page and nothing is done (effsup only: supervisord acts on it).
+ */
+import * as Http from "node:http"
+import * as Path from "node:path"
+import { describe, expect, it } from "vitest"
+import { type Daemon, haveSupervisord, header, usePair, xmlrpc } from "./harness.ts"
+
+const config = `${header()}
+[program:a]
+command=sleep 1000
+startsecs=0
+
+[program:b]
+command=sh -c 'echo hello; exec sleep 1000'
+startsecs=0
+`
+
+/** GET `path` over the daemon's socket: the status and Location (the time in `… at <ctime>` masked). */
+const get = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) =>
+  new Promise<{ readonly status: number; readonly location: string | undefined }>((resolve, reject) => {
+    const request = Http.get({ socketPath: Path.join(d.dir, "sock"), path, headers }, (response) => {
+      response.resume()
+      response.on("end", () =>
+        resolve({
+          status: response.statusCode ?? 0,
+          location: response.headers.location?.replace(/%20at%20.*$/, "%20at%20<ctime>")
+        }))
+    })
+    request.on("error", reject)
+    request.setTimeout(20_000, () => request.destroy(new Error(`no answer to ${path}`)))
+  })
+
+const states = (d: Daemon) =>
+  (xmlrpc(d.dir, [["supervisor.getAllProcessInfo", []]])[0] as { value: ReadonlyArray<{ name: string; statename: string }> }).value
+    .map((p) => `${p.name}:${p.statename}`)
+
+const STEPS = [
+  "/index.html?processname=a&action=stop",
+  "/index.html?processname=a&action=stop",
+  "/index.html?processname=a&action=start",
+  "/index.html?processname=a&action=start",
+  "/index.html?processname=a&action=restart",
+  "/index.html?processname=b&action=clearlog",
+  "/index.html?processname=nosuch&action=stop",
+  "/index.html?processname=a%3A%2A&action=stop",
+  "/index.html?processname=a&action=bogus",
+  "/?action=refresh",
+  "/index.html?action=stopall",
+  "/index.html?action=restartall",
+  "/index.html?processname=a&action=stop"
+]
+
+describe.skipIf(!haveSupervisord())("supervisord's web UI action links against effsup and supervisord", () => {
+  const pair = usePair(config, /success: b entered RUNNING/)
+
+  it("are acted on and redirected with supervisord's messages", async () => {
+    const answers = await Promise.all(pair.both().map(async (d) => {
+      const steps: Array<unknown> = []
+      for (const step of STEPS) steps.push([step, await get(d, step), states(d)])
+      return steps
+    }))
+    expect(answers[0]).toEqual(answers[1])
+    expect(answers[0]![0]).toEqual([
+      STEPS[0],
+      { status: 301, location: "http://localhost/?message=Process%20a%20stopped" },
+      ["a:STOPPED", "b:RUNNING"]
+    ])
+  }, 60_000)
+
+  it("are not acted on when a browser followed them from another site (effsup)", async () => {
+    const d = pair.effsup
+    expect(states(d)).toContain("a:STOPPED")
+    for (const headers of [{ "sec-fetch-site": "cross-site" }, { "sec-fetch-site": "same-site" }, { referer: "http://evil.example/x" }]) {
+      expect(await get(d, "/index.html?processname=a&action=start", headers)).toEqual({ status: 200, location: undefined })
+      expect(states(d)).toContain("a:STOPPED")
+    }
+    // typed or bookmarked (none), or a link on the console itself (same origin): acted on
+    expect((await get(d, "/index.html?processname=a&action=start", { "sec-fetch-site": "none" })).status).toBe(301)
+    expect((await get(d, "/index.html?processname=a&action=stop", { "sec-fetch-site": "same-origin", referer: "http://localhost/" })).status).toBe(301)
+    expect(states(d)).toContain("a:STOPPED")
+  })
+})

@@ -8,7 +8,7 @@
  * Every answer is `Cache-Control: no-cache` with an ETag (a reload costs a 304), `nosniff`, and
  * for the page a Content-Security-Policy that allows only this origin's script, style and
  * connections: nothing a program prints can load or run code even if it reached the markup.
- * The page is the same for `/`, `/index.html` and `/tail.html`; its query is read by the page's
+ * The page is the same for `/` and `/index.html`; its query is read by the page's
  * script (supervisord's `?processname=x&action=stop` links reach it only when a browser followed
  * them from another site: the server acts on the others, WebActions.ts).
  * @since 0.1.0
@@ -38,7 +38,6 @@ const FILES = {
 const ROUTES: Readonly<Record<string, keyof typeof FILES>> = {
   "/": "index.html",
   "/index.html": "index.html",
-  "/tail.html": "index.html",
   "/console/app.js": "app.js",
   "/console/app.css": "app.css"
 }

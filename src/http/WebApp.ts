@@ -4,9 +4,10 @@
  * `effect/http-api`, the OpenAPI generator or the Prometheus formatter).
  *
  * It answers:
- * - the console's assets (Assets.ts) on `/`, `/index.html`, `/tail.html` and `/console/*`, except
- *   supervisord's web UI action links (`/index.html?processname=x&action=stop`), which are acted on
- *   and redirected as supervisord does (WebActions.ts);
+ * - the console's assets (Assets.ts) on `/`, `/index.html` and `/console/*`, except supervisord's
+ *   web UI action links (`/index.html?processname=x&action=stop`), which are acted on and
+ *   redirected as supervisord does (WebActions.ts); supervisord's tail page on `/tail.html`
+ *   (TailPage.ts);
  * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
  *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
  *   `{ code, message }` JSON like every other API error;
@@ -42,6 +43,7 @@ import { crossSiteRefusal, linkFromAnotherSite, siteHeaders } from "./CrossSite.
 import * as EventFeed from "./EventFeed.ts"
 import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import type { Recorder } from "./Metrics.ts"
+import * as TailPage from "./TailPage.ts"
 import * as WebActions from "./WebActions.ts"
 
 /** Answers one request for a console, API or metrics path (`path`: the URL path without the query). */
@@ -148,6 +150,17 @@ export const make = (
         )
       )
 
+    const tailPage = (request: HttpServerRequest.HttpServerRequest) =>
+      TailPage.render(new URL(request.url, "http://localhost").searchParams).pipe(
+        Effect.provideService(Supervisor, supervisor),
+        Effect.map((html) =>
+          HttpServerResponse.text(html, {
+            contentType: "text/html; charset=utf-8",
+            headers: { "cache-control": "no-cache", "content-security-policy": Assets.CONTENT_SECURITY_POLICY }
+          })
+        )
+      )
+
     return (request, path) => {
       const link = actionLink(request, path)
       const answer = path === "/metrics"
@@ -156,6 +169,8 @@ export const make = (
           : Effect.succeed(HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } }))
         : link !== undefined
         ? followLink(request, link)
+        : path === "/tail.html" && (request.method === "GET" || request.method === "HEAD")
+        ? tailPage(request)
         : Assets.isAssetPath(path)
         ? assets(request, path)
         : apiRequest(request)

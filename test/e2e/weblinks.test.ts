@@ -2,7 +2,8 @@
  * supervisord's web UI action links (`/index.html?processname=x&action=stop` and the rest), side by
  * side with supervisord 4.2.5: the same steps get the same 301 and `Location` (the message with its
  * `… at <ctime>` masked), and leave the same states. A browser following such a link from another
- * site gets the page and nothing is done (effsup only: supervisord acts on it).
+ * site gets the page and nothing is done (effsup only: supervisord acts on it). Its tail page
+ * (`/tail.html?processname=x`) shows the same title, text and Refresh link.
  */
 import * as Http from "node:http"
 import * as Path from "node:path"
@@ -19,20 +20,35 @@ command=sh -c 'echo hello; exec sleep 1000'
 startsecs=0
 `
 
-/** GET `path` over the daemon's socket: the status and Location (the time in `… at <ctime>` masked). */
-const get = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) =>
-  new Promise<{ readonly status: number; readonly location: string | undefined }>((resolve, reject) => {
+/** GET `path` over the daemon's socket: the status, Location and body. */
+const fetchPage = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) =>
+  new Promise<{ readonly status: number; readonly location: string | undefined; readonly body: string }>((resolve, reject) => {
     const request = Http.get({ socketPath: Path.join(d.dir, "sock"), path, headers }, (response) => {
-      response.resume()
-      response.on("end", () =>
-        resolve({
-          status: response.statusCode ?? 0,
-          location: response.headers.location?.replace(/%20at%20.*$/, "%20at%20<ctime>")
-        }))
+      let body = ""
+      response.on("data", (chunk) => (body += String(chunk)))
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, body }))
     })
     request.on("error", reject)
     request.setTimeout(20_000, () => request.destroy(new Error(`no answer to ${path}`)))
   })
+
+/** GET `path`: the status and Location (the time in `… at <ctime>` masked). */
+const get = async (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) => {
+  const { location, status } = await fetchPage(d, path, headers)
+  return { status, location: location?.replace(/%20at%20.*$/, "%20at%20<ctime>") }
+}
+
+/** What a tail page shows: its status, title, text and Refresh link. */
+const tailPage = async (d: Daemon, path: string) => {
+  const { body, status } = await fetchPage(d, path)
+  const unescape = (html: string | undefined) => html?.replaceAll("&amp;", "&")
+  return {
+    status,
+    title: /<title>([^<]*)<\/title>/.exec(body)?.[1],
+    text: /<pre>([^<]*)<\/pre>/.exec(body)?.[1],
+    refresh: unescape(/href="(tail\.html[^"]*)"/.exec(body)?.[1])
+  }
+}
 
 const states = (d: Daemon) =>
   (xmlrpc(d.dir, [["supervisor.getAllProcessInfo", []]])[0] as { value: ReadonlyArray<{ name: string; statename: string }> }).value
@@ -70,6 +86,18 @@ describe.skipIf(!haveSupervisord())("supervisord's web UI action links against e
       ["a:STOPPED", "b:RUNNING"]
     ])
   }, 60_000)
+
+  it("show a process's tail as supervisord's tail page does", async () => {
+    const pages = await Promise.all(pair.both().map(async (d) => [
+      await tailPage(d, "/tail.html?processname=b"),
+      await tailPage(d, "/tail.html?processname=b&limit=5"),
+      await tailPage(d, "/tail.html?processname=nosuch"),
+      await tailPage(d, "/tail.html")
+    ]))
+    expect(pages[0]).toEqual(pages[1])
+    expect(pages[0]![0]).toEqual({ status: 200, title: "Supervisor tail of process b", text: "hello\n", refresh: "tail.html?processname=b&limit=1024" })
+    expect(pages[0]![2]!.text).toBe("ERROR: unexpected rpc fault [10] BAD_NAME: nosuch")
+  })
 
   it("are not acted on when a browser followed them from another site (effsup)", async () => {
     const d = pair.effsup

@@ -881,9 +881,6 @@ const oldLink = () => {
   const name = query.get("processname")
   const action = query.get("action")
   const message = query.get("message")
-  if (location.pathname.endsWith("/tail.html") && name) {
-    return openProcessLog(name)
-  }
   if (name && action && ["start", "stop", "restart", "clearlog"].includes(action)) {
     const verb = action === "clearlog" ? "clear" : /** @type {"start" | "stop" | "restart"} */ (action)
     showMessage(`This link asks to ${verb === "clear" ? "clear the log of" : verb} ${name}. ` +

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect"
 import { Faults } from "../rpc/Faults.ts"
 import { call } from "../rpc/Methods.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
-import { pythonQuote } from "./WebActions.ts"
+import { pythonQuote, unexpected } from "./WebActions.ts"
 
 /** The least the page shows, in bytes (supervisord's floor). */
 const MIN_LIMIT = 1024
@@ -32,7 +32,7 @@ const tailText = (name: string | undefined, limit: number): Effect.Effect<string
     Effect.map(String),
     Effect.catchTag("MethodFault", ({ fault }) =>
       Effect.succeed(
-        fault.faultCode === Faults.NO_FILE ? `No file for ${name}` : `ERROR: unexpected rpc fault [${fault.faultCode}] ${fault.faultString}`
+        fault.faultCode === Faults.NO_FILE ? `No file for ${name}` : `ERROR: ${unexpected(fault)}`
       ))
   )
 }

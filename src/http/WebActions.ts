@@ -44,8 +44,8 @@ const attempt = (method: string, params: ReadonlyArray<XmlRpcValue>) =>
     Effect.catchTag("MethodFault", (e: MethodFault) => Effect.succeed(e.fault))
   )
 
-/** supervisord's words for a fault the page does not name. */
-const unexpected = (fault: { readonly faultCode: number; readonly faultString: string }) =>
+/** supervisord's words for a fault its pages do not name (`unexpected rpc fault [70] NOT_RUNNING: x`). */
+export const unexpected = (fault: { readonly faultCode: number; readonly faultString: string }) =>
   `unexpected rpc fault [${fault.faultCode}] ${fault.faultString}`
 
 /** The start errors supervisord's page names. */
@@ -57,19 +57,19 @@ const START_ERRORS: ReadonlyMap<number, string> = new Map([
   [Faults.ABNORMAL_TERMINATION, "abnormal termination"]
 ])
 
-/** Do what the link asks, as supervisord's web UI does (`now`: the clock for the `… at <ctime>` messages). */
-export const perform = (link: LinkRequest, now: () => Date = () => new Date()): Effect.Effect<LinkOutcome, never, Supervisor> =>
+/** Do what the link asks, as supervisord's web UI does. */
+export const perform = (link: LinkRequest): Effect.Effect<LinkOutcome, never, Supervisor> =>
   Effect.gen(function*() {
     const { action, processname: name } = link
-    if (action === "refresh") return done(`Page refreshed at ${ctime(now())}`)
+    if (action === "refresh") return done(`Page refreshed at ${ctime(new Date())}`)
     if (action === "stopall") {
       yield* attempt("supervisor.stopAllProcesses", [])
-      return done(`All stopped at ${ctime(now())}`)
+      return done(`All stopped at ${ctime(new Date())}`)
     }
     if (action === "restartall") {
       yield* attempt("supervisor.stopAllProcesses", [])
       yield* attempt("supervisor.startAllProcesses", [])
-      return done(`All restarted at ${ctime(now())}`)
+      return done(`All restarted at ${ctime(new Date())}`)
     }
     if (name === undefined) return { _tag: "Unknown" }
     if ((yield* attempt("supervisor.getProcessInfo", [name])) !== undefined) return done(`No such process named ${name}`)

@@ -130,10 +130,12 @@ export const make = (
       )
     }
 
+    const queryOf = (request: HttpServerRequest.HttpServerRequest) => new URL(request.url, "http://localhost").searchParams
+
     /** A supervisord web UI action link to act on (WebActions.ts), or undefined: the page is served. */
     const actionLink = (request: HttpServerRequest.HttpServerRequest, path: string) => {
       if (request.method !== "GET" || (path !== "/" && path !== "/index.html")) return undefined
-      const link = WebActions.linkRequest(new URL(request.url, "http://localhost").searchParams)
+      const link = WebActions.linkRequest(queryOf(request))
       return link === undefined || linkFromAnotherSite(siteHeaders(request)) ? undefined : link
     }
 
@@ -151,7 +153,7 @@ export const make = (
       )
 
     const tailPage = (request: HttpServerRequest.HttpServerRequest) =>
-      TailPage.render(new URL(request.url, "http://localhost").searchParams).pipe(
+      TailPage.render(queryOf(request)).pipe(
         Effect.provideService(Supervisor, supervisor),
         Effect.map((html) =>
           HttpServerResponse.text(html, {

@@ -5,7 +5,8 @@
  * (`dist/app/console`), so the same lookup — `./console/` or `../console/` beside this module —
  * finds it from the sources, the compiled tree and the bundle's chunks.
  *
- * Every answer is `Cache-Control: no-cache` with an ETag (a reload costs a 304), `nosniff`, and
+ * Every answer is `Cache-Control: no-cache`, the script and stylesheet with an ETag (a reload
+ * costs a 304; the page carries the processes' rows, StatusRows.ts, and is sent whole), `nosniff`, and
  * for the page a Content-Security-Policy that allows only this origin's script, style and
  * connections: nothing a program prints can load or run code even if it reached the markup.
  * The page is the same for `/` and `/index.html`; its query is read by the page's
@@ -20,6 +21,7 @@ import * as Path from "effect/Path"
 import * as Headers from "effect/http/Headers"
 import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import { ROWS_PLACEHOLDER } from "./StatusRows.ts"
 
 /** A loaded asset. */
 interface Asset {
@@ -80,24 +82,33 @@ const load = Effect.gen(function*() {
 
 /**
  * A handler for the asset paths: loads the assets on first use and answers GET/HEAD with them
- * (304 when the client's ETag matches); other methods get 405.
+ * (304 when the client's ETag matches); other methods get 405. The page gets `rows` (the
+ * processes as they are now, StatusRows.ts) where its file has ROWS_PLACEHOLDER, and so no ETag.
  */
-export const make = Effect.gen(function*() {
-  const assets = yield* Effect.cached(load)
-  return (request: HttpServerRequest.HttpServerRequest, path: string) =>
-    Effect.gen(function*() {
-      if (request.method !== "GET" && request.method !== "HEAD") {
-        return HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } })
-      }
-      const asset = (yield* assets).get(ROUTES[path]!)!
-      const headers: Record<string, string> = { etag: asset.etag, "cache-control": "no-cache", ...SECURITY_HEADERS }
-      if (asset.contentType.startsWith("text/html")) headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-      if (Option.getOrUndefined(Headers.get(request.headers, "if-none-match")) === asset.etag) {
-        return HttpServerResponse.empty({ status: 304, headers })
-      }
-      return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, {
-        contentType: asset.contentType,
-        headers
+export const make = (rows: Effect.Effect<string>) =>
+  Effect.gen(function*() {
+    const assets = yield* Effect.cached(load)
+    return (request: HttpServerRequest.HttpServerRequest, path: string) =>
+      Effect.gen(function*() {
+        if (request.method !== "GET" && request.method !== "HEAD") {
+          return HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } })
+        }
+        const asset = (yield* assets).get(ROUTES[path]!)!
+        const headers: Record<string, string> = { "cache-control": "no-cache", ...SECURITY_HEADERS }
+        const page = asset.contentType.startsWith("text/html")
+        if (page) {
+          headers["content-security-policy"] = CONTENT_SECURITY_POLICY
+          const [before, after] = new TextDecoder().decode(asset.body).split(ROWS_PLACEHOLDER)
+          const body = after === undefined ? asset.body : new TextEncoder().encode(before + (yield* rows) + after)
+          return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : body, { contentType: asset.contentType, headers })
+        }
+        headers["etag"] = asset.etag
+        if (Option.getOrUndefined(Headers.get(request.headers, "if-none-match")) === asset.etag) {
+          return HttpServerResponse.empty({ status: 304, headers })
+        }
+        return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, {
+          contentType: asset.contentType,
+          headers
+        })
       })
-    })
-})
+  })

@@ -10,14 +10,11 @@ import * as Effect from "effect/Effect"
 import { Faults } from "../rpc/Faults.ts"
 import { call } from "../rpc/Methods.ts"
 import type { Supervisor } from "../supervisor/Supervisor.ts"
+import { escapeHtml } from "./Html.ts"
 import { pythonQuote, unexpected } from "./WebActions.ts"
 
 /** The least the page shows, in bytes (supervisord's floor). */
 const MIN_LIMIT = 1024
-
-/** `text` as HTML text (also safe inside a double-quoted attribute). */
-export const escapeHtml = (text: string): string =>
-  text.replace(/[&<>"']/g, (c) => c === "&" ? "&amp;" : c === "<" ? "&lt;" : c === ">" ? "&gt;" : c === '"' ? "&quot;" : "&#39;")
 
 /** How many bytes the page shows for a `limit` query value: at least MIN_LIMIT; anything but digits counts as none. */
 export const tailLimit = (limit: string | undefined): number => {

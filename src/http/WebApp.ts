@@ -43,6 +43,7 @@ import { crossSiteRefusal, linkFromAnotherSite, siteHeaders } from "./CrossSite.
 import * as EventFeed from "./EventFeed.ts"
 import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import type { Recorder } from "./Metrics.ts"
+import * as StatusRows from "./StatusRows.ts"
 import * as TailPage from "./TailPage.ts"
 import * as WebActions from "./WebActions.ts"
 
@@ -88,7 +89,7 @@ export const make = (
       Layer.provide(platform)
     )
     const api = yield* HttpRouter.toHttpEffect(routes)
-    const assets = yield* Assets.make
+    const assets = yield* Assets.make(Effect.map(supervisor.allProcessInfo, StatusRows.renderRows))
 
     const apiRequest = (request: HttpServerRequest.HttpServerRequest) => {
       const refusal = crossSiteRefusal(request.method, siteHeaders(request))

@@ -285,16 +285,19 @@ describe("http/Api (JSON API on a real daemon)", () => {
     expect(await info("sleeper")).toMatchObject({ statename: "RUNNING", pid })
   })
 
-  it("serves the console's assets with a strict CSP, ETags and 404s unknown API paths as JSON", async () => {
+  it("serves the console's page with its processes' rows and a strict CSP, its assets with ETags, and 404s unknown API paths as JSON", async () => {
     const page = await request(unix, "GET", "/")
     expect(page.headers["content-security-policy"]).toMatch(/script-src 'self'/)
     expect(page.headers["x-content-type-options"]).toBe("nosniff")
     expect(page.text).toContain("console/app.js")
-    const again = await request(unix, "GET", "/", { headers: { "if-none-match": String(page.headers.etag) } })
-    expect(again.status).toBe(304)
+    // the processes as they are now, for clients without scripts: no ETag
+    expect(page.text).toMatch(/<span class="state" data-state="RUNNING">running<\/span><\/td><td>pid \d+, uptime [^<]*<\/td><td><a href="tail.html\?processname=sleeper">sleeper<\/a>/)
+    expect(page.headers.etag).toBeUndefined()
     for (const [path, type] of [["/console/app.js", "text/javascript"], ["/console/app.css", "text/css"]] as const) {
       const asset = await request(unix, "GET", path)
       expect([asset.status, asset.headers["content-type"]?.split(";")[0]]).toEqual([200, type])
+      const again = await request(unix, "GET", path, { headers: { "if-none-match": String(asset.headers.etag) } })
+      expect(again.status).toBe(304)
     }
     expect((await request(unix, "GET", "/console/nope.js")).status).toBe(404)
     const unknown = await api(unix, "GET", "/nothing")

@@ -1,6 +1,7 @@
 /** The pure parts of supervisord's tail page (TailPage.ts): escaping and the `limit` it honours. */
 import { describe, expect, it } from "vitest"
-import { escapeHtml, tailLimit } from "../../src/http/TailPage.ts"
+import { escapeHtml } from "../../src/http/Html.ts"
+import { tailLimit } from "../../src/http/TailPage.ts"
 
 describe("the tail page", () => {
   it("shows a program's output only as text", () => {

@@ -104,6 +104,8 @@ describe("web console (headless Chromium)", () => {
     // a second, warm load: what a user sees when they come back
     await page.reload()
     await page.waitForFunction(() => performance.getEntriesByName("effsup:table-filled").length === 1)
+    // the rows the server wrote into the page are gone once the script has its own
+    expect(await page.evaluate(() => document.querySelectorAll("tbody.server-rows").length)).toBe(0)
     const timing = await page.evaluate(() => {
       const nav = performance.getEntriesByType("navigation" as never)[0] as unknown as { domContentLoadedEventEnd: number }
       return {

@@ -545,6 +545,8 @@ const refresh = async () => {
     if (infos.length > 0) clockOffset = infos[0].now - Date.now() / 1000
     setGroupInfos(groupList)
     setAll(infos)
+    // the rows the server wrote into the page, for a first look and for clients without scripts
+    for (const rows of table.querySelectorAll("tbody.server-rows")) rows.remove()
     if (performance.getEntriesByName("effsup:table-filled").length === 0) performance.mark("effsup:table-filled")
     $("identity").textContent = daemon.identification === "supervisor" ? "effsup" : daemon.identification
     $("daemon-state").textContent = daemon.statename === "RUNNING" ? "" : daemon.statename

@@ -47,6 +47,13 @@ import { UsageError } from "./Usage.ts"
 /** How long after its autostart programs have been started the daemon compacts its heap (DaemonHeap.ts). */
 const COMPACT_AFTER_START = Duration.millis(250)
 
+/**
+ * The longest a request waits for the autostart pass (Server.layer's `answering`): supervisord
+ * would wait as long as a spawn blocks it (a log file that is a FIFO nobody reads); effsup answers
+ * by then anyway.
+ */
+const ANSWER_AFTER_AT_MOST = Duration.seconds(10)
+
 /** How the daemon was asked to run, besides its config. */
 export interface DaemonOptions {
   /** Where the first start reports, and whether this is the background daemon. */
@@ -106,11 +113,13 @@ const onSignal = (supervisor: Supervisor["Service"], signal: NodeJS.Signals, exi
  * down in the order that lets no client hold the daemon: the servers stop accepting, the
  * programs stop (clients already connected are still answered meanwhile, SHUTDOWN_STATE), and
  * only then is every connection closed, with a bounded wait (http/Connections.ts). What `body`
- * adds to the enclosing scope (pidfile, signal handlers) outlives all of it.
+ * adds to the enclosing scope (pidfile, signal handlers) outlives all of it. The servers answer
+ * each request once `answering` completes.
  */
 const supervised = <A, E, R>(
   config: Config,
   supervisorLayer: Layer.Layer<Supervisor>,
+  answering: Effect.Effect<void>,
   body: (supervisor: Supervisor["Service"]) => Effect.Effect<A, E, R>
 ): Effect.Effect<A, E | Server.ServerError, R | Scope.Scope> =>
   Effect.gen(function*() {
@@ -119,7 +128,7 @@ const supervised = <A, E, R>(
     let stopAccepting: Effect.Effect<void> = Effect.void
     return yield* Effect.gen(function*() {
       const supervision = yield* Layer.buildWithScope(supervisorLayer, programs)
-      const servers = yield* Layer.buildWithScope(Server.layer(config), connections).pipe(Effect.provide(supervision))
+      const servers = yield* Layer.buildWithScope(Server.layer(config, undefined, answering), connections).pipe(Effect.provide(supervision))
       stopAccepting = Context.get(servers, Server.ControlServers).stopAccepting
       return yield* body(Context.get(supervision, Supervisor))
     }).pipe(
@@ -159,16 +168,20 @@ const serve = (
       }
       if (!sup.nocleanup) yield* cleanupAutoLogs(sup.childlogdir, sup.identifier).pipe(Effect.ignore)
       const announced = yield* Deferred.make<void>()
+      const autostarted = yield* Deferred.make<void>()
       const heap = makeHeapReducer(nodeHeapProbe(Layers.releaseFreedMemory))
       Layers.growFdTableFor(config)
       const supervisorLayer = Layers.layer(config, {
         reload,
         autostartGate: Deferred.await(announced),
         // a moment later, so that what was asked meanwhile (a poll for the new states) is answered first
-        afterAutostart: Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(() => {
-          settleDaemonHeap()
-          heap.compact()
-        })),
+        afterAutostart: Effect.andThen(
+          Deferred.succeed(autostarted, undefined),
+          Effect.andThen(Effect.sleep(COMPACT_AFTER_START), Effect.sync(() => {
+            settleDaemonHeap()
+            heap.compact()
+          }))
+        ),
         onTick: (tick) => tick._tag === "TICK_5" ? Effect.sync(heap.look) : Effect.void,
         serials,
         serverUrl: guessServerUrl(config.unixHttpServer, config.inetHttpServers),
@@ -176,7 +189,9 @@ const serve = (
           ? undefined
           : { path: activity.path, clear: activity.clear, reopen: activity.reopen }
       })
-      return yield* supervised(config, supervisorLayer, (supervisor) =>
+      // requests are answered once every autostart program has been spawned, as supervisord's loop does
+      const answering = Effect.asVoid(Effect.timeoutOption(Deferred.await(autostarted), ANSWER_AFTER_AT_MOST))
+      return yield* supervised(config, supervisorLayer, answering, (supervisor) =>
         Effect.gen(function*() {
         // handle signals before anything is announced or started (they are queued since the daemon began)
         yield* Stream.fromQueue(received).pipe(

@@ -118,9 +118,19 @@ const rpc = (request: HttpServerRequest.HttpServerRequest, interfaces: ReadonlyA
     )
   })
 
+/** What every control server of one daemon answers with. */
+interface Serving {
+  /** The XML-RPC interfaces served (`[rpcinterface:x]`). */
+  readonly interfaces: ReadonlyArray<string>
+  readonly web: Web.Web
+  /** What a request waits for before anything else (see `layer`). */
+  readonly answering: Effect.Effect<void>
+}
+
 /** The whole application of one server: auth first, then the routes. */
-const app = (creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, closing: Effect.Effect<void>, web: Web.Web) =>
+const app = (creds: Auth.Credentials | undefined, { answering, interfaces, web }: Serving, closing: Effect.Effect<void>) =>
   Effect.gen(function*() {
+    yield* answering
     const request = yield* HttpServerRequest.HttpServerRequest
     if (creds !== undefined) {
       const verdict = yield* Auth.check(Option.getOrUndefined(Headers.get(request.headers, "authorization")), creds)
@@ -168,12 +178,12 @@ const listen = (options: NodeHttpServer.Options, limits: ConnectionLimits) =>
  * stops accepting. On release it stops accepting, ends open log tails and closes every
  * connection (bounded), before NodeHttpServer's own finalizers, which would wait on them.
  */
-const serve = (listener: Listener, creds: Auth.Credentials | undefined, interfaces: ReadonlyArray<string>, web: Web.Web) =>
+const serve = (listener: Listener, creds: Auth.Credentials | undefined, serving: Serving) =>
   Effect.gen(function*() {
     const closing = yield* Deferred.make<void>()
     // NodeHttpServer runs handlers uninterruptibly; ours may be interrupted (a client that goes
     // away, or the server's close), so a handler waiting on the supervisor never holds a close.
-    yield* listener.server.serve(Effect.interruptible(app(creds, interfaces, Deferred.await(closing), web)))
+    yield* listener.server.serve(Effect.interruptible(app(creds, serving, Deferred.await(closing))))
     const stopAccepting = Effect.andThen(Deferred.succeed(closing, undefined), listener.tracked.stopAccepting)
     yield* Effect.addFinalizer(() => Effect.andThen(stopAccepting, listener.tracked.close))
     return stopAccepting
@@ -224,7 +234,7 @@ const publishSocket = (tmp: string, file: string): Effect.Effect<void, ServerErr
   })
 
 /** The `[unix_http_server]` listener; the socket file is removed on release. */
-const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits, web: Web.Web) =>
+const unixServer = (cfg: UnixServerConfig, limits: ConnectionLimits, serving: Serving) =>
   Effect.gen(function*() {
     const tmp = `${cfg.file}.${process.pid}`
     Fs.rmSync(tmp, { force: true })
@@ -232,7 +242,7 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
     // answer before the socket is published: a client that connects at once must not meet a
     // server without its handler
     const creds = Auth.credentials(cfg)
-    const stopAccepting = yield* serve(listener, creds, interfaces, web)
+    const stopAccepting = yield* serve(listener, creds, serving)
     const published = Effect.gen(function*() {
       yield* fsTry(`Cannot chmod the socket ${cfg.file}`, () => Fs.chmodSync(tmp, cfg.chmod))
       yield* publishSocket(tmp, cfg.file)
@@ -252,19 +262,19 @@ const unixServer = (cfg: UnixServerConfig, interfaces: ReadonlyArray<string>, li
     })
     yield* Effect.ensuring(published, Effect.sync(() => Fs.rmSync(tmp, { force: true })))
     yield* Medusa.unixStarted(cfg.file)
-    yield* announce("unix_http_server", creds, interfaces)
+    yield* announce("unix_http_server", creds, serving.interfaces)
     return stopAccepting
   })
 
 /** One `[inet_http_server]` listener. */
-const inetServer = (cfg: InetServerConfig, interfaces: ReadonlyArray<string>, limits: ConnectionLimits, web: Web.Web) =>
+const inetServer = (cfg: InetServerConfig, limits: ConnectionLimits, serving: Serving) =>
   Effect.gen(function*() {
     const options = cfg.host === "" || cfg.host === "*" ? { port: cfg.port } : { port: cfg.port, host: cfg.host }
     const listener = yield* listen(options, limits)
     const creds = Auth.credentials(cfg)
-    const stopAccepting = yield* serve(listener, creds, interfaces, web)
+    const stopAccepting = yield* serve(listener, creds, serving)
     yield* Medusa.inetStarted(cfg.host === "*" ? "" : cfg.host, cfg.port)
-    yield* announce(cfg.section, creds, interfaces)
+    yield* announce(cfg.section, creds, serving.interfaces)
     return stopAccepting
   })
 
@@ -281,21 +291,24 @@ export class ControlServers extends Context.Service<ControlServers, {
  * Every control server the config asks for, listening while the layer lives. Releasing it stops
  * accepting, then closes every connection: at once those not in the middle of an answer, the
  * others after `limits.closeGrace` — no client can hold the layer open. Each serves the XML-RPC
- * interfaces of the config's `[rpcinterface:x]` sections (default: `supervisor`).
- * Needs the Supervisor service; brings its own file system access.
+ * interfaces of the config's `[rpcinterface:x]` sections (default: `supervisor`). Every request
+ * first waits for `answering` (the daemon passes its autostart pass: supervisord answers only from
+ * its main loop, whose first pass has spawned every autostart program, so a client that connects
+ * at once never sees them not yet started). Needs the Supervisor service; brings its own file
+ * system access.
  */
 export const layer = (
   config: Pick<Config, "unixHttpServer" | "inetHttpServers"> & Partial<Pick<Config, "rpcInterfaces">>,
-  limits: ConnectionLimits = defaultConnectionLimits
+  limits: ConnectionLimits = defaultConnectionLimits,
+  answering: Effect.Effect<void> = Effect.void
 ): Layer.Layer<ControlServers, ServerError, Supervisor> =>
   Layer.effect(ControlServers, Effect.gen(function*() {
-    const interfaces = config.rpcInterfaces ?? DEFAULT_INTERFACES
-    const web = yield* Web.make
+    const serving: Serving = { interfaces: config.rpcInterfaces ?? DEFAULT_INTERFACES, web: yield* Web.make, answering }
     const stops: Array<Effect.Effect<void>> = []
     // supervisord makes (and logs, and fails on) the inet servers first, whatever the file's order
-    for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, interfaces, limits, web))
-    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, interfaces, limits, web))
+    for (const inet of config.inetHttpServers) stops.push(yield* inetServer(inet, limits, serving))
+    if (config.unixHttpServer !== undefined) stops.push(yield* unixServer(config.unixHttpServer, limits, serving))
     // registered after the servers, so it runs before they wait for open requests
-    yield* Effect.addFinalizer(() => web.close)
-    return ControlServers.of({ stopAccepting: Effect.andThen(Effect.forEach(stops, (stop) => stop, { discard: true }), web.close) })
+    yield* Effect.addFinalizer(() => serving.web.close)
+    return ControlServers.of({ stopAccepting: Effect.andThen(Effect.forEach(stops, (stop) => stop, { discard: true }), serving.web.close) })
   })).pipe(Layer.provide(Layer.mergeAll(NodeFileSystem.layer, NodePath.layer)))

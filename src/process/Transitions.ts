@@ -163,7 +163,7 @@ export type Action =
   | "logExited"
   /** Start again: report Start by autorestart. */
   | "restart"
-  /** Log `gave up: x entered FATAL state, too many start retries too quickly`. */
+  /** Log `gave up: x entered FATAL state, too many start retries too quickly` (not while the supervisor stops). */
   | "logGaveUp"
   /** Send stopsignal (to the group with stopasgroup) and start the stopwaitsecs timer. */
   | "signalStop"
@@ -262,8 +262,15 @@ const toRunning = (policy: Policy, patch: Patch): Transition => {
     : go("RUNNING", { ...patch, backoff: 0 }, "resetBackoff", "logSuccess", ...health)
 }
 
-/** Give up: FATAL, the backoff starts over. */
-const toFatal = (patch: Patch) => go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
+/**
+ * Give up: FATAL, the backoff starts over. The `gave up:` line is logged unless the supervisor is
+ * stopping: supervisord's ProcessGroup.stop_all gives up on a process in BACKOFF without a word
+ * (the line comes only from its transition(), which a stopping supervisor reaches after stop_all).
+ */
+const toFatal = (patch: Patch, stopping: boolean) =>
+  stopping
+    ? go("FATAL", { ...patch, backoff: 0 }, "resetBackoff")
+    : go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
 
 /** A failed start: BACKOFF, then the next delay, or FATAL at once when the supervisor is stopping. */
 const backOff = (status: Status, patch: Patch, ...log: ReadonlyArray<Action>) =>
@@ -376,7 +383,7 @@ const shutdown = (status: Status): Transition => {
       return stay(status.afterStop === "stopped" ? QUIESCE : { ...QUIESCE, afterStop: "stopped" })
     case "BACKOFF":
       // supervisord: ProcessGroup.stop_all gives up on a process in BACKOFF.
-      return toFatal(QUIESCE)
+      return toFatal(QUIESCE, true)
     default:
       return stay(QUIESCE)
   }
@@ -427,7 +434,7 @@ export const transition = (status: Status, event: Event, policy: Policy = SUPERV
     case "Notified":
       return state === "STARTING" || state === "RUNNING" || state === "STOPPING" ? stay(notified(event)) : IGNORE
     case "BackoffExhausted":
-      return state === "BACKOFF" ? toFatal(NO_PATCH) : IGNORE
+      return state === "BACKOFF" ? toFatal(NO_PATCH, status.quiesced) : IGNORE
     case "Stop":
       return stop(status)
     case "StopTimeout":

@@ -118,6 +118,22 @@ startretries=1
   })
 })
 
+describe.skipIf(!haveSupervisord())("a program in BACKOFF when the daemon shuts down", () => {
+  it("goes FATAL without a 'gave up' line, as supervisord's stop_all", async () => {
+    const config = `${header()}
+[program:missing]
+command=/nonexistent/${process.pid}
+startretries=100
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/spawnerr: can't find command/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    const [ours, theirs] = daemons.map((d) => normalized(d.log(), "missing").filter((l) => !l.includes("spawnerr")))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([])
+  })
+})
+
 describe.skipIf(!haveSupervisord())("a program killed by a signal that dumps core", () => {
   it("is logged 'terminated by SIGSEGV (core dumped)' as supervisord logs it", async () => {
     // the core (if the system writes one where the program is) goes to the daemon's own directory

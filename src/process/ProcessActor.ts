@@ -385,7 +385,8 @@ export const make = (
         argv: resolved.success.argv,
         ...context,
         stdinFd: environment.stdinFd,
-        readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined
+        readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined,
+        stderrToStdout: config.redirectStderr
       }).pipe(Effect.result)
       if (spawned._tag === "Failure") return yield* spawnFailed(spawned.failure.message)
       const proc = spawned.success

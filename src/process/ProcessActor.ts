@@ -461,6 +461,8 @@ export const make = (
               ? dispatch({ _tag: "StartsecsElapsed" })
               : arm(Duration.seconds(config.startsecs), { _tag: "StartsecsElapsed" })
           )
+        case "logStillRunning":
+          return Effect.logWarning(`process '${name}' already running`)
         case "logSpawnError":
           return Effect.logInfo(`spawnerr: ${current.spawnerr}`)
         case "stepBackoff":

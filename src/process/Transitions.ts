@@ -145,6 +145,8 @@ export type Event =
 export type Action =
   /** Record laststart, publish, resolve the command and spawn (reports Spawned / SpawnFailed). */
   | "spawn"
+  /** Log `process 'x' already running` (a start while the child is being stopped). */
+  | "logStillRunning"
   /** Log `spawned: 'x' with pid N` and start the startsecs timer (0 → StartsecsElapsed at once). */
   | "armStartsecs"
   /** Log `spawnerr: …`. */
@@ -288,8 +290,11 @@ const start = (status: Status, by: StartedBy): Transition => {
     case "STARTING":
     case "RUNNING":
     case "BACKOFF":
-    case "STOPPING":
       return refuse("AlreadyStarted")
+    case "STOPPING":
+      // supervisord: startProcess does not count STOPPING as running, so it reaches spawn(), which
+      // only warns; a start that waits then ends in ABNORMAL_TERMINATION (see startOutcome).
+      return stay(NO_PATCH, "logStillRunning")
   }
 }
 

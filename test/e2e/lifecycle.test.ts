@@ -7,7 +7,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
+import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair, xmlrpc } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -131,6 +131,29 @@ startretries=100
     const [ours, theirs] = daemons.map((d) => normalized(d.log(), "missing").filter((l) => !l.includes("spawnerr")))
     expect(ours).toEqual(theirs)
     expect(ours).toEqual([])
+  })
+})
+
+describe.skipIf(!haveSupervisord())("a start while the program is being stopped", () => {
+  it("warns 'process x already running' and answers ABNORMAL_TERMINATION, as supervisord (STOPPING is not 'running' to it)", async () => {
+    const config = `${header()}
+[program:slow]
+command=sh -c "trap 'sleep 2; exit 0' TERM; while :; do sleep 0.1; done"
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: slow/)))
+    const [ours, theirs] = daemons.map((d) => {
+      const stop = xmlrpc(d.dir, [["supervisor.stopProcess", ["slow", false]], ["supervisor.startProcess", ["slow", false]]])
+      return { stop, start: d.ctl("start", "slow") }
+    })
+    await Promise.all(daemons.map((d) => d.waitForLog(/stopped: slow/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours!.start).toEqual({ stdout: "slow: ERROR (abnormal termination)\n", status: 7 })
+    const [ourLog, theirLog] = daemons.map((d) => normalized(d.log(), "slow").filter((l) => !/spawned|success/.test(l)))
+    expect(ourLog).toEqual(theirLog)
+    expect(ourLog).toContain("WARN process 'slow' already running")
   })
 })
 

@@ -142,9 +142,9 @@ const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
   },
   STOPPING: {
     Notified: `- {mainPid=99,notifyStatus="Serving"}`,
-    "Start(request)": "!AlreadyStarted",
-    "Start(autostart)": "!AlreadyStarted",
-    "Start(autorestart)": "!AlreadyStarted",
+    "Start(request)": "- logStillRunning",
+    "Start(autostart)": "- logStillRunning",
+    "Start(autorestart)": "- logStillRunning",
     "Exited(quick)": "STOPPED {exitstatus=1,laststop=5,pid=0} logStopped",
     "Exited(expected)": "STOPPED {exitstatus=0,laststop=5,pid=0} logStopped",
     "Exited(unexpected)": "STOPPED {exitstatus=3,laststop=5,pid=0} logStopped",

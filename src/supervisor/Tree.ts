@@ -385,12 +385,13 @@ export const make = (
       yield* starter.cancelAll
       yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
-      // supervisord's report: the processes not yet stopped, groups by priority then name, once the
-      // first group to stop is signalled (its `killing` lines come first; at the latest once the
-      // first wave is), then every 3 seconds.
+      // supervisord's report: the processes not yet stopped, once the first group to stop is
+      // signalled (its `killing` lines come first; at the latest once the first wave is), then
+      // every 3 seconds. Groups in the order they were added (supervisord's process_groups dict):
+      // those of the config by priority then name, then each added by addProcessGroup since
+      // (`update` removes a changed group and adds it again, so it moves to the end).
       const waiting = Effect.gen(function*() {
-        const reported = activeGroups().sort((a, b) => a.config.priority - b.config.priority || byName(a.config.name, b.config.name))
-        const names = (yield* Effect.forEach(reported, Group.unstopped)).flat()
+        const names = (yield* Effect.forEach([...groups.values()], Group.unstopped)).flat()
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
       let reporter: Fiber.Fiber<unknown> | undefined

@@ -157,6 +157,38 @@ startsecs=0
   })
 })
 
+describe.skipIf(!haveSupervisord())("the shutdown report after an update", () => {
+  it("names the groups in the order they were added: a group changed by update comes last, as in supervisord", async () => {
+    const slow = (delay: string) => `sh -c "trap 'sleep ${delay}; exit 0' TERM; while :; do sleep 0.1; done"`
+    const config = `${header()}
+[program:a]
+command=${slow("0.5")}
+startsecs=0
+
+[program:b]
+command=${slow("0.5")}
+startsecs=0
+
+[program:c]
+command=${slow("0.5")}
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: c/)))
+    const updates = daemons.map((d) => {
+      const file = Path.join(d.dir, "test.conf")
+      Fs.writeFileSync(file, Fs.readFileSync(file, "utf8").replace(`[program:a]\ncommand=${slow("0.5")}`, `[program:a]\ncommand=${slow("0.6")}`))
+      return d.ctl("update").stdout
+    })
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: a/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(updates[0]).toBe(updates[1])
+    const [ours, theirs] = daemons.map((d) => d.log().filter((l) => l.includes("to die")))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual(["INFO waiting for b, c, a to die"])
+  })
+})
+
 describe.skipIf(!haveSupervisord())("a program killed by a signal that dumps core", () => {
   it("is logged 'terminated by SIGSEGV (core dumped)' as supervisord logs it", async () => {
     // the core (if the system writes one where the program is) goes to the daemon's own directory

@@ -136,9 +136,10 @@ startretries=100
 
 describe.skipIf(!haveSupervisord())("a start while the program is being stopped", () => {
   it("warns 'process x already running' and answers ABNORMAL_TERMINATION, as supervisord (STOPPING is not 'running' to it)", async () => {
+    // it takes 4 s to stop: time for the three requests below, even on a loaded machine
     const config = `${header()}
 [program:slow]
-command=sh -c "trap 'sleep 2; exit 0' TERM; while :; do sleep 0.1; done"
+command=sh -c "trap 'sleep 4; exit 0' TERM; while :; do sleep 0.1; done"
 startsecs=0
 `
     const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])

@@ -205,7 +205,8 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
 describe.skipIf(!haveSupervisord())("a group action answers what was done at once before what it waited for", () => {
   const pair = usePair(`${header()}
 [program:quick]
-command=sh -c 'exit 1'
+; gone in a few ms: never at once (supervisord reaps right after the spawn), well within the first 50 ms look
+command=sh -c 'sleep 0.02; exit 1'
 startsecs=10
 startretries=0
 autostart=false
@@ -223,7 +224,8 @@ autostart=false
 programs=quick,later,now
 
 [program:running]
-command=sleep 1000
+; gone 20 ms after SIGTERM: never at once (supervisord reaps right after the kill), well within the first 50 ms look
+command=python3 -c "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: (time.sleep(0.02), sys.exit(0))); time.sleep(1000)"
 startsecs=0
 
 [program:missing]
@@ -234,13 +236,13 @@ startretries=1000
 programs=running,missing
 `, /success: running/)
 
-  it("start: a startsecs=0 process before one whose start failed at once, before one that stayed up for startsecs", () => {
+  it("start: a startsecs=0 process before one that failed within milliseconds, before one that stayed up for startsecs", () => {
     const [ours, theirs] = pair.both().map((d) => ctl(d, ["start", "starts:*"]))
     expect(ours).toEqual(theirs)
     expect(ours!.out).toBe("starts:now: started\nstarts:quick: ERROR (spawn error)\nstarts:later: started\n")
   })
 
-  it("stop: a process in BACKOFF (stopped at once) before a running one", async () => {
+  it("stop: a process in BACKOFF (stopped at once) before a running one that took milliseconds to exit", async () => {
     await Promise.all(pair.both().map((d) => d.waitForLog(/spawnerr: can't find command/)))
     const [ours, theirs] = pair.both().map((d) => ctl(d, ["stop", "stops:*"]))
     expect(ours).toEqual(theirs)

@@ -432,12 +432,13 @@ static int optional_int(napi_env env, napi_value object, const char *name, int64
 /*
  * spawn(file: string, argv: string[], envp: string[], cwd: string | null, umask: number (-1 none),
  *       user: { uid, gid, groups: number[] } | null, onExit: (code, signal) => void,
- *       options?: { stdin?: fd, readyFd?: N })
+ *       options?: { stdin?: fd, readyFd?: N, stderrToStdout?: 1 })
  *   → [pid, stdin, stdout, stderr, ready]: the pid and the daemon's ends of the pipes (stdin is
  *     the write end; all close-on-exec, stdout/stderr/ready non-blocking). With options.stdin the
  *     child's fd 0 is a duplicate of that fd (a FastCGI socket) and stdin is -1. With
  *     options.readyFd (>= 3) the child's fd N is the write end of a pipe whose read end is
- *     `ready`; otherwise ready is -1.
+ *     `ready`; otherwise ready is -1. With options.stderrToStdout (redirect_stderr) the child's
+ *     fd 2 is its stdout pipe, so both keep the order they were written in, and stderr is -1.
  * Throws an Error with `code` (errno name) and `stage` (where the child failed, or "pipe"/"clone").
  */
 static napi_value spawn(napi_env env, napi_callback_info info) {
@@ -450,7 +451,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   gid_t *groups = NULL;
   napi_value result = NULL;
   int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }; /* stdin r/w, stdout r/w, stderr r/w, ready r/w */
-  int64_t given_stdin = -1, ready_target = -1;
+  int64_t given_stdin = -1, ready_target = -1, stderr_to_stdout = 0;
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
   if (argc < 7) {
     napi_throw_type_error(env, NULL, "spawn takes 7 arguments");
@@ -502,8 +503,9 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     CHECK(napi_typeof(env, args[7], &type));
     if (type == napi_object && (optional_int(env, args[7], "stdin", &given_stdin) < 0 ||
                                 optional_int(env, args[7], "readyFd", &ready_target) < 0 ||
+                                optional_int(env, args[7], "stderrToStdout", &stderr_to_stdout) < 0 ||
                                 (ready_target != -1 && (ready_target < 3 || ready_target > 1023)))) {
-      napi_throw_type_error(env, NULL, "options must be { stdin?: fd, readyFd?: 3..1023 }");
+      napi_throw_type_error(env, NULL, "options must be { stdin?: fd, readyFd?: 3..1023, stderrToStdout?: 0 | 1 }");
       goto done;
     }
   }
@@ -517,6 +519,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
       }
       continue;
     }
+    if (i == 2 && stderr_to_stdout > 0) continue;
     if (i == 3 && ready_target < 0) break;
     if (pipe2(&fds[2 * i], O_CLOEXEC) < 0) {
       throw_errno(env, "pipe", errno);
@@ -525,7 +528,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   }
   /* The daemon reads stdout/stderr/ready without blocking; stdin is written through libuv too. */
   fcntl(fds[2], F_SETFL, O_NONBLOCK);
-  fcntl(fds[4], F_SETFL, O_NONBLOCK);
+  if (fds[4] >= 0) fcntl(fds[4], F_SETFL, O_NONBLOCK);
   if (fds[1] >= 0) fcntl(fds[1], F_SETFL, O_NONBLOCK);
   if (fds[6] >= 0) fcntl(fds[6], F_SETFL, O_NONBLOCK);
 
@@ -536,7 +539,9 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   req.umask = mask < 0 ? -1 : (int)mask;
   req.stdio[0] = fds[0];
   req.stdio[1] = fds[3];
-  req.stdio[2] = fds[5];
+  /* redirect_stderr: the child's fd 2 is its stdout pipe too */
+  int child_stderr = fds[5] >= 0 ? fds[5] : fds[3];
+  req.stdio[2] = child_stderr;
   req.ready_fd = fds[7];
   req.ready_target = (int)ready_target;
   req.parent = getpid();
@@ -553,7 +558,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   }
   int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
   if (slots_end > 0 && dup3(fds[0], slots[0], O_CLOEXEC) >= 0 && dup3(fds[3], slots[1], O_CLOEXEC) >= 0 &&
-      dup3(fds[5], slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0)) {
+      dup3(child_stderr, slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0)) {
     for (int i = 0; i < 3; i++) req.stdio[i] = slots[i];
     if (fds[7] >= 0) req.ready_fd = slots[3];
     req.unshare_from = slots_end;
@@ -569,7 +574,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   /* The child's ends belong to the child now (or to nobody). */
   close(fds[0]); fds[0] = -1;
   close(fds[3]); fds[3] = -1;
-  close(fds[5]); fds[5] = -1;
+  if (fds[5] >= 0) { close(fds[5]); fds[5] = -1; }
   if (fds[7] >= 0) { close(fds[7]); fds[7] = -1; }
 
   if (pid < 0) {

@@ -174,6 +174,10 @@ class NativePipe implements ByteSource {
 /** The daemon's (non-blocking) read end of a native pipe, as an OutputStream; it closes the fd. */
 export const pipeOutput = (addon: NativeAddon, fd: number): OutputStream => outputStream(new NativePipe(addon, fd))
 
+/** An OutputStream that has ended already: the stderr of a child whose fd 2 is its stdout pipe (redirect_stderr). */
+export const endedOutput = (): OutputStream =>
+  outputStream({ start: (_onChunk, onEnd) => onEnd(), pause: () => undefined, resume: () => undefined, destroy: () => undefined })
+
 /** A readable node stream (a node:child_process pipe), as an OutputStream. */
 export const streamOutput = (readable: Stream.Readable): OutputStream =>
   outputStream({

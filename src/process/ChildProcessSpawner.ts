@@ -4,8 +4,9 @@
  * `kill(-pid)` reaches its descendants and a terminal's Ctrl-C reaches only the daemon).
  *
  * What it cannot do as the native spawner does: libuv forks the whole daemon, so a spawn costs
- * more as the daemon grows; `umask=` runs the program through `sh -c 'umask …; exec …'` (the
- * daemon's own umask is never changed, and argv[0] becomes the file's path); `user=` runs it
+ * more as the daemon grows; `umask=` and `redirect_stderr` run the program through
+ * `sh -c 'umask …; exec … 2>&1'` (the daemon's own umask is never changed, libuv cannot give two
+ * fds one pipe, and argv[0] becomes the file's path); `user=` runs it
  * through util-linux `setpriv --init-groups` so it gets the user's supplementary groups (libuv's
  * uid/gid options drop them all); a child does not die with the daemon (no PDEATHSIG); and it
  * cannot make an fcgi-program's socket (Node's listening sockets are non-blocking, which the
@@ -23,7 +24,7 @@ import * as Fs from "node:fs"
 import * as Os from "node:os"
 import type * as Stream from "node:stream"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
-import { streamOutput } from "./ChildPipe.ts"
+import { endedOutput, streamOutput } from "./ChildPipe.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild } from "./Signals.ts"
 import { ListenFailure, type RawChild, type SpawnRequest, SpawnFailure, Spawner, StdinFailure } from "./Spawner.ts"
@@ -66,13 +67,13 @@ const withUser = (request: SpawnRequest, line: ExecLine): ExecLine | SpawnFailur
   }
 }
 
-/** `umask=` as a shell in front of the command line ($0 is the file, the rest its arguments). */
-const withUmask = (request: SpawnRequest, line: ExecLine): ExecLine =>
-  request.umask === undefined ? line : {
-    file: SH,
-    args: ["-c", `umask ${request.umask.toString(8).padStart(4, "0")}; exec "$0" "$@"`, line.file, ...line.args],
-    argv0: "sh"
-  }
+/** `umask=` and `redirect_stderr` as a shell in front of the command line ($0 is the file, the rest its arguments). */
+const withShell = (request: SpawnRequest, line: ExecLine): ExecLine => {
+  if (request.umask === undefined && request.stderrToStdout !== true) return line
+  const umask = request.umask === undefined ? "" : `umask ${request.umask.toString(8).padStart(4, "0")}; `
+  const stderr = request.stderrToStdout === true ? " 2>&1" : ""
+  return { file: SH, args: ["-c", `${umask}exec "$0" "$@"${stderr}`, line.file, ...line.args], argv0: "sh" }
+}
 
 const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   const code = errnoOf(cause)
@@ -82,9 +83,9 @@ const spawnMessage = (request: SpawnRequest, cause: unknown): string => {
   return `unknown error during fork for '${request.argv[0]}': ${code}`
 }
 
-/** stdin (a pipe, or the given fd), stdout, stderr, and for ready=fd:N nothing up to N, then a pipe. */
+/** stdin (a pipe, or the given fd), stdout, stderr (none with stderrToStdout: the shell's 2>&1 gives it), and for ready=fd:N nothing up to N, then a pipe. */
 const stdioFor = (request: SpawnRequest): Array<"pipe" | "ignore" | number> => {
-  const stdio: Array<"pipe" | "ignore" | number> = [request.stdinFd ?? "pipe", "pipe", "pipe"]
+  const stdio: Array<"pipe" | "ignore" | number> = [request.stdinFd ?? "pipe", "pipe", request.stderrToStdout === true ? "ignore" : "pipe"]
   if (request.readyFd !== undefined) {
     while (stdio.length < request.readyFd) stdio.push("ignore")
     stdio.push("pipe")
@@ -95,7 +96,7 @@ const stdioFor = (request: SpawnRequest): Array<"pipe" | "ignore" | number> => {
 const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
   Effect.callback<RawChild, SpawnFailure>((resume) => {
     const plain = { file: request.file, args: request.argv.slice(1), argv0: request.argv[0] ?? request.file }
-    const line = withUser(request, withUmask(request, plain))
+    const line = withUser(request, withShell(request, plain))
     if (line instanceof SpawnFailure) return resume(Effect.fail(line))
     let child: Cp.ChildProcess
     try {
@@ -122,7 +123,7 @@ const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> =>
       resume(Effect.succeed({
         pid,
         stdout: streamOutput(child.stdout!),
-        stderr: streamOutput(child.stderr!),
+        stderr: child.stderr === null ? endedOutput() : streamOutput(child.stderr),
         exit: Deferred.await(exited),
         kill: killChild(pid),
         writeStdin: (data) =>

@@ -33,7 +33,8 @@ export interface NativeAddon {
    * Error with `code` (errno name) and `stage` (where it failed) when the child could not exec.
    * `options.stdin` makes the child's fd 0 a duplicate of that fd (then stdin is -1);
    * `options.readyFd` (3..1023) gives the child the write end of a pipe at that fd, whose
-   * (non-blocking) read end is `ready` (else -1).
+   * (non-blocking) read end is `ready` (else -1); `options.stderrToStdout` (1) makes the child's
+   * fd 2 its stdout pipe too (then stderr is -1).
    */
   readonly spawn: (
     file: string,
@@ -43,7 +44,7 @@ export interface NativeAddon {
     umask: number,
     user: NativeUser | null,
     onExit: (code: number | null, signal: number | null, dumped: boolean) => void,
-    options?: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined }
+    options?: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined; readonly stderrToStdout?: 0 | 1 }
   ) => readonly [pid: number, stdin: number, stdout: number, stderr: number, ready: number]
   /**
    * Make a blocking, close-on-exec listening socket: a unix one (replacing what is at `path`, then

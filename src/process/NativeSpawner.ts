@@ -32,7 +32,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
-import { pipeOutput } from "./ChildPipe.ts"
+import { endedOutput, pipeOutput } from "./ChildPipe.ts"
 import { exitInfoOf, type NativeAddon, type NativeListen, type NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans, killLeftBehind, occupiedSessions, sharedLeftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
@@ -237,7 +237,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
           stdin?.close()
           Deferred.doneUnsafe(exited, Exit.succeed(exitInfoOf(code, signal, dumped)))
         }
-        const options = { stdin: request.stdinFd, readyFd: request.readyFd }
+        const options = { stdin: request.stdinFd, readyFd: request.readyFd, stderrToStdout: request.stderrToStdout === true ? 1 as const : 0 as const }
         const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)
         pid = started[0]
         fds = [started[1], started[2], started[3], started[4]]
@@ -251,7 +251,7 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
       return Effect.succeed<RawChild>({
         pid,
         stdout: pipeOutput(addon, fds[1]),
-        stderr: pipeOutput(addon, fds[2]),
+        stderr: fds[2] < 0 ? endedOutput() : pipeOutput(addon, fds[2]),
         exit: Deferred.await(exited),
         kill: killChild(pid),
         writeStdin: stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),

@@ -92,6 +92,11 @@ export interface ProcessActor {
   readonly awaitStarted: Effect.Effect<void, SpawnError | AbnormalTermination>
   /** Stop it. With `wait`, until it is in a stopped state. */
   readonly stop: (wait: boolean) => Effect.Effect<void, NotRunning | Failed>
+  /**
+   * After a stop was accepted: wait until it is in a stopped state, logging `waiting for x to
+   * stop` meanwhile, as a waiting stop does; Failed if it ends UNKNOWN.
+   */
+  readonly awaitStopped: Effect.Effect<void, Failed>
   /** Send a signal (canonical name). */
   readonly signal: (signal: string) => Effect.Effect<void, NotRunning | Failed>
   /**
@@ -380,7 +385,8 @@ export const make = (
         argv: resolved.success.argv,
         ...context,
         stdinFd: environment.stdinFd,
-        readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined
+        readyFd: config.ready?._tag === "Fd" ? config.ready.fd : undefined,
+        stderrToStdout: config.redirectStderr
       }).pipe(Effect.result)
       if (spawned._tag === "Failure") return yield* spawnFailed(spawned.failure.message)
       const proc = spawned.success
@@ -455,6 +461,8 @@ export const make = (
               ? dispatch({ _tag: "StartsecsElapsed" })
               : arm(Duration.seconds(config.startsecs), { _tag: "StartsecsElapsed" })
           )
+        case "logStillRunning":
+          return Effect.logWarning(`process '${name}' already running`)
         case "logSpawnError":
           return Effect.logInfo(`spawnerr: ${current.spawnerr}`)
         case "stepBackoff":
@@ -646,7 +654,7 @@ export const make = (
         return Deferred.await(waiter.wake).pipe(Effect.onInterrupt(() => Effect.sync(() => waiters.delete(waiter))))
       })
 
-    const awaitStopped = Effect.asVoid(waitFor((s) => stopOutcome(s.state) !== "pending"))
+    const untilStopped = Effect.asVoid(waitFor((s) => stopOutcome(s.state) !== "pending"))
 
     const awaitStarted = Effect.gen(function*() {
       switch (startOutcome(yield* waitFor((s) => startOutcome(s) !== "pending"))) {
@@ -672,22 +680,21 @@ export const make = (
         if (wait) yield* awaitStarted
       })
 
-    const stop = (wait: boolean) =>
-      Effect.gen(function*() {
-        yield* request({ _tag: "Stop" }, notRunning)
-        if (!wait) return
-        if (stopOutcome(published.state) === "pending") {
-          stopWaiters++
-          yield* Effect.andThen(reportStopWait, awaitStopped).pipe(Effect.ensuring(Effect.sync(() => stopWaiters--)))
-        }
-        if (stopOutcome(published.state) === "UnknownState") {
-          return yield* new Failed({ detail: `${name} is in an unknown process state` })
-        }
-      })
+    const awaitStopped = Effect.gen(function*() {
+      if (stopOutcome(published.state) === "pending") {
+        stopWaiters++
+        yield* Effect.andThen(reportStopWait, untilStopped).pipe(Effect.ensuring(Effect.sync(() => stopWaiters--)))
+      }
+      if (stopOutcome(published.state) === "UnknownState") {
+        return yield* new Failed({ detail: `${name} is in an unknown process state` })
+      }
+    })
 
-    const shutdown = Effect.as(Queue.offer(mailbox, SHUTDOWN), awaitStopped)
+    const stop = (wait: boolean) => Effect.andThen(request({ _tag: "Stop" }, notRunning), wait ? awaitStopped : Effect.void)
+
+    const shutdown = Effect.as(Queue.offer(mailbox, SHUTDOWN), untilStopped)
     const shutdownInTurn = (after: Effect.Effect<void>, then: Effect.Effect<void>) =>
-      Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, turn: { after, then } }), awaitStopped)
+      Effect.as(Queue.offer(mailbox, { ...SHUTDOWN, turn: { after, then } }), untilStopped)
 
     // Closing the scope stops the child first (finalizers run in reverse: this runs before the loop
     // is interrupted); one that is already stopped has nothing to stop, and its loop is not woken.
@@ -707,6 +714,7 @@ export const make = (
       start,
       awaitStarted,
       stop,
+      awaitStopped,
       signal: (signal) => request({ _tag: "Signal", signal }, notRunning),
       writeStdin: (data) =>
         Effect.gen(function*() {

@@ -30,6 +30,11 @@ export interface SpawnRequest {
   readonly stdinFd?: number | undefined
   /** `ready=fd:N`: the child's fd N (3 or more) is the write end of a pipe, read through {@link RawChild.readyPipe}. */
   readonly readyFd?: number | undefined
+  /**
+   * `redirect_stderr`: the child's fd 2 is its stdout pipe (as supervisord dup2s it), so what it
+   * writes to both comes through {@link RawChild.stdout} in the order written; its stderr ends at once.
+   */
+  readonly stderrToStdout?: boolean | undefined
 }
 
 /** The parent could not start the child; `message` is supervisord's spawnerr text. */

@@ -145,6 +145,8 @@ export type Event =
 export type Action =
   /** Record laststart, publish, resolve the command and spawn (reports Spawned / SpawnFailed). */
   | "spawn"
+  /** Log `process 'x' already running` (a start while the child is being stopped). */
+  | "logStillRunning"
   /** Log `spawned: 'x' with pid N` and start the startsecs timer (0 → StartsecsElapsed at once). */
   | "armStartsecs"
   /** Log `spawnerr: …`. */
@@ -163,7 +165,7 @@ export type Action =
   | "logExited"
   /** Start again: report Start by autorestart. */
   | "restart"
-  /** Log `gave up: x entered FATAL state, too many start retries too quickly`. */
+  /** Log `gave up: x entered FATAL state, too many start retries too quickly` (not while the supervisor stops). */
   | "logGaveUp"
   /** Send stopsignal (to the group with stopasgroup) and start the stopwaitsecs timer. */
   | "signalStop"
@@ -262,8 +264,15 @@ const toRunning = (policy: Policy, patch: Patch): Transition => {
     : go("RUNNING", { ...patch, backoff: 0 }, "resetBackoff", "logSuccess", ...health)
 }
 
-/** Give up: FATAL, the backoff starts over. */
-const toFatal = (patch: Patch) => go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
+/**
+ * Give up: FATAL, the backoff starts over. The `gave up:` line is logged unless the supervisor is
+ * stopping: supervisord's ProcessGroup.stop_all gives up on a process in BACKOFF without a word
+ * (the line comes only from its transition(), which a stopping supervisor reaches after stop_all).
+ */
+const toFatal = (patch: Patch, stopping: boolean) =>
+  stopping
+    ? go("FATAL", { ...patch, backoff: 0 }, "resetBackoff")
+    : go("FATAL", { ...patch, backoff: 0 }, "resetBackoff", "logGaveUp")
 
 /** A failed start: BACKOFF, then the next delay, or FATAL at once when the supervisor is stopping. */
 const backOff = (status: Status, patch: Patch, ...log: ReadonlyArray<Action>) =>
@@ -281,8 +290,11 @@ const start = (status: Status, by: StartedBy): Transition => {
     case "STARTING":
     case "RUNNING":
     case "BACKOFF":
-    case "STOPPING":
       return refuse("AlreadyStarted")
+    case "STOPPING":
+      // supervisord: startProcess does not count STOPPING as running, so it reaches spawn(), which
+      // only warns; a start that waits then ends in ABNORMAL_TERMINATION (see startOutcome).
+      return stay(NO_PATCH, "logStillRunning")
   }
 }
 
@@ -376,7 +388,7 @@ const shutdown = (status: Status): Transition => {
       return stay(status.afterStop === "stopped" ? QUIESCE : { ...QUIESCE, afterStop: "stopped" })
     case "BACKOFF":
       // supervisord: ProcessGroup.stop_all gives up on a process in BACKOFF.
-      return toFatal(QUIESCE)
+      return toFatal(QUIESCE, true)
     default:
       return stay(QUIESCE)
   }
@@ -427,7 +439,7 @@ export const transition = (status: Status, event: Event, policy: Policy = SUPERV
     case "Notified":
       return state === "STARTING" || state === "RUNNING" || state === "STOPPING" ? stay(notified(event)) : IGNORE
     case "BackoffExhausted":
-      return state === "BACKOFF" ? toFatal(NO_PATCH) : IGNORE
+      return state === "BACKOFF" ? toFatal(NO_PATCH, status.quiesced) : IGNORE
     case "Stop":
       return stop(status)
     case "StopTimeout":

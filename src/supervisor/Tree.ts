@@ -46,6 +46,7 @@ import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
+import { startOutcome, stopOutcome } from "../process/Transitions.ts"
 import type { Channel, ConfigInfo, GroupStatus, ProcessInfo, ProcessResult } from "./Api.ts"
 import { type AutoLogPaths, configInfo } from "./ConfigInfo.ts"
 import * as DependencyGate from "./DependencyGate.ts"
@@ -61,6 +62,12 @@ import { type ExitRequest, requireRunning, type SupervisorShape } from "./Superv
 
 /** How often supervisord looks at the processes a group action still waits for (its deferred callbacks' delay). */
 const POLL_MS = 50
+
+/** How forAll's act on one process ended: whether it had to wait for the outcome, and the error if it failed. */
+interface Done<E> {
+  readonly waited: boolean
+  readonly error: E | undefined
+}
 
 /** What the tree needs besides the config: how to re-read it, where it runs, the activity log. */
 export interface TreeOptions {
@@ -267,34 +274,54 @@ export const make = (
     /**
      * supervisord's make_allfunc: act on every process matching `when` at once, then wait for each.
      * The results come as supervisord's do: it looks at the processes still pending at most every
-     * POLL_MS and reports those done since, in the given order. So what is done together (a stop
-     * of processes that die at once, starts with the same startsecs) comes in the given order, and
-     * a process with startsecs=0 before one that must stay up for a second.
+     * POLL_MS and reports those done since, in the given order, and its first look reports what
+     * was done at once (a start with startsecs=0, a refusal, a stop of a process in BACKOFF) before
+     * what had to be waited for (a start with startsecs=1 that failed at once, a stop). So what is
+     * done together (a stop of processes that die at once, starts with the same startsecs) comes in
+     * the given order, and a process with startsecs=0 before one that must stay up for a second.
      */
     const forAll = <E extends SupervisorError>(
       members: ReadonlyArray<Member>,
       when: (state: ProcessState) => boolean,
-      act: (member: Member) => Effect.Effect<void, E>
+      act: (member: Member) => Effect.Effect<Done<E>>
     ) =>
       Effect.gen(function*() {
         const start = yield* Clock.currentTimeMillis
         const chosen = members.filter((m) => when(m.actor.snapshotUnsafe().state))
         const done = yield* Effect.forEach(chosen, (m, index) =>
-          Effect.flatMap(Effect.result(act(m)), (outcome) =>
+          Effect.flatMap(act(m), ({ waited, error }) =>
             Effect.map(Clock.currentTimeMillis, (at) => ({
-              poll: Math.floor((at - start) / POLL_MS),
+              turn: 2 * Math.floor((at - start) / POLL_MS) + (waited ? 1 : 0),
               index,
-              result: resultOf(m, outcome._tag === "Failure" ? outcome.failure : undefined)
+              result: resultOf(m, error)
             }))), { concurrency: "unbounded" })
-        return done.sort((a, b) => a.poll - b.poll || a.index - b.index).map((d) => d.result)
+        return done.sort((a, b) => a.turn - b.turn || a.index - b.index).map((d) => d.result)
       })
+
+    /** An act of forAll done without waiting (a signal, a clear): its outcome. */
+    const atOnce = <E>(act: Effect.Effect<void, E>, waited = false): Effect.Effect<Done<E>> =>
+      Effect.map(Effect.result(act), (r) => ({ waited, error: r._tag === "Failure" ? r.failure : undefined }))
+    /** Start (or stop) one process for forAll: ask, then, with `wait` and while its outcome is still to come, wait for it. */
+    const askThenWait = <E>(ask: Effect.Effect<void, E>, pending: () => boolean, outcome: Effect.Effect<void, E>, wait: boolean) =>
+      Effect.flatMap(Effect.result(ask), (asked): Effect.Effect<Done<E>> =>
+        asked._tag === "Failure"
+          ? Effect.succeed({ waited: false, error: asked.failure })
+          : wait
+          ? atOnce(outcome, pending())
+          : Effect.succeed({ waited: false, error: undefined }))
+    const startOne = (wait: boolean) => (m: Member) =>
+      askThenWait(m.actor.start(false), () => startOutcome(m.actor.snapshotUnsafe()) === "pending", m.actor.awaitStarted, wait)
+    const stopOne = (wait: boolean) => (m: Member) =>
+      askThenWait(m.actor.stop(false), () => stopOutcome(m.actor.snapshotUnsafe().state) === "pending", m.actor.awaitStopped, wait)
+    /** A start through a dependency gate: waited for (an effsup addition, with no supervisord order to follow). */
+    const startGated = (wait: boolean) => (m: Member) => atOnce(starter.start(m, wait, "request"), true)
 
     /** Start every process not running: those without dependencies first, then the others through their gates. */
     const startMany = (members: ReadonlyArray<Member>, wait: boolean) =>
       Effect.gen(function*() {
         const notRunning = (s: ProcessState) => !RUNNING_STATES.has(s)
-        const plain = yield* forAll(members.filter((m) => m.config.dependsOn.length === 0), notRunning, (m) => m.actor.start(wait))
-        const gated = yield* forAll(members.filter((m) => m.config.dependsOn.length > 0), notRunning, (m) => starter.start(m, wait, "request"))
+        const plain = yield* forAll(members.filter((m) => m.config.dependsOn.length === 0), notRunning, startOne(wait))
+        const gated = yield* forAll(members.filter((m) => m.config.dependsOn.length > 0), notRunning, startGated(wait))
         return [...plain, ...gated]
       })
 
@@ -306,11 +333,11 @@ export const make = (
       Effect.gen(function*() {
         yield* Effect.forEach(members, (m) => starter.cancel(m.actor), { discard: true })
         const running = (s: ProcessState) => RUNNING_STATES.has(s)
-        if (members.every((m) => m.config.dependsOn.length === 0)) return yield* forAll(members, running, (m) => m.actor.stop(wait))
+        if (members.every((m) => m.config.dependsOn.length === 0)) return yield* forAll(members, running, stopOne(wait))
         const waves = stopWaves(members.filter((m) => running(m.actor.snapshotUnsafe().state)).reverse(), dependenciesOf, () => true)
         const results: Array<ProcessResult> = []
         for (const [i, wave] of waves.entries()) {
-          results.push(...yield* forAll(wave, running, (m) => m.actor.stop(wait || i < waves.length - 1)))
+          results.push(...yield* forAll(wave, running, stopOne(wait || i < waves.length - 1)))
         }
         return results
       })
@@ -358,12 +385,13 @@ export const make = (
       yield* starter.cancelAll
       yield* quiesceAll
       yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_STOPPING" })
-      // supervisord's report: the processes not yet stopped, groups by priority then name, once the
-      // first group to stop is signalled (its `killing` lines come first; at the latest once the
-      // first wave is), then every 3 seconds.
+      // supervisord's report: the processes not yet stopped, once the first group to stop is
+      // signalled (its `killing` lines come first; at the latest once the first wave is), then
+      // every 3 seconds. Groups in the order they were added (supervisord's process_groups dict):
+      // those of the config by priority then name, then each added by addProcessGroup since
+      // (`update` removes a changed group and adds it again, so it moves to the end).
       const waiting = Effect.gen(function*() {
-        const reported = activeGroups().sort((a, b) => a.config.priority - b.config.priority || byName(a.config.name, b.config.name))
-        const names = (yield* Effect.forEach(reported, Group.unstopped)).flat()
+        const names = (yield* Effect.forEach([...groups.values()], Group.unstopped)).flat()
         if (names.length > 0) yield* Effect.logInfo(`waiting for ${names.join(", ")} to die`)
       })
       let reporter: Fiber.Fiber<unknown> | undefined
@@ -460,12 +488,12 @@ export const make = (
       signalGroup: (name, signal) =>
         guard.pipe(
           Effect.andThen(findGroup(name)),
-          Effect.flatMap((g) => forAll(g.members, (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
+          Effect.flatMap((g) => forAll(g.members, (s) => SIGNALLABLE_STATES.has(s), (m) => atOnce(Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig)))))
         ),
       signalAll: (signal) =>
         Effect.andThen(
           guard,
-          Effect.suspend(() => forAll(allMembers(), (s) => SIGNALLABLE_STATES.has(s), (m) => Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig))))
+          Effect.suspend(() => forAll(allMembers(), (s) => SIGNALLABLE_STATES.has(s), (m) => atOnce(Effect.flatMap(checkSignal(signal), (sig) => m.actor.signal(sig)))))
         ),
 
       readProcessLog: (spec, channel, offset, length) =>
@@ -480,7 +508,7 @@ export const make = (
               : LogRead.tailLog(path, offset, length).pipe(Effect.provide(services)))
         ),
       clearProcessLogs: (spec) => guard.pipe(Effect.andThen(findActor(spec)), Effect.flatMap((a) => a.output.clear)),
-      clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allMembers(), () => true, (m) => m.actor.output.clear))),
+      clearAllProcessLogs: Effect.andThen(guard, Effect.suspend(() => forAll(allMembers(), () => true, (m) => atOnce(m.actor.output.clear)))),
       readMainLog: (offset, length) =>
         Effect.andThen(
           guard,

@@ -7,7 +7,7 @@ import * as Fs from "node:fs"
 import * as Net from "node:net"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair } from "./harness.ts"
+import { canRunAsNobody, haveSupervisord, header, livePids, normalized, start, usePair, xmlrpc } from "./harness.ts"
 
 const MARK = `effsup-e2e-${process.pid}`
 const CONFIG = `${header()}
@@ -115,6 +115,78 @@ startretries=1
     await Promise.all(daemons.map((d) => d.stop()))
     expect(ours).toEqual(theirs)
     expect(ours!.status.stdout).toMatch(/^isdir\s+FATAL\s+unknown error making dispatchers for 'isdir': EISDIR/)
+  })
+})
+
+describe.skipIf(!haveSupervisord())("a program in BACKOFF when the daemon shuts down", () => {
+  it("goes FATAL without a 'gave up' line, as supervisord's stop_all", async () => {
+    const config = `${header()}
+[program:missing]
+command=/nonexistent/${process.pid}
+startretries=100
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/spawnerr: can't find command/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    const [ours, theirs] = daemons.map((d) => normalized(d.log(), "missing").filter((l) => !l.includes("spawnerr")))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual([])
+  })
+})
+
+describe.skipIf(!haveSupervisord())("a start while the program is being stopped", () => {
+  it("warns 'process x already running' and answers ABNORMAL_TERMINATION, as supervisord (STOPPING is not 'running' to it)", async () => {
+    // it takes 4 s to stop: time for the three requests below, even on a loaded machine
+    const config = `${header()}
+[program:slow]
+command=sh -c "trap 'sleep 4; exit 0' TERM; while :; do sleep 0.1; done"
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: slow/)))
+    const [ours, theirs] = daemons.map((d) => {
+      const stop = xmlrpc(d.dir, [["supervisor.stopProcess", ["slow", false]], ["supervisor.startProcess", ["slow", false]]])
+      return { stop, start: d.ctl("start", "slow") }
+    })
+    await Promise.all(daemons.map((d) => d.waitForLog(/stopped: slow/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(ours).toEqual(theirs)
+    expect(ours!.start).toEqual({ stdout: "slow: ERROR (abnormal termination)\n", status: 7 })
+    const [ourLog, theirLog] = daemons.map((d) => normalized(d.log(), "slow").filter((l) => !/spawned|success/.test(l)))
+    expect(ourLog).toEqual(theirLog)
+    expect(ourLog).toContain("WARN process 'slow' already running")
+  })
+})
+
+describe.skipIf(!haveSupervisord())("the shutdown report after an update", () => {
+  it("names the groups in the order they were added: a group changed by update comes last, as in supervisord", async () => {
+    const slow = (delay: string) => `sh -c "trap 'sleep ${delay}; exit 0' TERM; while :; do sleep 0.1; done"`
+    const config = `${header()}
+[program:a]
+command=${slow("0.5")}
+startsecs=0
+
+[program:b]
+command=${slow("0.5")}
+startsecs=0
+
+[program:c]
+command=${slow("0.5")}
+startsecs=0
+`
+    const daemons = await Promise.all([start("effsup", config), start("supervisord", config)])
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: c/)))
+    const updates = daemons.map((d) => {
+      const file = Path.join(d.dir, "test.conf")
+      Fs.writeFileSync(file, Fs.readFileSync(file, "utf8").replace(`[program:a]\ncommand=${slow("0.5")}`, `[program:a]\ncommand=${slow("0.6")}`))
+      return d.ctl("update").stdout
+    })
+    await Promise.all(daemons.map((d) => d.waitForLog(/success: a/)))
+    await Promise.all(daemons.map((d) => d.stop()))
+    expect(updates[0]).toBe(updates[1])
+    const [ours, theirs] = daemons.map((d) => d.log().filter((l) => l.includes("to die")))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual(["INFO waiting for b, c, a to die"])
   })
 })
 

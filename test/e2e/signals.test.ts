@@ -46,6 +46,9 @@ describe.skipIf(!haveSupervisord())("daemon signals: effsup vs supervisord 4.2.5
   const pair = usePair(CONFIG, /success: recorder entered RUNNING/)
 
   it("SIGUSR2: both lines end the moved activity log, the reopened one starts empty", async () => {
+    // the listener has taken the 3 startup events (a slow one would log their debug lines in the new file)
+    const settled = (d: Daemon) => (read(d, "main.log").match(/recorder: ACKNOWLEDGED -> READY/g) ?? []).length >= 3
+    for (const d of pair.both()) await waitFor(() => settled(d), `${d.kind} startup events`)
     for (const d of pair.both()) {
       Fs.renameSync(Path.join(d.dir, "main.log"), Path.join(d.dir, "main.log.old"))
       d.child.kill("SIGUSR2")

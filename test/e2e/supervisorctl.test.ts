@@ -201,3 +201,51 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     expect(codes).toEqual([0, 0])
   })
 })
+
+describe.skipIf(!haveSupervisord())("a group action answers what was done at once before what it waited for", () => {
+  const pair = usePair(`${header()}
+[program:quick]
+; gone in a few ms: never at once (supervisord reaps right after the spawn), well within the first 50 ms look
+command=sh -c 'sleep 0.02; exit 1'
+startsecs=10
+startretries=0
+autostart=false
+
+[program:later]
+command=sleep 1000
+autostart=false
+
+[program:now]
+command=sleep 1000
+startsecs=0
+autostart=false
+
+[group:starts]
+programs=quick,later,now
+
+[program:running]
+; gone 20 ms after SIGTERM: never at once (supervisord reaps right after the kill), well within the first 50 ms look
+command=python3 -c "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: (time.sleep(0.02), sys.exit(0))); time.sleep(1000)"
+startsecs=0
+
+[program:missing]
+command=/nonexistent/${process.pid}
+startretries=1000
+
+[group:stops]
+programs=running,missing
+`, /success: running/)
+
+  it("start: a startsecs=0 process before one that failed within milliseconds, before one that stayed up for startsecs", () => {
+    const [ours, theirs] = pair.both().map((d) => ctl(d, ["start", "starts:*"]))
+    expect(ours).toEqual(theirs)
+    expect(ours!.out).toBe("starts:now: started\nstarts:quick: ERROR (spawn error)\nstarts:later: started\n")
+  })
+
+  it("stop: a process in BACKOFF (stopped at once) before a running one that took milliseconds to exit", async () => {
+    await Promise.all(pair.both().map((d) => d.waitForLog(/spawnerr: can't find command/)))
+    const [ours, theirs] = pair.both().map((d) => ctl(d, ["stop", "stops:*"]))
+    expect(ours).toEqual(theirs)
+    expect(ours!.out).toBe("stops:missing: stopped\nstops:running: stopped\n")
+  })
+})

@@ -130,6 +130,14 @@ for (const [name, layer, leaked] of implementations) {
         })
       }).pipe(Effect.provide(layer)))
 
+    it.live("stderrToStdout: the child's fd 2 is its stdout pipe, so both come through stdout in the order written", () =>
+      Effect.gen(function*() {
+        const spawner = yield* Spawner
+        const script = "echo o1; echo e1 >&2; echo o2; echo e2 >&2; [ \"$(readlink /proc/$$/fd/1)\" = \"$(readlink /proc/$$/fd/2)\" ] && echo same"
+        const [out, err, exit] = yield* run(yield* spawner.spawn(request(script, { stderrToStdout: true })))
+        expect([out, err, exit]).toEqual(["o1\ne1\no2\ne2\nsame\n", "", { code: 0, signal: null }])
+      }).pipe(Effect.provide(layer)))
+
     it.live("the daemon is the child's parent", () =>
       Effect.gen(function*() {
         const spawner = yield* Spawner

@@ -138,13 +138,13 @@ const RUNNING_SUPERVISOR: Record<ProcessState, Record<string, string>> = {
     "WriteStdin(child)": "none",
     "WriteStdin(no child)": "!NotRunning",
     Quiesce: "- {quiesced=true}",
-    Shutdown: "FATAL {backoff=0,pid=0,quiesced=true} resetBackoff,logGaveUp"
+    Shutdown: "FATAL {backoff=0,pid=0,quiesced=true} resetBackoff"
   },
   STOPPING: {
     Notified: `- {mainPid=99,notifyStatus="Serving"}`,
-    "Start(request)": "!AlreadyStarted",
-    "Start(autostart)": "!AlreadyStarted",
-    "Start(autorestart)": "!AlreadyStarted",
+    "Start(request)": "- logStillRunning",
+    "Start(autostart)": "- logStillRunning",
+    "Start(autorestart)": "- logStillRunning",
     "Exited(quick)": "STOPPED {exitstatus=1,laststop=5,pid=0} logStopped",
     "Exited(expected)": "STOPPED {exitstatus=0,laststop=5,pid=0} logStopped",
     "Exited(unexpected)": "STOPPED {exitstatus=3,laststop=5,pid=0} logStopped",
@@ -183,7 +183,7 @@ const STOPPING_SUPERVISOR: Partial<Record<ProcessState, Record<string, string>>>
     SpawnFailed: `BACKOFF {backoff=3,pid=0,spawnerr="boom"} logSpawnError,giveUp`,
     "Exited(quick)": `BACKOFF {backoff=3,laststop=5,pid=0,spawnerr="${TOO_QUICK}"} logExitedTooQuickly,giveUp`
   },
-  BACKOFF: { BackoffElapsed: "none" }
+  BACKOFF: { BackoffElapsed: "none", BackoffExhausted: "FATAL {backoff=0,pid=0} resetBackoff" }
 }
 
 const rowOf = (state: ProcessState, quiesced: boolean): Record<string, string> => {

@@ -190,15 +190,8 @@ const serve = (
           : { path: activity.path, clear: activity.clear, reopen: activity.reopen }
       })
       // requests are answered once every autostart program has been spawned, as supervisord's loop
-      // does; after the first wait, at once (no timer per request)
-      let answered = false
-      const answering = Effect.suspend(() =>
-        answered ? Effect.void : Effect.timeoutOption(Deferred.await(autostarted), ANSWER_AFTER_AT_MOST).pipe(
-          Effect.andThen(Effect.sync(() => {
-            answered = true
-          }))
-        )
-      )
+      // does; after the first wait, at once (cached: no timer per request)
+      const answering = Effect.asVoid(yield* Effect.cached(Effect.timeoutOption(Deferred.await(autostarted), ANSWER_AFTER_AT_MOST)))
       return yield* supervised(config, supervisorLayer, answering, (supervisor) =>
         Effect.gen(function*() {
         // handle signals before anything is announced or started (they are queued since the daemon began)

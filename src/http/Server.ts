@@ -42,6 +42,7 @@ import { DEFAULT_INTERFACES, handle } from "../rpc/Methods.ts"
 import { defaultLimits } from "../rpc/XmlRpc.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
+import { errorPage } from "./ErrorPage.ts"
 import * as Medusa from "./MedusaLines.ts"
 import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
@@ -85,35 +86,34 @@ const fromListenError = (options: NodeHttpServer.Options) => (cause: unknown): S
 // Request handling
 // ---------------------------------------------------------------------------------------------
 
-const status = (code: number) => HttpServerResponse.empty({ status: code })
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true })
 const preview = (body: string): string => JSON.stringify(body.length > 200 ? `${body.slice(0, 200)}…` : body)
 
 /** POST /RPC2: XML-RPC over the Supervisor service, with the process methods under `interfaces`. */
 const rpc = (request: HttpServerRequest.HttpServerRequest, interfaces: ReadonlyArray<string>) =>
   Effect.gen(function*() {
-    if (request.method !== "POST") return status(400)
+    if (request.method !== "POST") return errorPage(400)
     const length = Option.getOrUndefined(Headers.get(request.headers, "content-length"))
-    if (length === undefined) return status(411)
-    if (!/^\d+$/.test(length)) return status(400)
-    if (Number(length) > defaultLimits.maxBytes) return status(413)
+    if (length === undefined) return errorPage(411)
+    if (!/^\d+$/.test(length)) return errorPage(400)
+    if (Number(length) > defaultLimits.maxBytes) return errorPage(413)
     const bytes = yield* Effect.option(request.arrayBuffer)
-    if (Option.isNone(bytes)) return status(400)
+    if (Option.isNone(bytes)) return errorPage(400)
     let body: string
     try {
       body = strictUtf8.decode(bytes.value)
     } catch {
       yield* Effect.logError("XML-RPC request data is invalid: not UTF-8")
-      return status(400)
+      return errorPage(400)
     }
     return yield* handle(body, interfaces).pipe(
       Effect.map((xml) => HttpServerResponse.uint8Array(xml, { contentType: "text/xml" })),
       Effect.catchTag("XmlRpcParseError", (e) =>
-        Effect.as(Effect.logError(`XML-RPC request data ${preview(body)} is invalid: ${e.message}`), status(400))),
+        Effect.as(Effect.logError(`XML-RPC request data ${preview(body)} is invalid: ${e.message}`), errorPage(400))),
       Effect.catchDefect((defect) =>
         Effect.as(
           Effect.logFatal(`Handling XML-RPC request with data ${preview(body)} raised an unexpected exception: ${String(defect)}`),
-          status(500)
+          errorPage(500)
         ))
     )
   })
@@ -134,9 +134,9 @@ const app = (creds: Auth.Credentials | undefined, { answering, interfaces, web }
     const request = yield* HttpServerRequest.HttpServerRequest
     if (creds !== undefined) {
       const verdict = yield* Auth.check(Option.getOrUndefined(Headers.get(request.headers, "authorization")), creds)
-      if (verdict === "Malformed") return status(400)
+      if (verdict === "Malformed") return errorPage(400)
       if (verdict === "Unauthorized") {
-        return HttpServerResponse.text("Unauthorized\n", { status: 401, headers: { ...Auth.challenge, connection: "close" } })
+        return HttpServerResponse.setHeaders(errorPage(401), { ...Auth.challenge, connection: "close" })
       }
     }
     const path = request.url.split("?", 1)[0]!
@@ -145,7 +145,7 @@ const app = (creds: Auth.Credentials | undefined, { answering, interfaces, web }
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
     if (path === "/ok.html") return HttpServerResponse.text("OK")
     if (Web.isWebPath(path)) return yield* web.handle(request, path)
-    return status(404)
+    return errorPage(404)
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
 /** supervisord's lines once a server listens: each RPC interface, then a warning if nobody must log in. */

@@ -21,6 +21,7 @@ import type * as HttpServerRequest from "effect/http/HttpServerRequest"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { Channel } from "../supervisor/Api.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
+import { errorPage } from "./ErrorPage.ts"
 
 /** How many bytes of existing log a new tail starts with. */
 export const INITIAL_BYTES = 1024
@@ -133,7 +134,7 @@ const tailResponse = (file: string, headers: Readonly<Record<string, string>>, u
   Effect.gen(function*() {
     const fs = yield* FileSystem.FileSystem
     const info = yield* Effect.option(fs.stat(file))
-    if (Option.isNone(info)) return HttpServerResponse.empty({ status: 404 })
+    if (Option.isNone(info)) return errorPage(404)
     // an empty first chunk sends the headers at once, as supervisord does, even while the log stays empty
     const body = Stream.concat(Stream.succeed(new Uint8Array(0)), yield* follow(file))
     const modified = Option.getOrUndefined(info.value.mtime)
@@ -146,29 +147,29 @@ const tailResponse = (file: string, headers: Readonly<Record<string, string>>, u
 /** `/logtail/<namespec>[/<channel>]`: `rest` is the URL path after `/logtail/`, still percent-encoded. */
 export const logtail = (request: HttpServerRequest.HttpServerRequest, rest: string, until: Effect.Effect<void>) =>
   Effect.gen(function*() {
-    if (request.method !== "GET") return HttpServerResponse.empty({ status: 400 })
+    if (request.method !== "GET") return errorPage(400)
     let decoded: string
     try {
       decoded = decodeURIComponent(rest)
     } catch {
-      return HttpServerResponse.empty({ status: 404 })
+      return errorPage(404)
     }
     const slash = decoded.indexOf("/")
     const name = slash < 0 ? decoded : decoded.slice(0, slash)
     const channel = slash < 0 ? "stdout" : decoded.slice(slash + 1)
-    if (channel !== "stdout" && channel !== "stderr") return HttpServerResponse.empty({ status: 404 })
+    if (channel !== "stdout" && channel !== "stderr") return errorPage(404)
     const supervisor = yield* Supervisor
     const file = yield* Effect.option(supervisor.processLogPath(name, channel satisfies Channel))
-    if (Option.isNone(file)) return HttpServerResponse.empty({ status: 404 })
+    if (Option.isNone(file)) return errorPage(404)
     return yield* tailResponse(file.value, { "x-accel-buffering": "no" }, until)
   })
 
 /** `/mainlogtail`: the activity log. */
 export const mainlogtail = (request: HttpServerRequest.HttpServerRequest, until: Effect.Effect<void>) =>
   Effect.gen(function*() {
-    if (request.method !== "GET") return HttpServerResponse.empty({ status: 400 })
+    if (request.method !== "GET") return errorPage(400)
     const supervisor = yield* Supervisor
     const file = yield* Effect.option(supervisor.mainLogPath)
-    if (Option.isNone(file)) return HttpServerResponse.empty({ status: 404 })
+    if (Option.isNone(file)) return errorPage(404)
     return yield* tailResponse(file.value, {}, until)
   })

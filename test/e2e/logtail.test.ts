@@ -1,7 +1,7 @@
 /**
  * The HTTP log followers (`/logtail/<name>[/<channel>]`, `/mainlogtail`, what `supervisorctl tail -f`
  * reads) side by side with supervisord 4.2.5: the answer's status comes at once, also for a log
- * that is still empty, and then the log's bytes. (supervisord's 404 has an HTML body, effsup's none.)
+ * that is still empty, and then the log's bytes. Unknown names and paths get the same 404 page.
  */
 import * as Http from "node:http"
 import * as Path from "node:path"
@@ -36,11 +36,13 @@ describe.skipIf(!haveSupervisord())("HTTP log followers against effsup and super
     const answers = await Promise.all(pair.both().map(async (d) => [
       await get(d, "/logtail/quiet/stderr"),
       await get(d, "/logtail/quiet"),
-      (await get(d, "/logtail/bogus"))?.status
+      await get(d, "/logtail/bogus"),
+      await get(d, "/no/such/path")
     ]))
     expect(answers[0]).toEqual(answers[1])
     expect(answers[0]![0]).toEqual({ status: 200, body: "" })
     expect(answers[0]![1]).toEqual({ status: 200, body: "hello\n" })
-    expect(answers[0]![2]).toBe(404)
+    expect(answers[0]![2]).toMatchObject({ status: 404, body: expect.stringContaining("<p>Error code 404.") })
+    expect(answers[0]![3]).toEqual(answers[0]![2])
   })
 })

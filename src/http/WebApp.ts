@@ -5,8 +5,8 @@
  *
  * It answers:
  * - the console's assets (Assets.ts) on `/`, `/index.html` and `/console/*`, except supervisord's
- *   web UI action links (`/index.html?processname=x&action=stop`), which are acted on and
- *   redirected as supervisord does (WebActions.ts); supervisord's tail page on `/tail.html`
+ *   web UI action links (`/index.html?processname=x&action=stop`, also as a POSTed form), which
+ *   are acted on and redirected as supervisord does (WebActions.ts); supervisord's tail page on `/tail.html`
  *   (TailPage.ts);
  * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
  *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
@@ -40,6 +40,7 @@ import { type ErrorCode, errorJson, statusOfCode } from "./ApiErrors.ts"
 import * as ApiHandlers from "./ApiHandlers.ts"
 import * as Assets from "./Assets.ts"
 import { crossSiteRefusal, linkFromAnotherSite, siteHeaders } from "./CrossSite.ts"
+import { errorPage } from "./ErrorPage.ts"
 import * as EventFeed from "./EventFeed.ts"
 import * as MetricsEndpoint from "./MetricsEndpoint.ts"
 import type { Recorder } from "./Metrics.ts"
@@ -140,6 +141,27 @@ export const make = (
       return link === undefined || linkFromAnotherSite(siteHeaders(request)) ? undefined : link
     }
 
+    /**
+     * A form POSTed to the page: supervisord reads its fields as it reads the query (the form's
+     * win) and acts the same way. Refused with 403 when a browser sent it from another site; a
+     * POST that asks no action gets 405, as before.
+     */
+    const formPost = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+      Effect.gen(function*() {
+        const refusal = crossSiteRefusal(request.method, siteHeaders(request))
+        if (refusal !== undefined) return HttpServerResponse.text(`${refusal}\n`, { status: 403 })
+        if (Number(request.headers["content-length"] ?? 0) > API_MAX_BODY) return errorPage(413)
+        const body = yield* request.text.pipe(
+          Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(API_MAX_BODY)),
+          Effect.option
+        )
+        if (Option.isNone(body)) return errorPage(400)
+        const fields = queryOf(request)
+        for (const [name, value] of new URLSearchParams(body.value)) fields.set(name, value)
+        const link = WebActions.linkRequest(fields)
+        return link === undefined ? yield* assets(request, path) : yield* followLink(request, link)
+      })
+
     const followLink = (request: HttpServerRequest.HttpServerRequest, link: WebActions.LinkRequest) =>
       WebActions.perform(link).pipe(
         Effect.provideService(Supervisor, supervisor),
@@ -172,6 +194,8 @@ export const make = (
           : Effect.succeed(HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } }))
         : link !== undefined
         ? followLink(request, link)
+        : request.method === "POST" && (path === "/" || path === "/index.html")
+        ? formPost(request, path)
         : path === "/tail.html" && (request.method === "GET" || request.method === "HEAD")
         ? tailPage(request)
         : Assets.isAssetPath(path)

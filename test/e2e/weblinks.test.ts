@@ -32,6 +32,20 @@ const fetchPage = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = 
     request.setTimeout(20_000, () => request.destroy(new Error(`no answer to ${path}`)))
   })
 
+/** POST `form` (form-urlencoded) to `path` over the daemon's socket: the status and Location. */
+const post = (d: Daemon, path: string, form: string, headers: Http.OutgoingHttpHeaders = {}) =>
+  new Promise<{ readonly status: number; readonly location: string | undefined }>((resolve, reject) => {
+    const request = Http.request(
+      { socketPath: Path.join(d.dir, "sock"), path, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } },
+      (response) => {
+        response.resume()
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location }))
+      }
+    )
+    request.on("error", reject)
+    request.end(form)
+  })
+
 /** GET `path`: the status and Location (the time in `… at <ctime>` masked). */
 const get = async (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) => {
   const { location, status } = await fetchPage(d, path, headers)
@@ -87,6 +101,20 @@ describe.skipIf(!haveSupervisord())("supervisord's web UI action links against e
     ])
   }, 60_000)
 
+  it("are acted on when POSTed as a form too, the form's fields over the query's", async () => {
+    const answers = await Promise.all(pair.both().map(async (d) => [
+      await post(d, "/index.html", "processname=a&action=start"),
+      await post(d, "/index.html?processname=a&action=start", "action=stop"),
+      states(d)
+    ]))
+    expect(answers[0]).toEqual(answers[1])
+    expect(answers[0]).toEqual([
+      { status: 301, location: "http://localhost/?message=Process%20a%20started" },
+      { status: 301, location: "http://localhost/?message=Process%20a%20stopped" },
+      ["a:STOPPED", "b:RUNNING"]
+    ])
+  }, 30_000)
+
   it("show a process's tail as supervisord's tail page does", async () => {
     const pages = await Promise.all(pair.both().map(async (d) => [
       await tailPage(d, "/tail.html?processname=b"),
@@ -106,6 +134,8 @@ describe.skipIf(!haveSupervisord())("supervisord's web UI action links against e
       expect(await get(d, "/index.html?processname=a&action=start", headers)).toEqual({ status: 200, location: undefined })
       expect(states(d)).toContain("a:STOPPED")
     }
+    expect(await post(d, "/index.html", "processname=a&action=start", { origin: "http://evil.example" })).toEqual({ status: 403, location: undefined })
+    expect(states(d)).toContain("a:STOPPED")
     // typed or bookmarked (none), or a link on the console itself (same origin): acted on
     expect((await get(d, "/index.html?processname=a&action=start", { "sec-fetch-site": "none" })).status).toBe(301)
     expect((await get(d, "/index.html?processname=a&action=stop", { "sec-fetch-site": "same-origin", referer: "http://localhost/" })).status).toBe(301)

@@ -28,6 +28,14 @@ interface Asset {
   readonly body: Uint8Array
   readonly contentType: string
   readonly etag: string
+  /** A page's text around ROWS_PLACEHOLDER, split once at load; undefined for the other assets. */
+  readonly around: readonly [before: string, after: string] | undefined
+}
+
+/** The text of `body` before and after ROWS_PLACEHOLDER, when it has one. */
+const aroundRows = (body: Uint8Array): Asset["around"] => {
+  const [before, after] = new TextDecoder().decode(body).split(ROWS_PLACEHOLDER)
+  return after === undefined ? undefined : [before!, after]
 }
 
 const FILES = {
@@ -73,7 +81,8 @@ const load = Effect.gen(function*() {
     const found = yield* Effect.option(Effect.forEach(Object.entries(FILES), ([file, contentType]) =>
       Effect.gen(function*() {
         const body = yield* fs.readFile(path.join(dir, file))
-        return [file, { body, contentType, etag: yield* hash(body) }] as const
+        const around = contentType.startsWith("text/html") ? aroundRows(body) : undefined
+        return [file, { body, contentType, etag: yield* hash(body), around }] as const
       })))
     if (Option.isSome(found)) return new Map<string, Asset>(found.value)
   }
@@ -98,9 +107,11 @@ export const make = (rows: Effect.Effect<string>) =>
         const page = asset.contentType.startsWith("text/html")
         if (page) {
           headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-          const [before, after] = new TextDecoder().decode(asset.body).split(ROWS_PLACEHOLDER)
-          const body = after === undefined ? asset.body : new TextEncoder().encode(before + (yield* rows) + after)
-          return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : body, { contentType: asset.contentType, headers })
+          if (request.method === "HEAD" || asset.around === undefined) {
+            return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, { contentType: asset.contentType, headers })
+          }
+          const [before, after] = asset.around
+          return HttpServerResponse.text(before + (yield* rows) + after, { contentType: asset.contentType, headers })
         }
         headers["etag"] = asset.etag
         if (Option.getOrUndefined(Headers.get(request.headers, "if-none-match")) === asset.etag) {

@@ -100,12 +100,14 @@ export const perform = (link: LinkRequest): Effect.Effect<LinkOutcome, never, Su
 /** Bytes Python's `urllib.parse.quote` leaves as they are (its default keeps `/`). */
 const UNQUOTED = /[A-Za-z0-9_.\-~/]/
 
+const utf8 = new TextEncoder()
+
 /** Python's `urllib.parse.quote(text)`: UTF-8, every other byte as `%XX`. */
 export const pythonQuote = (text: string): string => {
   let out = ""
   for (const char of text) {
     if (UNQUOTED.test(char)) out += char
-    else for (const byte of new TextEncoder().encode(char)) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
+    else for (const byte of utf8.encode(char)) out += `%${byte.toString(16).toUpperCase().padStart(2, "0")}`
   }
   return out
 }

@@ -30,10 +30,12 @@ const CREATE = Fs.constants.O_CREAT | Fs.constants.O_EXCL | Fs.constants.O_WRONL
 let spawned = 0
 
 const spawnOne = () => {
-  const [, , stdout, stderr] = addon.spawn("/usr/bin/sleep", ["sleep", seconds], env, null, -1, null, () => undefined)
-  addon.watch(stdout, () => undefined)
-  addon.watch(stderr, () => undefined)
-  if (++spawned === count) process.exit(0)
+  addon.spawn("/usr/bin/sleep", ["sleep", seconds], env, null, -1, null, () => undefined, undefined, (error, started) => {
+    if (error !== null || started === undefined) throw new Error(`spawn failed: ${error?.stage} ${error?.code}`)
+    addon.watch(started[2], () => undefined)
+    addon.watch(started[3], () => undefined)
+    if (++spawned === count) process.exit(0)
+  })
 }
 
 for (let i = 0; i < count; i++) {

@@ -29,8 +29,10 @@ const spawnNative = (): Promise<void> => {
   const native = loadNativeAddon()
   if (native._tag !== "Loaded") throw new Error(`native spawner unavailable: ${native.reason}`)
   return new Promise((resolve) => {
-    const [, stdin, stdout, stderr] = native.addon.spawn("/bin/true", ["true"], [], null, -1, null, () => resolve())
-    for (const fd of [stdin, stdout, stderr]) Fs.closeSync(fd)
+    native.addon.spawn("/bin/true", ["true"], [], null, -1, null, () => resolve(), undefined, (error, started) => {
+      if (error !== null || started === undefined) throw new Error(`spawn failed: ${error?.stage} ${error?.code}`)
+      for (const fd of started.slice(1, 4)) Fs.closeSync(fd)
+    })
   })
 }
 

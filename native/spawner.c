@@ -9,13 +9,19 @@
  * we call clone ourselves because posix_spawn cannot express what a supervised child needs: a new
  * session, umask, chdir, supplementary groups, uid/gid and PR_SET_PDEATHSIG.
  *
- * The child runs on its own small stack in the parent's memory while the parent thread waits,
- * so it may only make raw system calls: no malloc, no stdio, and no glibc setuid/setgid/setgroups
- * (in a threaded process those signal every thread of the parent to change credentials too).
- * Every signal is blocked across the clone so that no handler of the daemon runs in the child;
- * the child resets every disposition to the default and unblocks them all just before exec.
- * A failure in the child is written to the shared request (stage and errno) before it exits
- * with 127; the parent reaps it at once and reports the failure.
+ * The child runs on a small stack of its own in the parent's memory, and the parent's thread does
+ * not wait for its exec (only, briefly, for it to take its own fd table): the daemon goes on with
+ * its work while the kernel loads the program (measured on a slow VM: half the main thread's time
+ * in a start of 500 programs was spent waiting in vfork). So the child makes its own system calls
+ * (no glibc wrapper: they write errno into the daemon thread's TLS), and no malloc, no stdio, no
+ * glibc setuid/setgid/setgroups (in a threaded process those signal every thread of the parent to
+ * change credentials too). Every signal is blocked across the clone so that no handler of the
+ * daemon runs in the child; the child resets every disposition to the default and unblocks them
+ * all just before exec. The child reports to the daemon through a close-on-exec pipe polled on
+ * the loop: EOF once it has exec'd, or where it failed (stage and errno) before it exits with 127;
+ * the daemon then reaps it and reports the failure. Its stack and request are the daemon's again
+ * once that pipe has said so (the kernel gives the memory back at exec or exit, before it closes
+ * the pipe).
  *
  * Exits: each child gets a pidfd (CLONE_PIDFD), polled by a uv_poll_t on the daemon's loop;
  * when it becomes readable the child is reaped with waitid(P_PIDFD), which touches no other
@@ -56,6 +62,8 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <linux/futex.h>
+#include <time.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -86,7 +94,50 @@ enum stage { STAGE_NONE = 0, STAGE_SETSID, STAGE_STDIO, STAGE_SETGROUPS, STAGE_S
 static const char *stage_names[] = { "", "setsid", "stdio", "setgroups", "setgid", "setuid",
                                      "pdeathsig", "chdir", "exec" };
 
-/* Everything the child needs, prepared by the parent; the child writes back stage and err. */
+/*
+ * System calls for the child. It shares the daemon's memory and, where the daemon's thread does
+ * not wait for it (SPAWN_CONCURRENT), runs beside the daemon's threads: it must not write anywhere
+ * but its own stack and its request, and glibc's wrappers write errno into the calling thread's
+ * TLS, which is the daemon's. So the child makes its system calls itself: a negative result is
+ * -errno. Where we have no such stub, the daemon's thread waits for the exec (CLONE_VFORK) and
+ * glibc's syscall() is safe.
+ */
+#if defined(__x86_64__)
+#define SPAWN_CONCURRENT 1
+static inline long raw_syscall(long n, long a, long b, long c, long d, long e) {
+  long ret;
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  __asm__ volatile("syscall" : "=a"(ret) : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8) : "rcx", "r11", "memory");
+  return ret;
+}
+#elif defined(__aarch64__)
+#define SPAWN_CONCURRENT 1
+static inline long raw_syscall(long n, long a, long b, long c, long d, long e) {
+  register long x8 __asm__("x8") = n;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4) : "memory", "cc");
+  return x0;
+}
+#else
+#define SPAWN_CONCURRENT 0
+static long raw_syscall(long n, long a, long b, long c, long d, long e) {
+  long r = syscall(n, a, b, c, d, e);
+  return r < 0 ? -errno : r;
+}
+#endif
+#define SYS(n, a, b, c, d) raw_syscall((n), (long)(a), (long)(b), (long)(c), (long)(d), 0)
+
+/* The child's futex word (CLONE_CHILD_CLEARTID): BUSY from the clone until the child has its own
+ * fd table (OWN_FDS), 0 once the kernel has given the memory back (the child exec'd or exited). */
+#define TID_BUSY 1
+#define TID_OWN_FDS 2
+
+/* Everything the child needs, prepared by the parent and untouched by it until the child is done. */
 struct request {
   const char *file;
   char **argv;
@@ -101,87 +152,123 @@ struct request {
   int stdio[3];         /* the child's ends of its stdin (or a given fd, e.g. a FastCGI socket), stdout and stderr */
   int ready_fd;         /* -1, or the write end of the ready=fd:N pipe, placed at ready_target in the child */
   int ready_target;
+  int report_fd;        /* write end of the close-on-exec pipe: EOF at exec, or { stage, errno } */
   int unshare_from;     /* > 0: the fd table is shared (CLONE_FILES); keep only the fds below this */
   pid_t parent;
-  volatile int stage;
-  volatile int err;
+  volatile int tid;     /* TID_BUSY, TID_OWN_FDS, then 0 (see above) */
 };
 
-#define FAIL(s) do { req->stage = (s); req->err = errno; _exit(127); } while (0)
+/* Report where the child failed and exit; the parent reaps it and reports a spawn failure. */
+static void child_fail(struct request *req, int stage, long result) {
+  int report[2] = { stage, (int)-result };
+  SYS(SYS_write, req->report_fd, report, sizeof report, 0);
+  for (;;) SYS(SYS_exit, 127, 0, 0, 0);
+}
 
-/* The child, between clone and exec: raw system calls only. */
+#define CHECKED(stage, call) do { long r_ = (call); if (r_ < 0) child_fail(req, (stage), r_); } while (0)
+
+/* Move fd above `floor` (close-on-exec) unless it is there already. */
+static int child_lift(struct request *req, int fd, int floor) {
+  if (fd < 0 || fd >= floor) return fd;
+  long moved = SYS(SYS_fcntl, fd, F_DUPFD_CLOEXEC, floor, 0);
+  if (moved < 0) child_fail(req, STAGE_STDIO, moved);
+  return (int)moved;
+}
+
+/* The child, between clone and exec: its own system calls only (see raw_syscall). */
 static int child_main(void *arg) {
   struct request *req = arg;
-  struct sigaction dfl;
-  memset(&dfl, 0, sizeof dfl);
-  dfl.sa_handler = SIG_DFL;
-  /* No handler of the daemon may run here, and none should stay ignored after exec. */
-  for (int sig = 1; sig < NSIG; sig++) {
-    if (sig == SIGKILL || sig == SIGSTOP) continue;
-    sigaction(sig, &dfl, NULL); /* glibc refuses its own two internal signals: harmless */
+  /* A private fd table holding only the daemon's first few fds, among them our pipe ends: copying
+   * (and closing at exec) the thousands a busy daemon holds would cost more than the rest of the
+   * spawn together. Then the daemon may reuse its fd slots. */
+  if (req->unshare_from > 0) {
+    CHECKED(STAGE_STDIO, SYS(SYS_close_range, req->unshare_from, ~0U, CLOSE_RANGE_UNSHARE, 0));
+    __atomic_store_n(&req->tid, TID_OWN_FDS, __ATOMIC_RELEASE);
+    SYS(SYS_futex, &req->tid, FUTEX_WAKE, 1, 0);
   }
-  /* A private fd table holding only the daemon's first few fds, among them our three pipe ends:
-   * copying (and closing at exec) the thousands a busy daemon holds would cost more than the rest
-   * of the spawn together. */
-  if (req->unshare_from > 0 && syscall(SYS_close_range, (unsigned)req->unshare_from, ~0U, CLOSE_RANGE_UNSHARE) < 0)
-    FAIL(STAGE_STDIO);
-  if (setsid() < 0) FAIL(STAGE_SETSID);
+  /* No handler of the daemon may run here, and none should stay ignored after exec. An all-zero
+   * kernel sigaction is SIG_DFL; every signal stays blocked until just before exec. */
+  unsigned long dfl[4] = { 0, 0, 0, 0 };
+  for (int sig = 1; sig <= 64; sig++) {
+    if (sig != SIGKILL && sig != SIGSTOP) SYS(SYS_rt_sigaction, sig, dfl, 0, 8);
+  }
+  CHECKED(STAGE_SETSID, SYS(SYS_setsid, 0, 0, 0, 0));
   /* Move our fds above every target first (0-2, and the ready fd's), so that placing one cannot
-   * clobber another. */
+   * clobber another (or the report pipe). */
   int above = req->ready_fd >= 0 && req->ready_target >= 3 ? req->ready_target + 1 : 3;
-  for (int i = 0; i < 3; i++) {
-    if (req->stdio[i] < above) {
-      int moved = fcntl(req->stdio[i], F_DUPFD_CLOEXEC, above);
-      if (moved < 0) FAIL(STAGE_STDIO);
-      req->stdio[i] = moved;
-    }
-  }
-  if (req->ready_fd >= 0 && req->ready_fd < above) {
-    int moved = fcntl(req->ready_fd, F_DUPFD_CLOEXEC, above);
-    if (moved < 0) FAIL(STAGE_STDIO);
-    req->ready_fd = moved;
-  }
-  for (int i = 0; i < 3; i++) {
-    if (dup2(req->stdio[i], i) < 0) FAIL(STAGE_STDIO);
-  }
+  for (int i = 0; i < 3; i++) req->stdio[i] = child_lift(req, req->stdio[i], above);
+  req->ready_fd = child_lift(req, req->ready_fd, above);
+  req->report_fd = child_lift(req, req->report_fd, above);
+  for (int i = 0; i < 3; i++) CHECKED(STAGE_STDIO, SYS(SYS_dup3, req->stdio[i], i, 0, 0));
   /* Whatever the daemon inherited without close-on-exec stays out of the child (supervisord closes
    * every fd above 2). Failing (an old kernel) is harmless: the daemon's own fds are all CLOEXEC. */
-  syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC);
-  /* The one fd above 2 the child gets on purpose (dup2 leaves it without close-on-exec). */
-  if (req->ready_fd >= 0 && dup2(req->ready_fd, req->ready_target) < 0) FAIL(STAGE_STDIO);
+  SYS(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC, 0);
+  /* The one fd above 2 the child gets on purpose (dup3 leaves it without close-on-exec). */
+  if (req->ready_fd >= 0) CHECKED(STAGE_STDIO, SYS(SYS_dup3, req->ready_fd, req->ready_target, 0, 0));
   if (req->change_user) {
-    if (syscall(SYS_setgroups, req->ngroups, req->groups) < 0) FAIL(STAGE_SETGROUPS);
-    if (syscall(SYS_setgid, req->gid) < 0) FAIL(STAGE_SETGID);
-    if (syscall(SYS_setuid, req->uid) < 0) FAIL(STAGE_SETUID);
+    CHECKED(STAGE_SETGROUPS, SYS(SYS_setgroups, req->ngroups, req->groups, 0, 0));
+    CHECKED(STAGE_SETGID, SYS(SYS_setgid, req->gid, 0, 0, 0));
+    CHECKED(STAGE_SETUID, SYS(SYS_setuid, req->uid, 0, 0, 0));
   }
   /* After the credentials change, which clears it. If the daemon died before this line, the
    * signal will never come: give up instead of running as an orphan. */
-  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) FAIL(STAGE_PDEATHSIG);
-  if (getppid() != req->parent) { errno = ESRCH; FAIL(STAGE_PDEATHSIG); }
-  if (req->cwd != NULL && chdir(req->cwd) < 0) FAIL(STAGE_CHDIR);
-  if (req->umask >= 0) umask((mode_t)req->umask);
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, NULL);
-  execve(req->file, req->argv, req->envp);
-  FAIL(STAGE_EXEC);
+  CHECKED(STAGE_PDEATHSIG, SYS(SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0));
+  if (SYS(SYS_getppid, 0, 0, 0, 0) != req->parent) child_fail(req, STAGE_PDEATHSIG, -ESRCH);
+  if (req->cwd != NULL) CHECKED(STAGE_CHDIR, SYS(SYS_chdir, req->cwd, 0, 0, 0));
+  if (req->umask >= 0) SYS(SYS_umask, req->umask, 0, 0, 0);
+  unsigned long none = 0;
+  SYS(SYS_rt_sigprocmask, SIG_SETMASK, &none, 0, 8);
+  child_fail(req, STAGE_EXEC, SYS(SYS_execve, req->file, req->argv, req->envp, 0));
   return 127;
 }
 
 /*
- * What every spawn uses, made once and used by one spawn at a time (spawn_lock): the child's
- * stack, a mapping with a guard page below; and, where the kernel has CLOSE_RANGE_UNSHARE (5.9),
- * four fd slots reserved low in the daemon's fd table (holding /dev/null between spawns): stdin,
- * stdout, stderr and a ready=fd:N pipe. A spawn places the child's fds in the slots and shares the fd table with the child
- * (CLONE_FILES), which then keeps only the fds below the slots' end: a few dozen, whatever the
- * daemon holds (measured: 0.8 ms per spawn with 3000 open fds when the child copies them all).
+ * What spawns share, used by one spawn at a time (spawn_lock): where the kernel has
+ * CLOSE_RANGE_UNSHARE (5.9), five fd slots reserved low in the daemon's fd table (holding
+ * /dev/null between spawns): stdin, stdout, stderr, a ready=fd:N pipe and the report pipe. A spawn
+ * places the child's fds in the slots and shares the fd table with the child (CLONE_FILES), which
+ * first keeps only the fds below the slots' end: a few dozen, whatever the daemon holds (measured:
+ * 0.8 ms per spawn with 3000 open fds when the child copies them all). The daemon waits only for
+ * that (TID_OWN_FDS), not for the exec: each child in flight has a stack of its own, from a pool.
  */
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
-static char *child_stack_top;
 static int null_fd = -1;
-#define NSLOTS 4
-static int slots[NSLOTS] = { -1, -1, -1, -1 };
+#define NSLOTS 5
+static int slots[NSLOTS] = { -1, -1, -1, -1, -1 };
 static int slots_end; /* 0: no slots, every spawn copies the whole fd table */
+
+/* Child stacks (a guard page below each), kept for reuse once their child is done with them. */
+#define SPARE_STACKS 32
+static char *spare_stacks[SPARE_STACKS];
+static int spare_count;
+
+static size_t page_size(void) {
+  return (size_t)sysconf(_SC_PAGESIZE);
+}
+
+/* The top of a child stack, or NULL (errno set). */
+static char *take_stack(void) {
+  if (spare_count > 0) return spare_stacks[--spare_count];
+  size_t page = page_size();
+  char *base = mmap(NULL, CHILD_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (base == MAP_FAILED) return NULL;
+  if (mprotect(base, page, PROT_NONE) < 0) {
+    munmap(base, CHILD_STACK_SIZE + page);
+    return NULL;
+  }
+  return base + page + CHILD_STACK_SIZE;
+}
+
+/* Give back a stack no child uses any more (called on the loop's thread). */
+static void return_stack(char *top) {
+  if (top == NULL) return;
+  if (spare_count < SPARE_STACKS) {
+    spare_stacks[spare_count++] = top;
+    return;
+  }
+  size_t page = page_size();
+  munmap(top - CHILD_STACK_SIZE - page, CHILD_STACK_SIZE + page);
+}
 
 /* The probe's child: can it unshare its fd table with close_range? (Never try it in the daemon:
  * its threads share the table, and unsharing would split the daemon's own fds in two.) */
@@ -191,18 +278,20 @@ static int probe_unshare(void *arg) {
 }
 
 static int kernel_can_unshare(void) {
+  char *stack = take_stack();
+  if (stack == NULL) return 0;
   sigset_t all, previous;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = clone(probe_unshare, child_stack_top, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL);
+  pid_t pid = clone(probe_unshare, stack, CLONE_VM | CLONE_VFORK | CLONE_FILES | SIGCHLD, NULL);
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
-  if (pid < 0) return 0;
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  int status = 0;
+  if (pid > 0) while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
+  return_stack(stack);
+  return pid > 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-/* Called with the stack made and spawn_lock held. */
+/* Make the slots, once; called with spawn_lock held. */
 static void ensure_slots(void) {
   if (null_fd >= 0) return;
   null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
@@ -221,20 +310,6 @@ static void ensure_slots(void) {
 /* Put /dev/null back in the slots, dropping the daemon's references to the child's pipe ends. */
 static void clear_slots(void) {
   if (slots_end > 0) for (int i = 0; i < NSLOTS; i++) dup3(null_fd, slots[i], O_CLOEXEC);
-}
-
-static int ensure_stack(void) {
-  if (child_stack_top != NULL) return 0;
-  size_t page = (size_t)sysconf(_SC_PAGESIZE);
-  char *base = mmap(NULL, CHILD_STACK_SIZE + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (base == MAP_FAILED) return -1;
-  if (mprotect(base, page, PROT_NONE) < 0) {
-    munmap(base, CHILD_STACK_SIZE + page);
-    return -1;
-  }
-  child_stack_top = base + page + CHILD_STACK_SIZE;
-  ensure_slots();
-  return 0;
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -271,8 +346,8 @@ static const char *errno_name(int err) {
   }
 }
 
-/* Throw an Error whose `code` is the errno name and `stage` says where it happened. */
-static void throw_errno(napi_env env, const char *stage, int err) {
+/* An Error whose `code` is the errno name and `stage` says where it happened (NULL on failure). */
+static napi_value errno_error(napi_env env, const char *stage, int err) {
   char code_buf[32];
   const char *code = errno_name(err);
   if (code == NULL) {
@@ -282,13 +357,19 @@ static void throw_errno(napi_env env, const char *stage, int err) {
   char message[128];
   snprintf(message, sizeof message, "%s failed: %s", stage, code);
   napi_value msg, error, code_value, stage_value;
-  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg) != napi_ok) return;
-  if (napi_create_error(env, NULL, msg, &error) != napi_ok) return;
+  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &msg) != napi_ok) return NULL;
+  if (napi_create_error(env, NULL, msg, &error) != napi_ok) return NULL;
   napi_create_string_utf8(env, code, NAPI_AUTO_LENGTH, &code_value);
   napi_create_string_utf8(env, stage, NAPI_AUTO_LENGTH, &stage_value);
   napi_set_named_property(env, error, "code", code_value);
   napi_set_named_property(env, error, "stage", stage_value);
-  napi_throw(env, error);
+  return error;
+}
+
+/* Throw errno_error(stage, err). */
+static void throw_errno(napi_env env, const char *stage, int err) {
+  napi_value error = errno_error(env, stage, err);
+  if (error != NULL) napi_throw(env, error);
 }
 
 /* A JS string as a malloc'd C string (NULL on failure, with a JS exception pending). */
@@ -345,8 +426,10 @@ static int int_arg(napi_env env, napi_value value, int64_t *out) {
 /* ------------------------------------------------------------------------------------------ */
 
 /* Per Node environment (main thread or worker): the one async context every callback runs in. */
+struct job;
 struct env_data {
   napi_async_context async;
+  struct job *jobs_head, *jobs_tail; /* spawns in flight, in the order they were made */
 };
 
 /* At the environment's teardown the context goes with it: only our memory is freed. */
@@ -356,9 +439,14 @@ static void env_data_free(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-static napi_async_context env_async(napi_env env) {
+static struct env_data *env_data_of(napi_env env) {
   struct env_data *d = NULL;
   napi_get_instance_data(env, (void **)&d);
+  return d;
+}
+
+static napi_async_context env_async(napi_env env) {
+  struct env_data *d = env_data_of(env);
   return d == NULL ? NULL : d->async;
 }
 
@@ -410,7 +498,7 @@ static void child_readable(uv_poll_t *poll, int status, int events) {
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* spawn(file, argv, envp, cwd, umask, user, onExit)                                           */
+/* spawn(file, argv, envp, cwd, umask, user, onExit, options, onStarted)                       */
 /* ------------------------------------------------------------------------------------------ */
 
 static void close_all(int *fds, int n) {
@@ -429,41 +517,175 @@ static int optional_int(napi_env env, napi_value object, const char *name, int64
   return int_arg(env, v, out);
 }
 
+/* Watch a started child's pidfd for its exit (child_readable); 0, or -1 when it cannot be. */
+static int watch_exit(napi_env env, int pidfd, napi_ref on_exit) {
+  struct child *c = calloc(1, sizeof *c);
+  uv_loop_t *loop;
+  if (c == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok || uv_poll_init(loop, &c->poll, pidfd) != 0) {
+    free(c);
+    return -1;
+  }
+  c->poll.data = c;
+  c->pidfd = pidfd;
+  c->env = env;
+  c->on_exit = on_exit;
+  uv_poll_start(&c->poll, UV_READABLE, child_readable);
+  return 0;
+}
+
+/*
+ * A spawn in flight: the child, its request and stack (its until it has exec'd or exited), and
+ * the read end of its report pipe, polled on the loop: EOF once the child has exec'd (the write
+ * end is close-on-exec), or { stage, errno } when it failed before.
+ */
+struct job {
+  uv_poll_t poll;
+  struct request req;
+  char *stack;
+  char *file, *cwd;
+  char **argv, **envp;
+  gid_t *groups;
+  int report_fd;
+  pid_t pid;
+  int pidfd;
+  int fds[4];           /* the daemon's ends: stdin (write), stdout, stderr, ready */
+  napi_env env;
+  napi_ref on_exit, on_started;
+  struct job *next;     /* the next spawn made (env_data's list) */
+  int reported;         /* the child has exec'd or failed: report and report_size hold what it said */
+  int report[2];
+  ssize_t report_size;
+};
+
+/* What a job owns besides its handle; its child no longer uses any of it. */
+static void job_free(struct job *j) {
+  return_stack(j->stack);
+  free(j->file);
+  free(j->cwd);
+  free_string_array(j->argv);
+  free_string_array(j->envp);
+  free(j->groups);
+  free(j);
+}
+
+static void job_closed(uv_handle_t *handle) {
+  struct job *j = handle->data;
+  close(j->report_fd);
+  job_free(j);
+}
+
+/* The child has exec'd, or reported where it failed: call onStarted(error | null, [pid, fds]). */
+static void job_finish(struct job *j) {
+  napi_env env = j->env;
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value argv[2] = { NULL, NULL };
+  napi_get_undefined(env, &argv[1]);
+  int failed_stage = j->report_size == (ssize_t)sizeof j->report && j->report[0] > STAGE_NONE && j->report[0] <= STAGE_EXEC
+    ? j->report[0] : STAGE_NONE;
+  int watch_err = 0;
+  if (failed_stage == STAGE_NONE && watch_exit(env, j->pidfd, j->on_exit) < 0) watch_err = ENOMEM;
+  if (failed_stage != STAGE_NONE || watch_err != 0) {
+    /* It exits (failed) or must not run unwatched (should never happen): reap it, nothing stays open. */
+    if (watch_err != 0) kill(j->pid, SIGKILL);
+    siginfo_t ignored;
+    while (waitid(P_PIDFD, (id_t)j->pidfd, &ignored, WEXITED) < 0 && errno == EINTR) {}
+    close(j->pidfd);
+    close_all(j->fds, 4);
+    napi_delete_reference(env, j->on_exit);
+    argv[0] = errno_error(env, watch_err != 0 ? "watch" : stage_names[failed_stage], watch_err != 0 ? watch_err : j->report[1]);
+  } else {
+    /* exec'd (or killed before it could: its exit is then reported like any other) */
+    napi_get_null(env, &argv[0]);
+    napi_create_array_with_length(env, 5, &argv[1]);
+    napi_value v;
+    napi_create_int32(env, j->pid, &v);
+    napi_set_element(env, argv[1], 0, v);
+    for (uint32_t i = 0; i < 4; i++) {
+      napi_create_int32(env, j->fds[i], &v);
+      napi_set_element(env, argv[1], i + 1, v);
+    }
+  }
+  napi_value callback, global, result;
+  napi_get_reference_value(env, j->on_started, &callback);
+  napi_delete_reference(env, j->on_started);
+  napi_get_global(env, &global);
+  uv_close((uv_handle_t *)&j->poll, job_closed);
+  if (argv[0] != NULL) napi_make_callback(env, env_async(env), global, callback, 2, argv, &result);
+  napi_close_handle_scope(env, scope);
+}
+
+/*
+ * The report pipe is readable. Spawns complete in the order they were made, as when the daemon
+ * waited for each exec: a child that exec'd before an earlier one waits for it (its `spawned:`
+ * line comes after the earlier one's, as supervisord's do).
+ */
+static void job_readable(uv_poll_t *poll, int status, int events) {
+  (void)status;
+  (void)events;
+  struct job *j = poll->data;
+  ssize_t n = read(j->report_fd, j->report, sizeof j->report);
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  uv_poll_stop(poll);
+  j->reported = 1;
+  j->report_size = n;
+  struct env_data *d = env_data_of(j->env);
+  while (d != NULL && d->jobs_head != NULL && d->jobs_head->reported) {
+    struct job *done = d->jobs_head;
+    d->jobs_head = done->next;
+    if (d->jobs_head == NULL) d->jobs_tail = NULL;
+    job_finish(done);
+  }
+}
+
+/* Until the child has its own fd table, the slots are its fds (a child that exited ends it too). */
+static void wait_own_fds(struct request *req) {
+  struct timespec tick = { 0, 1000000 };
+  while (__atomic_load_n(&req->tid, __ATOMIC_ACQUIRE) == TID_BUSY)
+    syscall(SYS_futex, &req->tid, FUTEX_WAIT, TID_BUSY, &tick, NULL, 0);
+}
+
 /*
  * spawn(file: string, argv: string[], envp: string[], cwd: string | null, umask: number (-1 none),
- *       user: { uid, gid, groups: number[] } | null, onExit: (code, signal) => void,
- *       options?: { stdin?: fd, readyFd?: N, stderrToStdout?: 1 })
- *   → [pid, stdin, stdout, stderr, ready]: the pid and the daemon's ends of the pipes (stdin is
- *     the write end; all close-on-exec, stdout/stderr/ready non-blocking). With options.stdin the
- *     child's fd 0 is a duplicate of that fd (a FastCGI socket) and stdin is -1. With
- *     options.readyFd (>= 3) the child's fd N is the write end of a pipe whose read end is
- *     `ready`; otherwise ready is -1. With options.stderrToStdout (redirect_stderr) the child's
+ *       user: { uid, gid, groups: number[] } | null, onExit: (code, signal, dumped) => void,
+ *       options: { stdin?: fd, readyFd?: N, stderrToStdout?: 1 } | undefined,
+ *       onStarted: (error, [pid, stdin, stdout, stderr, ready]) => void)
+ *   → the child's pid. The daemon's thread goes on at once; the child sets itself up and execs
+ *     on its own stack. onStarted is called from the loop once it has exec'd, with its pid and
+ *     the daemon's ends of the pipes (stdin is the write end; all close-on-exec,
+ *     stdout/stderr/ready non-blocking), and only then is its exit watched (onExit). With
+ *     options.stdin the child's fd 0 is a duplicate of that fd (a FastCGI socket) and stdin is
+ *     -1. With options.readyFd (>= 3) the child's fd N is the write end of a pipe whose read end
+ *     is `ready`; otherwise ready is -1. With options.stderrToStdout (redirect_stderr) the child's
  *     fd 2 is its stdout pipe, so both keep the order they were written in, and stderr is -1.
- * Throws an Error with `code` (errno name) and `stage` (where the child failed, or "pipe"/"clone").
+ *     When the child failed before exec, onStarted gets an Error with `code` (errno name) and
+ *     `stage` (where), the child has been reaped and nothing of it is open; onExit is never called.
+ * Throws an Error with `code` and `stage` ("pipe"/"clone") when no child could be made.
  */
 static napi_value spawn(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value args[8];
-  struct request req;
-  memset(&req, 0, sizeof req);
-  char *file = NULL, *cwd = NULL;
-  char **argv = NULL, **envp = NULL;
-  gid_t *groups = NULL;
+  size_t argc = 9;
+  napi_value args[9];
+  struct job *job = calloc(1, sizeof *job);
   napi_value result = NULL;
-  int fds[8] = { -1, -1, -1, -1, -1, -1, -1, -1 }; /* stdin r/w, stdout r/w, stderr r/w, ready r/w */
+  int fds[10] = { -1, -1, -1, -1, -1, -1, -1, -1, -1, -1 }; /* stdin r/w, stdout r/w, stderr r/w, ready r/w, report r/w */
   int64_t given_stdin = -1, ready_target = -1, stderr_to_stdout = 0;
+  if (job == NULL) {
+    napi_throw_error(env, NULL, "out of memory");
+    return NULL;
+  }
+  struct request *req = &job->req;
   CHECK(napi_get_cb_info(env, info, &argc, args, NULL, NULL));
-  if (argc < 7) {
-    napi_throw_type_error(env, NULL, "spawn takes 7 arguments");
+  if (argc < 9) {
+    napi_throw_type_error(env, NULL, "spawn takes 9 arguments");
     goto done;
   }
 
-  if ((file = string_arg(env, args[0])) == NULL) goto done;
-  if ((argv = string_array_arg(env, args[1])) == NULL) goto done;
-  if ((envp = string_array_arg(env, args[2])) == NULL) goto done;
+  if ((job->file = string_arg(env, args[0])) == NULL) goto done;
+  if ((job->argv = string_array_arg(env, args[1])) == NULL) goto done;
+  if ((job->envp = string_array_arg(env, args[2])) == NULL) goto done;
   napi_valuetype type;
   CHECK(napi_typeof(env, args[3], &type));
-  if (type == napi_string && (cwd = string_arg(env, args[3])) == NULL) goto done;
+  if (type == napi_string && (job->cwd = string_arg(env, args[3])) == NULL) goto done;
   int64_t mask;
   if (int_arg(env, args[4], &mask) < 0) {
     napi_throw_type_error(env, NULL, "umask must be a number");
@@ -480,37 +702,37 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
     if (int_arg(env, v, &gid) < 0) goto bad_user;
     CHECK(napi_get_named_property(env, args[5], "groups", &list));
     if (napi_get_array_length(env, list, &n) != napi_ok) goto bad_user;
-    groups = calloc(n == 0 ? 1 : n, sizeof(gid_t));
-    if (groups == NULL) goto napi_failed;
+    job->groups = calloc(n == 0 ? 1 : n, sizeof(gid_t));
+    if (job->groups == NULL) goto napi_failed;
     for (uint32_t i = 0; i < n; i++) {
       int64_t g;
       CHECK(napi_get_element(env, list, i, &v));
       if (int_arg(env, v, &g) < 0) goto bad_user;
-      groups[i] = (gid_t)g;
+      job->groups[i] = (gid_t)g;
     }
-    req.change_user = 1;
-    req.uid = (uid_t)uid;
-    req.gid = (gid_t)gid;
-    req.groups = groups;
-    req.ngroups = n;
+    req->change_user = 1;
+    req->uid = (uid_t)uid;
+    req->gid = (gid_t)gid;
+    req->groups = job->groups;
+    req->ngroups = n;
   }
-  CHECK(napi_typeof(env, args[6], &type));
-  if (type != napi_function) {
-    napi_throw_type_error(env, NULL, "onExit must be a function");
+  napi_valuetype exit_type, started_type;
+  CHECK(napi_typeof(env, args[6], &exit_type));
+  CHECK(napi_typeof(env, args[8], &started_type));
+  if (exit_type != napi_function || started_type != napi_function) {
+    napi_throw_type_error(env, NULL, "onExit and onStarted must be functions");
     goto done;
   }
-  if (argc >= 8) {
-    CHECK(napi_typeof(env, args[7], &type));
-    if (type == napi_object && (optional_int(env, args[7], "stdin", &given_stdin) < 0 ||
-                                optional_int(env, args[7], "readyFd", &ready_target) < 0 ||
-                                optional_int(env, args[7], "stderrToStdout", &stderr_to_stdout) < 0 ||
-                                (ready_target != -1 && (ready_target < 3 || ready_target > 1023)))) {
-      napi_throw_type_error(env, NULL, "options must be { stdin?: fd, readyFd?: 3..1023, stderrToStdout?: 0 | 1 }");
-      goto done;
-    }
+  CHECK(napi_typeof(env, args[7], &type));
+  if (type == napi_object && (optional_int(env, args[7], "stdin", &given_stdin) < 0 ||
+                              optional_int(env, args[7], "readyFd", &ready_target) < 0 ||
+                              optional_int(env, args[7], "stderrToStdout", &stderr_to_stdout) < 0 ||
+                              (ready_target != -1 && (ready_target < 3 || ready_target > 1023)))) {
+    napi_throw_type_error(env, NULL, "options must be { stdin?: fd, readyFd?: 3..1023, stderrToStdout?: 0 | 1 }");
+    goto done;
   }
 
-  for (int i = 0; i < 4; i++) {
+  for (int i = 0; i < 5; i++) {
     if (i == 0 && given_stdin >= 0) {
       /* fds[0] is ours to close like a pipe end; the caller keeps its own fd. */
       if ((fds[0] = fcntl((int)given_stdin, F_DUPFD_CLOEXEC, 3)) < 0) {
@@ -520,104 +742,108 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
       continue;
     }
     if (i == 2 && stderr_to_stdout > 0) continue;
-    if (i == 3 && ready_target < 0) break;
+    if (i == 3 && ready_target < 0) continue;
     if (pipe2(&fds[2 * i], O_CLOEXEC) < 0) {
       throw_errno(env, "pipe", errno);
       goto done;
     }
   }
-  /* The daemon reads stdout/stderr/ready without blocking; stdin is written through libuv too. */
+  /* The daemon reads stdout/stderr/ready/report without blocking; stdin is written through libuv too. */
   fcntl(fds[2], F_SETFL, O_NONBLOCK);
   if (fds[4] >= 0) fcntl(fds[4], F_SETFL, O_NONBLOCK);
   if (fds[1] >= 0) fcntl(fds[1], F_SETFL, O_NONBLOCK);
   if (fds[6] >= 0) fcntl(fds[6], F_SETFL, O_NONBLOCK);
+  fcntl(fds[8], F_SETFL, O_NONBLOCK);
 
-  req.file = file;
-  req.argv = argv;
-  req.envp = envp;
-  req.cwd = cwd;
-  req.umask = mask < 0 ? -1 : (int)mask;
-  req.stdio[0] = fds[0];
-  req.stdio[1] = fds[3];
+  req->file = job->file;
+  req->argv = job->argv;
+  req->envp = job->envp;
+  req->cwd = job->cwd;
+  req->umask = mask < 0 ? -1 : (int)mask;
+  req->stdio[0] = fds[0];
+  req->stdio[1] = fds[3];
   /* redirect_stderr: the child's fd 2 is its stdout pipe too */
   int child_stderr = fds[5] >= 0 ? fds[5] : fds[3];
-  req.stdio[2] = child_stderr;
-  req.ready_fd = fds[7];
-  req.ready_target = (int)ready_target;
-  req.parent = getpid();
+  req->stdio[2] = child_stderr;
+  req->ready_fd = fds[7];
+  req->ready_target = (int)ready_target;
+  req->report_fd = fds[9];
+  req->parent = getpid();
+  req->tid = TID_BUSY;
 
+  uv_loop_t *loop;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  CHECK(napi_create_reference(env, args[6], 1, &job->on_exit));
+  CHECK(napi_create_reference(env, args[8], 1, &job->on_started));
   int pidfd = -1;
   sigset_t all, previous;
   sigfillset(&all);
   pthread_mutex_lock(&spawn_lock);
-  if (ensure_stack() < 0) {
+  ensure_slots();
+  if ((job->stack = take_stack()) == NULL) {
     int err = errno;
     pthread_mutex_unlock(&spawn_lock);
     throw_errno(env, "clone", err);
     goto done;
   }
-  int flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | SIGCHLD;
+  int flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
+  if (!SPAWN_CONCURRENT) flags |= CLONE_VFORK;
   if (slots_end > 0 && dup3(fds[0], slots[0], O_CLOEXEC) >= 0 && dup3(fds[3], slots[1], O_CLOEXEC) >= 0 &&
-      dup3(child_stderr, slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0)) {
-    for (int i = 0; i < 3; i++) req.stdio[i] = slots[i];
-    if (fds[7] >= 0) req.ready_fd = slots[3];
-    req.unshare_from = slots_end;
+      dup3(child_stderr, slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0) &&
+      dup3(fds[9], slots[4], O_CLOEXEC) >= 0) {
+    for (int i = 0; i < 3; i++) req->stdio[i] = slots[i];
+    if (fds[7] >= 0) req->ready_fd = slots[3];
+    req->report_fd = slots[4];
+    req->unshare_from = slots_end;
     flags |= CLONE_FILES;
   }
+  /* Every signal blocked across the clone: no handler of the daemon may run in the child. */
   pthread_sigmask(SIG_SETMASK, &all, &previous);
-  pid_t pid = clone(child_main, child_stack_top, flags, &req, &pidfd);
+  pid_t pid = clone(child_main, job->stack, flags, req, &pidfd, NULL, &req->tid);
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
+  if (pid > 0 && (flags & CLONE_FILES)) wait_own_fds(req);
   clear_slots();
   pthread_mutex_unlock(&spawn_lock);
 
   /* The child's ends belong to the child now (or to nobody). */
-  close(fds[0]); fds[0] = -1;
-  close(fds[3]); fds[3] = -1;
-  if (fds[5] >= 0) { close(fds[5]); fds[5] = -1; }
-  if (fds[7] >= 0) { close(fds[7]); fds[7] = -1; }
-
+  for (int i = 0; i < 10; i += (i == 0 ? 3 : 2)) {
+    if (fds[i] >= 0) close(fds[i]);
+    fds[i] = -1;
+  }
   if (pid < 0) {
     throw_errno(env, "clone", clone_errno);
     goto done;
   }
-  if (req.stage != STAGE_NONE) {
-    /* The child exited with 127 before exec: reap it now. */
-    siginfo_t ignored;
-    while (waitid(P_PIDFD, (id_t)pidfd, &ignored, WEXITED) < 0 && errno == EINTR) {}
-    close(pidfd);
-    throw_errno(env, stage_names[req.stage], req.err);
-    goto done;
-  }
-
-  struct child *c = calloc(1, sizeof *c);
-  uv_loop_t *loop;
-  if (c == NULL || napi_get_uv_event_loop(env, &loop) != napi_ok ||
-      uv_poll_init(loop, &c->poll, pidfd) != 0) {
-    /* Should never happen; the child is running and must not be lost: kill and reap it. */
-    free(c);
+  job->pid = pid;
+  job->pidfd = pidfd;
+  job->env = env;
+  job->report_fd = fds[8];
+  job->fds[0] = fds[1];
+  job->fds[1] = fds[2];
+  job->fds[2] = fds[4];
+  job->fds[3] = fds[6];
+  fds[1] = fds[2] = fds[4] = fds[6] = fds[8] = -1;
+  job->poll.data = job;
+  if (uv_poll_init(loop, &job->poll, job->report_fd) != 0) {
+    /* Should never happen; the child must not be lost: wait for its exec (or exit), then report. */
+    while (__atomic_load_n(&req->tid, __ATOMIC_ACQUIRE) != 0) syscall(SYS_futex, &req->tid, FUTEX_WAIT, req->tid, NULL, NULL, 0);
     kill(pid, SIGKILL);
     siginfo_t ignored;
     waitid(P_PIDFD, (id_t)pidfd, &ignored, WEXITED);
     close(pidfd);
+    close(job->report_fd);
+    close_all(job->fds, 4);
     throw_errno(env, "watch", ENOMEM);
     goto done;
   }
-  c->poll.data = c;
-  c->pidfd = pidfd;
-  c->env = env;
-  CHECK(napi_create_reference(env, args[6], 1, &c->on_exit));
-  uv_poll_start(&c->poll, UV_READABLE, child_readable);
-
-  napi_value out[5];
-  CHECK(napi_create_int32(env, pid, &out[0]));
-  CHECK(napi_create_int32(env, fds[1], &out[1]));
-  CHECK(napi_create_int32(env, fds[2], &out[2]));
-  CHECK(napi_create_int32(env, fds[4], &out[3]));
-  CHECK(napi_create_int32(env, fds[6], &out[4]));
-  CHECK(napi_create_array_with_length(env, 5, &result));
-  for (uint32_t i = 0; i < 5; i++) CHECK(napi_set_element(env, result, i, out[i]));
-  fds[1] = fds[2] = fds[4] = fds[6] = -1;
+  uv_poll_start(&job->poll, UV_READABLE, job_readable);
+  struct env_data *data = env_data_of(env);
+  if (data->jobs_tail != NULL) data->jobs_tail->next = job;
+  else data->jobs_head = job;
+  data->jobs_tail = job;
+  job = NULL; /* the loop has it now */
+  napi_create_int32(env, pid, &result);
   goto done;
 
 bad_user:
@@ -630,12 +856,12 @@ napi_failed:
     if (!pending) napi_throw_error(env, NULL, "spawn: Node-API call failed");
   }
 done:
-  close_all(fds, 8);
-  free(file);
-  free(cwd);
-  free_string_array(argv);
-  free_string_array(envp);
-  free(groups);
+  close_all(fds, 10);
+  if (job != NULL) {
+    if (job->on_exit != NULL) napi_delete_reference(env, job->on_exit);
+    if (job->on_started != NULL) napi_delete_reference(env, job->on_started);
+    job_free(job);
+  }
   return result;
 }
 
@@ -834,16 +1060,14 @@ done:
 /* ------------------------------------------------------------------------------------------ */
 
 /*
- * prepare(): make what every spawn uses now (the child stack, and the fd slots): call it before
+ * prepare(): make the fd slots every spawn uses now: call it before
  * the daemon opens its many fds, so that the slots are low in its fd table.
  */
 static napi_value prepare(napi_env env, napi_callback_info info) {
   (void)info;
   pthread_mutex_lock(&spawn_lock);
-  int r = ensure_stack();
-  int err = errno;
+  ensure_slots();
   pthread_mutex_unlock(&spawn_lock);
-  if (r < 0) throw_errno(env, "prepare", err);
   return NULL;
 }
 

@@ -19,18 +19,30 @@ export interface NativeUser {
   readonly groups: ReadonlyArray<number>
 }
 
+/** Where a child failed before exec: the errno name, and the step (chdir, exec, setuid, …). */
+export interface NativeSpawnError {
+  readonly code?: string
+  readonly stage?: string
+}
+
+/** A child that has exec'd: its pid and the daemon's ends of its pipes (-1: none). */
+export type NativeStarted = readonly [pid: number, stdin: number, stdout: number, stderr: number, ready: number]
+
 /** What the addon exports (see native/spawner.c for each function's contract). */
 export interface NativeAddon {
   /**
-   * Make what every spawn uses (the child stack, three fd slots low in the fd table that keep a
-   * child from copying all the daemon's fds): call it before the daemon opens its log files.
+   * Make the fd slots every spawn uses (five fds low in the fd table that keep a child from
+   * copying all the daemon's fds): call it before the daemon opens its log files.
    */
   readonly prepare: () => void
   /**
-   * Start a child (vfork semantics: new session, umask, chdir, user, PR_SET_PDEATHSIG) and watch
-   * its pidfd; `onExit` gets the exit code or the signal number (and whether it dumped core) once it has been reaped. Returns
-   * its pid and the daemon's ends of its stdin (write), stdout and stderr (read) pipes. Throws an
-   * Error with `code` (errno name) and `stage` (where it failed) when the child could not exec.
+   * Start a child (shared memory, no copy of the daemon: new session, umask, chdir, user,
+   * PR_SET_PDEATHSIG) and return its pid at once, before it has exec'd. `onStarted` is called
+   * from the loop once it has: with its pid and the daemon's ends of its stdin (write), stdout and
+   * stderr (read) pipes, and only then is its exit watched (`onExit` gets the exit code or the
+   * signal number, and whether it dumped core, once it has been reaped); or with an Error with
+   * `code` (errno name) and `stage` (where) when it failed before exec (reaped, nothing of it
+   * open, `onExit` never called). Throws (`stage` "pipe" or "clone") when no child could be made.
    * `options.stdin` makes the child's fd 0 a duplicate of that fd (then stdin is -1);
    * `options.readyFd` (3..1023) gives the child the write end of a pipe at that fd, whose
    * (non-blocking) read end is `ready` (else -1); `options.stderrToStdout` (1) makes the child's
@@ -44,8 +56,9 @@ export interface NativeAddon {
     umask: number,
     user: NativeUser | null,
     onExit: (code: number | null, signal: number | null, dumped: boolean) => void,
-    options?: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined; readonly stderrToStdout?: 0 | 1 }
-  ) => readonly [pid: number, stdin: number, stdout: number, stderr: number, ready: number]
+    options: { readonly stdin?: number | undefined; readonly readyFd?: number | undefined; readonly stderrToStdout?: 0 | 1 } | undefined,
+    onStarted: (error: NativeSpawnError | null, started?: NativeStarted) => void
+  ) => number
   /**
    * Make a blocking, close-on-exec listening socket: a unix one (replacing what is at `path`, then
    * chown (-1: unchanged) and chmod (-1: unchanged)) or an IPv4 TCP one with SO_REUSEADDR. Throws an

@@ -1,7 +1,9 @@
 /**
- * The Spawner on the native addon (native/spawner.c): the daemon starts every child itself with
- * vfork semantics, at a cost that does not grow with the daemon's memory, and is every child's
- * parent, as supervisord is. Each child gets its own session and process group (so `kill(-pid)`
+ * The Spawner on the native addon (native/spawner.c): the daemon starts every child itself in
+ * shared memory (clone(CLONE_VM), no copy of the daemon), at a cost that does not grow with the
+ * daemon's memory, and is every child's parent, as supervisord is. The daemon's thread does not
+ * wait while the kernel loads the child's program: a spawn completes from the event loop once the
+ * child has exec'd, and the daemon starts other programs meanwhile. Each child gets its own session and process group (so `kill(-pid)`
  * reaches its descendants and a terminal's Ctrl-C reaches only the daemon), its `umask=`,
  * `directory=` and `user=` (uid, primary gid and the supplementary groups of the user database,
  * applied in the child), and PR_SET_PDEATHSIG: if the daemon dies, even by SIGKILL, the kernel
@@ -33,7 +35,7 @@ import * as Net from "node:net"
 import type { ExitInfo } from "../domain/ExitInfo.ts"
 import * as FdReserve from "../logs/FdReserve.ts"
 import { endedOutput, pipeOutput } from "./ChildPipe.ts"
-import { exitInfoOf, type NativeAddon, type NativeListen, type NativeUser } from "./NativeAddon.ts"
+import { exitInfoOf, type NativeAddon, type NativeListen, type NativeSpawnError, type NativeStarted, type NativeUser } from "./NativeAddon.ts"
 import { adoptOrphans, killLeftBehind, occupiedSessions, sharedLeftBehind } from "./Orphans.ts"
 import { resolve } from "./ResolveCommand.ts"
 import { killChild } from "./Signals.ts"
@@ -53,16 +55,26 @@ const SESSION_CHECK_MS = 1000
 /** Fds a spawn opens at once: three pipes, a ready=fd:N pipe, the exec-error pipe and the pidfd. */
 const FDS_PER_SPAWN = 11
 
-/** What the addon throws when a child could not be started. */
-interface NativeError {
-  readonly code?: string
-  readonly stage?: string
+/** What a spawn failure's text names: the program, its directory and user. */
+interface AboutSpawn {
+  readonly name: string
+  readonly cwd: string | undefined
+  readonly user: string | undefined
+}
+
+/** The few strings of a request its failure's text needs (a callback keeping them keeps no environment). */
+const aboutSpawn = (request: SpawnRequest): AboutSpawn => ({ name: request.argv[0] ?? request.file, cwd: request.cwd, user: request.user })
+
+/** A started child's pid and stdin writer, shared by its started and exit callbacks. */
+interface StartedChild {
+  pid: number
+  stdin: ReturnType<typeof stdinWriter> | undefined
 }
 
 /** supervisord's spawnerr text for a failure at `stage` (see its process.py _spawn_as_child / drop_privileges). */
-const failureMessage = (request: SpawnRequest, error: NativeError): string => {
+const failureMessage = (request: AboutSpawn, error: NativeSpawnError): string => {
   const code = error.code ?? "UNKNOWN"
-  const name = request.argv[0] ?? request.file
+  const name = request.name
   switch (error.stage) {
     case "chdir":
       return `couldn't chdir to ${request.cwd}: ${code}`
@@ -218,44 +230,67 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
     // added after adoptOrphans, so this runs first: the daemon still adopts what the kill orphans
     yield* Effect.addFinalizer(() => killLeftBehind(sessions, isOurs))
 
-    // A function of its own, apart from `spawn`'s thunk: the closures a child keeps until it exits
-    // (its exit callback) would otherwise keep the request, and so its whole environment, alive.
+    /**
+     * A child's exit callback, in a scope of its own: what a child keeps until it exits must not
+     * keep its spawn request (its whole environment) or the spawning fiber's continuation alive.
+     */
+    const exitCallback = (exited: Deferred.Deferred<ExitInfo>, child: StartedChild) =>
+      (code: number | null, signal: number | null, dumped: boolean) => {
+        live.delete(child.pid)
+        forgetIfEmpty(child.pid)
+        child.stdin?.close()
+        Deferred.doneUnsafe(exited, Exit.succeed(exitInfoOf(code, signal, dumped)))
+      }
+
+    // The daemon's thread does not wait for the child's exec (native/spawner.c): the spawn
+    // completes from the loop once the child has exec'd, or failed before.
     const spawnNow = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> => {
+      const about = aboutSpawn(request)
       // out of fds, the control plane keeps its reserve: the spawn fails as it would at the limit
-      if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(request, { code: "EMFILE" }) }))
+      if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(about, { code: "EMFILE" }) }))
       const user = userFor(addon, request.user)
       if (user instanceof SpawnFailure) return Effect.fail(user)
       const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
-      const exited = Deferred.makeUnsafe<ExitInfo>()
-      let stdin: ReturnType<typeof stdinWriter> | undefined
-      let pid: number
-      let fds: readonly [number, number, number, number]
-      try {
-        const onExit = (code: number | null, signal: number | null, dumped: boolean) => {
-          live.delete(pid)
-          forgetIfEmpty(pid)
-          stdin?.close()
-          Deferred.doneUnsafe(exited, Exit.succeed(exitInfoOf(code, signal, dumped)))
+      const options = { stdin: request.stdinFd, readyFd: request.readyFd, stderrToStdout: request.stderrToStdout === true ? 1 as const : 0 as const }
+      return Effect.callback<RawChild, SpawnFailure>((resume) => {
+        const exited = Deferred.makeUnsafe<ExitInfo>()
+        const child: StartedChild = { pid: 0, stdin: undefined }
+        let abandoned = false
+        const onStarted = (error: NativeSpawnError | null, started?: NativeStarted) => {
+          if (error !== null || started === undefined) {
+            if (!abandoned) resume(Effect.fail(new SpawnFailure({ message: failureMessage(about, error ?? {}) })))
+            return
+          }
+          const [pid, stdinFd, stdoutFd, stderrFd, readyFd] = started
+          child.pid = pid
+          live.add(pid)
+          sessions.add(pid)
+          if (abandoned) {
+            // nobody waits for it any more: it goes, and its exit is reaped as any other
+            process.kill(pid, "SIGKILL")
+            for (const fd of [stdinFd, stdoutFd, stderrFd, readyFd]) if (fd >= 0) Fs.closeSync(fd)
+            return
+          }
+          // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
+          child.stdin = stdinFd < 0 ? undefined : stdinWriter(stdinFd)
+          resume(Effect.succeed<RawChild>({
+            pid,
+            stdout: pipeOutput(addon, stdoutFd),
+            stderr: stderrFd < 0 ? endedOutput() : pipeOutput(addon, stderrFd),
+            exit: Deferred.await(exited),
+            kill: killChild(pid),
+            writeStdin: child.stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),
+            readyPipe: readyFd < 0 ? undefined : pipeOutput(addon, readyFd)
+          }))
         }
-        const options = { stdin: request.stdinFd, readyFd: request.readyFd, stderrToStdout: request.stderrToStdout === true ? 1 as const : 0 as const }
-        const started = addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, onExit, options)
-        pid = started[0]
-        fds = [started[1], started[2], started[3], started[4]]
-      } catch (cause) {
-        return Effect.fail(new SpawnFailure({ message: failureMessage(request, cause as NativeError) }))
-      }
-      live.add(pid)
-      sessions.add(pid)
-      // An fcgi-program's child has the socket as its stdin: nothing to write to (supervisord: NO_FILE).
-      stdin = fds[0] < 0 ? undefined : stdinWriter(fds[0])
-      return Effect.succeed<RawChild>({
-        pid,
-        stdout: pipeOutput(addon, fds[1]),
-        stderr: fds[2] < 0 ? endedOutput() : pipeOutput(addon, fds[2]),
-        exit: Deferred.await(exited),
-        kill: killChild(pid),
-        writeStdin: stdin?.write ?? (() => Effect.fail(new StdinFailure({ message: "EBADF" }))),
-        readyPipe: fds[3] < 0 ? undefined : pipeOutput(addon, fds[3])
+        try {
+          addon.spawn(request.file, request.argv, env, request.cwd ?? null, request.umask ?? -1, user, exitCallback(exited, child), options, onStarted)
+        } catch (cause) {
+          resume(Effect.fail(new SpawnFailure({ message: failureMessage(about, cause as NativeSpawnError) })))
+        }
+        return Effect.sync(() => {
+          abandoned = true
+        })
       })
     }
     const spawn = (request: SpawnRequest): Effect.Effect<RawChild, SpawnFailure> => Effect.suspend(() => spawnNow(request))

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { NodeServices } from "@effect/platform-node"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as Stream from "effect/Stream"
@@ -361,6 +362,45 @@ describe("native spawner only", () => {
       expect(unknown.message).toBe("couldn't setuid to no-such-user-here: Can't find username 'no-such-user-here'")
       const unknownId = yield* spawner.spawn(request("true", { user: "4000000" })).pipe(Effect.flip)
       expect(unknownId.message).toBe("couldn't setuid to 4000000: Can't find uid 4000000")
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live("spawns in flight together each hear their own child: exec'd ones their output, failed ones their own failure", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const missing = Path.join(Os.tmpdir(), `effsup-missing-${process.pid}`)
+      const outcomes = yield* Effect.forEach(
+        Array.from({ length: 60 }, (_, i) => i),
+        (i) =>
+          spawner.spawn(request(`echo child${i}`, i % 3 === 0 ? { cwd: `${missing}/${i}` } : {})).pipe(
+            Effect.flatMap(run),
+            Effect.map(([out, , exit]) => `${out.trim()} ${exit.code}`),
+            Effect.catch((failure) => Effect.succeed(failure.message))
+          ),
+        { concurrency: "unbounded" }
+      )
+      outcomes.forEach((outcome, i) =>
+        expect(outcome).toBe(i % 3 === 0 ? `couldn't chdir to ${missing}/${i}: ENOENT` : `child${i} 0`))
+    }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
+
+  it.live("a spawn interrupted before its child has exec'd leaves no child running", () =>
+    Effect.gen(function*() {
+      const spawner = yield* Spawner
+      const marker = `effsup-interrupted-${process.pid}-${Date.now()}`
+      const marked = () =>
+        Fs.readdirSync("/proc").filter((pid) => {
+          try {
+            return /^\d+$/.test(pid) && Fs.readFileSync(`/proc/${pid}/environ`, "latin1").includes(marker)
+          } catch {
+            return false
+          }
+        })
+      for (let i = 0; i < 5; i++) {
+        // runFork runs the spawn up to its wait for the child's report: the child is made, not yet heard from
+        const fiber = Effect.runFork(spawner.spawn(request("exec sleep 30", { env: { PATH: "/usr/bin:/bin", EFFSUP_MARK: marker } })))
+        yield* Fiber.interrupt(fiber)
+      }
+      yield* sleepMs(500)
+      expect(marked()).toEqual([])
     }).pipe(Effect.provide(NodeSpawner.nativeLayer)))
 
   it.live("a child gets its three stdio fds and none of the daemon's, however many it holds (even ones it inherited without close-on-exec)", () =>

@@ -250,7 +250,8 @@ export const make = (addon: NativeAddon): Effect.Effect<Spawner["Service"], neve
       if (!FdReserve.roomFor(FDS_PER_SPAWN)) return Effect.fail(new SpawnFailure({ message: failureMessage(about, { code: "EMFILE" }) }))
       const user = userFor(addon, request.user)
       if (user instanceof SpawnFailure) return Effect.fail(user)
-      const env = Object.entries(request.env).map(([k, v]) => `${k}=${v}`)
+      const env: Array<string> = []
+      for (const k in request.env) env.push(`${k}=${request.env[k]}`)
       const options = { stdin: request.stdinFd, readyFd: request.readyFd, stderrToStdout: request.stderrToStdout === true ? 1 as const : 0 as const }
       return Effect.callback<RawChild, SpawnFailure>((resume) => {
         const exited = Deferred.makeUnsafe<ExitInfo>()

@@ -23,6 +23,7 @@ export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 export const scrape = (supervisor: Supervisor["Service"], recorder: Recorder): Effect.Effect<string> =>
   Effect.gen(function*() {
     const { context } = recorder
+    recorder.flush()
     const infos = yield* supervisor.allProcessInfo
     const now = yield* Clock.currentTimeMillis
     const present = new Set<ProcessLabels>()

@@ -3,11 +3,11 @@
  * shared memory (clone(CLONE_VM), no copy of the daemon), at a cost that does not grow with the
  * daemon's memory, and is every child's parent, as supervisord is. The daemon's thread does not
  * wait while the kernel loads the child's program: a spawn completes from the event loop once the
- * child has exec'd, and the daemon starts other programs meanwhile. Each child gets its own session and process group (so `kill(-pid)`
- * reaches its descendants and a terminal's Ctrl-C reaches only the daemon), its `umask=`,
- * `directory=` and `user=` (uid, primary gid and the supplementary groups of the user database,
- * applied in the child), and PR_SET_PDEATHSIG: if the daemon dies, even by SIGKILL, the kernel
- * kills every child it started.
+ * child has exec'd, and the daemon starts other programs meanwhile. Each child gets its own
+ * session and process group (so `kill(-pid)` reaches its descendants and a terminal's Ctrl-C
+ * reaches only the daemon), its `umask=`, `directory=` and `user=` (uid, primary gid and the
+ * supplementary groups of the user database, applied in the child), and PR_SET_PDEATHSIG: if the
+ * daemon dies, even by SIGKILL, the kernel kills every child it started.
  *
  * Its stdout and stderr are pipes the daemon reads (ChildPipe.ts); its stdin is a pipe the
  * daemon writes, opened as a stream only when something is written. Its exit comes from its

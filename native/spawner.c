@@ -246,7 +246,7 @@ static size_t page_size(void) {
   return (size_t)sysconf(_SC_PAGESIZE);
 }
 
-/* The top of a child stack, or NULL (errno set). */
+/* The top of a child stack, or NULL (errno set); with spawn_lock held. */
 static char *take_stack(void) {
   if (spare_count > 0) return spare_stacks[--spare_count];
   size_t page = page_size();
@@ -259,7 +259,7 @@ static char *take_stack(void) {
   return base + page + CHILD_STACK_SIZE;
 }
 
-/* Give back a stack no child uses any more (called on the loop's thread). */
+/* Give back a stack no child uses any more (with spawn_lock held). */
 static void return_stack(char *top) {
   if (top == NULL) return;
   if (spare_count < SPARE_STACKS) {
@@ -559,7 +559,9 @@ struct job {
 
 /* What a job owns besides its handle; its child no longer uses any of it. */
 static void job_free(struct job *j) {
+  pthread_mutex_lock(&spawn_lock); /* the spare stacks are shared by every environment's spawns */
   return_stack(j->stack);
+  pthread_mutex_unlock(&spawn_lock);
   free(j->file);
   free(j->cwd);
   free_string_array(j->argv);

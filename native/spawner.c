@@ -10,7 +10,8 @@
  * session, umask, chdir, supplementary groups, uid/gid and PR_SET_PDEATHSIG.
  *
  * The child runs on a small stack of its own in the parent's memory, and the parent's thread does
- * not wait for its exec (only, briefly, for it to take its own fd table): the daemon goes on with
+ * not wait for its exec (nor, unless many spawns are in flight, for it to take its own fd table,
+ * see the slot sets below): the daemon goes on with
  * its work while the kernel loads the program (measured on a slow VM: half the main thread's time
  * in a start of 500 programs was spent waiting in vfork). So the child makes its own system calls
  * (no glibc wrapper: they write errno into the daemon thread's TLS), and no malloc, no stdio, no
@@ -154,6 +155,7 @@ struct request {
   int ready_target;
   int report_fd;        /* write end of the close-on-exec pipe: EOF at exec, or { stage, errno } */
   int unshare_from;     /* > 0: the fd table is shared (CLONE_FILES); keep only the fds below this */
+  int set;              /* the parent's: the slot set holding the child's fds (-1: none, or given back) */
   pid_t parent;
   volatile int tid;     /* TID_BUSY, TID_OWN_FDS, then 0 (see above) */
 };
@@ -185,6 +187,9 @@ static int child_main(void *arg) {
     CHECKED(STAGE_STDIO, SYS(SYS_close_range, req->unshare_from, ~0U, CLOSE_RANGE_UNSHARE, 0));
     __atomic_store_n(&req->tid, TID_OWN_FDS, __ATOMIC_RELEASE);
     SYS(SYS_futex, &req->tid, FUTEX_WAKE, 1, 0);
+    /* Tell the loop too: the daemon's copies in the slots keep the report pipe from reaching EOF. */
+    int own_fds[2] = { STAGE_NONE, 0 };
+    SYS(SYS_write, req->report_fd, own_fds, sizeof own_fds, 0);
   }
   /* No handler of the daemon may run here, and none should stay ignored after exec. An all-zero
    * kernel sigaction is SIG_DFL; every signal stays blocked until just before exec. */
@@ -223,18 +228,26 @@ static int child_main(void *arg) {
 }
 
 /*
- * What spawns share, used by one spawn at a time (spawn_lock): where the kernel has
- * CLOSE_RANGE_UNSHARE (5.9), five fd slots reserved low in the daemon's fd table (holding
- * /dev/null between spawns): stdin, stdout, stderr, a ready=fd:N pipe and the report pipe. A spawn
- * places the child's fds in the slots and shares the fd table with the child (CLONE_FILES), which
- * first keeps only the fds below the slots' end: a few dozen, whatever the daemon holds (measured:
- * 0.8 ms per spawn with 3000 open fds when the child copies them all). The daemon waits only for
- * that (TID_OWN_FDS), not for the exec: each child in flight has a stack of its own, from a pool.
+ * What spawns share (spawn_lock): where the kernel has CLOSE_RANGE_UNSHARE (5.9), sets of five fd
+ * slots reserved low in the daemon's fd table (holding /dev/null when free): stdin, stdout,
+ * stderr, a ready=fd:N pipe and the report pipe. A spawn places the child's fds in a free set and
+ * shares the fd table with the child (CLONE_FILES), which first keeps only the fds below the
+ * slots' end: a hundred or so, whatever the daemon holds (measured: 0.8 ms per spawn with 3000
+ * open fds when the child copies them all). The daemon does not wait for that: the set is given
+ * back when the child says it has its own table (TID_OWN_FDS in its futex word, and a message on
+ * its report pipe, read on the loop), and only a spawn that finds every set taken waits, for the
+ * oldest. Waiting at every spawn for the new child to be scheduled was, on a busy 2-core VM, a
+ * quarter of the daemon's wall time in a start of 500 programs. Each child in flight has a stack
+ * of its own, from a pool.
  */
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 static int null_fd = -1;
 #define NSLOTS 5
-static int slots[NSLOTS] = { -1, -1, -1, -1, -1 };
+#define NSETS 16
+static int slots[NSETS][NSLOTS];
+static struct request *set_user[NSETS]; /* whose child may still share the fd table; NULL: free */
+static unsigned long set_taken[NSETS];  /* when (in spawns) it was taken: the oldest is waited for */
+static unsigned long spawn_count;
 static int slots_end; /* 0: no slots, every spawn copies the whole fd table */
 
 /* Child stacks (a guard page below each), kept for reuse once their child is done with them. */
@@ -296,20 +309,61 @@ static void ensure_slots(void) {
   if (null_fd >= 0) return;
   null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
   if (null_fd < 0 || !kernel_can_unshare()) return; /* before Linux 5.9: every spawn copies the table */
-  for (int i = 0; i < NSLOTS; i++) {
-    slots[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
-    if (slots[i] < 0) {
-      for (int j = 0; j < i; j++) close(slots[j]);
+  int *all = &slots[0][0];
+  for (int i = 0; i < NSETS * NSLOTS; i++) {
+    all[i] = fcntl(null_fd, F_DUPFD_CLOEXEC, 3);
+    if (all[i] < 0) {
+      for (int j = 0; j < i; j++) close(all[j]);
       slots_end = 0; /* no slots after all: every spawn copies the table */
       return;
     }
-    if (slots[i] + 1 > slots_end) slots_end = slots[i] + 1;
+    if (all[i] + 1 > slots_end) slots_end = all[i] + 1;
   }
 }
 
-/* Put /dev/null back in the slots, dropping the daemon's references to the child's pipe ends. */
-static void clear_slots(void) {
-  if (slots_end > 0) for (int i = 0; i < NSLOTS; i++) dup3(null_fd, slots[i], O_CLOEXEC);
+/* Put /dev/null back in set s, dropping the daemon's references to a child's pipe ends. */
+static void clear_set(int s) {
+  for (int i = 0; i < NSLOTS; i++) dup3(null_fd, slots[s][i], O_CLOEXEC);
+}
+
+/* Set s is free again: its child has its own fd table (or is gone). With spawn_lock held. */
+static void release_set(int s) {
+  clear_set(s);
+  set_user[s]->set = -1;
+  set_user[s] = NULL;
+}
+
+/* Until the child has its own fd table, the slots are its fds (a child that exited ends it too). */
+static void wait_own_fds(struct request *req) {
+  struct timespec tick = { 0, 1000000 };
+  while (__atomic_load_n(&req->tid, __ATOMIC_ACQUIRE) == TID_BUSY)
+    syscall(SYS_futex, &req->tid, FUTEX_WAIT, TID_BUSY, &tick, NULL, 0);
+}
+
+/* A free slot set (spawn_lock held): an unused one, else one whose child has its own fd table by
+ * now, else the oldest once its child has. */
+static int take_set(void) {
+  for (int s = 0; s < NSETS; s++) if (set_user[s] == NULL) return s;
+  int oldest = 0, freed = -1;
+  for (int s = 0; s < NSETS; s++) {
+    if (__atomic_load_n(&set_user[s]->tid, __ATOMIC_ACQUIRE) != TID_BUSY) {
+      release_set(s);
+      freed = s;
+    } else if (set_taken[s] < set_taken[oldest]) {
+      oldest = s;
+    }
+  }
+  if (freed >= 0) return freed;
+  wait_own_fds(set_user[oldest]);
+  release_set(oldest);
+  return oldest;
+}
+
+/* Give back the set of a request whose child has its own fd table, exec'd or is gone. */
+static void release_request_set(struct request *req) {
+  pthread_mutex_lock(&spawn_lock);
+  if (req->set >= 0 && set_user[req->set] == req) release_set(req->set);
+  pthread_mutex_unlock(&spawn_lock);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -553,7 +607,8 @@ struct job {
   napi_ref on_exit, on_started;
   struct job *next;     /* the next spawn made (env_data's list) */
   int reported;         /* the child has exec'd or failed: report and report_size hold what it said */
-  int report[2];
+  int report[2];        /* { STAGE_NONE, 0 }: it has its own fds; { stage, errno }: it failed there */
+  size_t report_got;    /* bytes of report read so far */
   ssize_t report_size;
 };
 
@@ -626,11 +681,21 @@ static void job_readable(uv_poll_t *poll, int status, int events) {
   (void)status;
   (void)events;
   struct job *j = poll->data;
-  ssize_t n = read(j->report_fd, j->report, sizeof j->report);
-  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  for (;;) {
+    ssize_t n = read(j->report_fd, (char *)j->report + j->report_got, sizeof j->report - j->report_got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) return;
+    if (n <= 0) break; /* EOF: exec'd (or killed before it could say anything) */
+    j->report_got += (size_t)n;
+    if (j->report_got < sizeof j->report) continue;
+    if (j->report[0] != STAGE_NONE) break; /* where it failed */
+    release_request_set(&j->req); /* it has its own fds */
+    j->report_got = 0;
+  }
   uv_poll_stop(poll);
+  release_request_set(&j->req);
   j->reported = 1;
-  j->report_size = n;
+  j->report_size = (ssize_t)j->report_got;
   struct env_data *d = env_data_of(j->env);
   while (d != NULL && d->jobs_head != NULL && d->jobs_head->reported) {
     struct job *done = d->jobs_head;
@@ -638,13 +703,6 @@ static void job_readable(uv_poll_t *poll, int status, int events) {
     if (d->jobs_head == NULL) d->jobs_tail = NULL;
     job_finish(done);
   }
-}
-
-/* Until the child has its own fd table, the slots are its fds (a child that exited ends it too). */
-static void wait_own_fds(struct request *req) {
-  struct timespec tick = { 0, 1000000 };
-  while (__atomic_load_n(&req->tid, __ATOMIC_ACQUIRE) == TID_BUSY)
-    syscall(SYS_futex, &req->tid, FUTEX_WAIT, TID_BUSY, &tick, NULL, 0);
 }
 
 /*
@@ -771,6 +829,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   req->ready_target = (int)ready_target;
   req->report_fd = fds[9];
   req->parent = getpid();
+  req->set = -1;
   req->tid = TID_BUSY;
 
   uv_loop_t *loop;
@@ -790,22 +849,31 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   }
   int flags = CLONE_VM | CLONE_PIDFD | CLONE_CHILD_CLEARTID | SIGCHLD;
   if (!SPAWN_CONCURRENT) flags |= CLONE_VFORK;
-  if (slots_end > 0 && dup3(fds[0], slots[0], O_CLOEXEC) >= 0 && dup3(fds[3], slots[1], O_CLOEXEC) >= 0 &&
-      dup3(child_stderr, slots[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slots[3], O_CLOEXEC) >= 0) &&
-      dup3(fds[9], slots[4], O_CLOEXEC) >= 0) {
-    for (int i = 0; i < 3; i++) req->stdio[i] = slots[i];
-    if (fds[7] >= 0) req->ready_fd = slots[3];
-    req->report_fd = slots[4];
-    req->unshare_from = slots_end;
-    flags |= CLONE_FILES;
+  int set = slots_end > 0 ? take_set() : -1;
+  if (set >= 0) {
+    int *slot = slots[set];
+    if (dup3(fds[0], slot[0], O_CLOEXEC) >= 0 && dup3(fds[3], slot[1], O_CLOEXEC) >= 0 &&
+        dup3(child_stderr, slot[2], O_CLOEXEC) >= 0 && (fds[7] < 0 || dup3(fds[7], slot[3], O_CLOEXEC) >= 0) &&
+        dup3(fds[9], slot[4], O_CLOEXEC) >= 0) {
+      for (int i = 0; i < 3; i++) req->stdio[i] = slot[i];
+      if (fds[7] >= 0) req->ready_fd = slot[3];
+      req->report_fd = slot[4];
+      req->unshare_from = slots_end;
+      req->set = set;
+      set_user[set] = req;
+      set_taken[set] = ++spawn_count;
+      flags |= CLONE_FILES;
+    } else {
+      clear_set(set); /* the child copies the whole table instead */
+    }
   }
   /* Every signal blocked across the clone: no handler of the daemon may run in the child. */
   pthread_sigmask(SIG_SETMASK, &all, &previous);
   pid_t pid = clone(child_main, job->stack, flags, req, &pidfd, NULL, &req->tid);
   int clone_errno = errno;
   pthread_sigmask(SIG_SETMASK, &previous, NULL);
-  if (pid > 0 && (flags & CLONE_FILES)) wait_own_fds(req);
-  clear_slots();
+  /* No child, or (CLONE_VFORK) one that has exec'd or exited already: the set is free. */
+  if (req->set >= 0 && (pid < 0 || !SPAWN_CONCURRENT)) release_set(req->set);
   pthread_mutex_unlock(&spawn_lock);
 
   /* The child's ends belong to the child now (or to nobody). */
@@ -830,6 +898,7 @@ static napi_value spawn(napi_env env, napi_callback_info info) {
   if (uv_poll_init(loop, &job->poll, job->report_fd) != 0) {
     /* Should never happen; the child must not be lost: wait for its exec (or exit), then report. */
     while (__atomic_load_n(&req->tid, __ATOMIC_ACQUIRE) != 0) syscall(SYS_futex, &req->tid, FUTEX_WAIT, req->tid, NULL, NULL, 0);
+    release_request_set(req);
     kill(pid, SIGKILL);
     siginfo_t ignored;
     waitid(P_PIDFD, (id_t)pidfd, &ignored, WEXITED);

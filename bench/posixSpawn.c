@@ -4,8 +4,11 @@
  *
  *   posixSpawn cycle N      N times: posix_spawn /bin/true, waitpid; prints each cycle in µs
  *   posixSpawn start N ARG  posix_spawn N × `sleep ARG` (stdio to /dev/null) and exit
+ *   posixSpawn stop N       posix_spawn N × `sleep 1000`, then SIGTERM each and waitpid each;
+ *                           prints the milliseconds from the first kill to the last reaped exit
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,15 +43,27 @@ int main(int argc, char **argv) {
     }
     return 0;
   }
-  if (strcmp(argv[1], "start") == 0 && argc >= 4) {
+  int stop = strcmp(argv[1], "stop") == 0;
+  if ((strcmp(argv[1], "start") == 0 && argc >= 4) || stop) {
     posix_spawn_file_actions_t actions;
     posix_spawn_file_actions_init(&actions);
     for (int fd = 0; fd < 3; fd++) posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_RDWR, 0);
-    char *child[] = { "sleep", argv[3], NULL };
+    char *child[] = { "sleep", stop ? "1000" : argv[3], NULL };
+    pid_t *pids = calloc((size_t)n, sizeof(pid_t));
+    if (pids == NULL) return 1;
     for (int i = 0; i < n; i++) {
-      pid_t pid;
-      if (posix_spawnp(&pid, "sleep", &actions, NULL, child, environ) != 0) return 1;
+      if (posix_spawnp(&pids[i], "sleep", &actions, NULL, child, environ) != 0) return 1;
     }
+    if (!stop) return 0;
+    /* every child has exec'd (posix_spawn returns after the exec); let them finish loading */
+    usleep(500000);
+    double t0 = now_us();
+    for (int i = 0; i < n; i++) kill(pids[i], SIGTERM);
+    for (int i = 0; i < n; i++) {
+      int status;
+      waitpid(pids[i], &status, 0);
+    }
+    printf("%.3f\n", (now_us() - t0) / 1000);
     return 0;
   }
   return 2;

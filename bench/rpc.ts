@@ -55,13 +55,15 @@ export const rpc: Scenario = {
     `${N} × \`sleep 1000\` RUNNING. Latency: sequential calls on one keep-alive connection, timed to the response's last byte (not decoded) ` +
     "(src/rpc/XmlRpc.ts codec over node:http, socketPath), after 10 warm-up calls. calls/s: 4 keep-alive " +
     "connections, each with one call in flight. ctl wall time: spawn to exit of `supervisorctl -c CONF status` / " +
-    "`dist/app/bin.js ctl -c CONF status`.",
+    "`dist/app/bin.js ctl -c CONF status`; floor: `node -e 0`, spawn to exit (Node's own start and exit).",
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 3
     const calls = ctx.quick ? 30 : 200
     const window = ctx.quick ? 1000 : 2000
     const ctlRuns = ctx.quick ? 2 : 5
     const s: Record<string, Record<Kind, Array<number>>> = {}
+    // The floor of any command-line client written for Node: `node -e 0`, spawn to exit.
+    const nodeStartup: Array<number> = []
     const push = (metric: string, kind: Kind, xs: ReadonlyArray<number>) =>
       ((s[metric] ??= { effsup: [], supervisord: [] })[kind]).push(...xs)
     const trial = (kind: Kind) => () =>
@@ -75,6 +77,7 @@ export const rpc: Scenario = {
           push("supervisorctl status", kind, [await wall("supervisorctl", ["-c", d.conf, "status"])])
           if (kind === "effsup") {
             push("effsup ctl status", kind, [await wall(ctx.effsup.argv[0]!, [...ctx.effsup.argv.slice(1), "ctl", "-c", d.conf, "status"])])
+            nodeStartup.push(await wall(process.execPath, ["-e", "0"]))
           }
         }
       })
@@ -98,6 +101,7 @@ export const rpc: Scenario = {
     rows.push(makeRow({
       scenario: "rpc", metric: `effsup ctl status vs supervisorctl status, ${N} programs`, unit: "ms", tails: false,
       effsup: s["effsup ctl status"]!.effsup, supervisord: s["supervisorctl status"]!.supervisord,
+      floor: { label: "node -e 0", samples: nodeStartup },
       target: ({ effsup }) => ({ text: "≤ 150 ms", pass: effsup !== undefined && effsup.median <= 150 })
     }))
     return rows

@@ -53,7 +53,8 @@ export const posixSpawnProgram = (): string => {
   return compiled
 }
 
-const run = (command: string, args: ReadonlyArray<string>): string => {
+/** Run a command to its end and return its stdout; throws with its stderr when it fails. */
+export const runChecked = (command: string, args: ReadonlyArray<string>): string => {
   const r = Cp.spawnSync(command, args, { encoding: "utf8", timeout: 120_000, maxBuffer: 16 * 1024 * 1024 })
   if (r.status !== 0) throw new Error(`${command} ${args.join(" ")} failed: ${r.stderr}`)
   return r.stdout
@@ -74,7 +75,7 @@ export const spawnCost: Scenario = {
       native: [], child_process: [], python: [], floor: []
     }
     const probe = (how: "native" | "child_process") => async () => {
-      const out = run(process.execPath, [Path.join(ROOT, "bench/spawnProbe.ts"), how, String(count), String(HEAP_MIB)])
+      const out = runChecked(process.execPath, [Path.join(ROOT, "bench/spawnProbe.ts"), how, String(count), String(HEAP_MIB)])
       samples[how].push(...(JSON.parse(out) as { times: Array<number> }).times)
     }
     const floor = posixSpawnProgram()
@@ -82,10 +83,10 @@ export const spawnCost: Scenario = {
       native: probe("native"),
       child_process: probe("child_process"),
       python: async () => {
-        samples.python.push(...(JSON.parse(run("python3", ["-c", PYTHON_PROBE, String(count), String(HEAP_MIB)])) as { times: Array<number> }).times)
+        samples.python.push(...(JSON.parse(runChecked("python3", ["-c", PYTHON_PROBE, String(count), String(HEAP_MIB)])) as { times: Array<number> }).times)
       },
       floor: async () => {
-        samples.floor.push(...run(floor, ["cycle", String(count)]).trim().split("\n").map((us) => Number(us) / 1000))
+        samples.floor.push(...runChecked(floor, ["cycle", String(count)]).trim().split("\n").map((us) => Number(us) / 1000))
       }
     }, ctx.log)
     return [

@@ -5,11 +5,14 @@
  *
  * Method: "gone" is read from /proc (no entry, or a zombie: the process has exited and only
  * waits to be reaped); the daemon's own exit is the bench's `exit` event for it. Polled every 1 ms.
+ * Floor: a C program that posix_spawned 200 `sleep 1000`, SIGTERMs each and reaps each
+ * (bench/posixSpawn.c `stop`), first kill to last reaped exit: what the kernel takes to end them.
  * @since 0.1.0
  */
 import { sleepers } from "./coldStart.ts"
 import { allInfo, interleave, isGone, type Kind, now, type Scenario, sleep, startRunning, waitAllRunning } from "./harness.ts"
 import { makeRow } from "./report.ts"
+import { posixSpawnProgram, runChecked } from "./spawnCost.ts"
 import { nsToMs } from "./stats.ts"
 
 const N = 200
@@ -20,11 +23,14 @@ export const stopAll: Scenario = {
   method:
     `${N} × \`sleep 1000\` RUNNING. stopAllProcesses(wait=true): call to answer. Shutdown: after ` +
     "startAllProcesses(wait=true) and all RUNNING again, SIGTERM to the daemon until the daemon has exited and " +
-    "every child pid is gone or a zombie in /proc (polled every 1 ms).",
+    "every child pid is gone or a zombie in /proc (polled every 1 ms). Floor: a C program that posix_spawned " +
+    `${N} \`sleep 1000\` SIGTERMs and reaps each (bench/posixSpawn.c), first kill to last reaped exit.`,
   run: async (ctx) => {
     const reps = ctx.quick ? 1 : 5
     const stop: Record<Kind, Array<number>> = { effsup: [], supervisord: [] }
     const shutdown: Record<Kind, Array<number>> = { effsup: [], supervisord: [] }
+    const floor: Array<number> = []
+    const floorProgram = posixSpawnProgram()
     const trial = (kind: Kind) => async () => {
       const d = await startRunning(kind, ctx.effsup, sleepers(N), N)
       try {
@@ -49,16 +55,20 @@ export const stopAll: Scenario = {
         await d.stop()
       }
     }
-    await interleave(reps, { effsup: trial("effsup"), supervisord: trial("supervisord") }, ctx.log)
+    const floorTrial = async () => {
+      floor.push(Number(runChecked(floorProgram, ["stop", String(N)]).trim()))
+    }
+    await interleave(reps, { effsup: trial("effsup"), supervisord: trial("supervisord"), floor: floorTrial }, ctx.log)
+    const killFloor = { label: "kill + wait from C", samples: floor }
     return [
       makeRow({
         scenario: "stopAll", metric: `stopAllProcesses, ${N} programs`, unit: "ms", tails: false,
-        effsup: stop.effsup, supervisord: stop.supervisord,
+        effsup: stop.effsup, supervisord: stop.supervisord, floor: killFloor,
         target: ({ effsup }) => ({ text: "p50 ≤ 100 ms", pass: effsup !== undefined && effsup.median <= 100 })
       }),
       makeRow({
         scenario: "stopAll", metric: `SIGTERM → daemon + ${N} children gone`, unit: "ms", tails: false,
-        effsup: shutdown.effsup, supervisord: shutdown.supervisord,
+        effsup: shutdown.effsup, supervisord: shutdown.supervisord, floor: killFloor,
         target: ({ effsup }) => ({ text: "p50 ≤ 100 ms", pass: effsup !== undefined && effsup.median <= 100 })
       })
     ]

@@ -31,8 +31,8 @@ export type NativeStarted = readonly [pid: number, stdin: number, stdout: number
 /** What the addon exports (see native/spawner.c for each function's contract). */
 export interface NativeAddon {
   /**
-   * Make the fd slots every spawn uses (five fds low in the fd table that keep a child from
-   * copying all the daemon's fds): call it before the daemon opens its log files.
+   * Make the fd slots spawns use (sixteen sets of five fds low in the fd table that keep a child
+   * from copying all the daemon's fds): call it before the daemon opens its log files.
    */
   readonly prepare: () => void
   /**

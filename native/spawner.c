@@ -237,8 +237,10 @@ static int child_main(void *arg) {
  * back when the child says it has its own table (TID_OWN_FDS in its futex word, and a message on
  * its report pipe, read on the loop), and only a spawn that finds every set taken waits, for the
  * oldest. Waiting at every spawn for the new child to be scheduled was, on a busy 2-core VM, a
- * quarter of the daemon's wall time in a start of 500 programs. Each child in flight has a stack
- * of its own, from a pool.
+ * quarter of the daemon's wall time in a start of 500 programs. (A child SIGKILLed by someone else
+ * before its first system call never says so: its set, and with it the EOF that reports its end,
+ * waits for the next spawn, which finds the child's futex word cleared.) Each child in flight has
+ * a stack of its own, from a pool.
  */
 static pthread_mutex_t spawn_lock = PTHREAD_MUTEX_INITIALIZER;
 static int null_fd = -1;

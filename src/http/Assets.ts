@@ -93,13 +93,15 @@ const load = Effect.gen(function*() {
  * A handler for the asset paths: loads the assets on first use and answers GET/HEAD with them
  * (304 when the client's ETag matches); other methods get 405. The page gets `rows` (the
  * processes as they are now, StatusRows.ts) where its file has ROWS_PLACEHOLDER, and so no ETag.
+ * `method` answers as for that method instead of the request's (a form POSTed without an action
+ * gets the page as a GET would).
  */
 export const make = (rows: Effect.Effect<string>) =>
   Effect.gen(function*() {
     const assets = yield* Effect.cached(load)
-    return (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    return (request: HttpServerRequest.HttpServerRequest, path: string, method: string = request.method) =>
       Effect.gen(function*() {
-        if (request.method !== "GET" && request.method !== "HEAD") {
+        if (method !== "GET" && method !== "HEAD") {
           return HttpServerResponse.empty({ status: 405, headers: { allow: "GET, HEAD" } })
         }
         const asset = (yield* assets).get(ROUTES[path]!)!
@@ -107,8 +109,8 @@ export const make = (rows: Effect.Effect<string>) =>
         const page = asset.contentType.startsWith("text/html")
         if (page) {
           headers["content-security-policy"] = CONTENT_SECURITY_POLICY
-          if (request.method === "HEAD" || asset.around === undefined) {
-            return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, { contentType: asset.contentType, headers })
+          if (method === "HEAD" || asset.around === undefined) {
+            return HttpServerResponse.uint8Array(method === "HEAD" ? new Uint8Array(0) : asset.body, { contentType: asset.contentType, headers })
           }
           const [before, after] = asset.around
           return HttpServerResponse.text(before + (yield* rows) + after, { contentType: asset.contentType, headers })
@@ -117,7 +119,7 @@ export const make = (rows: Effect.Effect<string>) =>
         if (Option.getOrUndefined(Headers.get(request.headers, "if-none-match")) === asset.etag) {
           return HttpServerResponse.empty({ status: 304, headers })
         }
-        return HttpServerResponse.uint8Array(request.method === "HEAD" ? new Uint8Array(0) : asset.body, {
+        return HttpServerResponse.uint8Array(method === "HEAD" ? new Uint8Array(0) : asset.body, {
           contentType: asset.contentType,
           headers
         })

@@ -7,7 +7,7 @@
  * - the console's assets (Assets.ts) on `/`, `/index.html` and `/console/*`, except supervisord's
  *   web UI action links (`/index.html?processname=x&action=stop`, also as a POSTed form), which
  *   are acted on and redirected as supervisord does (WebActions.ts); supervisord's tail page on `/tail.html`
- *   (TailPage.ts);
+ * (TailPage.ts; also a POSTed form, its fields over the query's);
  * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
  *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
  *   `{ code, message }` JSON like every other API error;
@@ -142,14 +142,12 @@ export const make = (
     }
 
     /**
-     * A form POSTed to the page: supervisord reads its fields as it reads the query (the form's
-     * win) and acts the same way. Refused with 403 when a browser sent it from another site; a
-     * POST that asks no action gets 405, as before.
+     * The fields of a form POSTed to a page, read as supervisord reads them: the query's, then the
+     * form's (x-www-form-urlencoded), the form's winning; or the error page a body too large or
+     * unreadable gets.
      */
-    const formPost = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+    const postedFields = (request: HttpServerRequest.HttpServerRequest) =>
       Effect.gen(function*() {
-        const refusal = crossSiteRefusal(request.method, siteHeaders(request))
-        if (refusal !== undefined) return HttpServerResponse.text(`${refusal}\n`, { status: 403 })
         if (Number(request.headers["content-length"] ?? 0) > API_MAX_BODY) return errorPage(413)
         const body = yield* request.text.pipe(
           Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(API_MAX_BODY)),
@@ -158,8 +156,22 @@ export const make = (
         if (Option.isNone(body)) return errorPage(400)
         const fields = queryOf(request)
         for (const [name, value] of new URLSearchParams(body.value)) fields.set(name, value)
+        return fields
+      })
+
+    /**
+     * A form POSTed to the page: acted on as the same fields in a link would be, and a form that
+     * asks no action gets the page, as from supervisord. Refused with 403 when a browser sent it
+     * from another site.
+     */
+    const formPost = (request: HttpServerRequest.HttpServerRequest, path: string) =>
+      Effect.gen(function*() {
+        const refusal = crossSiteRefusal(request.method, siteHeaders(request))
+        if (refusal !== undefined) return HttpServerResponse.text(`${refusal}\n`, { status: 403 })
+        const fields = yield* postedFields(request)
+        if (!(fields instanceof URLSearchParams)) return fields
         const link = WebActions.linkRequest(fields)
-        return link === undefined ? yield* assets(request, path) : yield* followLink(request, link)
+        return link === undefined ? yield* assets(request, path, "GET") : yield* followLink(request, link)
       })
 
     const followLink = (request: HttpServerRequest.HttpServerRequest, link: WebActions.LinkRequest) =>
@@ -175,8 +187,8 @@ export const make = (
         )
       )
 
-    const tailPage = (request: HttpServerRequest.HttpServerRequest) =>
-      TailPage.render(queryOf(request)).pipe(
+    const tailPage = (fields: URLSearchParams) =>
+      TailPage.render(fields).pipe(
         Effect.provideService(Supervisor, supervisor),
         Effect.map((html) =>
           HttpServerResponse.text(html, {
@@ -197,7 +209,9 @@ export const make = (
         : request.method === "POST" && (path === "/" || path === "/index.html")
         ? formPost(request, path)
         : path === "/tail.html" && (request.method === "GET" || request.method === "HEAD")
-        ? tailPage(request)
+        ? tailPage(queryOf(request))
+        : path === "/tail.html" && request.method === "POST"
+        ? Effect.flatMap(postedFields(request), (fields) => fields instanceof URLSearchParams ? tailPage(fields) : Effect.succeed(fields))
         : Assets.isAssetPath(path)
         ? assets(request, path)
         : apiRequest(request)

@@ -20,31 +20,32 @@ command=sh -c 'echo hello; exec sleep 1000'
 startsecs=0
 `
 
-/** GET `path` over the daemon's socket: the status, Location and body. */
-const fetchPage = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) =>
+/** GET `path` over the daemon's socket, or POST `form` (form-urlencoded) to it: the status, Location and body. */
+const fetchPage = (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}, form?: string) =>
   new Promise<{ readonly status: number; readonly location: string | undefined; readonly body: string }>((resolve, reject) => {
-    const request = Http.get({ socketPath: Path.join(d.dir, "sock"), path, headers }, (response) => {
-      let body = ""
-      response.on("data", (chunk) => (body += String(chunk)))
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, body }))
-    })
-    request.on("error", reject)
-    request.setTimeout(20_000, () => request.destroy(new Error(`no answer to ${path}`)))
-  })
-
-/** POST `form` (form-urlencoded) to `path` over the daemon's socket: the status and Location. */
-const post = (d: Daemon, path: string, form: string, headers: Http.OutgoingHttpHeaders = {}) =>
-  new Promise<{ readonly status: number; readonly location: string | undefined }>((resolve, reject) => {
     const request = Http.request(
-      { socketPath: Path.join(d.dir, "sock"), path, method: "POST", headers: { "content-type": "application/x-www-form-urlencoded", ...headers } },
+      {
+        socketPath: Path.join(d.dir, "sock"),
+        path,
+        method: form === undefined ? "GET" : "POST",
+        headers: form === undefined ? headers : { "content-type": "application/x-www-form-urlencoded", ...headers }
+      },
       (response) => {
-        response.resume()
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location }))
+        let body = ""
+        response.on("data", (chunk) => (body += String(chunk)))
+        response.on("end", () => resolve({ status: response.statusCode ?? 0, location: response.headers.location, body }))
       }
     )
     request.on("error", reject)
+    request.setTimeout(20_000, () => request.destroy(new Error(`no answer to ${path}`)))
     request.end(form)
   })
+
+/** POST `form` (form-urlencoded) to `path` over the daemon's socket: the status and Location. */
+const post = async (d: Daemon, path: string, form: string, headers: Http.OutgoingHttpHeaders = {}) => {
+  const { location, status } = await fetchPage(d, path, headers, form)
+  return { status, location }
+}
 
 /** GET `path`: the status and Location (the time in `… at <ctime>` masked). */
 const get = async (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = {}) => {
@@ -52,9 +53,9 @@ const get = async (d: Daemon, path: string, headers: Http.OutgoingHttpHeaders = 
   return { status, location: location?.replace(/%20at%20.*$/, "%20at%20<ctime>") }
 }
 
-/** What a tail page shows: its status, title, text and Refresh link. */
-const tailPage = async (d: Daemon, path: string) => {
-  const { body, status } = await fetchPage(d, path)
+/** What a tail page shows (GET, or `form` POSTed): its status, title, text and Refresh link. */
+const tailPage = async (d: Daemon, path: string, form?: string) => {
+  const { body, status } = await fetchPage(d, path, {}, form)
   const unescape = (html: string | undefined) => html?.replaceAll("&amp;", "&")
   return {
     status,
@@ -112,6 +113,26 @@ describe.skipIf(!haveSupervisord())("supervisord's web UI action links against e
       { status: 301, location: "http://localhost/?message=Process%20a%20started" },
       { status: 301, location: "http://localhost/?message=Process%20a%20stopped" },
       ["a:STOPPED", "b:RUNNING"]
+    ])
+  }, 30_000)
+
+  it("answer a form POSTed without an action with the page, and a tail form with the tail page", async () => {
+    const answers = await Promise.all(pair.both().map(async (d) => {
+      const page = await fetchPage(d, "/", {}, "processname=a")
+      return [
+        { status: page.status, location: page.location, html: /<html/i.test(page.body) },
+        (await fetchPage(d, "/index.html?processname=a", {}, "foo=bar")).status,
+        states(d),
+        await tailPage(d, "/tail.html", "processname=b"),
+        await tailPage(d, "/tail.html?processname=a", "processname=b&limit=5")
+      ]
+    }))
+    expect(answers[0]).toEqual(answers[1])
+    expect(answers[0]!.slice(0, 4)).toEqual([
+      { status: 200, location: undefined, html: true },
+      200,
+      ["a:STOPPED", "b:RUNNING"],
+      { status: 200, title: "Supervisor tail of process b", text: "hello\n", refresh: "tail.html?processname=b&limit=1024" }
     ])
   }, 30_000)
 

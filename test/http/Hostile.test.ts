@@ -266,8 +266,8 @@ describe("hostile input on the control servers", () => {
       ["POST", "/api/v1/events", 404],
       ["POST", "/metrics", 405],
       ["DELETE", "/metrics", 405],
-      ["POST", "/", 405],
-      ["PUT", "/index.html", 405]
+      ["PUT", "/index.html", 405],
+      ["DELETE", "/", 405]
     ]
     for (const [method, path, expected] of refused) {
       const reply = await raw(target, web(method, path))

@@ -143,12 +143,10 @@ const PROCESS_METRICS: ReadonlyArray<Metric.Metric<number, unknown>> = [
  * 86 ms of a start of 500 programs, profiled: each series' key is a sorted JSON of its labels).
  */
 interface BusCounts {
+  /** Starts and restarts since the last flush. */
   starts: number
   restarts: number
   backoffTries: number
-  /** The counts already in the registry. */
-  flushedStarts: number
-  flushedRestarts: number
   /** Made at the first flush. */
   series: BusSeries | undefined
 }
@@ -177,18 +175,18 @@ export const make = (supervisor: Supervisor["Service"]): Effect.Effect<Recorder,
       const labels = track(group, process)
       let counts = busCounts.get(labels)
       if (counts === undefined) {
-        busCounts.set(labels, counts = { starts: 0, restarts: 0, backoffTries: 0, flushedStarts: 0, flushedRestarts: 0, series: undefined })
+        busCounts.set(labels, counts = { starts: 0, restarts: 0, backoffTries: 0, series: undefined })
       }
       return counts
     }
     const flush = () => {
       for (const [labels, counts] of busCounts) {
         const series = counts.series ??= makeBusSeries(labels)
-        if (counts.starts > counts.flushedStarts) series.starts.updateUnsafe(counts.starts - counts.flushedStarts, context)
-        if (counts.restarts > counts.flushedRestarts) series.restarts.updateUnsafe(counts.restarts - counts.flushedRestarts, context)
+        if (counts.starts > 0) series.starts.updateUnsafe(counts.starts, context)
+        if (counts.restarts > 0) series.restarts.updateUnsafe(counts.restarts, context)
         series.backoffTries.updateUnsafe(counts.backoffTries, context)
-        counts.flushedStarts = counts.starts
-        counts.flushedRestarts = counts.restarts
+        counts.starts = 0
+        counts.restarts = 0
       }
     }
     const forgetProcess = (labels: ProcessLabels) => {

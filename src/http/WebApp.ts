@@ -7,7 +7,7 @@
  * - the console's assets (Assets.ts) on `/`, `/index.html` and `/console/*`, except supervisord's
  *   web UI action links (`/index.html?processname=x&action=stop`, also as a POSTed form), which
  *   are acted on and redirected as supervisord does (WebActions.ts); supervisord's tail page on `/tail.html`
- * (TailPage.ts; also a POSTed form, its fields over the query's);
+ *   (TailPage.ts; also a POSTed form, its fields over the query's);
  * - `/api/v1/*` through the HttpApi router (Api.ts, ApiHandlers.ts), after the cross-site check
  *   (CrossSite.ts: 403); unknown API paths get 404 and invalid parameters 400, both as
  *   `{ code, message }` JSON like every other API error;

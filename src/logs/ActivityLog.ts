@@ -85,7 +85,8 @@ export class ActivityLogError extends Data.TaggedError("ActivityLogError")<{ rea
 /**
  * The activity log with an explicit echo sink (tests); `layer` echoes to stdout when `nodaemon && !silent`.
  * Its own file's errors (a failed reopen) are logged through itself: to the echo, and to the file
- * once it can be written again. While it is open it takes LogLine's last-resort lines.
+ * if it can be written again by the time the writer comes to that line (else it is dropped with the
+ * others of its batch). While it is open it takes LogLine's last-resort lines.
  */
 export const layerWith = (
   config: SupervisordConfig,

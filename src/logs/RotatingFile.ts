@@ -86,7 +86,8 @@ export interface RotatingFile {
   /**
    * Reopen the path if it no longer names the open file (a regular file deleted, moved or replaced
    * since it was opened), as supervisord opens a program's log files anew at each spawn; called
-   * before a spawn. The first call after the file was opened does not look (it was just opened).
+   * before a spawn. It looks every time, the first spawn too: a file opened when the daemon
+   * started may be deleted before a program that does not autostart is first started.
    */
   readonly reopenIfReplaced: Effect.Effect<void>
   /**
@@ -256,8 +257,6 @@ class File implements RotatingFile {
   private writerFiber: Fiber.Fiber<void> | undefined = undefined
   /** The reader the file is lent to (see lendUnsafe). */
   private lent: { readonly giveBack: () => number } | undefined = undefined
-  /** Opened since `reopenIfReplaced` last looked: it need not look. */
-  private fresh = true
   /** Completed once the creation `createInBackground` started is over; undefined when none is underway. */
   private creating: Deferred.Deferred<void> | undefined = undefined
 
@@ -421,7 +420,6 @@ class File implements RotatingFile {
   /** Start with `opened` as the open file; undefined (out of fds): open it at the next write, failing until then. */
   adopt(opened: OpenFile | undefined): void {
     this.current = opened
-    this.fresh = true
     this.failing = opened === undefined
   }
 
@@ -472,7 +470,6 @@ class File implements RotatingFile {
   private reopenNow(): Effect.Effect<void> {
     return Effect.map(this.attempt("reopen", this.openNow()), (opened) => {
       this.current = opened
-      this.fresh = true
     })
   }
 
@@ -480,10 +477,7 @@ class File implements RotatingFile {
     return Effect.suspend(() =>
       this.current !== undefined
         ? Effect.succeed(this.current)
-        : Effect.map(this.attempt("open", this.openNow()), (o) => {
-          this.fresh = true
-          return (this.current = o)
-        })
+        : Effect.map(this.attempt("open", this.openNow()), (o) => (this.current = o))
     )
   }
 
@@ -747,10 +741,8 @@ class File implements RotatingFile {
   get reopenIfReplaced(): Effect.Effect<void> {
     return Effect.suspend(() => {
       const c = this.current
-      const look = !this.fresh
-      this.fresh = false
       // a pipe or FIFO is left alone: reopening one waits for a reader
-      return look && c !== undefined && c.regular && this.replaced(c) ? this.reopen : Effect.void
+      return c !== undefined && c.regular && this.replaced(c) ? this.reopen : Effect.void
     })
   }
 

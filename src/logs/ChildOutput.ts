@@ -187,8 +187,9 @@ export const make = (
         ? RotatingFile.make(log, {
           maxBytes: options[channel].logfileMaxbytes,
           backups: options[channel].logfileBackups,
-          // one that cannot be opened fails each spawn instead (openIfClosed), as in supervisord
-          deferOpenFailure: true
+          // opened at the first spawn (openIfClosed), as supervisord opens it at each: one that
+          // cannot be opened fails each spawn, and a program never started has no file
+          deferOpen: true
         })
         : Effect.succeed(log)
     const stdoutFile = yield* open(options.stdoutLog, "stdout")

@@ -81,21 +81,21 @@ export interface RotatingFile {
   readonly ready: Effect.Effect<void>
   /** Wait until every byte handed to write is on disk (called before a process is reported stopped, and at shutdown). */
   readonly flush: Effect.Effect<void>
-  /** Close and reopen the same path (SIGUSR2, for external logrotate). */
+  /** Close and reopen the same path (SIGUSR2, for external logrotate); a file not open stays closed. */
   readonly reopen: Effect.Effect<void>
   /**
    * Reopen the path if it no longer names the open file (a regular file deleted, moved or replaced
    * since it was opened), as supervisord opens a program's log files anew at each spawn; called
-   * before a spawn. It looks every time, the first spawn too: a file opened when the daemon
-   * started may be deleted before a program that does not autostart is first started.
+   * before a spawn. It looks every time, the first spawn too.
    */
   readonly reopenIfReplaced: Effect.Effect<void>
   /**
-   * Open the file now if it is not open (its first open failed, or a reopen since), failing as the
-   * open fails; called before a spawn, as supervisord opens a program's log files at each spawn.
+   * Open the file now if it is not open (made with `deferOpen`, its open failed, or a reopen
+   * since), failing as the open fails; called before a spawn, as supervisord opens a program's log
+   * files at each spawn.
    */
   readonly openIfClosed: Effect.Effect<void, PlatformError.PlatformError>
-  /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog). */
+  /** Delete the file (and nothing else) and reopen it empty (clearProcessLogs / clearLog); one not open is only deleted. */
   readonly clear: Effect.Effect<void>
   /**
    * Lend the file to a reader that moves a child's pipe into it (see ChildOutput's MoveTarget)
@@ -116,10 +116,11 @@ export interface RotatingFileOptions {
   /** Creation mode; default is the open(2) default `0o666 & ~umask`. */
   readonly mode?: number
   /**
-   * `make` does not fail when the file cannot be opened: it stays closed, for `openIfClosed` to
-   * try again (a program's log, which supervisord opens at each spawn, failing that spawn).
+   * `make` does not open the file: it stays closed, and is not made, until `openIfClosed` (or a
+   * write) opens it. A program's log: supervisord opens it at each spawn (failing that spawn when
+   * it cannot), so a program never started has no file, and reading it is NO_FILE.
    */
-  readonly deferOpenFailure?: boolean
+  readonly deferOpen?: boolean
 }
 
 /** open(2) flags of `openRegularNow`: "a" (append, create), and never block. */
@@ -573,15 +574,19 @@ class File implements RotatingFile {
           return
         case "Failed":
           return yield* self.report("write", cmd.error)
+        // a file that is not open (not yet, or its open failed) stays so: its next open makes it
         case "Reopen":
+          if (self.current === undefined) break
           yield* self.closeCurrent()
           yield* self.reopenNow()
           break
-        case "Clear":
+        case "Clear": {
+          const wasOpen = self.current !== undefined
           yield* self.closeCurrent()
           yield* self.attempt("remove", self.fs.remove(self.path, { force: true }))
-          yield* self.reopenNow()
+          if (wasOpen) yield* self.reopenNow()
           break
+        }
         case "Flush": {
           const stream = self.current?.stream
           if (stream !== undefined && stream.writableLength > 0 && !stream.destroyed) {
@@ -845,9 +850,10 @@ export const make = (
 ): Effect.Effect<RotatingFile, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> =>
   Effect.gen(function*() {
     const file = new File(path, options, yield* FileSystem.FileSystem, yield* Effect.context<never>())
-    // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
-    const opened = file.openNow().pipe(Effect.catchIf((e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)), (e) => openLater(path, e)))
-    file.adopt(yield* options.deferOpenFailure === true ? Effect.orElseSucceed(opened, () => undefined) : opened)
+    if (options.deferOpen !== true) {
+      // Out of fds (FdReserve.ts), the file is opened at its first write instead: the process still exists.
+      file.adopt(yield* file.openNow().pipe(Effect.catchIf((e) => /^EMFILE|^ENFILE/.test(systemErrorText(e)), (e) => openLater(path, e))))
+    }
     yield* closedWithScope(file)
     return file
   })

@@ -1,8 +1,8 @@
 /**
- * A named child log side by side with supervisord 4.2.5: a program that does not autostart,
- * whose `stdout_logfile` is deleted before its first start, writes to a file made anew at that
- * start (supervisord opens a program's log files at each spawn; effsup opens them when the
- * daemon starts and looks again before every spawn, the first one included).
+ * A named child log side by side with supervisord 4.2.5, which opens a program's log files at
+ * each spawn: a program that does not autostart has no file until it starts (`tail` says there is
+ * no log file, clear makes none, nor does SIGUSR2), and its first output is in the file made at
+ * that start, also when one made before was deleted.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
@@ -22,10 +22,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 describe.skipIf(!haveSupervisord())("a named child log: effsup vs supervisord 4.2.5", () => {
   const pair = usePair(CONFIG)
 
+  it("a program never started has no file: tail fails with supervisorctl's words; clear and SIGUSR2 make none", async () => {
+    for (const d of pair.both()) {
+      const file = Path.join(d.dir, "later.log")
+      expect(Fs.existsSync(file), d.kind).toBe(false)
+      expect(d.ctl("tail", "later"), d.kind).toEqual({ stdout: "later: ERROR (no log file)\n", status: 1 })
+      expect(d.ctl("clear", "later").status, d.kind).toBe(0)
+      process.kill(d.child.pid!, "SIGUSR2")
+    }
+    await sleep(300)
+    for (const d of pair.both()) expect(Fs.existsSync(Path.join(d.dir, "later.log")), d.kind).toBe(false)
+  })
+
   it("deleted before the program's first start, it is made again and holds the first output", async () => {
     for (const d of pair.both()) {
       const file = Path.join(d.dir, "later.log")
-      Fs.rmSync(file, { force: true })
+      Fs.writeFileSync(file, "made by hand\n")
+      Fs.rmSync(file)
       expect(d.ctl("start", "later").status, d.kind).toBe(0)
       const deadline = Date.now() + 10_000
       while (!(Fs.existsSync(file) && Fs.readFileSync(file, "utf8") !== "") && Date.now() < deadline) await sleep(50)

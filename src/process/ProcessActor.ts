@@ -4,10 +4,11 @@
  * the pure table in Transitions.ts, which decides everything: the next state, the snapshot
  * change, the actions and any refusal. The actor only applies the patch, performs the actions
  * (timers, the Spawner, the backoff schedule, log lines, PROCESS_STATE_* events) and answers.
- * Its state is touched only by the loop fiber; readers get published snapshots. Timers
- * (startsecs, backoff, stopwaitsecs, backoff_reset_after) and checks (ready=, healthcheck=: see
+ * Its state is touched only by the loop fiber; readers get published snapshots. Its one timer
+ * (startsecs, backoff, stopwaitsecs and the stop reports, backoff_reset_after) is an alarm on the
+ * tree's AlarmClock (AlarmClock.ts: no fiber of its own); checks (ready=, healthcheck=: see
  * Readiness.ts, Health.ts; ready=notify's socket: Notify.ts, open from before the spawn until its
- * exit) are fibers that post back to the mailbox, tagged with the spawn's generation so stale
+ * exit) are fibers. Both post back to the mailbox, tagged with the spawn's generation so stale
  * ones are ignored. Closing the actor's scope shuts it down through the
  * mailbox (stopsignal, stopwaitsecs, SIGKILL).
  * Invariants: one child at a time; a state change is published (snapshot + PROCESS_STATE_* event)
@@ -26,6 +27,7 @@ import * as Fiber from "effect/Fiber"
 import * as FiberSet from "effect/FiberSet"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
+import * as AlarmClock from "./AlarmClock.ts"
 import { checkText } from "../config/Checks.ts"
 import type { ProcessConfig } from "../config/Types.ts"
 import { systemErrorCode } from "../domain/Errno.ts"
@@ -68,6 +70,8 @@ export interface ActorEnvironment {
   readonly serverUrl: string | undefined
   /** An fcgi-program's listening socket: every child gets it as fd 0 (and has no stdin to write). */
   readonly stdinFd?: number | undefined
+  /** The alarm clock the actor's timer is set on, shared by a tree's actors (one of its own without). */
+  readonly alarms?: AlarmClock.AlarmClock | undefined
 }
 
 /** The handle on one process actor. */
@@ -141,6 +145,8 @@ type Message =
   | { readonly _tag: "Exited"; readonly generation: number; readonly exit: ExitInfo; readonly at: number }
   /** A timer's or a check's event, for the spawn of `generation`. */
   | { readonly _tag: "Internal"; readonly generation: number; readonly event: Event }
+  /** The stop timer of the spawn of `generation` is due: stopwaitsecs has passed, or a stop report. */
+  | { readonly _tag: "StopAlarm"; readonly generation: number }
 
 const QUIESCE: Event = { _tag: "Quiesce" }
 const SHUTDOWN: Message = { _tag: "Post", event: { _tag: "Shutdown" } }
@@ -192,9 +198,23 @@ export const make = (
     const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
     const background = yield* FiberSet.make()
-    // The one timer (startsecs, backoff, stopwaitsecs, backoff reset): a fiber in `background`;
-    // arming another replaces it. (No FiberHandle of its own: one finalizer less per program.)
-    let timer: Fiber.Fiber<void> | undefined
+    const alarms = environment.alarms ?? (yield* AlarmClock.make)
+    // The one timer (startsecs, backoff, stopwaitsecs, backoff reset): setting another replaces it.
+    let alarm: AlarmClock.Alarm | undefined
+    const cancelAlarm = () => {
+      alarm?.cancel()
+      alarm = undefined
+    }
+    /** Make `ring` the one timer, due in `delayMs`. */
+    const setAlarm = (delayMs: number, ring: () => void) => {
+      alarm?.cancel()
+      alarm = alarms.set(delayMs, () => {
+        alarm = undefined
+        ring()
+      })
+    }
+    // a shared clock keeps a set alarm (and so this actor) until it is due: an actor closed takes its off
+    yield* Effect.addFinalizer(() => Effect.sync(cancelAlarm))
     // Only a process with checks has fibers for them (an idle actor keeps as few as it can).
     const hasChecks = config.ready !== undefined || config.healthcheck !== undefined || config.watchdog !== undefined
     const checks = hasChecks ? yield* FiberSet.make() : undefined
@@ -253,19 +273,12 @@ export const make = (
       return (event: Event) => Queue.offer(mailbox, { _tag: "Internal", generation: gen, event }).pipe(Effect.asVoid)
     }
 
-    /** Make `body` the one timer (see `timer`), replacing the one armed before. */
-    const armWith = (body: Effect.Effect<void>) =>
-      Effect.flatMap(FiberSet.run(background, body), (fiber) =>
-        Effect.sync(() => {
-          const previous = timer
-          timer = fiber
-          previous?.interruptUnsafe()
-          fiber.addObserver(() => {
-            if (timer === fiber) timer = undefined
-          })
-        }))
-    /** Post `event` for the current spawn after `delay`. */
-    const arm = (delay: Duration.Duration, event: Event) => armWith(Effect.andThen(Effect.sleep(delay), poster()(event)))
+    /** Post `event` for the current spawn after `delay` (the one timer). */
+    const arm = (delay: Duration.Duration, event: Event) =>
+      Effect.sync(() => {
+        const message: Message = { _tag: "Internal", generation, event }
+        setAlarm(Duration.toMillis(delay), () => Queue.offerUnsafe(mailbox, message))
+      })
 
     // Callers waiting for a stop (stop with wait) hear supervisord's `waiting for x to stop`: at
     // once, then at most every STOP_REPORT_MS while the process is STOPPING (from the stop timer,
@@ -283,35 +296,40 @@ export const make = (
     /**
      * The stop timer: StopTimeout after stopwaitsecs; every STOP_REPORT_MS until then, and after
      * it while the process is still STOPPING (a child that outlives SIGKILL), the report to waiting
-     * callers. It ends once the process has left STOPPING.
+     * callers. It ends once the process has left STOPPING. Its times, from the stop signal on:
      */
-    const stopTimer = (post: (event: Event) => Effect.Effect<void>) =>
-      Effect.gen(function*() {
-        const start = yield* Clock.currentTimeMillis
-        const deadline = start + config.stopwaitsecs * 1000
-        let timedOut = false
-        let nextReport = start + STOP_REPORT_MS
-        while (true) {
-          const now = yield* Clock.currentTimeMillis
-          yield* Effect.sleep(Duration.millis(Math.max(0, (timedOut ? nextReport : Math.min(deadline, nextReport)) - now)))
-          if (published.state !== "STOPPING") return
-          const at = yield* Clock.currentTimeMillis
-          if (!timedOut && at >= deadline) {
-            timedOut = true
-            yield* post(STOP_TIMEOUT)
-          }
-          if (at >= nextReport) {
-            yield* reportStopWait
-            // on the cadence of the last report (a caller that came later reported at once)
-            nextReport = (at - lastStopReport < STOP_REPORT_MS ? lastStopReport : at) + STOP_REPORT_MS
-          }
-        }
-      })
-    const clearTimer = Effect.suspend(() => {
-      const previous = timer
-      timer = undefined
-      return previous === undefined ? Effect.void : Fiber.interrupt(previous)
+    let stopDeadline = 0
+    let stopTimedOut = false
+    let nextStopReport = 0
+    /** Set the stop timer for its next time (a StopAlarm message for the current spawn). */
+    const setStopAlarm = (now: number) => {
+      const message: Message = { _tag: "StopAlarm", generation }
+      const due = stopTimedOut ? nextStopReport : Math.min(stopDeadline, nextStopReport)
+      setAlarm(Math.max(0, due - now), () => Queue.offerUnsafe(mailbox, message))
+    }
+    const startStopTimer = Effect.map(Clock.currentTimeMillis, (now) => {
+      stopDeadline = now + config.stopwaitsecs * 1000
+      stopTimedOut = false
+      nextStopReport = now + STOP_REPORT_MS
+      setStopAlarm(now)
     })
+    /** The stop timer is due: report to waiting callers, time out, and set it again, while STOPPING. */
+    const stopAlarm = Effect.gen(function*() {
+      if (published.state !== "STOPPING") return
+      const at = yield* Clock.currentTimeMillis
+      if (at >= nextStopReport) {
+        yield* reportStopWait
+        // on the cadence of the last report (a caller that came later reported at once)
+        nextStopReport = (at - lastStopReport < STOP_REPORT_MS ? lastStopReport : at) + STOP_REPORT_MS
+      }
+      if (!stopTimedOut && at >= stopDeadline) {
+        stopTimedOut = true
+        setStopAlarm(at)
+        return yield* dispatch(STOP_TIMEOUT)
+      }
+      setStopAlarm(at)
+    })
+    const clearTimer = Effect.sync(cancelAlarm)
 
     /** Run a check of the current child until it posts its verdict (or, for health, until the child is gone). */
     const check = (effect: Effect.Effect<void, never, Spawner>) =>
@@ -496,7 +514,7 @@ export const make = (
               `killing ${name} (pid ${current.pid}) ${group ? "process group " : ""}with signal ${config.stopsignal}`
             )
             lastStopReport = Number.NEGATIVE_INFINITY
-            yield* armWith(stopTimer(poster()))
+            yield* startStopTimer
             yield* sendSignal(config.stopsignal, group)
           })
         case "kill":
@@ -590,6 +608,8 @@ export const make = (
             : Effect.andThen(message.turn.after, Effect.andThen(dispatch(message.event), message.turn.then))
         case "Exited": {
           if (message.generation !== generation) return Effect.void
+          // a stop timer has nothing left to do (it would only look and see the process stopped)
+          if (current.state === "STOPPING") cancelAlarm()
           exitInfo = message.exit
           exitedPid = child?.pid ?? 0
           child = undefined
@@ -605,6 +625,8 @@ export const make = (
         }
         case "Internal":
           return message.generation === generation ? dispatch(message.event) : Effect.void
+        case "StopAlarm":
+          return message.generation === generation ? stopAlarm : Effect.void
       }
     }
 

@@ -44,6 +44,7 @@ import type { TickEvent } from "../events/Event.ts"
 import { EventBus } from "../events/EventBus.ts"
 import { publishTicks } from "../events/Tick.ts"
 import * as LogRead from "../logs/LogRead.ts"
+import * as AlarmClock from "../process/AlarmClock.ts"
 import type { ActorEnvironment, ProcessActor, ProcessSnapshot } from "../process/ProcessActor.ts"
 import type { Spawner } from "../process/Spawner.ts"
 import { startOutcome, stopOutcome } from "../process/Transitions.ts"
@@ -122,6 +123,9 @@ export const make = (
     let exitStatus = 0
     // Every group's scope is a child of this one, a child of the tree's. It is forked before the
     // shutdown finalizer is added, so at release shutdownAll stops the groups in order first; and
+    // The actors' timers, on one fiber: made first, so it outlives every group (a shutdown's stop
+    // timers ring until the last process is stopped).
+    const alarms = yield* AlarmClock.make
     // if the tree is interrupted while being built, closing it closes every group made so far.
     const groupScope = yield* Scope.fork(yield* Effect.scope)
 
@@ -129,7 +133,7 @@ export const make = (
     // The daemon's environment is read once, like its working directory: process.env answers each
     // variable through getenv(3), and reading it whole for each of 500 spawns was a tenth of their
     // CPU (profiled). supervisord, likewise, copies the os.environ Python read at startup.
-    const environment: ActorEnvironment = { ...options.environment, env: { ...options.environment.env } }
+    const environment: ActorEnvironment = { ...options.environment, env: { ...options.environment.env }, alarms }
 
     /** Active groups in priority order (stable over config order). */
     const activeGroups = () => [...groups.values()].sort((a, b) => a.config.priority - b.config.priority)

@@ -174,7 +174,7 @@ const DRAIN_GRACE = Duration.millis(200)
 const settled = (source: OutputStream<unknown>): boolean => source.settle?.() ?? false
 
 /** How long after a stop its child's descendants are looked for. */
-const LEFT_BEHIND_DELAY = Duration.millis(200)
+const LEFT_BEHIND_MS = 200
 
 /** supervisord's debug line after it reaped a child (it logs it per SIGCHLD; here once per exit, after its exited/stopped line). */
 const childQuit = Effect.logDebug("received SIGCHLD indicating a child quit")
@@ -198,6 +198,8 @@ export const make = (
     const path = searchPath(config.environment, environment.env["PATH"])
     const mailbox = yield* Queue.unbounded<Message>()
     const background = yield* FiberSet.make()
+    /** Fork into `background` from outside any fiber (an alarm's ring). */
+    const runInBackground = yield* FiberSet.runtime(background)<never>()
     const alarms = environment.alarms ?? (yield* AlarmClock.make)
     // The one timer (startsecs, backoff, stopwaitsecs, backoff reset): setting another replaces it.
     let alarm: AlarmClock.Alarm | undefined
@@ -436,23 +438,25 @@ export const make = (
 
     /**
      * After a stop, a moment later (descendants signalled with the child are gone by then): warn
-     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive. Not
-     * once the supervisor is stopping: the spawner kills and logs what is left when it closes,
-     * and a fiber per process that would only sleep until then is what a shutdown can do without.
+     * about, and publish PROCESS_DESCENDANTS_LEFT for, descendants of the child still alive. The
+     * wait is an alarm, and the look a fiber once it rings (a stop of many costs no fiber or
+     * timer each). Not once the supervisor is stopping: the spawner kills and logs what is left
+     * when it closes.
      */
-    const reportLeftBehind = (pid: number) => {
-      const find = spawner.leftBehind
-      if (find === undefined || pid <= 0 || quiesceAsked) return Effect.void
-      return FiberSet.run(background, Effect.gen(function*() {
-        yield* Effect.sleep(LEFT_BEHIND_DELAY)
-        const pids = yield* find(pid)
-        if (pids.length === 0) return
-        yield* Effect.logWarning(
-          `stopped: ${name} (pid ${pid}) left ${pids.length === 1 ? "a descendant" : `${pids.length} descendants`} running: pid${pids.length === 1 ? "" : "s"} ${pids.join(", ")}`
-        )
-        yield* bus.publish({ _tag: "PROCESS_DESCENDANTS_LEFT", processName: name, groupName: config.group, pid, pids })
-      })).pipe(Effect.asVoid)
-    }
+    const reportLeftBehind = (pid: number) =>
+      Effect.sync(() => {
+        const find = spawner.leftBehind
+        if (find === undefined || pid <= 0 || quiesceAsked) return
+        const look = Effect.gen(function*() {
+          const pids = yield* find(pid)
+          if (pids.length === 0) return
+          yield* Effect.logWarning(
+            `stopped: ${name} (pid ${pid}) left ${pids.length === 1 ? "a descendant" : `${pids.length} descendants`} running: pid${pids.length === 1 ? "" : "s"} ${pids.join(", ")}`
+          )
+          yield* bus.publish({ _tag: "PROCESS_DESCENDANTS_LEFT", processName: name, groupName: config.group, pid, pids })
+        }).pipe(Effect.annotateLogs("process", name))
+        alarms.set(LEFT_BEHIND_MS, () => runInBackground(look))
+      })
 
     const sendSignal = (signal: string, group: boolean) =>
       Effect.gen(function*() {

@@ -153,6 +153,7 @@ const make = (options: ServerOptions, address: ServerAddress | undefined) => {
     }
     const socket = Net.connect(target.connect)
     let settled = false
+    let answered = false // the status and headers have arrived
     const settle = (report: () => void) => {
       if (settled) return
       settled = true
@@ -162,6 +163,7 @@ const make = (options: ServerOptions, address: ServerAddress | undefined) => {
     const fail = (error: RpcTransportError) => settle(() => receiver.fail(error))
     const reader = makeResponseReader({
       head: (status) => {
+        answered = true
         if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status))
       },
       body: (bytes) => {
@@ -174,7 +176,8 @@ const make = (options: ServerOptions, address: ServerAddress | undefined) => {
     }
     socket.on("data", (bytes: Buffer) => check(reader.push(bytes)))
     socket.on("end", () => check(reader.close()))
-    socket.on("error", (cause) => fail(transport(errnoReason(cause), describe(cause))))
+    // as from node:http: an error in the body (a reset) is "aborted"
+    socket.on("error", (cause) => fail(answered ? transport("Network", "aborted") : transport(errnoReason(cause), describe(cause))))
     // keep-alive as Node's keep-alive agent sent it: supervisord (medusa) never flushes a /logtail
     // stream to a "Connection: close" request
     const content = body === undefined ? "" : `content-type: text/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`

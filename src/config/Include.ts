@@ -86,7 +86,7 @@ const readOne = Effect.fn("Include.readOne")(function*(file: string, budget: Bud
  * Why an included path is not read: it is not a regular file (a directory, a FIFO that would block,
  * a device such as /dev/zero that never ends), or it is larger than what is left of the budget.
  */
-const notIncludable = Effect.fn("Include.notIncludable")(function*(file: string, budget: Budget) {
+const notIncludable = /* @__PURE__ */ Effect.fn("Include.notIncludable")(function*(file: string, budget: Budget) {
   const fs = yield* FileSystem.FileSystem
   const stat = yield* Effect.result(fs.stat(file))
   if (Result.isFailure(stat)) return `could not read config file ${file}: ${systemErrorText(stat.failure)}`
@@ -104,7 +104,7 @@ const wholeFile = (file: string): Location => ({ file, line: FIRST_LINE, section
 export const readFile = (file: string) => readOne(file, { bytes: MAX_CONFIG_BYTES }, wholeFile(file))
 
 /** Read `file` (absolute) and every file its `[include]` names, merged in supervisord's order. */
-export const readWithIncludes = Effect.fn("Include.readWithIncludes")(function*(file: string, host: Host) {
+export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithIncludes")(function*(file: string, host: Host) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const budget: Budget = { bytes: MAX_CONFIG_BYTES }

@@ -7,6 +7,9 @@
  *
  * Gotcha: host facts come from files, not `node:os` (config/ must not import node:*): users from /etc/passwd,
  * groups from /etc/group, host_node_name from /proc/sys/kernel/hostname (else $HOSTNAME).
+ * The daemon's `load` (and Include.ts's `readWithIncludes`) are marked `@__PURE__`: the ctl bundle, which
+ * calls `loadCtl` only, then leaves them out, and with them the daemon's config resolution (32 KB of its
+ * 338; `effsup ctl status`, 60 interleaved runs: median 62 → 61 ms).
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
@@ -129,7 +132,7 @@ const locate = Effect.fn("Load.locate")(function*(file: string | undefined, cwd:
 })
 
 /** Run the deferred directory checks against the file system. */
-const runChecks = Effect.fn("Load.runChecks")(function*(checks: ReadonlyArray<PathCheck>) {
+const runChecks = /* @__PURE__ */ Effect.fn("Load.runChecks")(function*(checks: ReadonlyArray<PathCheck>) {
   const fs = yield* FileSystem.FileSystem
   const dirs = new Set<string>()
   for (const dir of new Set(checks.map(checkedDirectory))) {
@@ -143,7 +146,7 @@ const runChecks = Effect.fn("Load.runChecks")(function*(checks: ReadonlyArray<Pa
  * Load the daemon's config: `file` (relative to `cwd`) or the first file of the search path.
  * Fails with a ConfigError listing every problem (syntax, values, missing sections, missing directories).
  */
-export const load = Effect.fn("Load.load")(function*(
+export const load = /* @__PURE__ */ Effect.fn("Load.load")(function*(
   file: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
   cwd: string,

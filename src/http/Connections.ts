@@ -27,7 +27,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpTypes from "node:http"
 import type * as Net from "node:net"
 
-// As in rpc/Client.ts: not `import * as Http from "node:http"`, whose ESM facade reads every export
+// Not `import * as Http from "node:http"`, whose ESM facade reads every export
 // and so loads Node's bundled undici through the lazy WebSocket/CloseEvent/MessageEvent getters
 // (measured: 2.3 MiB of heap and 13 MiB of RSS in the daemon, which never uses them).
 const Http = process.getBuiltinModule("node:http")

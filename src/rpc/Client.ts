@@ -9,12 +9,15 @@
  * `reason` separates what supervisorctl reports differently: `ConnectionRefused` (ECONNREFUSED),
  * `NoSuchFile` (ENOENT: the socket file is missing), `Unauthorized` (HTTP 401), any other
  * HTTP status, an unparseable response, and other network errors.
- * The client holds no state besides the keep-alive HTTP agent of its layer; releasing the layer closes it.
+ * The client holds no state: each request has a connection of its own, closed once its response
+ * has been read (or the request abandoned).
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §6.3.
  * @since 0.1.0
  */
-// node:http on purpose, not effect/http: loading the HTTP client stack costs ~200 ms and ~45 MiB on
-// every `effsup ctl` start, and this client needs two requests shapes only.
+// node:net on purpose, neither effect/http (loading its HTTP client stack costs ~200 ms and ~45 MiB
+// on every `effsup ctl` start) nor node:http (loading it and its agent, and a request's trip through
+// them, cost ~7 ms of every `effsup ctl status`): the client needs two request shapes only, and
+// HttpResponse.ts reads the answers.
 import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -23,13 +26,11 @@ import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
-import type * as HttpTypes from "node:http"
+import { makeResponseReader } from "./HttpResponse.ts"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "./XmlRpc.ts"
 
-// Not `import * as Http from "node:http"`: an ESM import of a built-in builds its ESM facade, which
-// reads every export, and node:http's lazy `WebSocket`/`CloseEvent`/`MessageEvent` getters then load Node's whole
-// bundled undici (~35 ms on every `effsup ctl` start). The CommonJS object leaves them unread.
-const Http = process.getBuiltinModule("node:http")
+// Not `import * as Net from "node:net"`: an ESM import of a built-in builds its ESM facade, which reads every export.
+const Net = process.getBuiltinModule("node:net")
 
 /** Where and how to reach the server (the `[supervisorctl]` options). */
 export interface ServerOptions {
@@ -108,16 +109,9 @@ export class RpcClient extends Context.Service<RpcClient, {
    */
   readonly stream: (path: string) => Stream.Stream<Uint8Array, RpcTransportError>
 }>()("effsup/rpc/RpcClient") {
-  /** A client for `options`; the keep-alive agent (TCP or unix socket) lives as long as the layer. */
+  /** A client for `options`. */
   static readonly layer = (options: ServerOptions): Layer.Layer<RpcClient> =>
-    Layer.effect(
-      RpcClient,
-      Effect.map(
-        // keepAlive matters: supervisord (medusa) never flushes a /logtail stream to a "Connection: close" request.
-        Effect.acquireRelease(Effect.sync(() => new Http.Agent({ keepAlive: true })), (agent) => Effect.sync(() => agent.destroy())),
-        (agent) => make(options, parseServerUrl(options.serverurl), agent)
-      )
-    )
+    Layer.succeed(RpcClient, make(options, parseServerUrl(options.serverurl)))
 }
 
 const errnoReason = (cause: unknown): TransportReason => {
@@ -127,63 +121,80 @@ const errnoReason = (cause: unknown): TransportReason => {
 
 const describe = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
-const make = (options: ServerOptions, address: ServerAddress | undefined, agent: HttpTypes.Agent) => {
+/** Where one request's answer goes: its body as it arrives, then its end, or why there is none. */
+interface Receiver {
+  readonly body: (bytes: Uint8Array) => void
+  readonly end: () => void
+  readonly fail: (error: RpcTransportError) => void
+}
+
+const make = (options: ServerOptions, address: ServerAddress | undefined) => {
   const { serverurl } = options
   const transport = (reason: TransportReason, detail: string, status?: number) =>
     new RpcTransportError({ reason, serverurl, status, detail })
   const authorization = options.username !== undefined && options.password !== undefined
-    ? { authorization: `Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}` }
-    : {}
-  // No TLS, so no SNI `servername`: left unset, the agent derives one for every request with net.isIP, whose
-  // IPv6 regex V8 compiles on a fresh process's first calls (~5 ms of every `effsup ctl`).
+    ? `authorization: Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}\r\n`
+    : ""
   const target = address?._tag === "Http"
     ? (() => {
       const url = new URL(address.base)
-      return { host: url.hostname, port: url.port === "" ? 80 : Number(url.port), servername: "", headerHost: url.host }
+      return { connect: { host: url.hostname, port: url.port === "" ? 80 : Number(url.port) }, host: url.host }
     })()
-    : { socketPath: address?.socketPath ?? "", servername: "", headerHost: "localhost" }
+    : { connect: { path: address?.socketPath ?? "" }, host: "localhost" }
 
-  /** Send one request; succeeds with the response once its status is 200. */
-  const send = (method: "GET" | "POST", path: string, body: string | undefined) =>
-    Effect.callback<HttpTypes.IncomingMessage, RpcTransportError>((resume) => {
-      if (address === undefined) {
-        resume(Effect.fail(transport("BadUrl", "url must be http:// or unix://")))
-        return
-      }
-      const { headerHost, ...where } = target
-      const request = Http.request({
-        ...where,
-        agent,
-        method,
-        path,
-        headers: {
-          host: headerHost,
-          ...authorization,
-          ...(body === undefined ? {} : { "content-type": "text/xml", "content-length": Buffer.byteLength(body) })
-        }
-      }, (response) => {
-        const status = response.statusCode ?? 0
-        if (status === 200) return resume(Effect.succeed(response))
-        response.resume()
-        resume(Effect.fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status)))
-      })
-      request.on("error", (cause) => resume(Effect.fail(transport(errnoReason(cause), describe(cause)))))
-      request.end(body)
-      return Effect.sync(() => request.destroy())
+  /**
+   * Send one request on a connection of its own and give its answer to `receiver`: the body of a
+   * 200, else the status as an error. Returns what abandons the request (and closes the connection).
+   */
+  const send = (method: "GET" | "POST", path: string, body: string | undefined, receiver: Receiver): () => void => {
+    if (address === undefined) {
+      receiver.fail(transport("BadUrl", "url must be http:// or unix://"))
+      return () => undefined
+    }
+    const socket = Net.connect(target.connect)
+    let settled = false
+    let answered = false // the status and headers have arrived
+    const settle = (report: () => void) => {
+      if (settled) return
+      settled = true
+      socket.destroy()
+      report()
+    }
+    const fail = (error: RpcTransportError) => settle(() => receiver.fail(error))
+    const reader = makeResponseReader({
+      head: (status) => {
+        answered = true
+        if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status))
+      },
+      body: (bytes) => {
+        if (!settled) receiver.body(bytes)
+      },
+      end: () => settle(receiver.end)
     })
-
-  /** The whole body of a response, as text. */
-  const text = (response: HttpTypes.IncomingMessage) =>
-    Effect.callback<string, RpcTransportError>((resume) => {
-      const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("end", () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))))
-      response.on("error", (cause) => resume(Effect.fail(transport("Network", describe(cause)))))
-    })
+    const check = (problem: string | undefined) => {
+      if (problem !== undefined) fail(transport("Network", problem))
+    }
+    socket.on("data", (bytes: Buffer) => check(reader.push(bytes)))
+    socket.on("end", () => check(reader.close()))
+    // as from node:http: an error in the body (a reset) is "aborted"
+    socket.on("error", (cause) => fail(answered ? transport("Network", "aborted") : transport(errnoReason(cause), describe(cause))))
+    // keep-alive as Node's keep-alive agent sent it: supervisord (medusa) never flushes a /logtail
+    // stream to a "Connection: close" request
+    const content = body === undefined ? "" : `content-type: text/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`
+    socket.write(`${method} ${path} HTTP/1.1\r\nhost: ${target.host}\r\n${authorization}${content}Connection: keep-alive\r\n\r\n${body ?? ""}`)
+    return () => settle(() => undefined)
+  }
 
   const call = (method: string, params: ReadonlyArray<XmlRpcValue> = []) =>
-    send("POST", "/RPC2", encodeMethodCall({ methodName: method, params })).pipe(
-      Effect.flatMap(text),
+    Effect.callback<string, RpcTransportError>((resume) => {
+      const chunks: Array<Uint8Array> = []
+      const abandon = send("POST", "/RPC2", encodeMethodCall({ methodName: method, params }), {
+        body: (bytes) => chunks.push(bytes),
+        end: () => resume(Effect.succeed(Buffer.concat(chunks).toString("utf8"))),
+        fail: (error) => resume(Effect.fail(error))
+      })
+      return Effect.sync(abandon)
+    }).pipe(
       Effect.flatMap((body): Effect.Effect<XmlRpcValue, RpcFault | RpcTransportError> => {
         const decoded = decodeMethodResponse(body)
         if (Result.isFailure(decoded)) return Effect.fail(transport("BadResponse", decoded.failure.message))
@@ -193,17 +204,18 @@ const make = (options: ServerOptions, address: ServerAddress | undefined, agent:
     )
 
   const stream = (path: string): Stream.Stream<Uint8Array, RpcTransportError> =>
-    Stream.unwrap(Effect.map(send("GET", path, undefined), (response) =>
-      Stream.callback<Uint8Array, RpcTransportError>((queue) =>
-        Effect.acquireRelease(
-          Effect.sync(() => {
-            response.on("data", (chunk: Buffer) => Queue.offerUnsafe(queue, new Uint8Array(chunk)))
-            response.on("end", () => Queue.endUnsafe(queue))
-            response.on("error", (cause) => Queue.failCauseUnsafe(queue, Cause.fail(transport("Network", describe(cause)))))
-          }),
-          () => Effect.sync(() => response.destroy()) // stop following (Ctrl-C in tail -f)
-        )
-      )))
+    Stream.callback<Uint8Array, RpcTransportError>((queue) =>
+      Effect.acquireRelease(
+        Effect.sync(() =>
+          send("GET", path, undefined, {
+            body: (bytes) => Queue.offerUnsafe(queue, bytes),
+            end: () => Queue.endUnsafe(queue),
+            fail: (error) => Queue.failCauseUnsafe(queue, Cause.fail(error))
+          })
+        ),
+        (abandon) => Effect.sync(abandon) // stop following (Ctrl-C in tail -f)
+      )
+    )
 
   return RpcClient.of({ serverurl, call, stream })
 }

@@ -22,6 +22,9 @@ const withServer = <A>(f: (url: string, seen: Array<string>) => Promise<A>): Pro
     req.on("end", () => {
       seen.push(`${req.method} ${req.url} ${req.headers.authorization ?? "-"}`)
       if (req.url === "/logtail/x/stdout") return res.end("line 1\nline 2\n")
+      if (req.url === "/logtail/c/stdout") return res.write("chunked ", () => res.end("body\n")) // no length: chunked
+      if (req.url === "/hangup") return req.socket.destroy()
+      if (req.url === "/cut") return res.writeHead(200, { "content-length": 100 }).write("part", () => req.socket.destroy())
       if (req.url === "/RPC2" && body.includes("secret")) return res.writeHead(401).end()
       if (req.url !== "/RPC2") return res.writeHead(404).end()
       res.setHeader("content-type", "text/xml")
@@ -61,6 +64,12 @@ describe("RpcClient", () => {
     withServer(async (url) => {
       const text = await run(url, RpcClient.use((c) => c.stream("/logtail/x/stdout").pipe(Stream.decodeText(), Stream.mkString)))
       expect(text).toBe("line 1\nline 2\n")
+      const chunked = await run(url, RpcClient.use((c) => c.stream("/logtail/c/stdout").pipe(Stream.decodeText(), Stream.mkString)))
+      expect(chunked).toBe("chunked body\n")
+      const hangup = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/hangup")))))
+      expect(hangup).toMatchObject({ reason: "Network", detail: "socket hang up" })
+      const cut = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/cut")))))
+      expect(cut).toMatchObject({ reason: "Network", detail: "aborted" })
       const missing = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/logtail/y/stdout")))))
       expect(missing).toMatchObject({ reason: "HttpStatus", status: 404 })
     }))

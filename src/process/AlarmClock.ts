@@ -28,7 +28,7 @@ export interface Alarm {
 
 /** Alarms on one fiber. */
 export interface AlarmClock {
-  /** Call `ring` once `delayMs` have passed on the Clock (at once, on the clock's fiber, for 0 or less). */
+  /** Call `ring` once `delayMs` have passed on the Clock (for 0 or less: at the clock fiber's next turn, never inside `set`). */
   readonly set: (delayMs: number, ring: () => void) => Alarm
 }
 
@@ -119,9 +119,10 @@ export const make: Effect.Effect<AlarmClock, never, Scope.Scope> = Effect.gen(fu
     siftUp(heap, heap.length - 1)
     if (entry.at < wakeAt) {
       // the fiber sleeps for a later alarm (or there is none): it sleeps anew from this one
+      // (after a yield: an alarm never rings inside `set`, whoever calls it)
       sleeper?.interruptUnsafe()
       wakeAt = entry.at
-      sleeper = run(Effect.suspend(tick))
+      sleeper = run(Effect.andThen(Effect.yieldNow, Effect.suspend(tick)))
     }
     return {
       cancel: () => {

@@ -324,12 +324,10 @@ export const make = (
         // on the cadence of the last report (a caller that came later reported at once)
         nextStopReport = (at - lastStopReport < STOP_REPORT_MS ? lastStopReport : at) + STOP_REPORT_MS
       }
-      if (!stopTimedOut && at >= stopDeadline) {
-        stopTimedOut = true
-        setStopAlarm(at)
-        return yield* dispatch(STOP_TIMEOUT)
-      }
+      const timesOut = !stopTimedOut && at >= stopDeadline
+      if (timesOut) stopTimedOut = true
       setStopAlarm(at)
+      if (timesOut) yield* dispatch(STOP_TIMEOUT)
     })
     const clearTimer = Effect.sync(cancelAlarm)
 

@@ -79,8 +79,12 @@ export interface NativeAddon {
   readonly growPipe: (fd: number, bytes: number) => number
   /** Give the pages malloc holds free back to the kernel, in every arena (malloc_trim); whether any were. */
   readonly trimMalloc: () => boolean
-  /** Grow the fd table to hold `fds` fds now (capped at the fd limit), so that it does not grow step by step later; the size made sure of, or 0. */
-  readonly growFdTable: (fds: number) => number
+  /**
+   * Grow the fd table to hold `fds` fds now (capped at the fd limit), so that it does not grow step
+   * by step later; the size made sure of, or 0. With `background`, on a thread of its own (the
+   * growth's wait for an RCU grace period is not the caller's): 0 at once.
+   */
+  readonly growFdTable: (fds: number, background?: boolean) => number
   /** Call `onReadable` on the event loop whenever `fd` is readable (or at its end), until stopped or closed. */
   readonly watch: (fd: number, onReadable: () => void) => NativeWatch
   /** Resume the calls of a stopped watch. */

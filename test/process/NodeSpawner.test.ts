@@ -347,6 +347,22 @@ describe("native spawner only", () => {
     expect(capped.stdout).toBe("200")
   })
 
+  it("growFdTable in the background returns at once and grows the table meanwhile, leaving no fd open", async () => {
+    const native = loadNativeAddon()
+    if (native._tag !== "Loaded") throw new Error(`the addon must load here: ${native._tag}`)
+    const fdSize = () => Number(/^FDSize:\s+(\d+)/m.exec(Fs.readFileSync("/proc/self/status", "latin1"))![1])
+    const open = () => Fs.readdirSync("/proc/self/fd").length
+    const want = Math.max(fdSize(), 64) * 4
+    const before = open()
+    expect(native.addon.growFdTable(want, true)).toBe(0)
+    const deadline = Date.now() + 10_000
+    while (fdSize() < want && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(fdSize()).toBeGreaterThanOrEqual(want)
+    // the thread closes its two fds right after the growth
+    while (open() !== before && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5))
+    expect(open()).toBe(before)
+  })
+
   it.live("reports exec failures and unknown users with supervisord's texts", () =>
     Effect.gen(function*() {
       const spawner = yield* Spawner

@@ -22,10 +22,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { AbnormalTermination, AlreadyStarted, BadName, NoFile, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
 import { parseNameSpec } from "../domain/Names.ts"
+import { parseSignal } from "../domain/Signals.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import { supervisordInfoFields } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
+import { pythonFloat, pythonStr } from "./PythonStr.ts"
 import {
   decodeMethodCall,
   encodedItemLength,
@@ -73,7 +75,7 @@ interface Kinds {
   readonly int: number
   readonly boolean: boolean
   readonly array: ReadonlyArray<XmlRpcValue>
-  /** A signal: a name, or a number (sent as int or string). */
+  /** A signal, as the text the supervisor parses (see `signalText`). */
   readonly signal: string
   /** Bytes for a child's stdin: a string (UTF-8 encoded) or base64. */
   readonly chars: Uint8Array
@@ -108,10 +110,28 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
     case "array":
       return Array.isArray(value) ? (value as ReadonlyArray<XmlRpcValue>) : undefined
     case "signal":
-      return typeof value === "string" ? value : typeof value === "number" && Number.isInteger(value) ? String(value) : undefined
+      return signalText(value)
     case "chars":
       return typeof value === "string" ? utf8.encode(value) : value instanceof Uint8Array ? value : undefined
   }
+}
+
+/**
+ * A signal parameter as the text the supervisor parses. supervisord takes what Python's `int()`
+ * takes: a double is cut toward zero (9.5 sends SIGKILL, 0.5 the probe 0), a boolean is 1 or 0,
+ * base64 is its text. A double whose integer is no signal stays that float as Python writes it,
+ * which names no signal, so the fault carries it as supervisord's does (`BAD_SIGNAL: -1.5`).
+ * Gotchas: NaN, infinities, arrays, structs and dates are INCORRECT_PARAMETERS here (supervisord:
+ * HTTP 500); an integral double is the integer (`BAD_SIGNAL: 100`, supervisord `100.0`).
+ */
+const signalText = (value: XmlRpcValue): string | undefined => {
+  if (typeof value === "string") return value
+  if (typeof value === "boolean") return value ? "1" : "0"
+  if (value instanceof Uint8Array) return pythonStr(value)
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined
+  if (Number.isSafeInteger(value)) return String(value)
+  const cut = String(Math.trunc(value))
+  return parseSignal(cut) === undefined ? pythonFloat(value) : cut
 }
 
 const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" ? "string" : kind

@@ -182,11 +182,28 @@ describe("Methods", () => {
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat", "yes")), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", 1.5, 0)), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.sendProcessStdin", "cat", 3)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", NaN)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", [9])), incorrect)
       const unknown = { faultCode: 1, faultString: "UNKNOWN_METHOD" }
       for (const name of ["supervisor.nope", "nope", "supervisor.__proto__", "supervisor.constructor", "system.multicall.x"]) {
         assert.deepStrictEqual(fault(yield* rpc(f, name)), unknown, name)
       }
       assert.strictEqual(f.calls.length, 0)
+    }).pipe(Effect.runPromise))
+
+  // Measured on supervisord 4.2.5 (its signal_number takes what Python's int() takes).
+  it("takes a signal as Python's int() would: a double cut toward zero, a boolean, base64 text", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const sent: ReadonlyArray<readonly [XmlRpcValue, string]> = [
+        [9.5, "9"], [0.5, "0"], [-0.7, "0"], [true, "1"], [false, "0"], [new TextEncoder().encode("USR1"), "USR1"],
+        // no signal once cut: the float as Python writes it, which the supervisor refuses by that name
+        [-1.5, "-1.5"], [32.5, "32.5"], [1e20, "1e+20"]
+      ]
+      for (const [signal, expected] of sent) {
+        assert.strictEqual(value(yield* rpc(f, "supervisor.signalProcess", "cat", signal)), true)
+        assert.deepStrictEqual(f.calls.at(-1), ["signalProcess", "cat", expected], String(signal))
+      }
     }).pipe(Effect.runPromise))
 
   it("answers SHUTDOWN_STATE while shutting down, except sendRemoteCommEvent and system.*", () =>

@@ -7,7 +7,8 @@
  * supervisorctl says the supervisor namespace is not recognized.
  *
  * Invariants:
- * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS;
+ * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS; but
+ *   sendRemoteCommEvent takes any value (see PythonStr.ts);
  * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
  *   supervisor is shutting down or restarting; `system.*` never does;
  * - `handle` never fails with a fault: faults are encoded into the response; only an
@@ -79,6 +80,8 @@ interface Kinds {
   readonly signal: string
   /** Bytes for a child's stdin: a string (UTF-8 encoded) or base64. */
   readonly chars: Uint8Array
+  /** Any value: the method checks it itself. */
+  readonly value: XmlRpcValue
 }
 type Kind = keyof Kinds
 
@@ -113,6 +116,8 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
       return signalText(value)
     case "chars":
       return typeof value === "string" ? utf8.encode(value) : value instanceof Uint8Array ? value : undefined
+    case "value":
+      return value
   }
 }
 
@@ -134,7 +139,7 @@ const signalText = (value: XmlRpcValue): string | undefined => {
   return parseSignal(cut) === undefined ? pythonFloat(value) : cut
 }
 
-const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" ? "string" : kind
+const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" || kind === "value" ? "string" : kind
 
 // ---------------------------------------------------------------------------------------------
 // Wire structs (§5.4)
@@ -369,9 +374,10 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
       ))))],
   ["sendRemoteCommEvent", method(
     "boolean",
-    [p("string"), p("string")],
-    "Publish a REMOTE_COMMUNICATION event with a type and data (works during shutdown too).",
-    (type, data) => withSup((s) => done(s.sendRemoteCommEvent(type, data))),
+    [p("value"), p("value")],
+    "Publish a REMOTE_COMMUNICATION event with a type and data (works during shutdown too); other values than strings as Python writes them.",
+    // supervisord formats both into the payload with Python's str(): sendRemoteCommEvent(1, 2.5) is `type:1\n2.5`
+    (type, data) => withSup((s) => done(s.sendRemoteCommEvent(pythonStr(type), pythonStr(data)))),
     false
   )]
 ]

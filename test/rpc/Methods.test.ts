@@ -206,6 +206,15 @@ describe("Methods", () => {
       }
     }).pipe(Effect.runPromise))
 
+  it("sendRemoteCommEvent takes any values and publishes them as Python's str() writes them", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendRemoteCommEvent", 1, 2.5)), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["sendRemoteCommEvent", "1", "2.5"])
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendRemoteCommEvent", [true, "a'b"], { k: [] })), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["sendRemoteCommEvent", `[True, "a'b"]`, "{'k': []}"])
+    }).pipe(Effect.runPromise))
+
   it("answers SHUTDOWN_STATE while shutting down, except sendRemoteCommEvent and system.*", () =>
     Effect.gen(function*() {
       const f = fake()

@@ -8,7 +8,8 @@
  *
  * Invariants:
  * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS; but
- *   sendRemoteCommEvent takes any value (see PythonStr.ts);
+ *   sendProcessStdin checks its characters after the shutdown check, as supervisord does, naming
+ *   a refused value as Python writes it, and sendRemoteCommEvent takes any value (see PythonStr.ts);
  * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
  *   supervisor is shutting down or restarting; `system.*` never does;
  * - `handle` never fails with a fault: faults are encoded into the response; only an
@@ -78,9 +79,7 @@ interface Kinds {
   readonly array: ReadonlyArray<XmlRpcValue>
   /** A signal, as the text the supervisor parses (see `signalText`). */
   readonly signal: string
-  /** Bytes for a child's stdin: a string (UTF-8 encoded) or base64. */
-  readonly chars: Uint8Array
-  /** Any value: the method checks it itself. */
+  /** Any value: the method checks it itself, after the shutdown check, as supervisord does. */
   readonly value: XmlRpcValue
 }
 type Kind = keyof Kinds
@@ -114,8 +113,6 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
       return Array.isArray(value) ? (value as ReadonlyArray<XmlRpcValue>) : undefined
     case "signal":
       return signalText(value)
-    case "chars":
-      return typeof value === "string" ? utf8.encode(value) : value instanceof Uint8Array ? value : undefined
     case "value":
       return value
   }
@@ -139,7 +136,7 @@ const signalText = (value: XmlRpcValue): string | undefined => {
   return parseSignal(cut) === undefined ? pythonFloat(value) : cut
 }
 
-const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" || kind === "value" ? "string" : kind
+const wireType = (kind: Kind): string => kind === "signal" || kind === "value" ? "string" : kind
 
 // ---------------------------------------------------------------------------------------------
 // Wire structs (§5.4)
@@ -365,13 +362,17 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   ["clearProcessLog", clearProcessLogs],
   ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
     withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
-  ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
-    withSup((s) =>
-      done(s.sendProcessStdin(name, chars).pipe(
+  ["sendProcessStdin", method("boolean", [p("string"), p("value")], "Write characters (UTF-8 encoded) or base64 bytes to a process's stdin.", (name, chars) => {
+    const bytes = typeof chars === "string" ? utf8.encode(chars) : chars instanceof Uint8Array ? chars : undefined
+    // supervisord checks the characters before the name, and names what it refused as Python writes it
+    if (bytes === undefined) return fail("INCORRECT_PARAMETERS", pythonStr(chars))
+    return withSup((s) =>
+      done(s.sendProcessStdin(name, bytes).pipe(
         namedAsGiven(name),
         // no stdin to write to (it closed it, or an fcgi-program's is the socket): NO_FILE with the name as given
         Effect.mapError((e) => e._tag === "NoFile" ? new NoFile({ detail: name }) : e)
-      ))))],
+      )))
+  })],
   ["sendRemoteCommEvent", method(
     "boolean",
     [p("value"), p("value")],

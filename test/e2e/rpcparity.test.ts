@@ -3,7 +3,8 @@
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
  * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
  * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe),
- * and signals given as doubles and booleans (which signal the program then gets).
+ * signals given as doubles and booleans (which signal the program then gets), and sendProcessStdin's
+ * fault for characters that are not a string.
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -134,4 +135,14 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
     expect(ours).toEqual(["ready", "got 10", "got 12", "got 1"])
   })
 
+  it("sendProcessStdin of characters that are not a string: INCORRECT_PARAMETERS naming them, before the name", () => {
+    const [first] = same([
+      ["supervisor.sendProcessStdin", ["nope", 5]],
+      ["supervisor.sendProcessStdin", ["named", 1.5]],
+      ["supervisor.sendProcessStdin", ["named", true]],
+      ["supervisor.sendProcessStdin", ["named", [1, "a'b"]]],
+      ["supervisor.sendProcessStdin", ["named", { k: 1 }]]
+    ])
+    expect(first).toEqual({ fault: [2, "INCORRECT_PARAMETERS: 5"] })
+  })
 })

@@ -7,7 +7,9 @@
  * supervisorctl says the supervisor namespace is not recognized.
  *
  * Invariants:
- * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS;
+ * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS; but
+ *   sendProcessStdin checks its characters after the shutdown check, as supervisord does, naming
+ *   a refused value as Python writes it, and sendRemoteCommEvent takes any value (see PythonStr.ts);
  * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
  *   supervisor is shutting down or restarting; `system.*` never does;
  * - `handle` never fails with a fault: faults are encoded into the response; only an
@@ -22,10 +24,12 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import { AbnormalTermination, AlreadyStarted, BadName, NoFile, NotRunning, SpawnError, type SupervisorError } from "../domain/Errors.ts"
 import { parseNameSpec } from "../domain/Names.ts"
+import { parseSignal } from "../domain/Signals.ts"
 import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../supervisor/Api.ts"
 import { supervisordInfoFields } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
+import { pythonFloat, pythonStr } from "./PythonStr.ts"
 import {
   decodeMethodCall,
   encodedItemLength,
@@ -73,10 +77,10 @@ interface Kinds {
   readonly int: number
   readonly boolean: boolean
   readonly array: ReadonlyArray<XmlRpcValue>
-  /** A signal: a name, or a number (sent as int or string). */
+  /** A signal, as the text the supervisor parses (see `signalText`). */
   readonly signal: string
-  /** Bytes for a child's stdin: a string (UTF-8 encoded) or base64. */
-  readonly chars: Uint8Array
+  /** Any value: the method checks it itself, after the shutdown check, as supervisord does. */
+  readonly value: XmlRpcValue
 }
 type Kind = keyof Kinds
 
@@ -108,13 +112,31 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
     case "array":
       return Array.isArray(value) ? (value as ReadonlyArray<XmlRpcValue>) : undefined
     case "signal":
-      return typeof value === "string" ? value : typeof value === "number" && Number.isInteger(value) ? String(value) : undefined
-    case "chars":
-      return typeof value === "string" ? utf8.encode(value) : value instanceof Uint8Array ? value : undefined
+      return signalText(value)
+    case "value":
+      return value
   }
 }
 
-const wireType = (kind: Kind): string => kind === "signal" || kind === "chars" ? "string" : kind
+/**
+ * A signal parameter as the text the supervisor parses. supervisord takes what Python's `int()`
+ * takes: a double is cut toward zero (9.5 sends SIGKILL, 0.5 the probe 0), a boolean is 1 or 0,
+ * base64 is its text. A double whose integer is no signal stays that float as Python writes it,
+ * which names no signal, so the fault carries it as supervisord's does (`BAD_SIGNAL: -1.5`).
+ * Gotchas: NaN, infinities, arrays, structs and dates are INCORRECT_PARAMETERS here (supervisord:
+ * HTTP 500); an integral double is the integer (`BAD_SIGNAL: 100`, supervisord `100.0`).
+ */
+const signalText = (value: XmlRpcValue): string | undefined => {
+  if (typeof value === "string") return value
+  if (typeof value === "boolean") return value ? "1" : "0"
+  if (value instanceof Uint8Array) return pythonStr(value)
+  if (typeof value !== "number" || !Number.isFinite(value)) return undefined
+  if (Number.isSafeInteger(value)) return String(value)
+  const cut = String(Math.trunc(value))
+  return parseSignal(cut) === undefined ? pythonFloat(value) : cut
+}
+
+const wireType = (kind: Kind): string => kind === "signal" || kind === "value" ? "string" : kind
 
 // ---------------------------------------------------------------------------------------------
 // Wire structs (§5.4)
@@ -340,18 +362,23 @@ const supervisorMethods: ReadonlyArray<readonly [string, Method]> = [
   ["clearProcessLog", clearProcessLogs],
   ["clearAllProcessLogs", method("array", [], "Truncate the logs of every process; one result per process.", () =>
     withSup((s) => Effect.map(s.clearAllProcessLogs, results)))],
-  ["sendProcessStdin", method("boolean", [p("string"), p("chars")], "Write characters (UTF-8 encoded) to a process's stdin.", (name, chars) =>
-    withSup((s) =>
-      done(s.sendProcessStdin(name, chars).pipe(
+  ["sendProcessStdin", method("boolean", [p("string"), p("value")], "Write characters (UTF-8 encoded) or base64 bytes to a process's stdin.", (name, chars) => {
+    const bytes = typeof chars === "string" ? utf8.encode(chars) : chars instanceof Uint8Array ? chars : undefined
+    // supervisord checks the characters before the name, and names what it refused as Python writes it
+    if (bytes === undefined) return fail("INCORRECT_PARAMETERS", pythonStr(chars))
+    return withSup((s) =>
+      done(s.sendProcessStdin(name, bytes).pipe(
         namedAsGiven(name),
         // no stdin to write to (it closed it, or an fcgi-program's is the socket): NO_FILE with the name as given
         Effect.mapError((e) => e._tag === "NoFile" ? new NoFile({ detail: name }) : e)
-      ))))],
+      )))
+  })],
   ["sendRemoteCommEvent", method(
     "boolean",
-    [p("string"), p("string")],
-    "Publish a REMOTE_COMMUNICATION event with a type and data (works during shutdown too).",
-    (type, data) => withSup((s) => done(s.sendRemoteCommEvent(type, data))),
+    [p("value"), p("value")],
+    "Publish a REMOTE_COMMUNICATION event with a type and data (works during shutdown too); other values than strings as Python writes them.",
+    // supervisord formats both into the payload with Python's str(): sendRemoteCommEvent(1, 2.5) is `type:1\n2.5`
+    (type, data) => withSup((s) => done(s.sendRemoteCommEvent(pythonStr(type), pythonStr(data)))),
     false
   )]
 ]

@@ -1,14 +1,15 @@
 /**
  * Event listeners end to end, effsup against supervisord 4.2.5: the same recorder listener
  * (test/fixtures/events/capture/recorder.py) gets the same envelopes, byte for byte once pids
- * and serials are masked; two pools and a program of a lower priority get the same serials and
- * pool serials (a pool sees the PROCESS_GROUP_ADDED of its own group and the groups announced
- * after it); and the example exit-on-fatal listener shuts both daemons down.
+ * and serials are masked (a REMOTE_COMMUNICATION sent with other values than strings too); two
+ * pools and a program of a lower priority get the same serials and pool serials (a pool sees the
+ * PROCESS_GROUP_ADDED of its own group and the groups announced after it); and the example
+ * exit-on-fatal listener shuts both daemons down.
  */
 import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { describe, expect, it } from "vitest"
-import { type Daemon, haveSupervisord, header, sendRemoteCommEvent, start, usePair } from "./harness.ts"
+import { type Daemon, haveSupervisord, header, sendRemoteCommEvent, start, usePair, xmlrpc } from "./harness.ts"
 
 const ROOT = Path.resolve(import.meta.dirname, "../..")
 const RECORDER = Path.join(ROOT, "test/fixtures/events/capture/recorder.py")
@@ -90,6 +91,14 @@ describe.skipIf(!haveSupervisord())("event listeners: effsup vs supervisord 4.2.
     for (const d of pair.both()) await waitFor(() => remote(d).length > 0, `${d.kind} remote`)
     expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))
     expect(remote(pair.effsup)).toEqual(["type:mytype\nhello\nworld"])
+  })
+
+  it("REMOTE_COMMUNICATION with other values than strings: each written as Python's str() writes it", async () => {
+    for (const d of pair.both()) xmlrpc(d.dir, [["supervisor.sendRemoteCommEvent", [1, [2.5, "a'b", { k: true }]]]])
+    const remote = (d: Daemon) => recorded(d).filter((e) => e.header.includes("REMOTE_COMMUNICATION")).map((e) => e.payload)
+    for (const d of pair.both()) await waitFor(() => remote(d).length > 1, `${d.kind} remote`)
+    expect(remote(pair.effsup)).toEqual(remote(pair.supervisord))
+    expect(remote(pair.effsup).at(-1)).toEqual(`type:1\n[2.5, "a'b", {'k': True}]`)
   })
 })
 

@@ -2,7 +2,9 @@
  * XML-RPC answers side by side with supervisord 4.2.5, value for value once the daemons' own
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
  * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
- * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe).
+ * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe),
+ * signals given as doubles and booleans (which signal the program then gets), and sendProcessStdin's
+ * fault for characters that are not a string.
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -46,7 +48,21 @@ command=sh -c 'echo to the pipe; exec sleep 1000'
 startsecs=0
 stdout_logfile=${FIFO[kind]}
 stdout_logfile_maxbytes=0
+
+[program:trap]
+command=python3 -u -c "import signal; [signal.signal(s, lambda n, f: print('got', n)) for s in (1, 10, 12)]; print('ready'); [signal.pause() for _ in iter(int, 1)]"
+startsecs=0
+stdout_logfile=%(here)s/trap.log
 `
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** The lines of a daemon's trap.log once it has `count` of them (or after 10 s). */
+const trapLines = async (d: Daemon, count: number) => {
+  const read = () => Fs.existsSync(Path.join(d.dir, "trap.log")) ? Fs.readFileSync(Path.join(d.dir, "trap.log"), "utf8").trim().split("\n") : []
+  for (let i = 0; i < 200 && read().length < count; i++) await sleep(50)
+  return read()
+}
 
 /** The calls' answers with the daemon's directory as DIR, its FIFO as FIFO and AUTO log names without their random part. */
 const answers = (d: Daemon, calls: ReadonlyArray<Call>) =>
@@ -97,5 +113,36 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
   it("clearLog once the activity log was deleted: NO_FILE, and readLog names the missing file", () => {
     for (const d of pair.both()) Fs.rmSync(Path.join(d.dir, "main.log"))
     same([["supervisor.clearLog", []], ["supervisor.readLog", [0, 0]]])
+  })
+
+  it("signals as Python's int() reads them: a double cut toward zero, a boolean as 1 or 0, and no signal named by its float", async () => {
+    for (const d of pair.both()) expect(await trapLines(d, 1)).toEqual(["ready"])
+    const answers = same([
+      ["supervisor.signalProcess", ["trap", 10.5]],
+      ["supervisor.signalProcess", ["trap", 12.9]],
+      ["supervisor.signalProcess", ["trap", true]],
+      ["supervisor.signalProcess", ["trap", 0.5]],
+      ["supervisor.signalProcess", ["trap", -1.5]],
+      ["supervisor.signalProcess", ["trap", 1e21]],
+      ["supervisor.signalProcessGroup", ["trap", 32.5]],
+      ["supervisor.signalProcess", ["nope", 9.5]]
+    ])
+    expect(answers.slice(0, 4)).toEqual([{ value: true }, { value: true }, { value: true }, { value: true }])
+    expect(answers[4]).toEqual({ fault: [11, "BAD_SIGNAL: -1.5"] })
+    expect(answers[5]).toEqual({ fault: [11, "BAD_SIGNAL: 1e+21"] })
+    const [ours, theirs] = await Promise.all(pair.both().map((d) => trapLines(d, 4)))
+    expect(ours).toEqual(theirs)
+    expect(ours).toEqual(["ready", "got 10", "got 12", "got 1"])
+  })
+
+  it("sendProcessStdin of characters that are not a string: INCORRECT_PARAMETERS naming them, before the name", () => {
+    const [first] = same([
+      ["supervisor.sendProcessStdin", ["nope", 5]],
+      ["supervisor.sendProcessStdin", ["named", 1.5]],
+      ["supervisor.sendProcessStdin", ["named", true]],
+      ["supervisor.sendProcessStdin", ["named", [1, "a'b"]]],
+      ["supervisor.sendProcessStdin", ["named", { k: 1 }]]
+    ])
+    expect(first).toEqual({ fault: [2, "INCORRECT_PARAMETERS: 5"] })
   })
 })

@@ -181,12 +181,58 @@ describe("Methods", () => {
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", 1)), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat", "yes")), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", 1.5, 0)), incorrect)
-      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.sendProcessStdin", "cat", 3)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", NaN)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", [9])), incorrect)
       const unknown = { faultCode: 1, faultString: "UNKNOWN_METHOD" }
       for (const name of ["supervisor.nope", "nope", "supervisor.__proto__", "supervisor.constructor", "system.multicall.x"]) {
         assert.deepStrictEqual(fault(yield* rpc(f, name)), unknown, name)
       }
       assert.strictEqual(f.calls.length, 0)
+    }).pipe(Effect.runPromise))
+
+  // Measured on supervisord 4.2.5 (its signal_number takes what Python's int() takes).
+  it("takes a signal as Python's int() would: a double cut toward zero, a boolean, base64 text", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const sent: ReadonlyArray<readonly [XmlRpcValue, string]> = [
+        [9.5, "9"], [0.5, "0"], [-0.7, "0"], [true, "1"], [false, "0"], [new TextEncoder().encode("USR1"), "USR1"],
+        // no signal once cut: the float as Python writes it, which the supervisor refuses by that name
+        [-1.5, "-1.5"], [32.5, "32.5"], [1e20, "1e+20"]
+      ]
+      for (const [signal, expected] of sent) {
+        assert.strictEqual(value(yield* rpc(f, "supervisor.signalProcess", "cat", signal)), true)
+        assert.deepStrictEqual(f.calls.at(-1), ["signalProcess", "cat", expected], String(signal))
+      }
+    }).pipe(Effect.runPromise))
+
+  it("sendProcessStdin: a value that is neither a string nor base64 is INCORRECT_PARAMETERS naming it as Python does, before the name", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      const refused: ReadonlyArray<readonly [XmlRpcValue, string]> = [
+        [3, "3"], [1.5, "1.5"], [true, "True"], [[1, "a'b"], `[1, "a'b"]`], [{ k: 1 }, "{'k': 1}"], [{}, "{}"],
+        [new Date(Date.UTC(2020, 0, 1, 1, 2, 3)), "2020-01-01 01:02:03"]
+      ]
+      for (const [chars, detail] of refused) {
+        assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.sendProcessStdin", "nope", chars)), {
+          faultCode: 2,
+          faultString: `INCORRECT_PARAMETERS: ${detail}`
+        })
+      }
+      assert.strictEqual(f.calls.length, 0)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendProcessStdin", "cat", new Uint8Array([0xff, 10]))), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["sendProcessStdin", "cat", new Uint8Array([0xff, 10])])
+      // the shutdown check comes first
+      yield* rpc(f, "supervisor.shutdown")
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.sendProcessStdin", "cat", 3)), { faultCode: 6, faultString: "SHUTDOWN_STATE" })
+    }).pipe(Effect.runPromise))
+
+  it("sendRemoteCommEvent takes any values and publishes them as Python's str() writes them", () =>
+    Effect.gen(function*() {
+      const f = fake()
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendRemoteCommEvent", 1, 2.5)), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["sendRemoteCommEvent", "1", "2.5"])
+      assert.strictEqual(value(yield* rpc(f, "supervisor.sendRemoteCommEvent", [true, "a'b"], { k: [] })), true)
+      assert.deepStrictEqual(f.calls.at(-1), ["sendRemoteCommEvent", `[True, "a'b"]`, "{'k': []}"])
     }).pipe(Effect.runPromise))
 
   it("answers SHUTDOWN_STATE while shutting down, except sendRemoteCommEvent and system.*", () =>

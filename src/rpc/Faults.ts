@@ -57,5 +57,11 @@ export const makeFault = (name: FaultName, detail = ""): Fault => ({
   faultString: detail === "" ? name : `${name}: ${detail}`
 })
 
+/** Errors whose supervisord fault always names what was given, an empty name too (`BAD_NAME: `, `BAD_SIGNAL: `). */
+const NAMES_WHAT_WAS_GIVEN: ReadonlySet<SupervisorError["_tag"]> = new Set(["BadName", "BadSignal"])
+
 /** The fault a domain error travels as. */
-export const faultFromError = (error: SupervisorError): Fault => makeFault(faultNameOf[error._tag], error.detail)
+export const faultFromError = (error: SupervisorError): Fault =>
+  NAMES_WHAT_WAS_GIVEN.has(error._tag)
+    ? { faultCode: Faults[faultNameOf[error._tag]], faultString: `${faultNameOf[error._tag]}: ${error.detail}` }
+    : makeFault(faultNameOf[error._tag], error.detail)

@@ -136,6 +136,17 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
     expect(ours).toEqual(["got 1", "got 10", "got 12", "ready"])
   })
 
+  it("an empty name or signal is named in the fault all the same: BAD_NAME: and BAD_SIGNAL: ", () => {
+    const [name, signal] = same([
+      ["supervisor.getProcessInfo", [""]],
+      ["supervisor.signalProcess", ["named", ""]],
+      ["supervisor.stopProcess", [""]],
+      ["supervisor.signalProcessGroup", ["", "HUP"]]
+    ])
+    expect(name).toEqual({ fault: [10, "BAD_NAME: "] })
+    expect(signal).toEqual({ fault: [11, "BAD_SIGNAL: "] })
+  })
+
   it("sendProcessStdin of characters that are not a string: INCORRECT_PARAMETERS naming them, before the name", () => {
     const [first] = same([
       ["supervisor.sendProcessStdin", ["nope", 5]],

@@ -2,7 +2,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, Result } from "effect"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
-import { BadName, NotRunning } from "../../src/domain/Errors.ts"
+import { BadName, BadSignal, NotRunning } from "../../src/domain/Errors.ts"
 import { Faults, faultFromError, faultNameOf, makeFault } from "../../src/rpc/Faults.ts"
 import { handle, methodNames, MULTICALL_MAX_ANSWER, MULTICALL_MAX_CALLS, SUPERVISOR_VERSION } from "../../src/rpc/Methods.ts"
 import { decodeMethodResponse, encodeMethodCall, type MethodResponse, type XmlRpcValue } from "../../src/rpc/XmlRpc.ts"
@@ -61,6 +61,9 @@ const SIGNATURES: Readonly<Record<string, ReadonlyArray<string>>> = {
 describe("Faults", () => {
   it("formats NAME or NAME: detail and maps every domain error", () => {
     assert.deepStrictEqual(makeFault("BAD_NAME", "foo"), { faultCode: 10, faultString: "BAD_NAME: foo" })
+    // supervisord names what it was given also when that is empty (measured: getProcessInfo(""), signalProcess("cat", ""))
+    assert.deepStrictEqual(faultFromError(new BadName({ detail: "" })), { faultCode: 10, faultString: "BAD_NAME: " })
+    assert.deepStrictEqual(faultFromError(new BadSignal({ detail: "" })), { faultCode: 11, faultString: "BAD_SIGNAL: " })
     assert.deepStrictEqual(makeFault("NOT_RUNNING", ""), { faultCode: 70, faultString: "NOT_RUNNING" })
     assert.deepStrictEqual(faultFromError(new BadName({ detail: "x" })), { faultCode: 10, faultString: "BAD_NAME: x" })
     assert.deepStrictEqual(faultFromError(new NotRunning({ detail: "" })), { faultCode: 70, faultString: "NOT_RUNNING" })

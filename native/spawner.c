@@ -1465,15 +1465,6 @@ static napi_value trim_malloc(napi_env env, napi_callback_info info) {
   return result;
 }
 
-/*
- * growFdTable(n) → the fd table's new minimum size: make room for n fds now. The kernel grows a
- * process's fd table by doubling as fds are taken, and in a process with threads each growth waits
- * for an RCU grace period (synchronize_rcu: 4–9 ms here) while every thread opening an fd waits
- * too; a start of 500 programs grew it at 256, 512, 1024 and 2048. Taking fd n-1 once (F_DUPFD of
- * a /dev/null fd, both closed again) grows it once; it never shrinks. Capped at RLIMIT_NOFILE.
- * growFdTable(n, true) grows it on a thread of its own and returns 0 at once: the grace period
- * (11–20 ms for 3 128 fds on this VM) is no longer the calling thread's.
- */
 /* Grow the fd table to hold `want` fds, capped at the fd limit: the size made sure of, or 0. */
 static int grow_fds(uint32_t want) {
   struct rlimit limit;
@@ -1496,6 +1487,15 @@ static void *grow_fds_thread(void *arg) {
   return NULL;
 }
 
+/*
+ * growFdTable(n) → the fd table's new minimum size: make room for n fds now. The kernel grows a
+ * process's fd table by doubling as fds are taken, and in a process with threads each growth waits
+ * for an RCU grace period (synchronize_rcu: 4–9 ms here) while every thread opening an fd waits
+ * too; a start of 500 programs grew it at 256, 512, 1024 and 2048. Taking fd n-1 once (F_DUPFD of
+ * a /dev/null fd, both closed again) grows it once; it never shrinks. Capped at RLIMIT_NOFILE.
+ * growFdTable(n, true) grows it on a thread of its own and returns 0 at once: the grace period
+ * (11–20 ms for 3 128 fds on this VM) is no longer the calling thread's.
+ */
 static napi_value grow_fd_table(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value args[2], result;

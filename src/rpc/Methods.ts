@@ -29,7 +29,7 @@ import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../sup
 import { supervisordInfoFields } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
-import { pythonFloat, pythonStr } from "./PythonStr.ts"
+import { pythonFloat, pythonStr, pythonTruth } from "./PythonStr.ts"
 import {
   decodeMethodCall,
   encodedItemLength,
@@ -107,8 +107,9 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
     case "int":
       return typeof value === "number" && Number.isInteger(value) ? value : undefined
     case "boolean":
-      // supervisorctl sends <boolean>; other clients often send 0/1
-      return typeof value === "boolean" ? value : value === 0 || value === 1 ? value === 1 : undefined
+      // supervisorctl sends <boolean>; supervisord takes any value as Python's `if` does (measured:
+      // "yes", 2, [1] and {"a": 1} wait; "", 0, [] and {} do not)
+      return pythonTruth(value)
     case "array":
       return Array.isArray(value) ? (value as ReadonlyArray<XmlRpcValue>) : undefined
     case "signal":

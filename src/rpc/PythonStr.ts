@@ -1,5 +1,6 @@
 /**
- * XML-RPC values written the way Python's `str()` writes what supervisord's decoder makes of them:
+ * XML-RPC values as Python sees what supervisord's decoder makes of them, written the way Python's
+ * `str()` writes them, or taken as a truth value (`pythonTruth`, a `wait` parameter):
  * the text a supervisord method puts into an event payload or a fault when a client passes a value
  * that is not a string (`sendRemoteCommEvent(1, 2.5)` gives the payload `type:1\n2.5`,
  * `sendProcessStdin(name, [1])` the fault `INCORRECT_PARAMETERS: [1]`).
@@ -77,6 +78,19 @@ const pythonRepr = (value: XmlRpcValue): string => {
     return `{${Object.entries(value as { readonly [key: string]: XmlRpcValue }).map(([k, v]) => `${quote(k)}: ${pythonRepr(v)}`).join(", ")}}`
   }
   return pythonStr(value)
+}
+
+/**
+ * Python's truth value of the value supervisord decodes from this XML-RPC value, what its `if wait:`
+ * makes of a `wait` parameter: false for `false`, 0, an empty string, base64, array or struct (and
+ * `<nil/>`, decoded as ""), true for anything else (NaN and dates too).
+ */
+export const pythonTruth = (value: XmlRpcValue): boolean => {
+  if (typeof value === "boolean") return value
+  if (typeof value === "number") return value !== 0
+  if (typeof value === "string" || value instanceof Uint8Array || Array.isArray(value)) return value.length > 0
+  if (value instanceof Date) return true
+  return Object.keys(value).length > 0
 }
 
 /** Python's `str()` of the value supervisord decodes from this XML-RPC value: `1`, `2.5`, `True`, `[1, 'a']`, `2020-01-01 00:00:00`. */

@@ -29,7 +29,7 @@ import type { ChannelInfo, ConfigInfo, ProcessInfo, ProcessResult } from "../sup
 import { supervisordInfoFields } from "../supervisor/Api.ts"
 import { requireRunning, Supervisor } from "../supervisor/Supervisor.ts"
 import { faultFromError, type FaultName, Faults, makeFault } from "./Faults.ts"
-import { pythonFloat, pythonStr, pythonTruth } from "./PythonStr.ts"
+import { pythonFloat, pythonInt, pythonStr, pythonTruth } from "./PythonStr.ts"
 import {
   decodeMethodCall,
   encodedItemLength,
@@ -105,7 +105,9 @@ const coerce = (kind: Kind, value: XmlRpcValue): Kinds[Kind] | undefined => {
     case "string":
       return typeof value === "string" ? value : undefined
     case "int":
-      return typeof value === "number" && Number.isInteger(value) ? value : undefined
+      // only log offsets and lengths, which supervisord reads with Python's int() (measured: "10",
+      // " +7 ", 0.5, true are taken; "0x10", "" and NaN are its HTTP 500)
+      return pythonInt(value)
     case "boolean":
       // supervisorctl sends <boolean>; supervisord takes any value as Python's `if` does (measured:
       // "yes", 2, [1] and {"a": 1} wait; "", 0, [] and {} do not)

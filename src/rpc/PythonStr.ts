@@ -1,6 +1,7 @@
 /**
  * XML-RPC values as Python sees what supervisord's decoder makes of them, written the way Python's
- * `str()` writes them, or taken as a truth value (`pythonTruth`, a `wait` parameter):
+ * `str()` writes them, or taken as an int (`pythonInt`, a log offset) or a truth value (`pythonTruth`,
+ * a `wait` parameter):
  * the text a supervisord method puts into an event payload or a fault when a client passes a value
  * that is not a string (`sendRemoteCommEvent(1, 2.5)` gives the payload `type:1\n2.5`,
  * `sendProcessStdin(name, [1])` the fault `INCORRECT_PARAMETERS: [1]`).
@@ -78,6 +79,25 @@ const pythonRepr = (value: XmlRpcValue): string => {
     return `{${Object.entries(value as { readonly [key: string]: XmlRpcValue }).map(([k, v]) => `${quote(k)}: ${pythonRepr(v)}`).join(", ")}}`
   }
   return pythonStr(value)
+}
+
+/**
+ * Python's `int()` of the value supervisord decodes from this XML-RPC value, what its log methods
+ * make of an offset or a length: a number cut toward zero (`0.5` is 0), a boolean 1 or 0, a string
+ * (or base64 text) of decimal digits (a sign, spaces around, `_` between digits: `" +7 "`, `"1_0"`). Undefined where
+ * `int()` fails (NaN, infinities, other strings and values: supervisord answers HTTP 500 there), and
+ * beyond ±2^53, which supervisord would take.
+ */
+export const pythonInt = (value: XmlRpcValue): number | undefined => {
+  if (typeof value === "boolean") return value ? 1 : 0
+  // supervisord decodes base64 to its text
+  const text = value instanceof Uint8Array ? utf8.decode(value) : value
+  const n = typeof text === "number"
+    ? Math.trunc(text) + 0
+    : typeof text === "string" && /^\s*[+-]?\d+(?:_\d+)*\s*$/.test(text)
+    ? Number(text.trim().replaceAll("_", ""))
+    : undefined
+  return n !== undefined && Number.isSafeInteger(n) ? n : undefined
 }
 
 /**

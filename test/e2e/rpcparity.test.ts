@@ -3,8 +3,9 @@
  * directories and the random part of AUTO log names are masked: getAllConfigInfo's fields
  * (`uid` from `user=`, serverurl AUTO, AUTO log paths before and after a reread), and the faults
  * of the log methods (a channel logged nowhere, a log file deleted by hand, a log file that is a pipe),
- * signals given as doubles and booleans (which signal the program then gets), and sendProcessStdin's
- * fault for characters that are not a string.
+ * signals given as doubles and booleans (which signal the program then gets), log offsets and
+ * lengths given as strings, doubles and booleans, and sendProcessStdin's fault for characters that
+ * are not a string.
  */
 import * as Cp from "node:child_process"
 import * as Fs from "node:fs"
@@ -145,6 +146,18 @@ describe.skipIf(!haveSupervisord())("XML-RPC answers against effsup and supervis
     ])
     expect(name).toEqual({ fault: [10, "BAD_NAME: "] })
     expect(signal).toEqual({ fault: [11, "BAD_SIGNAL: "] })
+  })
+
+  it("log offsets and lengths as Python's int() reads them: a numeric string, a double cut toward zero, a boolean", async () => {
+    // trap.log starts with the program's "ready" line
+    for (const d of pair.both()) expect((await trapLines(d, 1))[0]).toBe("ready")
+    const answers = same([
+      ["supervisor.readProcessStdoutLog", ["trap", " +0 ", true]],
+      ["supervisor.readProcessStdoutLog", ["trap", 0.5, "0_4"]],
+      ["supervisor.readProcessStdoutLog", ["trap", -1.9, true]]
+    ])
+    expect(answers.slice(0, 2)).toEqual([{ value: "r" }, { value: "read" }])
+    expect(answers[2]).toEqual({ fault: [3, "BAD_ARGUMENTS"] })
   })
 
   it("sendProcessStdin of characters that are not a string: INCORRECT_PARAMETERS naming them, before the name", () => {

@@ -197,7 +197,7 @@ describe("Methods", () => {
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.getProcessInfo")), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", "cat", true, 1)), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.startProcess", 1)), incorrect)
-      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", 1.5, 0)), incorrect)
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", "a", 0)), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", NaN)), incorrect)
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.signalProcess", "cat", [9])), incorrect)
       const unknown = { faultCode: 1, faultString: "UNKNOWN_METHOD" }
@@ -333,6 +333,14 @@ describe("Methods", () => {
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", -1, 5)), { faultCode: 3, faultString: "BAD_ARGUMENTS" })
       assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readProcessStderrLog", "cat", 0, 0)), { faultCode: 20, faultString: "NO_FILE" })
       assert.deepStrictEqual(value(yield* rpc(f, "supervisor.tailProcessLog", "cat", 0, 10)), ["", 0, false])
+      // offsets and lengths as supervisord reads them, with Python's int() (measured on 4.2.5)
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readLog", "0", " +5 ")), "héll")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readLog", 0.9, 5.5)), "héll")
+      assert.strictEqual(value(yield* rpc(f, "supervisor.readProcessStdoutLog", "cat", "-0_5", false)), "\uFFFD end")
+      assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", -1.9, true)), { faultCode: 3, faultString: "BAD_ARGUMENTS" })
+      for (const bad of ["0x10", "", NaN, Infinity, [1], 2 ** 60]) {
+        assert.deepStrictEqual(fault(yield* rpc(f, "supervisor.readLog", bad, 1)), { faultCode: 2, faultString: "INCORRECT_PARAMETERS" }, String(bad))
+      }
     }).pipe(Effect.runPromise))
 
   it("fails only on unparseable bodies", () =>

@@ -1,8 +1,22 @@
 import { assert, describe, it } from "@effect/vitest"
-import { pythonFloat, pythonStr } from "../../src/rpc/PythonStr.ts"
+import { pythonFloat, pythonInt, pythonStr, pythonTruth } from "../../src/rpc/PythonStr.ts"
 
 // Expected texts are Python 3's own: str(x) / repr(x) for the value supervisord decodes.
 describe("PythonStr", () => {
+  it("reads ints as int() does, and truth values as bool() does", () => {
+    const ints: ReadonlyArray<readonly [unknown, number | undefined]> = [
+      [7, 7], [0.9, 0], [-1.9, -1], [-0.5, 0], [true, 1], [false, 0], ["10", 10], [" +7 ", 7], ["-0_5", -5], ["1_000", 1000],
+      ["0x10", undefined], ["", undefined], ["1__0", undefined], ["_1", undefined], ["1.5", undefined], [NaN, undefined],
+      [Infinity, undefined], [2 ** 60, undefined], [[1], undefined], [{}, undefined], [new TextEncoder().encode("12"), 12]
+    ]
+    for (const [value, int] of ints) assert.strictEqual(pythonInt(value as never), int, JSON.stringify(value))
+    const truths: ReadonlyArray<readonly [unknown, boolean]> = [
+      [true, true], [false, false], [2, true], [0, false], [NaN, true], ["no", true], ["", false], [[0], true], [[], false],
+      [{ a: 0 }, true], [{}, false], [new Date(0), true], [new Uint8Array(0), false], [new Uint8Array([0]), true]
+    ]
+    for (const [value, truth] of truths) assert.strictEqual(pythonTruth(value as never), truth, String(value))
+  })
+
   it("writes floats as repr(float): shortest round trip, exponent from 1e16 and below 1e-4", () => {
     const cases: ReadonlyArray<readonly [number, string]> = [
       [2.5, "2.5"], [100, "100.0"], [-1.5, "-1.5"], [0, "0.0"], [-0, "-0.0"], [0.1, "0.1"], [1 / 3, "0.3333333333333333"],

@@ -401,12 +401,13 @@ export const listMethods = (interfaces: ReadonlyArray<string>): ReadonlyArray<st
 const systemMethods: ReadonlyArray<readonly [string, Method]> = [
   ["listMethods", systemMethod("array", [], "Return the names of every method this server offers, sorted.", (interfaces) =>
     Effect.succeed(listMethods(interfaces)))],
-  ["methodHelp", systemMethod("string", [p("string")], "Return the help text of a method.", (interfaces, name) => {
-    const m = lookup(name, interfaces)
+  // supervisord compares any value with the method names: one that is no string names none (SIGNATURE_UNSUPPORTED)
+  ["methodHelp", systemMethod("string", [p("value")], "Return the help text of a method.", (interfaces, name) => {
+    const m = lookup(pythonStr(name), interfaces)
     return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed(m.help)
   })],
-  ["methodSignature", systemMethod("array", [p("string")], "Return a method's signature: [return type, parameter types...].", (interfaces, name) => {
-    const m = lookup(name, interfaces)
+  ["methodSignature", systemMethod("array", [p("value")], "Return a method's signature: [return type, parameter types...].", (interfaces, name) => {
+    const m = lookup(pythonStr(name), interfaces)
     return m === undefined ? fail("SIGNATURE_UNSUPPORTED") : Effect.succeed([m.returns, ...m.params.map((x) => wireType(x.kind))])
   })],
   ["multicall", systemMethod(

@@ -84,6 +84,13 @@ describe("Methods", () => {
       }
       assert.deepStrictEqual(fault(yield* rpc(f, "system.methodHelp", "x")), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
       assert.deepStrictEqual(fault(yield* rpc(f, "system.methodSignature", "x")), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
+      // supervisord compares any value with the names (a value that is no string names none; base64 is its text)
+      assert.deepStrictEqual(fault(yield* rpc(f, "system.methodHelp", 5)), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
+      assert.deepStrictEqual(fault(yield* rpc(f, "system.methodSignature", ["system.listMethods"])), { faultCode: 4, faultString: "SIGNATURE_UNSUPPORTED" })
+      assert.deepStrictEqual(
+        value(yield* rpc(f, "system.methodSignature", new TextEncoder().encode("system.methodHelp"))),
+        value(yield* rpc(f, "system.methodSignature", "system.methodHelp"))
+      )
     }).pipe(Effect.runPromise))
 
   it("reports versions, state and pid", () =>

@@ -7,9 +7,11 @@
  * supervisorctl says the supervisor namespace is not recognized.
  *
  * Invariants:
- * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS; but
- *   sendProcessStdin checks its characters after the shutdown check, as supervisord does, naming
- *   a refused value as Python writes it, and sendRemoteCommEvent takes any value (see PythonStr.ts);
+ * - parameters are checked (arity and type) before anything runs: INCORRECT_PARAMETERS; types as
+ *   supervisord's Python reads them (PythonStr.ts): a log offset or length by `int()`, `wait` by its
+ *   truth value, a signal by `int()` or its name. sendProcessStdin checks its characters after the
+ *   shutdown check, naming a refused value as Python writes it; sendRemoteCommEvent,
+ *   system.methodHelp and system.methodSignature take any value;
  * - every `supervisor.*` method except sendRemoteCommEvent answers SHUTDOWN_STATE while the
  *   supervisor is shutting down or restarting; `system.*` never does;
  * - `handle` never fails with a fault: faults are encoded into the response; only an
@@ -79,7 +81,7 @@ interface Kinds {
   readonly array: ReadonlyArray<XmlRpcValue>
   /** A signal, as the text the supervisor parses (see `signalText`). */
   readonly signal: string
-  /** Any value: the method checks it itself, after the shutdown check, as supervisord does. */
+  /** Any value: the method itself decides what it makes of it, as supervisord does (sendProcessStdin after its shutdown check). */
   readonly value: XmlRpcValue
 }
 type Kind = keyof Kinds

@@ -37,6 +37,16 @@
  * - at each TICK_5 it compacts again if the heap has grown by 10 % and 4 MiB since, and the event
  *   loop was busy less than 5 % of the time since the previous tick: after a `restart all` of 500
  *   programs, RSS is back from 116 to 95 MiB within 5 s, where V8's reducer took 8 s.
+ *
+ * V8's optimizing compilers (Maglev, Turbofan) are off during the autostart burst and on again
+ * when it is over (`settleDaemonHeap`): most of a start's code runs once per program, and what they
+ * made of it was thrown away soon after. Their work during a start of 500 programs was a third of
+ * the CPU of V8's worker threads (beside the 500 children on a 2-core VM), and their code pages and
+ * zones were 10–12 MiB of the daemon's RSS once all were RUNNING (103 → 91 MiB, with the malloc
+ * trim Serve.ts does at that moment); once the daemon's code is hot again (requests, output) they
+ * come back. A user who chose how V8 compiles (`--jitless`, `--max-opt`, `--maglev`, `--turbofan`,
+ * in either form, on Node's command line or in NODE_OPTIONS) keeps that choice; Maglev is only
+ * touched where Node was built with it.
  * @since 0.1.0
  */
 import { performance } from "node:perf_hooks"
@@ -52,20 +62,56 @@ export const DAEMON_HEAP_FLAGS: ReadonlyArray<string> = [
 /** The flags `settleDaemonHeap` sets once the autostart burst is over. */
 export const SETTLED_HEAP_FLAGS: ReadonlyArray<string> = ["--heap-growing-percent=20"]
 
-/** The flag's name as Node's options name it (`--heap-growing-percent` or `--heap_growing_percent`). */
-const flagName = (flag: string) => flag.split("=")[0]!.replaceAll("_", "-")
+/**
+ * The flag's name as Node's options name it, without a `no-`: `--heap-growing-percent` for
+ * `--heap_growing_percent=5`, `--turbofan` for `--no-turbofan`.
+ */
+export const flagName = (flag: string): string => flag.split("=")[0]!.replaceAll("_", "-").replace(/^--no-/, "--")
+
+/** The V8 flags the user gave Node (its command line and NODE_OPTIONS), by name. */
+const givenFlags = (): ReadonlyArray<string> =>
+  [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)].map(flagName)
 
 /** Set `flags` in this process's V8, except those the user gave Node themselves. */
 const setUnlessGiven = (flags: ReadonlyArray<string>): void => {
-  const given = [...process.execArgv, ...(process.env["NODE_OPTIONS"] ?? "").split(/\s+/)].map(flagName)
+  const given = givenFlags()
   for (const flag of flags) if (!given.includes(flagName(flag))) V8.setFlagsFromString(flag)
 }
 
-/** Set DAEMON_HEAP_FLAGS in this process's V8, except those the user gave Node themselves. */
-export const tuneDaemonHeap = (): void => setUnlessGiven(DAEMON_HEAP_FLAGS)
+/** Flags by which a user chooses how V8 compiles: given any, the daemon leaves its compilers alone. */
+const COMPILER_CHOICES: ReadonlyArray<string> = ["--jitless", "--max-opt", "--maglev", "--turbofan"]
 
-/** Set SETTLED_HEAP_FLAGS (the daemon, before its compaction after the autostart burst), except those the user gave. */
-export const settleDaemonHeap = (): void => setUnlessGiven(SETTLED_HEAP_FLAGS)
+/**
+ * The flags that turn V8's optimizing compilers off (`on` false) or on again: none when the user
+ * chose how V8 compiles (`given`, by flagName); Maglev only where Node was built with it.
+ */
+export const compilerFlags = (on: boolean, given: ReadonlyArray<string>, hasMaglev: boolean): ReadonlyArray<string> =>
+  COMPILER_CHOICES.some((choice) => given.includes(choice))
+    ? []
+    : [...(hasMaglev ? ["maglev"] : []), "turbofan"].map((tier) => `--${on ? "" : "no-"}${tier}`)
+
+/** Whether this Node's V8 has Maglev (Node's build variables; not on every architecture). */
+const builtWithMaglev = (): boolean => (process.config.variables as Readonly<Record<string, unknown>>)["v8_enable_maglev"] === 1
+
+/** Turn this process's optimizing compilers off or on (see compilerFlags). */
+const setCompilers = (on: boolean): void => {
+  for (const flag of compilerFlags(on, givenFlags(), builtWithMaglev())) V8.setFlagsFromString(flag)
+}
+
+/** Set DAEMON_HEAP_FLAGS in this process's V8, except those the user gave Node themselves, and turn the optimizing compilers off. */
+export const tuneDaemonHeap = (): void => {
+  setUnlessGiven(DAEMON_HEAP_FLAGS)
+  setCompilers(false)
+}
+
+/**
+ * Set SETTLED_HEAP_FLAGS (the daemon, before its compaction after the autostart burst), except
+ * those the user gave, and turn the optimizing compilers on again.
+ */
+export const settleDaemonHeap = (): void => {
+  setUnlessGiven(SETTLED_HEAP_FLAGS)
+  setCompilers(true)
+}
 
 /** V8's `gc` function (exposed for a new context only: the daemon's global gets no `gc`). */
 const collector = (): ((options: { type: "major"; execution: "sync"; flavor: "last-resort" }) => void) => {

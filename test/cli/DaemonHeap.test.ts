@@ -1,11 +1,25 @@
 /**
  * The daemon's own memory reducer: when it compacts the heap after a burst (DaemonHeap.ts), decided
- * from a probe the test controls; that the V8 setting it replaces is one V8 reads at run time; and
- * that a real compaction gives malloc's free pages back to the kernel.
+ * from a probe the test controls; that the V8 setting it replaces is one V8 reads at run time; that
+ * a real compaction gives malloc's free pages back to the kernel; and that the optimizing compilers
+ * are off from the start to the settling, in a real Node process, unless the user chose otherwise.
  * @since 0.1.0
  */
 import { describe, expect, it } from "@effect/vitest"
-import { BUSY_SHARE, DAEMON_HEAP_FLAGS, type HeapProbe, heapGrown, makeHeapReducer, nodeHeapProbe } from "../../src/cli/DaemonHeap.ts"
+import * as Cp from "node:child_process"
+import * as Fs from "node:fs"
+import * as Os from "node:os"
+import * as Path from "node:path"
+import {
+  BUSY_SHARE,
+  compilerFlags,
+  DAEMON_HEAP_FLAGS,
+  flagName,
+  type HeapProbe,
+  heapGrown,
+  makeHeapReducer,
+  nodeHeapProbe
+} from "../../src/cli/DaemonHeap.ts"
 import { releaseFreedMemory } from "../../src/supervisor/Layers.ts"
 
 const MiB = 1024 * 1024
@@ -86,5 +100,48 @@ describe("DaemonHeap", () => {
     // what was freed is back with the kernel: without the trim, RSS stayed ~25 MiB above `before`
     expect(rssMiB()).toBeLessThan(before + 8)
   })
-})
 
+  it("names a flag without its value, underscores or `no-`", () => {
+    expect(flagName("--heap_growing_percent=20")).toBe("--heap-growing-percent")
+    expect(flagName("--no-turbofan")).toBe("--turbofan")
+    expect(flagName("--maglev")).toBe("--maglev")
+  })
+
+  it("turns the optimizing compilers off and on, Maglev only where there is one, and not at all once the user chose", () => {
+    expect(compilerFlags(false, [], true)).toEqual(["--no-maglev", "--no-turbofan"])
+    expect(compilerFlags(true, [], true)).toEqual(["--maglev", "--turbofan"])
+    expect(compilerFlags(false, [], false)).toEqual(["--no-turbofan"])
+    for (const choice of ["--jitless", "--max-opt=2", "--no-maglev", "--turbofan"]) {
+      expect(compilerFlags(false, [flagName(choice)], true), choice).toEqual([])
+    }
+  })
+
+  it("in a real Node, a hot function stays unoptimized from tuneDaemonHeap to settleDaemonHeap, and is optimized after", () => {
+    const dir = Fs.mkdtempSync(Path.join(Os.tmpdir(), "effsup-jit-"))
+    try {
+      // %GetOptimizationStatus: bit 4 is "has optimized code" (Maglev or Turbofan)
+      const script = Path.join(dir, "jit.mjs")
+      Fs.writeFileSync(script, `
+        import { settleDaemonHeap, tuneDaemonHeap } from ${JSON.stringify(Path.resolve(import.meta.dirname, "../../src/cli/DaemonHeap.ts"))}
+        tuneDaemonHeap()
+        function hot(x) { let s = 0; for (let i = 0; i < 100; i++) s += (x * i) % 7; return s }
+        const run = () => { let t = 0; for (let i = 0; i < 100000; i++) t += hot(i); return t }
+        const optimized = () => (%GetOptimizationStatus(hot) & 16) !== 0
+        // hot for long enough that V8 would have optimized it, its compile threads given time to finish
+        const heat = async () => { for (let i = 0; i < 25 && !optimized(); i++) { run(); await new Promise((r) => setTimeout(r, 20)) } }
+        await heat()
+        const before = optimized()
+        settleDaemonHeap()
+        await heat()
+        console.log(JSON.stringify({ before, after: optimized() }))
+      `)
+      const status = (extra: ReadonlyArray<string>) =>
+        JSON.parse(Cp.execFileSync(process.execPath, ["--allow-natives-syntax", ...extra, script], { encoding: "utf8", timeout: 60_000 }))
+      expect(status([])).toEqual({ before: false, after: true })
+      // a choice on Node's command line is left alone: Turbofan stays on from the start
+      expect(status(["--turbofan"])).toEqual({ before: true, after: true })
+    } finally {
+      Fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

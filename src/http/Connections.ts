@@ -11,6 +11,7 @@
  *
  * Invariants:
  * - a client that half-closes after a complete request is answered, then closed;
+ * - an HTTP/1.1 request without a Host header is answered (supervisord does not require one);
  * - a connection that has not sent complete headers within `headersTimeout`, or a complete
  *   request within `requestTimeout`, is answered 408 (Node's answer) and closed, so a
  *   slowloris holds a descriptor for a bounded time and others are answered meanwhile; both are
@@ -122,7 +123,10 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
     requestTimeout: requestMillis,
     // Node looks for connections past those timeouts on an interval that runs whether or not a
     // client is connected; the deadlines below replace it, so it is set as far out as a timer goes
-    connectionsCheckingInterval: NEVER_MILLIS
+    connectionsCheckingInterval: NEVER_MILLIS,
+    // an HTTP/1.1 request without a Host header is answered, as by supervisord (Node refuses it
+    // with 400 by default): a request typed or scripted for a unix socket often has none
+    requireHostHeader: false
   })
   // A client that sends its request and then half-closes (`nc`, `socat`) still gets the answer,
   // as from supervisord; by default Node drops every request in progress at the client's FIN.

@@ -181,7 +181,13 @@ export const make = (
           outcome._tag === "Done"
             ? HttpServerResponse.text(`${outcome.message}\n`, {
               status: 301,
-              headers: { location: WebActions.redirectLocation(request.headers["host"], outcome.message) }
+              headers: {
+                location: WebActions.redirectLocation(
+                  request.headers["host"],
+                  outcome.message,
+                  WebActions.localHost((request.source as { readonly socket?: Parameters<typeof WebActions.localHost>[0] }).socket)
+                )
+              }
             })
             : HttpServerResponse.text(`unknown action ${JSON.stringify(link.action)}\n`, { status: 500 })
         )

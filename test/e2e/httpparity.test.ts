@@ -77,7 +77,8 @@ const send = (d: Daemon, via: Via, request: string, streamUntil?: string) =>
         ...(type === undefined ? {} : { contentType: type.replace(/;\s*/, ";") }),
         ...(location === undefined ? {} : { location }),
         ...(wwwAuthenticate === undefined ? {} : { wwwAuthenticate }),
-        body: text.slice(split + 4, split + 4 + 40)
+        // an XML-RPC answer whole (it is small), of anything else its start
+        body: text.slice(split + 4, type === "text/xml" ? undefined : split + 4 + 40)
       })
     }
     socket.on("data", (chunk) => {
@@ -184,6 +185,27 @@ describe.skipIf(!haveSupervisord())("the control servers' HTTP surface against s
     expect(tails[0]).toEqual(tails[1])
     expect(tails[0]!.map((a) => a.status)).toEqual([200, 200, 200])
   }, 60_000)
+
+  it("answer garbled method calls as supervisord does", async () => {
+    const body = (xml: string, type = "text/xml") =>
+      raw("POST", "/RPC2", { Host: "localhost", "Content-Type": type, "Content-Length": String(Buffer.byteLength(xml)), Connection: "close" }, xml)
+    const [effsup, supervisord] = await both(pair, "unix", [
+      // a method name is taken as written: spaces make it an unknown method
+      body("<methodCall><methodName> </methodName></methodCall>"),
+      body("<methodCall><methodName>\n  supervisor.getState\n</methodName></methodCall>"),
+      body("<methodCall><methodName><![CDATA[supervisor.getState]]></methodName></methodCall>"),
+      body("<?xml version='1.0'?><methodCall><methodName>supervisor.getState</methodName></methodCall>", "application/json"),
+      body("<methodCall><methodName></methodName></methodCall>"),
+      body("<methodCall><params/></methodCall>"),
+      body("<methodCall><methodName>supervisor.getState</methodName></methodCall>trailing"),
+      body("<methodResponse><params><param><value>1</value></param></params></methodResponse>"),
+      body("not xml at all"),
+      body('{"methodName":"supervisor.getState"}', "application/json")
+    ])
+    expect(effsup).toEqual(supervisord)
+    expect(effsup!.map(([, a]) => a.status)).toEqual([200, 200, 200, 200, 400, 400, 400, 400, 400, 400])
+    expect(effsup![0]![1].body).toContain("UNKNOWN_METHOD")
+  }, 30_000)
 
   it("act on a link however its path is spelled", async () => {
     const h = { Host: "localhost", Connection: "close" }

@@ -207,6 +207,34 @@ describe.skipIf(!haveSupervisord())("the control servers' HTTP surface against s
     expect(effsup![0]![1].body).toContain("UNKNOWN_METHOD")
   }, 30_000)
 
+  it("keep a kept-alive connection open while it idles, and answer on it, as supervisord does", async () => {
+    // supervisor's childutils.getRPCInterface keeps one connection: a listener woken by TICK_60
+    // calls again on it a minute later. Past Node's 5 s keep-alive timeout and the 10 s header
+    // timeout, both of which closed it.
+    const call = raw("POST", "/RPC2", { Host: "localhost", "Content-Type": "text/xml", "Content-Length": String(GET_STATE.length) }, GET_STATE)
+    const results = await Promise.all(pair.both().map((d) =>
+      new Promise<ReadonlyArray<unknown>>((resolve, reject) => {
+        const socket = Net.connect(Path.join(d.dir, "sock"))
+        let text = ""
+        const statuses = () => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
+        let closedEarly = false
+        socket.on("close", () => (closedEarly = statuses().length < 2))
+        socket.on("error", reject)
+        socket.on("data", (chunk) => {
+          text += String(chunk)
+          if (statuses().length === 2 && text.endsWith("</methodResponse>\n")) {
+            socket.destroy()
+            resolve([statuses(), /keep-alive: timeout/i.test(text)])
+          }
+        })
+        socket.write(call)
+        setTimeout(() => (closedEarly ? resolve(["closed while idle", statuses()]) : socket.write(call)), 11_000)
+      })
+    ))
+    expect(results[0]).toEqual(results[1])
+    expect(results[0]).toEqual([[200, 200], false])
+  }, 30_000)
+
   it("act on a link however its path is spelled", async () => {
     const h = { Host: "localhost", Connection: "close" }
     for (const [path, state] of [["//index.html?processname=a&action=stop", "a:STOPPED"], ["/index%2Ehtml?processname=a&action=start", "a:RUNNING"]]) {

@@ -11,10 +11,15 @@
  *
  * Invariants:
  * - a client that half-closes after a complete request is answered, then closed;
+ * - an HTTP/1.1 request without a Host header is answered (supervisord does not require one);
  * - a connection that has not sent complete headers within `headersTimeout`, or a complete
  *   request within `requestTimeout`, is answered 408 (Node's answer) and closed, so a
  *   slowloris holds a descriptor for a bounded time and others are answered meanwhile; both are
- *   counted from the accept, and on a kept-alive connection from the end of the previous answer;
+ *   counted from the accept, and on a kept-alive connection from the first byte of its next request;
+ * - a kept-alive connection may stay idle between requests for `idleTimeout` (supervisord keeps
+ *   one for 30 minutes, medusa's zombie timeout), then it is closed without a word: clients that
+ *   keep one connection (supervisor's `childutils.getRPCInterface`, used by event listeners such as
+ *   superlance's memmon on every TICK_60) are answered on it as by supervisord;
  * - a daemon with no client connected has no timer for them (Node's periodic check, which woke an
  *   idle daemon every 5 s, is not used: each connection has its own deadline while it is open);
  * - `close` cuts at once every connection that is not in the middle of answering a complete
@@ -40,6 +45,8 @@ export interface ConnectionLimits {
   readonly requestTimeout: Duration.Duration
   /** How long an answer in progress may still take once the listener closes. */
   readonly closeGrace: Duration.Duration
+  /** How long a kept-alive connection may wait, after an answer, for the first byte of its next request. */
+  readonly idleTimeout: Duration.Duration
 }
 
 /**
@@ -49,7 +56,8 @@ export interface ConnectionLimits {
 export const defaultConnectionLimits: ConnectionLimits = {
   headersTimeout: Duration.seconds(10),
   requestTimeout: Duration.seconds(60),
-  closeGrace: Duration.seconds(1)
+  closeGrace: Duration.seconds(1),
+  idleTimeout: Duration.minutes(30)
 }
 
 /** A listener's HTTP server together with the handles to wind it down. */
@@ -122,7 +130,13 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
     requestTimeout: requestMillis,
     // Node looks for connections past those timeouts on an interval that runs whether or not a
     // client is connected; the deadlines below replace it, so it is set as far out as a timer goes
-    connectionsCheckingInterval: NEVER_MILLIS
+    connectionsCheckingInterval: NEVER_MILLIS,
+    // Node closes a kept-alive connection idle for 5 s (and says so in a Keep-Alive header); the
+    // idle wait below replaces it
+    keepAliveTimeout: 0,
+    // an HTTP/1.1 request without a Host header is answered, as by supervisord (Node refuses it
+    // with 400 by default): a request typed or scripted for a unix socket often has none
+    requireHostHeader: false
   })
   // A client that sends its request and then half-closes (`nc`, `socat`) still gets the answer,
   // as from supervisord; by default Node drops every request in progress at the client's FIN.
@@ -135,6 +149,28 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
 
   // each open connection's one deadline: for its headers, then for the rest of its request
   const deadlines = new Map<Net.Socket, Deadline>()
+  // the kept-alive connections waiting for their next request, each with the function that ends the wait
+  const idle = new Map<Net.Socket, () => void>()
+  const idleMillis = Math.min(NEVER_MILLIS, Duration.toMillis(limits.idleTimeout))
+
+  /** Wait for the next request: its first byte starts the headers' deadline; none in `idleTimeout` closes the connection. */
+  const awaitNextRequest = (socket: Net.Socket) => {
+    const onBytes = () => {
+      stop()
+      deadlines.set(socket, startDeadline(socket, headersMillis))
+    }
+    const timer = setTimeout(() => {
+      stop()
+      socket.destroy()
+    }, idleMillis).unref()
+    const stop = () => {
+      clearTimeout(timer)
+      socket.off("data", onBytes)
+      idle.delete(socket)
+    }
+    socket.on("data", onBytes)
+    idle.set(socket, stop)
+  }
 
   server.on("connection", (socket: Net.Socket) => {
     open.add(socket)
@@ -142,6 +178,7 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
     socket.once("close", () => {
       open.delete(socket)
       answering.delete(socket)
+      idle.get(socket)?.()
       deadlines.get(socket)?.cancel()
       deadlines.delete(socket)
       if (open.size === 0) onDrained?.()
@@ -150,15 +187,22 @@ export const makeTrackedServer = (limits: ConnectionLimits): TrackedServer => {
   const onRequest = (request: HttpTypes.IncomingMessage, response: HttpTypes.ServerResponse) => {
     const socket = request.socket as Net.Socket
     answering.set(socket, request)
+    // a request that came with the previous one (pipelined) was read before the wait began
+    const waiting = idle.get(socket)
+    if (waiting !== undefined) {
+      waiting()
+      deadlines.set(socket, startDeadline(socket, headersMillis))
+    }
     // the headers are in: the whole request is due `requestTimeout` after the message started
     const deadline = deadlines.get(socket)
     deadline?.extend(requestMillis, () => request.complete, () => response.headersSent)
     response.once("close", () => {
       if (answering.get(socket) === request) answering.delete(socket)
-      // kept alive: the next request's headers are due `headersTimeout` from now
+      // kept alive: the next request's headers are due `headersTimeout` from its first byte
       if (deadlines.get(socket) === deadline && !socket.destroyed) {
         deadline?.cancel()
-        deadlines.set(socket, startDeadline(socket, headersMillis))
+        deadlines.delete(socket)
+        awaitNextRequest(socket)
       }
     })
   }

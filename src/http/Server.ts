@@ -13,8 +13,11 @@
  *   `tail -f` or a browser tab, and then closes every connection with a bounded wait
  *   (Connections.ts): no client, silent or slow, can hold the daemon; `ControlServers.stopAccepting`
  *   lets the daemon stop accepting before it stops the programs, and close the connections after;
- * - HTTP statuses follow supervisord: GET /RPC2 → 400, no Content-Length → 411, unparseable
- *   body → 400, unexpected defect → 500 (logged CRIT);
+ * - routes and HTTP statuses follow supervisord: a path is matched as supervisord decodes it
+ *   (RequestPath.ts: `/%52PC2` is `/RPC2`, `//index.html` the status page); GET /RPC2 → 400, no
+ *   Content-Length → 411, unparseable body → 400, unexpected defect → 500 (logged CRIT); a
+ *   method other than GET, HEAD or POST on supervisord's pages, or other than GET or HEAD on an
+ *   unknown path → 400, GET of an unknown path → 404;
  * - unlike supervisord, a browser's cross-site POST to /RPC2 gets 403 (Web.ts `rpc`): XML-RPC
  *   clients, supervisorctl included, send no Origin or Sec-Fetch-Site and are not affected.
  * See shared/reference/supervisord-4.2.5.md §5.1, §5.7, §9.
@@ -44,6 +47,7 @@ import { Supervisor } from "../supervisor/Supervisor.ts"
 import * as Auth from "./Auth.ts"
 import { errorPage } from "./ErrorPage.ts"
 import * as Medusa from "./MedusaLines.ts"
+import * as RequestPath from "./RequestPath.ts"
 import { type ConnectionLimits, defaultConnectionLimits, makeTrackedServer, type TrackedServer } from "./Connections.ts"
 import * as Tail from "./Tail.ts"
 import * as Web from "./Web.ts"
@@ -127,6 +131,9 @@ interface Serving {
   readonly answering: Effect.Effect<void>
 }
 
+/** The methods supervisord's pages answer (supervisord: GET and POST; effsup also HEAD). */
+const PAGE_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "POST"])
+
 /** The whole application of one server: auth first, then the routes. */
 const app = (creds: Auth.Credentials | undefined, { answering, interfaces, web }: Serving, closing: Effect.Effect<void>) =>
   Effect.gen(function*() {
@@ -139,13 +146,21 @@ const app = (creds: Auth.Credentials | undefined, { answering, interfaces, web }
         return HttpServerResponse.setHeaders(errorPage(401), { ...Auth.challenge, connection: "close" })
       }
     }
-    const path = request.url.split("?", 1)[0]!
+    // supervisord's routes on the path as supervisord decodes it (RequestPath.ts), effsup's own on the path as sent
+    const path = RequestPath.routePath(request.url)
     if (path.startsWith("/RPC2")) return yield* web.rpc(request, rpc(request, interfaces))
     if (path.startsWith("/logtail/")) return yield* Tail.logtail(request, path.slice("/logtail/".length), closing)
     if (path === "/mainlogtail") return yield* Tail.mainlogtail(request, closing)
-    if (path === "/ok.html") return HttpServerResponse.text("OK")
-    if (Web.isWebPath(path)) return yield* web.handle(request, path)
-    return errorPage(404)
+    const page = RequestPath.page(path)
+    if (page !== undefined) {
+      // supervisord's pages answer GET and POST (and effsup's HEAD); any other method is supervisord's 400
+      if (!PAGE_METHODS.has(request.method)) return errorPage(400)
+      return page === "ok.html" ? HttpServerResponse.text("OK") : yield* web.handle(request, `/${page}`)
+    }
+    const sent = request.url.split("?", 1)[0]!
+    if (Web.isWebPath(sent)) return yield* web.handle(request, sent)
+    // supervisord's last handler serves files for GET and HEAD, and answers 400 to any other method
+    return request.method === "GET" || request.method === "HEAD" ? errorPage(404) : errorPage(400)
   }).pipe(Effect.map(HttpServerResponse.setHeader("server", "effsup")))
 
 /** supervisord's lines once a server listens: each RPC interface, then a warning if nobody must log in. */

@@ -22,6 +22,7 @@ import * as HttpServerResponse from "effect/http/HttpServerResponse"
 import type { Channel } from "../supervisor/Api.ts"
 import { Supervisor } from "../supervisor/Supervisor.ts"
 import { errorPage } from "./ErrorPage.ts"
+import { unquote } from "./RequestPath.ts"
 
 /** How many bytes of existing log a new tail starts with. */
 export const INITIAL_BYTES = 1024
@@ -144,16 +145,14 @@ const tailResponse = (file: string, headers: Readonly<Record<string, string>>, u
     })
   })
 
-/** `/logtail/<namespec>[/<channel>]`: `rest` is the URL path after `/logtail/`, still percent-encoded. */
+/**
+ * `/logtail/<namespec>[/<channel>]`: `rest` is the routed path after `/logtail/` (RequestPath.ts),
+ * decoded once more, as supervisord's handler decodes it again (`g%253Ax` names `g:x` there too).
+ */
 export const logtail = (request: HttpServerRequest.HttpServerRequest, rest: string, until: Effect.Effect<void>) =>
   Effect.gen(function*() {
     if (request.method !== "GET") return errorPage(400)
-    let decoded: string
-    try {
-      decoded = decodeURIComponent(rest)
-    } catch {
-      return errorPage(404)
-    }
+    const decoded = unquote(rest)
     const slash = decoded.indexOf("/")
     const name = slash < 0 ? decoded : decoded.slice(0, slash)
     const channel = slash < 0 ? "stdout" : decoded.slice(slash + 1)

@@ -112,15 +112,29 @@ export const pythonQuote = (text: string): string => {
   return out
 }
 
-/** supervisord's server URL for a request: `http://` and its Host header, without the default port 80. */
-export const serverUrl = (host: string | undefined): string => {
-  const given = (host ?? "localhost").trim()
+/**
+ * supervisord's server URL for a request: `http://` and its Host header, without the default port
+ * 80. A request without one, or with an empty one, goes back to `fallback`, the address it came
+ * to (supervisord: the server's name and port).
+ */
+export const serverUrl = (host: string | undefined, fallback = "localhost"): string => {
+  const given = host === undefined || host.trim() === "" ? fallback : host.trim()
   const split = /^(.*):(\d*)$/.exec(given)
   const name = split === null ? given : split[1]!
   const port = split === null ? undefined : split[2] || undefined
   return `http://${port === undefined || port === "80" ? name : `${name}:${port}`}`.replace(/\/$/, "")
 }
 
+/**
+ * The `host[:port]` a connection came to, for a request without a Host header: the local address
+ * and port of an inet connection (`[::1]:9001`), `localhost` on a unix socket.
+ */
+export const localHost = (socket: { readonly localAddress?: string | undefined; readonly localPort?: number | undefined } | undefined): string => {
+  const address = socket?.localAddress?.replace(/^::ffff:(?=\d+\.)/, "")
+  if (address === undefined || address === "" || socket?.localPort === undefined) return "localhost"
+  return `${address.includes(":") ? `[${address}]` : address}:${socket.localPort}`
+}
+
 /** Where the page goes after a link was acted on. */
-export const redirectLocation = (host: string | undefined, message: string): string =>
-  `${serverUrl(host)}/?message=${pythonQuote(message)}`
+export const redirectLocation = (host: string | undefined, message: string, fallback?: string): string =>
+  `${serverUrl(host, fallback)}/?message=${pythonQuote(message)}`

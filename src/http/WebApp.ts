@@ -132,7 +132,11 @@ export const make = (
       )
     }
 
-    const queryOf = (request: HttpServerRequest.HttpServerRequest) => new URL(request.url, "http://localhost").searchParams
+    // the query as sent, whatever the path (`//?action=refresh` is no URL `new URL` takes)
+    const queryOf = (request: HttpServerRequest.HttpServerRequest) => {
+      const mark = request.url.indexOf("?")
+      return new URLSearchParams(mark < 0 ? "" : request.url.slice(mark + 1).split("#", 1)[0])
+    }
 
     /** A supervisord web UI action link to act on (WebActions.ts), or undefined: the page is served. */
     const actionLink = (request: HttpServerRequest.HttpServerRequest, path: string) => {
@@ -181,7 +185,13 @@ export const make = (
           outcome._tag === "Done"
             ? HttpServerResponse.text(`${outcome.message}\n`, {
               status: 301,
-              headers: { location: WebActions.redirectLocation(request.headers["host"], outcome.message) }
+              headers: {
+                location: WebActions.redirectLocation(
+                  request.headers["host"],
+                  outcome.message,
+                  WebActions.localHost((request.source as { readonly socket?: Parameters<typeof WebActions.localHost>[0] }).socket)
+                )
+              }
             })
             : HttpServerResponse.text(`unknown action ${JSON.stringify(link.action)}\n`, { status: 500 })
         )

@@ -422,7 +422,9 @@ export const decodeMethodCall = (body: string, limits: Limits = defaultLimits): 
     skipBlank(sc)
     sc.peek()
     const at = sc.at
-    const methodName = leafText(sc, "methodName", open(sc, "methodName")).trim()
+    // the name as written, spaces and all: supervisord (xmlrpc.py `loads`) takes the element's
+    // text, so ` supervisor.getState ` or ` ` is an unknown method there, not an empty name
+    const methodName = leafText(sc, "methodName", open(sc, "methodName"))
     if (methodName.length === 0) throw new Failure("empty <methodName>", at)
     const params: Array<XmlRpcValue> = []
     if (peekOpen(sc, "params") && !open(sc, "params")) {

@@ -3,7 +3,7 @@
  * servers never waits on a client that sends nothing or half a request, gives an answer in
  * progress a bounded grace, stopAccepting refuses new clients while open ones are answered, and
  * the header and request timeouts close silent clients (each connection's own deadline: an idle
- * daemon keeps no timer for them).
+ * daemon keeps no timer for them), and a kept-alive connection may idle between requests.
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect } from "effect"
@@ -130,18 +130,50 @@ describe("http/Server connections", () => {
     await s.release()
   })
 
-  it("times out a kept-alive connection whose next request does not come in time, from the end of the last answer", async () => {
+  const keepAlive = (method: string) => rpcRequest(method).replace("Host: x\r\n", "Host: x\r\nConnection: keep-alive\r\n")
+  const answers = (text: string) => [...text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((m) => Number(m[1]))
+
+  it("times out a kept-alive connection's next request that does not come in time, from its first byte", async () => {
     const s = await servers({ headersTimeout: Duration.millis(400), requestTimeout: Duration.millis(800) })
     for (const target of s.targets) {
-      const client = connect(target, rpcRequest("supervisor.getState").replace("Host: x\r\n", "Host: x\r\nConnection: keep-alive\r\n"))
-      await new Promise((r) => setTimeout(r, 300))
-      assert.match(client.received(), /^HTTP\/1\.1 200 OK/)
-      const answered = Date.now()
+      const client = connect(target, keepAlive("supervisor.getState"))
+      // idle past both timeouts: nothing is due before the next request begins
+      await new Promise((r) => setTimeout(r, 1000))
+      assert.deepStrictEqual(answers(client.received()), [200])
+      const begun = Date.now()
       client.socket.write("GET /ok.html HTTP/1.1\r\n")
       await client.closed
-      assert.isAtLeast(Date.now() - answered, 50)
-      assert.isBelow(Date.now() - answered, 2000)
+      assert.isAtLeast(Date.now() - begun, 300)
+      assert.isBelow(Date.now() - begun, 2000)
       assert.match(client.received(), /HTTP\/1\.1 408 Request Timeout\r\nConnection: close\r\n\r\n$/)
+    }
+    await s.release()
+  })
+
+  it("keeps an idle kept-alive connection open and answers on it, as supervisord does, with no Keep-Alive timeout", async () => {
+    const s = await servers({ headersTimeout: Duration.millis(200), requestTimeout: Duration.millis(300) })
+    for (const target of s.targets) {
+      const client = connect(target, keepAlive("supervisor.getState"))
+      await new Promise((r) => setTimeout(r, 900))
+      client.socket.write(keepAlive("supervisor.getPID"))
+      for (let i = 0; i < 80 && answers(client.received()).length < 2; i++) await new Promise((r) => setTimeout(r, 25))
+      assert.deepStrictEqual(answers(client.received()), [200, 200])
+      assert.notMatch(client.received(), /keep-alive: timeout/i)
+      assert.isFalse(client.socket.destroyed)
+      client.socket.destroy()
+    }
+    await s.release()
+  })
+
+  it("closes a kept-alive connection idle for idleTimeout without a word", async () => {
+    const s = await servers({ idleTimeout: Duration.millis(300) })
+    for (const target of s.targets) {
+      const client = connect(target, keepAlive("supervisor.getState"))
+      const started = Date.now()
+      await client.closed
+      assert.isAtLeast(Date.now() - started, 250)
+      assert.isBelow(Date.now() - started, 3000)
+      assert.deepStrictEqual(answers(client.received()), [200])
     }
     await s.release()
   })

@@ -266,8 +266,11 @@ describe("hostile input on the control servers", () => {
       ["POST", "/api/v1/events", 404],
       ["POST", "/metrics", 405],
       ["DELETE", "/metrics", 405],
-      ["PUT", "/index.html", 405],
-      ["DELETE", "/", 405]
+      // supervisord's pages: any method but GET, HEAD and POST is supervisord's 400
+      ["PUT", "/index.html", 400],
+      ["DELETE", "/", 400],
+      ["PATCH", "/tail.html", 400],
+      ["OPTIONS", "/ok.html", 400]
     ]
     for (const [method, path, expected] of refused) {
       const reply = await raw(target, web(method, path))

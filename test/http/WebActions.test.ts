@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest"
 import { linkFromAnotherSite } from "../../src/http/CrossSite.ts"
-import { linkRequest, pythonQuote, redirectLocation, serverUrl } from "../../src/http/WebActions.ts"
+import { linkRequest, localHost, pythonQuote, redirectLocation, serverUrl } from "../../src/http/WebActions.ts"
 
 describe("supervisord's web UI links", () => {
   it("read action and processname; empty values count as absent (parse_qs)", () => {
@@ -28,6 +28,18 @@ describe("supervisord's web UI links", () => {
     expect(serverUrl("example.com:")).toBe("http://example.com")
     expect(serverUrl(undefined)).toBe("http://localhost")
     expect(redirectLocation("localhost", "Process a stopped")).toBe("http://localhost/?message=Process%20a%20stopped")
+  })
+
+  it("without a Host header (or with an empty one), redirect to the address the request came to", () => {
+    expect(serverUrl("", "127.0.0.1:9001")).toBe("http://127.0.0.1:9001")
+    expect(serverUrl("  ", "127.0.0.1:9001")).toBe("http://127.0.0.1:9001")
+    expect(redirectLocation(undefined, "x", "127.0.0.1:9001")).toBe("http://127.0.0.1:9001/?message=x")
+    expect(localHost({ localAddress: "127.0.0.1", localPort: 9001 })).toBe("127.0.0.1:9001")
+    expect(localHost({ localAddress: "::ffff:127.0.0.1", localPort: 9001 })).toBe("127.0.0.1:9001")
+    expect(localHost({ localAddress: "::1", localPort: 9001 })).toBe("[::1]:9001")
+    // a unix socket has no address
+    expect(localHost({ localAddress: undefined, localPort: undefined })).toBe("localhost")
+    expect(localHost(undefined)).toBe("localhost")
   })
 
   it("tell a link followed from another site by Sec-Fetch-Site or Referer", () => {

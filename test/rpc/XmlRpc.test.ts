@@ -189,7 +189,12 @@ describe("XmlRpc decode", () => {
 
   it("rejects a missing or empty methodName", () => {
     assert.match(callError("<methodCall><params/></methodCall>"), /expected <methodName>/)
-    assert.match(callError("<methodCall><methodName> </methodName></methodCall>"), /empty <methodName>/)
+    assert.match(callError("<methodCall><methodName></methodName></methodCall>"), /empty <methodName>/)
+    // spaces are part of the name, as supervisord reads it (an unknown method there, not an empty name)
+    assert.deepStrictEqual(call("<methodCall><methodName>\n supervisor.getState </methodName></methodCall>"), {
+      methodName: "\n supervisor.getState ",
+      params: []
+    })
     assert.match(callError("<methodResponse/>"), /expected <methodCall>/)
   })
 

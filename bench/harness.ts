@@ -413,6 +413,10 @@ export const memoryMiB = (pid: number): { readonly rss: number; readonly pss: nu
     return { rss: sum.rss + kb("Rss") / 1024, pss: sum.pss + kb("Pss") / 1024 }
   }, { rss: 0, pss: 0 })
 
+/** The peak RSS (VmHWM) in MiB of the daemon and any process of its own, summed. */
+export const peakRssMiB = (pid: number): number =>
+  daemonPids(pid).reduce((sum, p) => sum + Number(/^VmHWM:\s+(\d+) kB/m.exec(Fs.readFileSync(`/proc/${p}/status`, "latin1"))?.[1] ?? NaN) / 1024, 0)
+
 /** The machine the run happened on, for the report. */
 export const describeMachine = (supervisordVersion: string): Readonly<Record<string, string>> => {
   const cpuinfo = Fs.readFileSync("/proc/cpuinfo", "latin1")

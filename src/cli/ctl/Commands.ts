@@ -61,10 +61,14 @@ const resultLine = (s: Session, line: string | UnknownResult, r: ProcessResult) 
     ? Effect.sync(() => emit(s, line, { ...r, namespec: namespec(r.group, r.name), message: line }))
     : Effect.fail(new UnexpectedValue(line.message))
 
-const faultFor = (fault: { readonly faultCode: number; readonly faultString: string }, name: string): ProcessResult => {
-  const spec = parseNameSpec(name)
-  return { name: spec.process ?? name, group: spec.group, status: fault.faultCode, description: fault.faultString }
-}
+/**
+ * The process part of `name` as supervisorctl renders it: `group:` and `group:*` name no process,
+ * and supervisorctl prints Python's `None` in its place (`clear grp:*` → `grp:None: ERROR (no such process)`).
+ */
+const processPart = (name: string): string => parseNameSpec(name).process ?? "None"
+
+const faultFor = (fault: { readonly faultCode: number; readonly faultString: string }, name: string): ProcessResult =>
+  ({ name: processPart(name), group: parseNameSpec(name).group, status: fault.faultCode, description: fault.faultString })
 
 const isBadName = (e: CtlFailure): boolean => e._tag === "RpcFault" && e.faultCode === Fault.BAD_NAME
 
@@ -272,10 +276,9 @@ export const clear: CtlCommand = (s, arg) =>
         return yield* Effect.forEach(results, report, { discard: true })
       }
       for (const name of names) {
-        const spec = parseNameSpec(name)
         yield* call("supervisor.clearProcessLogs", name).pipe(
           Effect.flatMap(() =>
-            report({ name: spec.process ?? name, group: spec.group, status: Fault.SUCCESS, description: "OK" })
+            report({ name: processPart(name), group: parseNameSpec(name).group, status: Fault.SUCCESS, description: "OK" })
           ),
           Effect.catchTag("RpcFault", (fault) => report(faultFor(fault, name)))
         )

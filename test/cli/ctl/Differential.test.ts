@@ -154,6 +154,10 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await same("status", "all")
   })
 
+  it("clear of a group's `*` (or of no process) names the process None, as supervisorctl prints Python's None", async () => {
+    await same("clear", "multi:*", "multi:", "nogroup:*")
+  })
+
   it("pid, version, avail, help, unknown syntax", async () => {
     await same("pid", "sleeper", "idle", "bogus")
     await same("pid", "all")

@@ -28,7 +28,7 @@ import {
   statusLines,
   type UnknownResult
 } from "./Output.ts"
-import { call, type CtlFailure, emit, type Session, setExit, struct, structs, UnexpectedValue, upcheck } from "./Session.ts"
+import { call, type CtlFailure, emit, EndOfInput, type Session, setExit, struct, structs, UnexpectedValue, upcheck } from "./Session.ts"
 
 /** A ctl command: the session and the argument string. */
 export type CtlCommand = (s: Session, arg: string) => Effect.Effect<void, CtlFailure, RpcClient>
@@ -419,10 +419,14 @@ export const update: CtlCommand = (s, arg) =>
     }
   })
 
-/** Ask `question` in interactive mode; one-shot mode always proceeds. */
-const confirmed = (s: Session, question: string) =>
+/**
+ * Ask `question` in interactive mode (`-i`, or the shell); otherwise proceed. The end of the input
+ * instead of an answer is a failure (supervisorctl: EOFError, printed by the shell, exit status 1).
+ */
+const confirmed = (s: Session, question: string): Effect.Effect<boolean, EndOfInput> =>
   s.options.interactive
-    ? Effect.map(s.io.ask(question), (answer) => (answer ?? "").toLowerCase().startsWith("y"))
+    ? Effect.flatMap(s.io.ask(question), (answer) =>
+      answer === undefined ? Effect.fail(new EndOfInput("EOF when reading a line")) : Effect.succeed(answer.toLowerCase().startsWith("y")))
     : Effect.succeed(true)
 
 /** `shutdown`: stop the remote supervisord (connection errors are reported as "already shut down?"). */

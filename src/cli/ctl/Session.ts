@@ -41,12 +41,25 @@ export interface Session {
   records: Array<unknown>
 }
 
-/** What a command can fail with: the server's fault, the transport, or a result ctl cannot render. */
-export type CtlFailure = RpcFault | RpcTransportError | UnexpectedValue
+/** What a command can fail with: the server's fault, the transport, a result ctl cannot render, or the end of input at a question. */
+export type CtlFailure = RpcFault | RpcTransportError | UnexpectedValue | EndOfInput
 
 /** A result the client cannot interpret (supervisorctl raises ValueError). */
 export class UnexpectedValue {
   readonly _tag = "UnexpectedValue"
+  readonly message: string
+  constructor(message: string) {
+    this.message = message
+  }
+}
+
+/**
+ * The input ended where a question wanted an answer (supervisorctl raises Python's EOFError, which its
+ * shell prints like any other failure). `message` is Python's: `EOF when reading a line` from `input()`
+ * (a y/N question, `Username:`), empty from `getpass` (`Password:` on a pipe).
+ */
+export class EndOfInput {
+  readonly _tag = "EndOfInput"
   readonly message: string
   constructor(message: string) {
     this.message = message
@@ -119,7 +132,8 @@ export const upcheck = (s: Session): Effect.Effect<boolean, CtlFailure, RpcClien
           setExit(s, Exit.NOT_RUNNING)
           return Effect.succeed(false)
         }
-        setExit(s, Exit.GENERIC)
+        // a 401 leaves the exit status alone: the shell asks for credentials and runs the line again
+        if (error.reason !== "Unauthorized") setExit(s, Exit.GENERIC)
         return Effect.fail(error)
       }
     })
@@ -135,6 +149,8 @@ export const describeFailure = (failure: CtlFailure): string => {
       return `error: <class 'xmlrpc.client.Fault'>, <Fault ${failure.faultCode}: '${failure.faultString}'>`
     case "UnexpectedValue":
       return `error: <class 'ValueError'>, ${failure.message}`
+    case "EndOfInput":
+      return `error: <class 'EOFError'>, ${failure.message}`
     case "RpcTransportError":
       switch (failure.reason) {
         case "ConnectionRefused":

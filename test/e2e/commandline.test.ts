@@ -67,7 +67,7 @@ const RUN_CASES: ReadonlyArray<ReadonlyArray<string>> = [
 
 const CTL_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["--bogus"], ["-v"], ["-c"], ["-u"], ["--interactive=1"], ["--history-file", "x"], ["-h", "--bogus"],
-  ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-c", "a", "-c", "b", "status"],
+  ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-s", "http://[::1:9001", "status"], ["-s", "unix://x]", "status"], ["-c", "a", "-c", "b", "status"],
   ["-c", missing, "status"], ["-c", "./sub/../missing.conf", "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
   // no serverurl: supervisorctl's default http://localhost:9001 (whatever answers there, both see the same)
   ["-c", noUrl, "version"]

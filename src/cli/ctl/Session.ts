@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { errnoText } from "../../domain/Errno.ts"
 import { RpcClient, type RpcFault, type RpcTransportError } from "../../rpc/Client.ts"
 import type { XmlRpcValue } from "../../rpc/XmlRpc.ts"
 import { Exit, Fault } from "./Output.ts"
@@ -139,6 +140,42 @@ export const upcheck = (s: Session): Effect.Effect<boolean, CtlFailure, RpcClien
     })
   )
 
+/** The OSError subclass Python raises for an errno code (PEP 3151); plain OSError for the others. */
+const OS_ERROR_CLASS: Readonly<Record<string, string>> = {
+  EAGAIN: "BlockingIOError",
+  EALREADY: "BlockingIOError",
+  EINPROGRESS: "BlockingIOError",
+  EWOULDBLOCK: "BlockingIOError",
+  ECHILD: "ChildProcessError",
+  EPIPE: "BrokenPipeError",
+  ESHUTDOWN: "BrokenPipeError",
+  ECONNABORTED: "ConnectionAbortedError",
+  ECONNREFUSED: "ConnectionRefusedError",
+  ECONNRESET: "ConnectionResetError",
+  EEXIST: "FileExistsError",
+  ENOENT: "FileNotFoundError",
+  EINTR: "InterruptedError",
+  EISDIR: "IsADirectoryError",
+  ENOTDIR: "NotADirectoryError",
+  EACCES: "PermissionError",
+  EPERM: "PermissionError",
+  ESRCH: "ProcessLookupError",
+  ETIMEDOUT: "TimeoutError"
+}
+
+/**
+ * A failed system call as Python prints its exception: `<class 'ConnectionResetError'>, [Errno 104]
+ * Connection reset by peer`; a host without an address is socket.gaierror (`[Errno -2] Name or service
+ * not known`, `[Errno -3] Temporary failure in name resolution`). Undefined without an errno code.
+ */
+const pythonSystemError = (code: string | undefined, errno: number | undefined): string | undefined => {
+  if (code === "ENOTFOUND") return "<class 'socket.gaierror'>, [Errno -2] Name or service not known"
+  if (code === "EAI_AGAIN") return "<class 'socket.gaierror'>, [Errno -3] Temporary failure in name resolution"
+  if (code === undefined || errno === undefined || !/^E[A-Z0-9]+$/.test(code)) return undefined
+  const text = errnoText(code)
+  return text === undefined ? undefined : `<class '${OS_ERROR_CLASS[code] ?? "OSError"}'>, [Errno ${errno}] ${text}`
+}
+
 /**
  * supervisorctl's line for an unhandled failure: `error: <class 'X'>, message` (without Python's
  * `: file: ... line: N` suffix, which names Python source lines).
@@ -158,14 +195,16 @@ export const describeFailure = (failure: CtlFailure): string => {
         case "NoSuchFile":
           return "error: <class 'FileNotFoundError'>, [Errno 2] No such file or directory"
         case "BadUrl":
-          return `error: <class 'ValueError'>, Unknown protocol for serverurl ${failure.serverurl}`
+          return `error: <class 'ValueError'>, ${failure.detail}`
+        case "NoHost":
+          return "error: <class 'TypeError'>, expected string or bytes-like object, got 'NoneType'"
         case "Unauthorized":
         case "HttpStatus":
           return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status}${
             failure.status === 401 ? " Unauthorized" : ""
           }>`
         default:
-          return `error: <class 'OSError'>, ${failure.detail}`
+          return `error: ${pythonSystemError(failure.code, failure.errno) ?? `<class 'OSError'>, ${failure.detail}`}`
       }
   }
 }

@@ -174,6 +174,12 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await sameWithInput("shutdown\nno\nreload\nN\n")
   })
 
+  it("server URLs are read as Python reads them: bad ports, no host, IPv6 literals, unknown hosts", async () => {
+    for (const url of ["http://127.0.0.1:abc", "http://127.0.0.1:-1", "http://127.0.0.1:99999", "http://:1", "http://[::1]:1", "http://nonexistent.invalid"]) {
+      await same("-s", url, "status")
+    }
+  })
+
   /** GetPassWarning names Python's own source: the one stderr line pair effsup leaves out. */
   const withoutGetPassWarning = (text: string) => text.replace(/^.*getpass\.py:\d+: GetPassWarning: .*\n.*\n/m, "")
 

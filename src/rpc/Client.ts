@@ -56,8 +56,9 @@ export class RpcFault extends Data.TaggedError("RpcFault")<{
   readonly faultCode: number
   readonly faultString: string
 }> {
+  /** Python's `repr` of the fault (what supervisorctl prints): the string quoted as `repr` quotes it. */
   override get message(): string {
-    return `<Fault ${this.faultCode}: '${this.faultString}'>`
+    return `<Fault ${this.faultCode}: ${strRepr(this.faultString)}>`
   }
 }
 

@@ -183,7 +183,7 @@ const pythonSystemError = (code: string | undefined, errno: number | undefined):
 export const describeFailure = (failure: CtlFailure): string => {
   switch (failure._tag) {
     case "RpcFault":
-      return `error: <class 'xmlrpc.client.Fault'>, <Fault ${failure.faultCode}: '${failure.faultString}'>`
+      return `error: <class 'xmlrpc.client.Fault'>, ${failure.message}`
     case "UnexpectedValue":
       return `error: <class 'ValueError'>, ${failure.message}`
     case "EndOfInput":

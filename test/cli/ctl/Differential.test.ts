@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { execFile, spawn, type ChildProcess } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { freePort } from "../../support/FreePort.ts"
@@ -271,6 +271,17 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await same("remove", "sleeper")
     await same("add", "sleeper")
     await same("update", "bogus")
+  })
+
+  it("a config that cannot be re-read: update prints the fault as Python's repr (double quotes around a string with a quote)", async () => {
+    const good = readFileSync(conf(), "utf8")
+    try {
+      writeFileSync(conf(), `${good}\n[program:broken]\ncommand=sleep 1\nautorestart=maybe\n`)
+      await same("update")
+      await same("reread")
+    } finally {
+      writeFileSync(conf(), good)
+    }
   })
 
   it("upcheck failures: missing socket, refused connection", async () => {

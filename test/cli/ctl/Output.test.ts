@@ -17,7 +17,7 @@ import {
 } from "../../../src/cli/ctl/Output.ts"
 import { describeFailure, EndOfInput } from "../../../src/cli/ctl/Session.ts"
 import { parseLine } from "../../../src/cli/ctl/Shell.ts"
-import { RpcTransportError } from "../../../src/rpc/Client.ts"
+import { RpcFault, RpcTransportError } from "../../../src/rpc/Client.ts"
 
 const info = (group: string, name: string, statename: string, description: string) =>
   ({ group, name, statename, description, state: 0, pid: 0 })
@@ -105,5 +105,12 @@ describe("describeFailure", () => {
     expect(describeFailure(new RpcTransportError({ reason: "NoHost", serverurl: "http://:1", detail: "no host" })))
       .toBe("error: <class 'TypeError'>, expected string or bytes-like object, got 'NoneType'")
     expect(describeFailure(new EndOfInput(""))).toBe("error: <class 'EOFError'>, ")
+  })
+
+  it("renders a fault as Python's repr of it: the string in double quotes when it holds a single one", () => {
+    expect(describeFailure(new RpcFault({ faultCode: 6, faultString: "SHUTDOWN_STATE" })))
+      .toBe("error: <class 'xmlrpc.client.Fault'>, <Fault 6: 'SHUTDOWN_STATE'>")
+    expect(describeFailure(new RpcFault({ faultCode: 92, faultString: "CANT_REREAD: invalid 'autorestart' value 'maybe'" })))
+      .toBe(`error: <class 'xmlrpc.client.Fault'>, <Fault 92: "CANT_REREAD: invalid 'autorestart' value 'maybe'">`)
   })
 })

@@ -78,6 +78,8 @@ export class RpcTransportError extends Data.TaggedError("RpcTransportError")<{
   readonly reason: TransportReason
   readonly serverurl: string
   readonly status?: number | undefined
+  /** The phrase of the answer's status line (`Internal Server Error`), when there was an answer. */
+  readonly statusText?: string | undefined
   readonly detail: string
   /** The system error's code (`ECONNRESET`; `ENOTFOUND` when the host has no address), when a system call failed. */
   readonly code?: string | undefined
@@ -177,8 +179,8 @@ interface Receiver {
 
 const make = (options: ServerOptions, address: ServerAddress) => {
   const { serverurl } = options
-  const transport = (reason: TransportReason, detail: string, status?: number, cause?: unknown) =>
-    new RpcTransportError({ reason, serverurl, status, detail, ...systemError(cause) })
+  const transport = (reason: TransportReason, detail: string, status?: number, cause?: unknown, statusText?: string) =>
+    new RpcTransportError({ reason, serverurl, status, statusText, detail, ...systemError(cause) })
   const authorization = options.username !== undefined && options.password !== undefined
     ? `authorization: Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}\r\n`
     : ""
@@ -209,9 +211,9 @@ const make = (options: ServerOptions, address: ServerAddress) => {
     }
     const fail = (error: RpcTransportError) => settle(() => receiver.fail(error))
     const reader = makeResponseReader({
-      head: (status) => {
+      head: (status, reason) => {
         answered = true
-        if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status))
+        if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status} ${reason}`, status, undefined, reason))
       },
       body: (bytes) => {
         if (!settled) receiver.body(bytes)

@@ -69,7 +69,7 @@ describe("RpcClient", () => {
       await run(url, RpcClient.use((c) => c.call("supervisor.getVersion")), { username: "u", password: "p" })
       expect(seen.at(-1)).toBe(`POST /RPC2 Basic ${Buffer.from("u:p").toString("base64")}`)
       const unauthorized = await run(url, Effect.flip(RpcClient.use((c) => c.call("secret"))))
-      expect(unauthorized).toMatchObject({ _tag: "RpcTransportError", reason: "Unauthorized", status: 401 })
+      expect(unauthorized).toMatchObject({ _tag: "RpcTransportError", reason: "Unauthorized", status: 401, statusText: "Unauthorized" })
     }))
 
   it("streams a GET body and fails a 404 with its status", () =>
@@ -83,7 +83,7 @@ describe("RpcClient", () => {
       const cut = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/cut")))))
       expect(cut).toMatchObject({ reason: "Network", detail: "aborted" })
       const missing = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/logtail/y/stdout")))))
-      expect(missing).toMatchObject({ reason: "HttpStatus", status: 404 })
+      expect(missing).toMatchObject({ reason: "HttpStatus", status: 404, statusText: "Not Found" })
     }))
 
   it("tells a missing socket (ENOENT) from a refused connection", async () => {

@@ -200,9 +200,8 @@ export const describeFailure = (failure: CtlFailure): string => {
           return "error: <class 'TypeError'>, expected string or bytes-like object, got 'NoneType'"
         case "Unauthorized":
         case "HttpStatus":
-          return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status}${
-            failure.status === 401 ? " Unauthorized" : ""
-          }>`
+          // Python's repr of the ProtocolError: the status and the status line's phrase, as the server sent it
+          return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status} ${failure.statusText ?? ""}>`
         default:
           return `error: ${pythonSystemError(failure.code, failure.errno) ?? `<class 'OSError'>, ${failure.detail}`}`
       }

@@ -107,6 +107,14 @@ describe("describeFailure", () => {
     expect(describeFailure(new EndOfInput(""))).toBe("error: <class 'EOFError'>, ")
   })
 
+  it("renders an HTTP error as Python's ProtocolError: the status and the phrase the server sent", () => {
+    const http = (status: number, statusText: string) =>
+      describeFailure(new RpcTransportError({ reason: status === 401 ? "Unauthorized" : "HttpStatus", serverurl: "x", status, statusText, detail: "" }))
+    expect(http(500, "Internal Server Error")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 500 Internal Server Error>")
+    expect(http(401, "Unauthorized")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>")
+    expect(http(502, "")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 502 >")
+  })
+
   it("renders a fault as Python's repr of it: the string in double quotes when it holds a single one", () => {
     expect(describeFailure(new RpcFault({ faultCode: 6, faultString: "SHUTDOWN_STATE" })))
       .toBe("error: <class 'xmlrpc.client.Fault'>, <Fault 6: 'SHUTDOWN_STATE'>")

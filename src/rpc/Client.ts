@@ -96,15 +96,13 @@ export class RpcTransportError extends Data.TaggedError("RpcTransportError")<{
  * An http URL is read as Python's `urllib.parse` reads it (supervisorctl's transport): the netloc
  * ends at the first `/`, `?` or `#`; user info before the last `@` is ignored; a `[...]` host is an
  * IPv6 literal (without its brackets); the host is lowercased; no port or an empty one is 80.
- * Gotchas: the path of a unix URL is everything after `unix://` (an empty one is `Unknown protocol`,
- * as supervisorctl's option check says); a port that is not ASCII digits, or above 65535, is
- * Python's ValueError, and an empty host its TypeError, both met only when a request is made.
+ * Gotchas: the path of a unix URL is everything after `unix://` (an empty one fails to connect with
+ * EINVAL, as Python's `connect("")`; supervisorctl's option check refuses it first, `open` does not);
+ * a port that is not ASCII digits, or above 65535, is Python's ValueError, and an empty host its
+ * TypeError, both met only when a request is made.
  */
 export const parseServerUrl = (serverurl: string): ServerAddress => {
-  if (serverurl.startsWith("unix://")) {
-    const socketPath = serverurl.slice("unix://".length)
-    return socketPath === "" ? unknownProtocol(serverurl) : { _tag: "Unix", socketPath }
-  }
+  if (serverurl.startsWith("unix://")) return { _tag: "Unix", socketPath: serverurl.slice("unix://".length) }
   if (!serverurl.startsWith("http://")) return unknownProtocol(serverurl)
   const netloc = /^[^/?#]*/.exec(serverurl.slice("http://".length))![0]
   if (netloc.includes("[") !== netloc.includes("]")) return { _tag: "Invalid", message: "Invalid IPv6 URL" }
@@ -198,6 +196,10 @@ const make = (options: ServerOptions, address: ServerAddress) => {
   const send = (method: "GET" | "POST", path: string, body: string | undefined, receiver: Receiver): () => void => {
     if (address._tag === "Invalid" || address._tag === "NoHost") {
       receiver.fail(address._tag === "Invalid" ? transport("BadUrl", address.message) : transport("NoHost", "no host"))
+      return () => undefined
+    }
+    if (address._tag === "Unix" && address.socketPath === "") {
+      receiver.fail(transport("Network", "Invalid argument", undefined, { code: "EINVAL", errno: 22 }))
       return () => undefined
     }
     const socket = Net.connect(target.connect)

@@ -58,7 +58,7 @@ describe("RpcClient", () => {
     expect(parseServerUrl("http://127.0.0.1:65536")).toEqual({ _tag: "Invalid", message: "Port out of range 0-65535" })
     expect(parseServerUrl("http://[::1:9001")).toEqual({ _tag: "Invalid", message: "Invalid IPv6 URL" })
     expect(parseServerUrl("http://:9001")).toEqual({ _tag: "NoHost" })
-    expect(parseServerUrl("unix://")).toEqual({ _tag: "Invalid", message: "Unknown protocol for serverurl unix://" })
+    expect(parseServerUrl("unix://")).toEqual({ _tag: "Unix", socketPath: "" })
   })
 
   it("returns values and faults, sends Basic auth only with both user and password", () =>
@@ -93,5 +93,8 @@ describe("RpcClient", () => {
     expect(refused).toMatchObject({ reason: "ConnectionRefused" })
     const bad = await run("foo://x", Effect.flip(RpcClient.use((c) => c.call("x"))))
     expect(bad).toMatchObject({ reason: "BadUrl" })
+    // an empty socket path: Python's connect("") fails with EINVAL
+    const empty = await run("unix://", Effect.flip(RpcClient.use((c) => c.call("x"))))
+    expect(empty).toMatchObject({ reason: "Network", code: "EINVAL", errno: 22 })
   })
 })

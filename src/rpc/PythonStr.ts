@@ -81,10 +81,34 @@ const pythonRepr = (value: XmlRpcValue): string => {
   return pythonStr(value)
 }
 
+/** The value of one Unicode decimal digit (Nd): its place in its run of ten (`٣` is 3, `５` is 5). */
+const digitValue = (c: string): number => {
+  let cp = c.codePointAt(0)!
+  let n = 0
+  while (/\p{Nd}/u.test(String.fromCodePoint(cp - 1))) {
+    cp -= 1
+    n += 1
+  }
+  return n % 10
+}
+
+/**
+ * Python's `int(text)` for a string: spaces around, a sign, decimal digits (any script's, as
+ * Python takes them: `"٣"` is 3) with single `_` between them; undefined where `int()` raises
+ * ValueError, and beyond ±2^53.
+ */
+export const pythonIntText = (text: string): number | undefined => {
+  const m = /^\s*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)\s*$/u.exec(text)
+  if (m === null) return undefined
+  const digits = [...m[2]!.replaceAll("_", "")].map((c) => (/[0-9]/.test(c) ? Number(c) : digitValue(c))).join("")
+  const n = Number(`${m[1]}${digits}`) + 0
+  return Number.isSafeInteger(n) ? n : undefined
+}
+
 /**
  * Python's `int()` of the value supervisord decodes from this XML-RPC value, what its log methods
  * make of an offset or a length: a number cut toward zero (`0.5` is 0), a boolean 1 or 0, a string
- * (or base64 text) of decimal digits (a sign, spaces around, `_` between digits: `" +7 "`, `"1_0"`). Undefined where
+ * (or base64 text) of decimal digits (a sign, spaces around, `_` between digits: `" +7 "`, `"1_0"`, `"٣"`). Undefined where
  * `int()` fails (NaN, infinities, other strings and values: supervisord answers HTTP 500 there), and
  * beyond ±2^53, which supervisord would take.
  */
@@ -92,11 +116,7 @@ export const pythonInt = (value: XmlRpcValue): number | undefined => {
   if (typeof value === "boolean") return value ? 1 : 0
   // supervisord decodes base64 to its text
   const text = value instanceof Uint8Array ? utf8.decode(value) : value
-  const n = typeof text === "number"
-    ? Math.trunc(text) + 0
-    : typeof text === "string" && /^\s*[+-]?\d+(?:_\d+)*\s*$/.test(text)
-    ? Number(text.trim().replaceAll("_", ""))
-    : undefined
+  const n = typeof text === "number" ? Math.trunc(text) + 0 : typeof text === "string" ? pythonIntText(text) : undefined
   return n !== undefined && Number.isSafeInteger(n) ? n : undefined
 }
 

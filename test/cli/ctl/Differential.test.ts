@@ -225,6 +225,11 @@ describe.skipIf(!hasSupervisord)("effsup ctl against a real supervisord", () => 
     await same("tail", "sleeper")
     await same("tail", "sleeper", "stderr")
     await same("tail", "-3", "sleeper")
+    // the byte count is read with Python's int(): underscores between digits, any script's digits
+    await same("tail", "-1_0", "sleeper")
+    await same("tail", "-٣", "sleeper", "stderr")
+    await same("tail", "-1__0", "sleeper")
+    await same("maintail", "-½")
     await same("tail", "bogus")
     await same("tail", "sleeper", "foo")
     await same("tail", "-x", "sleeper")

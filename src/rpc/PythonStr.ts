@@ -17,6 +17,7 @@
  * See shared/reference/supervisord-4.2.5.md §5.
  * @since 0.1.0
  */
+import { pythonIntText } from "../domain/PyInt.ts"
 import type { XmlRpcValue } from "./XmlRpc.ts"
 
 /** A float as Python's `repr(float)` writes it: `2.5`, `100.0`, `1e+16`, `1e-05`, `-0.0`, `nan`, `inf`. */
@@ -79,30 +80,6 @@ const pythonRepr = (value: XmlRpcValue): string => {
     return `{${Object.entries(value as { readonly [key: string]: XmlRpcValue }).map(([k, v]) => `${quote(k)}: ${pythonRepr(v)}`).join(", ")}}`
   }
   return pythonStr(value)
-}
-
-/** The value of one Unicode decimal digit (Nd): its place in its run of ten (`٣` is 3, `５` is 5). */
-const digitValue = (c: string): number => {
-  let cp = c.codePointAt(0)!
-  let n = 0
-  while (/\p{Nd}/u.test(String.fromCodePoint(cp - 1))) {
-    cp -= 1
-    n += 1
-  }
-  return n % 10
-}
-
-/**
- * Python's `int(text)` for a string: spaces around, a sign, decimal digits (any script's, as
- * Python takes them: `"٣"` is 3) with single `_` between them; undefined where `int()` raises
- * ValueError, and beyond ±2^53.
- */
-export const pythonIntText = (text: string): number | undefined => {
-  const m = /^\s*([+-]?)(\p{Nd}+(?:_\p{Nd}+)*)\s*$/u.exec(text)
-  if (m === null) return undefined
-  const digits = [...m[2]!.replaceAll("_", "")].map((c) => (/[0-9]/.test(c) ? Number(c) : digitValue(c))).join("")
-  const n = Number(`${m[1]}${digits}`) + 0
-  return Number.isSafeInteger(n) ? n : undefined
 }
 
 /**

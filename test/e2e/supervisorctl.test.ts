@@ -157,6 +157,9 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     same(["signal", "HUP"])
     // Python's signal numbers: 0 (a probe) and the real-time bounds, not those between
     same(["signal", "0", "sleeper"])
+    // read with Python's int(): any script's digits (٠ is 0, the probe), `_` between digits
+    same(["signal", "٠", "sleeper"])
+    same(["signal", "0_0", "sleeper"])
     same(["signal", "35", "sleeper"])
     // SIGRTMIN, which Node has no name for, reaches the child (whose default is to die): restarted
     const pids = pair.both().map((d) => d.ctl("pid", "rt").stdout)

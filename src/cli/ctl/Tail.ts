@@ -8,8 +8,8 @@
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { pythonIntText } from "../../domain/PyInt.ts"
 import { RpcClient } from "../../rpc/Client.ts"
-import { pythonIntText } from "../../rpc/PythonStr.ts"
 import type { CtlCommand } from "./Commands.ts"
 import { printHelp } from "./Commands.ts"
 import { Exit, Fault, type ProcessInfo } from "./Output.ts"

@@ -7,6 +7,7 @@
  */
 import * as Result from "effect/Result"
 import { invalidNameCharacter } from "../domain/Names.ts"
+import { pythonIntText } from "../domain/PyInt.ts"
 import { strRepr } from "../domain/PyRepr.ts"
 import { parseSignal } from "../domain/Signals.ts"
 
@@ -105,7 +106,9 @@ export const signal: Codec<string> = (raw) => {
   const parsed = parseSignal(raw)
   if (parsed !== undefined) return Result.succeed(parsed.name)
   return Result.fail(
-    INT_RE.test(raw) ? `value ${strRepr(raw)} is not a valid signal number` : `value ${strRepr(raw)} is not a valid signal name`
+    pythonIntText(raw) !== undefined || INT_RE.test(raw)
+      ? `value ${strRepr(raw)} is not a valid signal number`
+      : `value ${strRepr(raw)} is not a valid signal name`
   )
 }
 

@@ -125,8 +125,8 @@ const DEFAULT_SERVER_URL = "http://localhost:9001"
 
 const supervisorctl = (ctx: Context, r: Reader, vars: Vars): CtlConfig => {
   const url = r.text("serverurl", vars) ?? DEFAULT_SERVER_URL
+  // a username without a password (or the reverse) is accepted: supervisorctl then sends no credentials
   const options = readOptions(ctx, r, CTL_OPTIONS, "section", vars)
-  checkCredentials(r, options)
   return {
     serverurl: url.startsWith("unix://") ? `unix://${absolutePath(ctx.host, url.slice(7))}` : url,
     ...options,

@@ -128,6 +128,9 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = {
   EXDEV: "Invalid cross-device link",
 }
 
+/** Linux's strerror text of an errno code (`Permission denied` for EACCES); undefined for a code it has no text for. */
+export const errnoText = (code: string): string | undefined => ERRNO_TEXT[code]
+
 /** `EACCES (Permission denied)`: an errno code with the system's text (the code alone when it has none). */
 export const describeErrno = (code: string): string => {
   const text = ERRNO_TEXT[code]

@@ -4,6 +4,7 @@
  * supervisord: datatypes.py `signal_number`, `signame`.
  * @since 0.1.0
  */
+import { pythonIntText } from "./PyInt.ts"
 
 /** Linux signal numbers by canonical name (aliases IOT/POLL/CLD map to their primary number). */
 export const SIGNALS: Readonly<Record<string, number>> = {
@@ -35,16 +36,13 @@ export const signalNumber = (name: string): number | undefined =>
 
 /**
  * Parse a signal the way supervisord does: a number as Python's int() reads it (sign, `_` between
- * digits) that is one of the accepted ones (0, a probe, included), or a name with or without `SIG`
+ * digits, any script's digits: `٩` is SIGKILL) that is one of the accepted ones (0, a probe, included), or a name with or without `SIG`
  * (any case).
  */
 export const parseSignal = (input: string): { readonly name: string; readonly number: number } | undefined => {
   const s = input.trim()
-  if (/^[+-]?\d+(?:_\d+)*$/.test(s)) {
-    const value = Number(s.replaceAll("_", ""))
-    const n = value === 0 ? 0 : value // -0 is 0
-    return ACCEPTED.has(n) ? { name: signalName(n), number: n } : undefined
-  }
+  const n = pythonIntText(s)
+  if (n !== undefined) return ACCEPTED.has(n) ? { name: signalName(n), number: n } : undefined
   const up = s.toUpperCase()
   const name = up.startsWith("SIG") ? up : `SIG${up}`
   const number = SIGNALS[name] ?? PYTHON_CONSTANTS[name]

@@ -1,6 +1,7 @@
 /**
  * The XML-RPC client `effsup ctl` talks to a running supervisor with (effsup or a real supervisord):
- * `POST /RPC2` over `unix:///path` or `http://host:port`, Basic auth when both a username and a
+ * `POST /RPC2` over `unix:///path` or `http://host:port` (read as supervisorctl's Python reads it,
+ * see `parseServerUrl`), Basic auth when both a username and a
  * password are set, plus the streaming `GET /logtail/...` and `/mainlogtail` that `tail -f`,
  * `maintail -f` and `fg` follow.
  *
@@ -27,6 +28,7 @@ import * as Queue from "effect/Queue"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
 import { makeResponseReader } from "./HttpResponse.ts"
+import { strRepr } from "../domain/PyRepr.ts"
 import { decodeMethodResponse, encodeMethodCall, type XmlRpcValue } from "./XmlRpc.ts"
 
 // Not `import * as Net from "node:net"`: an ESM import of a built-in builds its ESM facade, which reads every export.
@@ -39,18 +41,24 @@ export interface ServerOptions {
   readonly password?: string | undefined
 }
 
-/** A parsed server URL: a unix socket path, or the `http://host:port` base. */
+/**
+ * A parsed server URL: a unix socket path, the host and port of an http URL, or why the URL names
+ * no server (`Invalid`: supervisorctl's ValueError text, or `NoHost` for an empty host).
+ */
 export type ServerAddress =
   | { readonly _tag: "Unix"; readonly socketPath: string }
-  | { readonly _tag: "Http"; readonly base: string }
+  | { readonly _tag: "Http"; readonly host: string; readonly port: number }
+  | { readonly _tag: "Invalid"; readonly message: string }
+  | { readonly _tag: "NoHost" }
 
 /** The fault a server answered with: supervisord's `faultCode` and `faultString`, verbatim. */
 export class RpcFault extends Data.TaggedError("RpcFault")<{
   readonly faultCode: number
   readonly faultString: string
 }> {
+  /** Python's `repr` of the fault (what supervisorctl prints): the string quoted as `repr` quotes it. */
   override get message(): string {
-    return `<Fault ${this.faultCode}: '${this.faultString}'>`
+    return `<Fault ${this.faultCode}: ${strRepr(this.faultString)}>`
   }
 }
 
@@ -62,6 +70,7 @@ export type TransportReason =
   | "HttpStatus"
   | "BadResponse"
   | "BadUrl"
+  | "NoHost"
   | "Network"
 
 /** A request that got no XML-RPC answer; `reason` tells ECONNREFUSED, ENOENT and 401 apart. */
@@ -69,7 +78,13 @@ export class RpcTransportError extends Data.TaggedError("RpcTransportError")<{
   readonly reason: TransportReason
   readonly serverurl: string
   readonly status?: number | undefined
+  /** The phrase of the answer's status line (`Internal Server Error`), when there was an answer. */
+  readonly statusText?: string | undefined
   readonly detail: string
+  /** The system error's code (`ECONNRESET`; `ENOTFOUND` when the host has no address), when a system call failed. */
+  readonly code?: string | undefined
+  /** Its errno number (positive: 104 for ECONNRESET), when Node gave one. */
+  readonly errno?: number | undefined
 }> {
   override get message(): string {
     return `${this.serverurl}: ${this.detail}`
@@ -78,21 +93,44 @@ export class RpcTransportError extends Data.TaggedError("RpcTransportError")<{
 
 /**
  * Parse `unix:///path` or `http://host[:port][/...]` (supervisorctl accepts only these two schemes).
- * Gotchas: the path of a unix URL is everything after `unix://`; an http URL keeps only host and port.
+ * An http URL is read as Python's `urllib.parse` reads it (supervisorctl's transport): the netloc
+ * ends at the first `/`, `?` or `#`; user info before the last `@` is ignored; a `[...]` host is an
+ * IPv6 literal (without its brackets); the host is lowercased; no port or an empty one is 80.
+ * Gotchas: the path of a unix URL is everything after `unix://` (an empty one fails to connect with
+ * EINVAL, as Python's `connect("")`; supervisorctl's option check refuses it first, `open` does not);
+ * a port that is not ASCII digits, or above 65535, is Python's ValueError, and an empty host its
+ * TypeError, both met only when a request is made.
  */
-export const parseServerUrl = (serverurl: string): ServerAddress | undefined => {
-  if (serverurl.startsWith("unix://")) {
-    const socketPath = serverurl.slice("unix://".length)
-    return socketPath === "" ? undefined : { _tag: "Unix", socketPath }
+export const parseServerUrl = (serverurl: string): ServerAddress => {
+  if (serverurl.startsWith("unix://")) return { _tag: "Unix", socketPath: serverurl.slice("unix://".length) }
+  if (!serverurl.startsWith("http://")) return unknownProtocol(serverurl)
+  const netloc = /^[^/?#]*/.exec(serverurl.slice("http://".length))![0]
+  if (netloc.includes("[") !== netloc.includes("]")) return { _tag: "Invalid", message: "Invalid IPv6 URL" }
+  const hostinfo = netloc.slice(netloc.lastIndexOf("@") + 1)
+  const open = hostinfo.indexOf("[")
+  const [hostname, port] = open >= 0
+    ? (() => {
+      const bracketed = hostinfo.slice(open + 1)
+      const close = bracketed.indexOf("]")
+      const rest = bracketed.slice(close + 1)
+      return [bracketed.slice(0, close), rest.includes(":") ? rest.slice(rest.indexOf(":") + 1) : ""]
+    })()
+    : hostinfo.includes(":")
+    ? [hostinfo.slice(0, hostinfo.indexOf(":")), hostinfo.slice(hostinfo.indexOf(":") + 1)]
+    : [hostinfo, ""]
+  if (port !== "" && !/^[0-9]+$/.test(port)) {
+    return { _tag: "Invalid", message: `Port could not be cast to integer value as ${strRepr(port)}` }
   }
-  if (!serverurl.startsWith("http://")) return undefined
-  try {
-    const url = new URL(serverurl)
-    return url.host === "" ? undefined : { _tag: "Http", base: `http://${url.host}` }
-  } catch {
-    return undefined
-  }
+  const number = port === "" ? 80 : Number(port)
+  if (number > 65535) return { _tag: "Invalid", message: "Port out of range 0-65535" }
+  if (hostname === "") return { _tag: "NoHost" }
+  return { _tag: "Http", host: hostname.toLowerCase(), port: number }
 }
+
+const unknownProtocol = (serverurl: string): ServerAddress => ({
+  _tag: "Invalid",
+  message: `Unknown protocol for serverurl ${serverurl}`
+})
 
 /** The XML-RPC client service. */
 export class RpcClient extends Context.Service<RpcClient, {
@@ -119,6 +157,15 @@ const errnoReason = (cause: unknown): TransportReason => {
   return code === "ECONNREFUSED" ? "ConnectionRefused" : code === "ENOENT" ? "NoSuchFile" : "Network"
 }
 
+/** The system error code (`ECONNRESET`, `ENOTFOUND`) and errno number of a Node socket error, when it has them. */
+const systemError = (cause: unknown): { readonly code?: string; readonly errno?: number } => {
+  const e = typeof cause === "object" && cause !== null ? cause as { readonly code?: unknown; readonly errno?: unknown } : {}
+  return {
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(typeof e.errno === "number" ? { errno: Math.abs(e.errno) } : {})
+  }
+}
+
 const describe = (cause: unknown): string => cause instanceof Error ? cause.message : String(cause)
 
 /** Where one request's answer goes: its body as it arrives, then its end, or why there is none. */
@@ -128,27 +175,31 @@ interface Receiver {
   readonly fail: (error: RpcTransportError) => void
 }
 
-const make = (options: ServerOptions, address: ServerAddress | undefined) => {
+const make = (options: ServerOptions, address: ServerAddress) => {
   const { serverurl } = options
-  const transport = (reason: TransportReason, detail: string, status?: number) =>
-    new RpcTransportError({ reason, serverurl, status, detail })
+  const transport = (reason: TransportReason, detail: string, status?: number, cause?: unknown, statusText?: string) =>
+    new RpcTransportError({ reason, serverurl, status, statusText, detail, ...systemError(cause) })
   const authorization = options.username !== undefined && options.password !== undefined
     ? `authorization: Basic ${Buffer.from(`${options.username}:${options.password}`).toString("base64")}\r\n`
     : ""
-  const target = address?._tag === "Http"
-    ? (() => {
-      const url = new URL(address.base)
-      return { connect: { host: url.hostname, port: url.port === "" ? 80 : Number(url.port) }, host: url.host }
-    })()
-    : { connect: { path: address?.socketPath ?? "" }, host: "localhost" }
+  const target = address._tag === "Http"
+    ? {
+      connect: { host: address.host, port: address.port },
+      host: `${address.host.includes(":") ? `[${address.host}]` : address.host}${address.port === 80 ? "" : `:${address.port}`}`
+    }
+    : { connect: { path: address._tag === "Unix" ? address.socketPath : "" }, host: "localhost" }
 
   /**
    * Send one request on a connection of its own and give its answer to `receiver`: the body of a
    * 200, else the status as an error. Returns what abandons the request (and closes the connection).
    */
   const send = (method: "GET" | "POST", path: string, body: string | undefined, receiver: Receiver): () => void => {
-    if (address === undefined) {
-      receiver.fail(transport("BadUrl", "url must be http:// or unix://"))
+    if (address._tag === "Invalid" || address._tag === "NoHost") {
+      receiver.fail(address._tag === "Invalid" ? transport("BadUrl", address.message) : transport("NoHost", "no host"))
+      return () => undefined
+    }
+    if (address._tag === "Unix" && address.socketPath === "") {
+      receiver.fail(transport("Network", "Invalid argument", undefined, { code: "EINVAL", errno: 22 }))
       return () => undefined
     }
     const socket = Net.connect(target.connect)
@@ -162,9 +213,9 @@ const make = (options: ServerOptions, address: ServerAddress | undefined) => {
     }
     const fail = (error: RpcTransportError) => settle(() => receiver.fail(error))
     const reader = makeResponseReader({
-      head: (status) => {
+      head: (status, reason) => {
         answered = true
-        if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status}`, status))
+        if (status !== 200) fail(transport(status === 401 ? "Unauthorized" : "HttpStatus", `${path}: ${status} ${reason}`, status, undefined, reason))
       },
       body: (bytes) => {
         if (!settled) receiver.body(bytes)
@@ -177,7 +228,7 @@ const make = (options: ServerOptions, address: ServerAddress | undefined) => {
     socket.on("data", (bytes: Buffer) => check(reader.push(bytes)))
     socket.on("end", () => check(reader.close()))
     // as from node:http: an error in the body (a reset) is "aborted"
-    socket.on("error", (cause) => fail(answered ? transport("Network", "aborted") : transport(errnoReason(cause), describe(cause))))
+    socket.on("error", (cause) => fail(answered ? transport("Network", "aborted") : transport(errnoReason(cause), describe(cause), undefined, cause)))
     // keep-alive as Node's keep-alive agent sent it: supervisord (medusa) never flushes a /logtail
     // stream to a "Connection: close" request
     const content = body === undefined ? "" : `content-type: text/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\n`

@@ -15,8 +15,8 @@
 
 /** What a reader reports a response to. */
 export interface ResponseSink {
-  /** The status line and headers were read; the body (if any) follows. */
-  readonly head: (status: number) => void
+  /** The status line and headers were read (`reason`: the status line's phrase, trimmed); the body (if any) follows. */
+  readonly head: (status: number, reason: string) => void
   /** A piece of the body, framing removed (a view of the bytes pushed, not a copy). */
   readonly body: (bytes: Uint8Array) => void
   /** The body is complete. */
@@ -67,9 +67,9 @@ export const makeResponseReader = (sink: ResponseSink): ResponseReader => {
   const startBody = (): string | undefined => {
     const [statusLine = "", ...fields] = lines
     lines = []
-    const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine)?.[1]
-    if (status === undefined) return "Parse Error: Expected HTTP/"
-    const code = Number(status)
+    const matched = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(statusLine)
+    if (matched === null) return "Parse Error: Expected HTTP/"
+    const code = Number(matched[1])
     if (code < 200) return undefined // an interim response: the final one follows
     let chunked = false
     let length: string | undefined
@@ -82,7 +82,7 @@ export const makeResponseReader = (sink: ResponseSink): ResponseReader => {
       else if (name === "content-length") length = value
     }
     if (!chunked && length !== undefined && !/^\d+$/.test(length)) return "Parse Error: Invalid character in Content-Length"
-    sink.head(code)
+    sink.head(code, statusLine.slice(matched[0].length).trim())
     if (code === 204 || code === 304) finish()
     else if (chunked) state = "ChunkSize"
     else if (length === undefined) state = "UntilClose"

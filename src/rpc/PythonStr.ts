@@ -17,6 +17,7 @@
  * See shared/reference/supervisord-4.2.5.md §5.
  * @since 0.1.0
  */
+import { pythonIntText } from "../domain/PyInt.ts"
 import type { XmlRpcValue } from "./XmlRpc.ts"
 
 /** A float as Python's `repr(float)` writes it: `2.5`, `100.0`, `1e+16`, `1e-05`, `-0.0`, `nan`, `inf`. */
@@ -84,7 +85,7 @@ const pythonRepr = (value: XmlRpcValue): string => {
 /**
  * Python's `int()` of the value supervisord decodes from this XML-RPC value, what its log methods
  * make of an offset or a length: a number cut toward zero (`0.5` is 0), a boolean 1 or 0, a string
- * (or base64 text) of decimal digits (a sign, spaces around, `_` between digits: `" +7 "`, `"1_0"`). Undefined where
+ * (or base64 text) of decimal digits (a sign, spaces around, `_` between digits: `" +7 "`, `"1_0"`, `"٣"`). Undefined where
  * `int()` fails (NaN, infinities, other strings and values: supervisord answers HTTP 500 there), and
  * beyond ±2^53, which supervisord would take.
  */
@@ -92,11 +93,7 @@ export const pythonInt = (value: XmlRpcValue): number | undefined => {
   if (typeof value === "boolean") return value ? 1 : 0
   // supervisord decodes base64 to its text
   const text = value instanceof Uint8Array ? utf8.decode(value) : value
-  const n = typeof text === "number"
-    ? Math.trunc(text) + 0
-    : typeof text === "string" && /^\s*[+-]?\d+(?:_\d+)*\s*$/.test(text)
-    ? Number(text.trim().replaceAll("_", ""))
-    : undefined
+  const n = typeof text === "number" ? Math.trunc(text) + 0 : typeof text === "string" ? pythonIntText(text) : undefined
   return n !== undefined && Number.isSafeInteger(n) ? n : undefined
 }
 

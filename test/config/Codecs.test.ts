@@ -50,6 +50,11 @@ describe("Codecs (effsup specifics)", () => {
     expect(outcome(Codecs.listOfStrings("a, b ,,c"))).toEqual(["a", "b", "", "c"])
   })
 
+  it("signal reads a number with Python's int(), any script's digits included (supervisord's signal_number)", () => {
+    expect(outcome(Codecs.signal("٩"))).toBe("SIGKILL")
+    expect(outcome(Codecs.signal("٩٩"))).toEqual({ error: "value '٩٩' is not a valid signal number" })
+  })
+
   it("inetAddress rejects ports out of range", () => {
     expect(outcome(Codecs.inetAddress("h:70000"))).toEqual({ error: "70000 is above upper bound (65535)" })
     expect(outcome(Codecs.inetAddress("h:0"))).toEqual({ error: "0 is below lower bound (1)" })

@@ -288,6 +288,12 @@ describe("servers, supervisorctl, plugins", () => {
     expect(c.supervisorctl).toEqual({ serverurl: "http://localhost:9001", username: undefined, password: undefined, prompt: "supervisor", historyFile: "/home/ann/.h" })
   })
 
+  it("takes a [supervisorctl] username without a password (supervisorctl then sends no credentials; supervisord ignores the section)", () => {
+    const c = config(`${HEAD}[supervisorctl]\nusername=ann\n`)
+    expect(c.supervisorctl).toMatchObject({ username: "ann", password: undefined })
+    expect(config(`${HEAD}[supervisorctl]\npassword=x\n`).supervisorctl).toMatchObject({ username: undefined, password: "x" })
+  })
+
   it("accepts the main rpcinterface only", () => {
     config(`${HEAD}[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`)
     expect(errors(`${HEAD}[rpcinterface:x]\nsupervisor.rpcinterface_factory = my.mod:make\n[rpcinterface:y]\nfoo=1\n`)).toEqual([

@@ -26,6 +26,8 @@ const noSection = file("nosec.conf", "[supervisord]\n")
 const noSupervisord = file("nosupervisord.conf", "[supervisorctl]\n")
 const noUrl = file("nourl.conf", "[unix_http_server]\nfile=/tmp/x.sock\n[supervisorctl]\n")
 const missing = Path.join(dir, "missing.conf")
+// supervisorctl takes a username without a password (and sends no credentials); supervisord does not read the section
+const userOnly = file("useronly.conf", `[supervisord]\nlogfile=${dir}/useronly.log\npidfile=${dir}/useronly.pid\n[unix_http_server]\nfile=${dir}/nodir/sock\n[supervisorctl]\nserverurl=unix://${dir}/none.sock\nusername=admin\n`)
 
 interface Outcome {
   readonly code: number | null
@@ -67,10 +69,10 @@ const RUN_CASES: ReadonlyArray<ReadonlyArray<string>> = [
 
 const CTL_CASES: ReadonlyArray<ReadonlyArray<string>> = [
   ["--bogus"], ["-v"], ["-c"], ["-u"], ["--interactive=1"], ["--history-file", "x"], ["-h", "--bogus"],
-  ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-c", "a", "-c", "b", "status"],
+  ["-s", "notaurl", "status"], ["--serverurl=http://", "status"], ["-s", "http://[::1:9001", "status"], ["-s", "unix://x]", "status"], ["-c", "a", "-c", "b", "status"],
   ["-c", missing, "status"], ["-c", "./sub/../missing.conf", "status"], ["-c", noSection, "status"], ["-c", ok, "status"], ["-c", ok, "-s", `unix://${dir}/other.sock`, "pid"],
   // no serverurl: supervisorctl's default http://localhost:9001 (whatever answers there, both see the same)
-  ["-c", noUrl, "version"]
+  ["-c", noUrl, "version"], ["-c", userOnly, "status"]
 ]
 
 /** The option column of a usage text: each option line's part before ` -- `. */
@@ -127,6 +129,10 @@ describe.skipIf(!haveSupervisord())("command lines, as supervisord and superviso
     const [a, b] = await Promise.all([exec("supervisord", ["-n", "-c", conf]), exec(process.execPath, [BIN, "run", "-n", "-c", conf])])
     expect([masked(b).code, masked(b).stderr]).toEqual([masked(a).code, masked(a).stderr])
     expect(masked(b).stderr).toBe("Error: Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\nFor help, use PROG -h\n")
+    // the same with a [supervisorctl] username and no password: the daemon does not read that section
+    const [c, d] = await Promise.all([exec("supervisord", ["-n", "-c", userOnly]), exec(process.execPath, [BIN, "run", "-n", "-c", userOnly])])
+    expect([masked(d).code, masked(d).stderr]).toEqual([masked(c).code, masked(c).stderr])
+    expect(masked(d).stderr).toBe("Error: Cannot open an HTTP server: socket.error reported errno.ENOENT (2)\nFor help, use PROG -h\n")
   }, 60_000)
 
   it("answers to the names supervisord and supervisorctl (a symlink to the executable)", async () => {

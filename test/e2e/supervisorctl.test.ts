@@ -70,11 +70,17 @@ const mask = (text: string) =>
     .replace(/---supervisor-\w+\.log/g, "---supervisor-X.log")
 
 
-const ctl = (d: Daemon, args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin") => {
+const ctl = (d: Daemon, args: ReadonlyArray<string>, via: "unix" | "inet" = "unix", password = "admin", input = "") => {
   const server = via === "unix" ? ["-c", Path.join(d.dir, "test.conf")] : ["-s", `http://127.0.0.1:${PORT[d.kind]}`, "-u", "admin", "-p", password]
-  const r = Cp.spawnSync("supervisorctl", [...server, ...args], { encoding: "utf8", timeout: 30_000 })
+  const r = Cp.spawnSync("supervisorctl", [...server, ...args], { encoding: "utf8", timeout: 30_000, input })
   return { out: mask(`${r.stdout}${r.stderr}`), code: r.status }
 }
+
+/** Every command supervisorctl has help for (`help <cmd>` answers each one). */
+const COMMANDS = [
+  "add", "avail", "clear", "exit", "fg", "maintail", "open", "pid", "quit", "reload", "remove", "reread", "restart",
+  "shutdown", "signal", "start", "status", "stop", "tail", "update", "version", "help", "EOF"
+]
 
 const settle = () => new Promise((r) => setTimeout(r, 1500))
 
@@ -151,6 +157,9 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     same(["signal", "HUP"])
     // Python's signal numbers: 0 (a probe) and the real-time bounds, not those between
     same(["signal", "0", "sleeper"])
+    // read with Python's int(): any script's digits (٠ is 0, the probe), `_` between digits
+    same(["signal", "٠", "sleeper"])
+    same(["signal", "0_0", "sleeper"])
     same(["signal", "35", "sleeper"])
     // SIGRTMIN, which Node has no name for, reaches the child (whose default is to die): restarted
     const pids = pair.both().map((d) => d.ctl("pid", "rt").stdout)
@@ -193,6 +202,42 @@ describe.skipIf(!haveSupervisord())("supervisorctl 4.2.5 against effsup and supe
     same(["remove", "fresh"])
     same(["add", "fresh"])
     same(["add", "fresh"])
+  })
+
+  /** The same, for the shell reading `input` on a pipe (it prints `status` first, then a prompt before each line). */
+  const sameShell = (input: string, args: ReadonlyArray<string> = []) => {
+    // a pid printed right after a prompt
+    const [ours, theirs] = pair.both().map((d) => ctl(d, args, "unix", "admin", input)).map((r) => ({ ...r, out: r.out.replace(/> \d+$/gm, "> N") }))
+    expect(ours, JSON.stringify(input)).toEqual(theirs)
+    return ours!
+  }
+
+  it("the shell on piped input: help on every command, unknown commands, blank lines, `?`, and the end of input", () => {
+    sameShell(`help\n${COMMANDS.map((c) => `help ${c}\n`).join("")}`)
+    sameShell("bogus\n\n   \n?\n? status\nstatus sleeper grp:*\nSTATUS\n!ls\nstatus;pid\n")
+    sameShell("pid all\nclear sleeper bogus grp:m0\nsignal CONT bogus grp:*\nstatus grp:m0 grp:m0 bogus:* grp:\nquit\nstatus\n")
+    sameShell("exit now\n")
+    sameShell("open\nopen foo\n")
+    expect(sameShell("tail\nmaintail -x\nversion x\n").code).toBe(0) // the shell's status is always 0
+  })
+
+  it("y/N questions of shutdown and reload read their answer from stdin; the end of input there is EOFError", () => {
+    sameShell("shutdown\nn\nreload\nno\nreload\n\nshutdown\nN\nstatus sleeper\n")
+    expect(sameShell("shutdown\n").out).toContain("error: <class 'EOFError'>, EOF when reading a line")
+    expect(sameShell("n\n", ["-i", "shutdown"]).code).toBe(0)
+    expect(sameShell("", ["-i", "reload"]).code).toBe(1)
+    expect(pair.both().map((d) => d.child.exitCode)).toEqual([null, null])
+  })
+
+  it("a 401 in the shell asks for a username and a password on stdin, and runs the line again", () => {
+    const shell = (d: Daemon, input: string, args: ReadonlyArray<string>) => {
+      const r = Cp.spawnSync("supervisorctl", ["-s", `http://127.0.0.1:${PORT[d.kind]}`, ...args], { encoding: "utf8", timeout: 30_000, input })
+      return { out: mask(r.stdout), err: r.stderr, code: r.status }
+    }
+    for (const [input, args] of [["admin\nadmin\nstatus sleeper\n", []], ["admin\nwrong\nadmin\nadmin\n", ["-i", "pid"]], ["admin\n", []]] as const) {
+      const [ours, theirs] = pair.both().map((d) => shell(d, input, args))
+      expect(ours, JSON.stringify(input)).toEqual(theirs)
+    }
   })
 
   it("inet_http_server with Basic auth ({SHA} password); a wrong password is refused the same way", () => {

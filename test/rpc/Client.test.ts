@@ -45,8 +45,20 @@ const run = <A, E>(url: string, eff: Effect.Effect<A, E, RpcClient>, auth?: { us
 describe("RpcClient", () => {
   it("parses server URLs", () => {
     expect(parseServerUrl("unix:///tmp/s.sock")).toEqual({ _tag: "Unix", socketPath: "/tmp/s.sock" })
-    expect(parseServerUrl("http://localhost:9001/RPC2")).toEqual({ _tag: "Http", base: "http://localhost:9001" })
-    expect(parseServerUrl("foo://x")).toBeUndefined()
+    expect(parseServerUrl("http://localhost:9001/RPC2")).toEqual({ _tag: "Http", host: "localhost", port: 9001 })
+    expect(parseServerUrl("foo://x")).toEqual({ _tag: "Invalid", message: "Unknown protocol for serverurl foo://x" })
+  })
+
+  it("reads an http URL as Python's urllib.parse does (supervisorctl's transport)", () => {
+    expect(parseServerUrl("http://[::1]:9001")).toEqual({ _tag: "Http", host: "::1", port: 9001 })
+    expect(parseServerUrl("http://u:p@LocalHost?x:1")).toEqual({ _tag: "Http", host: "localhost", port: 80 })
+    expect(parseServerUrl("http://127.0.0.1:")).toEqual({ _tag: "Http", host: "127.0.0.1", port: 80 })
+    expect(parseServerUrl("http://127.0.0.1:abc")).toEqual({ _tag: "Invalid", message: "Port could not be cast to integer value as 'abc'" })
+    expect(parseServerUrl("http://127.0.0.1:-1")).toEqual({ _tag: "Invalid", message: "Port could not be cast to integer value as '-1'" })
+    expect(parseServerUrl("http://127.0.0.1:65536")).toEqual({ _tag: "Invalid", message: "Port out of range 0-65535" })
+    expect(parseServerUrl("http://[::1:9001")).toEqual({ _tag: "Invalid", message: "Invalid IPv6 URL" })
+    expect(parseServerUrl("http://:9001")).toEqual({ _tag: "NoHost" })
+    expect(parseServerUrl("unix://")).toEqual({ _tag: "Unix", socketPath: "" })
   })
 
   it("returns values and faults, sends Basic auth only with both user and password", () =>
@@ -57,7 +69,7 @@ describe("RpcClient", () => {
       await run(url, RpcClient.use((c) => c.call("supervisor.getVersion")), { username: "u", password: "p" })
       expect(seen.at(-1)).toBe(`POST /RPC2 Basic ${Buffer.from("u:p").toString("base64")}`)
       const unauthorized = await run(url, Effect.flip(RpcClient.use((c) => c.call("secret"))))
-      expect(unauthorized).toMatchObject({ _tag: "RpcTransportError", reason: "Unauthorized", status: 401 })
+      expect(unauthorized).toMatchObject({ _tag: "RpcTransportError", reason: "Unauthorized", status: 401, statusText: "Unauthorized" })
     }))
 
   it("streams a GET body and fails a 404 with its status", () =>
@@ -71,7 +83,7 @@ describe("RpcClient", () => {
       const cut = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/cut")))))
       expect(cut).toMatchObject({ reason: "Network", detail: "aborted" })
       const missing = await run(url, Effect.flip(RpcClient.use((c) => Stream.runDrain(c.stream("/logtail/y/stdout")))))
-      expect(missing).toMatchObject({ reason: "HttpStatus", status: 404 })
+      expect(missing).toMatchObject({ reason: "HttpStatus", status: 404, statusText: "Not Found" })
     }))
 
   it("tells a missing socket (ENOENT) from a refused connection", async () => {
@@ -81,5 +93,8 @@ describe("RpcClient", () => {
     expect(refused).toMatchObject({ reason: "ConnectionRefused" })
     const bad = await run("foo://x", Effect.flip(RpcClient.use((c) => c.call("x"))))
     expect(bad).toMatchObject({ reason: "BadUrl" })
+    // an empty socket path: Python's connect("") fails with EINVAL
+    const empty = await run("unix://", Effect.flip(RpcClient.use((c) => c.call("x"))))
+    expect(empty).toMatchObject({ reason: "Network", code: "EINVAL", errno: 22 })
   })
 })

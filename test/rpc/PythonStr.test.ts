@@ -7,7 +7,9 @@ describe("PythonStr", () => {
     const ints: ReadonlyArray<readonly [unknown, number | undefined]> = [
       [7, 7], [0.9, 0], [-1.9, -1], [-0.5, 0], [true, 1], [false, 0], ["10", 10], [" +7 ", 7], ["-0_5", -5], ["1_000", 1000],
       ["0x10", undefined], ["", undefined], ["1__0", undefined], ["_1", undefined], ["1.5", undefined], [NaN, undefined],
-      [Infinity, undefined], [2 ** 60, undefined], [[1], undefined], [{}, undefined], [new TextEncoder().encode("12"), 12]
+      [Infinity, undefined], [2 ** 60, undefined], [[1], undefined], [{}, undefined], [new TextEncoder().encode("12"), 12],
+      // any script's decimal digits (python3 -c "int('٣')")
+      ["٣", 3], ["５", 5], ["𝟗", 9], ["১০", 10], ["-٣_٤", -34], ["𝟬", 0], ["𝟿", 9], ["᠑", 1], ["½", undefined], ["²", undefined]
     ]
     for (const [value, int] of ints) assert.strictEqual(pythonInt(value as never), int, JSON.stringify(value))
     const truths: ReadonlyArray<readonly [unknown, boolean]> = [

@@ -64,6 +64,17 @@ export const isUrl = (value: string): boolean => {
   return rest.startsWith("//") ? rest.length > 2 : rest !== ""
 }
 
+/**
+ * What `urlparse` itself refuses before the URL can be judged: a host part (up to the first `/`, `?`
+ * or `#` after `//`) with a `[` but no `]` or the reverse is its ValueError `Invalid IPv6 URL`.
+ */
+const urlParseError = (value: string): string | undefined => {
+  const at = value.indexOf("//")
+  if (at < 0 || !/^[A-Za-z][A-Za-z0-9+.-]*:$/.test(value.slice(0, at))) return undefined
+  const netloc = /^[^/?#]*/.exec(value.slice(at + 2))![0]
+  return netloc.includes("[") !== netloc.includes("]") ? "Invalid IPv6 URL" : undefined
+}
+
 /** Read the words after `ctl`. */
 export const parseCtlArgv = (words: ReadonlyArray<string>): CtlCommandLine => {
   const parsed = getopt(words, TABLE)
@@ -73,11 +84,9 @@ export const parseCtlArgv = (words: ReadonlyArray<string>): CtlCommandLine => {
     const name = option.name.replace(/^-+/, "")
     if (name === "h" || name === "?" || name === "help") return { _tag: "Help" }
     const key = KEYS[name]!
-    if (key === "serverurl" && !isUrl(option.value)) {
-      return {
-        _tag: "Usage",
-        message: `invalid value for ${option.name} ${strRepr(option.value)}: value ${strRepr(option.value)} is not a URL`
-      }
+    if (key === "serverurl" && (urlParseError(option.value) !== undefined || !isUrl(option.value))) {
+      const why = urlParseError(option.value) ?? `value ${strRepr(option.value)} is not a URL`
+      return { _tag: "Usage", message: `invalid value for ${option.name} ${strRepr(option.value)}: ${why}` }
     }
     if (values[key] !== undefined) return { _tag: "Usage", message: `conflicting command line option ${strRepr(option.name)}` }
     values[key] = key === "interactive" || key === "json" ? true : option.value

@@ -28,7 +28,7 @@ import {
   statusLines,
   type UnknownResult
 } from "./Output.ts"
-import { call, type CtlFailure, emit, type Session, setExit, struct, structs, UnexpectedValue, upcheck } from "./Session.ts"
+import { call, type CtlFailure, emit, EndOfInput, type Session, setExit, struct, structs, UnexpectedValue, upcheck } from "./Session.ts"
 
 /** A ctl command: the session and the argument string. */
 export type CtlCommand = (s: Session, arg: string) => Effect.Effect<void, CtlFailure, RpcClient>
@@ -61,10 +61,14 @@ const resultLine = (s: Session, line: string | UnknownResult, r: ProcessResult) 
     ? Effect.sync(() => emit(s, line, { ...r, namespec: namespec(r.group, r.name), message: line }))
     : Effect.fail(new UnexpectedValue(line.message))
 
-const faultFor = (fault: { readonly faultCode: number; readonly faultString: string }, name: string): ProcessResult => {
-  const spec = parseNameSpec(name)
-  return { name: spec.process ?? name, group: spec.group, status: fault.faultCode, description: fault.faultString }
-}
+/**
+ * The process part of `name` as supervisorctl renders it: `group:` and `group:*` name no process,
+ * and supervisorctl prints Python's `None` in its place (`clear grp:*` → `grp:None: ERROR (no such process)`).
+ */
+const processPart = (name: string): string => parseNameSpec(name).process ?? "None"
+
+const faultFor = (fault: { readonly faultCode: number; readonly faultString: string }, name: string): ProcessResult =>
+  ({ name: processPart(name), group: parseNameSpec(name).group, status: fault.faultCode, description: fault.faultString })
 
 const isBadName = (e: CtlFailure): boolean => e._tag === "RpcFault" && e.faultCode === Fault.BAD_NAME
 
@@ -272,10 +276,9 @@ export const clear: CtlCommand = (s, arg) =>
         return yield* Effect.forEach(results, report, { discard: true })
       }
       for (const name of names) {
-        const spec = parseNameSpec(name)
         yield* call("supervisor.clearProcessLogs", name).pipe(
           Effect.flatMap(() =>
-            report({ name: spec.process ?? name, group: spec.group, status: Fault.SUCCESS, description: "OK" })
+            report({ name: processPart(name), group: parseNameSpec(name).group, status: Fault.SUCCESS, description: "OK" })
           ),
           Effect.catchTag("RpcFault", (fault) => report(faultFor(fault, name)))
         )
@@ -416,10 +419,14 @@ export const update: CtlCommand = (s, arg) =>
     }
   })
 
-/** Ask `question` in interactive mode; one-shot mode always proceeds. */
-const confirmed = (s: Session, question: string) =>
+/**
+ * Ask `question` in interactive mode (`-i`, or the shell); otherwise proceed. The end of the input
+ * instead of an answer is a failure (supervisorctl: EOFError, printed by the shell, exit status 1).
+ */
+const confirmed = (s: Session, question: string): Effect.Effect<boolean, EndOfInput> =>
   s.options.interactive
-    ? Effect.map(s.io.ask(question), (answer) => (answer ?? "").toLowerCase().startsWith("y"))
+    ? Effect.flatMap(s.io.ask(question), (answer) =>
+      answer === undefined ? Effect.fail(new EndOfInput("EOF when reading a line")) : Effect.succeed(answer.toLowerCase().startsWith("y")))
     : Effect.succeed(true)
 
 /** `shutdown`: stop the remote supervisord (connection errors are reported as "already shut down?"). */

@@ -9,6 +9,7 @@
  * @since 0.1.0
  */
 import * as Effect from "effect/Effect"
+import { errnoText } from "../../domain/Errno.ts"
 import { RpcClient, type RpcFault, type RpcTransportError } from "../../rpc/Client.ts"
 import type { XmlRpcValue } from "../../rpc/XmlRpc.ts"
 import { Exit, Fault } from "./Output.ts"
@@ -41,12 +42,25 @@ export interface Session {
   records: Array<unknown>
 }
 
-/** What a command can fail with: the server's fault, the transport, or a result ctl cannot render. */
-export type CtlFailure = RpcFault | RpcTransportError | UnexpectedValue
+/** What a command can fail with: the server's fault, the transport, a result ctl cannot render, or the end of input at a question. */
+export type CtlFailure = RpcFault | RpcTransportError | UnexpectedValue | EndOfInput
 
 /** A result the client cannot interpret (supervisorctl raises ValueError). */
 export class UnexpectedValue {
   readonly _tag = "UnexpectedValue"
+  readonly message: string
+  constructor(message: string) {
+    this.message = message
+  }
+}
+
+/**
+ * The input ended where a question wanted an answer (supervisorctl raises Python's EOFError, which its
+ * shell prints like any other failure). `message` is Python's: `EOF when reading a line` from `input()`
+ * (a y/N question, `Username:`), empty from `getpass` (`Password:` on a pipe).
+ */
+export class EndOfInput {
+  readonly _tag = "EndOfInput"
   readonly message: string
   constructor(message: string) {
     this.message = message
@@ -119,11 +133,48 @@ export const upcheck = (s: Session): Effect.Effect<boolean, CtlFailure, RpcClien
           setExit(s, Exit.NOT_RUNNING)
           return Effect.succeed(false)
         }
-        setExit(s, Exit.GENERIC)
+        // a 401 leaves the exit status alone: the shell asks for credentials and runs the line again
+        if (error.reason !== "Unauthorized") setExit(s, Exit.GENERIC)
         return Effect.fail(error)
       }
     })
   )
+
+/** The OSError subclass Python raises for an errno code (PEP 3151); plain OSError for the others. */
+const OS_ERROR_CLASS: Readonly<Record<string, string>> = {
+  EAGAIN: "BlockingIOError",
+  EALREADY: "BlockingIOError",
+  EINPROGRESS: "BlockingIOError",
+  EWOULDBLOCK: "BlockingIOError",
+  ECHILD: "ChildProcessError",
+  EPIPE: "BrokenPipeError",
+  ESHUTDOWN: "BrokenPipeError",
+  ECONNABORTED: "ConnectionAbortedError",
+  ECONNREFUSED: "ConnectionRefusedError",
+  ECONNRESET: "ConnectionResetError",
+  EEXIST: "FileExistsError",
+  ENOENT: "FileNotFoundError",
+  EINTR: "InterruptedError",
+  EISDIR: "IsADirectoryError",
+  ENOTDIR: "NotADirectoryError",
+  EACCES: "PermissionError",
+  EPERM: "PermissionError",
+  ESRCH: "ProcessLookupError",
+  ETIMEDOUT: "TimeoutError"
+}
+
+/**
+ * A failed system call as Python prints its exception: `<class 'ConnectionResetError'>, [Errno 104]
+ * Connection reset by peer`; a host without an address is socket.gaierror (`[Errno -2] Name or service
+ * not known`, `[Errno -3] Temporary failure in name resolution`). Undefined without an errno code.
+ */
+const pythonSystemError = (code: string | undefined, errno: number | undefined): string | undefined => {
+  if (code === "ENOTFOUND") return "<class 'socket.gaierror'>, [Errno -2] Name or service not known"
+  if (code === "EAI_AGAIN") return "<class 'socket.gaierror'>, [Errno -3] Temporary failure in name resolution"
+  if (code === undefined || errno === undefined || !/^E[A-Z0-9]+$/.test(code)) return undefined
+  const text = errnoText(code)
+  return text === undefined ? undefined : `<class '${OS_ERROR_CLASS[code] ?? "OSError"}'>, [Errno ${errno}] ${text}`
+}
 
 /**
  * supervisorctl's line for an unhandled failure: `error: <class 'X'>, message` (without Python's
@@ -132,9 +183,11 @@ export const upcheck = (s: Session): Effect.Effect<boolean, CtlFailure, RpcClien
 export const describeFailure = (failure: CtlFailure): string => {
   switch (failure._tag) {
     case "RpcFault":
-      return `error: <class 'xmlrpc.client.Fault'>, <Fault ${failure.faultCode}: '${failure.faultString}'>`
+      return `error: <class 'xmlrpc.client.Fault'>, ${failure.message}`
     case "UnexpectedValue":
       return `error: <class 'ValueError'>, ${failure.message}`
+    case "EndOfInput":
+      return `error: <class 'EOFError'>, ${failure.message}`
     case "RpcTransportError":
       switch (failure.reason) {
         case "ConnectionRefused":
@@ -142,14 +195,15 @@ export const describeFailure = (failure: CtlFailure): string => {
         case "NoSuchFile":
           return "error: <class 'FileNotFoundError'>, [Errno 2] No such file or directory"
         case "BadUrl":
-          return `error: <class 'ValueError'>, Unknown protocol for serverurl ${failure.serverurl}`
+          return `error: <class 'ValueError'>, ${failure.detail}`
+        case "NoHost":
+          return "error: <class 'TypeError'>, expected string or bytes-like object, got 'NoneType'"
         case "Unauthorized":
         case "HttpStatus":
-          return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status}${
-            failure.status === 401 ? " Unauthorized" : ""
-          }>`
+          // Python's repr of the ProtocolError: the status and the status line's phrase, as the server sent it
+          return `error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: ${failure.status} ${failure.statusText ?? ""}>`
         default:
-          return `error: <class 'OSError'>, ${failure.detail}`
+          return `error: ${pythonSystemError(failure.code, failure.errno) ?? `<class 'OSError'>, ${failure.detail}`}`
       }
   }
 }

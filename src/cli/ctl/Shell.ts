@@ -15,7 +15,7 @@ import * as Commands from "./Commands.ts"
 import { candidates, completionFor, type Named } from "./Complete.ts"
 import { ACTIONS, HELP, topicListing } from "./Help.ts"
 import { Exit, type ProcessInfo } from "./Output.ts"
-import { call, type CtlFailure, describeFailure, emit, type Session, setExit, structs } from "./Session.ts"
+import { call, type CtlFailure, describeFailure, emit, EndOfInput, type Session, setExit, structs } from "./Session.ts"
 import { fg, maintail, tail } from "./Tail.ts"
 import type { Terminal } from "./Terminal.ts"
 
@@ -78,24 +78,35 @@ export const parseLine = (line: string): readonly [string, string] => {
   return [command, text.slice(command.length).trim()]
 }
 
+/** Print a failure as supervisorctl's shell does (`error: <class ...>, msg`), with exit status 1. */
+const report = (s: Session, failure: CtlFailure): Outcome => {
+  s.io.out(`${describeFailure(failure)}\n`)
+  setExit(s, Exit.GENERIC)
+  return "continue"
+}
+
+/**
+ * A 401 in interactive mode asks for a username and a password and runs the line again; the end of
+ * the input at either question is a failure like any other (the shell goes on, and then ends at its
+ * own prompt).
+ */
 const handleFailure = (s: Session, line: string, failure: CtlFailure): Effect.Effect<Outcome> => {
   if (failure._tag === "RpcTransportError" && failure.reason === "Unauthorized") {
     s.io.out("Server requires authentication\n")
     if (s.options.interactive) {
       return Effect.gen(function*() {
         const username = yield* s.io.ask("Username:")
+        if (username === undefined) return report(s, new EndOfInput("EOF when reading a line"))
         const password = yield* s.io.ask("Password:", { hidden: true })
+        if (password === undefined) return report(s, new EndOfInput(""))
         s.io.out("\n")
-        if (username === undefined || password === undefined) return "quit" as const
         s.options.username = username
         s.options.password = password
         return yield* runLine(s, line)
       })
     }
   }
-  s.io.out(`${describeFailure(failure)}\n`)
-  setExit(s, Exit.GENERIC)
-  return Effect.succeed("continue")
+  return Effect.succeed(report(s, failure))
 }
 
 /**

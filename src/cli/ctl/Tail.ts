@@ -8,6 +8,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
+import { pythonIntText } from "../../domain/PyInt.ts"
 import { RpcClient } from "../../rpc/Client.ts"
 import type { CtlCommand } from "./Commands.ts"
 import { printHelp } from "./Commands.ts"
@@ -37,11 +38,14 @@ const tailf = (s: Session, path: string) =>
     Effect.onInterrupt(() => Effect.sync(() => s.io.out("\n")))
   )
 
-/** Parse a `-f` / `-N` modifier: "follow", a byte count, or undefined when malformed. */
+/**
+ * Parse a `-f` / `-N` modifier: "follow", a byte count, or undefined when malformed. The count is
+ * read with Python's `int()`, as supervisorctl reads it (`-1_0` is 10, `-٣` is 3).
+ */
 const modifier = (word: string): "follow" | number | undefined => {
   const what = word.slice(1)
   if (what === "f") return "follow"
-  return /^[-+]?\d+$/.test(what.trim()) ? Number(what) : undefined
+  return pythonIntText(what)
 }
 
 /** The message for a failed log read; BAD_NAME only concerns process logs (`maintail` lets it propagate). */

@@ -105,21 +105,31 @@ export const make = (historyFile: string | undefined): Effect.Effect<Terminal, n
 
     const ask = (question: string, options?: { readonly hidden?: boolean }) =>
       Effect.callback<string | undefined>((resume) => {
+        const hidden = options?.hidden === true
         const next = queued.shift()
-        if (next !== undefined || ended) {
-          // a line read ahead (piped input) or the end of the input: the prompt is shown all the
-          // same, as supervisorctl shows it before each line it reads
-          if (!onTerminal && options?.hidden !== true) process.stdout.write(question)
-          return resume(Effect.succeed(next))
-        }
-        const r = open()
-        waiting = (line) => {
-          muted = false
+        const r = next !== undefined || ended ? rl : open()
+        // a hidden answer is read as Python's getpass reads it: on a terminal, the prompt and the end
+        // of the answer's line go to the terminal; on a pipe, getpass warns that the input may be
+        // echoed and asks on stderr (its other warning, GetPassWarning, names Python's source: left out)
+        const onPipe = hidden && !onTerminal
+        if (onPipe) process.stderr.write(`Warning: Password input may be echoed.\n${question}`)
+        const answer = (line: string | undefined) => {
+          if (hidden && line !== undefined) (onPipe ? process.stderr : process.stdout).write("\n")
           resume(Effect.succeed(line))
         }
-        r.setPrompt(question)
+        if (r === undefined || next !== undefined || ended) {
+          // a line read ahead (piped input) or the end of the input: the prompt is shown all the
+          // same, as supervisorctl shows it before each line it reads
+          if (!onTerminal && !hidden) process.stdout.write(question)
+          return answer(next)
+        }
+        waiting = (line) => {
+          muted = false
+          answer(line)
+        }
+        r.setPrompt(onPipe ? "" : question)
         r.prompt()
-        muted = options?.hidden === true
+        muted = hidden
         r.resume()
       })
 

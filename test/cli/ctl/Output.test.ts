@@ -15,7 +15,9 @@ import {
   startResultLine,
   statusLines
 } from "../../../src/cli/ctl/Output.ts"
+import { describeFailure, EndOfInput } from "../../../src/cli/ctl/Session.ts"
 import { parseLine } from "../../../src/cli/ctl/Shell.ts"
+import { RpcFault, RpcTransportError } from "../../../src/rpc/Client.ts"
 
 const info = (group: string, name: string, statename: string, description: string) =>
   ({ group, name, statename, description, state: 0, pid: 0 })
@@ -80,5 +82,43 @@ describe("command lines", () => {
     expect(parseLine("  tail -f web ")).toEqual(["tail", "-f web"])
     expect(parseLine("?start")).toEqual(["help", "start"])
     expect(parseLine("!ls")).toEqual(["", "!ls"])
+  })
+})
+
+describe("describeFailure", () => {
+  const network = (code: string | undefined, errno: number | undefined, detail = "node's text") =>
+    describeFailure(new RpcTransportError({ reason: "Network", serverurl: "http://h", detail, code, errno }))
+
+  it("renders a system error as Python raises it: its OSError subclass, [Errno N] and strerror's text", () => {
+    expect(network("ECONNRESET", 104)).toBe("error: <class 'ConnectionResetError'>, [Errno 104] Connection reset by peer")
+    expect(network("ETIMEDOUT", 110)).toBe("error: <class 'TimeoutError'>, [Errno 110] Connection timed out")
+    expect(network("EADDRNOTAVAIL", 99)).toBe("error: <class 'OSError'>, [Errno 99] Cannot assign requested address")
+    expect(network("ENOTFOUND", -3008)).toBe("error: <class 'socket.gaierror'>, [Errno -2] Name or service not known")
+    expect(network("EAI_AGAIN", -3001)).toBe("error: <class 'socket.gaierror'>, [Errno -3] Temporary failure in name resolution")
+    // no errno code: Node's own text
+    expect(network(undefined, undefined, "socket hang up")).toBe("error: <class 'OSError'>, socket hang up")
+  })
+
+  it("renders URL problems and the end of input as Python's ValueError, TypeError and EOFError", () => {
+    expect(describeFailure(new RpcTransportError({ reason: "BadUrl", serverurl: "x", detail: "Port out of range 0-65535" })))
+      .toBe("error: <class 'ValueError'>, Port out of range 0-65535")
+    expect(describeFailure(new RpcTransportError({ reason: "NoHost", serverurl: "http://:1", detail: "no host" })))
+      .toBe("error: <class 'TypeError'>, expected string or bytes-like object, got 'NoneType'")
+    expect(describeFailure(new EndOfInput(""))).toBe("error: <class 'EOFError'>, ")
+  })
+
+  it("renders an HTTP error as Python's ProtocolError: the status and the phrase the server sent", () => {
+    const http = (status: number, statusText: string) =>
+      describeFailure(new RpcTransportError({ reason: status === 401 ? "Unauthorized" : "HttpStatus", serverurl: "x", status, statusText, detail: "" }))
+    expect(http(500, "Internal Server Error")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 500 Internal Server Error>")
+    expect(http(401, "Unauthorized")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 401 Unauthorized>")
+    expect(http(502, "")).toBe("error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for 127.0.0.1/RPC2: 502 >")
+  })
+
+  it("renders a fault as Python's repr of it: the string in double quotes when it holds a single one", () => {
+    expect(describeFailure(new RpcFault({ faultCode: 6, faultString: "SHUTDOWN_STATE" })))
+      .toBe("error: <class 'xmlrpc.client.Fault'>, <Fault 6: 'SHUTDOWN_STATE'>")
+    expect(describeFailure(new RpcFault({ faultCode: 92, faultString: "CANT_REREAD: invalid 'autorestart' value 'maybe'" })))
+      .toBe(`error: <class 'xmlrpc.client.Fault'>, <Fault 92: "CANT_REREAD: invalid 'autorestart' value 'maybe'">`)
   })
 })

@@ -228,19 +228,22 @@ export const groupsFromDocument = (
     const name = nameOf(r)
     const { programs, priority, ...supervision } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
     const processes: Array<ProcessConfig> = []
+    // supervisord's messages name the section of the member before (its loop variable is reused), or the group's.
+    let named = section.name
     for (const program of programs) {
       const plain = doc.sections.get(`program:${program}`)
       const fcgi = doc.sections.get(`fcgi-program:${program}`)
       if (plain !== undefined && fcgi !== undefined) {
-        r.fail("programs", `[${section.name}] name ${program} is ambiguous (exists as program and fcgi-program)`)
+        r.fail("programs", `[${named}] name ${program} is ambiguous (exists as program and fcgi-program)`)
       }
       // supervisord builds an fcgi-program listed in a group as a plain program: it gets no socket.
       const member = plain ?? fcgi
       if (member !== undefined) {
         inGroup.add(member.name)
+        named = member.name
         processes.push(...processesFromSection(ctx, member, name, "group", baseVars, globalEnv))
       } else {
-        r.fail("programs", `[${section.name}] names unknown program or fcgi-program ${program}`)
+        r.fail("programs", `[${named}] names unknown program or fcgi-program ${program}`)
       }
     }
     groups.push({ name, kind: "group", priority, processes, listener: undefined, socket: undefined, supervision })

@@ -193,6 +193,12 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
     expect(errors(`${HEAD}[group:g]\nprograms=nope\n`)).toEqual([`${FILE}:3: [group:g] programs: [group:g] names unknown program or fcgi-program nope`])
   })
 
+  it("names the member before an unknown or ambiguous one as supervisord does (its loop variable is reused)", () => {
+    const before = `${HEAD}[program:a]\ncommand=a\n[program:b]\ncommand=b\n[fcgi-program:b]\ncommand=b\nsocket=tcp://127.0.0.1:9\n`
+    expect(errors(`${before}[group:g]\nprograms=a,zz\n`)).toEqual([`${FILE}:10: [group:g] programs: [program:a] names unknown program or fcgi-program zz`])
+    expect(errors(`${before}[group:g]\nprograms=a,b\n`)).toEqual([`${FILE}:10: [group:g] programs: [program:a] name b is ambiguous (exists as program and fcgi-program)`])
+  })
+
   it("builds listener pools: priority -1, events upper-cased and validated, buffer_size", () => {
     const c = config(`${HEAD}[eventlistener:l]\ncommand=l\nevents=process_state,TICK_60\n`)
     const g = group(c, "l")

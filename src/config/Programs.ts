@@ -82,7 +82,7 @@ const channel = (
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${option}=syslog but this is deprecated and will be removed.  Use ${k}_syslog=true to enable syslog instead.` })
     logfile = { _tag: "None" }
     syslog = true
-  } else if (logfile._tag === "Path") {
+  } else if (logfile._tag === "Path" && logfile.path !== "") {
     if (expandUser(ctx.host, logfile.path).includes("/")) {
       ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
     }

@@ -68,7 +68,8 @@ const channelLog = (
 ): Effect.Effect<ChildOutput.ChannelLog, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> => {
   switch (setting._tag) {
     case "Path":
-      return Effect.succeed(setting.path)
+      // An empty value (`stdout_logfile=`) is a path supervisord shows as written but never opens: no log.
+      return Effect.succeed(setting.path === "" ? undefined : setting.path)
     case "Auto":
       return ChildOutput.createAutoLog(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier, {
         maxBytes: processConfig[channel].logfileMaxbytes,

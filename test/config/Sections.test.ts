@@ -161,6 +161,14 @@ serverurl=http://h:1
     expect(r.checks.filter((c) => c.kind === "parent").map((c) => c.path)).toEqual(["/l/100%.log"])
   })
 
+  it("keeps an empty logfile as written, with no directory check (supervisord shows '' and opens no log)", () => {
+    const r = resolve(`${HEAD}[program:x]\ncommand=a\nstdout_logfile=\nstderr_logfile=  \n`)
+    expect(r.issues).toEqual([])
+    const p = r.value.groups[0]!.processes[0]!
+    expect([p.stdout.logfile, p.stderr.logfile]).toEqual([{ _tag: "Path", path: "" }, { _tag: "Path", path: "" }])
+    expect(r.checks.filter((c) => c.kind === "parent")).toEqual([])
+  })
+
   it("turns stdout_logfile=syslog into stdout_syslog with a warning, and warns about AUTO without rollover", () => {
     const r = resolve(`${HEAD}[program:x]\ncommand=a\nstdout_logfile=syslog\nstderr_logfile_maxbytes=0\n`)
     const p = r.value.groups[0]!.processes[0]!

@@ -125,8 +125,8 @@ const DEFAULT_SERVER_URL = "http://localhost:9001"
 
 const supervisorctl = (ctx: Context, r: Reader, vars: Vars): CtlConfig => {
   const url = r.text("serverurl", vars) ?? DEFAULT_SERVER_URL
+  // a username without a password (or the reverse) is taken as it is: only the servers' sections check the pair
   const options = readOptions(ctx, r, CTL_OPTIONS, "section", vars)
-  checkCredentials(r, options)
   return {
     serverurl: url.startsWith("unix://") ? `unix://${absolutePath(ctx.host, url.slice(7))}` : url,
     ...options,
@@ -179,6 +179,12 @@ const finish = <A>(ctx: Context, value: A): Resolution<A> => {
   return { value, issues, notices, checks }
 }
 
+/** `[supervisorctl]` as the daemon reads it: in a context whose issues are dropped (its budget is shared). */
+const clientSection = (ctx: Context, section: IniSection, vars: Vars): CtlConfig => {
+  const client: Context = { ...ctx, issues: [], notices: [], checks: [] }
+  return supervisorctl(client, reader(client, section), vars)
+}
+
 /** Resolve the whole document for the daemon. `file` is the main config's absolute path (its dir is `%(here)s`). */
 export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<Config> => {
   const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
@@ -207,7 +213,8 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
     groups,
     unixHttpServer: unix,
     inetHttpServers: inet,
-    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars),
+    // supervisord never reads [supervisorctl]: its problems are the client's, not the daemon's
+    supervisorctl: ctlSection === undefined ? undefined : clientSection(ctx, ctlSection, osVars),
     rpcInterfaces: rpcSections.map((s) => s.name.slice("rpcinterface:".length)),
     notices: []
   })

@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { parseIni } from "../../src/config/Ini.ts"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
+import { resolveCtl } from "../../src/config/Sections.ts"
 import type { Host } from "../../src/config/Host.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
 
@@ -300,6 +302,16 @@ describe("servers, supervisorctl, plugins", () => {
   it("reads [supervisorctl]; without serverurl, supervisorctl's default (not the unix socket)", () => {
     const c = config(`${HEAD}[unix_http_server]\nfile=/run/s.sock\n[supervisorctl]\nhistory_file=~/.h\n`)
     expect(c.supervisorctl).toEqual({ serverurl: "http://localhost:9001", username: undefined, password: undefined, prompt: "supervisor", historyFile: "/home/ann/.h" })
+  })
+
+  it("lets the daemon ignore [supervisorctl]'s problems, as supervisord (which never reads it) does", () => {
+    const c = config(`${HEAD}[supervisorctl]\nusername=u\nprompt=%(nope)s\nhistory_file=%(x\n`)
+    expect(c.supervisorctl?.username).toBe("u")
+  })
+
+  it("takes a [supervisorctl] username without a password, as supervisorctl does", () => {
+    const r = resolveCtl(parseIni("[supervisorctl]\nserverurl=unix:///run/s.sock\nusername=u\n", FILE).document, FILE, host)
+    expect([r.issues, r.value.username, r.value.password]).toEqual([[], "u", undefined])
   })
 
   it("accepts the main rpcinterface only", () => {

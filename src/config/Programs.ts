@@ -185,6 +185,8 @@ const listenerOptions = (ctx: Context, r: Reader, vars: Vars): ListenerConfig & 
  */
 const fcgiSocket = (ctx: Context, r: Reader, programName: string, baseVars: Vars) => {
   const written = r.text(FCGI_OPTIONS.socket.name, { ...baseVars, program_name: programName })
+  // a value that does not expand has its own issue already
+  if (written === undefined && r.raw(FCGI_OPTIONS.socket.name) !== undefined) return undefined
   if (written === undefined || written === "") {
     r.fail(undefined, `[${r.section.name}] section requires a "socket" line`)
     return undefined

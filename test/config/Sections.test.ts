@@ -245,6 +245,9 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
   it("[fcgi-program:x]: supervisord's errors, located", () => {
     const fcgi = (lines: string) => errors(`${HEAD}[fcgi-program:f]\ncommand=f\n${lines}`)
     expect(fcgi("")).toEqual([`${FILE}:2: [fcgi-program:f] [fcgi-program:f] section requires a "socket" line`])
+    expect(fcgi("socket=unix:///run/%(process_num)s.sock\n")).toMatchObject([
+      expect.stringMatching(/^\/etc\/sv\/main\.conf:4: \[fcgi-program:f\] socket: Format string .* contains names \('process_num'\)/)
+    ])
     expect(fcgi("socket=foo://bar\n")).toEqual([`${FILE}:4: [fcgi-program:f] socket: Bad socket format foo://bar in [fcgi-program:f] socket`])
     expect(fcgi("socket=unix://relative/path\n")).toEqual([
       `${FILE}:4: [fcgi-program:f] socket: Unix socket path relative/path is not an absolute path in [fcgi-program:f] socket`

@@ -14,7 +14,7 @@ import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import type { Vars } from "./Expand.ts"
-import { absolutePath, expandUser, uidOf } from "./Host.ts"
+import { expandUser, joinedPath, uidOf } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { MAX_PROCESSES } from "./Limits.ts"
 import { parseSocket } from "./FcgiSocket.ts"
@@ -84,9 +84,10 @@ const channel = (
     syslog = true
   } else if (logfile._tag === "Path" && logfile.path !== "") {
     if (expandUser(ctx.host, logfile.path).includes("/")) {
-      ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
+      ctx.checks.push({ kind: "parent", path: joinedPath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
     }
-    logfile = { _tag: "Path", path: absolutePath(ctx.host, logfile.path) }
+    // kept relative when written so (supervisord opens it from the daemon's directory of the moment, `directory=` once daemonized)
+    logfile = { _tag: "Path", path: expandUser(ctx.host, logfile.path) }
   } else if (logfile._tag === "Auto" && perProcess.logfileMaxbytes === 0) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], AUTO logging used for ${option} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally` })
   }

@@ -13,7 +13,7 @@
 import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
 import type { Vars } from "./Expand.ts"
-import { absolutePath, expandUser, type Host } from "./Host.ts"
+import { absolutePath, expandUser, type Host, joinedPath } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { CTL_OPTIONS, INET_SERVER_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS } from "./Options.ts"
 import { groupsFromDocument } from "./Programs.ts"
@@ -53,7 +53,7 @@ const tempDir = (host: Host): string => host.env["TMPDIR"] ?? host.env["TEMP"] ?
 /** `existing_dirpath`: `~` expanded, absolute; the parent must exist when the value names one. */
 const logPath = (ctx: Context, r: Reader, option: string, written: string): string => {
   if (expandUser(ctx.host, written).includes("/")) {
-    ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, written), written, at: r.at(option) })
+    ctx.checks.push({ kind: "parent", path: joinedPath(ctx.host, written), written, at: r.at(option) })
   }
   return absolutePath(ctx.host, written)
 }

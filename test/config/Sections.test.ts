@@ -155,12 +155,22 @@ serverurl=http://h:1
     expect(p.environment).toEqual({ A: "1", B: "3", C: "x y" })
   })
 
-  it("expands a logfile twice (a literal % needs %%%%) and checks its directory", () => {
+  it("expands a logfile twice (a literal % needs %%%%), checks its directory, keeps a relative one relative (as supervisord shows it)", () => {
     const r = resolve(`${HEAD}[program:x]\ncommand=a\nstdout_logfile=/l/100%%%%.log\nstderr_logfile=rel.log\n`)
     expect(r.issues).toEqual([])
     expect(r.value.groups[0]!.processes[0]!.stdout.logfile).toEqual({ _tag: "Path", path: "/l/100%.log" })
-    expect(r.value.groups[0]!.processes[0]!.stderr.logfile).toEqual({ _tag: "Path", path: "/work/rel.log" })
+    expect(r.value.groups[0]!.processes[0]!.stderr.logfile).toEqual({ _tag: "Path", path: "rel.log" })
     expect(r.checks.filter((c) => c.kind === "parent").map((c) => c.path)).toEqual(["/l/100%.log"])
+  })
+
+  it("checks a logfile's directory as written: 'a/../x.log' needs a (os.path.isdir does not normalize)", () => {
+    const r = resolve(`${HEAD}logfile=./gone/../sd.log\n[program:x]\ncommand=a\nstdout_logfile=logs/../x.log\n`)
+    expect(r.checks.filter((c) => c.kind === "parent").map((c) => c.path)).toEqual(["/work/./gone/../sd.log", "/work/logs/../x.log"])
+    expect(r.value.supervisord.logfile).toBe("/work/sd.log")
+    expect(pathIssues(r.checks, (dir) => dir === "/work" || dir === "/tmp")).toEqual([
+      { file: FILE, line: 2, section: "supervisord", option: "logfile", message: "The directory named as part of the path ./gone/../sd.log does not exist" },
+      { file: FILE, line: 5, section: "program:x", option: "stdout_logfile", message: "The directory named as part of the path logs/../x.log does not exist" }
+    ])
   })
 
   it("keeps an empty logfile as written, with no directory check (supervisord shows '' and opens no log)", () => {

@@ -140,6 +140,15 @@ serverurl=http://h:1
     ])
   })
 
+  it("substitutes %(here)s textually only when the file has [include] (supervisord's expand_here), else expands it", () => {
+    const command = (text: string) => config(`${HEAD}${text}[program:x]\ncommand=echo %%(here)s %(here)s\n`).groups[0]!.processes[0]!.command
+    expect(command("")).toBe("echo %(here)s /etc/sv")
+    expect(errors(`${HEAD}[include]\nfiles=none.conf\n[program:x]\ncommand=echo %%(here)s\n`)).toEqual([
+      `${FILE}:5: [program:x] command: Format string 'echo %/etc/sv' for 'program:x.command' is badly formatted: unsupported format character '/' (0x2f) at index 6`
+    ])
+    expect(errors(`${HEAD}environment=X="%(here)s%(nope)s"\n`)[0]).toContain(`Format string 'X="%(here)s%(nope)s"' for 'supervisord.environment'`)
+  })
+
   it("offers each option the variables of §1.3", () => {
     const p = config(`${HEAD}environment=G=1\n[program:x]\ncommand=%(program_name)s %(group_name)s %(host_node_name)s %(here)s %(ENV_G)s %(ENV_L)s %(ENV_PATH)s\nenvironment=L=%(process_num)s\n`).groups[0]!.processes[0]!
     expect(p.command).toBe("x x box /etc/sv 1 0 /bin")

@@ -105,6 +105,21 @@ const notIncludable = /* @__PURE__ */ Effect.fn("Include.notIncludable")(functio
 /** Python's glob without `recursive=True`, as supervisord calls it: `**` is one path segment like `*`. */
 const nonRecursive = (pattern: string): string => pattern.replace(/\*{2,}/g, "*")
 
+/** Python's `os.path.join(base, pattern)`: no normalization (`a/../b` and `./` are kept, as supervisord's messages show them). */
+const joinAsPython = (base: string, pattern: string): string =>
+  pattern.startsWith("/") ? pattern : base.endsWith("/") ? base + pattern : `${base}/${pattern}`
+
+/**
+ * A match named as Python's glob names it: when the pattern's directory has no wildcard, that
+ * directory as written (`os.path.split` drops its trailing slashes) and the match's own name.
+ */
+const asGlobbed = (pattern: string, match: string): string => {
+  const cut = pattern.lastIndexOf("/")
+  const head = pattern.slice(0, cut).replace(/(?<=.)\/+$/, "")
+  const name = match.slice(match.lastIndexOf("/") + 1)
+  return /[*?[]/.test(head) ? match : head === "" || head === "/" ? `/${name}` : `${head}/${name}`
+}
+
 const wholeFile = (file: string): Location => ({ file, line: FIRST_LINE, section: undefined, option: undefined })
 
 /** Read, decode and parse `file` (absolute) alone, `[include]` not followed (the client's reading). */
@@ -142,8 +157,9 @@ export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithInclu
   let document = mainDocument
   let count = 0
   for (const pattern of expanded.success.split(/\s+/).filter((p) => p !== "")) {
-    const absolute = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(file), pattern)
-    const matches = yield* fs.glob(nonRecursive(absolute)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const absolute = joinAsPython(path.dirname(file), pattern)
+    const globbed = yield* fs.glob(nonRecursive(absolute)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const matches = globbed.map((match) => asGlobbed(absolute, match))
     if (matches.length === 0) {
       notices.push({ level: "warn", message: `No file matches via include "${absolute}"` })
       continue
@@ -160,7 +176,7 @@ export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithInclu
         issues.push({ ...filesAt, message: refused })
         continue
       }
-      const included = yield* readOne(match, budget, filesAt, path.dirname(match))
+      const included = yield* readOne(match, budget, filesAt, path.resolve(path.dirname(match)))
       issues.push(...included.issues)
       if (included.document.sections.has("include")) {
         notices.push({ level: "warn", message: `${match}: its [include] section is ignored (includes are not recursive, as in supervisord)` })

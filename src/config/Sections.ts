@@ -60,7 +60,8 @@ const logPath = (ctx: Context, r: Reader, option: string, written: string): stri
 
 /** `existing_directory`: `~` expanded, absolute, must be a directory. */
 const directory = (ctx: Context, r: Reader, option: string, written: string): string => {
-  const path = absolutePath(ctx.host, written)
+  // an empty value is no directory (os.path.isdir('') is false), not the current one
+  const path = written === "" ? "" : absolutePath(ctx.host, written)
   ctx.checks.push({ kind: "directory", path, written, at: r.at(option) })
   return path
 }

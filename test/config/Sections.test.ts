@@ -37,6 +37,14 @@ describe("[supervisord]", () => {
     })
   })
 
+  it("refuses an empty childlogdir= or directory= (supervisord's os.path.isdir('') is false)", () => {
+    const r = resolve(`${HEAD}childlogdir=\ndirectory=\n`)
+    expect(pathIssues(r.checks, (dir) => dir !== "")).toEqual([
+      { file: FILE, line: 2, section: "supervisord", option: "childlogdir", message: " is not an existing directory" },
+      { file: FILE, line: 3, section: "supervisord", option: "directory", message: " is not an existing directory" }
+    ])
+  })
+
   it("is required", () => {
     expect(errors("[program:x]\ncommand=a\n")).toEqual([`${FILE}:1: .ini file does not include supervisord section`])
   })

@@ -60,24 +60,28 @@ export const boolean: Codec<boolean> = (raw) => {
   return Result.fail(`not a valid boolean value: ${strRepr(raw)}`)
 }
 
-const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/
+/** The blanks Python's `int()` skips around a number: its `str.isspace` set but U+001C–U+001F (JavaScript's `\s` has U+FEFF too). */
+const INT_SPACE = "\\t\\n\\v\\f\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+const INT_STRIP_RE = new RegExp(`^[${INT_SPACE}]+|[${INT_SPACE}]+$`, "g")
+const strip = (raw: string): string => raw.replace(INT_STRIP_RE, "")
+const INT_RE = new RegExp(`^[${INT_SPACE}]*[+-]?\\d+(?:_\\d+)*[${INT_SPACE}]*$`)
 
 /**
- * Python `int(x)`: optional sign, digits (underscores between), surrounding whitespace.
+ * Python `int(x)`: optional sign, digits (underscores between), surrounding whitespace ({@link INT_SPACE}).
  * Gotcha: Python's ints have no bound; effsup's end at ±(2^53 − 1), where every integer is exact.
  */
 export const integer: Codec<number> = (raw) => {
   if (!INT_RE.test(raw)) return Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
-  const n = Number(raw.trim().replace(/_/g, ""))
+  const n = Number(strip(raw).replace(/_/g, ""))
   return Number.isSafeInteger(n)
     ? Result.succeed(n)
-    : Result.fail(`${raw.trim()} is out of range (effsup's integers are at most ${Number.MAX_SAFE_INTEGER} in size)`)
+    : Result.fail(`${strip(raw)} is out of range (effsup's integers are at most ${Number.MAX_SAFE_INTEGER} in size)`)
 }
 
 /** An integer from `min` to `max` (supervisord's RangeCheckedConversion texts). */
 export const integerInRange = (min: number, max: number): Codec<number> => (raw) => {
   if (!INT_RE.test(raw)) return Result.fail(`invalid literal for int() with base 10: ${strRepr(raw)}`)
-  const written = raw.trim().replace(/_/g, "")
+  const written = strip(raw).replace(/_/g, "")
   const n = Number(written) // inexact beyond 2^53, but on the right side of any safe bound
   if (n < min) return Result.fail(`${written} is below lower bound (${min})`)
   if (n > max) return Result.fail(`${written} is above upper bound (${max})`)
@@ -93,9 +97,11 @@ export const byteSize: Codec<number> = (raw) => {
   return unit === undefined ? integer(v) : Result.map(integer(v.slice(0, -2)), (n) => n * unit)
 }
 
+const OCTAL_RE = new RegExp(`^[${INT_SPACE}]*([+-]?)(?:0o)?([0-7]+(?:_[0-7]+)*)[${INT_SPACE}]*$`, "i")
+
 /** Python `int(x, 8)`: `022`, `0o22`, `22`. */
 export const octal: Codec<number> = (raw) => {
-  const m = /^\s*([+-]?)(?:0o)?([0-7]+(?:_[0-7]+)*)\s*$/i.exec(raw)
+  const m = OCTAL_RE.exec(raw)
   return m === null
     ? Result.fail(`${raw} can not be converted to an octal type`)
     : Result.succeed((m[1] === "-" ? -1 : 1) * parseInt(m[2]!.replace(/_/g, ""), 8))

@@ -50,9 +50,45 @@ const convert = (value: string | number, conv: string, flags: string, width: num
       const sign = n < 0 ? "-" : flags.includes("+") ? "+" : flags.includes(" ") ? " " : ""
       return Result.succeed(pad(sign + digits, flags, width, true))
     }
+    case "e":
+    case "E":
+    case "f":
+    case "F":
+    case "g":
+    case "G": {
+      if (typeof value !== "number") return Result.fail("must be real number, not str")
+      const digits = precision === undefined ? 6 : Number(precision)
+      // Python's alternate forms (#) and precisions beyond JavaScript's (100) are left out
+      if (flags.includes("#") || digits > 100) return Result.fail(`this %${conv} conversion is not supported by effsup (use s or d)`)
+      let text = floatText(Math.abs(value), conv.toLowerCase(), digits)
+      if (conv === "E" || conv === "G") text = text.toUpperCase()
+      const sign = value < 0 ? "-" : flags.includes("+") ? "+" : flags.includes(" ") ? " " : ""
+      return Result.succeed(pad(sign + text, flags, width, true))
+    }
+    case "c": {
+      if (typeof value === "number") {
+        if (value < 0 || value > 0x10ffff) return Result.fail("%c arg not in range(0x110000)")
+        return Result.succeed(pad(String.fromCodePoint(value), flags, width, false))
+      }
+      return [...value].length === 1 ? Result.succeed(pad(value, flags, width, false)) : Result.fail("%c requires int or char")
+    }
     default:
       return Result.fail(`the %${conv} conversion is not supported by effsup (use s or d)`)
   }
+}
+
+/** Python's `%e`, `%f` and `%g` of a non-negative number (`digits` of precision): exponents have two digits at least. */
+const floatText = (n: number, conv: string, digits: number): string => {
+  const exponent = (t: string) => t.replace(/e([+-])(\d)$/, "e$10$2")
+  if (conv === "f") return n.toFixed(digits)
+  if (conv === "e") return exponent(n.toExponential(digits))
+  // %g: `digits` significant digits (0 counts as 1), exponent form when the exponent is < -4 or >= them, trailing zeros dropped
+  const significant = Math.max(digits, 1)
+  const power = n === 0 ? 0 : Math.floor(Math.log10(n))
+  const text = power < -4 || power >= significant
+    ? exponent(n.toExponential(significant - 1)).replace(/\.?0+e/, "e")
+    : n.toFixed(Math.max(significant - 1 - power, 0))
+  return text.includes("e") || !text.includes(".") ? text : text.replace(/\.?0+$/, "")
 }
 
 /** What is left of the characters a whole config may expand to (Limits.ts); spent by {@link expand}. */

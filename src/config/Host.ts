@@ -55,6 +55,12 @@ export const expandUser = (host: Host, path: string): string => {
   return home === undefined ? path : (home.replace(/\/+$/, "") || "/") + m[2]
 }
 
+/** `~` expanded and made absolute against the host's cwd, not normalized: `a/../b` still needs `a` (`os.path.isdir` of its directory). */
+export const joinedPath = (host: Host, path: string): string => {
+  const p = expandUser(host, path)
+  return p.startsWith("/") ? p : `${host.cwd}/${p}`
+}
+
 /** `normalize_path`: `~` expanded, made absolute against the host's cwd, normalized. */
 export const absolutePath = (host: Host, path: string): string => {
   const p = expandUser(host, path)

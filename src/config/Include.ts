@@ -43,11 +43,19 @@ export interface ReadResult {
 const issueAt = (file: string, line: number, section: string | undefined, option: string | undefined, message: string): ConfigIssue =>
   ({ file, line, section, option, message })
 
-/** Parse one file's text and substitute `%(here)s` with `here` in its values. */
-export const parseFileText = (text: string, file: string, here: string) => {
+/**
+ * Parse one file's text and, when `here` is given, substitute `%(here)s` with it in its values.
+ * supervisord does that textually for the main file only when it has an `[include]` section, and for
+ * every included file (with the file's own directory); otherwise `%(here)s` is expanded like any
+ * variable, so `%%(here)s` stays literal and messages show `%(here)s` as written.
+ */
+export const parseFileText = (text: string, file: string, here: string | undefined) => {
   const parsed = parseIni(text, file)
-  return { document: mapValues(parsed.document, (v) => substituteHere(v, here)), issues: parsed.issues }
+  return { document: here === undefined ? parsed.document : hereSubstituted(parsed.document, here), issues: parsed.issues }
 }
+
+/** `%(here)s` replaced with `here` in every value (supervisord's `expand_here`). */
+export const hereSubstituted = (document: IniDocument, here: string): IniDocument => mapValues(document, (v) => substituteHere(v, here))
 
 /** What is left of the {@link MAX_CONFIG_BYTES} every file read shares. */
 interface Budget {
@@ -68,8 +76,7 @@ const tooLarge = (file: string, budget: Budget): string => {
  * located at `namedAt` (the `[include] files=` line that named it; the file's first line for the
  * main file); a byte that is not UTF-8 at its own line.
  */
-const readOne = Effect.fn("Include.readOne")(function*(file: string, budget: Budget, namedAt: Location) {
-  const path = yield* Path.Path
+const readOne = Effect.fn("Include.readOne")(function*(file: string, budget: Budget, namedAt: Location, here: string | undefined) {
   const fs = yield* FileSystem.FileSystem
   const failed = (message: string) => ({ decoded: false, document: emptyDocument, issues: [{ ...namedAt, message }] })
   const read = yield* Effect.result(fs.readFile(file))
@@ -79,7 +86,7 @@ const readOne = Effect.fn("Include.readOne")(function*(file: string, budget: Bud
   budget.bytes -= bytes.length
   const text = decodeConfigText(bytes, file)
   if (Result.isFailure(text)) return { decoded: false, document: emptyDocument, issues: [text.failure] }
-  return { decoded: true, ...parseFileText(text.success, file, path.dirname(file)) }
+  return { decoded: true, ...parseFileText(text.success, file, here) }
 })
 
 /**
@@ -98,22 +105,38 @@ const notIncludable = /* @__PURE__ */ Effect.fn("Include.notIncludable")(functio
 /** Python's glob without `recursive=True`, as supervisord calls it: `**` is one path segment like `*`. */
 const nonRecursive = (pattern: string): string => pattern.replace(/\*{2,}/g, "*")
 
+/** Python's `os.path.join(base, pattern)`: no normalization (`a/../b` and `./` are kept, as supervisord's messages show them). */
+const joinAsPython = (base: string, pattern: string): string =>
+  pattern.startsWith("/") ? pattern : base.endsWith("/") ? base + pattern : `${base}/${pattern}`
+
+/**
+ * A match named as Python's glob names it: when the pattern's directory has no wildcard, that
+ * directory as written (`os.path.split` drops its trailing slashes) and the match's own name.
+ */
+const asGlobbed = (pattern: string, match: string): string => {
+  const cut = pattern.lastIndexOf("/")
+  const head = pattern.slice(0, cut).replace(/(?<=.)\/+$/, "")
+  const name = match.slice(match.lastIndexOf("/") + 1)
+  return /[*?[]/.test(head) ? match : head === "" || head === "/" ? `/${name}` : `${head}/${name}`
+}
+
 const wholeFile = (file: string): Location => ({ file, line: FIRST_LINE, section: undefined, option: undefined })
 
 /** Read, decode and parse `file` (absolute) alone, `[include]` not followed (the client's reading). */
-export const readFile = (file: string) => readOne(file, { bytes: MAX_CONFIG_BYTES }, wholeFile(file))
+export const readFile = (file: string) => readOne(file, { bytes: MAX_CONFIG_BYTES }, wholeFile(file), undefined)
 
 /** Read `file` (absolute) and every file its `[include]` names, merged in supervisord's order. */
 export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithIncludes")(function*(file: string, host: Host) {
   const fs = yield* FileSystem.FileSystem
   const path = yield* Path.Path
   const budget: Budget = { bytes: MAX_CONFIG_BYTES }
-  const main = yield* readOne(file, budget, wholeFile(file))
+  const main = yield* readOne(file, budget, wholeFile(file), undefined)
   if (!main.decoded) {
     return { readable: false, document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
   }
-  const include = main.document.sections.get("include")
-  if (include === undefined) return { readable: true, document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
+  if (!main.document.sections.has("include")) return { readable: true, document: main.document, issues: main.issues, notices: [] } satisfies ReadResult
+  const mainDocument = hereSubstituted(main.document, path.dirname(file))
+  const include = mainDocument.sections.get("include")!
   const issues: Array<ConfigIssue> = [...main.issues]
   const notices: Array<ConfigNotice> = []
   for (const option of include.options.keys()) {
@@ -122,20 +145,21 @@ export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithInclu
   const files = include.options.get(INCLUDE_OPTIONS.files.name)
   if (files === undefined) {
     issues.push(issueAt(include.file, include.line, "include", undefined, ".ini file has [include] section, but no files setting"))
-    return { readable: true, document: main.document, issues, notices } satisfies ReadResult
+    return { readable: true, document: mainDocument, issues, notices } satisfies ReadResult
   }
   const vars = { here: path.dirname(file), host_node_name: host.hostname, ...envVars(host.env) }
   const expanded = expand(files.value, vars, "include.files")
   if (Result.isFailure(expanded)) {
     issues.push(issueAt(files.file, files.line, "include", "files", expanded.failure))
-    return { readable: true, document: main.document, issues, notices } satisfies ReadResult
+    return { readable: true, document: mainDocument, issues, notices } satisfies ReadResult
   }
   const filesAt = { file: files.file, line: files.line, section: "include", option: "files" }
-  let document = main.document
+  let document = mainDocument
   let count = 0
   for (const pattern of expanded.success.split(/\s+/).filter((p) => p !== "")) {
-    const absolute = path.isAbsolute(pattern) ? pattern : path.join(path.dirname(file), pattern)
-    const matches = yield* fs.glob(nonRecursive(absolute)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const absolute = joinAsPython(path.dirname(file), pattern)
+    const globbed = yield* fs.glob(nonRecursive(absolute)).pipe(Effect.orElseSucceed((): Array<string> => []))
+    const matches = globbed.map((match) => asGlobbed(absolute, match))
     if (matches.length === 0) {
       notices.push({ level: "warn", message: `No file matches via include "${absolute}"` })
       continue
@@ -152,7 +176,7 @@ export const readWithIncludes = /* @__PURE__ */ Effect.fn("Include.readWithInclu
         issues.push({ ...filesAt, message: refused })
         continue
       }
-      const included = yield* readOne(match, budget, filesAt)
+      const included = yield* readOne(match, budget, filesAt, path.resolve(path.dirname(match)))
       issues.push(...included.issues)
       if (included.document.sections.has("include")) {
         notices.push({ level: "warn", message: `${match}: its [include] section is ignored (includes are not recursive, as in supervisord)` })

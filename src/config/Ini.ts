@@ -8,7 +8,9 @@
  * - `name = value` and `name: value` (the first `=` or `:` splits), names lower-cased, values stripped;
  * - a line indented deeper than its option line continues the value (joined with `\n`), blank lines inside
  *   a value are kept, trailing blank lines are dropped;
- * - section names are case-sensitive; repeated sections and options merge, the last value wins.
+ * - section names are case-sensitive; repeated sections and options merge, the last value wins;
+ * - whitespace (indentation, stripping, the blank before an inline comment) is Python's `str.isspace`
+ *   set: U+FEFF is not blank (a byte order mark is text), U+001C–U+001F and U+0085 are.
  *
  * Invariant: parsing never throws; every bad line becomes a located {@link ConfigIssue} and parsing goes on.
  * @since 0.1.0
@@ -44,8 +46,19 @@ export interface IniParse {
 /** An empty document. */
 export const emptyDocument: IniDocument = { sections: new Map() }
 
-const SECTION_RE = /^\[(.+)\]/
-const OPTION_RE = /^(.*?)\s*([=:])\s*(.*)$/
+/** Python's whitespace (`str.isspace`, also `\s` in its `re`); JavaScript's `\s` differs (U+FEFF in, U+001C–U+001F and U+0085 out). */
+export const PY_SPACE = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+const SPACE_RE = new RegExp(`[${PY_SPACE}]`)
+const NON_SPACE_RE = new RegExp(`[^${PY_SPACE}]`)
+const STRIP_RE = new RegExp(`^[${PY_SPACE}]+|[${PY_SPACE}]+$`, "g")
+const STRIP_END_RE = new RegExp(`[${PY_SPACE}]+$`)
+const SECTION_RE = /^\[([^]+)\]/
+const OPTION_RE = new RegExp(`^([^]*?)[${PY_SPACE}]*([=:])[${PY_SPACE}]*([^]*)$`)
+
+/** Python's `str.strip()`. */
+export const strip = (text: string): string => text.replace(STRIP_RE, "")
+/** Python's `str.rstrip()`. */
+const stripEnd = (text: string): string => text.replace(STRIP_END_RE, "")
 
 /**
  * Index where an inline comment starts, or -1. Mirrors RawConfigParser's scan: each round advances every
@@ -61,7 +74,7 @@ const inlineCommentStart = (line: string): number => {
       const i = line.indexOf(prefix, from + 1)
       if (i < 0) continue
       next.set(prefix, i)
-      if ((i === 0 || /\s/.test(line[i - 1]!)) && (start < 0 || i < start)) start = i
+      if ((i === 0 || SPACE_RE.test(line[i - 1]!)) && (start < 0 || i < start)) start = i
     }
     if (start >= 0) return start
     positions = next
@@ -87,10 +100,10 @@ export const parseIni = (text: string, file: string): IniParse => {
   if (lines.length > 0 && lines[lines.length - 1] === "") lines.pop()
   lines.forEach((raw, index) => {
     const lineNo = index + 1
-    const indent = raw.search(/\S/)
+    const indent = raw.search(NON_SPACE_RE)
     const fullComment = indent >= 0 && (raw[indent] === ";" || raw[indent] === "#")
     const cut = fullComment ? 0 : inlineCommentStart(raw)
-    const value = (cut >= 0 ? raw.slice(0, cut) : raw).trim()
+    const value = strip(cut >= 0 ? raw.slice(0, cut) : raw)
     if (value === "") {
       // a blank (comment-free) line inside a multi-line value is part of it
       if (cut < 0 && current !== undefined && option !== undefined) current.options.get(option)!.lines.push("")
@@ -115,21 +128,21 @@ export const parseIni = (text: string, file: string): IniParse => {
       return
     }
     const m = OPTION_RE.exec(value)
-    if (m === null || m[1]!.trim() === "") {
+    if (m === null || strip(m[1]!) === "") {
       issues.push({ file, line: lineNo, section: current.name, option: undefined,
         message: `expected 'name = value', a [section] header or a comment (got '${value}')` })
       option = undefined
       return
     }
-    option = m[1]!.trimEnd().toLowerCase()
-    current.options.set(option, { lines: [m[3]!.trim()], file, line: lineNo })
+    option = stripEnd(m[1]!).toLowerCase()
+    current.options.set(option, { lines: [strip(m[3]!)], file, line: lineNo })
   })
   const done = new Map<string, IniSection>()
   for (const s of sections.values()) {
     const options = new Map<string, IniValue>()
     for (const [k, v] of s.options) {
       // a one-line value is already stripped
-      const value = v.lines.length === 1 ? v.lines[0]! : v.lines.join("\n").trimEnd()
+      const value = v.lines.length === 1 ? v.lines[0]! : stripEnd(v.lines.join("\n"))
       options.set(k, { value, file: v.file, line: v.line })
     }
     done.set(s.name, { name: s.name, file: s.file, line: s.line, options })

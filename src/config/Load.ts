@@ -17,7 +17,7 @@ import * as Effect from "effect/Effect"
 import * as FileSystem from "effect/FileSystem"
 import * as Path from "effect/Path"
 import { parseGroup, parsePasswd } from "./Accounts.ts"
-import { parseFileText, readFile, readWithIncludes } from "./Include.ts"
+import { hereSubstituted, parseFileText, readFile, readWithIncludes } from "./Include.ts"
 import type { Host } from "./Host.ts"
 import { checkedDirectory, dirname, FIRST_LINE, type PathCheck, pathCheckMessage } from "./Reader.ts"
 import { type Resolution, resolve, resolveCtl } from "./Sections.ts"
@@ -76,8 +76,9 @@ export const pathIssues = (checks: ReadonlyArray<PathCheck>, isDirectory: (path:
 
 /** Pure entry for one file's text (no `[include]` processing, path checks returned unperformed). */
 export const parseConfigText = (text: string, file: string, host: Host): Resolution<Config> => {
-  const parsed = parseFileText(text, file, dirname(file))
-  const resolution = resolve(parsed.document, file, host)
+  const parsed = parseFileText(text, file, undefined)
+  const document = parsed.document.sections.has("include") ? hereSubstituted(parsed.document, dirname(file)) : parsed.document
+  const resolution = resolve(document, file, host)
   return { ...resolution, issues: sortIssues([...parsed.issues, ...resolution.issues]) }
 }
 
@@ -180,7 +181,7 @@ export const loadCtl = Effect.fn("Load.loadCtl")(function*(
   const found = yield* locate(file, cwd, options)
   const host = yield* hostFacts(env, cwd)
   const name = found ?? path.resolve(cwd, "supervisord.conf")
-  const parsed = found === undefined ? parseFileText("", name, path.dirname(name)) : yield* readFile(found)
+  const parsed = found === undefined ? parseFileText("", name, undefined) : yield* readFile(found)
   const resolution = resolveCtl(parsed.document, name, host)
   const missing = found !== undefined && !parsed.document.sections.has("supervisorctl") && parsed.issues.length === 0
     ? [{ file: found, line: FIRST_LINE, section: undefined, option: undefined, message: ".ini file does not include supervisorctl section" }]

@@ -14,7 +14,7 @@ import * as Result from "effect/Result"
 import { isEventTypeName } from "../domain/EventTypes.ts"
 import * as Codecs from "./Codecs.ts"
 import type { Vars } from "./Expand.ts"
-import { absolutePath, expandUser, uidOf } from "./Host.ts"
+import { expandUser, joinedPath, uidOf } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { MAX_PROCESSES } from "./Limits.ts"
 import { parseSocket } from "./FcgiSocket.ts"
@@ -82,11 +82,12 @@ const channel = (
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], ${option}=syslog but this is deprecated and will be removed.  Use ${k}_syslog=true to enable syslog instead.` })
     logfile = { _tag: "None" }
     syslog = true
-  } else if (logfile._tag === "Path") {
+  } else if (logfile._tag === "Path" && logfile.path !== "") {
     if (expandUser(ctx.host, logfile.path).includes("/")) {
-      ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
+      ctx.checks.push({ kind: "parent", path: joinedPath(ctx.host, logfile.path), written: logfile.path, at: r.at(option) })
     }
-    logfile = { _tag: "Path", path: absolutePath(ctx.host, logfile.path) }
+    // kept relative when written so (supervisord opens it from the daemon's directory of the moment, `directory=` once daemonized)
+    logfile = { _tag: "Path", path: expandUser(ctx.host, logfile.path) }
   } else if (logfile._tag === "Auto" && perProcess.logfileMaxbytes === 0) {
     ctx.notices.push({ level: "warn", message: `For [${r.section.name}], AUTO logging used for ${option} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally` })
   }
@@ -185,6 +186,8 @@ const listenerOptions = (ctx: Context, r: Reader, vars: Vars): ListenerConfig & 
  */
 const fcgiSocket = (ctx: Context, r: Reader, programName: string, baseVars: Vars) => {
   const written = r.text(FCGI_OPTIONS.socket.name, { ...baseVars, program_name: programName })
+  // a value that does not expand has its own issue already
+  if (written === undefined && r.raw(FCGI_OPTIONS.socket.name) !== undefined) return undefined
   if (written === undefined || written === "") {
     r.fail(undefined, `[${r.section.name}] section requires a "socket" line`)
     return undefined
@@ -228,19 +231,22 @@ export const groupsFromDocument = (
     const name = nameOf(r)
     const { programs, priority, ...supervision } = readOptions(ctx, r, GROUP_OPTIONS, "section", baseVars)
     const processes: Array<ProcessConfig> = []
+    // supervisord's messages name the section of the member before (its loop variable is reused), or the group's.
+    let named = section.name
     for (const program of programs) {
       const plain = doc.sections.get(`program:${program}`)
       const fcgi = doc.sections.get(`fcgi-program:${program}`)
       if (plain !== undefined && fcgi !== undefined) {
-        r.fail("programs", `[${section.name}] name ${program} is ambiguous (exists as program and fcgi-program)`)
+        r.fail("programs", `[${named}] name ${program} is ambiguous (exists as program and fcgi-program)`)
       }
       // supervisord builds an fcgi-program listed in a group as a plain program: it gets no socket.
       const member = plain ?? fcgi
       if (member !== undefined) {
         inGroup.add(member.name)
+        named = member.name
         processes.push(...processesFromSection(ctx, member, name, "group", baseVars, globalEnv))
       } else {
-        r.fail("programs", `[${section.name}] names unknown program or fcgi-program ${program}`)
+        r.fail("programs", `[${named}] names unknown program or fcgi-program ${program}`)
       }
     }
     groups.push({ name, kind: "group", priority, processes, listener: undefined, socket: undefined, supervision })

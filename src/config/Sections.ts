@@ -13,7 +13,7 @@
 import * as Result from "effect/Result"
 import * as Codecs from "./Codecs.ts"
 import type { Vars } from "./Expand.ts"
-import { absolutePath, expandUser, type Host } from "./Host.ts"
+import { absolutePath, expandUser, type Host, joinedPath } from "./Host.ts"
 import type { IniDocument, IniSection } from "./Ini.ts"
 import { CTL_OPTIONS, INET_SERVER_OPTIONS, SUPERVISORD_OPTIONS, UNIX_SERVER_OPTIONS } from "./Options.ts"
 import { groupsFromDocument } from "./Programs.ts"
@@ -53,14 +53,15 @@ const tempDir = (host: Host): string => host.env["TMPDIR"] ?? host.env["TEMP"] ?
 /** `existing_dirpath`: `~` expanded, absolute; the parent must exist when the value names one. */
 const logPath = (ctx: Context, r: Reader, option: string, written: string): string => {
   if (expandUser(ctx.host, written).includes("/")) {
-    ctx.checks.push({ kind: "parent", path: absolutePath(ctx.host, written), written, at: r.at(option) })
+    ctx.checks.push({ kind: "parent", path: joinedPath(ctx.host, written), written, at: r.at(option) })
   }
   return absolutePath(ctx.host, written)
 }
 
 /** `existing_directory`: `~` expanded, absolute, must be a directory. */
 const directory = (ctx: Context, r: Reader, option: string, written: string): string => {
-  const path = absolutePath(ctx.host, written)
+  // an empty value is no directory (os.path.isdir('') is false), not the current one
+  const path = written === "" ? "" : absolutePath(ctx.host, written)
   ctx.checks.push({ kind: "directory", path, written, at: r.at(option) })
   return path
 }
@@ -125,7 +126,7 @@ const DEFAULT_SERVER_URL = "http://localhost:9001"
 
 const supervisorctl = (ctx: Context, r: Reader, vars: Vars): CtlConfig => {
   const url = r.text("serverurl", vars) ?? DEFAULT_SERVER_URL
-  // a username without a password (or the reverse) is accepted: supervisorctl then sends no credentials
+  // a username without a password (or the reverse) is taken as it is: only the servers' sections check the pair
   const options = readOptions(ctx, r, CTL_OPTIONS, "section", vars)
   return {
     serverurl: url.startsWith("unix://") ? `unix://${absolutePath(ctx.host, url.slice(7))}` : url,
@@ -179,6 +180,12 @@ const finish = <A>(ctx: Context, value: A): Resolution<A> => {
   return { value, issues, notices, checks }
 }
 
+/** `[supervisorctl]` as the daemon reads it: in a context whose issues are dropped (its budget is shared). */
+const clientSection = (ctx: Context, section: IniSection, vars: Vars): CtlConfig => {
+  const client: Context = { ...ctx, issues: [], notices: [], checks: [] }
+  return supervisorctl(client, reader(client, section), vars)
+}
+
 /** Resolve the whole document for the daemon. `file` is the main config's absolute path (its dir is `%(here)s`). */
 export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<Config> => {
   const ctx = makeContext(host, dirname(file), doc.sections.get("DEFAULT"))
@@ -207,7 +214,8 @@ export const resolve = (doc: IniDocument, file: string, host: Host): Resolution<
     groups,
     unixHttpServer: unix,
     inetHttpServers: inet,
-    supervisorctl: ctlSection === undefined ? undefined : supervisorctl(ctx, reader(ctx, ctlSection), osVars),
+    // supervisord never reads [supervisorctl]: its problems are the client's, not the daemon's
+    supervisorctl: ctlSection === undefined ? undefined : clientSection(ctx, ctlSection, osVars),
     rpcInterfaces: rpcSections.map((s) => s.name.slice("rpcinterface:".length)),
     notices: []
   })

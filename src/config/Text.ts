@@ -2,7 +2,8 @@
  * A config file's bytes as text. supervisord reads its files as UTF-8 and refuses one with a byte
  * that does not decode, at once ("'utf-8' codec can't decode byte 0xe9 in position 43: invalid
  * continuation byte"); effsup does the same, and says where: the line, and the byte's offset in
- * the file. A leading byte order mark is dropped (as before: it never reaches the INI parser).
+ * the file. A leading byte order mark is refused too: supervisord reads it as text, so its first
+ * line is not a section header ("File contains no section headers").
  *
  * Invariant: pure; the decoder never replaces a byte, so no config is read differently from what
  * its file holds.
@@ -55,7 +56,7 @@ export const firstInvalidUtf8 = (bytes: Uint8Array): Utf8Problem | undefined => 
   return undefined
 }
 
-const strict = new TextDecoder("utf-8", { fatal: true })
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
 
 /** The 1-based line of a byte offset. */
 const lineAt = (bytes: Uint8Array, offset: number): number => {
@@ -66,8 +67,9 @@ const lineAt = (bytes: Uint8Array, offset: number): number => {
 
 /** The text of `file`'s bytes, or the located issue of its first byte that is not UTF-8. */
 export const decodeConfigText = (bytes: Uint8Array, file: string): Result.Result<string, ConfigIssue> => {
+  let text: string
   try {
-    return Result.succeed(strict.decode(bytes))
+    text = strict.decode(bytes)
   } catch {
     const problem = firstInvalidUtf8(bytes) ?? { offset: 0, byte: bytes[0] ?? 0, reason: "invalid start byte" }
     return Result.fail({
@@ -79,4 +81,14 @@ export const decodeConfigText = (bytes: Uint8Array, file: string): Result.Result
         `cannot be decoded (${problem.reason})`
     })
   }
+  if (text.startsWith("\ufeff")) {
+    return Result.fail({
+      file,
+      line: 1,
+      section: undefined,
+      option: undefined,
+      message: "File contains no section headers: the file starts with a byte order mark (U+FEFF), which supervisord reads as text; save it without one"
+    })
+  }
+  return Result.succeed(text)
 }

@@ -45,6 +45,17 @@ export interface Group {
   readonly close: Effect.Effect<void>
 }
 
+/**
+ * The processes a group runs: one per name, as supervisord keeps them in a dict. A name given twice
+ * (`programs=a,a`, or two programs with one `process_name`) runs the later config, in the earlier's
+ * place (a Map, like a dict, keeps a key where it was first set). getAllConfigInfo still lists both.
+ */
+export const distinctByName = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> => {
+  const byName = new Map<string, ProcessConfig>()
+  for (const p of processes) byName.set(p.name, p)
+  return byName.size === processes.length ? processes : [...byName.values()]
+}
+
 /** Processes in start order: by priority; equal priorities keep config order (a stable sort, as supervisord). */
 export const startOrder = (processes: ReadonlyArray<ProcessConfig>): ReadonlyArray<ProcessConfig> =>
   [...processes].sort((a, b) => a.priority - b.priority)
@@ -68,7 +79,8 @@ const channelLog = (
 ): Effect.Effect<ChildOutput.ChannelLog, PlatformError.PlatformError, Scope.Scope | FileSystem.FileSystem> => {
   switch (setting._tag) {
     case "Path":
-      return Effect.succeed(setting.path)
+      // An empty value (`stdout_logfile=`) is a path supervisord shows as written but never opens: no log.
+      return Effect.succeed(setting.path === "" ? undefined : setting.path)
     case "Auto":
       return ChildOutput.createAutoLog(supervisord.childlogdir, processConfig.name, channel, supervisord.identifier, {
         maxBytes: processConfig[channel].logfileMaxbytes,
@@ -103,7 +115,7 @@ export const make = (
         ? yield* ListenerPool.make({ name: config.name, listener: config.listener, identifier: supervisord.identifier })
         : undefined
       // Processes are built concurrently (a log file at a path may cost a trip to the threadpool) and kept in start order.
-      const members = yield* Effect.forEach(startOrder(config.processes), (processConfig) =>
+      const members = yield* Effect.forEach(startOrder(distinctByName(config.processes)), (processConfig) =>
         Effect.gen(function*() {
           const stdoutLog = yield* channelLog(processConfig.stdout.logfile, supervisord, processConfig, "stdout")
           const stderrLog = processConfig.redirectStderr

@@ -437,7 +437,14 @@ export const make = (
     // A group whose AUTO logs cannot be made (or fcgi socket, made) is left out (the error is logged);
     // the rest run. A log file that cannot be opened fails its program's spawns instead (ChildOutput).
     // Groups are created concurrently (opening their log files is I/O) and registered in config order.
-    const created = yield* Effect.forEach(initial.groups, (g) => Effect.result(makeGroup(g)), { concurrency: 16 })
+    // Two groups of one name (a [group:a] and a [program:a]): the first in priority order runs, as supervisord's add_process_group keeps it.
+    const named = new Set<string>()
+    const firstOfName = initial.groups.filter((g) => {
+      if (named.has(g.name)) return false
+      named.add(g.name)
+      return true
+    })
+    const created = yield* Effect.forEach(firstOfName, (g) => Effect.result(makeGroup(g)), { concurrency: 16 })
     for (const made of created) if (made._tag === "Success") yield* register(made.success)
     yield* Effect.addFinalizer(() => shutdownAll)
     yield* bus.publish({ _tag: "SUPERVISOR_STATE_CHANGE_RUNNING" })

@@ -63,8 +63,15 @@ describe("UTF-8", () => {
     expect(at(0xc3, 0xa9, 0xf0, 0x9f, 0x98, 0x80)).toBeUndefined()
   })
 
-  it("decodes valid text as it is, dropping a leading byte order mark", () => {
-    expect(decodeConfigText(bytes([0xef, 0xbb, 0xbf], "[a]\nx=café\n"), FILE)).toEqual(Result.succeed("[a]\nx=café\n"))
+  it("decodes valid text as it is, a byte order mark inside it too", () => {
+    expect(decodeConfigText(bytes("[a]\nx=café", [0xef, 0xbb, 0xbf], "\n"), FILE)).toEqual(Result.succeed("[a]\nx=café\ufeff\n"))
+  })
+
+  it("refuses a leading byte order mark at line 1, as supervisord 4.2.5 does (it reads it as text: 'File contains no section headers')", () => {
+    expect(decodeConfigText(bytes([0xef, 0xbb, 0xbf], "[a]\nx=1\n"), FILE)).toEqual(Result.fail({
+      file: FILE, line: 1, section: undefined, option: undefined,
+      message: "File contains no section headers: the file starts with a byte order mark (U+FEFF), which supervisord reads as text; save it without one"
+    }))
   })
 
   it.effect("refuses the file at once, at the bad byte's line and offset, whatever else it asks for (the OOM input)", () =>

@@ -36,6 +36,18 @@ describe("Expand", () => {
     expect(err("%s")).toContain("is badly formatted")
   })
 
+  it("formats numbers with %e, %f, %g and %c as Python does", () => {
+    const num = (t: string, n: number) => Result.getOrThrow(expand(t, { n }, "x"))
+    expect(num("%(n)f|%(n)e|%(n)g|%(n)c|%(n)E|%(n)+G", 65)).toBe("65.000000|6.500000e+01|65|A|6.500000E+01|+65")
+    expect(num("%(n)010.2f|%(n)-8e|%(n).0f|%(n).f|%(n).3g|%(n)5c|", 65)).toBe("0000065.00|6.500000e+01|65|65|65|    A|")
+    expect([num("%(n)g", 1234567), num("%(n)e", 1234567), num("%(n)g", 0), num("%(n)e", 0), num("%(n)g", 1e20), num("%(n)f", -3)])
+      .toEqual(["1.23457e+06", "1.234567e+06", "0", "0.000000e+00", "1e+20", "-3.000000"])
+    expect(num("%(n)g", 9999995)).toBe("1e+07")
+    expect(err("%(program_name)f")).toContain("is badly formatted: must be real number, not str")
+    expect(err("%(program_name)c")).toContain("is badly formatted: %c requires int or char")
+    expect(expand("%(n)c", { n: -1 }, "x")).toEqual(Result.fail("Format string '%(n)c' for 'x' is badly formatted: %c arg not in range(0x110000)"))
+  })
+
   it("substituteHere replaces every literal %(here)s", () => {
     expect(substituteHere("%(here)s/a:%(here)s/b", "/d")).toBe("/d/a:/d/b")
   })

@@ -22,6 +22,12 @@ describe("Ini", () => {
     expect(parse(text)).toEqual({ a: { v: "bash -c 'foo", w: "a;b", u: "a", t: "x#y;z", s: "a#b#c #d" } })
   })
 
+  it("strips, indents and splits inline comments by Python's whitespace: U+FEFF is text, U+001C and U+0085 are blank", () => {
+    expect(parse("[a]\nx=0\ufeff\ny=a\x1c\n\x85z=1\nw=a\u00a0;c\nv=a\ufeff;c\n\ufeffu=1\n")).toEqual({
+      a: { x: "0\ufeff", y: "a\nz=1", w: "a", v: "a\ufeff;c", "\ufeffu": "1" }
+    })
+  })
+
   it("joins indented continuation lines, keeping blank lines inside and dropping trailing ones", () => {
     expect(parse("[include]\nfiles = a.conf\n   b.conf\n\n   c.conf\n\nnext = 1\n")).toEqual({
       include: { files: "a.conf\nb.conf\n\nc.conf", next: "1" }

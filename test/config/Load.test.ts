@@ -42,6 +42,21 @@ describe("load", () => {
       ])
     })))
 
+  it.effect("names include patterns and their matches as Python's os.path.join and glob do (not normalized); %(here)s is normalized", () =>
+    run(Effect.gen(function*() {
+      const dir = yield* tempFiles({
+        "main.conf": "[supervisord]\n[include]\nfiles = ../nothing/*.conf ./conf.d/../conf.d/*.ini conf.d//b*.ini\n",
+        "conf.d/b.ini": "[program:b]\ncommand=cat %(here)s\n"
+      })
+      const c = yield* load("main.conf", env, dir)
+      expect(c.groups.map((g) => g.processes[0]!.command)).toEqual([`cat ${dir}/conf.d`])
+      expect(c.notices).toEqual([
+        { level: "warn", message: `No file matches via include "${dir}/../nothing/*.conf"` },
+        { level: "info", message: `Included extra file "${dir}/./conf.d/../conf.d/b.ini" during parsing` },
+        { level: "info", message: `Included extra file "${dir}/conf.d/b.ini" during parsing` }
+      ])
+    })))
+
   it.effect("fails with every issue, located, across included files, including missing directories", () =>
     run(Effect.gen(function*() {
       const dir = yield* tempFiles({

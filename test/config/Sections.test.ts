@@ -1,7 +1,9 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Fs from "node:fs"
 import * as Path from "node:path"
+import { parseIni } from "../../src/config/Ini.ts"
 import { formatIssue, parseConfigText, pathIssues } from "../../src/config/Load.ts"
+import { resolveCtl } from "../../src/config/Sections.ts"
 import type { Host } from "../../src/config/Host.ts"
 import type { Config, GroupConfig } from "../../src/config/Types.ts"
 
@@ -33,6 +35,14 @@ describe("[supervisord]", () => {
       nocleanup: false, childlogdir: "/tmp", user: undefined, directory: undefined, stripAnsi: false, environment: {},
       identifier: "supervisor"
     })
+  })
+
+  it("refuses an empty childlogdir= or directory= (supervisord's os.path.isdir('') is false)", () => {
+    const r = resolve(`${HEAD}childlogdir=\ndirectory=\n`)
+    expect(pathIssues(r.checks, (dir) => dir !== "")).toEqual([
+      { file: FILE, line: 2, section: "supervisord", option: "childlogdir", message: " is not an existing directory" },
+      { file: FILE, line: 3, section: "supervisord", option: "directory", message: " is not an existing directory" }
+    ])
   })
 
   it("is required", () => {
@@ -138,6 +148,15 @@ serverurl=http://h:1
     ])
   })
 
+  it("substitutes %(here)s textually only when the file has [include] (supervisord's expand_here), else expands it", () => {
+    const command = (text: string) => config(`${HEAD}${text}[program:x]\ncommand=echo %%(here)s %(here)s\n`).groups[0]!.processes[0]!.command
+    expect(command("")).toBe("echo %(here)s /etc/sv")
+    expect(errors(`${HEAD}[include]\nfiles=none.conf\n[program:x]\ncommand=echo %%(here)s\n`)).toEqual([
+      `${FILE}:5: [program:x] command: Format string 'echo %/etc/sv' for 'program:x.command' is badly formatted: unsupported format character '/' (0x2f) at index 6`
+    ])
+    expect(errors(`${HEAD}environment=X="%(here)s%(nope)s"\n`)[0]).toContain(`Format string 'X="%(here)s%(nope)s"' for 'supervisord.environment'`)
+  })
+
   it("offers each option the variables of §1.3", () => {
     const p = config(`${HEAD}environment=G=1\n[program:x]\ncommand=%(program_name)s %(group_name)s %(host_node_name)s %(here)s %(ENV_G)s %(ENV_L)s %(ENV_PATH)s\nenvironment=L=%(process_num)s\n`).groups[0]!.processes[0]!
     expect(p.command).toBe("x x box /etc/sv 1 0 /bin")
@@ -153,12 +172,30 @@ serverurl=http://h:1
     expect(p.environment).toEqual({ A: "1", B: "3", C: "x y" })
   })
 
-  it("expands a logfile twice (a literal % needs %%%%) and checks its directory", () => {
+  it("expands a logfile twice (a literal % needs %%%%), checks its directory, keeps a relative one relative (as supervisord shows it)", () => {
     const r = resolve(`${HEAD}[program:x]\ncommand=a\nstdout_logfile=/l/100%%%%.log\nstderr_logfile=rel.log\n`)
     expect(r.issues).toEqual([])
     expect(r.value.groups[0]!.processes[0]!.stdout.logfile).toEqual({ _tag: "Path", path: "/l/100%.log" })
-    expect(r.value.groups[0]!.processes[0]!.stderr.logfile).toEqual({ _tag: "Path", path: "/work/rel.log" })
+    expect(r.value.groups[0]!.processes[0]!.stderr.logfile).toEqual({ _tag: "Path", path: "rel.log" })
     expect(r.checks.filter((c) => c.kind === "parent").map((c) => c.path)).toEqual(["/l/100%.log"])
+  })
+
+  it("checks a logfile's directory as written: 'a/../x.log' needs a (os.path.isdir does not normalize)", () => {
+    const r = resolve(`${HEAD}logfile=./gone/../sd.log\n[program:x]\ncommand=a\nstdout_logfile=logs/../x.log\n`)
+    expect(r.checks.filter((c) => c.kind === "parent").map((c) => c.path)).toEqual(["/work/./gone/../sd.log", "/work/logs/../x.log"])
+    expect(r.value.supervisord.logfile).toBe("/work/sd.log")
+    expect(pathIssues(r.checks, (dir) => dir === "/work" || dir === "/tmp")).toEqual([
+      { file: FILE, line: 2, section: "supervisord", option: "logfile", message: "The directory named as part of the path ./gone/../sd.log does not exist" },
+      { file: FILE, line: 5, section: "program:x", option: "stdout_logfile", message: "The directory named as part of the path logs/../x.log does not exist" }
+    ])
+  })
+
+  it("keeps an empty logfile as written, with no directory check (supervisord shows '' and opens no log)", () => {
+    const r = resolve(`${HEAD}[program:x]\ncommand=a\nstdout_logfile=\nstderr_logfile=  \n`)
+    expect(r.issues).toEqual([])
+    const p = r.value.groups[0]!.processes[0]!
+    expect([p.stdout.logfile, p.stderr.logfile]).toEqual([{ _tag: "Path", path: "" }, { _tag: "Path", path: "" }])
+    expect(r.checks.filter((c) => c.kind === "parent")).toEqual([])
   })
 
   it("turns stdout_logfile=syslog into stdout_syslog with a warning, and warns about AUTO without rollover", () => {
@@ -191,6 +228,12 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
 
   it("rejects unknown group members", () => {
     expect(errors(`${HEAD}[group:g]\nprograms=nope\n`)).toEqual([`${FILE}:3: [group:g] programs: [group:g] names unknown program or fcgi-program nope`])
+  })
+
+  it("names the member before an unknown or ambiguous one as supervisord does (its loop variable is reused)", () => {
+    const before = `${HEAD}[program:a]\ncommand=a\n[program:b]\ncommand=b\n[fcgi-program:b]\ncommand=b\nsocket=tcp://127.0.0.1:9\n`
+    expect(errors(`${before}[group:g]\nprograms=a,zz\n`)).toEqual([`${FILE}:10: [group:g] programs: [program:a] names unknown program or fcgi-program zz`])
+    expect(errors(`${before}[group:g]\nprograms=a,b\n`)).toEqual([`${FILE}:10: [group:g] programs: [program:a] name b is ambiguous (exists as program and fcgi-program)`])
   })
 
   it("builds listener pools: priority -1, events upper-cased and validated, buffer_size", () => {
@@ -229,6 +272,9 @@ describe("[group:x], [eventlistener:x], [fcgi-program:x]", () => {
   it("[fcgi-program:x]: supervisord's errors, located", () => {
     const fcgi = (lines: string) => errors(`${HEAD}[fcgi-program:f]\ncommand=f\n${lines}`)
     expect(fcgi("")).toEqual([`${FILE}:2: [fcgi-program:f] [fcgi-program:f] section requires a "socket" line`])
+    expect(fcgi("socket=unix:///run/%(process_num)s.sock\n")).toMatchObject([
+      expect.stringMatching(/^\/etc\/sv\/main\.conf:4: \[fcgi-program:f\] socket: Format string .* contains names \('process_num'\)/)
+    ])
     expect(fcgi("socket=foo://bar\n")).toEqual([`${FILE}:4: [fcgi-program:f] socket: Bad socket format foo://bar in [fcgi-program:f] socket`])
     expect(fcgi("socket=unix://relative/path\n")).toEqual([
       `${FILE}:4: [fcgi-program:f] socket: Unix socket path relative/path is not an absolute path in [fcgi-program:f] socket`
@@ -292,6 +338,16 @@ describe("servers, supervisorctl, plugins", () => {
     const c = config(`${HEAD}[supervisorctl]\nusername=ann\n`)
     expect(c.supervisorctl).toMatchObject({ username: "ann", password: undefined })
     expect(config(`${HEAD}[supervisorctl]\npassword=x\n`).supervisorctl).toMatchObject({ username: undefined, password: "x" })
+  })
+
+  it("lets the daemon ignore [supervisorctl]'s problems, as supervisord (which never reads it) does", () => {
+    const c = config(`${HEAD}[supervisorctl]\nusername=u\nprompt=%(nope)s\nhistory_file=%(x\n`)
+    expect(c.supervisorctl?.username).toBe("u")
+  })
+
+  it("ctl's own reading takes a [supervisorctl] username without a password, as supervisorctl does", () => {
+    const r = resolveCtl(parseIni("[supervisorctl]\nserverurl=unix:///run/s.sock\nusername=u\n", FILE).document, FILE, host)
+    expect([r.issues, r.value.username, r.value.password]).toEqual([[], "u", undefined])
   })
 
   it("accepts the main rpcinterface only", () => {

@@ -34,6 +34,24 @@ describe("Tree (scripted children, TestClock)", () => {
         assert.strictEqual(events.indexOf("SUPERVISOR_STATE_CHANGE_STOPPING") < events.indexOf("n:n_1 STOPPING"), true)
       })))
 
+  it.effect("runs one group per name (the first in priority order) and one process per name in a group (the later config), as supervisord", () =>
+    withTree(
+      [
+        program("a"),
+        program("b"),
+        "[group:a]\nprograms=b\n",
+        program("p", "process_name=x"),
+        program("q", "process_name=x"),
+        "[group:g]\nprograms=p,q\n"
+      ].join(""),
+      ({ fake, supervisor }) =>
+        Effect.gen(function*() {
+          assert.deepStrictEqual(fake.journal, ["spawn b", "spawn q"])
+          assert.deepStrictEqual(yield* states(supervisor), ["a:b STARTING", "g:x STARTING"])
+          assert.strictEqual((yield* supervisor.config).groups.length, 3)
+        })
+    ))
+
   it.effect("shutdown stops a STARTING process and gives up on one in BACKOFF, without waiting for any timer", () =>
     withTree(
       program("slow", "startsecs=10") + program("broken", "autostart=false"),
